@@ -1,0 +1,311 @@
+// The topology model: what `topologies/*.yaml` describes (../shared/spec/topology.md), with
+// every name resolved to an index. A Topology is built once by the loader and never changed,
+// so it can be shared by any number of threads.
+//
+// Field names follow the YAML (which follows Azure Resource Manager); each element keeps where
+// it was written so that findings can point at it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "egress/net/ip_address.h"
+#include "egress/util/result.h"
+
+namespace egress {
+
+/// Index into one of the Topology's vectors. Names are resolved by the loader.
+using Index = uint32_t;
+inline constexpr Index kNoIndex = 0xffffffffU;
+
+enum class OutboundType : uint8_t {
+  kLoadBalancer,
+  kManagedNatGateway,
+  kUserAssignedNatGateway,
+  kUserDefinedRouting,
+  kNone,
+  kBlock,
+};
+enum class VnetMode : uint8_t { kManaged, kByo };
+enum class NetworkPlugin : uint8_t { kKubenet, kAzure, kAzureOverlay };
+enum class VmSetType : uint8_t { kVirtualMachineScaleSets, kAvailabilitySet };
+enum class LoadBalancerSku : uint8_t { kStandard, kBasic };
+
+/// Next hop types of effective routes. `kVnetPeering` is system-only: a user route cannot
+/// name it (azure-egress-facts 1b).
+enum class NextHopType : uint8_t {
+  kVnetLocal,
+  kVnetPeering,
+  kInternet,
+  kVirtualAppliance,
+  kVirtualNetworkGateway,
+  kNone,
+};
+
+enum class Protocol : uint8_t { kTcp, kUdp, kIcmp };
+
+/// A set of protocols (bit per Protocol); kAnyProtocol matches all.
+using ProtocolSet = uint8_t;
+inline constexpr ProtocolSet kAnyProtocol = 0x7;
+constexpr ProtocolSet protocol_bit(Protocol p) { return static_cast<ProtocolSet>(1U << static_cast<unsigned>(p)); }
+
+struct PortRange {
+  uint16_t first = 0;
+  uint16_t last = 65535;
+  bool contains(uint16_t p) const { return p >= first && p <= last; }
+  friend bool operator==(const PortRange&, const PortRange&) = default;
+};
+
+/// Where an element was written: 1-based line and column in `Topology::file`.
+struct Pos {
+  int line = 0;
+  int column = 0;
+};
+
+struct Route {
+  std::string name;
+  Prefix prefix;
+  NextHopType next_hop_type = NextHopType::kNone;
+  std::optional<IpAddress> next_hop_ip;
+  Pos pos;
+  Pos next_hop_pos;
+};
+
+struct RouteTable {
+  std::string name;
+  bool disable_bgp_route_propagation = false;
+  std::vector<Route> routes;
+  Pos pos;
+};
+
+struct Peering {
+  Index remote_vnet = kNoIndex;
+  bool allow_forwarded_traffic = false;
+  bool use_remote_gateways = false;
+  /// False for the reverse of a peering declared only on the other VNet (modelled as
+  /// two-sided: see models.h).
+  bool declared = true;
+  Pos pos;
+};
+
+struct Vnet {
+  std::string name;
+  std::vector<Prefix> address_space;
+  std::vector<Index> subnets;  // into Topology::subnets
+  std::vector<Peering> peerings;
+  Pos pos;
+};
+
+struct Subnet {
+  std::string name;         // the subnet's own name
+  std::string full_name;    // VNET/SUBNET, how it is referred to
+  Index vnet = kNoIndex;
+  std::vector<Prefix> address_prefixes;  // addressPrefix, or addressPrefixes for dual stack
+  Index route_table = kNoIndex;
+  Index nat_gateway = kNoIndex;
+  Index nsg = kNoIndex;
+  bool default_outbound_access = true;
+  bool default_outbound_access_set = false;  // written in the file, not defaulted
+  Pos pos;
+};
+
+struct PublicIp {
+  std::string name;
+  IpAddress address;
+  Pos pos;
+};
+
+struct PublicIpPrefix {
+  std::string name;
+  Prefix prefix;
+  Pos pos;
+};
+
+enum class RuleAction : uint8_t { kAllow, kDeny };
+
+/// A network rule of an appliance (Azure Firewall network rules): first match wins.
+struct ApplianceRule {
+  std::string name;
+  RuleAction action = RuleAction::kAllow;
+  ProtocolSet protocols = kAnyProtocol;
+  std::vector<Prefix> destinations;  // empty: any
+  std::vector<PortRange> ports;      // empty: any
+  Pos pos;
+};
+
+struct Appliance {
+  std::string name;
+  Index subnet = kNoIndex;
+  IpAddress private_ip;
+  bool ip_forwarding = true;
+  std::vector<Index> public_ips;
+  bool snat = true;
+  uint32_t snat_ports_per_ip = 2496;  // azure-egress-facts 3c: Azure Firewall, per IP per instance
+  uint32_t instances = 2;             // azure-egress-facts 3c: at least 2 instances
+  std::vector<ApplianceRule> rules;
+  RuleAction default_action = RuleAction::kAllow;
+  Index nsg = kNoIndex;  // NIC-level NSG
+  Pos pos;
+};
+
+struct NatGateway {
+  std::string name;
+  std::vector<Index> public_ips;
+  std::vector<Index> public_ip_prefixes;
+  uint32_t idle_timeout_minutes = 4;  // azure-egress-facts 3b: TCP default 4 min
+  Pos pos;
+};
+
+struct Frontend {
+  std::string name;
+  Index public_ip = kNoIndex;
+  Pos pos;
+};
+
+/// A backend pool member: a node pool of the cluster or a host.
+struct PoolMember {
+  enum class Kind : uint8_t { kNodePool, kHost } kind = Kind::kNodePool;
+  Index index = kNoIndex;
+};
+
+struct BackendPool {
+  std::string name;
+  std::vector<PoolMember> members;
+  Pos pos;
+};
+
+struct OutboundRule {
+  std::string name;
+  std::vector<Index> frontends;  // into LoadBalancer::frontends
+  Index backend_pool = kNoIndex;  // into LoadBalancer::backend_pools
+  uint32_t allocated_outbound_ports = 0;  // 0: Azure's table by pool size
+  uint32_t idle_timeout_minutes = 4;      // azure-egress-facts 3a: default 4 min
+  ProtocolSet protocols = kAnyProtocol;   // Tcp | Udp | All
+  Pos pos;
+};
+
+struct LoadBalancer {
+  std::string name;
+  std::vector<Frontend> frontends;
+  std::vector<BackendPool> backend_pools;
+  std::vector<OutboundRule> outbound_rules;
+  Pos pos;
+};
+
+struct Host {
+  std::string name;
+  Index subnet = kNoIndex;
+  IpAddress address;
+  Index public_ip = kNoIndex;  // instance-level public IP
+  Index nsg = kNoIndex;        // NIC-level NSG
+  Pos pos;
+};
+
+struct Gateway {
+  std::string name;
+  Index vnet = kNoIndex;
+  std::vector<Prefix> bgp_routes;
+  Pos pos;
+};
+
+enum class Direction : uint8_t { kInbound, kOutbound };
+
+/// The destination of an NSG rule: CIDRs or one of the service tags we model.
+struct NsgAddress {
+  enum class Kind : uint8_t { kAny, kInternet, kVirtualNetwork, kPrefixes } kind = Kind::kAny;
+  std::vector<Prefix> prefixes;
+};
+
+struct NsgRule {
+  std::string name;
+  int priority = 0;
+  Direction direction = Direction::kOutbound;
+  RuleAction access = RuleAction::kAllow;
+  ProtocolSet protocols = kAnyProtocol;
+  NsgAddress destination;
+  std::vector<PortRange> destination_ports;  // empty: any
+  Pos pos;
+};
+
+struct Nsg {
+  std::string name;
+  std::vector<NsgRule> rules;
+  Pos pos;
+};
+
+struct NodePool {
+  std::string name;
+  Index subnet = kNoIndex;
+  uint32_t nodes = 0;
+  std::vector<IpAddress> addresses;  // explicit node IPs; empty: the subnet's first usable
+  Pos pos;
+};
+
+struct Service {
+  std::string name;
+  Index frontend_ip = kNoIndex;  // into Topology::public_ips
+  uint16_t port = 0;
+  Protocol protocol = Protocol::kTcp;
+  Pos pos;
+};
+
+struct ApiServer {
+  std::optional<IpAddress> address;
+  bool is_private = false;
+  std::vector<Prefix> authorized_ip_ranges;
+  Pos pos;
+};
+
+struct Cluster {
+  std::string name;
+  OutboundType outbound_type = OutboundType::kLoadBalancer;
+  VnetMode vnet_mode = VnetMode::kByo;
+  VmSetType vm_set_type = VmSetType::kVirtualMachineScaleSets;
+  LoadBalancerSku load_balancer_sku = LoadBalancerSku::kStandard;
+  NetworkPlugin network_plugin = NetworkPlugin::kAzure;
+  std::optional<Prefix> pod_cidr;
+  std::optional<std::vector<Prefix>> non_masquerade_cidrs;  // nullopt: the VNet address spaces
+  uint32_t max_pods = 30;
+  std::vector<NodePool> node_pools;
+  Index load_balancer = kNoIndex;
+  Index nat_gateway = kNoIndex;
+  ApiServer api_server;
+  std::vector<Service> services;
+  Pos pos;
+  Pos outbound_type_pos;
+  Pos vm_set_type_pos;
+  Pos load_balancer_sku_pos;
+};
+
+struct Topology {
+  std::string file;  // the path it was loaded from, for diagnostics
+  int version = 1;
+  std::string name;
+  std::optional<Cluster> cluster;
+  std::vector<Vnet> vnets;
+  std::vector<Subnet> subnets;
+  std::vector<RouteTable> route_tables;
+  std::vector<PublicIp> public_ips;
+  std::vector<PublicIpPrefix> public_ip_prefixes;
+  std::vector<Appliance> appliances;
+  std::vector<NatGateway> nat_gateways;
+  std::vector<LoadBalancer> load_balancers;
+  std::vector<Host> hosts;
+  std::vector<Gateway> gateways;
+  std::vector<Nsg> nsgs;
+
+  SourceLocation at(Pos p) const { return SourceLocation{file, p.line, p.column}; }
+  /// The subnet named `VNET/SUBNET`, or kNoIndex.
+  Index find_subnet(std::string_view full_name) const;
+};
+
+const char* to_string(OutboundType t);
+const char* to_string(NextHopType t);
+const char* to_string(NetworkPlugin p);
+const char* to_string(Protocol p);
+std::optional<OutboundType> parse_outbound_type(std::string_view s);
+std::optional<Protocol> parse_protocol(std::string_view s);
+
+}  // namespace egress

@@ -1,0 +1,33 @@
+// The effective routes of a subnet (../shared/spec/semantics.md 2; azure-egress-facts 1):
+// system, BGP and user routes merged, each marked Active or Invalid as
+// `az network nic show-effective-route-table` shows them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "egress/config/topology.h"
+
+namespace egress {
+
+enum class RouteSource : uint8_t { kDefault, kUser, kVirtualNetworkGateway };
+
+struct EffectiveRoute {
+  RouteSource source = RouteSource::kDefault;
+  bool active = true;
+  Prefix prefix;
+  NextHopType next_hop_type = NextHopType::kNone;
+  std::optional<IpAddress> next_hop_ip;
+  std::string name;             // the user route's name; empty for system and BGP routes
+  Index route_table = kNoIndex;  // user routes: the table that holds it
+  Index gateway = kNoIndex;      // BGP routes: the gateway that learned it
+};
+
+/// Every route of the subnet, shadowed ones included, in longest-prefix order (IPv4 first,
+/// then IPv6; longer prefixes first; on equal prefixes the active route first).
+std::vector<EffectiveRoute> compute_effective_routes(const Topology& topology, Index subnet);
+
+const char* to_string(RouteSource s);
+
+}  // namespace egress

@@ -1,0 +1,34 @@
+// Every behaviour the engine implements where Azure documents none, in one place. Each has a
+// stable id that results carry (`FlowResult::models`) and `egress-sim models` lists, so a user
+// can always tell a documented rule from a modelled one (../shared/spec/semantics.md, preamble).
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace egress {
+
+struct Model {
+  std::string_view id;
+  std::string_view text;
+};
+
+namespace model {
+inline constexpr std::string_view kApplianceMissing = "appliance-missing-drops";
+inline constexpr std::string_view kApplianceNoSnatNoNat = "appliance-no-snat-needs-nat-gateway";
+inline constexpr std::string_view kInternetTag = "nsg-internet-tag";
+inline constexpr std::string_view kBlockRule = "block-nsg-rule";
+inline constexpr std::string_view kPeeringTwoSided = "peering-two-sided";
+inline constexpr std::string_view kForwardedPeering = "peering-forwarded-traffic";
+inline constexpr std::string_view kSnatSample = "snat-sample";
+inline constexpr std::string_view kIngressBackend = "ingress-backend-nodes";
+inline constexpr std::string_view kBgpShadowedByVnet = "bgp-shadowed-by-vnet";
+inline constexpr std::string_view kPodToPod = "pod-cidr-internal";
+}  // namespace model
+
+/// All models, in a stable order.
+std::span<const Model> all_models();
+/// The text of a model, or empty for an unknown id.
+std::string_view model_text(std::string_view id);
+
+}  // namespace egress

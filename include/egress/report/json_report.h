@@ -1,0 +1,26 @@
+// JSON forms of results, with the field names of ../shared/spec/cli.md. They are the contract
+// with users and scripts: keys and their order stay the same from release to release.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "egress/config/topology.h"
+#include "egress/engine/effective_routes.h"
+#include "egress/engine/flow.h"
+#include "egress/util/result.h"
+
+namespace egress {
+
+/// One flow result as one line of JSON (no trailing newline): `trace --json`, a JSONL record.
+std::string flow_to_json(const FlowResult& result);
+
+/// `routes --json`: {"subnet":"VNET/SUBNET","routes":[...]}.
+std::string routes_to_json(const Topology& topology, Index subnet,
+                           const std::vector<EffectiveRoute>& routes);
+
+/// `validate --json`: {"errors":[...],"findings":[...]}, each {"code","message","file","line","column"}.
+std::string diagnostics_to_json(const std::vector<Diagnostic>& errors,
+                                const std::vector<Diagnostic>& findings);
+
+}  // namespace egress

@@ -1,0 +1,76 @@
+#include "egress/config/topology.h"
+
+namespace egress {
+
+Index Topology::find_subnet(std::string_view full_name) const {
+  for (Index i = 0; i < subnets.size(); ++i) {
+    if (subnets[i].full_name == full_name) {
+      return i;
+    }
+  }
+  return kNoIndex;
+}
+
+const char* to_string(OutboundType t) {
+  switch (t) {
+    case OutboundType::kLoadBalancer: return "loadBalancer";
+    case OutboundType::kManagedNatGateway: return "managedNATGateway";
+    case OutboundType::kUserAssignedNatGateway: return "userAssignedNATGateway";
+    case OutboundType::kUserDefinedRouting: return "userDefinedRouting";
+    case OutboundType::kNone: return "none";
+    case OutboundType::kBlock: return "block";
+  }
+  return "?";
+}
+
+std::optional<OutboundType> parse_outbound_type(std::string_view s) {
+  for (auto t : {OutboundType::kLoadBalancer, OutboundType::kManagedNatGateway,
+                 OutboundType::kUserAssignedNatGateway, OutboundType::kUserDefinedRouting,
+                 OutboundType::kNone, OutboundType::kBlock}) {
+    if (s == to_string(t)) {
+      return t;
+    }
+  }
+  return std::nullopt;
+}
+
+const char* to_string(NextHopType t) {
+  switch (t) {
+    case NextHopType::kVnetLocal: return "VnetLocal";
+    case NextHopType::kVnetPeering: return "VNetPeering";
+    case NextHopType::kInternet: return "Internet";
+    case NextHopType::kVirtualAppliance: return "VirtualAppliance";
+    case NextHopType::kVirtualNetworkGateway: return "VirtualNetworkGateway";
+    case NextHopType::kNone: return "None";
+  }
+  return "?";
+}
+
+const char* to_string(NetworkPlugin p) {
+  switch (p) {
+    case NetworkPlugin::kKubenet: return "kubenet";
+    case NetworkPlugin::kAzure: return "azure";
+    case NetworkPlugin::kAzureOverlay: return "azure-overlay";
+  }
+  return "?";
+}
+
+const char* to_string(Protocol p) {
+  switch (p) {
+    case Protocol::kTcp: return "tcp";
+    case Protocol::kUdp: return "udp";
+    case Protocol::kIcmp: return "icmp";
+  }
+  return "?";
+}
+
+std::optional<Protocol> parse_protocol(std::string_view s) {
+  for (auto p : {Protocol::kTcp, Protocol::kUdp, Protocol::kIcmp}) {
+    if (s == to_string(p)) {
+      return p;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace egress

@@ -1,0 +1,58 @@
+#include "egress/engine/models.h"
+
+#include <array>
+
+namespace egress {
+namespace {
+
+// What Azure does not document and we had to decide. azure-egress-facts section 9 lists the gaps.
+constexpr std::array kModels = {
+    Model{model::kApplianceMissing,
+          "A VirtualAppliance route whose nextHopIpAddress no appliance owns drops the packet "
+          "(azure-egress-facts 1f: Azure documents no behaviour)."},
+    Model{model::kApplianceNoSnatNoNat,
+          "An appliance with snat: false forwards with the original source; at Internet that "
+          "leaves only through its subnet's NAT gateway, since an instance public IP maps only "
+          "the NIC's own address."},
+    Model{model::kInternetTag,
+          "The NSG tag Internet is every address outside the VirtualNetwork tag; VirtualNetwork "
+          "is the VNet's address space, its peers' and the on-premises prefixes its gateways "
+          "learned (user-route prefixes are not added to it)."},
+    Model{model::kBlockRule,
+          "outboundType block is an NSG rule on the node subnets, priority 4096 (after every "
+          "user rule), denying outbound to Internet."},
+    Model{model::kPeeringTwoSided,
+          "A peering written on one VNet only is treated as connected both ways, the reverse "
+          "taking the same settings."},
+    Model{model::kForwardedPeering,
+          "Traffic an appliance forwards into a peered VNet is dropped unless the receiving "
+          "VNet's peering has allowForwardedTraffic."},
+    Model{model::kSnatSample,
+          "Where Azure picks a public IP or port at random (NAT gateway, firewall), trace samples "
+          "one from a hash of the seed and the flow; LB ports start at 1024 plus the instance's "
+          "block. egressIps holds every IP it could have been."},
+    Model{model::kIngressBackend,
+          "An ingress flow reaches every node of the cluster's pools; its replies are judged "
+          "by the routes of each node subnet, the first asymmetric one deciding."},
+    Model{model::kBgpShadowedByVnet,
+          "A BGP route inside a VNet or peering prefix never applies (the VNet route wins even "
+          "when the BGP route is longer) and is listed as Invalid."},
+    Model{model::kPodToPod,
+          "With kubenet and azure-overlay, traffic from a pod to podCidr stays in the cluster "
+          "network (internal) without touching VNet routing."},
+};
+
+}  // namespace
+
+std::span<const Model> all_models() { return kModels; }
+
+std::string_view model_text(std::string_view id) {
+  for (const Model& m : kModels) {
+    if (m.id == id) {
+      return m.text;
+    }
+  }
+  return {};
+}
+
+}  // namespace egress
