@@ -1,0 +1,1381 @@
+#include "egress/config/topology_loader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "config/yaml_reader_internal.h"
+
+namespace egress {
+namespace {
+
+using internal::Case;
+using internal::Diagnostics;
+using internal::Field;
+using internal::MapReader;
+using internal::quote;
+
+// AKS limits (VMSS node pools): 1000 nodes per pool, 5000 per cluster, 250 pods per node.
+// They also keep node address computation and the model small whatever the file says.
+constexpr int64_t kMaxNodesPerPool = 1000;
+constexpr int64_t kMaxClusterNodes = 5000;
+constexpr int64_t kMaxPodsPerNode = 250;
+// Azure reserves the first four addresses of every subnet and, for IPv4, the last one.
+constexpr uint64_t kReservedAtStart = 4;
+
+constexpr std::string_view kTopologyKeys[] = {
+    "version",   "name",        "cluster",       "vnets", "routeTables", "publicIps",
+    "publicIpPrefixes", "appliances", "natGateways", "loadBalancers", "hosts", "gateways",
+    "nsgs"};
+constexpr std::string_view kClusterKeys[] = {
+    "name",          "outboundType", "vnetMode",           "vmSetType",
+    "loadBalancerSku", "networkPlugin", "podCidr",          "nonMasqueradeCidrs",
+    "maxPods",       "nodePools",    "loadBalancer",       "natGateway",
+    "apiServer",     "services"};
+constexpr std::string_view kNodePoolKeys[] = {"name", "subnet", "nodes", "addresses"};
+constexpr std::string_view kApiServerKeys[] = {"address", "private", "authorizedIpRanges"};
+constexpr std::string_view kServiceKeys[] = {"name", "frontendIp", "port", "protocol"};
+constexpr std::string_view kVnetKeys[] = {"name", "addressSpace", "subnets", "peerings"};
+constexpr std::string_view kSubnetKeys[] = {"name",       "addressPrefix", "addressPrefixes",
+                                            "routeTable", "natGateway",    "nsg",
+                                            "defaultOutboundAccess"};
+constexpr std::string_view kPeeringKeys[] = {"remoteVnet", "allowForwardedTraffic",
+                                             "useRemoteGateways"};
+constexpr std::string_view kRouteTableKeys[] = {"name", "disableBgpRoutePropagation", "routes"};
+constexpr std::string_view kRouteKeys[] = {"name", "addressPrefix", "nextHopType",
+                                           "nextHopIpAddress"};
+constexpr std::string_view kPublicIpKeys[] = {"name", "address"};
+constexpr std::string_view kPublicIpPrefixKeys[] = {"name", "addressPrefix"};
+constexpr std::string_view kApplianceKeys[] = {
+    "name", "subnet", "privateIp", "ipForwarding", "publicIps", "snat", "snatPortsPerIp",
+    "instances", "rules", "defaultAction", "nsg"};
+constexpr std::string_view kApplianceRuleKeys[] = {"name", "action", "protocols", "destinations",
+                                                   "ports"};
+constexpr std::string_view kNatGatewayKeys[] = {"name", "publicIps", "publicIpPrefixes",
+                                                "idleTimeoutInMinutes"};
+constexpr std::string_view kLoadBalancerKeys[] = {"name", "frontends", "backendPools",
+                                                  "outboundRules"};
+constexpr std::string_view kFrontendKeys[] = {"name", "publicIp"};
+constexpr std::string_view kBackendPoolKeys[] = {"name", "members"};
+constexpr std::string_view kOutboundRuleKeys[] = {
+    "name", "frontends", "backendPool", "allocatedOutboundPorts", "idleTimeoutInMinutes",
+    "protocol"};
+constexpr std::string_view kHostKeys[] = {"name", "subnet", "address", "publicIp", "nsg"};
+constexpr std::string_view kGatewayKeys[] = {"name", "vnet", "bgpRoutes"};
+constexpr std::string_view kNsgKeys[] = {"name", "rules"};
+constexpr std::string_view kNsgRuleKeys[] = {"name",     "priority",    "direction",
+                                             "access",   "protocol",    "destination",
+                                             "destinationPorts"};
+
+// Enum spellings, in the order of the values they map to.
+constexpr std::string_view kOutboundTypes[] = {"loadBalancer",       "managedNATGateway",
+                                               "userAssignedNATGateway", "userDefinedRouting",
+                                               "none",               "block"};
+constexpr OutboundType kOutboundTypeValues[] = {
+    OutboundType::kLoadBalancer,       OutboundType::kManagedNatGateway,
+    OutboundType::kUserAssignedNatGateway, OutboundType::kUserDefinedRouting,
+    OutboundType::kNone,               OutboundType::kBlock};
+constexpr std::string_view kVnetModes[] = {"managed", "byo"};
+constexpr std::string_view kVmSetTypes[] = {"VirtualMachineScaleSets", "AvailabilitySet"};
+constexpr std::string_view kLoadBalancerSkus[] = {"standard", "basic"};
+constexpr std::string_view kNetworkPlugins[] = {"kubenet", "azure", "azure-overlay"};
+constexpr std::string_view kServiceProtocols[] = {"tcp", "udp"};
+constexpr std::string_view kNextHopTypes[] = {"VirtualAppliance", "Internet", "VnetLocal",
+                                              "VirtualNetworkGateway", "None"};
+constexpr NextHopType kNextHopTypeValues[] = {NextHopType::kVirtualAppliance,
+                                              NextHopType::kInternet, NextHopType::kVnetLocal,
+                                              NextHopType::kVirtualNetworkGateway,
+                                              NextHopType::kNone};
+constexpr std::string_view kActions[] = {"allow", "deny"};
+constexpr std::string_view kApplianceProtocols[] = {"tcp", "udp", "icmp", "any"};
+constexpr std::string_view kOutboundRuleProtocols[] = {"Tcp", "Udp", "All"};
+constexpr std::string_view kDirections[] = {"Inbound", "Outbound"};
+constexpr std::string_view kAccesses[] = {"Allow", "Deny"};
+constexpr std::string_view kNsgProtocols[] = {"Tcp", "Udp", "Icmp", "*"};
+constexpr std::string_view kNsgTags[] = {"Internet", "VirtualNetwork", "*"};
+
+// A name written where a resource is referred to, resolved once every name is known.
+struct Ref {
+  std::string name;
+  Pos pos;
+};
+
+// The names of one kind of resource, for duplicate detection and reference resolution.
+class NameTable {
+ public:
+  explicit NameTable(std::string kind) : kind_(std::move(kind)) {}
+
+  // Reports duplicate-name (at the second definition) when `name` is already taken.
+  void add(const std::string& name, Pos pos, Index index, Diagnostics& diags) {
+    auto [it, inserted] = entries_.try_emplace(name, Entry{index, pos});
+    if (!inserted) {
+      diags.error("duplicate-name",
+                  "duplicate " + kind_ + " name " + quote(name) + "; first defined at line " +
+                      std::to_string(it->second.pos.line) + ", column " +
+                      std::to_string(it->second.pos.column),
+                  pos);
+      return;
+    }
+    order_.push_back(name);
+  }
+
+  std::optional<Index> find(const std::string& name) const {
+    auto it = entries_.find(name);
+    if (it == entries_.end()) {
+      return std::nullopt;
+    }
+    return it->second.index;
+  }
+
+  std::vector<std::string_view> names() const {
+    return std::vector<std::string_view>(order_.begin(), order_.end());
+  }
+
+ private:
+  struct Entry {
+    Index index;
+    Pos pos;
+  };
+  std::string kind_;
+  std::unordered_map<std::string, Entry> entries_;
+  std::vector<std::string> order_;
+};
+
+// Parses a port or port range: "443", "8000-8080", or a plain integer.
+std::optional<PortRange> parse_port_range(const std::string& text) {
+  auto number = [](std::string_view s) -> std::optional<uint16_t> {
+    if (s.empty() || s.size() > 5 || (s.size() > 1 && s[0] == '0')) {
+      return std::nullopt;
+    }
+    uint32_t v = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') {
+        return std::nullopt;
+      }
+      v = v * 10 + static_cast<uint32_t>(c - '0');
+    }
+    if (v > 65535) {
+      return std::nullopt;
+    }
+    return static_cast<uint16_t>(v);
+  };
+  auto dash = text.find('-');
+  if (dash == std::string::npos) {
+    auto p = number(text);
+    if (!p) {
+      return std::nullopt;
+    }
+    return PortRange{*p, *p};
+  }
+  auto first = number(std::string_view(text).substr(0, dash));
+  auto last = number(std::string_view(text).substr(dash + 1));
+  if (!first || !last) {
+    return std::nullopt;
+  }
+  return PortRange{*first, *last};
+}
+
+struct FileDescriptor {
+  explicit FileDescriptor(int f) : fd(f) {}
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor() {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+  int fd;
+};
+
+class Loader {
+ public:
+  explicit Loader(const std::string& file) : diags_(file) { topology_.file = file; }
+
+  LoadResult run(std::string_view text) {
+    try {
+      load(text);
+    } catch (const YAML::Exception& e) {
+      // Nodes are only read through checked accessors; this is a safety net, not a path.
+      diags_.error("internal", "unexpected YAML error: " + e.msg, internal::pos_of(e.mark));
+    } catch (const std::exception& e) {
+      diags_.error("internal", std::string("unexpected error while loading: ") + e.what(), {});
+    } catch (...) {
+      diags_.error("internal", "unexpected error while loading", {});
+    }
+    LoadResult result;
+    if (diags_.empty()) {
+      result.topology = std::move(topology_);
+    } else {
+      result.errors = diags_.take();
+    }
+    return result;
+  }
+
+ private:
+  void load(std::string_view text) {
+    std::vector<YAML::Node> documents;
+    try {
+      documents = YAML::LoadAll(std::string(text));
+    } catch (const YAML::ParserException& e) {
+      Pos pos = internal::pos_of(e.mark);
+      diags_.error("yaml-syntax", e.msg, pos.line > 0 ? pos : Pos{1, 1});
+      return;
+    }
+    if (documents.empty() || documents[0].IsNull()) {
+      diags_.error("bad-type",
+                   "the file holds no topology; expected a map starting with 'version: 1'",
+                   Pos{1, 1});
+      return;
+    }
+    if (documents.size() > 1) {
+      Pos pos = internal::pos_of(documents[1]);
+      diags_.error("yaml-syntax",
+                   "a topology file holds one YAML document; another one starts here",
+                   pos.line > 0 ? pos : Pos{1, 1});
+    }
+    const YAML::Node& root = documents[0];
+    if (!root.IsMap()) {
+      Pos pos = internal::pos_of(root);
+      diags_.error("bad-type",
+                   "the top level must be a map of topology fields (version, vnets, ...), got " +
+                       internal::describe(root),
+                   pos.line > 0 ? pos : Pos{1, 1});
+      return;
+    }
+    MapReader top(root, "topology", kTopologyKeys, diags_);
+    read_topology(top);
+    if (diags_.stopped()) {
+      return;
+    }
+    for (auto& resolve : deferred_) {
+      resolve();
+    }
+    complete_peerings();
+    assign_node_addresses();
+    apply_managed_vnet_defaults();
+  }
+
+  // --- helpers --------------------------------------------------------------------------
+
+  // Reads each map of the optional list `key` of `m`.
+  void for_each_map(const MapReader& m, std::string_view key, const std::string& what,
+                    std::span<const std::string_view> keys,
+                    const std::function<void(const MapReader&)>& fn) {
+    auto field = m.get(key);
+    if (!field) {
+      return;
+    }
+    internal::for_each_item(*field, diags_, [&](const Field& item) {
+      if (auto im = MapReader::open(item, what, keys, diags_)) {
+        fn(*im);
+      }
+    });
+  }
+
+  // The required `name` of an element, registered in `table`; "" when missing or bad.
+  std::string read_element_name(const MapReader& m, NameTable& table, size_t index,
+                                bool forbid_slash = false) {
+    auto field = m.require("name");
+    if (!field) {
+      return {};
+    }
+    auto name = internal::read_name(*field, diags_);
+    if (!name) {
+      return {};
+    }
+    if (forbid_slash && name->find('/') != std::string::npos) {
+      // Subnets are referred to as VNET/SUBNET, so a slash in either name is ambiguous.
+      diags_.error("bad-value", "'name' must not contain '/', got " + quote(*name), field->pos);
+      return {};
+    }
+    table.add(*name, field->key_pos, static_cast<Index>(index), diags_);
+    return *name;
+  }
+
+  std::optional<Ref> read_ref(const Field& field) {
+    auto name = internal::read_name(field, diags_);
+    if (!name) {
+      return std::nullopt;
+    }
+    return Ref{*name, field.pos};
+  }
+
+  std::optional<Ref> read_optional_ref(const MapReader& m, std::string_view key) {
+    auto field = m.get(key);
+    return field ? read_ref(*field) : std::nullopt;
+  }
+
+  std::optional<Ref> read_required_ref(const MapReader& m, std::string_view key) {
+    auto field = m.require(key);
+    return field ? read_ref(*field) : std::nullopt;
+  }
+
+  // Reads a list of names for later resolution.
+  std::vector<Ref> read_ref_list(const MapReader& m, std::string_view key, bool required) {
+    std::vector<Ref> refs;
+    auto field = required ? m.require(key) : m.get(key);
+    if (!field) {
+      return refs;
+    }
+    auto add = [&](const Field& item) {
+      if (auto ref = read_ref(item)) {
+        refs.push_back(std::move(*ref));
+      }
+    };
+    if (required) {
+      internal::for_each_item_nonempty(*field, diags_, {}, add);
+    } else {
+      internal::for_each_item(*field, diags_, add);
+    }
+    return refs;
+  }
+
+  std::vector<Prefix> read_prefix_list(const Field& field, bool nonempty) {
+    std::vector<Prefix> prefixes;
+    auto add = [&](const Field& item) {
+      if (auto p = internal::read_prefix(item, diags_)) {
+        prefixes.push_back(*p);
+      }
+    };
+    if (nonempty) {
+      internal::for_each_item_nonempty(field, diags_, {}, add);
+    } else {
+      internal::for_each_item(field, diags_, add);
+    }
+    return prefixes;
+  }
+
+  template <class T>
+  void read_bool_into(const MapReader& m, std::string_view key, T& out) {
+    if (auto field = m.get(key)) {
+      if (auto v = internal::read_bool(*field, diags_)) {
+        out = *v;
+      }
+    }
+  }
+
+  template <class T>
+  void read_int_into(const MapReader& m, std::string_view key, int64_t min, int64_t max, T& out) {
+    if (auto field = m.get(key)) {
+      if (auto v = internal::read_int(*field, min, max, diags_)) {
+        out = static_cast<T>(*v);
+      }
+    }
+  }
+
+  void dangling(const Ref& ref, std::string_view label, std::string_view collection,
+                std::span<const std::string_view> candidates, std::string extra = {}) {
+    std::string message = std::string(label) + " " + quote(ref.name) + " is not defined in " +
+                          std::string(collection);
+    if (!extra.empty()) {
+      message += extra;
+    } else if (auto near = internal::closest(ref.name, candidates); !near.empty()) {
+      message += "; did you mean '" + std::string(near) + "'?";
+    }
+    diags_.error("dangling-reference", std::move(message), ref.pos);
+  }
+
+  Index resolve(const NameTable& table, const Ref& ref, std::string_view label,
+                std::string_view collection) {
+    if (auto index = table.find(ref.name)) {
+      return *index;
+    }
+    auto names = table.names();
+    dangling(ref, label, collection, names);
+    return kNoIndex;
+  }
+
+  Index resolve_subnet(const Ref& ref) {
+    if (auto index = subnet_names_.find(ref.name)) {
+      return *index;
+    }
+    std::string extra;
+    if (ref.name.find('/') == std::string::npos) {
+      extra = "; subnets are referred to as VNET/SUBNET";
+      for (const Subnet& s : topology_.subnets) {
+        if (s.name == ref.name && !s.full_name.empty()) {
+          extra += ", e.g. '" + s.full_name + "'";
+          break;
+        }
+      }
+    }
+    auto names = subnet_names_.names();
+    dangling(ref, "subnet", "vnets", names, extra);
+    return kNoIndex;
+  }
+
+  template <class F>
+  void defer(F&& fn) {
+    deferred_.emplace_back(std::forward<F>(fn));
+  }
+
+  // Defers resolving `ref` against `table` into the Index that `target` returns.
+  template <class Target>
+  void defer_ref(std::optional<Ref> ref, const NameTable& table, std::string_view label,
+                 std::string_view collection, Target target) {
+    if (!ref) {
+      return;
+    }
+    defer([this, ref = std::move(*ref), &table, label, collection, target] {
+      target() = resolve(table, ref, label, collection);
+    });
+  }
+
+  template <class Target>
+  void defer_ref_list(std::vector<Ref> refs, const NameTable& table, std::string_view label,
+                      std::string_view collection, Target target) {
+    if (refs.empty()) {
+      return;
+    }
+    defer([this, refs = std::move(refs), &table, label, collection, target] {
+      for (const Ref& ref : refs) {
+        Index index = resolve(table, ref, label, collection);
+        if (index != kNoIndex) {
+          target().push_back(index);
+        }
+      }
+    });
+  }
+
+  // --- the top level --------------------------------------------------------------------
+
+  void read_topology(const MapReader& m) {
+    if (auto field = m.require("version")) {
+      if (auto v = internal::read_int(*field, std::numeric_limits<int>::min(),
+                                      std::numeric_limits<int>::max(), diags_)) {
+        if (*v != 1) {
+          diags_.error("bad-value",
+                       "'version' must be 1, the only schema version, got " + std::to_string(*v),
+                       field->pos);
+        }
+        topology_.version = static_cast<int>(*v);
+      }
+    }
+    if (auto field = m.get("name")) {
+      if (auto name = internal::read_string(*field, diags_)) {
+        topology_.name = *name;
+      }
+    }
+    for_each_map(m, "publicIps", "public IP", kPublicIpKeys,
+                 [&](const MapReader& e) { read_public_ip(e); });
+    for_each_map(m, "publicIpPrefixes", "public IP prefix", kPublicIpPrefixKeys,
+                 [&](const MapReader& e) { read_public_ip_prefix(e); });
+    for_each_map(m, "nsgs", "NSG", kNsgKeys, [&](const MapReader& e) { read_nsg(e); });
+    for_each_map(m, "routeTables", "route table", kRouteTableKeys,
+                 [&](const MapReader& e) { read_route_table(e); });
+    for_each_map(m, "natGateways", "NAT gateway", kNatGatewayKeys,
+                 [&](const MapReader& e) { read_nat_gateway(e); });
+    for_each_map(m, "vnets", "vnet", kVnetKeys, [&](const MapReader& e) { read_vnet(e); });
+    for_each_map(m, "gateways", "gateway", kGatewayKeys,
+                 [&](const MapReader& e) { read_gateway(e); });
+    for_each_map(m, "appliances", "appliance", kApplianceKeys,
+                 [&](const MapReader& e) { read_appliance(e); });
+    for_each_map(m, "hosts", "host", kHostKeys, [&](const MapReader& e) { read_host(e); });
+    if (auto field = m.get("cluster")) {
+      if (auto cm = MapReader::open(*field, "cluster", kClusterKeys, diags_)) {
+        read_cluster(*cm);
+      }
+    }
+    for_each_map(m, "loadBalancers", "load balancer", kLoadBalancerKeys,
+                 [&](const MapReader& e) { read_load_balancer(e); });
+  }
+
+  // --- addresses ------------------------------------------------------------------------
+
+  void read_public_ip(const MapReader& m) {
+    PublicIp ip;
+    ip.pos = m.pos();
+    ip.name = read_element_name(m, public_ip_names_, topology_.public_ips.size());
+    if (auto field = m.require("address")) {
+      if (auto a = internal::read_address(*field, diags_)) {
+        ip.address = *a;
+      }
+    }
+    topology_.public_ips.push_back(std::move(ip));
+  }
+
+  void read_public_ip_prefix(const MapReader& m) {
+    PublicIpPrefix p;
+    p.pos = m.pos();
+    p.name = read_element_name(m, public_ip_prefix_names_, topology_.public_ip_prefixes.size());
+    if (auto field = m.require("addressPrefix")) {
+      if (auto prefix = internal::read_prefix(*field, diags_)) {
+        p.prefix = *prefix;
+      }
+    }
+    topology_.public_ip_prefixes.push_back(std::move(p));
+  }
+
+  // --- NSGs -----------------------------------------------------------------------------
+
+  void read_nsg(const MapReader& m) {
+    Nsg nsg;
+    nsg.pos = m.pos();
+    nsg.name = read_element_name(m, nsg_names_, topology_.nsgs.size());
+    NameTable rule_names("NSG rule");
+    for_each_map(m, "rules", "NSG rule", kNsgRuleKeys, [&](const MapReader& rm) {
+      nsg.rules.push_back(read_nsg_rule(rm, rule_names, nsg.rules.size()));
+    });
+    topology_.nsgs.push_back(std::move(nsg));
+  }
+
+  NsgRule read_nsg_rule(const MapReader& m, NameTable& names, size_t index) {
+    NsgRule rule;
+    rule.pos = m.pos();
+    rule.name = read_element_name(m, names, index);
+    if (auto field = m.require("priority")) {
+      // Azure's range for user rules; 65000 and up are the default rules.
+      if (auto v = internal::read_int(*field, 100, 4096, diags_)) {
+        rule.priority = static_cast<int>(*v);
+      }
+    }
+    if (auto field = m.get("direction")) {
+      if (auto i = internal::read_enum(*field, kDirections, Case::kIgnore, diags_)) {
+        rule.direction = *i == 0 ? Direction::kInbound : Direction::kOutbound;
+      }
+    }
+    if (auto field = m.require("access")) {
+      if (auto i = internal::read_enum(*field, kAccesses, Case::kIgnore, diags_)) {
+        rule.access = *i == 0 ? RuleAction::kAllow : RuleAction::kDeny;
+      }
+    }
+    if (auto field = m.get("protocol")) {
+      if (auto i = internal::read_enum(*field, kNsgProtocols, Case::kExactOrLower, diags_)) {
+        rule.protocols = *i == 3 ? kAnyProtocol : protocol_bit(static_cast<Protocol>(*i));
+      }
+    }
+    if (auto field = m.get("destination")) {
+      read_nsg_destination(*field, rule.destination);
+    }
+    if (auto field = m.get("destinationPorts")) {
+      read_nsg_ports(*field, rule.destination_ports);
+    }
+    return rule;
+  }
+
+  // A CIDR or, as Azure allows in NSG rules, a bare address meaning just that address.
+  std::optional<Prefix> read_nsg_prefix(const Field& field) {
+    if (field.node.IsScalar() && field.node.Scalar().find('/') == std::string::npos) {
+      if (auto a = IpAddress::parse(field.node.Scalar());
+          a && field.node.Scalar().find('\0') == std::string::npos) {
+        return Prefix::host(*a);
+      }
+    }
+    return internal::read_prefix(field, diags_);
+  }
+
+  void read_nsg_destination(const Field& field, NsgAddress& out) {
+    if (field.node.IsSequence()) {
+      out.kind = NsgAddress::Kind::kPrefixes;
+      internal::for_each_item_nonempty(field, diags_, "leave it out to match any destination",
+                                       [&](const Field& item) {
+                                         if (auto p = read_nsg_prefix(item)) {
+                                           out.prefixes.push_back(*p);
+                                         }
+                                       });
+      return;
+    }
+    if (!field.node.IsScalar()) {
+      diags_.error("bad-type",
+                   "'destination' must be a CIDR, a list of CIDRs, or one of the tags Internet, "
+                   "VirtualNetwork, *; got " +
+                       internal::describe(field.node),
+                   field.pos);
+      return;
+    }
+    const std::string& text = field.node.Scalar();
+    constexpr NsgAddress::Kind kTagKinds[] = {NsgAddress::Kind::kInternet,
+                                              NsgAddress::Kind::kVirtualNetwork,
+                                              NsgAddress::Kind::kAny};
+    for (size_t i = 0; i < std::size(kNsgTags); ++i) {
+      if (internal::enum_matches(text, kNsgTags[i], Case::kIgnore)) {
+        out.kind = kTagKinds[i];
+        return;
+      }
+    }
+    bool looks_like_address = !text.empty() && (text.find('/') != std::string::npos ||
+                                                text.find(':') != std::string::npos ||
+                                                (text[0] >= '0' && text[0] <= '9'));
+    if (!looks_like_address) {
+      std::string message =
+          "'destination' must be a CIDR, a list of CIDRs, or one of the tags Internet, "
+          "VirtualNetwork, *; got " +
+          quote(text);
+      if (auto near = internal::closest(text, kNsgTags); !near.empty()) {
+        message += "; did you mean '" + std::string(near) + "'?";
+      }
+      diags_.error("bad-value", std::move(message), field.pos);
+      return;
+    }
+    if (auto p = read_nsg_prefix(field)) {
+      out.kind = NsgAddress::Kind::kPrefixes;
+      out.prefixes.push_back(*p);
+    }
+  }
+
+  // One port or range as a scalar; `allow_any` admits "*" (any port, an empty list).
+  bool read_port_item(const Field& field, bool allow_any, std::vector<PortRange>& out) {
+    std::string expected = allow_any ? "\"*\", a port like 443 or a range like 8000-8080"
+                                     : "a port like 443 or a range like 8000-8080";
+    if (!field.node.IsScalar()) {
+      diags_.error("bad-type",
+                   field.label + " must be " + expected + ", got " + internal::describe(field.node),
+                   field.pos);
+      return false;
+    }
+    const std::string& text = field.node.Scalar();
+    if (allow_any && text == "*") {
+      out.clear();
+      return true;
+    }
+    auto range = parse_port_range(text);
+    if (!range) {
+      diags_.error("bad-value", field.label + " must be " + expected + ", got " + quote(text),
+                   field.pos);
+      return false;
+    }
+    if (range->first > range->last) {
+      diags_.error("bad-value",
+                   field.label + ": range " + quote(text) + " ends before it starts",
+                   field.pos);
+      return false;
+    }
+    out.push_back(*range);
+    return true;
+  }
+
+  void read_nsg_ports(const Field& field, std::vector<PortRange>& out) {
+    if (field.node.IsSequence()) {
+      internal::for_each_item_nonempty(field, diags_, "leave it out to match any port",
+                                       [&](const Field& item) {
+                                         read_port_item(item, false, out);
+                                       });
+      return;
+    }
+    read_port_item(field, true, out);
+  }
+
+  // --- routes ---------------------------------------------------------------------------
+
+  void read_route_table(const MapReader& m) {
+    RouteTable table;
+    table.pos = m.pos();
+    table.name = read_element_name(m, route_table_names_, topology_.route_tables.size());
+    read_bool_into(m, "disableBgpRoutePropagation", table.disable_bgp_route_propagation);
+    NameTable route_names("route");
+    for_each_map(m, "routes", "route", kRouteKeys, [&](const MapReader& rm) {
+      table.routes.push_back(read_route(rm, route_names, table.routes.size()));
+    });
+    topology_.route_tables.push_back(std::move(table));
+  }
+
+  Route read_route(const MapReader& m, NameTable& names, size_t index) {
+    Route route;
+    route.pos = m.pos();
+    route.name = read_element_name(m, names, index);
+    if (auto field = m.require("addressPrefix")) {
+      if (auto p = internal::read_prefix(*field, diags_)) {
+        route.prefix = *p;
+      }
+    }
+    std::optional<NextHopType> type;
+    Pos type_pos = m.pos();
+    if (auto field = m.require("nextHopType")) {
+      type_pos = field->pos;
+      bool peering = field->node.IsScalar() &&
+                     internal::enum_matches(field->node.Scalar(), "VNetPeering", Case::kIgnore);
+      auto i = internal::read_enum(
+          *field, kNextHopTypes, Case::kIgnore, diags_,
+          peering ? "(only Azure creates VNetPeering routes; a user route cannot name it)" : "");
+      if (i) {
+        type = kNextHopTypeValues[*i];
+        route.next_hop_type = *type;
+      }
+    }
+    route.next_hop_pos = type_pos;
+    if (auto field = m.get("nextHopIpAddress")) {
+      // Kept whatever the type: a next hop IP on another type is a finding, not an error.
+      route.next_hop_pos = field->pos;
+      route.next_hop_ip = internal::read_address(*field, diags_);
+    } else if (type == NextHopType::kVirtualAppliance) {
+      diags_.error("missing-field",
+                   "route is missing required field 'nextHopIpAddress', which nextHopType "
+                   "VirtualAppliance needs",
+                   m.pos());
+    }
+    return route;
+  }
+
+  void read_nat_gateway(const MapReader& m) {
+    NatGateway gw;
+    gw.pos = m.pos();
+    Index index = static_cast<Index>(topology_.nat_gateways.size());
+    gw.name = read_element_name(m, nat_gateway_names_, index);
+    defer_ref_list(read_ref_list(m, "publicIps", false), public_ip_names_, "publicIp",
+                   "publicIps", [this, index]() -> std::vector<Index>& {
+                     return topology_.nat_gateways[index].public_ips;
+                   });
+    defer_ref_list(read_ref_list(m, "publicIpPrefixes", false), public_ip_prefix_names_,
+                   "publicIpPrefix", "publicIpPrefixes", [this, index]() -> std::vector<Index>& {
+                     return topology_.nat_gateways[index].public_ip_prefixes;
+                   });
+    // Azure's range for the TCP idle timeout of a NAT gateway.
+    read_int_into(m, "idleTimeoutInMinutes", 4, 120, gw.idle_timeout_minutes);
+    topology_.nat_gateways.push_back(std::move(gw));
+  }
+
+  // --- vnets ----------------------------------------------------------------------------
+
+  void read_vnet(const MapReader& m) {
+    Vnet vnet;
+    vnet.pos = m.pos();
+    Index index = static_cast<Index>(topology_.vnets.size());
+    vnet.name = read_element_name(m, vnet_names_, index, true);
+    if (auto field = m.require("addressSpace")) {
+      vnet.address_space = read_prefix_list(*field, true);
+    }
+    for_each_map(m, "subnets", "subnet", kSubnetKeys, [&](const MapReader& sm) {
+      vnet.subnets.push_back(read_subnet(sm, index, vnet.name));
+    });
+    for_each_map(m, "peerings", "peering", kPeeringKeys, [&](const MapReader& pm) {
+      Peering peering;
+      peering.pos = pm.pos();
+      size_t pi = vnet.peerings.size();
+      defer_ref(read_required_ref(pm, "remoteVnet"), vnet_names_, "remoteVnet", "vnets",
+                [this, index, pi]() -> Index& {
+                  return topology_.vnets[index].peerings[pi].remote_vnet;
+                });
+      read_bool_into(pm, "allowForwardedTraffic", peering.allow_forwarded_traffic);
+      read_bool_into(pm, "useRemoteGateways", peering.use_remote_gateways);
+      vnet.peerings.push_back(peering);
+    });
+    topology_.vnets.push_back(std::move(vnet));
+  }
+
+  Index read_subnet(const MapReader& m, Index vnet, const std::string& vnet_name) {
+    Subnet subnet;
+    subnet.pos = m.pos();
+    subnet.vnet = vnet;
+    Index index = static_cast<Index>(topology_.subnets.size());
+    if (auto field = m.require("name")) {
+      if (auto name = internal::read_name(*field, diags_)) {
+        if (name->find('/') != std::string::npos) {
+          diags_.error("bad-value", "'name' must not contain '/', got " + quote(*name),
+                       field->pos);
+        } else {
+          subnet.name = *name;
+          if (!vnet_name.empty()) {
+            subnet.full_name = vnet_name + "/" + subnet.name;
+            subnet_names_.add(subnet.full_name, field->key_pos, index, diags_);
+          }
+        }
+      }
+    }
+    if (m.has("addressPrefix") && m.has("addressPrefixes")) {
+      diags_.error("bad-value",
+                   "subnet has both 'addressPrefix' and 'addressPrefixes'; give one of them",
+                   m.require("addressPrefixes")->key_pos);
+    } else if (m.has("addressPrefixes")) {
+      subnet.address_prefixes = read_prefix_list(*m.require("addressPrefixes"), true);
+    } else if (m.has("addressPrefix")) {
+      if (auto p = internal::read_prefix(*m.require("addressPrefix"), diags_)) {
+        subnet.address_prefixes.push_back(*p);
+      }
+    } else {
+      diags_.error("missing-field",
+                   "subnet is missing required field 'addressPrefix' (or 'addressPrefixes' for "
+                   "dual stack)",
+                   m.pos());
+    }
+    defer_ref(read_optional_ref(m, "routeTable"), route_table_names_, "routeTable", "routeTables",
+              [this, index]() -> Index& { return topology_.subnets[index].route_table; });
+    defer_ref(read_optional_ref(m, "natGateway"), nat_gateway_names_, "natGateway", "natGateways",
+              [this, index]() -> Index& { return topology_.subnets[index].nat_gateway; });
+    defer_ref(read_optional_ref(m, "nsg"), nsg_names_, "nsg", "nsgs",
+              [this, index]() -> Index& { return topology_.subnets[index].nsg; });
+    if (auto field = m.get("defaultOutboundAccess")) {
+      if (auto v = internal::read_bool(*field, diags_)) {
+        subnet.default_outbound_access = *v;
+        subnet.default_outbound_access_set = true;
+      }
+    }
+    topology_.subnets.push_back(std::move(subnet));
+    return index;
+  }
+
+  void read_gateway(const MapReader& m) {
+    Gateway gw;
+    gw.pos = m.pos();
+    Index index = static_cast<Index>(topology_.gateways.size());
+    gw.name = read_element_name(m, gateway_names_, index);
+    defer_ref(read_required_ref(m, "vnet"), vnet_names_, "vnet", "vnets",
+              [this, index]() -> Index& { return topology_.gateways[index].vnet; });
+    if (auto field = m.get("bgpRoutes")) {
+      gw.bgp_routes = read_prefix_list(*field, false);
+    }
+    topology_.gateways.push_back(std::move(gw));
+  }
+
+  // Subnet references resolve by VNET/SUBNET, with a hint for a bare subnet name.
+  template <class Target>
+  void defer_subnet(std::optional<Ref> ref, Target target) {
+    if (!ref) {
+      return;
+    }
+    defer([this, ref = std::move(*ref), target] { target() = resolve_subnet(ref); });
+  }
+
+  // --- appliances and hosts -------------------------------------------------------------
+
+  void read_appliance(const MapReader& m) {
+    Appliance a;
+    a.pos = m.pos();
+    Index index = static_cast<Index>(topology_.appliances.size());
+    a.name = read_element_name(m, appliance_names_, index);
+    defer_subnet(read_required_ref(m, "subnet"),
+                 [this, index]() -> Index& { return topology_.appliances[index].subnet; });
+    if (auto field = m.require("privateIp")) {
+      if (auto ip = internal::read_address(*field, diags_)) {
+        a.private_ip = *ip;
+      }
+    }
+    read_bool_into(m, "ipForwarding", a.ip_forwarding);
+    defer_ref_list(read_ref_list(m, "publicIps", false), public_ip_names_, "publicIp",
+                   "publicIps", [this, index]() -> std::vector<Index>& {
+                     return topology_.appliances[index].public_ips;
+                   });
+    read_bool_into(m, "snat", a.snat);
+    // Ports 1024-65535 are what one IP can give.
+    read_int_into(m, "snatPortsPerIp", 1, 64512, a.snat_ports_per_ip);
+    read_int_into(m, "instances", 1, 100, a.instances);
+    NameTable rule_names("appliance rule");
+    for_each_map(m, "rules", "appliance rule", kApplianceRuleKeys, [&](const MapReader& rm) {
+      a.rules.push_back(read_appliance_rule(rm, rule_names, a.rules.size()));
+    });
+    if (auto field = m.get("defaultAction")) {
+      if (auto i = internal::read_enum(*field, kActions, Case::kIgnore, diags_)) {
+        a.default_action = *i == 0 ? RuleAction::kAllow : RuleAction::kDeny;
+      }
+    }
+    defer_ref(read_optional_ref(m, "nsg"), nsg_names_, "nsg", "nsgs",
+              [this, index]() -> Index& { return topology_.appliances[index].nsg; });
+    topology_.appliances.push_back(std::move(a));
+  }
+
+  ApplianceRule read_appliance_rule(const MapReader& m, NameTable& names, size_t index) {
+    ApplianceRule rule;
+    rule.pos = m.pos();
+    rule.name = read_element_name(m, names, index);
+    if (auto field = m.require("action")) {
+      if (auto i = internal::read_enum(*field, kActions, Case::kIgnore, diags_)) {
+        rule.action = *i == 0 ? RuleAction::kAllow : RuleAction::kDeny;
+      }
+    }
+    if (auto field = m.get("protocols")) {
+      ProtocolSet set = 0;
+      internal::for_each_item_nonempty(
+          *field, diags_, "leave it out to match any protocol", [&](const Field& item) {
+            if (auto i = internal::read_enum(item, kApplianceProtocols, Case::kIgnore, diags_)) {
+              set |= *i == 3 ? kAnyProtocol : protocol_bit(static_cast<Protocol>(*i));
+            }
+          });
+      if (set != 0) {
+        rule.protocols = set;
+      }
+    }
+    if (auto field = m.get("destinations")) {
+      internal::for_each_item_nonempty(*field, diags_, "leave it out to match any destination",
+                                       [&](const Field& item) {
+                                         if (auto p = internal::read_prefix(item, diags_)) {
+                                           rule.destinations.push_back(*p);
+                                         }
+                                       });
+    }
+    if (auto field = m.get("ports")) {
+      internal::for_each_item_nonempty(*field, diags_, "leave it out to match any port",
+                                       [&](const Field& item) {
+                                         read_port_item(item, false, rule.ports);
+                                       });
+    }
+    return rule;
+  }
+
+  void read_host(const MapReader& m) {
+    Host host;
+    host.pos = m.pos();
+    Index index = static_cast<Index>(topology_.hosts.size());
+    host.name = read_element_name(m, host_names_, index);
+    defer_subnet(read_required_ref(m, "subnet"),
+                 [this, index]() -> Index& { return topology_.hosts[index].subnet; });
+    if (auto field = m.require("address")) {
+      if (auto a = internal::read_address(*field, diags_)) {
+        host.address = *a;
+      }
+    }
+    defer_ref(read_optional_ref(m, "publicIp"), public_ip_names_, "publicIp", "publicIps",
+              [this, index]() -> Index& { return topology_.hosts[index].public_ip; });
+    defer_ref(read_optional_ref(m, "nsg"), nsg_names_, "nsg", "nsgs",
+              [this, index]() -> Index& { return topology_.hosts[index].nsg; });
+    topology_.hosts.push_back(std::move(host));
+  }
+
+  // --- the cluster ----------------------------------------------------------------------
+
+  template <class E, size_t N>
+  Pos read_enum_into(const MapReader& m, std::string_view key,
+                     const std::string_view (&names)[N], Case match, E& out,
+                     const std::function<E(size_t)>& value) {
+    auto field = m.get(key);
+    if (!field) {
+      return m.pos();
+    }
+    if (auto i = internal::read_enum(*field, names, match, diags_)) {
+      out = value(*i);
+    }
+    return field->pos;
+  }
+
+  void read_cluster(const MapReader& m) {
+    Cluster& c = topology_.cluster.emplace();
+    c.pos = m.pos();
+    if (auto field = m.get("name")) {
+      if (auto name = internal::read_string(*field, diags_)) {
+        c.name = *name;
+      }
+    }
+    c.outbound_type_pos = read_enum_into<OutboundType>(
+        m, "outboundType", kOutboundTypes, Case::kExact, c.outbound_type,
+        [](size_t i) { return kOutboundTypeValues[i]; });
+    read_enum_into<VnetMode>(m, "vnetMode", kVnetModes, Case::kExact, c.vnet_mode,
+                             [](size_t i) { return i == 0 ? VnetMode::kManaged : VnetMode::kByo; });
+    c.vm_set_type_pos = read_enum_into<VmSetType>(
+        m, "vmSetType", kVmSetTypes, Case::kExact, c.vm_set_type, [](size_t i) {
+          return i == 0 ? VmSetType::kVirtualMachineScaleSets : VmSetType::kAvailabilitySet;
+        });
+    c.load_balancer_sku_pos = read_enum_into<LoadBalancerSku>(
+        m, "loadBalancerSku", kLoadBalancerSkus, Case::kIgnore, c.load_balancer_sku,
+        [](size_t i) { return i == 0 ? LoadBalancerSku::kStandard : LoadBalancerSku::kBasic; });
+    read_enum_into<NetworkPlugin>(m, "networkPlugin", kNetworkPlugins, Case::kExact,
+                                  c.network_plugin,
+                                  [](size_t i) { return static_cast<NetworkPlugin>(i); });
+    if (auto field = m.get("podCidr")) {
+      c.pod_cidr = internal::read_prefix(*field, diags_);
+    }
+    if (auto field = m.get("nonMasqueradeCidrs")) {
+      c.non_masquerade_cidrs = read_prefix_list(*field, false);
+    }
+    read_int_into(m, "maxPods", 1, kMaxPodsPerNode, c.max_pods);
+    if (auto field = m.require("nodePools")) {
+      NameTable& names = node_pool_names_;
+      internal::for_each_item_nonempty(*field, diags_, {}, [&](const Field& item) {
+        if (auto pm = MapReader::open(item, "node pool", kNodePoolKeys, diags_)) {
+          read_node_pool(*pm, names);
+        }
+      });
+      int64_t total = 0;
+      for (const NodePool& pool : c.node_pools) {
+        total += pool.nodes;
+      }
+      if (total > kMaxClusterNodes) {
+        too_many_nodes_ = true;
+        diags_.error("bad-value",
+                     "the cluster has " + std::to_string(total) + " nodes; AKS allows at most " +
+                         std::to_string(kMaxClusterNodes),
+                     field->pos);
+      }
+    }
+    defer_ref(read_optional_ref(m, "loadBalancer"), load_balancer_names_, "loadBalancer",
+              "loadBalancers", [this]() -> Index& { return topology_.cluster->load_balancer; });
+    defer_ref(read_optional_ref(m, "natGateway"), nat_gateway_names_, "natGateway", "natGateways",
+              [this]() -> Index& { return topology_.cluster->nat_gateway; });
+    if (auto field = m.get("apiServer")) {
+      if (auto am = MapReader::open(*field, "apiServer", kApiServerKeys, diags_)) {
+        c.api_server.pos = am->pos();
+        if (auto f = am->get("address")) {
+          c.api_server.address = internal::read_address(*f, diags_);
+        }
+        read_bool_into(*am, "private", c.api_server.is_private);
+        if (auto f = am->get("authorizedIpRanges")) {
+          c.api_server.authorized_ip_ranges = read_prefix_list(*f, false);
+        }
+      }
+    } else {
+      c.api_server.pos = c.pos;
+    }
+    NameTable service_names("service");
+    for_each_map(m, "services", "service", kServiceKeys, [&](const MapReader& sm) {
+      c.services.push_back(read_service(sm, service_names, c.services.size()));
+    });
+  }
+
+  void read_node_pool(const MapReader& m, NameTable& names) {
+    Cluster& c = *topology_.cluster;
+    NodePool pool;
+    pool.pos = m.pos();
+    size_t index = c.node_pools.size();
+    pool.name = read_element_name(m, names, index);
+    defer_subnet(read_required_ref(m, "subnet"),
+                 [this, index]() -> Index& { return topology_.cluster->node_pools[index].subnet; });
+    std::optional<Field> nodes_field = m.get("nodes");
+    std::optional<int64_t> nodes;
+    if (nodes_field) {
+      nodes = internal::read_int(*nodes_field, 0, kMaxNodesPerPool, diags_);
+    }
+    bool explicit_addresses = false;
+    if (auto field = m.get("addresses")) {
+      explicit_addresses = true;
+      internal::for_each_item(*field, diags_, [&](const Field& item) {
+        if (auto a = internal::read_address(item, diags_)) {
+          pool.addresses.push_back(*a);
+        }
+      });
+      int64_t listed = static_cast<int64_t>(field->node.IsSequence() ? field->node.size() : 0);
+      if (nodes && *nodes != listed) {
+        diags_.error("bad-value",
+                     "'addresses' lists " + std::to_string(listed) + " addresses but 'nodes' is " +
+                         std::to_string(*nodes),
+                     field->pos);
+      } else if (!nodes_field && listed > kMaxNodesPerPool) {
+        diags_.error("bad-value",
+                     "'addresses' lists " + std::to_string(listed) +
+                         " addresses; a node pool has at most " +
+                         std::to_string(kMaxNodesPerPool) + " nodes",
+                     field->pos);
+      } else if (!nodes_field) {
+        nodes = listed;
+      }
+    } else if (!m.has("nodes")) {
+      diags_.error("missing-field", "node pool is missing required field 'nodes'", m.pos());
+    } else if (!nodes_field) {
+      // Written but empty: let the integer reader say so.
+      nodes = internal::read_int(*m.require("nodes"), 0, kMaxNodesPerPool, diags_);
+    }
+    pool.nodes = static_cast<uint32_t>(nodes.value_or(0));
+    node_pool_nodes_pos_.push_back(nodes_field ? nodes_field->pos : pool.pos);
+    node_pool_explicit_.push_back(explicit_addresses);
+    c.node_pools.push_back(std::move(pool));
+  }
+
+  Service read_service(const MapReader& m, NameTable& names, size_t index) {
+    Service s;
+    s.pos = m.pos();
+    s.name = read_element_name(m, names, index);
+    defer_ref(read_required_ref(m, "frontendIp"), public_ip_names_, "frontendIp", "publicIps",
+              [this, index]() -> Index& { return topology_.cluster->services[index].frontend_ip; });
+    if (auto field = m.require("port")) {
+      if (auto v = internal::read_int(*field, 1, 65535, diags_)) {
+        s.port = static_cast<uint16_t>(*v);
+      }
+    }
+    if (auto field = m.get("protocol")) {
+      if (auto i = internal::read_enum(*field, kServiceProtocols, Case::kIgnore, diags_)) {
+        s.protocol = *i == 0 ? Protocol::kTcp : Protocol::kUdp;
+      }
+    }
+    return s;
+  }
+
+  // --- load balancers -------------------------------------------------------------------
+
+  void read_load_balancer(const MapReader& m) {
+    LoadBalancer lb;
+    lb.pos = m.pos();
+    Index index = static_cast<Index>(topology_.load_balancers.size());
+    lb.name = read_element_name(m, load_balancer_names_, index);
+    NameTable frontend_names("frontend");
+    for_each_map(m, "frontends", "frontend", kFrontendKeys, [&](const MapReader& fm) {
+      Frontend f;
+      f.pos = fm.pos();
+      size_t fi = lb.frontends.size();
+      f.name = read_element_name(fm, frontend_names, fi);
+      defer_ref(read_required_ref(fm, "publicIp"), public_ip_names_, "publicIp", "publicIps",
+                [this, index, fi]() -> Index& {
+                  return topology_.load_balancers[index].frontends[fi].public_ip;
+                });
+      lb.frontends.push_back(std::move(f));
+    });
+    NameTable pool_names("backend pool");
+    for_each_map(m, "backendPools", "backend pool", kBackendPoolKeys, [&](const MapReader& bm) {
+      BackendPool pool;
+      pool.pos = bm.pos();
+      size_t bi = lb.backend_pools.size();
+      pool.name = read_element_name(bm, pool_names, bi);
+      std::vector<Ref> members = read_ref_list(bm, "members", false);
+      if (!members.empty()) {
+        defer([this, index, bi, members = std::move(members)] {
+          resolve_members(members, topology_.load_balancers[index].backend_pools[bi].members);
+        });
+      }
+      lb.backend_pools.push_back(std::move(pool));
+    });
+    std::string where = " of load balancer " + quote(lb.name);
+    NameTable rule_names("outbound rule");
+    for_each_map(m, "outboundRules", "outbound rule", kOutboundRuleKeys,
+                 [&](const MapReader& rm) {
+                   OutboundRule rule;
+                   rule.pos = rm.pos();
+                   rule.name = read_element_name(rm, rule_names, lb.outbound_rules.size());
+                   // Frontends and pools live in this load balancer, already read.
+                   for (const Ref& ref : read_ref_list(rm, "frontends", true)) {
+                     Index fi = resolve(frontend_names, ref, "frontend", "frontends" + where);
+                     if (fi != kNoIndex) {
+                       rule.frontends.push_back(fi);
+                     }
+                   }
+                   if (auto ref = read_required_ref(rm, "backendPool")) {
+                     rule.backend_pool = resolve(pool_names, *ref, "backendPool",
+                                                 "backendPools" + where);
+                   }
+                   // Azure: at most 64,000 ports per instance (multiples of 8).
+                   read_int_into(rm, "allocatedOutboundPorts", 0, 64000,
+                                 rule.allocated_outbound_ports);
+                   // Azure's range for outbound rules.
+                   read_int_into(rm, "idleTimeoutInMinutes", 4, 100, rule.idle_timeout_minutes);
+                   if (auto field = rm.get("protocol")) {
+                     if (auto i = internal::read_enum(*field, kOutboundRuleProtocols,
+                                                      Case::kIgnore, diags_)) {
+                       rule.protocols = *i == 2 ? kAnyProtocol
+                                                : protocol_bit(static_cast<Protocol>(*i));
+                     }
+                   }
+                   lb.outbound_rules.push_back(std::move(rule));
+                 });
+    topology_.load_balancers.push_back(std::move(lb));
+  }
+
+  void resolve_members(const std::vector<Ref>& members, std::vector<PoolMember>& out) {
+    for (const Ref& ref : members) {
+      auto pool = node_pool_names_.find(ref.name);
+      auto host = host_names_.find(ref.name);
+      if (pool && host) {
+        diags_.error("ambiguous-reference",
+                     "member " + quote(ref.name) +
+                         " names both a node pool and a host; rename one of them",
+                     ref.pos);
+      } else if (pool) {
+        out.push_back(PoolMember{PoolMember::Kind::kNodePool, *pool});
+      } else if (host) {
+        out.push_back(PoolMember{PoolMember::Kind::kHost, *host});
+      } else {
+        std::vector<std::string_view> candidates = node_pool_names_.names();
+        for (std::string_view h : host_names_.names()) {
+          candidates.push_back(h);
+        }
+        std::string message = "member " + quote(ref.name) +
+                              " is neither a node pool of the cluster nor a host";
+        if (auto near = internal::closest(ref.name, candidates); !near.empty()) {
+          message += "; did you mean '" + std::string(near) + "'?";
+        }
+        diags_.error("dangling-reference", std::move(message), ref.pos);
+      }
+    }
+  }
+
+  // --- after reading --------------------------------------------------------------------
+
+  // Peering is two-sided in Azure; a side written only once is completed here so the engine
+  // can walk peerings from either VNet.
+  void complete_peerings() {
+    for (Index v = 0; v < topology_.vnets.size(); ++v) {
+      Vnet& vnet = topology_.vnets[v];
+      std::unordered_map<Index, Pos> seen;
+      for (const Peering& p : vnet.peerings) {
+        if (p.remote_vnet == kNoIndex) {
+          continue;
+        }
+        if (p.remote_vnet == v) {
+          diags_.error("bad-value", "vnet " + quote(vnet.name) + " cannot peer with itself",
+                       p.pos);
+          continue;
+        }
+        auto [it, inserted] = seen.try_emplace(p.remote_vnet, p.pos);
+        if (!inserted) {
+          diags_.error("duplicate-name",
+                       "duplicate peering to " + quote(topology_.vnets[p.remote_vnet].name) +
+                           "; first defined at line " + std::to_string(it->second.line) +
+                           ", column " + std::to_string(it->second.column),
+                       p.pos);
+        }
+      }
+    }
+    auto declares = [&](Index from, Index to) {
+      for (const Peering& p : topology_.vnets[from].peerings) {
+        if (p.remote_vnet == to) {
+          return true;
+        }
+      }
+      return false;
+    };
+    size_t count = topology_.vnets.size();
+    for (Index v = 0; v < count; ++v) {
+      size_t declared = topology_.vnets[v].peerings.size();
+      for (size_t i = 0; i < declared; ++i) {
+        Peering p = topology_.vnets[v].peerings[i];
+        if (!p.declared || p.remote_vnet == kNoIndex || p.remote_vnet == v ||
+            declares(p.remote_vnet, v)) {
+          continue;
+        }
+        Peering reverse = p;
+        reverse.remote_vnet = v;
+        reverse.declared = false;
+        topology_.vnets[p.remote_vnet].peerings.push_back(reverse);
+      }
+    }
+  }
+
+  // Node IPs not listed in the file are the subnet's first usable addresses, handed out in
+  // node order across pools; with the azure plugin each node's pod IPs follow its own.
+  void assign_node_addresses() {
+    if (!topology_.cluster || too_many_nodes_) {
+      return;
+    }
+    Cluster& c = *topology_.cluster;
+    uint64_t per_node = c.network_plugin == NetworkPlugin::kAzure ? 1 + uint64_t{c.max_pods} : 1;
+    std::unordered_map<Index, uint64_t> used;
+    for (size_t i = 0; i < c.node_pools.size(); ++i) {
+      NodePool& pool = c.node_pools[i];
+      if (node_pool_explicit_[i] || pool.subnet == kNoIndex) {
+        continue;
+      }
+      const Subnet& subnet = topology_.subnets[pool.subnet];
+      if (subnet.address_prefixes.empty()) {
+        continue;
+      }
+      const Prefix& prefix = subnet.address_prefixes.front();
+      uint64_t reserved = kReservedAtStart + (prefix.family() == Family::kV4 ? 1 : 0);
+      uint64_t size = prefix.size();
+      uint64_t usable = size > reserved ? size - reserved : 0;
+      uint64_t& cursor = used[pool.subnet];
+      uint64_t need = uint64_t{pool.nodes} * per_node;
+      if (need > usable - cursor) {
+        std::string message = "node pool " + quote(pool.name) + " needs " +
+                              std::to_string(pool.nodes) + " nodes x " +
+                              std::to_string(per_node) + (per_node == 1 ? " address" : " addresses") +
+                              " from " + subnet.full_name + " (" + prefix.to_string() +
+                              ") but only ";
+        if (cursor == 0) {
+          message += std::to_string(usable) + " are usable";
+        } else {
+          message += std::to_string(usable - cursor) + " of its " + std::to_string(usable) +
+                     " usable addresses are left";
+        }
+        diags_.error("node-overflow", std::move(message), node_pool_nodes_pos_[i]);
+        cursor = usable;
+        continue;
+      }
+      pool.addresses.reserve(pool.nodes);
+      for (uint64_t k = 0; k < pool.nodes; ++k) {
+        auto address = prefix.address.offset(kReservedAtStart + cursor + k * per_node);
+        if (address) {
+          pool.addresses.push_back(*address);
+        }
+      }
+      cursor += need;
+    }
+  }
+
+  // AKS-managed VNets are created private (no default outbound access) since 31 March 2026.
+  void apply_managed_vnet_defaults() {
+    if (!topology_.cluster || topology_.cluster->vnet_mode != VnetMode::kManaged) {
+      return;
+    }
+    for (const NodePool& pool : topology_.cluster->node_pools) {
+      if (pool.subnet == kNoIndex) {
+        continue;
+      }
+      Subnet& subnet = topology_.subnets[pool.subnet];
+      if (!subnet.default_outbound_access_set) {
+        subnet.default_outbound_access = false;
+      }
+    }
+  }
+
+  Topology topology_;
+  Diagnostics diags_;
+  std::vector<std::function<void()>> deferred_;
+  // Per node pool, in cluster order: where `nodes` is written, and whether IPs are listed.
+  std::vector<Pos> node_pool_nodes_pos_;
+  std::vector<bool> node_pool_explicit_;
+  bool too_many_nodes_ = false;
+
+  NameTable vnet_names_{"vnet"};
+  NameTable subnet_names_{"subnet"};
+  NameTable route_table_names_{"route table"};
+  NameTable public_ip_names_{"public IP"};
+  NameTable public_ip_prefix_names_{"public IP prefix"};
+  NameTable appliance_names_{"appliance"};
+  NameTable nat_gateway_names_{"NAT gateway"};
+  NameTable load_balancer_names_{"load balancer"};
+  NameTable host_names_{"host"};
+  NameTable gateway_names_{"gateway"};
+  NameTable nsg_names_{"NSG"};
+  NameTable node_pool_names_{"node pool"};
+};
+
+}  // namespace
+
+LoadResult parse_topology(std::string_view yaml_text, const std::string& file) {
+  try {
+    Loader loader(file);
+    return loader.run(yaml_text);
+  } catch (...) {
+    // Only allocation can fail here; the loader catches everything else itself.
+    LoadResult result;
+    result.errors.push_back(
+        Diagnostic{"internal", "out of memory while loading", SourceLocation{file, 0, 0}});
+    return result;
+  }
+}
+
+LoadResult load_topology_file(const std::string& path) {
+  // Far above any real topology; stops a mistaken path (a device, a capture) from eating memory.
+  constexpr size_t kMaxFileBytes = size_t{64} << 20;
+  auto io_error = [&](std::string why) {
+    LoadResult result;
+    result.errors.push_back(
+        Diagnostic{"io", "cannot read '" + path + "': " + why, SourceLocation{path, 0, 0}});
+    return result;
+  };
+  try {
+    FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    int fd = file.fd;
+    if (fd < 0) {
+      return io_error(std::strerror(errno));
+    }
+    std::string text;
+    std::vector<char> buffer(size_t{1} << 16);
+    for (;;) {
+      ssize_t n = ::read(fd, buffer.data(), buffer.size());
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n < 0) {
+        return io_error(std::strerror(errno));
+      }
+      if (n == 0) {
+        break;
+      }
+      if (text.size() + static_cast<size_t>(n) > kMaxFileBytes) {
+        return io_error("larger than " + std::to_string(kMaxFileBytes >> 20) +
+                        " MiB; a topology is far smaller");
+      }
+      text.append(buffer.data(), static_cast<size_t>(n));
+    }
+    return parse_topology(text, path);
+  } catch (...) {
+    return io_error("out of memory");
+  }
+}
+
+}  // namespace egress

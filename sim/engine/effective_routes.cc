@@ -1,6 +1,68 @@
 #include "egress/engine/effective_routes.h"
 
+#include <algorithm>
+#include <array>
+
 namespace egress {
+namespace {
+
+// Azure's reserved prefixes routed to None in every subnet (azure-egress-facts 1a).
+struct Reserved {
+  Prefix prefix;
+  bool dropped_by_default_udr;  // removed when a user route for 0.0.0.0/0 exists
+};
+
+const std::array<Reserved, 4>& reserved_prefixes() {
+  static const std::array<Reserved, 4> kReserved = {
+      Reserved{Prefix{IpAddress::v4(0x0a000000), 8}, true},     // 10.0.0.0/8
+      Reserved{Prefix{IpAddress::v4(0xac100000), 12}, false},   // 172.16.0.0/12
+      Reserved{Prefix{IpAddress::v4(0xc0a80000), 16}, true},    // 192.168.0.0/16
+      Reserved{Prefix{IpAddress::v4(0x64400000), 10}, true},    // 100.64.0.0/10
+  };
+  return kReserved;
+}
+
+bool is_vnet_system_route(const EffectiveRoute& r) {
+  return r.source == RouteSource::kDefault && (r.next_hop_type == NextHopType::kVnetLocal ||
+                                               r.next_hop_type == NextHopType::kVnetPeering);
+}
+
+int precedence(const EffectiveRoute& r) {
+  // azure-egress-facts 1d: on equal prefixes, User > BGP > System, except that the system
+  // routes of the VNet and its peerings beat BGP routes.
+  switch (r.source) {
+    case RouteSource::kUser: return 4;
+    case RouteSource::kVirtualNetworkGateway: return 2;
+    case RouteSource::kDefault: return is_vnet_system_route(r) ? 3 : 1;
+  }
+  return 0;
+}
+
+EffectiveRoute system_route(Prefix p, NextHopType type) {
+  EffectiveRoute r;
+  r.source = RouteSource::kDefault;
+  r.prefix = p;
+  r.next_hop_type = type;
+  return r;
+}
+
+void add_bgp_routes(const Topology& t, Index vnet, std::vector<EffectiveRoute>& out) {
+  for (Index g = 0; g < t.gateways.size(); ++g) {
+    if (t.gateways[g].vnet != vnet) {
+      continue;
+    }
+    for (const Prefix& p : t.gateways[g].bgp_routes) {
+      EffectiveRoute r;
+      r.source = RouteSource::kVirtualNetworkGateway;
+      r.prefix = p;
+      r.next_hop_type = NextHopType::kVirtualNetworkGateway;
+      r.gateway = g;
+      out.push_back(r);
+    }
+  }
+}
+
+}  // namespace
 
 const char* to_string(RouteSource s) {
   switch (s) {
@@ -9,6 +71,114 @@ const char* to_string(RouteSource s) {
     case RouteSource::kVirtualNetworkGateway: return "VirtualNetworkGateway";
   }
   return "?";
+}
+
+std::vector<EffectiveRoute> compute_effective_routes(const Topology& t, Index subnet_index) {
+  const Subnet& subnet = t.subnets[subnet_index];
+  const Vnet& vnet = t.vnets[subnet.vnet];
+  const RouteTable* table =
+      subnet.route_table == kNoIndex ? nullptr : &t.route_tables[subnet.route_table];
+
+  std::vector<EffectiveRoute> routes;
+
+  // System routes (azure-egress-facts 1a, 1b). One route per address-space range, none per
+  // subnet.
+  bool has_v6 = false;
+  for (const Prefix& p : vnet.address_space) {
+    routes.push_back(system_route(p, NextHopType::kVnetLocal));
+    has_v6 = has_v6 || !p.address.is_v4();
+  }
+  for (const Peering& peering : vnet.peerings) {
+    for (const Prefix& p : t.vnets[peering.remote_vnet].address_space) {
+      routes.push_back(system_route(p, NextHopType::kVnetPeering));
+    }
+  }
+  routes.push_back(system_route(Prefix{IpAddress::v4(0), 0}, NextHopType::kInternet));
+  if (has_v6) {
+    routes.push_back(system_route(Prefix{IpAddress::v6(0, 0), 0}, NextHopType::kInternet));
+  }
+  bool user_default_route = false;
+  if (table != nullptr) {
+    for (const Route& r : table->routes) {
+      user_default_route =
+          user_default_route || (r.prefix.address.is_v4() && r.prefix.length == 0);
+    }
+  }
+  for (const Reserved& reserved : reserved_prefixes()) {
+    // azure-egress-facts 1a: an address-space range equal to or containing a reserved prefix
+    // takes its place; one the reserved prefix merely contains leaves it (longest match wins).
+    bool covered = std::any_of(vnet.address_space.begin(), vnet.address_space.end(),
+                               [&](const Prefix& p) { return p.contains(reserved.prefix); });
+    // azure-egress-facts 1a, routing example: a 0.0.0.0/0 user route removes three of them.
+    if (covered || (user_default_route && reserved.dropped_by_default_udr)) {
+      continue;
+    }
+    routes.push_back(system_route(reserved.prefix, NextHopType::kNone));
+  }
+
+  // BGP routes (azure-egress-facts 1b, 1e): the VNet's own gateways and, through a peering
+  // with useRemoteGateways, the peer's.
+  if (table == nullptr || !table->disable_bgp_route_propagation) {
+    add_bgp_routes(t, subnet.vnet, routes);
+    for (const Peering& peering : vnet.peerings) {
+      if (peering.use_remote_gateways) {
+        add_bgp_routes(t, peering.remote_vnet, routes);
+      }
+    }
+  }
+
+  if (table != nullptr) {
+    for (const Route& ur : table->routes) {
+      EffectiveRoute r;
+      r.source = RouteSource::kUser;
+      r.prefix = ur.prefix;
+      r.next_hop_type = ur.next_hop_type;
+      // azure-egress-facts 1c: nextHopIpAddress only means something for VirtualAppliance.
+      if (ur.next_hop_type == NextHopType::kVirtualAppliance) {
+        r.next_hop_ip = ur.next_hop_ip;
+      }
+      r.name = ur.name;
+      r.route_table = subnet.route_table;
+      routes.push_back(r);
+    }
+  }
+
+  // Order: IPv4 first, longest prefix first, then by address; within one prefix the highest
+  // precedence first (the stable sort keeps file order between equals, so the first written
+  // wins a tie Azure would have refused).
+  std::stable_sort(routes.begin(), routes.end(),
+                   [](const EffectiveRoute& a, const EffectiveRoute& b) {
+                     if (a.prefix.address.family() != b.prefix.address.family()) {
+                       return a.prefix.address.is_v4();
+                     }
+                     if (a.prefix.length != b.prefix.length) {
+                       return a.prefix.length > b.prefix.length;
+                     }
+                     if (a.prefix.address != b.prefix.address) {
+                       return a.prefix.address < b.prefix.address;
+                     }
+                     return precedence(a) > precedence(b);
+                   });
+  for (size_t i = 1; i < routes.size(); ++i) {
+    if (routes[i].prefix == routes[i - 1].prefix) {
+      routes[i].active = false;
+    }
+  }
+
+  // azure-egress-facts 1d: system routes for the VNet and its peerings win over BGP routes
+  // "even if BGP routes are more specific". A BGP route inside such a prefix can never apply.
+  for (EffectiveRoute& r : routes) {
+    if (r.source != RouteSource::kVirtualNetworkGateway || !r.active) {
+      continue;
+    }
+    bool inside_vnet = std::any_of(routes.begin(), routes.end(), [&](const EffectiveRoute& s) {
+      return is_vnet_system_route(s) && s.prefix.contains(r.prefix);
+    });
+    if (inside_vnet) {
+      r.active = false;
+    }
+  }
+  return routes;
 }
 
 }  // namespace egress

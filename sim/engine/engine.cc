@@ -1,0 +1,776 @@
+#include "egress/engine/engine.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+
+#include "egress/engine/models.h"
+#include "egress/lpm/lpm_table.h"
+#include "engine/nsg_eval.h"
+#include "engine/sources.h"
+
+namespace egress {
+namespace {
+
+// semantics.md 3: more than 16 hops is a loop.
+constexpr int kMaxHops = 16;
+// A NAT gateway prefix is /28 to /31 (azure-egress-facts 3b); anything that would expand past
+// this many addresses is refused at build time rather than truncated.
+constexpr uint64_t kMaxNatAddresses = 1U << 16;
+// SNAT ports start above the well-known range. Azure does not document its port numbering;
+// trace only samples (models.h kSnatSample).
+constexpr uint32_t kFirstSnatPort = 1024;
+constexpr uint32_t kSnatPortSpan = 65536 - kFirstSnatPort;
+
+bool in_any(const std::vector<Prefix>& prefixes, const IpAddress& a) {
+  return std::any_of(prefixes.begin(), prefixes.end(),
+                     [&](const Prefix& p) { return p.contains(a); });
+}
+
+// azure-egress-facts 3c: Azure Firewall network rules do not SNAT towards RFC 1918 and
+// RFC 6598 destinations.
+bool snat_exempt(const IpAddress& dst) {
+  static const std::vector<Prefix> kPrivate = {
+      Prefix{IpAddress::v4(0x0a000000), 8}, Prefix{IpAddress::v4(0xac100000), 12},
+      Prefix{IpAddress::v4(0xc0a80000), 16}, Prefix{IpAddress::v4(0x64400000), 10}};
+  return in_any(kPrivate, dst);
+}
+
+// azure-egress-facts 7: the platform addresses (DNS, DHCP, health, IMDS) are served by the
+// host and are not subject to NSGs.
+bool platform_address(const IpAddress& dst) {
+  return dst == IpAddress::v4(0xa83f8110) || dst == IpAddress::v4(0xa9fea9fe);
+}
+
+uint64_t mix(uint64_t x) {
+  // splitmix64: a fixed, well-distributed hash, so samples repeat run after run.
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+uint64_t flow_hash(const FlowKey& f, uint64_t seed) {
+  uint64_t h = mix(seed);
+  h = mix(h ^ f.src.hi()) ^ f.src.lo();
+  h = mix(h ^ f.dst.hi()) ^ f.dst.lo();
+  h = mix(h ^ (static_cast<uint64_t>(f.sport) << 16 | f.dport) ^
+          (static_cast<uint64_t>(f.proto) << 40));
+  return mix(h);
+}
+
+// azure-egress-facts 3a: default SNAT ports per instance by backend pool size.
+uint32_t default_ports_for_pool(uint64_t pool_size) {
+  if (pool_size <= 50) {
+    return 1024;
+  }
+  if (pool_size <= 100) {
+    return 512;
+  }
+  if (pool_size <= 200) {
+    return 256;
+  }
+  if (pool_size <= 400) {
+    return 128;
+  }
+  if (pool_size <= 800) {
+    return 64;
+  }
+  return 32;
+}
+
+RouteRef route_ref(const Topology& t, const EffectiveRoute& r) {
+  RouteRef ref;
+  if (r.route_table != kNoIndex) {
+    ref.table = t.route_tables[r.route_table].name;
+  }
+  ref.name = r.name;
+  ref.prefix = r.prefix;
+  ref.source = r.source;
+  ref.next_hop_type = r.next_hop_type;
+  ref.next_hop_ip = r.next_hop_ip;
+  return ref;
+}
+
+std::vector<std::string> sorted_strings(std::vector<IpAddress> ips) {
+  std::sort(ips.begin(), ips.end());
+  ips.erase(std::unique(ips.begin(), ips.end()), ips.end());
+  std::vector<std::string> out;
+  out.reserve(ips.size());
+  for (const IpAddress& ip : ips) {
+    out.push_back(ip.to_string());
+  }
+  return out;
+}
+
+// One backend instance of a load balancer pool.
+struct PoolInstance {
+  Sender::Kind kind;
+  Index index;  // node number or host index
+};
+
+// Where the packet is and who is sending it, as the walk goes on.
+struct Walk {
+  Index subnet = kNoIndex;
+  Sender sender;
+  Index nic_nsg = kNoIndex;
+  bool forwarded = false;          // it passed through an appliance
+  bool appliance_snats = false;    // that appliance will SNAT it at Internet
+  size_t appliance_hop = SIZE_MAX;  // the appliance's hop, where its subnet's route goes
+};
+
+}  // namespace
+
+struct Engine::Impl {
+  std::shared_ptr<const Topology> topo;
+  std::vector<std::vector<EffectiveRoute>> routes;  // per subnet
+  std::vector<LpmTable> fibs;                       // per subnet, compiled from `routes`
+  SourceIndex sources;
+  std::vector<TagSets> tags;                       // per VNet
+  std::vector<std::vector<IpAddress>> nat_ips;     // per NAT gateway: every address
+  std::vector<bool> node_subnet;                   // per subnet
+  std::vector<NsgRule> block_rules;                // the AKS block rule, when outboundType block
+  std::map<IpAddress, Index> appliance_by_ip;
+  // Per load balancer, per backend pool: its instances in order.
+  std::vector<std::vector<std::vector<PoolInstance>>> pool_instances;
+
+  explicit Impl(std::shared_ptr<const Topology> t) : topo(std::move(t)), sources(*topo) {}
+
+  FlowResult trace(const FlowKey& f, uint64_t seed) const;
+
+ private:
+  const Topology& t() const { return *topo; }
+  void ingress(const FlowKey& f, FlowResult& res) const;
+  void internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop, FlowResult& res) const;
+  void check_api_server(const FlowKey& f, const std::optional<Sender>& origin,
+                        FlowResult& res) const;
+  bool pool_holds(const std::vector<PoolInstance>& pool, const Sender& s, uint32_t* ordinal) const;
+};
+
+namespace {
+
+void add_model(FlowResult& res, std::string_view id) {
+  if (std::find(res.models.begin(), res.models.end(), id) == res.models.end()) {
+    res.models.emplace_back(id);
+  }
+}
+
+void drop(FlowResult& res, Reason reason, Hop hop) {
+  res.verdict = Verdict::kDropped;
+  res.reason = reason;
+  if (hop.action.empty()) {
+    hop.action = "drop";
+  }
+  res.hops.push_back(std::move(hop));
+}
+
+}  // namespace
+
+bool Engine::Impl::pool_holds(const std::vector<PoolInstance>& pool, const Sender& s,
+                              uint32_t* ordinal) const {
+  for (uint32_t i = 0; i < pool.size(); ++i) {
+    bool node = s.kind == Sender::Kind::kNode && pool[i].kind == Sender::Kind::kNode;
+    bool host = s.kind == Sender::Kind::kHost && pool[i].kind == Sender::Kind::kHost;
+    if ((node || host) && pool[i].index == s.index) {
+      *ordinal = i;
+      return true;
+    }
+  }
+  return false;
+}
+
+FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed) const {
+  FlowResult res;
+  res.flow = f;
+  std::optional<Sender> origin = sources.find(f.src);
+  if (!origin) {
+    ingress(f, res);
+    return res;
+  }
+
+  Walk w;
+  w.sender = *origin;
+  switch (origin->kind) {
+    case Sender::Kind::kPod: {
+      const NodeInfo& node = sources.nodes()[origin->index];
+      const Cluster& c = *t().cluster;
+      Hop hop;
+      hop.at = "pod";
+      if (c.network_plugin != NetworkPlugin::kAzure) {
+        if (c.pod_cidr && c.pod_cidr->contains(f.dst)) {
+          hop.action = "deliver";
+          hop.note = "destination in podCidr " + c.pod_cidr->to_string();
+          res.hops.push_back(hop);
+          res.verdict = Verdict::kInternal;
+          add_model(res, model::kPodToPod);
+          return res;
+        }
+        // azure-egress-facts 5: kubenet and overlay SNAT to the node for anything outside
+        // podCidr, on-premises and peered VNets included.
+        hop.action = "snat-to-node";
+        hop.ip = node.address.to_string();
+      } else {
+        // azure-egress-facts 5: Azure CNI keeps the pod IP inside nonMasqueradeCidrs (by
+        // default the VNet's address spaces) and uses the node IP beyond.
+        const std::vector<Prefix>& keep =
+            c.non_masquerade_cidrs ? *c.non_masquerade_cidrs
+                                   : t().vnets[t().subnets[node.subnet].vnet].address_space;
+        if (in_any(keep, f.dst)) {
+          hop.action = "keep-pod-ip";
+          hop.ip = f.src.to_string();
+          hop.note = "destination in nonMasqueradeCidrs";
+        } else {
+          hop.action = "snat-to-node";
+          hop.ip = node.address.to_string();
+        }
+      }
+      res.hops.push_back(hop);
+      w.sender = Sender{Sender::Kind::kNode, origin->index};
+      w.subnet = node.subnet;
+      break;
+    }
+    case Sender::Kind::kNode:
+      w.subnet = sources.nodes()[origin->index].subnet;
+      if (t().cluster->pod_cidr && t().cluster->network_plugin != NetworkPlugin::kAzure &&
+          t().cluster->pod_cidr->contains(f.dst)) {
+        res.hops.push_back(Hop{"node", {}, "", "deliver", "", "destination in podCidr"});
+        res.verdict = Verdict::kInternal;
+        add_model(res, model::kPodToPod);
+        return res;
+      }
+      break;
+    case Sender::Kind::kHost:
+      w.subnet = t().hosts[origin->index].subnet;
+      w.nic_nsg = t().hosts[origin->index].nsg;
+      break;
+    case Sender::Kind::kAppliance: {
+      const Appliance& a = t().appliances[origin->index];
+      w.subnet = a.subnet;
+      w.nic_nsg = a.nsg;
+      w.appliance_snats = a.snat && !snat_exempt(f.dst);
+      break;
+    }
+  }
+
+  if (platform_address(f.dst)) {
+    res.hops.push_back(Hop{t().subnets[w.subnet].full_name, {}, "", "deliver", "",
+                           "Azure platform address, served by the host"});
+    res.verdict = Verdict::kInternal;
+    return res;
+  }
+
+  for (int hop_count = 0;; ++hop_count) {
+    const Subnet& sn = t().subnets[w.subnet];
+    if (hop_count > kMaxHops) {
+      drop(res, Reason::kLoop,
+           Hop{sn.full_name, {}, "", "", "", "more than 16 hops: the routes form a loop"});
+      return res;
+    }
+    const TagSets& tag = tags[sn.vnet];
+
+    // azure-egress-facts 7: outbound, the NIC's NSG first, then the subnet's.
+    if (w.nic_nsg != kNoIndex) {
+      NsgDecision d = evaluate_outbound(&t().nsgs[w.nic_nsg], {}, tag, f.proto, f.dst, f.dport);
+      if (d.access == RuleAction::kDeny) {
+        drop(res, Reason::kNsgDeny,
+             Hop{sn.full_name, {}, t().nsgs[w.nic_nsg].name + "/" + d.rule, "deny", "",
+                 "NIC network security group"});
+        return res;
+      }
+    }
+    std::string nsg_rule;
+    std::span<const NsgRule> extra;
+    if (node_subnet[w.subnet]) {
+      extra = block_rules;
+    }
+    if (sn.nsg != kNoIndex || !extra.empty()) {
+      const Nsg* nsg = sn.nsg == kNoIndex ? nullptr : &t().nsgs[sn.nsg];
+      NsgDecision d = evaluate_outbound(nsg, extra, tag, f.proto, f.dst, f.dport);
+      nsg_rule = (nsg != nullptr ? nsg->name + "/" : std::string()) + d.rule;
+      if (d.block_rule) {
+        add_model(res, model::kBlockRule);
+      }
+      if (d.access == RuleAction::kDeny) {
+        Hop hop{sn.full_name, {}, nsg_rule, "deny", "", ""};
+        if (d.block_rule) {
+          hop.note = "outboundType block denies outbound to Internet";
+        }
+        add_model(res, model::kInternetTag);
+        drop(res, d.block_rule ? Reason::kBlockedOutboundType : Reason::kNsgDeny, hop);
+        return res;
+      }
+    }
+
+    uint32_t ri = fibs[w.subnet].lookup(f.dst);
+    if (ri == LpmTable::kNoMatch) {
+      drop(res, Reason::kRouteNone,
+           Hop{sn.full_name, {}, nsg_rule, "", "",
+               "no route: the VNet has no " +
+                   std::string(f.dst.is_v4() ? "IPv4" : "IPv6") + " address space"});
+      return res;
+    }
+    const EffectiveRoute& r = routes[w.subnet][ri];
+    Hop hop{sn.full_name, route_ref(t(), r), nsg_rule, "", "", ""};
+    if (w.appliance_hop != SIZE_MAX && nsg_rule.empty()) {
+      // The appliance's own lookup belongs to its hop, as cli.md's example shows it.
+      hop = res.hops[w.appliance_hop];
+      res.hops.pop_back();
+      hop.route = route_ref(t(), r);
+    }
+    w.appliance_hop = SIZE_MAX;
+
+    switch (r.next_hop_type) {
+      case NextHopType::kVnetLocal:
+        hop.action = "deliver";
+        res.hops.push_back(hop);
+        res.verdict = Verdict::kInternal;
+        return res;
+      case NextHopType::kVnetPeering: {
+        if (w.forwarded) {
+          // The receiving VNet must accept traffic that did not originate in the peer.
+          const Vnet& here = t().vnets[sn.vnet];
+          for (const Peering& p : here.peerings) {
+            if (!in_any(t().vnets[p.remote_vnet].address_space, f.dst)) {
+              continue;
+            }
+            for (const Peering& back : t().vnets[p.remote_vnet].peerings) {
+              if (back.remote_vnet == sn.vnet && !back.allow_forwarded_traffic) {
+                add_model(res, model::kForwardedPeering);
+                hop.note = "the peering of " + t().vnets[p.remote_vnet].name +
+                           " does not allow forwarded traffic";
+                drop(res, Reason::kForwardedTrafficNotAllowed, hop);
+                return res;
+              }
+            }
+          }
+        }
+        hop.action = "deliver";
+        res.hops.push_back(hop);
+        res.verdict = Verdict::kInternal;
+        return res;
+      }
+      case NextHopType::kVirtualNetworkGateway:
+        hop.action = "to-gateway";
+        res.hops.push_back(hop);
+        res.verdict = Verdict::kOnprem;
+        return res;
+      case NextHopType::kNone:
+        drop(res, Reason::kRouteNone, hop);
+        return res;
+      case NextHopType::kInternet:
+        internet(f, seed, w, hop, res);
+        if (res.verdict == Verdict::kEgress) {
+          check_api_server(f, origin, res);
+        }
+        return res;
+      case NextHopType::kVirtualAppliance: {
+        auto it = r.next_hop_ip ? appliance_by_ip.find(*r.next_hop_ip) : appliance_by_ip.end();
+        if (it == appliance_by_ip.end()) {
+          add_model(res, model::kApplianceMissing);
+          hop.note = "no appliance owns " + (r.next_hop_ip ? r.next_hop_ip->to_string() : "");
+          drop(res, Reason::kApplianceMissing, hop);
+          return res;
+        }
+        res.hops.push_back(hop);
+        const Appliance& a = t().appliances[it->second];
+        Hop ah;
+        ah.at = a.name;
+        if (!a.ip_forwarding) {
+          // azure-egress-facts 1f: without IP forwarding "packets are dropped".
+          ah.note = "ipForwarding is off";
+          drop(res, Reason::kIpForwardingDisabled, ah);
+          return res;
+        }
+        RuleAction action = a.default_action;
+        ah.rule = "defaultAction";
+        for (const ApplianceRule& rule : a.rules) {
+          bool proto_ok = (rule.protocols & protocol_bit(f.proto)) != 0;
+          bool dst_ok = rule.destinations.empty() || in_any(rule.destinations, f.dst);
+          bool port_ok = rule.ports.empty() ||
+                         (f.proto != Protocol::kIcmp &&
+                          std::any_of(rule.ports.begin(), rule.ports.end(),
+                                      [&](const PortRange& p) { return p.contains(f.dport); }));
+          if (proto_ok && dst_ok && port_ok) {
+            action = rule.action;
+            ah.rule = rule.name;
+            break;
+          }
+        }
+        if (action == RuleAction::kDeny) {
+          ah.action = "deny";
+          drop(res, Reason::kApplianceDeny, ah);
+          return res;
+        }
+        ah.action = "forward";
+        res.hops.push_back(ah);
+        w.appliance_hop = res.hops.size() - 1;
+        w.sender = Sender{Sender::Kind::kAppliance, it->second};
+        w.subnet = a.subnet;
+        w.nic_nsg = a.nsg;
+        w.forwarded = true;
+        w.appliance_snats = a.snat && !snat_exempt(f.dst);
+        continue;
+      }
+    }
+  }
+}
+
+void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
+                            FlowResult& res) const {
+  const Subnet& sn = t().subnets[w.subnet];
+  uint64_t h = flow_hash(f, seed);
+  auto egress = [&](Via via, std::string resource, std::vector<IpAddress> ips, size_t pick,
+                    std::optional<uint16_t> port) {
+    res.verdict = Verdict::kEgress;
+    res.via = via;
+    res.resource = std::move(resource);
+    res.snat_ip = ips[pick].to_string();
+    res.snat_port = port;
+    res.egress_ips = sorted_strings(std::move(ips));
+  };
+  auto sampled_port = [&] { return static_cast<uint16_t>(kFirstSnatPort + (h >> 32) % kSnatPortSpan); };
+  const Appliance* appliance =
+      w.sender.kind == Sender::Kind::kAppliance ? &t().appliances[w.sender.index] : nullptr;
+
+  // semantics.md 4.1 (azure-egress-facts 2): the subnet's NAT gateway comes first. An
+  // appliance on a NAT gateway subnet sends from its private IP: no double NAT (facts 3c).
+  if (sn.nat_gateway != kNoIndex) {
+    const NatGateway& g = t().nat_gateways[sn.nat_gateway];
+    res.hops.push_back(hop);
+    if (f.proto == Protocol::kIcmp) {
+      // azure-egress-facts 3b: NAT gateway translates TCP and UDP only.
+      drop(res, Reason::kNoOutboundConnectivity,
+           Hop{g.name, {}, "", "", "", "NAT gateway translates TCP and UDP only"});
+      return;
+    }
+    const std::vector<IpAddress>& ips = nat_ips[sn.nat_gateway];
+    add_model(res, model::kSnatSample);
+    egress(Via::kNatGateway, g.name, ips, h % ips.size(), sampled_port());
+    res.hops.push_back(Hop{g.name, {}, "", "snat", res.snat_ip, ""});
+    return;
+  }
+
+  if (appliance != nullptr) {
+    if (w.forwarded && !w.appliance_snats) {
+      add_model(res, model::kApplianceNoSnatNoNat);
+      hop.note = appliance->snat ? "no SNAT towards private ranges, and no NAT gateway"
+                                 : "snat is off and the subnet has no NAT gateway";
+      drop(res, Reason::kNoOutboundConnectivity, hop);
+      return;
+    }
+    if (!appliance->public_ips.empty()) {
+      // azure-egress-facts 3c: the firewall "randomly selects the source public IP".
+      std::vector<IpAddress> ips;
+      for (Index p : appliance->public_ips) {
+        ips.push_back(t().public_ips[p].address);
+      }
+      add_model(res, model::kSnatSample);
+      egress(Via::kAppliance, appliance->name, ips, h % ips.size(), sampled_port());
+      if (hop.at != appliance->name) {
+        res.hops.push_back(hop);
+        hop = Hop{appliance->name, {}, "", "", "", ""};
+      }
+      hop.action = "snat";
+      hop.ip = res.snat_ip;
+      res.hops.push_back(hop);
+      return;
+    }
+  }
+  res.hops.push_back(hop);
+
+  if (w.sender.kind == Sender::Kind::kHost && t().hosts[w.sender.index].public_ip != kNoIndex) {
+    // azure-egress-facts 2: an instance-level public IP is a 1:1 NAT with every port.
+    const Host& host = t().hosts[w.sender.index];
+    egress(Via::kInstancePublicIp, host.name, {t().public_ips[host.public_ip].address}, 0,
+           f.sport);
+    res.hops.push_back(Hop{host.name, {}, "", "snat", res.snat_ip, "instance public IP"});
+    return;
+  }
+
+  bool in_pool = false;
+  std::string uncovered;
+  for (Index l = 0; l < t().load_balancers.size(); ++l) {
+    const LoadBalancer& lb = t().load_balancers[l];
+    for (const auto& pool : pool_instances[l]) {
+      uint32_t ordinal = 0;
+      in_pool = in_pool || pool_holds(pool, w.sender, &ordinal);
+    }
+    for (const OutboundRule& rule : lb.outbound_rules) {
+      uint32_t ordinal = 0;
+      const auto& pool = pool_instances[l][rule.backend_pool];
+      if (!pool_holds(pool, w.sender, &ordinal)) {
+        continue;
+      }
+      // azure-egress-facts 3a: outbound rules translate TCP and UDP only.
+      if (f.proto == Protocol::kIcmp || (rule.protocols & protocol_bit(f.proto)) == 0) {
+        uncovered = "outbound rule " + lb.name + "/" + rule.name + " does not cover " +
+                    to_string(f.proto);
+        continue;
+      }
+      std::vector<IpAddress> ips;
+      for (Index fe : rule.frontends) {
+        ips.push_back(t().public_ips[lb.frontends[fe].public_ip].address);
+      }
+      uint32_t ports = rule.allocated_outbound_ports != 0
+                           ? rule.allocated_outbound_ports
+                           : default_ports_for_pool(pool.size());
+      // azure-egress-facts 3a: frontends are used in order; an instance owns a block of ports.
+      uint64_t offset = static_cast<uint64_t>(ordinal) * ports + h % ports;
+      add_model(res, model::kSnatSample);
+      egress(Via::kLoadBalancer, lb.name, ips, 0,
+             static_cast<uint16_t>(kFirstSnatPort + offset % kSnatPortSpan));
+      res.hops.push_back(Hop{lb.name, {}, rule.name, "snat", res.snat_ip, ""});
+      return;
+    }
+  }
+
+  // azure-egress-facts 2: default outbound access, only outside Standard LB backend pools.
+  if (sn.default_outbound_access && !in_pool) {
+    res.verdict = Verdict::kEgress;
+    res.via = Via::kDefaultOutbound;
+    res.resource = sn.full_name;
+    res.snat_ip = "unknown:default-outbound";
+    res.egress_ips = {res.snat_ip};
+    res.hops.push_back(Hop{"default-outbound", {}, "", "snat", res.snat_ip,
+                           "Azure's implicit public IP, which can change"});
+    return;
+  }
+
+  std::string why;
+  if (!uncovered.empty()) {
+    why = uncovered;
+  } else if (in_pool) {
+    why = "in a Standard LB backend pool without an outbound rule";
+  } else if (!sn.default_outbound_access) {
+    why = "private subnet (defaultOutboundAccess false) without NAT gateway, public IP or "
+          "outbound rule";
+  }
+  res.verdict = Verdict::kDropped;
+  res.reason = Reason::kNoOutboundConnectivity;
+  res.hops.back().note = why;
+}
+
+void Engine::Impl::check_api_server(const FlowKey& f, const std::optional<Sender>& origin,
+                                    FlowResult& res) const {
+  if (!t().cluster || !origin ||
+      (origin->kind != Sender::Kind::kNode && origin->kind != Sender::Kind::kPod)) {
+    return;
+  }
+  const ApiServer& api = t().cluster->api_server;
+  if (!api.address || *api.address != f.dst || api.is_private || f.proto != Protocol::kTcp ||
+      f.dport != 443 || api.authorized_ip_ranges.empty()) {
+    return;
+  }
+  // semantics.md 6: every IP the flow could leave with must be authorized.
+  for (const std::string& ip : res.egress_ips) {
+    auto address = IpAddress::parse(ip);
+    if (!address || !in_any(api.authorized_ip_ranges, *address)) {
+      res.verdict = Verdict::kDropped;
+      res.reason = Reason::kApiServerUnauthorized;
+      res.hops.push_back(Hop{"api-server", {}, "", "deny", "",
+                             "egress IP " + ip + " is outside authorizedIpRanges"});
+      return;
+    }
+  }
+}
+
+void Engine::Impl::ingress(const FlowKey& f, FlowResult& res) const {
+  const Cluster* c = t().cluster ? &*t().cluster : nullptr;
+  const Service* hit = nullptr;
+  bool frontend = false;
+  if (c != nullptr) {
+    for (const Service& s : c->services) {
+      if (t().public_ips[s.frontend_ip].address != f.dst) {
+        continue;
+      }
+      frontend = true;
+      if (s.protocol == f.proto && s.port == f.dport) {
+        hit = &s;
+        break;
+      }
+    }
+  }
+  if (!frontend) {
+    drop(res, Reason::kUnknownSource,
+         Hop{"source", {}, "", "", "",
+             f.src.to_string() + " is no pod, node, host or appliance of the topology"});
+    return;
+  }
+  std::string lb_name =
+      c->load_balancer != kNoIndex ? t().load_balancers[c->load_balancer].name : "load balancer";
+  if (hit == nullptr) {
+    drop(res, Reason::kNoLoadBalancingRule,
+         Hop{lb_name, {}, "", "", "",
+             std::string("no Service on ") + to_string(f.proto) + "/" + std::to_string(f.dport) +
+                 " at " + f.dst.to_string()});
+    return;
+  }
+  res.hops.push_back(Hop{lb_name, {}, hit->name, "to-backend", "", "Service " + hit->name});
+  res.via = Via::kLoadBalancer;
+  res.resource = lb_name;
+  res.egress_ips = {f.dst.to_string()};
+  add_model(res, model::kIngressBackend);
+  // semantics.md 7: replies follow the node subnet's routes back to the client.
+  std::vector<Index> seen;
+  for (const NodeInfo& node : sources.nodes()) {
+    if (std::find(seen.begin(), seen.end(), node.subnet) != seen.end()) {
+      continue;
+    }
+    seen.push_back(node.subnet);
+    uint32_t ri = fibs[node.subnet].lookup(f.src);
+    if (ri == LpmTable::kNoMatch) {
+      drop(res, Reason::kRouteNone,
+           Hop{t().subnets[node.subnet].full_name, {}, "", "reply", "", "no route back"});
+      return;
+    }
+    const EffectiveRoute& r = routes[node.subnet][ri];
+    Hop hop{t().subnets[node.subnet].full_name, route_ref(t(), r), "", "reply", "", ""};
+    switch (r.next_hop_type) {
+      case NextHopType::kInternet:
+        res.hops.push_back(hop);
+        continue;
+      case NextHopType::kVirtualAppliance:
+        hop.note = "replies leave through " +
+                   (r.next_hop_ip ? r.next_hop_ip->to_string() : std::string("the appliance")) +
+                   " with another source IP than " + f.dst.to_string() +
+                   "; a stateful firewall drops them";
+        res.hops.push_back(hop);
+        res.verdict = Verdict::kAsymmetric;
+        res.reason = Reason::kReturnViaAppliance;
+        return;
+      case NextHopType::kVirtualNetworkGateway:
+        hop.note = "replies go to on-premises, not back through the load balancer";
+        res.hops.push_back(hop);
+        res.verdict = Verdict::kAsymmetric;
+        res.reason = Reason::kReturnViaGateway;
+        return;
+      default:
+        hop.note = "replies cannot reach the client";
+        drop(res, Reason::kRouteNone, hop);
+        return;
+    }
+  }
+  res.verdict = Verdict::kIngress;
+}
+
+Result<Engine> Engine::build(std::shared_ptr<const Topology> topology) {
+  auto impl = std::make_unique<Impl>(std::move(topology));
+  const Topology& t = *impl->topo;
+
+  impl->node_subnet.assign(t.subnets.size(), false);
+  if (t.cluster) {
+    for (const NodePool& pool : t.cluster->node_pools) {
+      impl->node_subnet[pool.subnet] = true;
+    }
+    if (t.cluster->outbound_type == OutboundType::kBlock) {
+      impl->block_rules.push_back(block_outbound_rule());
+    }
+  }
+
+  for (Index s = 0; s < t.subnets.size(); ++s) {
+    impl->routes.push_back(compute_effective_routes(t, s));
+    std::vector<LpmEntry> entries;
+    const auto& routes = impl->routes.back();
+    for (uint32_t i = 0; i < routes.size(); ++i) {
+      if (routes[i].active) {
+        entries.push_back(LpmEntry{routes[i].prefix, i});
+      }
+    }
+    auto fib = LpmTable::build(entries);
+    if (!fib) {
+      return fib.error();
+    }
+    impl->fibs.push_back(std::move(*fib));
+  }
+
+  for (Index v = 0; v < t.vnets.size(); ++v) {
+    // models.h kInternetTag: the VirtualNetwork tag.
+    TagSets tags;
+    const Vnet& vnet = t.vnets[v];
+    tags.virtual_network = vnet.address_space;
+    auto add_gateways = [&](Index of) {
+      for (const Gateway& g : t.gateways) {
+        if (g.vnet == of) {
+          tags.virtual_network.insert(tags.virtual_network.end(), g.bgp_routes.begin(),
+                                      g.bgp_routes.end());
+        }
+      }
+    };
+    add_gateways(v);
+    for (const Peering& p : vnet.peerings) {
+      const auto& remote = t.vnets[p.remote_vnet].address_space;
+      tags.virtual_network.insert(tags.virtual_network.end(), remote.begin(), remote.end());
+      if (p.use_remote_gateways) {
+        add_gateways(p.remote_vnet);
+      }
+    }
+    impl->tags.push_back(std::move(tags));
+  }
+
+  for (const NatGateway& g : t.nat_gateways) {
+    std::vector<IpAddress> ips;
+    for (Index p : g.public_ips) {
+      ips.push_back(t.public_ips[p].address);
+    }
+    for (Index p : g.public_ip_prefixes) {
+      const Prefix& prefix = t.public_ip_prefixes[p].prefix;
+      if (prefix.size() > kMaxNatAddresses) {
+        return Error{"nat-prefix-too-large",
+                     "NAT gateway '" + g.name + "': public IP prefix " + prefix.to_string() +
+                         " has more than 65536 addresses; Azure allows /28 to /31",
+                     t.at(t.public_ip_prefixes[p].pos)};
+      }
+      // Every address of a prefix is a usable SNAT IP (semantics.md 5).
+      for (uint64_t k = 0; k < prefix.size(); ++k) {
+        ips.push_back(*prefix.address.offset(k));
+      }
+    }
+    if (ips.empty()) {
+      return Error{"nat-gateway-no-ip",
+                   "NAT gateway '" + g.name + "' has no public IP or prefix", t.at(g.pos)};
+    }
+    impl->nat_ips.push_back(std::move(ips));
+  }
+
+  for (Index a = 0; a < t.appliances.size(); ++a) {
+    impl->appliance_by_ip.emplace(t.appliances[a].private_ip, a);
+  }
+
+  for (const LoadBalancer& lb : t.load_balancers) {
+    std::vector<std::vector<PoolInstance>> pools;
+    for (const BackendPool& pool : lb.backend_pools) {
+      std::vector<PoolInstance> instances;
+      for (const PoolMember& m : pool.members) {
+        if (m.kind == PoolMember::Kind::kHost) {
+          instances.push_back(PoolInstance{Sender::Kind::kHost, m.index});
+          continue;
+        }
+        for (Index n = 0; n < impl->sources.nodes().size(); ++n) {
+          if (impl->sources.nodes()[n].pool == m.index) {
+            instances.push_back(PoolInstance{Sender::Kind::kNode, n});
+          }
+        }
+      }
+      pools.push_back(std::move(instances));
+    }
+    impl->pool_instances.push_back(std::move(pools));
+  }
+  return Engine(std::move(impl));
+}
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::Engine(Engine&&) noexcept = default;
+Engine& Engine::operator=(Engine&&) noexcept = default;
+Engine::~Engine() = default;
+
+FlowResult Engine::trace(const FlowKey& flow, uint64_t seed) const {
+  return impl_->trace(flow, seed);
+}
+
+const std::vector<EffectiveRoute>& Engine::routes(Index subnet) const {
+  return impl_->routes[subnet];
+}
+
+const Topology& Engine::topology() const { return *impl_->topo; }
+
+}  // namespace egress

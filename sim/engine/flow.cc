@@ -42,6 +42,8 @@ const char* to_string(Reason r) {
     case Reason::kApiServerUnauthorized: return "api-server-unauthorized";
     case Reason::kNoLoadBalancingRule: return "no-lb-rule";
     case Reason::kReturnViaAppliance: return "return-via-appliance";
+    case Reason::kReturnViaGateway: return "return-via-gateway";
+    case Reason::kForwardedTrafficNotAllowed: return "forwarded-traffic-not-allowed";
   }
   return "?";
 }

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstring>
@@ -53,7 +54,9 @@ std::optional<IpAddress> IpAddress::parse(std::string_view text) {
     }
     return IpAddress::v4(*bits);
   }
-  if (text.size() > INET6_ADDRSTRLEN) {
+  // inet_pton reads a C string, so an embedded NUL would end the text early and let the
+  // garbage after it through.
+  if (text.size() > INET6_ADDRSTRLEN || text.find('\0') != std::string_view::npos) {
     return std::nullopt;
   }
   std::array<char, INET6_ADDRSTRLEN + 1> buf{};
@@ -83,11 +86,11 @@ IpAddress IpAddress::masked(int length) const noexcept {
 
 std::optional<IpAddress> IpAddress::offset(uint64_t n) const noexcept {
   if (is_v4()) {
-    uint64_t sum = static_cast<uint64_t>(v4_bits()) + n;
-    if (sum > 0xffffffffULL) {
+    // Compared against the room left, not summed first: the sum wraps for n near 2^64.
+    if (n > 0xffffffffULL - v4_bits()) {
       return std::nullopt;
     }
-    return IpAddress::v4(static_cast<uint32_t>(sum));
+    return IpAddress::v4(static_cast<uint32_t>(v4_bits() + n));
   }
   uint64_t lo = lo_ + n;
   uint64_t carry = lo < lo_ ? 1 : 0;
@@ -126,13 +129,15 @@ Result<Prefix> Prefix::parse(std::string_view text) {
   }
   auto address = IpAddress::parse(text.substr(0, slash));
   std::string_view len_text = text.substr(slash + 1);
-  int length = -1;
-  auto [end, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), length);
-  if (!address || ec != std::errc() || end != len_text.data() + len_text.size() ||
-      len_text.empty() || (len_text.size() > 1 && len_text[0] == '0')) {
+  // Digits only: from_chars alone would take a sign, and "-0" would pass as /0.
+  bool digits_only = !len_text.empty() && std::all_of(len_text.begin(), len_text.end(),
+                                                      [](char c) { return c >= '0' && c <= '9'; });
+  if (!address || !digits_only || (len_text.size() > 1 && len_text[0] == '0')) {
     return expected();
   }
-  if (length < 0 || length > address->width()) {
+  int length = -1;
+  auto [end, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), length);
+  if (ec != std::errc() || length > address->width()) {
     return Error{"bad-prefix",
                  "prefix length " + std::string(len_text) + " out of range 0.." +
                      std::to_string(address->width()) + " in '" + std::string(text) + "'",
@@ -142,8 +147,8 @@ Result<Prefix> Prefix::parse(std::string_view text) {
   if (p.address != *address) {
     // Azure refuses host bits rather than masking them; so do we, with the likely intent.
     return Error{"host-bits",
-                 "'" + std::string(text) + "' has host bits set; did you mean " + p.to_string() +
-                     "?",
+                 std::string("'") + std::string(text) + "' has host bits set; did you mean " +
+                     p.to_string() + "?",
                  {}};
   }
   return p;
@@ -154,6 +159,8 @@ uint64_t Prefix::size() const noexcept {
   return host_bits >= 64 ? ~0ULL : (1ULL << host_bits);
 }
 
-std::string Prefix::to_string() const { return address.to_string() + "/" + std::to_string(length); }
+std::string Prefix::to_string() const {
+  return address.to_string() + "/" + std::to_string(length);
+}
 
 }  // namespace egress

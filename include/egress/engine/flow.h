@@ -51,6 +51,8 @@ enum class Reason : uint8_t {
   kApiServerUnauthorized,   // api-server-unauthorized
   kNoLoadBalancingRule,     // no-lb-rule: to a frontend IP, but no Service on that port
   kReturnViaAppliance,      // return-via-appliance: the asymmetric ingress of semantics.md 7
+  kReturnViaGateway,        // return-via-gateway: replies routed to on-premises instead
+  kForwardedTrafficNotAllowed,  // forwarded-traffic-not-allowed: peering refuses NVA traffic
 };
 
 /// The route a hop matched, as the trace and `routes` print it.

@@ -1,0 +1,432 @@
+#include <algorithm>
+#include <charconv>
+#include <unordered_set>
+
+#include "config/yaml_reader_internal.h"
+
+namespace egress::internal {
+namespace {
+
+constexpr size_t kMaxQuoted = 60;
+
+// yaml-cpp tags plain scalars "?"; quoted and block scalars "!". Only plain text can be a YAML
+// integer or boolean: `"3"` is a string, as in every YAML schema.
+bool is_plain(const YAML::Node& node) { return node.Tag() == "?"; }
+
+std::string type_error_got(const YAML::Node& node) {
+  if (node.IsScalar() && !is_plain(node)) {
+    return "the quoted string " + quote(node.Scalar());
+  }
+  return describe(node);
+}
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool equal_ignore_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+}
+
+// Parsers stop at a NUL on some paths (inet_pton), and a double-quoted YAML scalar can hold
+// "\0": make sure such text fails to parse instead of being read up to the NUL.
+std::string without_nul(const std::string& text) {
+  std::string out = text;
+  std::replace(out.begin(), out.end(), '\0', '?');
+  return out;
+}
+
+}  // namespace
+
+Pos pos_of(const YAML::Mark& mark) {
+  if (mark.is_null() || mark.line < 0 || mark.column < 0) {
+    return Pos{};
+  }
+  return Pos{mark.line + 1, mark.column + 1};
+}
+
+Pos pos_of(const YAML::Node& node) { return node.IsDefined() ? pos_of(node.Mark()) : Pos{}; }
+
+std::string shorten(std::string_view text) {
+  std::string out;
+  size_t shown = std::min(text.size(), kMaxQuoted);
+  for (size_t i = 0; i < shown; ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (shown < text.size()) {
+    out += "...";
+  }
+  return out;
+}
+
+std::string quote(std::string_view text) { return "'" + shorten(text) + "'"; }
+
+std::string describe(const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) {
+    return "an empty value";
+  }
+  if (node.IsSequence()) {
+    return "a list";
+  }
+  if (node.IsMap()) {
+    return "a map";
+  }
+  return quote(node.Scalar());
+}
+
+size_t edit_distance(std::string_view a, std::string_view b, size_t limit) {
+  size_t diff = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
+  if (diff > limit) {
+    return limit + 1;
+  }
+  // Three rows of the optimal-string-alignment table: transpositions look two rows back.
+  std::vector<size_t> two(b.size() + 1);
+  std::vector<size_t> one(b.size() + 1);
+  std::vector<size_t> cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) {
+    one[j] = j;
+  }
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      cur[j] = std::min({one[j] + 1, cur[j - 1] + 1, one[j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        cur[j] = std::min(cur[j], two[j - 2] + 1);
+      }
+    }
+    std::swap(two, one);
+    std::swap(one, cur);
+  }
+  return std::min(one[b.size()], limit + 1);
+}
+
+std::string_view closest(std::string_view word, std::span<const std::string_view> candidates) {
+  constexpr size_t kLimit = 2;
+  std::string_view best;
+  size_t best_distance = kLimit + 1;
+  for (std::string_view c : candidates) {
+    size_t d = edit_distance(word, c, kLimit);
+    if (d < best_distance) {
+      best = c;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
+void Diagnostics::error(std::string code, std::string message, Pos where) {
+  if (stopped_) {
+    return;
+  }
+  if (errors_.size() >= kMaxErrors) {
+    stopped_ = true;
+    errors_.push_back(Diagnostic{"too-many-errors",
+                                 "more than " + std::to_string(kMaxErrors) +
+                                     " errors; stopped reading here",
+                                 SourceLocation{file_, where.line, where.column}});
+    return;
+  }
+  errors_.push_back(
+      Diagnostic{std::move(code), std::move(message), SourceLocation{file_, where.line, where.column}});
+}
+
+bool Diagnostics::visit(Pos where) {
+  if (stopped_) {
+    return false;
+  }
+  if (++visits_ > kMaxVisits) {
+    errors_.push_back(Diagnostic{
+        "too-large",
+        "the file holds more than " + std::to_string(kMaxVisits) +
+            " map keys and list items (an alias counts each time it is used); stopped reading "
+            "here",
+        SourceLocation{file_, where.line, where.column}});
+    stopped_ = true;
+    return false;
+  }
+  return true;
+}
+
+std::vector<Diagnostic> Diagnostics::take() {
+  std::vector<Diagnostic> out;
+  std::unordered_set<std::string> seen;
+  for (auto& d : errors_) {
+    std::string key = std::to_string(d.where.line) + ":" + std::to_string(d.where.column) + ":" +
+                      d.code + ":" + d.message;
+    if (seen.insert(std::move(key)).second) {
+      out.push_back(std::move(d));
+    }
+  }
+  errors_.clear();
+  std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::pair(a.where.line, a.where.column) < std::pair(b.where.line, b.where.column);
+  });
+  return out;
+}
+
+MapReader::MapReader(const YAML::Node& node, std::string what,
+                     std::span<const std::string_view> keys, Diagnostics& diags)
+    : what_(std::move(what)), pos_(pos_of(node)), diags_(&diags) {
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node& key = it->first;
+    Pos key_pos = pos_of(key);
+    if (!diags.visit(key_pos)) {
+      return;
+    }
+    if (!key.IsScalar()) {
+      diags.error("bad-type", "keys in " + what_ + " must be strings, got " + describe(key),
+                  key_pos);
+      continue;
+    }
+    const std::string& name = key.Scalar();
+    if (std::find(keys.begin(), keys.end(), name) == keys.end()) {
+      std::string message = "unknown key " + quote(name) + " in " + what_ + "; expected one of: ";
+      for (size_t i = 0; i < keys.size(); ++i) {
+        message += (i == 0 ? "" : ", ");
+        message += keys[i];
+      }
+      if (name == "<<") {
+        message += " (YAML merge keys are not supported)";
+      } else if (auto near = closest(name, keys); !near.empty()) {
+        message += "; did you mean '" + std::string(near) + "'?";
+      }
+      diags.error("unknown-key", std::move(message), key_pos);
+      continue;
+    }
+    if (auto first = fields_.find(name); first != fields_.end()) {
+      diags.error("duplicate-key",
+                  "duplicate key " + quote(name) + "; first given at line " +
+                      std::to_string(first->second.key_pos.line) + ", column " +
+                      std::to_string(first->second.key_pos.column),
+                  key_pos);
+      continue;
+    }
+    Field field{name, "'" + name + "'", it->second, key_pos, key_pos};
+    if (!field.is_null()) {
+      Pos value_pos = pos_of(it->second);
+      field.pos = value_pos.line > 0 ? value_pos : key_pos;
+    }
+    fields_.emplace(name, std::move(field));
+  }
+}
+
+std::optional<MapReader> MapReader::open(const Field& field, std::string what,
+                                         std::span<const std::string_view> keys,
+                                         Diagnostics& diags) {
+  if (!field.node.IsMap()) {
+    diags.error("bad-type", field.label + " must be a map, got " + describe(field.node),
+                field.pos);
+    return std::nullopt;
+  }
+  return MapReader(field.node, std::move(what), keys, diags);
+}
+
+std::optional<Field> MapReader::get(std::string_view key) const {
+  auto it = fields_.find(std::string(key));
+  if (it == fields_.end() || it->second.is_null()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+std::optional<Field> MapReader::require(std::string_view key) const {
+  auto it = fields_.find(std::string(key));
+  if (it == fields_.end()) {
+    diags_->error("missing-field",
+                  what_ + " is missing required field '" + std::string(key) + "'", pos_);
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+void for_each_item(const Field& field, Diagnostics& diags,
+                   const std::function<void(const Field&)>& fn) {
+  if (!field.node.IsSequence()) {
+    diags.error("bad-type", field.label + " must be a list, got " + describe(field.node),
+                field.pos);
+    return;
+  }
+  std::string label = "each item of '" + field.key + "'";
+  for (const YAML::Node& element : field.node) {
+    Pos pos = pos_of(element);
+    if (pos.line == 0) {
+      pos = field.pos;
+    }
+    if (!diags.visit(pos)) {
+      return;
+    }
+    fn(Field{field.key, label, element, field.key_pos, pos});
+  }
+}
+
+void for_each_item_nonempty(const Field& field, Diagnostics& diags,
+                            std::string_view what_empty_means,
+                            const std::function<void(const Field&)>& fn) {
+  if (field.node.IsSequence() && field.node.size() == 0) {
+    std::string message = field.label + " must not be an empty list";
+    if (!what_empty_means.empty()) {
+      message += "; " + std::string(what_empty_means);
+    }
+    diags.error("bad-value", std::move(message), field.pos);
+    return;
+  }
+  for_each_item(field, diags, fn);
+}
+
+std::optional<std::string> read_string(const Field& field, Diagnostics& diags) {
+  if (!field.node.IsScalar()) {
+    diags.error("bad-type", field.label + " must be a string, got " + describe(field.node),
+                field.pos);
+    return std::nullopt;
+  }
+  return field.node.Scalar();
+}
+
+std::optional<std::string> read_name(const Field& field, Diagnostics& diags) {
+  auto text = read_string(field, diags);
+  if (text && text->empty()) {
+    diags.error("bad-value", field.label + " must not be empty", field.pos);
+    return std::nullopt;
+  }
+  return text;
+}
+
+std::optional<bool> read_bool(const Field& field, Diagnostics& diags) {
+  if (field.node.IsScalar() && is_plain(field.node)) {
+    const std::string& s = field.node.Scalar();
+    if (s == "true" || s == "True" || s == "TRUE") {
+      return true;
+    }
+    if (s == "false" || s == "False" || s == "FALSE") {
+      return false;
+    }
+  }
+  diags.error("bad-type",
+              field.label + " must be true or false, got " + type_error_got(field.node),
+              field.pos);
+  return std::nullopt;
+}
+
+std::optional<int64_t> read_int(const Field& field, int64_t min, int64_t max,
+                                Diagnostics& diags) {
+  auto range = [&] {
+    return field.label + " must be an integer from " + std::to_string(min) + " to " +
+           std::to_string(max);
+  };
+  if (field.node.IsScalar() && is_plain(field.node)) {
+    const std::string& s = field.node.Scalar();
+    size_t start = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+    bool digits = s.size() > start &&
+                  std::all_of(s.begin() + static_cast<std::ptrdiff_t>(start), s.end(),
+                              [](char c) { return c >= '0' && c <= '9'; });
+    if (digits) {
+      int64_t value = 0;
+      const char* first = s.data() + (s[0] == '+' ? 1 : 0);
+      auto [end, ec] = std::from_chars(first, s.data() + s.size(), value);
+      if (ec != std::errc() || end != s.data() + s.size() || value < min || value > max) {
+        diags.error("bad-value", range() + ", got " + shorten(s), field.pos);
+        return std::nullopt;
+      }
+      return value;
+    }
+  }
+  diags.error("bad-type", field.label + " must be an integer, got " + type_error_got(field.node),
+              field.pos);
+  return std::nullopt;
+}
+
+bool enum_matches(std::string_view text, std::string_view name, Case match) {
+  switch (match) {
+    case Case::kExact:
+      return text == name;
+    case Case::kExactOrLower: {
+      if (text == name) {
+        return true;
+      }
+      std::string lowered(name);
+      std::transform(lowered.begin(), lowered.end(), lowered.begin(), lower);
+      return text == lowered;
+    }
+    case Case::kIgnore:
+      return equal_ignore_case(text, name);
+  }
+  return false;
+}
+
+std::optional<size_t> read_enum(const Field& field, std::span<const std::string_view> names,
+                                Case match, Diagnostics& diags, std::string_view hint) {
+  std::string expected = " must be one of ";
+  for (size_t i = 0; i < names.size(); ++i) {
+    expected += (i == 0 ? "" : ", ");
+    expected += names[i];
+  }
+  if (!field.node.IsScalar()) {
+    diags.error("bad-type", field.label + expected + "; got " + describe(field.node), field.pos);
+    return std::nullopt;
+  }
+  const std::string& text = field.node.Scalar();
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (enum_matches(text, names[i], match)) {
+      return i;
+    }
+  }
+  std::string message = field.label + expected + "; got " + quote(text);
+  if (!hint.empty()) {
+    message += " ";
+    message += hint;
+  } else {
+    auto near = std::find_if(names.begin(), names.end(),
+                             [&](std::string_view n) { return equal_ignore_case(text, n); });
+    std::string_view suggestion = near != names.end() ? *near : closest(text, names);
+    if (!suggestion.empty()) {
+      message += "; did you mean '" + std::string(suggestion) + "'?";
+    }
+  }
+  diags.error("bad-value", std::move(message), field.pos);
+  return std::nullopt;
+}
+
+std::optional<IpAddress> read_address(const Field& field, Diagnostics& diags) {
+  auto text = read_string(field, diags);
+  if (!text) {
+    return std::nullopt;
+  }
+  if (auto address = IpAddress::parse(without_nul(*text))) {
+    return address;
+  }
+  std::string message = "'" + field.key +
+                        "': expected an IPv4 or IPv6 address like 10.0.0.4 or fd00::4, got " +
+                        quote(*text);
+  if (text->find('/') != std::string::npos) {
+    message += " (an address takes no /length)";
+  }
+  diags.error("bad-address", std::move(message), field.pos);
+  return std::nullopt;
+}
+
+std::optional<Prefix> read_prefix(const Field& field, Diagnostics& diags) {
+  auto text = read_string(field, diags);
+  if (!text) {
+    return std::nullopt;
+  }
+  auto prefix = Prefix::parse(without_nul(*text));
+  if (!prefix) {
+    diags.error(prefix.error().code, "'" + field.key + "': " + prefix.error().message, field.pos);
+    return std::nullopt;
+  }
+  return *prefix;
+}
+
+}  // namespace egress::internal

@@ -1,0 +1,973 @@
+#include "egress/config/topology_loader.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace egress {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Every error of `yaml` as the CLI prints it, in order.
+std::vector<std::string> errors_of(std::string_view yaml) {
+  LoadResult r = parse_topology(yaml, "t.yaml");
+  std::vector<std::string> out;
+  for (const Diagnostic& d : r.errors) {
+    out.push_back("[" + d.code + "] " + format_diagnostic(d, "error"));
+  }
+  if (r.topology) {
+    EXPECT_TRUE(out.empty()) << "a topology and errors at once";
+  } else {
+    EXPECT_FALSE(out.empty()) << "neither a topology nor errors";
+  }
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) {
+    out += l + "\n";
+  }
+  return out;
+}
+
+// Loads `yaml`, failing the test (with the errors) when it does not load.
+Topology load_ok(std::string_view yaml) {
+  LoadResult r = parse_topology(yaml, "t.yaml");
+  std::vector<std::string> errors;
+  for (const Diagnostic& d : r.errors) {
+    errors.push_back(format_diagnostic(d, "error"));
+  }
+  EXPECT_TRUE(r.topology.has_value()) << joined(errors);
+  return r.topology ? std::move(*r.topology) : Topology{};
+}
+
+IpAddress ip(std::string_view text) { return *IpAddress::parse(text); }
+Prefix prefix(std::string_view text) { return *Prefix::parse(text); }
+
+std::vector<std::string> addresses(const NodePool& pool) {
+  std::vector<std::string> out;
+  for (const IpAddress& a : pool.addresses) {
+    out.push_back(a.to_string());
+  }
+  return out;
+}
+
+// --- a complete topology ---------------------------------------------------------------------
+
+TEST(TopologyLoader, LoadsTheFullExampleWithEveryField) {
+  std::string path = std::string(EGRESS_TEST_DATA_DIR) + "/yaml/good/full.yaml";
+  LoadResult r = load_topology_file(path);
+  ASSERT_TRUE(r.topology.has_value()) << (r.errors.empty() ? "" : r.errors[0].message);
+  const Topology& t = *r.topology;
+  EXPECT_EQ(t.file, path);
+  EXPECT_EQ(t.version, 1);
+  EXPECT_EQ(t.name, "aks-udr-firewall");
+
+  ASSERT_TRUE(t.cluster.has_value());
+  const Cluster& c = *t.cluster;
+  EXPECT_EQ(c.name, "aks-prod");
+  EXPECT_EQ(c.outbound_type, OutboundType::kUserDefinedRouting);
+  EXPECT_EQ(c.vnet_mode, VnetMode::kByo);
+  EXPECT_EQ(c.vm_set_type, VmSetType::kVirtualMachineScaleSets);
+  EXPECT_EQ(c.load_balancer_sku, LoadBalancerSku::kStandard);
+  EXPECT_EQ(c.network_plugin, NetworkPlugin::kAzure);
+  EXPECT_EQ(c.pod_cidr, prefix("10.244.0.0/16"));
+  ASSERT_TRUE(c.non_masquerade_cidrs.has_value());
+  EXPECT_EQ(*c.non_masquerade_cidrs, std::vector<Prefix>{prefix("10.0.0.0/8")});
+  EXPECT_EQ(c.max_pods, 30U);
+  EXPECT_EQ(c.pos.line, 6);
+  EXPECT_EQ(c.pos.column, 3);
+  EXPECT_EQ(c.outbound_type_pos.line, 7);
+  EXPECT_EQ(c.outbound_type_pos.column, 17);
+  EXPECT_EQ(c.vm_set_type_pos.line, 9);
+  EXPECT_EQ(c.vm_set_type_pos.column, 14);
+  EXPECT_EQ(c.load_balancer_sku_pos.line, 10);
+  EXPECT_EQ(c.load_balancer_sku_pos.column, 20);
+
+  Index aks_nodes = t.find_subnet("hub/aks-nodes");
+  ASSERT_NE(aks_nodes, kNoIndex);
+  ASSERT_EQ(c.node_pools.size(), 2U);
+  EXPECT_EQ(c.node_pools[0].name, "system");
+  EXPECT_EQ(c.node_pools[0].subnet, aks_nodes);
+  EXPECT_EQ(c.node_pools[0].nodes, 3U);
+  EXPECT_EQ(c.node_pools[0].pos.line, 16);
+  EXPECT_EQ(c.node_pools[0].pos.column, 7);
+  // azure plugin, maxPods 30: each node takes 31 addresses, from .4 on, across both pools.
+  EXPECT_EQ(addresses(c.node_pools[0]),
+            (std::vector<std::string>{"10.0.4.4", "10.0.4.35", "10.0.4.66"}));
+  EXPECT_EQ(addresses(c.node_pools[1]), (std::vector<std::string>{"10.0.4.97", "10.0.4.128"}));
+  EXPECT_EQ(c.load_balancer, 0U);
+  EXPECT_EQ(c.nat_gateway, 0U);
+  EXPECT_EQ(c.api_server.address, ip("20.50.1.10"));
+  EXPECT_FALSE(c.api_server.is_private);
+  EXPECT_EQ(c.api_server.authorized_ip_ranges, std::vector<Prefix>{prefix("203.0.113.0/24")});
+  ASSERT_EQ(c.services.size(), 1U);
+  EXPECT_EQ(c.services[0].name, "web");
+  EXPECT_EQ(c.services[0].frontend_ip, 2U);
+  EXPECT_EQ(c.services[0].port, 443);
+  EXPECT_EQ(c.services[0].protocol, Protocol::kTcp);
+
+  ASSERT_EQ(t.vnets.size(), 2U);
+  const Vnet& hub = t.vnets[0];
+  EXPECT_EQ(hub.name, "hub");
+  EXPECT_EQ(hub.address_space, std::vector<Prefix>{prefix("10.0.0.0/16")});
+  EXPECT_EQ(hub.subnets, (std::vector<Index>{0, 1}));
+  ASSERT_EQ(hub.peerings.size(), 1U);
+  EXPECT_EQ(hub.peerings[0].remote_vnet, 1U);
+  EXPECT_TRUE(hub.peerings[0].allow_forwarded_traffic);
+  EXPECT_FALSE(hub.peerings[0].use_remote_gateways);
+  EXPECT_TRUE(hub.peerings[0].declared);
+  const Vnet& spoke = t.vnets[1];
+  EXPECT_EQ(spoke.address_space,
+            (std::vector<Prefix>{prefix("10.1.0.0/16"), prefix("fd00:1::/48")}));
+  EXPECT_EQ(spoke.subnets, std::vector<Index>{2});
+  // spoke does not list hub: the reverse side is added, marked undeclared.
+  ASSERT_EQ(spoke.peerings.size(), 1U);
+  EXPECT_EQ(spoke.peerings[0].remote_vnet, 0U);
+  EXPECT_TRUE(spoke.peerings[0].allow_forwarded_traffic);
+  EXPECT_FALSE(spoke.peerings[0].declared);
+
+  ASSERT_EQ(t.subnets.size(), 3U);
+  const Subnet& fw = t.subnets[0];
+  EXPECT_EQ(fw.name, "AzureFirewallSubnet");
+  EXPECT_EQ(fw.full_name, "hub/AzureFirewallSubnet");
+  EXPECT_EQ(fw.vnet, 0U);
+  EXPECT_EQ(fw.route_table, kNoIndex);
+  EXPECT_TRUE(fw.default_outbound_access);
+  EXPECT_FALSE(fw.default_outbound_access_set);
+  const Subnet& nodes = t.subnets[aks_nodes];
+  EXPECT_EQ(nodes.address_prefixes, std::vector<Prefix>{prefix("10.0.4.0/22")});
+  EXPECT_EQ(nodes.route_table, 0U);
+  EXPECT_EQ(nodes.nat_gateway, kNoIndex);  // natGateway: null
+  EXPECT_EQ(nodes.nsg, 0U);
+  EXPECT_TRUE(nodes.default_outbound_access);
+  EXPECT_TRUE(nodes.default_outbound_access_set);
+  EXPECT_EQ(t.subnets[2].full_name, "spoke/apps");
+  EXPECT_EQ(t.subnets[2].address_prefixes,
+            (std::vector<Prefix>{prefix("10.1.0.0/24"), prefix("fd00:1::/64")}));
+
+  ASSERT_EQ(t.route_tables.size(), 1U);
+  const RouteTable& rt = t.route_tables[0];
+  EXPECT_EQ(rt.name, "aks-egress");
+  EXPECT_FALSE(rt.disable_bgp_route_propagation);
+  ASSERT_EQ(rt.routes.size(), 2U);
+  EXPECT_EQ(rt.routes[0].name, "default-to-firewall");
+  EXPECT_EQ(rt.routes[0].prefix, prefix("0.0.0.0/0"));
+  EXPECT_EQ(rt.routes[0].next_hop_type, NextHopType::kVirtualAppliance);
+  EXPECT_EQ(rt.routes[0].next_hop_ip, ip("10.0.1.4"));
+  EXPECT_EQ(rt.routes[0].next_hop_pos.line, 63);
+  EXPECT_EQ(rt.routes[0].next_hop_pos.column, 27);
+  EXPECT_EQ(rt.routes[1].next_hop_type, NextHopType::kInternet);
+  EXPECT_FALSE(rt.routes[1].next_hop_ip.has_value());
+
+  ASSERT_EQ(t.public_ips.size(), 5U);
+  EXPECT_EQ(t.public_ips[0].name, "fw-pip");
+  EXPECT_EQ(t.public_ips[0].address, ip("20.1.2.3"));
+  ASSERT_EQ(t.public_ip_prefixes.size(), 1U);
+  EXPECT_EQ(t.public_ip_prefixes[0].prefix, prefix("20.9.9.0/30"));
+
+  ASSERT_EQ(t.appliances.size(), 1U);
+  const Appliance& azfw = t.appliances[0];
+  EXPECT_EQ(azfw.name, "azfw");
+  EXPECT_EQ(azfw.subnet, 0U);
+  EXPECT_EQ(azfw.private_ip, ip("10.0.1.4"));
+  EXPECT_TRUE(azfw.ip_forwarding);
+  EXPECT_EQ(azfw.public_ips, std::vector<Index>{0});
+  EXPECT_TRUE(azfw.snat);
+  EXPECT_EQ(azfw.snat_ports_per_ip, 2496U);
+  EXPECT_EQ(azfw.instances, 2U);
+  EXPECT_EQ(azfw.default_action, RuleAction::kDeny);
+  EXPECT_EQ(azfw.nsg, kNoIndex);
+  ASSERT_EQ(azfw.rules.size(), 2U);
+  EXPECT_EQ(azfw.rules[0].name, "allow-https");
+  EXPECT_EQ(azfw.rules[0].action, RuleAction::kAllow);
+  EXPECT_EQ(azfw.rules[0].protocols, protocol_bit(Protocol::kTcp));
+  EXPECT_EQ(azfw.rules[0].destinations, std::vector<Prefix>{prefix("0.0.0.0/0")});
+  EXPECT_EQ(azfw.rules[0].ports, (std::vector<PortRange>{{443, 443}}));
+  EXPECT_EQ(azfw.rules[1].protocols, protocol_bit(Protocol::kUdp) | protocol_bit(Protocol::kTcp));
+  EXPECT_EQ(azfw.rules[1].ports, (std::vector<PortRange>{{53, 53}, {8000, 8080}}));
+
+  ASSERT_EQ(t.nat_gateways.size(), 1U);
+  EXPECT_EQ(t.nat_gateways[0].public_ips, std::vector<Index>{3});
+  EXPECT_EQ(t.nat_gateways[0].public_ip_prefixes, std::vector<Index>{0});
+  EXPECT_EQ(t.nat_gateways[0].idle_timeout_minutes, 4U);
+
+  ASSERT_EQ(t.load_balancers.size(), 1U);
+  const LoadBalancer& lb = t.load_balancers[0];
+  EXPECT_EQ(lb.name, "kubernetes");
+  ASSERT_EQ(lb.frontends.size(), 2U);
+  EXPECT_EQ(lb.frontends[0].name, "outbound-1");
+  EXPECT_EQ(lb.frontends[0].public_ip, 1U);
+  EXPECT_EQ(lb.frontends[1].public_ip, 2U);
+  ASSERT_EQ(lb.backend_pools.size(), 1U);
+  ASSERT_EQ(lb.backend_pools[0].members.size(), 2U);
+  EXPECT_EQ(lb.backend_pools[0].members[0].kind, PoolMember::Kind::kNodePool);
+  EXPECT_EQ(lb.backend_pools[0].members[0].index, 0U);
+  EXPECT_EQ(lb.backend_pools[0].members[1].kind, PoolMember::Kind::kHost);
+  EXPECT_EQ(lb.backend_pools[0].members[1].index, 0U);
+  ASSERT_EQ(lb.outbound_rules.size(), 1U);
+  const OutboundRule& rule = lb.outbound_rules[0];
+  EXPECT_EQ(rule.name, "aksOutboundRule");
+  EXPECT_EQ(rule.frontends, std::vector<Index>{0});
+  EXPECT_EQ(rule.backend_pool, 0U);
+  EXPECT_EQ(rule.allocated_outbound_ports, 0U);
+  EXPECT_EQ(rule.idle_timeout_minutes, 30U);
+  EXPECT_EQ(rule.protocols, kAnyProtocol);
+
+  ASSERT_EQ(t.hosts.size(), 1U);
+  EXPECT_EQ(t.hosts[0].name, "jumpbox");
+  EXPECT_EQ(t.hosts[0].subnet, aks_nodes);
+  EXPECT_EQ(t.hosts[0].address, ip("10.0.4.200"));
+  EXPECT_EQ(t.hosts[0].public_ip, 4U);
+  EXPECT_EQ(t.hosts[0].nsg, 0U);
+
+  ASSERT_EQ(t.gateways.size(), 1U);
+  EXPECT_EQ(t.gateways[0].vnet, 0U);
+  EXPECT_EQ(t.gateways[0].bgp_routes, std::vector<Prefix>{prefix("192.168.0.0/16")});
+
+  ASSERT_EQ(t.nsgs.size(), 1U);
+  ASSERT_EQ(t.nsgs[0].rules.size(), 2U);
+  const NsgRule& deny = t.nsgs[0].rules[0];
+  EXPECT_EQ(deny.name, "deny-internet");
+  EXPECT_EQ(deny.priority, 100);
+  EXPECT_EQ(deny.direction, Direction::kOutbound);
+  EXPECT_EQ(deny.access, RuleAction::kDeny);
+  EXPECT_EQ(deny.protocols, kAnyProtocol);
+  EXPECT_EQ(deny.destination.kind, NsgAddress::Kind::kInternet);
+  EXPECT_TRUE(deny.destination_ports.empty());
+  const NsgRule& web = t.nsgs[0].rules[1];
+  EXPECT_EQ(web.direction, Direction::kInbound);
+  EXPECT_EQ(web.access, RuleAction::kAllow);
+  EXPECT_EQ(web.protocols, protocol_bit(Protocol::kTcp));
+  EXPECT_EQ(web.destination.kind, NsgAddress::Kind::kPrefixes);
+  EXPECT_EQ(web.destination.prefixes,
+            (std::vector<Prefix>{prefix("10.0.4.0/22"), prefix("10.1.0.0/24")}));
+  EXPECT_EQ(web.destination_ports, (std::vector<PortRange>{{443, 443}, {8000, 8080}}));
+}
+
+TEST(TopologyLoader, MinimalTopologyTakesTheDefaults) {
+  Topology t = load_ok(R"(version: 1
+vnets:
+  - name: v
+    addressSpace: [10.0.0.0/16]
+    subnets:
+      - {name: s, addressPrefix: 10.0.0.0/24}
+cluster:
+  nodePools:
+    - {name: p, subnet: v/s, nodes: 1}
+appliances:
+  - {name: fw, subnet: v/s, privateIp: 10.0.0.100}
+natGateways:
+  - {name: nat}
+loadBalancers:
+  - name: lb
+    frontends: [{name: f, publicIp: pip}]
+    backendPools: [{name: pool}]
+    outboundRules: [{name: r, frontends: [f], backendPool: pool}]
+publicIps:
+  - {name: pip, address: 20.0.0.1}
+nsgs:
+  - name: n
+    rules: [{name: r, priority: 100, access: Allow}]
+)");
+  EXPECT_EQ(t.name, "");
+  ASSERT_TRUE(t.cluster.has_value());
+  EXPECT_EQ(t.cluster->name, "");
+  EXPECT_EQ(t.cluster->outbound_type, OutboundType::kLoadBalancer);
+  EXPECT_EQ(t.cluster->vnet_mode, VnetMode::kByo);
+  EXPECT_EQ(t.cluster->vm_set_type, VmSetType::kVirtualMachineScaleSets);
+  EXPECT_EQ(t.cluster->load_balancer_sku, LoadBalancerSku::kStandard);
+  EXPECT_EQ(t.cluster->network_plugin, NetworkPlugin::kAzure);
+  EXPECT_EQ(t.cluster->max_pods, 30U);
+  EXPECT_FALSE(t.cluster->pod_cidr.has_value());
+  EXPECT_FALSE(t.cluster->non_masquerade_cidrs.has_value());
+  EXPECT_EQ(t.cluster->load_balancer, kNoIndex);
+  // Absent fields point at the cluster, so findings about them still have a place.
+  EXPECT_EQ(t.cluster->outbound_type_pos.line, 8);
+  EXPECT_EQ(t.subnets[0].default_outbound_access, true);
+  const Appliance& fw = t.appliances[0];
+  EXPECT_TRUE(fw.ip_forwarding);
+  EXPECT_TRUE(fw.snat);
+  EXPECT_EQ(fw.snat_ports_per_ip, 2496U);
+  EXPECT_EQ(fw.instances, 2U);
+  EXPECT_EQ(fw.default_action, RuleAction::kAllow);
+  EXPECT_EQ(t.nat_gateways[0].idle_timeout_minutes, 4U);
+  const OutboundRule& rule = t.load_balancers[0].outbound_rules[0];
+  EXPECT_EQ(rule.allocated_outbound_ports, 0U);
+  EXPECT_EQ(rule.idle_timeout_minutes, 4U);
+  EXPECT_EQ(rule.protocols, kAnyProtocol);
+  const NsgRule& nsg_rule = t.nsgs[0].rules[0];
+  EXPECT_EQ(nsg_rule.direction, Direction::kOutbound);
+  EXPECT_EQ(nsg_rule.protocols, kAnyProtocol);
+  EXPECT_EQ(nsg_rule.destination.kind, NsgAddress::Kind::kAny);
+  EXPECT_TRUE(nsg_rule.destination_ports.empty());
+}
+
+// --- bad input, one case at a time ---------------------------------------------------------
+
+struct BadCase {
+  const char* name;
+  const char* yaml;
+  std::vector<std::string> errors;
+};
+
+class BadInput : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(BadInput, ReportsExactly) {
+  EXPECT_EQ(joined(errors_of(GetParam().yaml)), joined(GetParam().errors));
+}
+
+std::string case_name(const ::testing::TestParamInfo<BadCase>& info) { return info.param.name; }
+
+// Shared start of the cases below: lines 1-6.
+#define EGRESS_BASE    \
+  "version: 1\n"       \
+  "vnets:\n"           \
+  "  - name: hub\n"    \
+  "    addressSpace: [10.0.0.0/16]\n" \
+  "    subnets:\n"     \
+  "      - {name: aks, addressPrefix: 10.0.4.0/24}\n"
+
+const BadCase kBadCases[] = {
+    {"YamlSyntax", "version: 1\nvnets: [\n",
+     {"[yaml-syntax] t.yaml:3:1: error: end of sequence flow not found"}},
+    {"YamlSyntaxIndent", "version: 1\n  name: x\n",
+     {"[yaml-syntax] t.yaml:2:7: error: illegal map value"}},
+    {"EmptyFile", "",
+     {"[bad-type] t.yaml:1:1: error: the file holds no topology; expected a map starting with "
+      "'version: 1'"}},
+    {"OnlyComments", "# nothing\n",
+     {"[bad-type] t.yaml:1:1: error: the file holds no topology; expected a map starting with "
+      "'version: 1'"}},
+    {"TopLevelList", "- version: 1\n",
+     {"[bad-type] t.yaml:1:1: error: the top level must be a map of topology fields (version, "
+      "vnets, ...), got a list"}},
+    {"TwoDocuments", "version: 1\n---\nversion: 1\n",
+     {"[yaml-syntax] t.yaml:3:1: error: a topology file holds one YAML document; another one "
+      "starts here"}},
+    {"MissingVersion", "name: x\n",
+     {"[missing-field] t.yaml:1:1: error: topology is missing required field 'version'"}},
+    {"WrongVersion", "version: 2\n",
+     {"[bad-value] t.yaml:1:10: error: 'version' must be 1, the only schema version, got 2"}},
+    {"VersionNotInteger", "version: one\n",
+     {"[bad-type] t.yaml:1:10: error: 'version' must be an integer, got 'one'"}},
+    {"UnknownTopLevelKey", "version: 1\nvnet: []\n",
+     {"[unknown-key] t.yaml:2:1: error: unknown key 'vnet' in topology; expected one of: "
+      "version, name, cluster, vnets, routeTables, publicIps, publicIpPrefixes, appliances, "
+      "natGateways, loadBalancers, hosts, gateways, nsgs; did you mean 'vnets'?"}},
+    {"UnknownKeyWithSuggestion",
+     "version: 1\nvnets:\n  - name: hub\n    addressSpace: [10.0.0.0/16]\n    subnets:\n"
+     "      - name: aks\n        addresPrefix: 10.0.4.0/24\n",
+     {"[missing-field] t.yaml:6:9: error: subnet is missing required field 'addressPrefix' (or "
+      "'addressPrefixes' for dual stack)",
+      "[unknown-key] t.yaml:7:9: error: unknown key 'addresPrefix' in subnet; expected one of: "
+      "name, addressPrefix, addressPrefixes, routeTable, natGateway, nsg, "
+      "defaultOutboundAccess; did you mean 'addressPrefix'?"}},
+    {"UnknownKeyWithoutSuggestion", EGRESS_BASE "hosts:\n  - {name: h, color: red}\n",
+     {"[unknown-key] t.yaml:8:14: error: unknown key 'color' in host; expected one of: name, "
+      "subnet, address, publicIp, nsg",
+      "[missing-field] t.yaml:8:5: error: host is missing required field 'subnet'",
+      "[missing-field] t.yaml:8:5: error: host is missing required field 'address'"}},
+    {"MergeKey", "version: 1\n<<: {name: x}\n",
+     {"[unknown-key] t.yaml:2:1: error: unknown key '<<' in topology; expected one of: version, "
+      "name, cluster, vnets, routeTables, publicIps, publicIpPrefixes, appliances, natGateways, "
+      "loadBalancers, hosts, gateways, nsgs (YAML merge keys are not supported)"}},
+    {"DuplicateKey", "version: 1\nname: a\nname: b\n",
+     {"[duplicate-key] t.yaml:3:1: error: duplicate key 'name'; first given at line 2, column 1"}},
+    {"DuplicateKeyInFlowMap", EGRESS_BASE "publicIps:\n  - {name: a, address: 20.0.0.1, name: b}\n",
+     {"[duplicate-key] t.yaml:8:35: error: duplicate key 'name'; first given at line 8, column "
+      "7"}},
+    {"NonStringKey", "version: 1\n[a]: 1\n",
+     {"[bad-type] t.yaml:2:1: error: keys in topology must be strings, got a list"}},
+    {"MissingSubnetPrefix", "version: 1\nvnets:\n  - name: hub\n    addressSpace: []\n",
+     {"[bad-value] t.yaml:4:19: error: 'addressSpace' must not be an empty list"}},
+    {"BothPrefixForms",
+     "version: 1\nvnets:\n  - name: hub\n    addressSpace: [10.0.0.0/16]\n    subnets:\n"
+     "      - name: aks\n        addressPrefix: 10.0.4.0/24\n        addressPrefixes: "
+     "[10.0.4.0/24]\n",
+     {"[bad-value] t.yaml:8:9: error: subnet has both 'addressPrefix' and 'addressPrefixes'; "
+      "give one of them"}},
+    {"HostBits",
+     "version: 1\nvnets:\n  - name: hub\n    addressSpace: [10.0.0.0/16]\n    subnets:\n"
+     "      - {name: aks, addressPrefix: 10.0.4.1/24}\n",
+     {"[host-bits] t.yaml:6:37: error: 'addressPrefix': '10.0.4.1/24' has host bits set; did "
+      "you mean 10.0.4.0/24?"}},
+    {"HostBitsInAListV6", "version: 1\nvnets:\n  - name: hub\n    addressSpace: [fd00::1/64]\n",
+     {"[host-bits] t.yaml:4:20: error: 'addressSpace': 'fd00::1/64' has host bits set; did you "
+      "mean fd00::/64?"}},
+    {"PrefixLengthOutOfRange", "version: 1\nvnets:\n  - {name: hub, addressSpace: [10.0.0.0/33]}\n",
+     {"[bad-prefix] t.yaml:3:33: error: 'addressSpace': prefix length 33 out of range 0..32 in "
+      "'10.0.0.0/33'"}},
+    {"NotAPrefix", "version: 1\npublicIpPrefixes:\n  - {name: p, addressPrefix: 20.0.0.1}\n",
+     {"[bad-prefix] t.yaml:3:32: error: 'addressPrefix': expected an IPv4 or IPv6 prefix like "
+      "10.0.0.0/16 or fd00::/64, got '20.0.0.1'"}},
+    {"BadAddress", "version: 1\npublicIps:\n  - {name: p, address: 20.0.0.256}\n",
+     {"[bad-address] t.yaml:3:26: error: 'address': expected an IPv4 or IPv6 address like "
+      "10.0.0.4 or fd00::4, got '20.0.0.256'"}},
+    {"AddressWithLength", "version: 1\npublicIps:\n  - {name: p, address: 20.0.0.1/32}\n",
+     {"[bad-address] t.yaml:3:26: error: 'address': expected an IPv4 or IPv6 address like "
+      "10.0.0.4 or fd00::4, got '20.0.0.1/32' (an address takes no /length)"}},
+    {"AddressWithNul", "version: 1\npublicIps:\n  - {name: p, address: \"::1\\0x\"}\n",
+     {"[bad-address] t.yaml:3:26: error: 'address': expected an IPv4 or IPv6 address like "
+      "10.0.0.4 or fd00::4, got '::1\\x00x'"}},
+    {"BadTypeInteger", EGRESS_BASE "cluster:\n  nodePools:\n    - {name: p, subnet: hub/aks, nodes: three}\n",
+     {"[bad-type] t.yaml:9:40: error: 'nodes' must be an integer, got 'three'"}},
+    {"QuotedInteger", EGRESS_BASE "cluster:\n  nodePools:\n    - {name: p, subnet: hub/aks, nodes: \"3\"}\n",
+     {"[bad-type] t.yaml:9:40: error: 'nodes' must be an integer, got the quoted string '3'"}},
+    {"IntegerOutOfRange", EGRESS_BASE "cluster:\n  nodePools:\n    - {name: p, subnet: hub/aks, nodes: 1000000000}\n",
+     {"[bad-value] t.yaml:9:40: error: 'nodes' must be an integer from 0 to 1000, got "
+      "1000000000"}},
+    {"IntegerOverflowsInt64", EGRESS_BASE "cluster:\n  maxPods: 99999999999999999999999\n  nodePools: []\n",
+     {"[bad-value] t.yaml:8:12: error: 'maxPods' must be an integer from 1 to 250, got "
+      "99999999999999999999999",
+      "[bad-value] t.yaml:9:14: error: 'nodePools' must not be an empty list"}},
+    {"EmptyRequiredValue", EGRESS_BASE "cluster:\n  nodePools:\n    - name: p\n      subnet:\n      nodes: 1\n",
+     {"[bad-type] t.yaml:10:7: error: 'subnet' must be a string, got an empty value"}},
+    {"EmptyName", "version: 1\npublicIps:\n  - {name: \"\", address: 20.0.0.1}\n",
+     {"[bad-value] t.yaml:3:13: error: 'name' must not be empty"}},
+    {"SlashInVnetName", "version: 1\nvnets:\n  - {name: a/b, addressSpace: [10.0.0.0/16]}\n",
+     {"[bad-value] t.yaml:3:13: error: 'name' must not contain '/', got 'a/b'"}},
+    {"BooleanMustBeBoolean", "version: 1\nvnets:\n  - name: hub\n    addressSpace: [10.0.0.0/16]\n"
+     "    subnets:\n      - {name: s, addressPrefix: 10.0.0.0/24, defaultOutboundAccess: yes}\n",
+     {"[bad-type] t.yaml:6:70: error: 'defaultOutboundAccess' must be true or false, got 'yes'"}},
+    {"BadEnum", "version: 1\ncluster:\n  outboundType: udr\n  nodePools: []\n",
+     {"[bad-value] t.yaml:3:17: error: 'outboundType' must be one of loadBalancer, "
+      "managedNATGateway, userAssignedNATGateway, userDefinedRouting, none, block; got 'udr'",
+      "[bad-value] t.yaml:4:14: error: 'nodePools' must not be an empty list"}},
+    {"EnumCaseSuggestion", "version: 1\ncluster:\n  networkPlugin: Azure\n  nodePools: []\n",
+     {"[bad-value] t.yaml:3:18: error: 'networkPlugin' must be one of kubenet, azure, "
+      "azure-overlay; got 'Azure'; did you mean 'azure'?",
+      "[bad-value] t.yaml:4:14: error: 'nodePools' must not be an empty list"}},
+    {"EnumNotScalar", "version: 1\ncluster:\n  vnetMode: [byo]\n  nodePools: []\n",
+     {"[bad-type] t.yaml:3:13: error: 'vnetMode' must be one of managed, byo; got a list",
+      "[bad-value] t.yaml:4:14: error: 'nodePools' must not be an empty list"}},
+    {"ClusterNotAMap", "version: 1\ncluster: aks\n",
+     {"[bad-type] t.yaml:2:10: error: 'cluster' must be a map, got 'aks'"}},
+    {"ListItemNotAMap", "version: 1\nvnets:\n  - hub\n",
+     {"[bad-type] t.yaml:3:5: error: each item of 'vnets' must be a map, got 'hub'"}},
+    {"ListNotAList", "version: 1\nvnets:\n  - {name: hub, addressSpace: 10.0.0.0/16}\n",
+     {"[bad-type] t.yaml:3:31: error: 'addressSpace' must be a list, got '10.0.0.0/16'"}},
+    {"VirtualApplianceWithoutIp",
+     "version: 1\nrouteTables:\n  - name: rt\n    routes:\n"
+     "      - {name: r, addressPrefix: 0.0.0.0/0, nextHopType: VirtualAppliance}\n",
+     {"[missing-field] t.yaml:5:9: error: route is missing required field 'nextHopIpAddress', "
+      "which nextHopType VirtualAppliance needs"}},
+    {"VnetPeeringNextHop",
+     "version: 1\nrouteTables:\n  - name: rt\n    routes:\n"
+     "      - {name: r, addressPrefix: 0.0.0.0/0, nextHopType: VNetPeering}\n",
+     {"[bad-value] t.yaml:5:58: error: 'nextHopType' must be one of VirtualAppliance, Internet, "
+      "VnetLocal, VirtualNetworkGateway, None; got 'VNetPeering' (only Azure creates VNetPeering "
+      "routes; a user route cannot name it)"}},
+    {"DanglingRouteTable", EGRESS_BASE "      - {name: b, addressPrefix: 10.0.5.0/24, routeTable: egress}\n",
+     {"[dangling-reference] t.yaml:7:61: error: routeTable 'egress' is not defined in "
+      "routeTables"}},
+    {"DanglingWithSuggestion",
+     EGRESS_BASE "      - {name: b, addressPrefix: 10.0.5.0/24, routeTable: egres}\n"
+     "routeTables:\n  - name: egress\n",
+     {"[dangling-reference] t.yaml:7:61: error: routeTable 'egres' is not defined in "
+      "routeTables; did you mean 'egress'?"}},
+    {"DanglingSubnetWithoutVnet", EGRESS_BASE "hosts:\n  - {name: h, subnet: aks, address: 10.0.4.9}\n",
+     {"[dangling-reference] t.yaml:8:22: error: subnet 'aks' is not defined in vnets; subnets "
+      "are referred to as VNET/SUBNET, e.g. 'hub/aks'"}},
+    {"DanglingPublicIpInList", EGRESS_BASE "natGateways:\n  - {name: nat, publicIps: [pip1]}\n",
+     {"[dangling-reference] t.yaml:8:30: error: publicIp 'pip1' is not defined in publicIps"}},
+    {"DanglingRemoteVnet", "version: 1\nvnets:\n  - name: hub\n    addressSpace: [10.0.0.0/16]\n"
+     "    peerings: [{remoteVnet: spoke}]\n",
+     {"[dangling-reference] t.yaml:5:29: error: remoteVnet 'spoke' is not defined in vnets"}},
+    {"DanglingFrontend",
+     "version: 1\nloadBalancers:\n  - name: lb\n    backendPools: [{name: pool}]\n"
+     "    outboundRules: [{name: r, frontends: [f], backendPool: pool}]\n",
+     {"[dangling-reference] t.yaml:5:43: error: frontend 'f' is not defined in frontends of "
+      "load balancer 'lb'"}},
+    {"DanglingMember",
+     EGRESS_BASE "cluster:\n  nodePools: [{name: system, subnet: hub/aks, nodes: 1}]\n"
+     "loadBalancers:\n  - name: lb\n    backendPools: [{name: pool, members: [sytem]}]\n",
+     {"[dangling-reference] t.yaml:11:44: error: member 'sytem' is neither a node pool of the "
+      "cluster nor a host; did you mean 'system'?"}},
+    {"AmbiguousMember",
+     EGRESS_BASE "cluster:\n  nodePools: [{name: x, subnet: hub/aks, nodes: 1}]\n"
+     "hosts: [{name: x, subnet: hub/aks, address: 10.0.4.100}]\n"
+     "loadBalancers:\n  - name: lb\n    backendPools: [{name: pool, members: [x]}]\n",
+     {"[ambiguous-reference] t.yaml:12:44: error: member 'x' names both a node pool and a host; "
+      "rename one of them"}},
+    {"DuplicateName", "version: 1\nrouteTables:\n  - name: rt\n  - name: rt\n",
+     {"[duplicate-name] t.yaml:4:5: error: duplicate route table name 'rt'; first defined at "
+      "line 3, column 5"}},
+    {"DuplicateSubnetName",
+     EGRESS_BASE "      - {name: aks, addressPrefix: 10.0.5.0/24}\n",
+     {"[duplicate-name] t.yaml:7:10: error: duplicate subnet name 'hub/aks'; first defined at "
+      "line 6, column 10"}},
+    {"DuplicatePeering", "version: 1\nvnets:\n  - name: a\n    addressSpace: [10.0.0.0/16]\n"
+     "    peerings: [{remoteVnet: b}, {remoteVnet: b}]\n  - {name: b, addressSpace: [10.1.0.0/16]}\n",
+     {"[duplicate-name] t.yaml:5:32: error: duplicate peering to 'b'; first defined at line 5, "
+      "column 16"}},
+    {"SelfPeering", "version: 1\nvnets:\n  - name: a\n    addressSpace: [10.0.0.0/16]\n"
+     "    peerings: [{remoteVnet: a}]\n",
+     {"[bad-value] t.yaml:5:16: error: vnet 'a' cannot peer with itself"}},
+    {"NsgRuleValues",
+     "version: 1\nnsgs:\n  - name: n\n    rules:\n"
+     "      - {name: r, priority: 99, access: Allow, protocol: TCP, destination: Internt, "
+     "destinationPorts: \"90-80\"}\n",
+     {"[bad-value] t.yaml:5:29: error: 'priority' must be an integer from 100 to 4096, got 99",
+      "[bad-value] t.yaml:5:58: error: 'protocol' must be one of Tcp, Udp, Icmp, *; got 'TCP'; "
+      "did you mean 'Tcp'?",
+      "[bad-value] t.yaml:5:76: error: 'destination' must be a CIDR, a list of CIDRs, or one of "
+      "the tags Internet, VirtualNetwork, *; got 'Internt'; did you mean 'Internet'?",
+      "[bad-value] t.yaml:5:103: error: 'destinationPorts': range '90-80' ends before it starts"}},
+    {"NsgPortListItems",
+     "version: 1\nnsgs:\n  - name: n\n    rules:\n"
+     "      - {name: r, priority: 100, access: Allow, destinationPorts: [\"*\", 70000]}\n",
+     {"[bad-value] t.yaml:5:67: error: each item of 'destinationPorts' must be a port like 443 or "
+      "a range like 8000-8080, got '*'",
+      "[bad-value] t.yaml:5:72: error: each item of 'destinationPorts' must be a port like 443 or "
+      "a range like 8000-8080, got '70000'"}},
+    {"ApplianceRuleValues",
+     EGRESS_BASE "appliances:\n  - name: fw\n    subnet: hub/aks\n    privateIp: 10.0.4.4\n"
+     "    rules:\n      - {name: r, action: permit, protocols: [tcp, sctp], ports: []}\n",
+     {"[bad-value] t.yaml:12:25: error: 'action' must be one of allow, deny; got 'permit'",
+      "[bad-value] t.yaml:12:51: error: each item of 'protocols' must be one of tcp, udp, icmp, "
+      "any; got 'sctp'",
+      "[bad-value] t.yaml:12:65: error: 'ports' must not be an empty list; leave it out to match "
+      "any port"}},
+    {"AddressesCountMismatch",
+     EGRESS_BASE "cluster:\n  nodePools:\n    - {name: p, subnet: hub/aks, nodes: 3, "
+     "addresses: [10.0.4.10, 10.0.4.11]}\n",
+     {"[bad-value] t.yaml:9:62: error: 'addresses' lists 2 addresses but 'nodes' is 3"}},
+    {"NodesMissing", EGRESS_BASE "cluster:\n  nodePools:\n    - {name: p, subnet: hub/aks}\n",
+     {"[missing-field] t.yaml:9:8: error: node pool is missing required field 'nodes'"}},
+    {"NodeOverflow",
+     "version: 1\nvnets:\n  - name: hub\n    addressSpace: [10.0.0.0/16]\n    subnets:\n"
+     "      - {name: aks-nodes, addressPrefix: 10.0.4.0/28}\n"
+     "cluster:\n  nodePools:\n    - {name: system, subnet: hub/aks-nodes, nodes: 3}\n",
+     {"[node-overflow] t.yaml:9:52: error: node pool 'system' needs 3 nodes x 31 addresses from "
+      "hub/aks-nodes (10.0.4.0/28) but only 11 are usable"}},
+    {"NodeOverflowSecondPool",
+     "version: 1\nvnets:\n  - name: hub\n    addressSpace: [10.0.0.0/16]\n    subnets:\n"
+     "      - {name: s, addressPrefix: 10.0.4.0/28}\n"
+     "cluster:\n  networkPlugin: kubenet\n  nodePools:\n"
+     "    - {name: a, subnet: hub/s, nodes: 8}\n    - {name: b, subnet: hub/s, nodes: 4}\n",
+     {"[node-overflow] t.yaml:11:36: error: node pool 'b' needs 4 nodes x 1 address from hub/s "
+      "(10.0.4.0/28) but only 3 of its 11 usable addresses are left"}},
+    {"ClusterTooLarge",
+     EGRESS_BASE "cluster:\n  nodePools:\n"
+     "    - {name: a, subnet: hub/aks, nodes: 1000}\n    - {name: b, subnet: hub/aks, nodes: 1000}\n"
+     "    - {name: c, subnet: hub/aks, nodes: 1000}\n    - {name: d, subnet: hub/aks, nodes: 1000}\n"
+     "    - {name: e, subnet: hub/aks, nodes: 1000}\n    - {name: f, subnet: hub/aks, nodes: 1}\n",
+     {"[bad-value] t.yaml:9:5: error: the cluster has 5001 nodes; AKS allows at most 5000"}},
+};
+
+INSTANTIATE_TEST_SUITE_P(TopologyLoader, BadInput, ::testing::ValuesIn(kBadCases), case_name);
+
+// --- several errors ------------------------------------------------------------------------
+
+TEST(TopologyLoader, ReportsEveryErrorSortedByPosition) {
+  // References are resolved after reading, yet their errors come out in file order.
+  std::vector<std::string> errors = errors_of(R"(version: 1
+cluster:
+  loadBalancer: nope
+  nodePools:
+    - {name: p, subnet: hub/none, nodes: -1}
+vnets:
+  - name: hub
+    addressSpace: [10.0.0.0/16, 10.1.0.1/16]
+    subnets:
+      - {name: a, addressPrefix: 10.0.0.0/24, nsg: n1}
+      - {name: a, addressPrefix: 10.0.1.0/24, color: blue}
+)");
+  EXPECT_EQ(joined(errors),
+            joined({
+                "[dangling-reference] t.yaml:3:17: error: loadBalancer 'nope' is not defined in "
+                "loadBalancers",
+                "[dangling-reference] t.yaml:5:25: error: subnet 'hub/none' is not defined in "
+                "vnets",
+                "[bad-value] t.yaml:5:42: error: 'nodes' must be an integer from 0 to 1000, got -1",
+                "[host-bits] t.yaml:8:33: error: 'addressSpace': '10.1.0.1/16' has host bits "
+                "set; did you mean 10.1.0.0/16?",
+                "[dangling-reference] t.yaml:10:52: error: nsg 'n1' is not defined in nsgs",
+                "[duplicate-name] t.yaml:11:10: error: duplicate subnet name 'hub/a'; first "
+                "defined at line 10, column 10",
+                "[unknown-key] t.yaml:11:47: error: unknown key 'color' in subnet; expected one "
+                "of: name, addressPrefix, addressPrefixes, routeTable, natGateway, nsg, "
+                "defaultOutboundAccess",
+            }));
+}
+
+TEST(TopologyLoader, DuplicateKeysAtEveryLevelAreReported) {
+  std::vector<std::string> errors = errors_of(R"(version: 1
+vnets:
+  - name: hub
+    addressSpace: [10.0.0.0/16]
+    name: hub2
+version: 1
+)");
+  EXPECT_EQ(joined(errors),
+            joined({"[duplicate-key] t.yaml:5:5: error: duplicate key 'name'; first given at "
+                    "line 3, column 5",
+                    "[duplicate-key] t.yaml:6:1: error: duplicate key 'version'; first given at "
+                    "line 1, column 1"}));
+}
+
+TEST(TopologyLoader, NextHopIpOnOtherTypesIsKeptNotAnError) {
+  Topology t = load_ok(R"(version: 1
+routeTables:
+  - name: rt
+    routes:
+      - {name: r, addressPrefix: 0.0.0.0/0, nextHopType: internet, nextHopIpAddress: 10.9.9.9}
+      - {name: s, addressPrefix: 10.0.0.0/8, nextHopType: VnetLocal}
+)");
+  const Route& r = t.route_tables[0].routes[0];
+  EXPECT_EQ(r.next_hop_type, NextHopType::kInternet);
+  EXPECT_EQ(r.next_hop_ip, ip("10.9.9.9"));
+  EXPECT_EQ(r.next_hop_pos.line, 5);
+  EXPECT_EQ(r.next_hop_pos.column, 87);
+  // Without an IP, next_hop_pos is where the type is written.
+  const Route& s = t.route_tables[0].routes[1];
+  EXPECT_EQ(s.next_hop_pos.line, 6);
+  EXPECT_EQ(s.next_hop_pos.column, 58);
+}
+
+TEST(TopologyLoader, OverlapsAndOutOfSpaceSubnetsAreFindingsNotErrors) {
+  Topology t = load_ok(R"(version: 1
+vnets:
+  - name: hub
+    addressSpace: [10.0.0.0/16]
+    subnets:
+      - {name: a, addressPrefix: 10.0.0.0/24}
+      - {name: b, addressPrefix: 10.0.0.0/25}
+      - {name: c, addressPrefix: 192.168.0.0/24}
+)");
+  EXPECT_EQ(t.subnets.size(), 3U);
+}
+
+// --- node addresses ------------------------------------------------------------------------
+
+constexpr const char* kTwoSubnets = R"(version: 1
+vnets:
+  - name: hub
+    addressSpace: [10.0.0.0/16, fd00::/48]
+    subnets:
+      - {name: a, addressPrefix: 10.0.4.0/24}
+      - {name: b, addressPrefix: 10.0.8.0/24}
+      - {name: v6, addressPrefixes: [fd00:0:0:1::/64, 10.0.9.0/24]}
+)";
+
+TEST(TopologyLoader, KubenetNodesTakeConsecutiveAddresses) {
+  Topology t = load_ok(std::string(kTwoSubnets) + R"(cluster:
+  networkPlugin: kubenet
+  podCidr: 10.244.0.0/16
+  nodePools:
+    - {name: system, subnet: hub/a, nodes: 3}
+)");
+  EXPECT_EQ(addresses(t.cluster->node_pools[0]),
+            (std::vector<std::string>{"10.0.4.4", "10.0.4.5", "10.0.4.6"}));
+}
+
+TEST(TopologyLoader, AzurePluginLeavesRoomForPodIps) {
+  Topology t = load_ok(std::string(kTwoSubnets) + R"(cluster:
+  networkPlugin: azure
+  maxPods: 10
+  nodePools:
+    - {name: system, subnet: hub/a, nodes: 3}
+)");
+  EXPECT_EQ(addresses(t.cluster->node_pools[0]),
+            (std::vector<std::string>{"10.0.4.4", "10.0.4.15", "10.0.4.26"}));
+}
+
+TEST(TopologyLoader, OverlayPodsDoNotUseSubnetAddresses) {
+  Topology t = load_ok(std::string(kTwoSubnets) + R"(cluster:
+  networkPlugin: azure-overlay
+  podCidr: 10.244.0.0/16
+  nodePools:
+    - {name: system, subnet: hub/a, nodes: 2}
+)");
+  EXPECT_EQ(addresses(t.cluster->node_pools[0]),
+            (std::vector<std::string>{"10.0.4.4", "10.0.4.5"}));
+}
+
+TEST(TopologyLoader, PoolsSharingASubnetContinueWhereThePreviousStopped) {
+  Topology t = load_ok(std::string(kTwoSubnets) + R"(cluster:
+  maxPods: 2
+  nodePools:
+    - {name: system, subnet: hub/a, nodes: 2}
+    - {name: other, subnet: hub/b, nodes: 1}
+    - {name: user, subnet: hub/a, nodes: 2}
+)");
+  const auto& pools = t.cluster->node_pools;
+  EXPECT_EQ(addresses(pools[0]), (std::vector<std::string>{"10.0.4.4", "10.0.4.7"}));
+  EXPECT_EQ(addresses(pools[1]), (std::vector<std::string>{"10.0.8.4"}));
+  EXPECT_EQ(addresses(pools[2]), (std::vector<std::string>{"10.0.4.10", "10.0.4.13"}));
+}
+
+TEST(TopologyLoader, ExplicitAddressesAreKeptAndSetTheNodeCount) {
+  Topology t = load_ok(std::string(kTwoSubnets) + R"(cluster:
+  nodePools:
+    - {name: fixed, subnet: hub/a, addresses: [10.0.4.50, 10.0.4.60]}
+    - {name: counted, subnet: hub/a, nodes: 1, addresses: [10.0.4.70]}
+    - {name: auto, subnet: hub/a, nodes: 1}
+)");
+  const auto& pools = t.cluster->node_pools;
+  EXPECT_EQ(pools[0].nodes, 2U);
+  EXPECT_EQ(addresses(pools[0]), (std::vector<std::string>{"10.0.4.50", "10.0.4.60"}));
+  EXPECT_EQ(addresses(pools[1]), (std::vector<std::string>{"10.0.4.70"}));
+  // Listed addresses do not move the cursor: overlaps are for the checks to report.
+  EXPECT_EQ(addresses(pools[2]), (std::vector<std::string>{"10.0.4.4"}));
+}
+
+TEST(TopologyLoader, NodesOnADualStackSubnetComeFromItsFirstPrefix) {
+  Topology t = load_ok(std::string(kTwoSubnets) + R"(cluster:
+  networkPlugin: kubenet
+  nodePools:
+    - {name: system, subnet: hub/v6, nodes: 2}
+)");
+  EXPECT_EQ(addresses(t.cluster->node_pools[0]),
+            (std::vector<std::string>{"fd00:0:0:1::4", "fd00:0:0:1::5"}));
+}
+
+TEST(TopologyLoader, ASubnetFillsExactlyToItsLastUsableAddress) {
+  // A /28 has 16 addresses: 4 reserved at the start and the broadcast, 11 usable.
+  Topology t = load_ok(R"(version: 1
+vnets:
+  - name: hub
+    addressSpace: [10.0.0.0/16]
+    subnets: [{name: s, addressPrefix: 10.0.4.0/28}]
+cluster:
+  networkPlugin: kubenet
+  nodePools: [{name: p, subnet: hub/s, nodes: 11}]
+)");
+  EXPECT_EQ(t.cluster->node_pools[0].addresses.back(), ip("10.0.4.14"));
+  EXPECT_FALSE(parse_topology(R"(version: 1
+vnets:
+  - name: hub
+    addressSpace: [10.0.0.0/16]
+    subnets: [{name: s, addressPrefix: 10.0.4.0/28}]
+cluster:
+  networkPlugin: kubenet
+  nodePools: [{name: p, subnet: hub/s, nodes: 12}]
+)",
+                              "t.yaml")
+                   .topology.has_value());
+}
+
+TEST(TopologyLoader, ZeroNodesIsAnEmptyPool) {
+  Topology t = load_ok(std::string(kTwoSubnets) + R"(cluster:
+  nodePools: [{name: p, subnet: hub/a, nodes: 0}]
+)");
+  EXPECT_TRUE(t.cluster->node_pools[0].addresses.empty());
+}
+
+// --- defaults that depend on other fields ---------------------------------------------------
+
+TEST(TopologyLoader, ManagedVnetNodeSubnetsHaveNoDefaultOutboundAccess) {
+  Topology t = load_ok(R"(version: 1
+vnets:
+  - name: aks-vnet
+    addressSpace: [10.224.0.0/12]
+    subnets:
+      - {name: nodes, addressPrefix: 10.224.0.0/16}
+      - {name: other, addressPrefix: 10.225.0.0/16}
+      - {name: pinned, addressPrefix: 10.226.0.0/16, defaultOutboundAccess: true}
+cluster:
+  vnetMode: managed
+  nodePools:
+    - {name: system, subnet: aks-vnet/nodes, nodes: 1}
+    - {name: user, subnet: aks-vnet/pinned, nodes: 1}
+)");
+  EXPECT_FALSE(t.subnets[0].default_outbound_access);
+  EXPECT_FALSE(t.subnets[0].default_outbound_access_set);
+  EXPECT_TRUE(t.subnets[1].default_outbound_access);
+  EXPECT_TRUE(t.subnets[2].default_outbound_access);
+  EXPECT_TRUE(t.subnets[2].default_outbound_access_set);
+}
+
+TEST(TopologyLoader, ByoVnetNodeSubnetsKeepDefaultOutboundAccess) {
+  Topology t = load_ok(std::string(kTwoSubnets) + R"(cluster:
+  vnetMode: byo
+  nodePools: [{name: p, subnet: hub/a, nodes: 1}]
+)");
+  EXPECT_TRUE(t.subnets[0].default_outbound_access);
+}
+
+TEST(TopologyLoader, PeeringDeclaredOnOneSideIsCompletedOnTheOther) {
+  Topology t = load_ok(R"(version: 1
+vnets:
+  - name: hub
+    addressSpace: [10.0.0.0/16]
+    peerings:
+      - {remoteVnet: spoke1, allowForwardedTraffic: true, useRemoteGateways: false}
+      - {remoteVnet: spoke2}
+  - name: spoke1
+    addressSpace: [10.1.0.0/16]
+  - name: spoke2
+    addressSpace: [10.2.0.0/16]
+    peerings:
+      - {remoteVnet: hub, useRemoteGateways: true}
+)");
+  ASSERT_EQ(t.vnets[1].peerings.size(), 1U);
+  const Peering& reverse = t.vnets[1].peerings[0];
+  EXPECT_EQ(reverse.remote_vnet, 0U);
+  EXPECT_FALSE(reverse.declared);
+  EXPECT_TRUE(reverse.allow_forwarded_traffic);
+  EXPECT_FALSE(reverse.use_remote_gateways);
+  EXPECT_EQ(reverse.pos.line, 6);
+  // Both sides written: nothing added.
+  EXPECT_EQ(t.vnets[0].peerings.size(), 2U);
+  ASSERT_EQ(t.vnets[2].peerings.size(), 1U);
+  EXPECT_TRUE(t.vnets[2].peerings[0].declared);
+  EXPECT_TRUE(t.vnets[2].peerings[0].use_remote_gateways);
+}
+
+// --- IPv6 and odd forms --------------------------------------------------------------------
+
+TEST(TopologyLoader, AcceptsIpv6Everywhere) {
+  Topology t = load_ok(R"(version: 1
+vnets:
+  - name: hub
+    addressSpace: [10.0.0.0/16, "fd00:db8::/48"]
+    subnets:
+      - {name: s, addressPrefixes: [10.0.1.0/24, "fd00:db8:0:1::/64"]}
+routeTables:
+  - name: rt
+    routes:
+      - {name: v6, addressPrefix: "::/0", nextHopType: VirtualAppliance, nextHopIpAddress: "fd00:db8:0:1::4"}
+publicIps:
+  - {name: pip6, address: "2001:db8::1"}
+nsgs:
+  - name: n
+    rules:
+      - {name: r, priority: 100, access: deny, protocol: icmp, destination: "2001:db8::/32"}
+      - {name: host, priority: 110, access: Allow, destination: 10.0.0.5, destinationPorts: 443}
+)");
+  EXPECT_EQ(t.vnets[0].address_space[1], prefix("fd00:db8::/48"));
+  EXPECT_EQ(t.subnets[0].address_prefixes[1], prefix("fd00:db8:0:1::/64"));
+  EXPECT_EQ(t.route_tables[0].routes[0].prefix, prefix("::/0"));
+  EXPECT_EQ(t.route_tables[0].routes[0].next_hop_ip, ip("fd00:db8:0:1::4"));
+  EXPECT_EQ(t.public_ips[0].address, ip("2001:db8::1"));
+  const NsgRule& r = t.nsgs[0].rules[0];
+  EXPECT_EQ(r.access, RuleAction::kDeny);
+  EXPECT_EQ(r.protocols, protocol_bit(Protocol::kIcmp));
+  EXPECT_EQ(r.destination.prefixes, std::vector<Prefix>{prefix("2001:db8::/32")});
+  // A bare address in an NSG rule is that one address, as Azure reads it.
+  const NsgRule& h = t.nsgs[0].rules[1];
+  EXPECT_EQ(h.destination.prefixes, std::vector<Prefix>{prefix("10.0.0.5/32")});
+  EXPECT_EQ(h.destination_ports, (std::vector<PortRange>{{443, 443}}));
+}
+
+TEST(TopologyLoader, AnchorsAndAliasesWork) {
+  Topology t = load_ok(R"(version: 1
+vnets:
+  - name: hub
+    addressSpace: &space [10.0.0.0/16]
+  - name: copy
+    addressSpace: *space
+)");
+  EXPECT_EQ(t.vnets[1].address_space, std::vector<Prefix>{prefix("10.0.0.0/16")});
+}
+
+TEST(TopologyLoader, AnAliasBombStopsWithOneError) {
+  // Each level names the previous one ten times: 10^7 items from a few hundred bytes.
+  std::string yaml = "version: 1\nx0: &a0 [10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8, "
+                     "10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8]\n";
+  // Aliased prefix lists cannot nest in the schema, so fan out over vnets instead.
+  yaml = R"(version: 1
+vnets:
+  - &v {name: v, addressSpace: &s [)";
+  for (int i = 0; i < 2000; ++i) {
+    yaml += i == 0 ? "10.0.0.0/8" : ", 10.0.0.0/8";
+  }
+  yaml += "]}\n";
+  for (int i = 0; i < 1000; ++i) {
+    yaml += "  - *v\n";
+  }
+  LoadResult r = parse_topology(yaml, "t.yaml");
+  ASSERT_FALSE(r.topology.has_value());
+  bool too_large = std::any_of(r.errors.begin(), r.errors.end(),
+                               [](const Diagnostic& d) { return d.code == "too-large"; });
+  EXPECT_TRUE(too_large);
+  EXPECT_LE(r.errors.size(), 1001U);
+}
+
+TEST(TopologyLoader, TooManyErrorsStops) {
+  std::string yaml = "version: 1\npublicIps:\n";
+  for (int i = 0; i < 1500; ++i) {
+    yaml += "  - {name: p" + std::to_string(i) + ", address: bad}\n";
+  }
+  LoadResult r = parse_topology(yaml, "t.yaml");
+  ASSERT_EQ(r.errors.size(), 1001U);
+  EXPECT_EQ(r.errors.back().code, "too-many-errors");
+  EXPECT_EQ(format_diagnostic(r.errors.back(), "error"),
+            "t.yaml:1003:24: error: more than 1000 errors; stopped reading here");
+}
+
+TEST(TopologyLoader, ControlCharactersAndLongValuesAreShownSafely) {
+  std::string long_value(200, 'x');
+  EXPECT_EQ(joined(errors_of("version: 1\nname: n\npublicIps:\n  - {name: p, address: \"a\\tb\\u0001\"}\n"
+                             "  - {name: q, address: " + long_value + "}\n")),
+            joined({"[bad-address] t.yaml:4:26: error: 'address': expected an IPv4 or IPv6 "
+                    "address like 10.0.0.4 or fd00::4, got 'a\\tb\\x01'",
+                    "[bad-address] t.yaml:5:26: error: 'address': expected an IPv4 or IPv6 "
+                    "address like 10.0.0.4 or fd00::4, got '" + std::string(60, 'x') + "...'"}));
+}
+
+// --- files ---------------------------------------------------------------------------------
+
+TEST(TopologyLoader, UnreadableFileIsAnIoError) {
+  LoadResult r = load_topology_file("/nonexistent/t.yaml");
+  ASSERT_EQ(r.errors.size(), 1U);
+  EXPECT_EQ(r.errors[0].code, "io");
+  EXPECT_EQ(format_diagnostic(r.errors[0], "error"),
+            "/nonexistent/t.yaml: error: cannot read '/nonexistent/t.yaml': No such file or "
+            "directory");
+  LoadResult dir = load_topology_file(EGRESS_TEST_DATA_DIR);
+  ASSERT_EQ(dir.errors.size(), 1U);
+  EXPECT_EQ(dir.errors[0].message,
+            std::string("cannot read '") + EGRESS_TEST_DATA_DIR + "': Is a directory");
+}
+
+// Each file in tests/data/yaml/bad states on its first line, as a comment, the one error it
+// must produce (with the file's name alone, not its path).
+TEST(TopologyLoader, BadFilesReportTheErrorTheirFirstLineStates) {
+  fs::path dir = fs::path(EGRESS_TEST_DATA_DIR) / "yaml" / "bad";
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() == ".yaml") {
+      files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  ASSERT_GE(files.size(), 5U);
+  for (const fs::path& file : files) {
+    SCOPED_TRACE(file.string());
+    std::ifstream in(file);
+    std::string first;
+    std::getline(in, first);
+    ASSERT_EQ(first.rfind("# ", 0), 0U) << "the first line must be '# EXPECTED ERROR'";
+    LoadResult r = load_topology_file(file.string());
+    ASSERT_EQ(r.errors.size(), 1U);
+    Diagnostic d = r.errors[0];
+    EXPECT_EQ(d.where.file, file.string());
+    d.where.file = file.filename().string();
+    EXPECT_EQ("# " + format_diagnostic(d, "error"), first);
+  }
+}
+
+TEST(TopologyLoader, GoodFilesLoad) {
+  fs::path dir = fs::path(EGRESS_TEST_DATA_DIR) / "yaml" / "good";
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    SCOPED_TRACE(entry.path().string());
+    LoadResult r = load_topology_file(entry.path().string());
+    EXPECT_TRUE(r.topology.has_value())
+        << (r.errors.empty() ? "" : format_diagnostic(r.errors[0], "error"));
+    ++count;
+  }
+  EXPECT_GE(count, 1);
+}
+
+}  // namespace
+}  // namespace egress

@@ -1,0 +1,325 @@
+#include "egress/engine/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "engine/lab_topology.h"
+
+namespace egress {
+namespace {
+
+using testing::build_engine;
+using testing::flow;
+using testing::kLabYaml;
+using testing::lab_with;
+
+struct Case {
+  const char* name;
+  FlowKey flow;
+  Verdict verdict;
+  Reason reason;
+  Via via;
+  const char* resource;
+  std::vector<std::string> egress_ips;
+};
+
+std::string describe(const FlowResult& r) {
+  std::string s = std::string(to_string(r.verdict)) + " " + to_string(r.reason) + " via " +
+                  to_string(r.via) + " " + r.resource + " [";
+  for (const auto& ip : r.egress_ips) {
+    s += ip + " ";
+  }
+  s += "] hops:";
+  for (const Hop& h : r.hops) {
+    s += " {" + h.at + " " + h.rule + " " + h.action + " " + h.ip + " " + h.note + "}";
+  }
+  return s;
+}
+
+void expect_case(const Engine& engine, const Case& c) {
+  FlowResult r = engine.trace(c.flow);
+  SCOPED_TRACE(std::string(c.name) + ": " + describe(r));
+  EXPECT_EQ(r.verdict, c.verdict);
+  EXPECT_EQ(r.reason, c.reason);
+  EXPECT_EQ(r.via, c.via);
+  EXPECT_EQ(r.resource, c.resource);
+  EXPECT_EQ(r.egress_ips, c.egress_ips);
+  EXPECT_FALSE(r.hops.empty()) << "every result shows what decided it";
+}
+
+using V = Verdict;
+using R = Reason;
+
+// semantics.md 1-4 on the lab topology: each row is one mechanism deciding.
+const std::vector<Case>& lab_cases() {
+  static const std::vector<Case> kCases = {
+      {"node leaves through the LB outbound rule", flow("10.0.0.4", "140.82.112.3"), V::kEgress,
+       R::kNone, Via::kLoadBalancer, "kubernetes", {"20.0.0.1", "20.0.0.2"}},
+      {"azure CNI pod is SNATed to its node", flow("10.0.0.9", "140.82.112.3"), V::kEgress,
+       R::kNone, Via::kLoadBalancer, "kubernetes", {"20.0.0.1", "20.0.0.2"}},
+      {"pod keeps its IP inside the VNet", flow("10.0.0.5", "10.0.4.12"), V::kInternal, R::kNone,
+       Via::kNone, "", {}},
+      {"peered VNet is internal", flow("10.0.0.5", "10.1.0.10"), V::kInternal, R::kNone,
+       Via::kNone, "", {}},
+      {"API server through authorized LB IPs", flow("10.0.0.4", "20.50.1.10"), V::kEgress,
+       R::kNone, Via::kLoadBalancer, "kubernetes", {"20.0.0.1", "20.0.0.2"}},
+      {"NAT gateway beats instance IP and LB", flow("10.0.1.10", "140.82.112.3"), V::kEgress,
+       R::kNone, Via::kNatGateway, "nat",
+       {"20.1.0.1", "20.1.1.0", "20.1.1.1", "20.1.1.2", "20.1.1.3"}},
+      {"NAT gateway translates no ICMP", flow("10.0.1.10", "140.82.112.3", 0, Protocol::kIcmp),
+       V::kDropped, R::kNoOutboundConnectivity, Via::kNone, "", {}},
+      {"instance public IP beats LB", flow("10.0.4.10", "140.82.112.3"), V::kEgress, R::kNone,
+       Via::kInstancePublicIp, "open-ilpip", {"20.3.0.2"}},
+      {"LB outbound rule for a host", flow("10.0.4.11", "140.82.112.3", 80), V::kEgress, R::kNone,
+       Via::kLoadBalancer, "kubernetes", {"20.0.0.1"}},
+      {"default outbound access", flow("10.0.4.12", "140.82.112.3"), V::kEgress, R::kNone,
+       Via::kDefaultOutbound, "hub/open", {"unknown:default-outbound"}},
+      {"default outbound access over IPv6", flow("fd00:0:0:4::10", "2001:db8::1"), V::kEgress,
+       R::kNone, Via::kDefaultOutbound, "hub/open", {"unknown:default-outbound"}},
+      {"private subnet has no egress", flow("10.0.3.10", "140.82.112.3"), V::kDropped,
+       R::kNoOutboundConnectivity, Via::kNone, "", {}},
+      {"outbound rule for TCP only", flow("10.0.3.11", "140.82.112.3", 443), V::kEgress,
+       R::kNone, Via::kLoadBalancer, "kubernetes", {"20.0.0.2"}},
+      {"outbound rule does not cover UDP", flow("10.0.3.11", "140.82.112.3", 53, Protocol::kUdp),
+       V::kDropped, R::kNoOutboundConnectivity, Via::kNone, "", {}},
+      {"UDR to the firewall beats everything", flow("10.0.5.10", "140.82.112.3"), V::kEgress,
+       R::kNone, Via::kAppliance, "azfw", {"20.2.0.1", "20.2.0.2"}},
+      {"firewall rule denies", flow("10.0.5.10", "140.82.112.3", 53, Protocol::kUdp), V::kDropped,
+       R::kApplianceDeny, Via::kNone, "", {}},
+      {"firewall forwards private traffic", flow("10.0.5.10", "10.0.4.12", 22), V::kInternal,
+       R::kNone, Via::kNone, "", {}},
+      {"next hop no appliance owns", flow("10.0.5.10", "10.9.1.1"), V::kDropped,
+       R::kApplianceMissing, Via::kNone, "", {}},
+      {"appliance without IP forwarding", flow("10.0.5.10", "10.8.1.1"), V::kDropped,
+       R::kIpForwardingDisabled, Via::kNone, "", {}},
+      {"user route to None", flow("10.0.5.10", "198.18.0.1"), V::kDropped, R::kRouteNone,
+       Via::kNone, "", {}},
+      {"system None route for 172.16/12", flow("10.0.4.12", "172.16.5.5"), V::kDropped,
+       R::kRouteNone, Via::kNone, "", {}},
+      {"IPv6 from a VNet without IPv6 space", flow("10.1.0.10", "2001:db8::1"), V::kDropped,
+       R::kRouteNone, Via::kNone, "", {}},
+      {"forwarded into a peer that refuses it", flow("10.0.5.10", "10.2.0.10"), V::kDropped,
+       R::kForwardedTrafficNotAllowed, Via::kNone, "", {}},
+      {"NSG rule denies", flow("10.0.6.10", "140.82.112.3"), V::kDropped, R::kNsgDeny, Via::kNone,
+       "", {}},
+      {"NSG lets other ports through", flow("10.0.6.10", "140.82.112.3", 80), V::kEgress,
+       R::kNone, Via::kDefaultOutbound, "hub/guarded", {"unknown:default-outbound"}},
+      {"firewall on a NAT gateway subnet: no double NAT", flow("10.0.8.10", "140.82.112.3"),
+       V::kEgress, R::kNone, Via::kNatGateway, "fwnat", {"20.5.0.1"}},
+      {"appliances routing to each other", flow("10.0.9.10", "140.82.112.3"), V::kDropped,
+       R::kLoop, Via::kNone, "", {}},
+      {"BGP route to on-premises", flow("10.0.4.12", "192.168.7.7"), V::kOnprem, R::kNone,
+       Via::kNone, "", {}},
+      {"VNet route beats a longer BGP route", flow("10.0.4.12", "10.0.200.5"), V::kInternal,
+       R::kNone, Via::kNone, "", {}},
+      {"platform DNS is served by the host", flow("10.0.5.10", "168.63.129.16", 53,
+                                                   Protocol::kUdp),
+       V::kInternal, R::kNone, Via::kNone, "", {}},
+      {"unknown source", flow("192.0.2.1", "10.0.4.12"), V::kDropped, R::kUnknownSource,
+       Via::kNone, "", {}},
+      {"ingress to a Service", flow("198.51.100.7", "20.0.0.10"), V::kIngress, R::kNone,
+       Via::kLoadBalancer, "kubernetes", {"20.0.0.10"}},
+      {"frontend without a Service on that port", flow("198.51.100.7", "20.0.0.10", 80),
+       V::kDropped, R::kNoLoadBalancingRule, Via::kNone, "", {}},
+  };
+  return kCases;
+}
+
+TEST(EngineTest, LabFlows) {
+  Engine engine = build_engine(kLabYaml);
+  for (const Case& c : lab_cases()) {
+    expect_case(engine, c);
+  }
+}
+
+TEST(EngineTest, PodHopShowsSnatToNode) {
+  Engine engine = build_engine(kLabYaml);
+  FlowResult r = engine.trace(flow("10.0.0.9", "140.82.112.3"));
+  ASSERT_GE(r.hops.size(), 2U);
+  EXPECT_EQ(r.hops[0].at, "pod");
+  EXPECT_EQ(r.hops[0].action, "snat-to-node");
+  EXPECT_EQ(r.hops[0].ip, "10.0.0.8");  // node 1: 10.0.0.4 + 1 + maxPods
+  EXPECT_EQ(r.hops[1].at, "hub/nodes");
+  ASSERT_TRUE(r.hops[1].route);
+  EXPECT_EQ(r.hops[1].route->prefix.to_string(), "0.0.0.0/0");
+  EXPECT_EQ(r.hops[1].route->source, RouteSource::kDefault);
+  EXPECT_EQ(r.hops.back().rule, "aksOutboundRule");
+  // azure-egress-facts 3a: frontends in order, the first until it runs out.
+  EXPECT_EQ(r.snat_ip, "20.0.0.1");
+  ASSERT_TRUE(r.snat_port);
+  // Node 1 of a 2-node pool owns ports [1024 + 1024, 1024 + 2048) of the first frontend.
+  EXPECT_GE(*r.snat_port, 2048);
+  EXPECT_LT(*r.snat_port, 3072);
+}
+
+TEST(EngineTest, FirewallHopCarriesRuleRouteAndSnat) {
+  Engine engine = build_engine(kLabYaml);
+  FlowResult r = engine.trace(flow("10.0.5.10", "140.82.112.3"));
+  ASSERT_EQ(r.hops.size(), 2U) << describe(r);
+  EXPECT_EQ(r.hops[0].at, "hub/routed");
+  EXPECT_EQ(r.hops[0].route->table, "to-fw");
+  EXPECT_EQ(r.hops[0].route->name, "default");
+  EXPECT_EQ(r.hops[0].route->next_hop_ip->to_string(), "10.0.2.4");
+  EXPECT_EQ(r.hops[1].at, "azfw");
+  EXPECT_EQ(r.hops[1].rule, "allow-web");
+  EXPECT_EQ(r.hops[1].action, "snat");
+  EXPECT_EQ(r.hops[1].ip, r.snat_ip);
+  EXPECT_EQ(r.hops[1].route->next_hop_type, NextHopType::kInternet);
+  EXPECT_NE(std::find(r.egress_ips.begin(), r.egress_ips.end(), r.snat_ip), r.egress_ips.end());
+}
+
+TEST(EngineTest, DropsNameTheRuleOrRouteThatDecided) {
+  Engine engine = build_engine(kLabYaml);
+  FlowResult nsg = engine.trace(flow("10.0.6.10", "140.82.112.3"));
+  EXPECT_EQ(nsg.hops.back().rule, "deny-web/deny-https");
+  FlowResult deny = engine.trace(flow("10.0.5.10", "140.82.112.3", 53, Protocol::kUdp));
+  EXPECT_EQ(deny.hops.back().at, "azfw");
+  EXPECT_EQ(deny.hops.back().rule, "defaultAction");
+  FlowResult none = engine.trace(flow("10.0.5.10", "198.18.0.1"));
+  EXPECT_EQ(none.hops.back().route->name, "blackhole");
+  FlowResult ghost = engine.trace(flow("10.0.5.10", "10.9.1.1"));
+  EXPECT_EQ(ghost.models, std::vector<std::string>{"appliance-missing-drops"});
+  FlowResult loop = engine.trace(flow("10.0.9.10", "140.82.112.3"));
+  // The first subnet, then each of the 17 appliance visits, then the hop that gave up.
+  EXPECT_EQ(loop.hops.size(), 19U);
+}
+
+TEST(EngineTest, InstancePublicIpKeepsThePort) {
+  Engine engine = build_engine(kLabYaml);
+  FlowResult r = engine.trace(flow("10.0.4.10", "140.82.112.3", 443, Protocol::kTcp, 51234));
+  EXPECT_EQ(r.snat_ip, "20.3.0.2");
+  EXPECT_EQ(r.snat_port, 51234);
+}
+
+TEST(EngineTest, SamplesRepeatForTheSameSeedAndSpreadOverIps) {
+  Engine engine = build_engine(kLabYaml);
+  std::vector<std::string> seen;
+  for (uint16_t sport = 1; sport <= 200; ++sport) {
+    FlowKey f = flow("10.0.1.10", "140.82.112.3", 443, Protocol::kTcp, sport);
+    FlowResult a = engine.trace(f, 7);
+    FlowResult b = engine.trace(f, 7);
+    EXPECT_EQ(a.snat_ip, b.snat_ip);
+    EXPECT_EQ(a.snat_port, b.snat_port);
+    ASSERT_TRUE(a.snat_port);
+    EXPECT_GE(*a.snat_port, 1024);
+    if (std::find(seen.begin(), seen.end(), a.snat_ip) == seen.end()) {
+      seen.push_back(a.snat_ip);
+    }
+  }
+  // Five addresses (one IP and a /30): NAT gateway picks among all of them.
+  EXPECT_EQ(seen.size(), 5U);
+}
+
+TEST(EngineTest, UnauthorizedApiServerRange) {
+  Engine engine = build_engine(
+      lab_with({{"authorizedIpRanges: [20.0.0.0/30]", "authorizedIpRanges: [20.0.0.1/32]"}}));
+  FlowResult r = engine.trace(flow("10.0.0.4", "20.50.1.10"));
+  EXPECT_EQ(r.verdict, Verdict::kDropped);
+  EXPECT_EQ(r.reason, Reason::kApiServerUnauthorized);
+  EXPECT_EQ(r.hops.back().note, "egress IP 20.0.0.2 is outside authorizedIpRanges");
+  // Other destinations are unaffected.
+  EXPECT_EQ(engine.trace(flow("10.0.0.4", "140.82.112.3")).verdict, Verdict::kEgress);
+}
+
+// semantics.md 6-7: the cluster's nodes behind a UDR to the firewall.
+TEST(EngineTest, UserDefinedRoutingMakesServiceIngressAsymmetric) {
+  Engine engine = build_engine(lab_with(
+      {{"outboundType: loadBalancer", "outboundType: userDefinedRouting"},
+       {"        addressPrefix: 10.0.0.0/24\n",
+        "        addressPrefix: 10.0.0.0/24\n        routeTable: to-fw\n"}}));
+  expect_case(engine, {"node egress through the firewall", flow("10.0.0.4", "140.82.112.3"),
+                       V::kEgress, R::kNone, Via::kAppliance, "azfw", {"20.2.0.1", "20.2.0.2"}});
+  expect_case(engine, {"ingress replies go to the firewall", flow("198.51.100.7", "20.0.0.10"),
+                       V::kAsymmetric, R::kReturnViaAppliance, Via::kLoadBalancer, "kubernetes",
+                       {"20.0.0.10"}});
+  FlowResult api = engine.trace(flow("10.0.0.4", "20.50.1.10"));
+  EXPECT_EQ(api.reason, Reason::kApiServerUnauthorized) << describe(api);
+  FlowResult in = engine.trace(flow("198.51.100.7", "20.0.0.10"));
+  EXPECT_EQ(in.hops.back().route->name, "default");
+  EXPECT_EQ(in.hops.back().route->table, "to-fw");
+}
+
+TEST(EngineTest, ForcedTunnelMakesIngressAsymmetricThroughTheGateway) {
+  Engine engine = build_engine(lab_with({{"        addressPrefix: 10.0.0.0/24\n",
+                                          "        addressPrefix: 10.0.0.0/24\n"
+                                          "        routeTable: to-onprem\n"}}));
+  expect_case(engine, {"replies to on-premises", flow("198.51.100.7", "20.0.0.10"),
+                       V::kAsymmetric, R::kReturnViaGateway, Via::kLoadBalancer, "kubernetes",
+                       {"20.0.0.10"}});
+  expect_case(engine, {"node egress tunnelled", flow("10.0.0.4", "140.82.112.3"), V::kOnprem,
+                       R::kNone, Via::kNone, "", {}});
+}
+
+TEST(EngineTest, BlockOutboundTypeDeniesInternetOnly) {
+  Engine engine =
+      build_engine(lab_with({{"outboundType: loadBalancer", "outboundType: block"}}));
+  FlowResult out = engine.trace(flow("10.0.0.4", "140.82.112.3"));
+  EXPECT_EQ(out.verdict, Verdict::kDropped);
+  EXPECT_EQ(out.reason, Reason::kBlockedOutboundType);
+  EXPECT_EQ(out.hops.back().rule, "aks-block-outbound");
+  EXPECT_NE(std::find(out.models.begin(), out.models.end(), "block-nsg-rule"), out.models.end());
+  EXPECT_EQ(engine.trace(flow("10.0.0.5", "10.1.0.10")).verdict, Verdict::kInternal);
+  // Other subnets are not node subnets: untouched.
+  EXPECT_EQ(engine.trace(flow("10.0.4.12", "140.82.112.3")).verdict, Verdict::kEgress);
+}
+
+TEST(EngineTest, KubenetPodsUseTheirNodeOutsidePodCidr) {
+  Engine engine = build_engine(lab_with({{"networkPlugin: azure\n  maxPods: 3",
+                                          "networkPlugin: kubenet\n  podCidr: 10.244.0.0/16"}}));
+  FlowResult r = engine.trace(flow("10.244.1.7", "140.82.112.3"));
+  ASSERT_FALSE(r.hops.empty());
+  EXPECT_EQ(r.hops[0].action, "snat-to-node");
+  EXPECT_EQ(r.hops[0].ip, "10.0.0.5");  // kubenet: nodes are consecutive
+  EXPECT_EQ(r.via, Via::kLoadBalancer);
+  // azure-egress-facts 5: overlay and kubenet SNAT even towards the VNet.
+  FlowResult vnet = engine.trace(flow("10.244.0.9", "10.1.0.10"));
+  EXPECT_EQ(vnet.hops[0].action, "snat-to-node");
+  EXPECT_EQ(vnet.verdict, Verdict::kInternal);
+  FlowResult pod = engine.trace(flow("10.244.1.7", "10.244.0.9"));
+  EXPECT_EQ(pod.verdict, Verdict::kInternal);
+  EXPECT_EQ(pod.models, std::vector<std::string>{"pod-cidr-internal"});
+  EXPECT_EQ(engine.trace(flow("10.244.2.1", "140.82.112.3")).reason, Reason::kUnknownSource)
+      << "only two nodes: the third /24 belongs to nobody";
+}
+
+TEST(EngineTest, NonMasqueradeCidrsReplaceTheVnetDefault) {
+  Engine engine = build_engine(
+      lab_with({{"maxPods: 3", "maxPods: 3\n  nonMasqueradeCidrs: [10.1.0.0/16]"}}));
+  EXPECT_EQ(engine.trace(flow("10.0.0.5", "10.1.0.10")).hops[0].action, "keep-pod-ip");
+  EXPECT_EQ(engine.trace(flow("10.0.0.5", "10.0.4.12")).hops[0].action, "snat-to-node");
+}
+
+TEST(EngineTest, NatGatewayOnNodeSubnetTakesPrecedenceOverLoadBalancer) {
+  Engine engine = build_engine(lab_with({{"        addressPrefix: 10.0.0.0/24\n",
+                                          "        addressPrefix: 10.0.0.0/24\n"
+                                          "        natGateway: nat\n"}}));
+  FlowResult r = engine.trace(flow("10.0.0.4", "140.82.112.3"));
+  EXPECT_EQ(r.via, Via::kNatGateway);
+  EXPECT_EQ(r.resource, "nat");
+}
+
+TEST(EngineTest, ApplianceWithoutSnatNeedsANatGateway) {
+  Engine engine = build_engine(lab_with(
+      {{"    publicIps: [fw-pip, fw2-pip]\n", "    publicIps: [fw-pip, fw2-pip]\n    snat: false\n"}}));
+  FlowResult r = engine.trace(flow("10.0.5.10", "140.82.112.3"));
+  EXPECT_EQ(r.reason, Reason::kNoOutboundConnectivity);
+  EXPECT_EQ(r.models, std::vector<std::string>{"appliance-no-snat-needs-nat-gateway"});
+}
+
+TEST(EngineTest, EveryVerdictIsReachable) {
+  // The lab rows and the variations above produce each verdict; this guards the list itself.
+  std::vector<Verdict> seen;
+  for (const Case& c : lab_cases()) {
+    seen.push_back(c.verdict);
+  }
+  for (Verdict v : {Verdict::kEgress, Verdict::kInternal, Verdict::kOnprem, Verdict::kIngress,
+                    Verdict::kDropped}) {
+    EXPECT_NE(std::find(seen.begin(), seen.end(), v), seen.end()) << to_string(v);
+  }
+}
+
+}  // namespace
+}  // namespace egress

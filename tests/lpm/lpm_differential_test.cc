@@ -1,0 +1,303 @@
+// LpmTable against the linear-scan reference on large random tables. The tables nest deeply
+// and hold duplicates, and the probes concentrate where tries go wrong: the first and last
+// address of each prefix and the addresses just outside it.
+//
+// Built twice: without EGRESS_LPM_EXHAUSTIVE it is the quick differential test; with it, only the
+// sweep of a whole /8, which takes long enough under sanitizers to belong in `extensive`.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "egress/lpm/lpm_table.h"
+#include "lpm/reference_lpm.h"
+
+namespace egress {
+
+// gtest would print the raw bytes otherwise. Outside the anonymous namespace so ADL finds it.
+void PrintTo(const IpAddress& a, std::ostream* os) {
+  *os << a.to_string();
+}
+
+namespace {
+
+using Rng = std::mt19937_64;
+
+IpAddress random_address(Family family, Rng& rng) {
+  if (family == Family::kV4) {
+    return IpAddress::v4(static_cast<uint32_t>(rng()));
+  }
+  uint64_t hi = rng();
+  return IpAddress::v6(hi, rng());
+}
+
+// `p`'s network bits with `source`'s host bits.
+IpAddress with_host_bits(const Prefix& p, const IpAddress& source) {
+  IpAddress network = source.masked(p.length);
+  uint64_t host_hi = source.hi() ^ network.hi();
+  uint64_t host_lo = source.lo() ^ network.lo();
+  if (p.address.is_v4()) {
+    return IpAddress::v4(p.address.v4_bits() | static_cast<uint32_t>(host_lo));
+  }
+  return IpAddress::v6(p.address.hi() | host_hi, p.address.lo() | host_lo);
+}
+
+uint32_t random_value(Rng& rng) {
+  // The extremes now and then, since they are where a packed value would overflow.
+  switch (rng() % 16) {
+    case 0:
+      return 0;
+    case 1:
+      return LpmTable::kMaxValue;
+    default:
+      return static_cast<uint32_t>(rng() % (uint64_t{LpmTable::kMaxValue} + 1));
+  }
+}
+
+// A random table of about `count` routes of one family, rooted anywhere in `root`. Every length
+// from root.length to the full width appears at least once; most routes are children of recent
+// routes, so chains nest many levels deep, and some repeat an existing prefix exactly.
+std::vector<LpmEntry> random_routes(const Prefix& root, size_t count, Rng& rng) {
+  const int width = root.address.width();
+  std::vector<LpmEntry> routes;
+  for (int length = root.length; length <= width; ++length) {
+    IpAddress a = with_host_bits(root, random_address(root.family(), rng));
+    routes.push_back({Prefix::of(a, length), random_value(rng)});
+  }
+  while (routes.size() < count) {
+    uint64_t kind = rng() % 100;
+    if (kind < 10) {
+      Prefix again = routes[rng() % routes.size()].prefix;
+      routes.push_back({again, random_value(rng)});
+      continue;
+    }
+    if (kind < 80) {
+      // Half the parents come from the last few routes, which is what builds long chains.
+      size_t window = std::min<size_t>(routes.size(), 8);
+      size_t index = rng() % 2 == 0 ? routes.size() - 1 - rng() % window : rng() % routes.size();
+      Prefix parent = routes[index].prefix;
+      int room = width - parent.length;
+      int length =
+          parent.length + (room == 0 ? 0 : 1 + static_cast<int>(rng() % std::min(room, 8)));
+      IpAddress a = with_host_bits(parent, random_address(root.family(), rng));
+      routes.push_back({Prefix::of(a, length), random_value(rng)});
+      continue;
+    }
+    int length = root.length + static_cast<int>(rng() % (width - root.length + 1));
+    IpAddress a = with_host_bits(root, random_address(root.family(), rng));
+    routes.push_back({Prefix::of(a, length), random_value(rng)});
+  }
+  return routes;
+}
+
+#ifndef EGRESS_LPM_EXHAUSTIVE
+
+IpAddress last_address(const Prefix& p) {
+  IpAddress ones = p.address.is_v4() ? IpAddress::v4(~0U) : IpAddress::v6(~0ULL, ~0ULL);
+  return with_host_bits(p, ones);
+}
+
+std::optional<IpAddress> previous(const IpAddress& a) {
+  if (a.is_v4()) {
+    if (a.v4_bits() == 0) {
+      return std::nullopt;
+    }
+    return IpAddress::v4(a.v4_bits() - 1);
+  }
+  if (a.lo() != 0) {
+    return IpAddress::v6(a.hi(), a.lo() - 1);
+  }
+  if (a.hi() == 0) {
+    return std::nullopt;
+  }
+  return IpAddress::v6(a.hi() - 1, ~0ULL);
+}
+
+// Where lookups go wrong: both ends of every prefix, one step outside each end, and a random
+// address inside; plus uniformly random addresses of both families.
+std::vector<IpAddress> probes_for(const std::vector<LpmEntry>& routes, size_t uniform, Rng& rng) {
+  std::vector<IpAddress> probes;
+  for (const LpmEntry& route : routes) {
+    const Prefix& p = route.prefix;
+    IpAddress last = last_address(p);
+    probes.push_back(p.address);
+    probes.push_back(last);
+    if (auto before = previous(p.address)) {
+      probes.push_back(*before);
+    }
+    if (auto after = last.offset(1)) {
+      probes.push_back(*after);
+    }
+    probes.push_back(with_host_bits(p, random_address(p.family(), rng)));
+  }
+  for (size_t i = 0; i < uniform; ++i) {
+    probes.push_back(random_address(i % 2 == 0 ? Family::kV4 : Family::kV6, rng));
+  }
+  return probes;
+}
+
+void expect_same_as_reference(const std::vector<LpmEntry>& routes,
+                              const std::vector<IpAddress>& probes) {
+  auto built = LpmTable::build(routes);
+  ASSERT_TRUE(built.ok()) << built.error().message;
+  const LpmTable& table = *built;
+  ReferenceLpm reference(routes);
+
+  std::vector<uint32_t> batch(probes.size());
+  table.lookup_batch(probes, batch);
+  int failures = 0;
+  for (size_t i = 0; i < probes.size() && failures < 10; ++i) {
+    uint32_t want = reference.lookup(probes[i]);
+    uint32_t got = table.lookup(probes[i]);
+    if (got != want || batch[i] != want) {
+      ++failures;
+      ADD_FAILURE() << probes[i].to_string() << ": lookup " << got << ", batch " << batch[i]
+                    << ", reference " << want;
+    }
+  }
+}
+
+struct DifferentialCase {
+  uint64_t seed;
+  size_t v4_routes;
+  size_t v6_routes;
+};
+
+void PrintTo(const DifferentialCase& c, std::ostream* os) {
+  *os << "seed " << c.seed << ", " << c.v4_routes << " v4 and " << c.v6_routes << " v6 routes";
+}
+
+class LpmDifferentialTest : public ::testing::TestWithParam<DifferentialCase> {};
+
+TEST_P(LpmDifferentialTest, MatchesReferenceOnMixedFamilyTable) {
+  const DifferentialCase& c = GetParam();
+  Rng rng(c.seed);
+  std::vector<LpmEntry> v4 = random_routes(Prefix{IpAddress::v4(0), 0}, c.v4_routes, rng);
+  std::vector<LpmEntry> v6 = random_routes(Prefix{IpAddress::v6(0, 0), 0}, c.v6_routes, rng);
+  // Interleaved, so a family mix-up in the build shows up as a wrong answer.
+  std::vector<LpmEntry> routes;
+  for (size_t i = 0; i < std::max(v4.size(), v6.size()); ++i) {
+    if (i < v4.size()) {
+      routes.push_back(v4[i]);
+    }
+    if (i < v6.size()) {
+      routes.push_back(v6[i]);
+    }
+  }
+  expect_same_as_reference(routes, probes_for(routes, 4000, rng));
+}
+
+TEST_P(LpmDifferentialTest, MatchesReferenceInsideOneCrowdedV6Prefix) {
+  // Everything under one /48, the shape of a cluster's address plan.
+  const DifferentialCase& c = GetParam();
+  Rng rng(c.seed ^ 0x9e3779b97f4a7c15ULL);
+  Prefix root = Prefix::of(random_address(Family::kV6, rng), 48);
+  std::vector<LpmEntry> routes = random_routes(root, c.v6_routes, rng);
+  routes.push_back({Prefix{IpAddress::v6(0, 0), 0}, 42});
+  expect_same_as_reference(routes, probes_for(routes, 1000, rng));
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, LpmDifferentialTest,
+                         ::testing::Values(DifferentialCase{1, 1500, 1000},
+                                           DifferentialCase{20240601, 2000, 500},
+                                           DifferentialCase{0xdeadbeefULL, 800, 1700}),
+                         [](const auto& test_info) {
+                           return "seed_" + std::to_string(test_info.param.seed);
+                         });
+
+#else  // EGRESS_LPM_EXHAUSTIVE
+
+// Every address of 10.0.0.0/8 against answers painted per /24 block, with /25../32 routes
+// painted into the few blocks that hold them.
+TEST(LpmExhaustiveTest, EveryAddressOfOneSlash8) {
+  constexpr uint32_t kBase = 0x0a000000U;
+  constexpr uint32_t kSize = 1U << 24;
+  Rng rng(8);
+  const Prefix slash8{IpAddress::v4(kBase), 8};
+
+  std::vector<LpmEntry> routes = random_routes(slash8, 3000, rng);
+  for (int length = 0; length <= 8; ++length) {
+    routes.push_back({Prefix::of(IpAddress::v4(kBase), length), random_value(rng)});
+  }
+  // Neighbours that must not leak in.
+  for (uint32_t outside : {kBase - 1, kBase + kSize}) {
+    for (int length : {8, 16, 24, 31, 32}) {
+      routes.push_back({Prefix::of(IpAddress::v4(outside), length), random_value(rng)});
+    }
+  }
+  routes.push_back({Prefix{IpAddress::v6(0, 0), 0}, 1});
+  routes.push_back({Prefix::host(IpAddress::v6(0, kBase)), 2});
+  std::shuffle(routes.begin(), routes.end(), rng);
+
+  // Later duplicates win, then shorter prefixes paint first so longer ones overwrite them.
+  std::map<Prefix, uint32_t> unique;
+  for (const LpmEntry& route : routes) {
+    if (route.prefix.overlaps(slash8)) {
+      unique[route.prefix] = route.value;
+    }
+  }
+  std::vector<std::pair<Prefix, uint32_t> > by_length(unique.begin(), unique.end());
+  std::stable_sort(by_length.begin(), by_length.end(),
+                   [](const auto& a, const auto& b) { return a.first.length < b.first.length; });
+
+  std::vector<uint32_t> per_block(kSize >> 8, LpmTable::kNoMatch);
+  std::unordered_map<uint32_t, std::array<uint32_t, 256> > per_address;
+  for (const auto& [prefix, value] : by_length) {
+    uint32_t first = prefix.length <= 8 ? 0 : prefix.address.v4_bits() - kBase;
+    uint64_t size = prefix.length <= 8 ? kSize : prefix.size();
+    if (prefix.length <= 24) {
+      std::fill_n(per_block.begin() + (first >> 8), size >> 8, value);
+      continue;
+    }
+    auto [it, fresh] = per_address.try_emplace(first >> 8);
+    if (fresh) {
+      it->second.fill(per_block[first >> 8]);
+    }
+    std::fill_n(it->second.begin() + (first & 255), size, value);
+  }
+
+  auto built = LpmTable::build(routes);
+  ASSERT_TRUE(built.ok()) << built.error().message;
+  const LpmTable& table = *built;
+
+  std::vector<IpAddress> block(256);
+  std::vector<uint32_t> got(256);
+  int failures = 0;
+  for (uint32_t b = 0; b < (kSize >> 8) && failures < 10; ++b) {
+    for (uint32_t i = 0; i < 256; ++i) {
+      block[i] = IpAddress::v4(kBase + (b << 8) + i);
+    }
+    table.lookup_batch(block, got);
+    auto detail = per_address.find(b);
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t want = detail == per_address.end() ? per_block[b] : detail->second[i];
+      if (got[i] != want) {
+        ++failures;
+        ADD_FAILURE() << block[i].to_string() << ": got " << got[i] << ", want " << want;
+      }
+    }
+  }
+  // The painted answers are only as good as the painting; spot-check them by linear scan.
+  ReferenceLpm reference(routes);
+  for (int k = 0; k < 2000; ++k) {
+    uint32_t offset = static_cast<uint32_t>(rng() % kSize);
+    auto detail = per_address.find(offset >> 8);
+    uint32_t painted =
+        detail == per_address.end() ? per_block[offset >> 8] : detail->second[offset & 255];
+    ASSERT_EQ(painted, reference.lookup(IpAddress::v4(kBase + offset)));
+  }
+}
+
+#endif  // EGRESS_LPM_EXHAUSTIVE
+
+}  // namespace
+}  // namespace egress

@@ -1,0 +1,349 @@
+#include "egress/lpm/lpm_table.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "lpm/reference_lpm.h"
+
+namespace egress {
+
+// gtest would print the raw bytes otherwise. Outside the anonymous namespace so ADL finds it.
+void PrintTo(const IpAddress& a, std::ostream* os) {
+  *os << a.to_string();
+}
+
+namespace {
+
+constexpr uint32_t kNone = LpmTable::kNoMatch;
+
+IpAddress addr(std::string_view text) {
+  auto a = IpAddress::parse(text);
+  EXPECT_TRUE(a.has_value()) << "test setup: cannot parse '" << text << "'";
+  return a.value_or(IpAddress{});
+}
+
+struct Route {
+  std::string_view prefix;
+  uint32_t value;
+};
+
+struct Probe {
+  std::string_view address;
+  uint32_t expected;
+};
+
+struct LookupCase {
+  std::string name;
+  std::vector<Route> routes;
+  std::vector<Probe> probes;
+};
+
+std::vector<LpmEntry> entries_of(const std::vector<Route>& routes) {
+  std::vector<LpmEntry> entries;
+  for (const Route& r : routes) {
+    auto p = Prefix::parse(r.prefix);
+    EXPECT_TRUE(p.ok()) << "test setup: " << (p.ok() ? "" : p.error().message);
+    if (p.ok()) {
+      entries.push_back(LpmEntry{*p, r.value});
+    }
+  }
+  return entries;
+}
+
+LpmTable build_or_die(const std::vector<LpmEntry>& entries) {
+  auto table = LpmTable::build(entries);
+  EXPECT_TRUE(table.ok()) << (table.ok() ? "" : table.error().message);
+  return table.ok() ? std::move(table).value() : LpmTable();
+}
+
+const std::vector<LookupCase>& lookup_cases() {
+  static const std::vector<LookupCase> cases = {
+      {"empty_table",
+       {},
+       {{"0.0.0.0", kNone}, {"255.255.255.255", kNone}, {"::", kNone}, {"::1", kNone}}},
+      {"v4_default_only",
+       {{"0.0.0.0/0", 7}},
+       {{"0.0.0.0", 7},
+        {"10.1.2.3", 7},
+        {"255.255.255.255", 7},
+        {"::", kNone},
+        {"::ffff:10.1.2.3", kNone},
+        {"ffff::", kNone}}},
+      {"v6_default_only",
+       {{"::/0", 9}},
+       {{"::", 9},
+        {"2001:db8::1", 9},
+        {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 9},
+        {"0.0.0.0", kNone},
+        {"255.255.255.255", kNone}}},
+      {"both_defaults",
+       {{"0.0.0.0/0", 1}, {"::/0", 2}},
+       {{"0.0.0.0", 1}, {"10.1.2.3", 1}, {"::", 2}, {"::ffff:10.1.2.3", 2}, {"::10.1.2.3", 2}}},
+      {"v4_halves_at_slash_1",
+       {{"0.0.0.0/1", 1}, {"128.0.0.0/1", 2}},
+       {{"0.0.0.0", 1}, {"127.255.255.255", 1}, {"128.0.0.0", 2}, {"255.255.255.255", 2}}},
+      {"v4_slash_7_and_8",
+       {{"10.0.0.0/7", 1}, {"11.0.0.0/8", 2}},
+       {{"9.255.255.255", kNone},
+        {"10.0.0.0", 1},
+        {"10.255.255.255", 1},
+        {"11.0.0.0", 2},
+        {"11.255.255.255", 2},
+        {"12.0.0.0", kNone}}},
+      {"v4_slash_24_and_25",
+       {{"10.0.0.0/24", 1}, {"10.0.0.128/25", 2}},
+       {{"9.255.255.255", kNone},
+        {"10.0.0.0", 1},
+        {"10.0.0.127", 1},
+        {"10.0.0.128", 2},
+        {"10.0.0.255", 2},
+        {"10.0.1.0", kNone}}},
+      {"v4_slash_31_and_32",
+       {{"10.0.0.0/31", 1},
+        {"10.0.0.1/32", 2},
+        {"10.0.0.2/31", 3},
+        {"255.255.255.255/32", 4},
+        {"0.0.0.0/32", 5}},
+       {{"10.0.0.0", 1},
+        {"10.0.0.1", 2},
+        {"10.0.0.2", 3},
+        {"10.0.0.3", 3},
+        {"10.0.0.4", kNone},
+        {"9.255.255.255", kNone},
+        {"255.255.255.255", 4},
+        {"255.255.255.254", kNone},
+        {"0.0.0.0", 5},
+        {"0.0.0.1", kNone}}},
+      {"v4_nested_chain",
+       {{"0.0.0.0/0", 0},
+        {"10.0.0.0/8", 1},
+        {"10.1.0.0/16", 2},
+        {"10.1.2.0/24", 3},
+        {"10.1.2.0/25", 4},
+        {"10.1.2.2/31", 5},
+        {"10.1.2.3/32", 6}},
+       {{"11.0.0.0", 0},
+        {"10.0.0.0", 1},
+        {"10.2.0.0", 1},
+        {"10.1.255.255", 2},
+        {"10.1.3.0", 2},
+        {"10.1.2.255", 3},
+        {"10.1.2.128", 3},
+        {"10.1.2.127", 4},
+        {"10.1.2.1", 4},
+        {"10.1.2.2", 5},
+        {"10.1.2.3", 6},
+        {"10.1.2.4", 4}}},
+      {"v4_nested_with_gaps",
+       {{"10.0.0.0/8", 1}, {"10.1.2.0/24", 3}, {"10.1.2.3/32", 6}},
+       {{"10.1.3.0", 1}, {"10.1.2.5", 3}, {"10.1.2.3", 6}, {"10.1.0.0", 1}, {"11.1.2.3", kNone}}},
+      {"v4_nested_shortest_last",
+       {{"10.1.2.3/32", 6}, {"10.1.2.0/24", 3}, {"10.1.0.0/16", 2}, {"10.0.0.0/8", 1}},
+       {{"10.1.2.3", 6}, {"10.1.2.4", 3}, {"10.1.3.0", 2}, {"10.2.0.0", 1}, {"0.0.0.0", kNone}}},
+      {"v6_slash_64_127_128",
+       {{"fd00::/64", 1}, {"fd00::/127", 2}, {"fd00::1/128", 3}, {"fd00::2/127", 4}},
+       {{"fd00::", 2},
+        {"fd00::1", 3},
+        {"fd00::2", 4},
+        {"fd00::3", 4},
+        {"fd00::4", 1},
+        {"fd00::ffff:ffff:ffff:ffff", 1},
+        {"fd00:0:0:1::", kNone},
+        {"fcff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", kNone}}},
+      {"v6_across_the_64_bit_boundary",
+       {{"2001:db8::/32", 1},
+        {"2001:db8::/63", 2},
+        {"2001:db8::/65", 3},
+        {"2001:db8:0:0:8000::/65", 4},
+        {"2001:db8::ffff:ffff:ffff:ffff/128", 5}},
+       {{"2001:db8::", 3},
+        {"2001:db8::7fff:ffff:ffff:ffff", 3},
+        {"2001:db8::8000:0:0:0", 4},
+        {"2001:db8::ffff:ffff:ffff:fffe", 4},
+        {"2001:db8::ffff:ffff:ffff:ffff", 5},
+        {"2001:db8:0:1::", 2},
+        {"2001:db8:0:2::", 1},
+        {"2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", 1},
+        {"2001:db9::", kNone}}},
+      {"v6_extreme_hosts",
+       {{"::/128", 1}, {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128", 2}, {"8000::/1", 3}},
+       {{"::", 1},
+        {"::1", kNone},
+        {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 2},
+        {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", 3},
+        {"8000::", 3},
+        {"7fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", kNone}}},
+      {"duplicates_later_wins",
+       {{"10.0.0.0/8", 1},
+        {"0.0.0.0/0", 7},
+        {"::/0", 3},
+        {"10.0.0.0/8", 2},
+        {"0.0.0.0/0", 8},
+        {"::/0", 4},
+        {"fd00::1/128", 5},
+        {"fd00::1/128", 6}},
+       {{"10.0.0.0", 2}, {"11.0.0.0", 8}, {"::", 4}, {"fd00::1", 6}, {"fd00::2", 4}}},
+      {"duplicate_can_set_value_zero",
+       {{"10.0.0.0/8", 5}, {"10.0.0.0/8", 0}},
+       {{"10.0.0.1", 0}, {"11.0.0.1", kNone}}},
+      {"v6_prefixes_never_match_v4",
+       {{"::/96", 1}, {"::1.2.3.4/128", 2}, {"::ffff:0.0.0.0/96", 3}, {"::/0", 4}},
+       {{"1.2.3.4", kNone},
+        {"0.0.0.0", kNone},
+        {"::1.2.3.4", 2},
+        {"::ffff:1.2.3.4", 3},
+        {"::5", 1},
+        {"1::", 4}}},
+      {"v4_prefixes_never_match_v6",
+       {{"0.0.0.0/0", 1}, {"0.0.0.0/32", 2}, {"1.2.3.4/32", 3}},
+       {{"::", kNone}, {"::1.2.3.4", kNone}, {"::ffff:1.2.3.4", kNone}, {"1.2.3.4", 3}}},
+      {"extreme_values",
+       {{"10.0.0.0/8", LpmTable::kMaxValue}, {"11.0.0.0/8", 0}, {"::/0", LpmTable::kMaxValue}},
+       {{"10.0.0.0", LpmTable::kMaxValue}, {"11.0.0.0", 0}, {"::", LpmTable::kMaxValue}}},
+  };
+  return cases;
+}
+
+void PrintTo(const LookupCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class LpmLookupTest : public ::testing::TestWithParam<LookupCase> {};
+
+TEST_P(LpmLookupTest, FindsTheLongestMatchingPrefix) {
+  const LookupCase& c = GetParam();
+  std::vector<LpmEntry> entries = entries_of(c.routes);
+  LpmTable table = build_or_die(entries);
+  ReferenceLpm reference(entries);
+
+  std::vector<IpAddress> addresses;
+  for (const Probe& probe : c.probes) {
+    SCOPED_TRACE(probe.address);
+    IpAddress a = addr(probe.address);
+    addresses.push_back(a);
+    EXPECT_EQ(table.lookup(a), probe.expected);
+    // The reference is only worth trusting elsewhere if it agrees with hand-written answers.
+    EXPECT_EQ(reference.lookup(a), probe.expected);
+  }
+  std::vector<uint32_t> out(addresses.size(), 12345);
+  table.lookup_batch(addresses, out);
+  for (size_t i = 0; i < c.probes.size(); ++i) {
+    EXPECT_EQ(out[i], c.probes[i].expected) << c.probes[i].address;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, LpmLookupTest, ::testing::ValuesIn(lookup_cases()),
+                         [](const auto& test_info) { return test_info.param.name; });
+
+TEST(LpmTable, DefaultConstructedTableMatchesNothing) {
+  LpmTable table;
+  EXPECT_EQ(table.lookup(addr("10.0.0.1")), kNone);
+  EXPECT_EQ(table.lookup(addr("::1")), kNone);
+}
+
+struct RangeCase {
+  std::string_view prefix;
+  uint32_t value;
+  std::string message;
+};
+
+TEST(LpmTable, RefusesValuesAboveMaxWithoutTruncating) {
+  const RangeCase cases[] = {
+      {"10.0.0.0/8", 2147483648U,
+       "route value 2147483648 out of range 0..2147483647 for 10.0.0.0/8"},
+      {"0.0.0.0/0", 4294967295U, "route value 4294967295 out of range 0..2147483647 for 0.0.0.0/0"},
+      {"fd00::/64", 3000000000U, "route value 3000000000 out of range 0..2147483647 for fd00::/64"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.message);
+    // A valid entry first: the bad one must fail the build wherever it sits.
+    std::vector<LpmEntry> entries = entries_of({{"192.168.0.0/16", 1}, {c.prefix, 0}});
+    entries[1].value = c.value;
+    auto table = LpmTable::build(entries);
+    ASSERT_FALSE(table.ok());
+    EXPECT_EQ(table.error().code, "lpm-value-range");
+    EXPECT_EQ(table.error().message, c.message);
+  }
+}
+
+TEST(LpmTable, AcceptsMaxValue) {
+  auto table = LpmTable::build(entries_of({{"10.0.0.0/8", LpmTable::kMaxValue}}));
+  ASSERT_TRUE(table.ok());
+  EXPECT_EQ(table->lookup(addr("10.0.0.0")), LpmTable::kMaxValue);
+}
+
+TEST(LpmTable, RefusesMalformedPrefixes) {
+  // Prefix::parse never makes these, but a Prefix is a plain struct anyone can fill in.
+  std::vector<LpmEntry> too_long = {{Prefix{addr("10.0.0.0"), 33}, 1}};
+  auto a = LpmTable::build(too_long);
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.error().code, "bad-prefix");
+  EXPECT_EQ(a.error().message, "prefix length 33 out of range 0..32 for 10.0.0.0");
+
+  std::vector<LpmEntry> negative = {{Prefix{addr("::"), -1}, 1}};
+  auto b = LpmTable::build(negative);
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error().code, "bad-prefix");
+  EXPECT_EQ(b.error().message, "prefix length -1 out of range 0..128 for ::");
+
+  std::vector<LpmEntry> host_bits = {{Prefix{addr("10.0.0.1"), 8}, 1}};
+  auto c = LpmTable::build(host_bits);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, "host-bits");
+  EXPECT_EQ(c.error().message, "'10.0.0.1/8' has host bits set; did you mean 10.0.0.0/8?");
+}
+
+TEST(LpmTable, BatchLookupEqualsSingleLookups) {
+  std::vector<LpmEntry> entries = entries_of({{"0.0.0.0/0", 1},
+                                              {"10.0.0.0/8", 2},
+                                              {"10.1.0.0/16", 3},
+                                              {"::/0", 4},
+                                              {"fd00::/8", 5},
+                                              {"fd00::1/128", 6}});
+  LpmTable table = build_or_die(entries);
+  std::vector<IpAddress> addresses;
+  for (uint32_t i = 0; i < 300; ++i) {
+    addresses.push_back(IpAddress::v4(0x0a000000U + i * 0x00010101U));
+    addresses.push_back(IpAddress::v6(0xfd00000000000000ULL >> (i % 9), i % 3));
+  }
+  // One slot more than needed: batch lookups must leave it alone.
+  std::vector<uint32_t> out(addresses.size() + 1, 777);
+  table.lookup_batch(addresses, out);
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    EXPECT_EQ(out[i], table.lookup(addresses[i])) << addresses[i].to_string();
+  }
+  EXPECT_EQ(out.back(), 777U);
+
+  table.lookup_batch({}, out);
+  EXPECT_EQ(out.back(), 777U);
+}
+
+TEST(LpmTable, MovedTableKeepsItsRoutes) {
+  LpmTable table = build_or_die(entries_of({{"10.0.0.0/8", 2}, {"::/0", 4}}));
+  LpmTable moved(std::move(table));
+  EXPECT_EQ(moved.lookup(addr("10.0.0.1")), 2U);
+  LpmTable assigned;
+  assigned = std::move(moved);
+  EXPECT_EQ(assigned.lookup(addr("10.0.0.1")), 2U);
+  EXPECT_EQ(assigned.lookup(addr("::1")), 4U);
+}
+
+TEST(LpmTable, MemoryGrowsWithRoutes) {
+  LpmTable empty;
+  LpmTable one = build_or_die(entries_of({{"10.1.2.3/32", 1}}));
+  LpmTable many = build_or_die(entries_of(
+      {{"10.1.2.3/32", 1}, {"10.1.2.4/32", 2}, {"192.168.1.1/32", 3}, {"fd00::1/128", 4}}));
+  EXPECT_LT(empty.memory_bytes(), one.memory_bytes());
+  EXPECT_LT(one.memory_bytes(), many.memory_bytes());
+  // Even a compact trie needs a few bytes per bit of a host route.
+  EXPECT_GE(one.memory_bytes(), 32U);
+}
+
+}  // namespace
+}  // namespace egress
