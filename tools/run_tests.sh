@@ -5,11 +5,13 @@
 #
 #   bash tools/run_tests.sh
 #
-# JOBS (default 2) sets the parallelism of the builds and of ctest.
+# JOBS (default 2) sets the parallelism of the builds and of ctest; BUILD_ROOT (default build)
+# where the two build directories go.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 jobs="${JOBS:-2}"
+root="${BUILD_ROOT:-build}"
 
 bash tools/deps.sh || { echo "run_tests: tools/deps.sh failed" >&2; exit 1; }
 
@@ -39,8 +41,8 @@ run() {
   seconds[$name]=$((SECONDS - start))
 }
 
-run release build/release -DCMAKE_BUILD_TYPE=Release
-run asan build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEGRESS_SANITIZE=address,undefined
+run release "${root}/release" -DCMAKE_BUILD_TYPE=Release
+run asan "${root}/asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEGRESS_SANITIZE=address,undefined
 
 echo
 echo "=== summary ==="

@@ -34,22 +34,30 @@ constexpr int64_t kMaxPodsPerNode = 250;
 // Azure reserves the first four addresses of every subnet and, for IPv4, the last one.
 constexpr uint64_t kReservedAtStart = 4;
 
-constexpr std::string_view kTopologyKeys[] = {
-    "version",   "name",        "cluster",       "vnets", "routeTables", "publicIps",
-    "publicIpPrefixes", "appliances", "natGateways", "loadBalancers", "hosts", "gateways",
-    "nsgs"};
+constexpr std::string_view kTopologyKeys[] = {"version",
+                                              "name",
+                                              "cluster",
+                                              "vnets",
+                                              "routeTables",
+                                              "publicIps",
+                                              "publicIpPrefixes",
+                                              "appliances",
+                                              "natGateways",
+                                              "loadBalancers",
+                                              "hosts",
+                                              "gateways",
+                                              "nsgs"};
 constexpr std::string_view kClusterKeys[] = {
-    "name",          "outboundType", "vnetMode",           "vmSetType",
-    "loadBalancerSku", "networkPlugin", "podCidr",          "nonMasqueradeCidrs",
-    "maxPods",       "nodePools",    "loadBalancer",       "natGateway",
-    "apiServer",     "services"};
+    "name",          "outboundType", "vnetMode",           "vmSetType", "loadBalancerSku",
+    "networkPlugin", "podCidr",      "nonMasqueradeCidrs", "maxPods",   "nodePools",
+    "loadBalancer",  "natGateway",   "apiServer",          "services"};
 constexpr std::string_view kNodePoolKeys[] = {"name", "subnet", "nodes", "addresses"};
 constexpr std::string_view kApiServerKeys[] = {"address", "private", "authorizedIpRanges"};
 constexpr std::string_view kServiceKeys[] = {"name", "frontendIp", "port", "protocol"};
 constexpr std::string_view kVnetKeys[] = {"name", "addressSpace", "subnets", "peerings"};
-constexpr std::string_view kSubnetKeys[] = {"name",       "addressPrefix", "addressPrefixes",
-                                            "routeTable", "natGateway",    "nsg",
-                                            "defaultOutboundAccess"};
+constexpr std::string_view kSubnetKeys[] = {
+    "name",       "addressPrefix", "addressPrefixes",      "routeTable",
+    "natGateway", "nsg",           "defaultOutboundAccess"};
 constexpr std::string_view kPeeringKeys[] = {"remoteVnet", "allowForwardedTraffic",
                                              "useRemoteGateways"};
 constexpr std::string_view kRouteTableKeys[] = {"name", "disableBgpRoutePropagation", "routes"};
@@ -58,8 +66,8 @@ constexpr std::string_view kRouteKeys[] = {"name", "addressPrefix", "nextHopType
 constexpr std::string_view kPublicIpKeys[] = {"name", "address"};
 constexpr std::string_view kPublicIpPrefixKeys[] = {"name", "addressPrefix"};
 constexpr std::string_view kApplianceKeys[] = {
-    "name", "subnet", "privateIp", "ipForwarding", "publicIps", "snat", "snatPortsPerIp",
-    "instances", "rules", "defaultAction", "nsg"};
+    "name",           "subnet",    "privateIp", "ipForwarding",  "publicIps", "snat",
+    "snatPortsPerIp", "instances", "rules",     "defaultAction", "nsg"};
 constexpr std::string_view kApplianceRuleKeys[] = {"name", "action", "protocols", "destinations",
                                                    "ports"};
 constexpr std::string_view kNatGatewayKeys[] = {"name", "publicIps", "publicIpPrefixes",
@@ -69,23 +77,24 @@ constexpr std::string_view kLoadBalancerKeys[] = {"name", "frontends", "backendP
 constexpr std::string_view kFrontendKeys[] = {"name", "publicIp"};
 constexpr std::string_view kBackendPoolKeys[] = {"name", "members"};
 constexpr std::string_view kOutboundRuleKeys[] = {
-    "name", "frontends", "backendPool", "allocatedOutboundPorts", "idleTimeoutInMinutes",
+    "name",    "frontends", "backendPool", "allocatedOutboundPorts", "idleTimeoutInMinutes",
     "protocol"};
 constexpr std::string_view kHostKeys[] = {"name", "subnet", "address", "publicIp", "nsg"};
 constexpr std::string_view kGatewayKeys[] = {"name", "vnet", "bgpRoutes"};
 constexpr std::string_view kNsgKeys[] = {"name", "rules"};
-constexpr std::string_view kNsgRuleKeys[] = {"name",     "priority",    "direction",
-                                             "access",   "protocol",    "destination",
-                                             "destinationPorts"};
+constexpr std::string_view kNsgRuleKeys[] = {"name",     "priority",    "direction",       "access",
+                                             "protocol", "destination", "destinationPorts"};
 
 // Enum spellings, in the order of the values they map to.
-constexpr std::string_view kOutboundTypes[] = {"loadBalancer",       "managedNATGateway",
-                                               "userAssignedNATGateway", "userDefinedRouting",
-                                               "none",               "block"};
-constexpr OutboundType kOutboundTypeValues[] = {
-    OutboundType::kLoadBalancer,       OutboundType::kManagedNatGateway,
-    OutboundType::kUserAssignedNatGateway, OutboundType::kUserDefinedRouting,
-    OutboundType::kNone,               OutboundType::kBlock};
+constexpr std::string_view kOutboundTypes[] = {
+    "loadBalancer", "managedNATGateway", "userAssignedNATGateway", "userDefinedRouting", "none",
+    "block"};
+constexpr OutboundType kOutboundTypeValues[] = {OutboundType::kLoadBalancer,
+                                                OutboundType::kManagedNatGateway,
+                                                OutboundType::kUserAssignedNatGateway,
+                                                OutboundType::kUserDefinedRouting,
+                                                OutboundType::kNone,
+                                                OutboundType::kBlock};
 constexpr std::string_view kVnetModes[] = {"managed", "byo"};
 constexpr std::string_view kVmSetTypes[] = {"VirtualMachineScaleSets", "AvailabilitySet"};
 constexpr std::string_view kLoadBalancerSkus[] = {"standard", "basic"};
@@ -93,10 +102,9 @@ constexpr std::string_view kNetworkPlugins[] = {"kubenet", "azure", "azure-overl
 constexpr std::string_view kServiceProtocols[] = {"tcp", "udp"};
 constexpr std::string_view kNextHopTypes[] = {"VirtualAppliance", "Internet", "VnetLocal",
                                               "VirtualNetworkGateway", "None"};
-constexpr NextHopType kNextHopTypeValues[] = {NextHopType::kVirtualAppliance,
-                                              NextHopType::kInternet, NextHopType::kVnetLocal,
-                                              NextHopType::kVirtualNetworkGateway,
-                                              NextHopType::kNone};
+constexpr NextHopType kNextHopTypeValues[] = {
+    NextHopType::kVirtualAppliance, NextHopType::kInternet, NextHopType::kVnetLocal,
+    NextHopType::kVirtualNetworkGateway, NextHopType::kNone};
 constexpr std::string_view kActions[] = {"allow", "deny"};
 constexpr std::string_view kApplianceProtocols[] = {"tcp", "udp", "icmp", "any"};
 constexpr std::string_view kOutboundRuleProtocols[] = {"Tcp", "Udp", "All"};
@@ -224,27 +232,17 @@ class Loader {
 
  private:
   void load(std::string_view text) {
-    std::vector<YAML::Node> documents;
-    try {
-      documents = YAML::LoadAll(std::string(text));
-    } catch (const YAML::ParserException& e) {
-      Pos pos = internal::pos_of(e.mark);
-      diags_.error("yaml-syntax", e.msg, pos.line > 0 ? pos : Pos{1, 1});
+    std::optional<YAML::Node> document = internal::load_document(text, diags_);
+    if (!document) {
       return;
     }
-    if (documents.empty() || documents[0].IsNull()) {
+    const YAML::Node& root = *document;
+    if (root.IsNull()) {
       diags_.error("bad-type",
                    "the file holds no topology; expected a map starting with 'version: 1'",
                    Pos{1, 1});
       return;
     }
-    if (documents.size() > 1) {
-      Pos pos = internal::pos_of(documents[1]);
-      diags_.error("yaml-syntax",
-                   "a topology file holds one YAML document; another one starts here",
-                   pos.line > 0 ? pos : Pos{1, 1});
-    }
-    const YAML::Node& root = documents[0];
     if (!root.IsMap()) {
       Pos pos = internal::pos_of(root);
       diags_.error("bad-type",
@@ -567,8 +565,7 @@ class Loader {
   // A CIDR or, as Azure allows in NSG rules, a bare address meaning just that address.
   std::optional<Prefix> read_nsg_prefix(const Field& field) {
     if (field.node.IsScalar() && field.node.Scalar().find('/') == std::string::npos) {
-      if (auto a = IpAddress::parse(field.node.Scalar());
-          a && field.node.Scalar().find('\0') == std::string::npos) {
+      if (auto a = IpAddress::parse(field.node.Scalar())) {
         return Prefix::host(*a);
       }
     }
@@ -595,9 +592,8 @@ class Loader {
       return;
     }
     const std::string& text = field.node.Scalar();
-    constexpr NsgAddress::Kind kTagKinds[] = {NsgAddress::Kind::kInternet,
-                                              NsgAddress::Kind::kVirtualNetwork,
-                                              NsgAddress::Kind::kAny};
+    constexpr NsgAddress::Kind kTagKinds[] = {
+        NsgAddress::Kind::kInternet, NsgAddress::Kind::kVirtualNetwork, NsgAddress::Kind::kAny};
     for (size_t i = 0; i < std::size(kNsgTags); ++i) {
       if (internal::enum_matches(text, kNsgTags[i], Case::kIgnore)) {
         out.kind = kTagKinds[i];
@@ -629,9 +625,10 @@ class Loader {
     std::string expected = allow_any ? "\"*\", a port like 443 or a range like 8000-8080"
                                      : "a port like 443 or a range like 8000-8080";
     if (!field.node.IsScalar()) {
-      diags_.error("bad-type",
-                   field.label + " must be " + expected + ", got " + internal::describe(field.node),
-                   field.pos);
+      diags_.error(
+          "bad-type",
+          field.label() + " must be " + expected + ", got " + internal::describe(field.node),
+          field.pos);
       return false;
     }
     const std::string& text = field.node.Scalar();
@@ -641,13 +638,12 @@ class Loader {
     }
     auto range = parse_port_range(text);
     if (!range) {
-      diags_.error("bad-value", field.label + " must be " + expected + ", got " + quote(text),
+      diags_.error("bad-value", field.label() + " must be " + expected + ", got " + quote(text),
                    field.pos);
       return false;
     }
     if (range->first > range->last) {
-      diags_.error("bad-value",
-                   field.label + ": range " + quote(text) + " ends before it starts",
+      diags_.error("bad-value", field.label() + ": range " + quote(text) + " ends before it starts",
                    field.pos);
       return false;
     }
@@ -657,10 +653,9 @@ class Loader {
 
   void read_nsg_ports(const Field& field, std::vector<PortRange>& out) {
     if (field.node.IsSequence()) {
-      internal::for_each_item_nonempty(field, diags_, "leave it out to match any port",
-                                       [&](const Field& item) {
-                                         read_port_item(item, false, out);
-                                       });
+      internal::for_each_item_nonempty(
+          field, diags_, "leave it out to match any port",
+          [&](const Field& item) { read_port_item(item, false, out); });
       return;
     }
     read_port_item(field, true, out);
@@ -722,8 +717,8 @@ class Loader {
     gw.pos = m.pos();
     Index index = static_cast<Index>(topology_.nat_gateways.size());
     gw.name = read_element_name(m, nat_gateway_names_, index);
-    defer_ref_list(read_ref_list(m, "publicIps", false), public_ip_names_, "publicIp",
-                   "publicIps", [this, index]() -> std::vector<Index>& {
+    defer_ref_list(read_ref_list(m, "publicIps", false), public_ip_names_, "publicIp", "publicIps",
+                   [this, index]() -> std::vector<Index>& {
                      return topology_.nat_gateways[index].public_ips;
                    });
     defer_ref_list(read_ref_list(m, "publicIpPrefixes", false), public_ip_prefix_names_,
@@ -771,8 +766,7 @@ class Loader {
     if (auto field = m.require("name")) {
       if (auto name = internal::read_name(*field, diags_)) {
         if (name->find('/') != std::string::npos) {
-          diags_.error("bad-value", "'name' must not contain '/', got " + quote(*name),
-                       field->pos);
+          diags_.error("bad-value", "'name' must not contain '/', got " + quote(*name), field->pos);
         } else {
           subnet.name = *name;
           if (!vnet_name.empty()) {
@@ -851,10 +845,9 @@ class Loader {
       }
     }
     read_bool_into(m, "ipForwarding", a.ip_forwarding);
-    defer_ref_list(read_ref_list(m, "publicIps", false), public_ip_names_, "publicIp",
-                   "publicIps", [this, index]() -> std::vector<Index>& {
-                     return topology_.appliances[index].public_ips;
-                   });
+    defer_ref_list(
+        read_ref_list(m, "publicIps", false), public_ip_names_, "publicIp", "publicIps",
+        [this, index]() -> std::vector<Index>& { return topology_.appliances[index].public_ips; });
     read_bool_into(m, "snat", a.snat);
     // Ports 1024-65535 are what one IP can give.
     read_int_into(m, "snatPortsPerIp", 1, 64512, a.snat_ports_per_ip);
@@ -903,10 +896,9 @@ class Loader {
                                        });
     }
     if (auto field = m.get("ports")) {
-      internal::for_each_item_nonempty(*field, diags_, "leave it out to match any port",
-                                       [&](const Field& item) {
-                                         read_port_item(item, false, rule.ports);
-                                       });
+      internal::for_each_item_nonempty(
+          *field, diags_, "leave it out to match any port",
+          [&](const Field& item) { read_port_item(item, false, rule.ports); });
     }
     return rule;
   }
@@ -933,9 +925,8 @@ class Loader {
   // --- the cluster ----------------------------------------------------------------------
 
   template <class E, size_t N>
-  Pos read_enum_into(const MapReader& m, std::string_view key,
-                     const std::string_view (&names)[N], Case match, E& out,
-                     const std::function<E(size_t)>& value) {
+  Pos read_enum_into(const MapReader& m, std::string_view key, const std::string_view (&names)[N],
+                     Case match, E& out, const std::function<E(size_t)>& value) {
     auto field = m.get(key);
     if (!field) {
       return m.pos();
@@ -1049,8 +1040,8 @@ class Loader {
       } else if (!nodes_field && listed > kMaxNodesPerPool) {
         diags_.error("bad-value",
                      "'addresses' lists " + std::to_string(listed) +
-                         " addresses; a node pool has at most " +
-                         std::to_string(kMaxNodesPerPool) + " nodes",
+                         " addresses; a node pool has at most " + std::to_string(kMaxNodesPerPool) +
+                         " nodes",
                      field->pos);
       } else if (!nodes_field) {
         nodes = listed;
@@ -1121,36 +1112,31 @@ class Loader {
     });
     std::string where = " of load balancer " + quote(lb.name);
     NameTable rule_names("outbound rule");
-    for_each_map(m, "outboundRules", "outbound rule", kOutboundRuleKeys,
-                 [&](const MapReader& rm) {
-                   OutboundRule rule;
-                   rule.pos = rm.pos();
-                   rule.name = read_element_name(rm, rule_names, lb.outbound_rules.size());
-                   // Frontends and pools live in this load balancer, already read.
-                   for (const Ref& ref : read_ref_list(rm, "frontends", true)) {
-                     Index fi = resolve(frontend_names, ref, "frontend", "frontends" + where);
-                     if (fi != kNoIndex) {
-                       rule.frontends.push_back(fi);
-                     }
-                   }
-                   if (auto ref = read_required_ref(rm, "backendPool")) {
-                     rule.backend_pool = resolve(pool_names, *ref, "backendPool",
-                                                 "backendPools" + where);
-                   }
-                   // Azure: at most 64,000 ports per instance (multiples of 8).
-                   read_int_into(rm, "allocatedOutboundPorts", 0, 64000,
-                                 rule.allocated_outbound_ports);
-                   // Azure's range for outbound rules.
-                   read_int_into(rm, "idleTimeoutInMinutes", 4, 100, rule.idle_timeout_minutes);
-                   if (auto field = rm.get("protocol")) {
-                     if (auto i = internal::read_enum(*field, kOutboundRuleProtocols,
-                                                      Case::kIgnore, diags_)) {
-                       rule.protocols = *i == 2 ? kAnyProtocol
-                                                : protocol_bit(static_cast<Protocol>(*i));
-                     }
-                   }
-                   lb.outbound_rules.push_back(std::move(rule));
-                 });
+    for_each_map(m, "outboundRules", "outbound rule", kOutboundRuleKeys, [&](const MapReader& rm) {
+      OutboundRule rule;
+      rule.pos = rm.pos();
+      rule.name = read_element_name(rm, rule_names, lb.outbound_rules.size());
+      // Frontends and pools live in this load balancer, already read.
+      for (const Ref& ref : read_ref_list(rm, "frontends", true)) {
+        Index fi = resolve(frontend_names, ref, "frontend", "frontends" + where);
+        if (fi != kNoIndex) {
+          rule.frontends.push_back(fi);
+        }
+      }
+      if (auto ref = read_required_ref(rm, "backendPool")) {
+        rule.backend_pool = resolve(pool_names, *ref, "backendPool", "backendPools" + where);
+      }
+      // Azure: at most 64,000 ports per instance (multiples of 8).
+      read_int_into(rm, "allocatedOutboundPorts", 0, 64000, rule.allocated_outbound_ports);
+      // Azure's range for outbound rules.
+      read_int_into(rm, "idleTimeoutInMinutes", 4, 100, rule.idle_timeout_minutes);
+      if (auto field = rm.get("protocol")) {
+        if (auto i = internal::read_enum(*field, kOutboundRuleProtocols, Case::kIgnore, diags_)) {
+          rule.protocols = *i == 2 ? kAnyProtocol : protocol_bit(static_cast<Protocol>(*i));
+        }
+      }
+      lb.outbound_rules.push_back(std::move(rule));
+    });
     topology_.load_balancers.push_back(std::move(lb));
   }
 
@@ -1159,10 +1145,10 @@ class Loader {
       auto pool = node_pool_names_.find(ref.name);
       auto host = host_names_.find(ref.name);
       if (pool && host) {
-        diags_.error("ambiguous-reference",
-                     "member " + quote(ref.name) +
-                         " names both a node pool and a host; rename one of them",
-                     ref.pos);
+        diags_.error(
+            "ambiguous-reference",
+            "member " + quote(ref.name) + " names both a node pool and a host; rename one of them",
+            ref.pos);
       } else if (pool) {
         out.push_back(PoolMember{PoolMember::Kind::kNodePool, *pool});
       } else if (host) {
@@ -1172,8 +1158,8 @@ class Loader {
         for (std::string_view h : host_names_.names()) {
           candidates.push_back(h);
         }
-        std::string message = "member " + quote(ref.name) +
-                              " is neither a node pool of the cluster nor a host";
+        std::string message =
+            "member " + quote(ref.name) + " is neither a node pool of the cluster nor a host";
         if (auto near = internal::closest(ref.name, candidates); !near.empty()) {
           message += "; did you mean '" + std::string(near) + "'?";
         }
@@ -1195,8 +1181,7 @@ class Loader {
           continue;
         }
         if (p.remote_vnet == v) {
-          diags_.error("bad-value", "vnet " + quote(vnet.name) + " cannot peer with itself",
-                       p.pos);
+          diags_.error("bad-value", "vnet " + quote(vnet.name) + " cannot peer with itself", p.pos);
           continue;
         }
         auto [it, inserted] = seen.try_emplace(p.remote_vnet, p.pos);
@@ -1260,10 +1245,9 @@ class Loader {
       uint64_t need = uint64_t{pool.nodes} * per_node;
       if (need > usable - cursor) {
         std::string message = "node pool " + quote(pool.name) + " needs " +
-                              std::to_string(pool.nodes) + " nodes x " +
-                              std::to_string(per_node) + (per_node == 1 ? " address" : " addresses") +
-                              " from " + subnet.full_name + " (" + prefix.to_string() +
-                              ") but only ";
+                              std::to_string(pool.nodes) + " nodes x " + std::to_string(per_node) +
+                              (per_node == 1 ? " address" : " addresses") + " from " +
+                              subnet.full_name + " (" + prefix.to_string() + ") but only ";
         if (cursor == 0) {
           message += std::to_string(usable) + " are usable";
         } else {

@@ -1,5 +1,9 @@
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <charconv>
+#include <sstream>
 #include <unordered_set>
 
 #include "config/yaml_reader_internal.h"
@@ -11,7 +15,9 @@ constexpr size_t kMaxQuoted = 60;
 
 // yaml-cpp tags plain scalars "?"; quoted and block scalars "!". Only plain text can be a YAML
 // integer or boolean: `"3"` is a string, as in every YAML schema.
-bool is_plain(const YAML::Node& node) { return node.Tag() == "?"; }
+bool is_plain(const YAML::Node& node) {
+  return node.Tag() == "?";
+}
 
 std::string type_error_got(const YAML::Node& node) {
   if (node.IsScalar() && !is_plain(node)) {
@@ -20,22 +26,116 @@ std::string type_error_got(const YAML::Node& node) {
   return describe(node);
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool equal_ignore_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-// Parsers stop at a NUL on some paths (inet_pton), and a double-quoted YAML scalar can hold
-// "\0": make sure such text fails to parse instead of being read up to the NUL.
-std::string without_nul(const std::string& text) {
-  std::string out = text;
-  std::replace(out.begin(), out.end(), '\0', '?');
-  return out;
+bool equal_ignore_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
+}
+
+// Sees where documents start without building them.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  std::vector<YAML::Mark> marks;
+};
+
+Pos at_least_1_1(Pos pos) {
+  return pos.line > 0 ? pos : Pos{1, 1};
+}
+
+// YAML allows no control characters but tab, LF and CR, and yaml-cpp 0.7 mishandles them: NUL
+// bytes can make it run for minutes and 0x04 silently ends a scalar. Refusing them first also
+// catches UTF-16 files.
+bool check_characters(std::string_view text, Diagnostics& diags) {
+  int line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      ++line;
+      line_start = i + 1;
+      continue;
+    }
+    if ((c >= 0x20 && c != 0x7f) || c == '\t' || c == '\r') {
+      continue;
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string message = "control character 0x";
+    message += kHex[c >> 4];
+    message += kHex[c & 15];
+    message += " is not allowed in YAML text";
+    if (text.size() >= 2 &&
+        ((text[0] == '\xff' && text[1] == '\xfe') || (text[0] == '\xfe' && text[1] == '\xff'))) {
+      message += "; is the file UTF-16? Save it as UTF-8";
+    }
+    diags.error("yaml-syntax", std::move(message), Pos{line, static_cast<int>(i - line_start) + 1});
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
+
+std::optional<YAML::Node> load_document(std::string_view text, Diagnostics& diags) {
+  if (!check_characters(text, diags)) {
+    return std::nullopt;
+  }
+  std::string owned(text);
+  try {
+    // yaml-cpp 0.7's LoadAll loops forever, allocating, on a stray token such as a ',' at the
+    // start of a line (jbeder/yaml-cpp#1040, fixed upstream by #1319): the parser reports a
+    // document without consuming the token. So look at the first two documents only, with the
+    // event parser, and build nodes for the first with Load.
+    std::istringstream in(owned);
+    YAML::Parser parser(in);
+    DocumentStarts starts;
+    if (!parser.HandleNextDocument(starts)) {
+      return YAML::Node(YAML::NodeType::Null);
+    }
+    if (parser.HandleNextDocument(starts) && starts.marks.size() >= 2) {
+      const YAML::Mark& mark = starts.marks[1];
+      size_t at = mark.pos >= 0 ? static_cast<size_t>(mark.pos) : text.size();
+      std::string_view rest = at < text.size() ? text.substr(at) : std::string_view();
+      if (rest.substr(0, 3) == "---") {
+        diags.error("yaml-syntax",
+                    "a topology file holds one YAML document; another one starts here",
+                    at_least_1_1(pos_of(mark)));
+      } else {
+        std::string_view token = rest.substr(0, rest.find_first_of(" \t\r\n"));
+        // The first "document" starts at the same token when the parser is stuck on it.
+        bool stuck = starts.marks[0].pos == mark.pos;
+        diags.error("yaml-syntax",
+                    "unexpected " + quote(token) + (stuck ? "" : " after the end of the document"),
+                    at_least_1_1(pos_of(mark)));
+      }
+      return std::nullopt;
+    }
+    return YAML::Load(owned);
+  } catch (const YAML::DeepRecursion& e) {
+    // Its own message is "bad file", and its depth counts parser calls, not levels.
+    diags.error("yaml-syntax", "lists and maps are nested too deeply",
+                at_least_1_1(pos_of(e.mark)));
+    return std::nullopt;
+  } catch (const YAML::ParserException& e) {
+    diags.error("yaml-syntax", e.msg, at_least_1_1(pos_of(e.mark)));
+    return std::nullopt;
+  }
+}
 
 Pos pos_of(const YAML::Mark& mark) {
   if (mark.is_null() || mark.line < 0 || mark.column < 0) {
@@ -44,7 +144,9 @@ Pos pos_of(const YAML::Mark& mark) {
   return Pos{mark.line + 1, mark.column + 1};
 }
 
-Pos pos_of(const YAML::Node& node) { return node.IsDefined() ? pos_of(node.Mark()) : Pos{}; }
+Pos pos_of(const YAML::Node& node) {
+  return node.IsDefined() ? pos_of(node.Mark()) : Pos{};
+}
 
 std::string shorten(std::string_view text) {
   std::string out;
@@ -70,7 +172,9 @@ std::string shorten(std::string_view text) {
   return out;
 }
 
-std::string quote(std::string_view text) { return "'" + shorten(text) + "'"; }
+std::string quote(std::string_view text) {
+  return "'" + shorten(text) + "'";
+}
 
 std::string describe(const YAML::Node& node) {
   if (!node.IsDefined() || node.IsNull()) {
@@ -114,6 +218,13 @@ size_t edit_distance(std::string_view a, std::string_view b, size_t limit) {
 
 std::string_view closest(std::string_view word, std::span<const std::string_view> candidates) {
   constexpr size_t kLimit = 2;
+  // Suggestions are for typos in hand-written files; the bounds keep a huge generated file from
+  // paying for a quadratic distance per name per error.
+  constexpr size_t kMaxWord = 64;
+  constexpr size_t kMaxCandidates = 1000;
+  if (word.size() > kMaxWord || candidates.size() > kMaxCandidates) {
+    return {};
+  }
   std::string_view best;
   size_t best_distance = kLimit + 1;
   for (std::string_view c : candidates) {
@@ -132,14 +243,14 @@ void Diagnostics::error(std::string code, std::string message, Pos where) {
   }
   if (errors_.size() >= kMaxErrors) {
     stopped_ = true;
-    errors_.push_back(Diagnostic{"too-many-errors",
-                                 "more than " + std::to_string(kMaxErrors) +
-                                     " errors; stopped reading here",
-                                 SourceLocation{file_, where.line, where.column}});
+    errors_.push_back(
+        Diagnostic{"too-many-errors",
+                   "more than " + std::to_string(kMaxErrors) + " errors; stopped reading here",
+                   SourceLocation{file_, where.line, where.column}});
     return;
   }
-  errors_.push_back(
-      Diagnostic{std::move(code), std::move(message), SourceLocation{file_, where.line, where.column}});
+  errors_.push_back(Diagnostic{std::move(code), std::move(message),
+                               SourceLocation{file_, where.line, where.column}});
 }
 
 bool Diagnostics::visit(Pos where) {
@@ -179,8 +290,9 @@ std::vector<Diagnostic> Diagnostics::take() {
 MapReader::MapReader(const YAML::Node& node, std::string what,
                      std::span<const std::string_view> keys, Diagnostics& diags)
     : what_(std::move(what)), pos_(pos_of(node)), diags_(&diags) {
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+  // Range-for keeps each key-value pair alive; `it->first` would refer into a temporary.
+  for (const auto& entry : node) {
+    const YAML::Node& key = entry.first;
     Pos key_pos = pos_of(key);
     if (!diags.visit(key_pos)) {
       return;
@@ -213,9 +325,9 @@ MapReader::MapReader(const YAML::Node& node, std::string what,
                   key_pos);
       continue;
     }
-    Field field{name, "'" + name + "'", it->second, key_pos, key_pos};
+    Field field{name, false, entry.second, key_pos, key_pos};
     if (!field.is_null()) {
-      Pos value_pos = pos_of(it->second);
+      Pos value_pos = pos_of(entry.second);
       field.pos = value_pos.line > 0 ? value_pos : key_pos;
     }
     fields_.emplace(name, std::move(field));
@@ -226,7 +338,7 @@ std::optional<MapReader> MapReader::open(const Field& field, std::string what,
                                          std::span<const std::string_view> keys,
                                          Diagnostics& diags) {
   if (!field.node.IsMap()) {
-    diags.error("bad-type", field.label + " must be a map, got " + describe(field.node),
+    diags.error("bad-type", field.label() + " must be a map, got " + describe(field.node),
                 field.pos);
     return std::nullopt;
   }
@@ -244,8 +356,8 @@ std::optional<Field> MapReader::get(std::string_view key) const {
 std::optional<Field> MapReader::require(std::string_view key) const {
   auto it = fields_.find(std::string(key));
   if (it == fields_.end()) {
-    diags_->error("missing-field",
-                  what_ + " is missing required field '" + std::string(key) + "'", pos_);
+    diags_->error("missing-field", what_ + " is missing required field '" + std::string(key) + "'",
+                  pos_);
     return std::nullopt;
   }
   return it->second;
@@ -254,11 +366,10 @@ std::optional<Field> MapReader::require(std::string_view key) const {
 void for_each_item(const Field& field, Diagnostics& diags,
                    const std::function<void(const Field&)>& fn) {
   if (!field.node.IsSequence()) {
-    diags.error("bad-type", field.label + " must be a list, got " + describe(field.node),
+    diags.error("bad-type", field.label() + " must be a list, got " + describe(field.node),
                 field.pos);
     return;
   }
-  std::string label = "each item of '" + field.key + "'";
   for (const YAML::Node& element : field.node) {
     Pos pos = pos_of(element);
     if (pos.line == 0) {
@@ -267,7 +378,7 @@ void for_each_item(const Field& field, Diagnostics& diags,
     if (!diags.visit(pos)) {
       return;
     }
-    fn(Field{field.key, label, element, field.key_pos, pos});
+    fn(Field{field.key, true, element, field.key_pos, pos});
   }
 }
 
@@ -275,7 +386,7 @@ void for_each_item_nonempty(const Field& field, Diagnostics& diags,
                             std::string_view what_empty_means,
                             const std::function<void(const Field&)>& fn) {
   if (field.node.IsSequence() && field.node.size() == 0) {
-    std::string message = field.label + " must not be an empty list";
+    std::string message = field.label() + " must not be an empty list";
     if (!what_empty_means.empty()) {
       message += "; " + std::string(what_empty_means);
     }
@@ -287,7 +398,7 @@ void for_each_item_nonempty(const Field& field, Diagnostics& diags,
 
 std::optional<std::string> read_string(const Field& field, Diagnostics& diags) {
   if (!field.node.IsScalar()) {
-    diags.error("bad-type", field.label + " must be a string, got " + describe(field.node),
+    diags.error("bad-type", field.label() + " must be a string, got " + describe(field.node),
                 field.pos);
     return std::nullopt;
   }
@@ -297,7 +408,7 @@ std::optional<std::string> read_string(const Field& field, Diagnostics& diags) {
 std::optional<std::string> read_name(const Field& field, Diagnostics& diags) {
   auto text = read_string(field, diags);
   if (text && text->empty()) {
-    diags.error("bad-value", field.label + " must not be empty", field.pos);
+    diags.error("bad-value", field.label() + " must not be empty", field.pos);
     return std::nullopt;
   }
   return text;
@@ -314,23 +425,22 @@ std::optional<bool> read_bool(const Field& field, Diagnostics& diags) {
     }
   }
   diags.error("bad-type",
-              field.label + " must be true or false, got " + type_error_got(field.node),
+              field.label() + " must be true or false, got " + type_error_got(field.node),
               field.pos);
   return std::nullopt;
 }
 
-std::optional<int64_t> read_int(const Field& field, int64_t min, int64_t max,
-                                Diagnostics& diags) {
+std::optional<int64_t> read_int(const Field& field, int64_t min, int64_t max, Diagnostics& diags) {
   auto range = [&] {
-    return field.label + " must be an integer from " + std::to_string(min) + " to " +
+    return field.label() + " must be an integer from " + std::to_string(min) + " to " +
            std::to_string(max);
   };
   if (field.node.IsScalar() && is_plain(field.node)) {
     const std::string& s = field.node.Scalar();
     size_t start = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-    bool digits = s.size() > start &&
-                  std::all_of(s.begin() + static_cast<std::ptrdiff_t>(start), s.end(),
-                              [](char c) { return c >= '0' && c <= '9'; });
+    bool digits =
+        s.size() > start && std::all_of(s.begin() + static_cast<std::ptrdiff_t>(start), s.end(),
+                                        [](char c) { return c >= '0' && c <= '9'; });
     if (digits) {
       int64_t value = 0;
       const char* first = s.data() + (s[0] == '+' ? 1 : 0);
@@ -342,7 +452,7 @@ std::optional<int64_t> read_int(const Field& field, int64_t min, int64_t max,
       return value;
     }
   }
-  diags.error("bad-type", field.label + " must be an integer, got " + type_error_got(field.node),
+  diags.error("bad-type", field.label() + " must be an integer, got " + type_error_got(field.node),
               field.pos);
   return std::nullopt;
 }
@@ -373,7 +483,7 @@ std::optional<size_t> read_enum(const Field& field, std::span<const std::string_
     expected += names[i];
   }
   if (!field.node.IsScalar()) {
-    diags.error("bad-type", field.label + expected + "; got " + describe(field.node), field.pos);
+    diags.error("bad-type", field.label() + expected + "; got " + describe(field.node), field.pos);
     return std::nullopt;
   }
   const std::string& text = field.node.Scalar();
@@ -382,7 +492,7 @@ std::optional<size_t> read_enum(const Field& field, std::span<const std::string_
       return i;
     }
   }
-  std::string message = field.label + expected + "; got " + quote(text);
+  std::string message = field.label() + expected + "; got " + quote(text);
   if (!hint.empty()) {
     message += " ";
     message += hint;
@@ -403,7 +513,7 @@ std::optional<IpAddress> read_address(const Field& field, Diagnostics& diags) {
   if (!text) {
     return std::nullopt;
   }
-  if (auto address = IpAddress::parse(without_nul(*text))) {
+  if (auto address = IpAddress::parse(*text)) {
     return address;
   }
   std::string message = "'" + field.key +
@@ -421,7 +531,7 @@ std::optional<Prefix> read_prefix(const Field& field, Diagnostics& diags) {
   if (!text) {
     return std::nullopt;
   }
-  auto prefix = Prefix::parse(without_nul(*text));
+  auto prefix = Prefix::parse(*text);
   if (!prefix) {
     diags.error(prefix.error().code, "'" + field.key + "': " + prefix.error().message, field.pos);
     return std::nullopt;

@@ -38,7 +38,8 @@ std::string quote(std::string_view text);
 /// Optimal string alignment distance (Levenshtein plus adjacent transpositions), or `limit + 1`
 /// when it exceeds `limit`. Cheap for long strings: only called to suggest near names.
 size_t edit_distance(std::string_view a, std::string_view b, size_t limit);
-/// The candidate closest to `word` within edit distance 2 (first in order on ties), or "".
+/// The candidate closest to `word` within edit distance 2 (first in order on ties), or "" (also
+/// for words over 64 characters or more than 1000 candidates).
 std::string_view closest(std::string_view word, std::span<const std::string_view> candidates);
 
 /// The errors of one load, plus a budget on the work a file can cause. Anchors and aliases let
@@ -69,17 +70,24 @@ class Diagnostics {
   bool stopped_ = false;
 };
 
-/// A value in the file: a map field (`label` is `'key'`) or an item of a list (`label` is
-/// `each item of 'key'`). `pos` is the value's position, or the key's when the value is empty
-/// (yaml-cpp marks an empty value at the next token, which may be lines away).
+/// Parses text that must hold one YAML document. Returns its root (a Null node for an empty
+/// file), or nullopt after reporting yaml-syntax: control characters, a syntax error, or a
+/// second document. Works around yaml-cpp 0.7 hangs (see the definition).
+std::optional<YAML::Node> load_document(std::string_view text, Diagnostics& diags);
+
+/// A value in the file: a map field or an item of a list. `pos` is the value's position, or the
+/// key's when the value is empty (yaml-cpp marks an empty value at the next token, which may be
+/// lines away).
 struct Field {
   std::string key;
-  std::string label;
+  bool is_item = false;
   YAML::Node node;
   Pos key_pos;
   Pos pos;
 
   bool is_null() const { return !node.IsDefined() || node.IsNull(); }
+  /// How messages name it: `'key'`, or `each item of 'key'`.
+  std::string label() const { return is_item ? "each item of '" + key + "'" : "'" + key + "'"; }
 };
 
 /// A map of fields with its keys checked: unknown keys (with a suggestion for typos) and
@@ -92,8 +100,7 @@ class MapReader {
 
   /// Reports bad-type and returns nullopt unless `field` holds a map.
   static std::optional<MapReader> open(const Field& field, std::string what,
-                                       std::span<const std::string_view> keys,
-                                       Diagnostics& diags);
+                                       std::span<const std::string_view> keys, Diagnostics& diags);
 
   Pos pos() const { return pos_; }
   const std::string& what() const { return what_; }

@@ -36,6 +36,8 @@ IpAddress random_address(Family family, Rng& rng) {
   if (family == Family::kV4) {
     return IpAddress::v4(static_cast<uint32_t>(rng()));
   }
+  // Drawn in two statements: argument evaluation order is unspecified, and a seed must give
+  // the same table with every compiler.
   uint64_t hi = rng();
   return IpAddress::v6(hi, rng());
 }
@@ -207,9 +209,9 @@ TEST_P(LpmDifferentialTest, MatchesReferenceInsideOneCrowdedV6Prefix) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, LpmDifferentialTest,
-                         ::testing::Values(DifferentialCase{1, 1500, 1000},
-                                           DifferentialCase{20240601, 2000, 500},
-                                           DifferentialCase{0xdeadbeefULL, 800, 1700}),
+                         ::testing::Values(DifferentialCase{1, 1200, 800},
+                                           DifferentialCase{20240601, 1500, 500},
+                                           DifferentialCase{0xdeadbeefULL, 600, 1400}),
                          [](const auto& test_info) {
                            return "seed_" + std::to_string(test_info.param.seed);
                          });
@@ -288,7 +290,7 @@ TEST(LpmExhaustiveTest, EveryAddressOfOneSlash8) {
   }
   // The painted answers are only as good as the painting; spot-check them by linear scan.
   ReferenceLpm reference(routes);
-  for (int k = 0; k < 2000; ++k) {
+  for (int k = 0; k < 500; ++k) {
     uint32_t offset = static_cast<uint32_t>(rng() % kSize);
     auto detail = per_address.find(offset >> 8);
     uint32_t painted =

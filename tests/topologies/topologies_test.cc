@@ -44,6 +44,8 @@ const std::vector<std::string>& required_files() {
       "aks-block.yaml",
       "outbound-precedence.yaml",
       "hub-spoke-vpn.yaml",
+      "firewall-nat-gateway.yaml",
+      "nva-pitfalls.yaml",
   };
   return files;
 }
@@ -51,7 +53,10 @@ const std::vector<std::string>& required_files() {
 // Finding codes a file is expected to have, as its header comment says. Files not listed
 // must have none.
 const std::map<std::string, std::multiset<std::string>>& expected_findings() {
-  static const std::map<std::string, std::multiset<std::string>> findings = {};
+  static const std::map<std::string, std::multiset<std::string>> findings = {
+      // topology.md: "a nextHopIpAddress with no appliance" is a finding.
+      {"nva-pitfalls.yaml", {"next-hop-ip-not-owned"}},
+  };
   return findings;
 }
 
@@ -252,6 +257,8 @@ FlowResult expect_flow(const Engine& engine, const FlowKey& k, const Expect& x, 
   // cli.md: reason is set for dropped and asymmetric only.
   if (r.verdict != Verdict::kDropped && r.verdict != Verdict::kAsymmetric) {
     EXPECT_EQ(r.reason, Reason::kNone) << "a reason on a " << to_string(r.verdict) << " flow";
+  } else {
+    EXPECT_NE(r.reason, Reason::kNone) << "a " << to_string(r.verdict) << " flow needs a reason";
   }
   // semantics.md 5: the sampled IP is one of the IPs the flow could have left with.
   if (r.verdict == Verdict::kEgress && r.via != Via::kDefaultOutbound) {
@@ -289,18 +296,33 @@ const Hop* find_hop(const FlowResult& r, const std::string& at) {
   return nullptr;
 }
 
+// A hop names the rule that applied: the appliance rule, or the NSG rule (written `rule` or
+// `NSG/rule`).
 bool has_rule(const FlowResult& r, const std::string& rule) {
-  return std::any_of(r.hops.begin(), r.hops.end(), [&](const Hop& h) { return h.rule == rule; });
+  const std::string qualified = "/" + rule;
+  return std::any_of(r.hops.begin(), r.hops.end(), [&](const Hop& h) {
+    return h.rule == rule ||
+           (h.rule.size() > qualified.size() &&
+            h.rule.compare(h.rule.size() - qualified.size(), qualified.size(), qualified) == 0);
+  });
 }
 
-// The route of the first hop at `at`, checked against what the example's route table says.
-void expect_route_at(const FlowResult& r, const std::string& at, RouteSource source,
-                     NextHopType type, const std::string& prefix, const std::string& table = "",
-                     const std::string& name = "") {
+// The route of the first hop at one of `ats` that names a route, checked against what the
+// example's route table says. An appliance forwards by a lookup in its own subnet (semantics.md
+// 3); a trace may show that route on a hop at the subnet or on the appliance's own hop, so
+// callers pass both.
+void expect_route_at_any(const FlowResult& r, const std::vector<std::string>& ats,
+                         RouteSource source, NextHopType type, const std::string& prefix,
+                         const std::string& table = "", const std::string& name = "") {
   SCOPED_TRACE("trace: " + describe(r));
-  const Hop* h = find_hop(r, at);
-  ASSERT_NE(h, nullptr) << "no hop at " << at;
-  ASSERT_TRUE(h->route.has_value()) << "hop at " << at << " names no route";
+  const Hop* h = nullptr;
+  for (const Hop& hop : r.hops) {
+    if (hop.route && std::find(ats.begin(), ats.end(), hop.at) != ats.end()) {
+      h = &hop;
+      break;
+    }
+  }
+  ASSERT_NE(h, nullptr) << "no hop with a route at " << ats.front();
   EXPECT_STREQ(to_string(h->route->source), to_string(source));
   EXPECT_STREQ(to_string(h->route->next_hop_type), to_string(type));
   EXPECT_EQ(h->route->prefix.to_string(), prefix);
@@ -310,6 +332,12 @@ void expect_route_at(const FlowResult& r, const std::string& at, RouteSource sou
   if (!name.empty()) {
     EXPECT_EQ(h->route->name, name);
   }
+}
+
+void expect_route_at(const FlowResult& r, const std::string& at, RouteSource source,
+                     NextHopType type, const std::string& prefix, const std::string& table = "",
+                     const std::string& name = "") {
+  expect_route_at_any(r, {at}, source, type, prefix, table, name);
 }
 
 // Every effective route of a subnet with this prefix (shadowed ones too).
@@ -556,7 +584,8 @@ TEST(AksUdrFirewallTest, PodHttpsLeavesThroughTheFirewall) {
                   "aks-egress-fwrt", "aks-egress-fwrn");
   EXPECT_TRUE(has_rule(r, "https")) << describe(r);
   // The firewall's own subnet sends it to the Internet by its system route.
-  expect_route_at(r, kFirewallSubnet, RouteSource::kDefault, NextHopType::kInternet, "0.0.0.0/0");
+  expect_route_at_any(r, {kFirewallSubnet, "aks-egress-fw"}, RouteSource::kDefault,
+                      NextHopType::kInternet, "0.0.0.0/0");
   // Node 1 is 10.42.1.35 (Azure CNI: 30 pod IPs after each node).
   r = expect_flow(engine, tcp("10.42.1.40", "140.82.112.3", 443), fw);
   expect_snat_to_node(r, "10.42.1.35");
@@ -591,9 +620,11 @@ TEST(AksUdrFirewallTest, PrivateAddressOutsideTheVnetDiesInTheFirewallSubnet) {
   // the firewall, which allows TCP 443; AzureFirewallSubnet kept 10/8 -> None.
   FlowResult r =
       expect_flow(engine, tcp("10.42.1.10", "10.0.0.5", 443), dropped(Reason::kRouteNone));
+  expect_snat_to_node(r, "10.42.1.4");  // Azure CNI: outside the VNet, the node's IP (1)
   expect_route_at(r, kAksSubnet, RouteSource::kUser, NextHopType::kVirtualAppliance, "0.0.0.0/0",
                   "aks-egress-fwrt", "aks-egress-fwrn");
-  expect_route_at(r, kFirewallSubnet, RouteSource::kDefault, NextHopType::kNone, "10.0.0.0/8");
+  expect_route_at_any(r, {kFirewallSubnet, "aks-egress-fw"}, RouteSource::kDefault,
+                      NextHopType::kNone, "10.0.0.0/8");
 }
 
 TEST(AksUdrFirewallTest, FirewallPublicIpRouteBypassesTheFirewallWithoutAnyOutbound) {
@@ -762,7 +793,8 @@ TEST(HubSpokeVpnTest, PodInternetEgressLeavesThroughTheHubFirewall) {
   expect_snat_to_node(r, "10.1.0.4");
   expect_route_at(r, kSpokeNodes, RouteSource::kUser, NextHopType::kVirtualAppliance, "0.0.0.0/0",
                   "rt-spoke-aks", "default-to-hub-firewall");
-  expect_route_at(r, kHubFirewall, RouteSource::kDefault, NextHopType::kInternet, "0.0.0.0/0");
+  expect_route_at_any(r, {kHubFirewall, "azfw-hub"}, RouteSource::kDefault, NextHopType::kInternet,
+                      "0.0.0.0/0");
   expect_flow(engine, tcp("10.244.0.9", "140.82.112.3", 80), dropped(Reason::kApplianceDeny));
 }
 
@@ -786,8 +818,8 @@ TEST(HubSpokeVpnTest, WithoutBgpPropagationOnPremisesGoesThroughTheFirewall) {
   expect_route_at(r, kSpokeIsolated, RouteSource::kUser, NextHopType::kVirtualAppliance,
                   "0.0.0.0/0", "rt-spoke-nobgp", "default-to-hub-firewall");
   EXPECT_TRUE(has_rule(r, "to-onprem")) << describe(r);
-  expect_route_at(r, kHubFirewall, RouteSource::kVirtualNetworkGateway,
-                  NextHopType::kVirtualNetworkGateway, "192.168.0.0/16");
+  expect_route_at_any(r, {kHubFirewall, "azfw-hub"}, RouteSource::kVirtualNetworkGateway,
+                      NextHopType::kVirtualNetworkGateway, "192.168.0.0/16");
   // 172.16.0.0/12 -> None survives the 0/0 user route and, with no BGP route, wins (2).
   r = expect_flow(engine, tcp("10.1.4.10", "172.16.5.5", 22), dropped(Reason::kRouteNone));
   expect_route_at(r, kSpokeIsolated, RouteSource::kDefault, NextHopType::kNone, "172.16.0.0/12");
@@ -831,6 +863,15 @@ TEST(HubSpokeVpnTest, PeeredVnetsAreInternal) {
   FlowResult r =
       expect_flow(engine, tcp("10.244.0.9", "10.0.2.10", 443), verdict(Verdict::kInternal));
   expect_route_at(r, kSpokeNodes, RouteSource::kDefault, NextHopType::kVnetPeering, "10.0.0.0/16");
+  // On-premises advertises 10.1.8.0/24, inside the spoke's own 10.1.0.0/16: the VNet route wins
+  // although the BGP route is longer (2; facts 1d).
+  r = expect_flow(engine, tcp("10.244.0.9", "10.1.8.4", 443), verdict(Verdict::kInternal));
+  expect_route_at(r, kSpokeNodes, RouteSource::kDefault, NextHopType::kVnetLocal, "10.1.0.0/16");
+  // And in the hub, the peering route wins over it.
+  for (const EffectiveRoute& route : routes_for(engine, kHubFirewall, "10.1.8.0/24")) {
+    EXPECT_FALSE(route.active && route.next_hop_type == NextHopType::kVirtualNetworkGateway)
+        << "a BGP route inside a peered VNet's prefix must not apply";
+  }
   r = expect_flow(engine, tcp("fd11:0:0:8::4", "fd10:0:0:2::4", 443), verdict(Verdict::kInternal));
   expect_route_at(r, "vnet-spoke-aks/snet-app", RouteSource::kDefault, NextHopType::kVnetPeering,
                   "fd10::/48");
@@ -843,6 +884,78 @@ TEST(HubSpokeVpnTest, Ipv6LeavesWithTheInstancePublicIp) {
                                     Ips{"2603:1030:403:17::4a"}, "2603:1030:403:17::4a"));
   expect_route_at(r, "vnet-spoke-aks/snet-app", RouteSource::kDefault, NextHopType::kInternet,
                   "::/0");
+}
+
+// ---------------------------------------------------------------------------------------------
+// firewall-nat-gateway.yaml: NAT gateway on AzureFirewallSubnet, appliances without SNAT (3, 4)
+
+TEST(FirewallNatGatewayTest, FirewallEgressUsesTheNatGatewayWithoutDoubleNat) {
+  EGRESS_EXAMPLE(engine, "firewall-nat-gateway.yaml");
+  // Facts 3c: every Internet-bound packet of the firewall leaves with the NAT gateway's
+  // addresses (the IP and both of the /31); the firewall's own public IP is not among them.
+  FlowResult r = expect_flow(
+      engine, tcp("10.60.1.10", "140.82.112.3", 443),
+      egress(Via::kNatGateway, "ng-azfw", Ips{"20.114.31.10", "20.114.32.0", "20.114.32.1"}));
+  expect_route_at(r, "vnet-hub-natgw/snet-workload", RouteSource::kUser,
+                  NextHopType::kVirtualAppliance, "0.0.0.0/0", "rt-workload",
+                  "default-to-firewall");
+  EXPECT_TRUE(has_rule(r, "web-out")) << describe(r);
+  expect_flow(engine, tcp("10.60.1.10", "140.82.112.3", 8080), dropped(Reason::kApplianceDeny));
+}
+
+TEST(FirewallNatGatewayTest, EastWestThroughTheFirewallIsNotSnatted) {
+  EGRESS_EXAMPLE(engine, "firewall-nat-gateway.yaml");
+  FlowResult r =
+      expect_flow(engine, tcp("10.60.1.10", "10.60.4.10", 1433), verdict(Verdict::kInternal));
+  expect_route_at(r, "vnet-hub-natgw/snet-workload", RouteSource::kUser,
+                  NextHopType::kVirtualAppliance, "10.60.4.0/24", "rt-workload",
+                  "db-through-firewall");
+  EXPECT_TRUE(has_rule(r, "sql-to-db")) << describe(r);
+  EXPECT_EQ(r.snat_ip, "") << describe(r);
+  EXPECT_TRUE(r.egress_ips.empty()) << describe(r);
+  expect_flow(engine, tcp("10.60.1.10", "10.60.4.10", 22), dropped(Reason::kNsgDeny));
+  expect_flow(engine, tcp("10.60.1.10", "10.60.4.10", 5432), dropped(Reason::kApplianceDeny));
+}
+
+TEST(FirewallNatGatewayTest, NicNsgDeniesBeforeRouting) {
+  EGRESS_EXAMPLE(engine, "firewall-nat-gateway.yaml");
+  FlowResult r =
+      expect_flow(engine, tcp("10.60.1.10", "140.82.112.3", 22), dropped(Reason::kNsgDeny));
+  EXPECT_TRUE(has_rule(r, "deny-ssh-out")) << describe(r);
+  EXPECT_EQ(find_hop(r, "azfw"), nullptr) << describe(r);
+}
+
+TEST(FirewallNatGatewayTest, ApplianceWithoutSnatNeedsANatGateway) {
+  EGRESS_EXAMPLE(engine, "firewall-nat-gateway.yaml");
+  expect_flow(engine, tcp("10.60.5.10", "140.82.112.3", 443),
+              egress(Via::kNatGateway, "ng-nva", Ips{"20.114.31.20"}, "20.114.31.20"));
+  expect_flow(engine, tcp("10.60.6.10", "140.82.112.3", 443),
+              dropped(Reason::kNoOutboundConnectivity));
+}
+
+// ---------------------------------------------------------------------------------------------
+// nva-pitfalls.yaml: IP forwarding off, a next hop no appliance owns, a routing loop (3)
+
+TEST(NvaPitfallsTest, IpForwardingDisabled) {
+  EGRESS_EXAMPLE(engine, "nva-pitfalls.yaml");
+  expect_flow(engine, tcp("10.70.1.10", "140.82.112.3", 443),
+              dropped(Reason::kIpForwardingDisabled));
+  expect_flow(engine, tcp("10.70.1.10", "10.70.1.20", 443), verdict(Verdict::kInternal));
+}
+
+TEST(NvaPitfallsTest, NextHopNoApplianceOwns) {
+  EGRESS_EXAMPLE(engine, "nva-pitfalls.yaml");
+  FlowResult r = expect_flow(engine, tcp("10.70.2.10", "140.82.112.3", 443),
+                             dropped(Reason::kApplianceMissing));
+  // A modelled behaviour is named in the result (semantics.md, preamble).
+  EXPECT_NE(std::find(r.models.begin(), r.models.end(), "appliance-missing-drops"), r.models.end())
+      << describe(r);
+}
+
+TEST(NvaPitfallsTest, ApplianceLoop) {
+  EGRESS_EXAMPLE(engine, "nva-pitfalls.yaml");
+  expect_flow(engine, tcp("10.70.3.10", "140.82.112.3", 443), dropped(Reason::kLoop));
+  expect_flow(engine, tcp("10.70.3.10", "10.70.1.10", 443), verdict(Verdict::kInternal));
 }
 
 }  // namespace
