@@ -195,13 +195,6 @@ void check_nat_gateways(const Topology& t, Findings& f) {
                 " public addresses; Azure allows at most 16",
             nat.pos);
     }
-    // azure-egress-facts 3b: TCP idle timeout 4 to 120 minutes.
-    if (nat.idle_timeout_minutes < 4 || nat.idle_timeout_minutes > 120) {
-      f.add("idle-timeout-range",
-            "NAT gateway " + nat.name + ": idleTimeoutInMinutes " +
-                std::to_string(nat.idle_timeout_minutes) + " is outside 4..120",
-            nat.pos);
-    }
     // azure-egress-facts 3b: one gateway cannot span VNets.
     Index vnet = kNoIndex;
     for (const Subnet& s : t.subnets) {
@@ -251,12 +244,6 @@ void check_load_balancers(const Topology& t, Findings& f) {
         f.add("backend-pool-too-large",
               "outbound rule " + rule.name + ": " + std::to_string(instances) +
                   " instances exceed Azure's default port table (at most 1000)",
-              rule.pos);
-      }
-      if (rule.idle_timeout_minutes < 4 || rule.idle_timeout_minutes > 120) {
-        f.add("idle-timeout-range",
-              "outbound rule " + rule.name + ": idleTimeoutInMinutes " +
-                  std::to_string(rule.idle_timeout_minutes) + " is outside 4..120",
               rule.pos);
       }
     }

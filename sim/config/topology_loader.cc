@@ -725,7 +725,7 @@ class Loader {
                    "publicIpPrefix", "publicIpPrefixes", [this, index]() -> std::vector<Index>& {
                      return topology_.nat_gateways[index].public_ip_prefixes;
                    });
-    // Azure's range for the TCP idle timeout of a NAT gateway.
+    // azure-egress-facts 3b: the TCP idle timeout of a NAT gateway.
     read_int_into(m, "idleTimeoutInMinutes", 4, 120, gw.idle_timeout_minutes);
     topology_.nat_gateways.push_back(std::move(gw));
   }
@@ -1128,8 +1128,8 @@ class Loader {
       }
       // Azure: at most 64,000 ports per instance (multiples of 8).
       read_int_into(rm, "allocatedOutboundPorts", 0, 64000, rule.allocated_outbound_ports);
-      // Azure's range for outbound rules.
-      read_int_into(rm, "idleTimeoutInMinutes", 4, 100, rule.idle_timeout_minutes);
+      // azure-egress-facts 3a: 4 to 120 minutes (LBRULES; the older 4-100 of LBRST is superseded).
+      read_int_into(rm, "idleTimeoutInMinutes", 4, 120, rule.idle_timeout_minutes);
       if (auto field = rm.get("protocol")) {
         if (auto i = internal::read_enum(*field, kOutboundRuleProtocols, Case::kIgnore, diags_)) {
           rule.protocols = *i == 2 ? kAnyProtocol : protocol_bit(static_cast<Protocol>(*i));

@@ -145,6 +145,7 @@ struct Engine::Impl {
   void check_api_server(const FlowKey& f, const std::optional<Sender>& origin,
                         FlowResult& res) const;
   bool pool_holds(const std::vector<PoolInstance>& pool, const Sender& s, uint32_t* ordinal) const;
+  std::string appliance_name(const std::optional<IpAddress>& ip) const;
 };
 
 namespace {
@@ -177,6 +178,17 @@ bool Engine::Impl::pool_holds(const std::vector<PoolInstance>& pool, const Sende
     }
   }
   return false;
+}
+
+std::string Engine::Impl::appliance_name(const std::optional<IpAddress>& ip) const {
+  if (!ip) {
+    return "the appliance";
+  }
+  auto it = appliance_by_ip.find(*ip);
+  if (it == appliance_by_ip.end()) {
+    return ip->to_string();
+  }
+  return t().appliances[it->second].name + " (" + ip->to_string() + ")";
 }
 
 FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed) const {
@@ -630,8 +642,7 @@ void Engine::Impl::ingress(const FlowKey& f, FlowResult& res) const {
         res.hops.push_back(hop);
         continue;
       case NextHopType::kVirtualAppliance:
-        hop.note = "replies leave through " +
-                   (r.next_hop_ip ? r.next_hop_ip->to_string() : std::string("the appliance")) +
+        hop.note = "replies leave through " + appliance_name(r.next_hop_ip) +
                    " with another source IP than " + f.dst.to_string() +
                    "; a stateful firewall drops them";
         res.hops.push_back(hop);
