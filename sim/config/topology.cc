@@ -13,12 +13,18 @@ Index Topology::find_subnet(std::string_view full_name) const {
 
 const char* to_string(OutboundType t) {
   switch (t) {
-    case OutboundType::kLoadBalancer: return "loadBalancer";
-    case OutboundType::kManagedNatGateway: return "managedNATGateway";
-    case OutboundType::kUserAssignedNatGateway: return "userAssignedNATGateway";
-    case OutboundType::kUserDefinedRouting: return "userDefinedRouting";
-    case OutboundType::kNone: return "none";
-    case OutboundType::kBlock: return "block";
+    case OutboundType::kLoadBalancer:
+      return "loadBalancer";
+    case OutboundType::kManagedNatGateway:
+      return "managedNATGateway";
+    case OutboundType::kUserAssignedNatGateway:
+      return "userAssignedNATGateway";
+    case OutboundType::kUserDefinedRouting:
+      return "userDefinedRouting";
+    case OutboundType::kNone:
+      return "none";
+    case OutboundType::kBlock:
+      return "block";
   }
   return "?";
 }
@@ -36,30 +42,42 @@ std::optional<OutboundType> parse_outbound_type(std::string_view s) {
 
 const char* to_string(NextHopType t) {
   switch (t) {
-    case NextHopType::kVnetLocal: return "VnetLocal";
-    case NextHopType::kVnetPeering: return "VNetPeering";
-    case NextHopType::kInternet: return "Internet";
-    case NextHopType::kVirtualAppliance: return "VirtualAppliance";
-    case NextHopType::kVirtualNetworkGateway: return "VirtualNetworkGateway";
-    case NextHopType::kNone: return "None";
+    case NextHopType::kVnetLocal:
+      return "VnetLocal";
+    case NextHopType::kVnetPeering:
+      return "VNetPeering";
+    case NextHopType::kInternet:
+      return "Internet";
+    case NextHopType::kVirtualAppliance:
+      return "VirtualAppliance";
+    case NextHopType::kVirtualNetworkGateway:
+      return "VirtualNetworkGateway";
+    case NextHopType::kNone:
+      return "None";
   }
   return "?";
 }
 
 const char* to_string(NetworkPlugin p) {
   switch (p) {
-    case NetworkPlugin::kKubenet: return "kubenet";
-    case NetworkPlugin::kAzure: return "azure";
-    case NetworkPlugin::kAzureOverlay: return "azure-overlay";
+    case NetworkPlugin::kKubenet:
+      return "kubenet";
+    case NetworkPlugin::kAzure:
+      return "azure";
+    case NetworkPlugin::kAzureOverlay:
+      return "azure-overlay";
   }
   return "?";
 }
 
 const char* to_string(Protocol p) {
   switch (p) {
-    case Protocol::kTcp: return "tcp";
-    case Protocol::kUdp: return "udp";
-    case Protocol::kIcmp: return "icmp";
+    case Protocol::kTcp:
+      return "tcp";
+    case Protocol::kUdp:
+      return "udp";
+    case Protocol::kIcmp:
+      return "icmp";
   }
   return "?";
 }

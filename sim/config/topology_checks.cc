@@ -53,8 +53,8 @@ void check_subnets(const Topology& t, Findings& f) {
           for (const Prefix& q : b.address_prefixes) {
             if (p.overlaps(q)) {
               f.add("subnets-overlap",
-                    "subnet " + a.full_name + " (" + p.to_string() + ") overlaps " +
-                        b.full_name + " (" + q.to_string() + ")",
+                    "subnet " + a.full_name + " (" + p.to_string() + ") overlaps " + b.full_name +
+                        " (" + q.to_string() + ")",
                     a.pos);
             }
           }
@@ -129,7 +129,8 @@ void check_routes(const Topology& t, Findings& f) {
           &t.subnets[t.appliances[it->second].subnet] == &s) {
         f.add("appliance-in-routed-subnet",
               "route " + r.name + " sends traffic of " + s.full_name + " to appliance " +
-                  t.appliances[it->second].name + " in the same subnet; Azure advises a "
+                  t.appliances[it->second].name +
+                  " in the same subnet; Azure advises a "
                   "separate subnet to avoid routing loops",
               r.pos);
       }
@@ -148,10 +149,10 @@ void check_addresses(const Topology& t, Findings& f) {
   };
   auto check_in_subnet = [&](const IpAddress& ip, Index subnet, const std::string& who, Pos pos) {
     if (!in_any(t.subnets[subnet].address_prefixes, ip)) {
-      f.add("address-outside-subnet",
-            who + " address " + ip.to_string() + " is outside subnet " +
-                t.subnets[subnet].full_name,
-            pos);
+      f.add(
+          "address-outside-subnet",
+          who + " address " + ip.to_string() + " is outside subnet " + t.subnets[subnet].full_name,
+          pos);
     }
   };
   if (t.cluster) {
@@ -275,16 +276,15 @@ void require_vnet_mode(const Cluster& c, VnetMode mode, Findings& f) {
 void require_nat_gateway(const Topology& t, const Cluster& c, Findings& f) {
   if (c.nat_gateway == kNoIndex) {
     f.add("nat-gateway-missing",
-          std::string("outboundType ") + to_string(c.outbound_type) +
-              " needs cluster.natGateway",
+          std::string("outboundType ") + to_string(c.outbound_type) + " needs cluster.natGateway",
           c.outbound_type_pos);
     return;
   }
   for (Index s : node_subnets(c)) {
     if (t.subnets[s].nat_gateway != c.nat_gateway) {
       f.add("nat-gateway-not-attached",
-            "NAT gateway " + t.nat_gateways[c.nat_gateway].name + " is not attached to node subnet " +
-                t.subnets[s].full_name,
+            "NAT gateway " + t.nat_gateways[c.nat_gateway].name +
+                " is not attached to node subnet " + t.subnets[s].full_name,
             t.subnets[s].pos);
     }
   }
@@ -402,7 +402,8 @@ void check_cluster(const Topology& t, Findings& f) {
       // azure-egress-facts 4: UDR needs a BYO subnet whose table sends 0/0 to an NVA or gateway.
       require_vnet_mode(c, VnetMode::kByo, f);
       check_udr_default_route(t, c, f);
-      if (c.load_balancer != kNoIndex && !t.load_balancers[c.load_balancer].outbound_rules.empty()) {
+      if (c.load_balancer != kNoIndex &&
+          !t.load_balancers[c.load_balancer].outbound_rules.empty()) {
         const LoadBalancer& lb = t.load_balancers[c.load_balancer];
         f.add("udr-load-balancer-outbound-rules",
               "load balancer " + lb.name +

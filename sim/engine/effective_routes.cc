@@ -14,10 +14,10 @@ struct Reserved {
 
 const std::array<Reserved, 4>& reserved_prefixes() {
   static const std::array<Reserved, 4> kReserved = {
-      Reserved{Prefix{IpAddress::v4(0x0a000000), 8}, true},     // 10.0.0.0/8
-      Reserved{Prefix{IpAddress::v4(0xac100000), 12}, false},   // 172.16.0.0/12
-      Reserved{Prefix{IpAddress::v4(0xc0a80000), 16}, true},    // 192.168.0.0/16
-      Reserved{Prefix{IpAddress::v4(0x64400000), 10}, true},    // 100.64.0.0/10
+      Reserved{Prefix{IpAddress::v4(0x0a000000), 8}, true},    // 10.0.0.0/8
+      Reserved{Prefix{IpAddress::v4(0xac100000), 12}, false},  // 172.16.0.0/12
+      Reserved{Prefix{IpAddress::v4(0xc0a80000), 16}, true},   // 192.168.0.0/16
+      Reserved{Prefix{IpAddress::v4(0x64400000), 10}, true},   // 100.64.0.0/10
   };
   return kReserved;
 }
@@ -31,9 +31,12 @@ int precedence(const EffectiveRoute& r) {
   // azure-egress-facts 1d: on equal prefixes, User > BGP > System, except that the system
   // routes of the VNet and its peerings beat BGP routes.
   switch (r.source) {
-    case RouteSource::kUser: return 4;
-    case RouteSource::kVirtualNetworkGateway: return 2;
-    case RouteSource::kDefault: return is_vnet_system_route(r) ? 3 : 1;
+    case RouteSource::kUser:
+      return 4;
+    case RouteSource::kVirtualNetworkGateway:
+      return 2;
+    case RouteSource::kDefault:
+      return is_vnet_system_route(r) ? 3 : 1;
   }
   return 0;
 }
@@ -66,9 +69,12 @@ void add_bgp_routes(const Topology& t, Index vnet, std::vector<EffectiveRoute>& 
 
 const char* to_string(RouteSource s) {
   switch (s) {
-    case RouteSource::kDefault: return "Default";
-    case RouteSource::kUser: return "User";
-    case RouteSource::kVirtualNetworkGateway: return "VirtualNetworkGateway";
+    case RouteSource::kDefault:
+      return "Default";
+    case RouteSource::kUser:
+      return "User";
+    case RouteSource::kVirtualNetworkGateway:
+      return "VirtualNetworkGateway";
   }
   return "?";
 }
@@ -100,8 +106,7 @@ std::vector<EffectiveRoute> compute_effective_routes(const Topology& t, Index su
   bool user_default_route = false;
   if (table != nullptr) {
     for (const Route& r : table->routes) {
-      user_default_route =
-          user_default_route || (r.prefix.address.is_v4() && r.prefix.length == 0);
+      user_default_route = user_default_route || (r.prefix.address.is_v4() && r.prefix.length == 0);
     }
   }
   for (const Reserved& reserved : reserved_prefixes()) {

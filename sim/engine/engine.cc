@@ -114,8 +114,8 @@ struct Walk {
   Index subnet = kNoIndex;
   Sender sender;
   Index nic_nsg = kNoIndex;
-  bool forwarded = false;          // it passed through an appliance
-  bool appliance_snats = false;    // that appliance will SNAT it at Internet
+  bool forwarded = false;           // it passed through an appliance
+  bool appliance_snats = false;     // that appliance will SNAT it at Internet
   size_t appliance_hop = SIZE_MAX;  // the appliance's hop, where its subnet's route goes
 };
 
@@ -126,10 +126,10 @@ struct Engine::Impl {
   std::vector<std::vector<EffectiveRoute>> routes;  // per subnet
   std::vector<LpmTable> fibs;                       // per subnet, compiled from `routes`
   SourceIndex sources;
-  std::vector<TagSets> tags;                       // per VNet
-  std::vector<std::vector<IpAddress>> nat_ips;     // per NAT gateway: every address
-  std::vector<bool> node_subnet;                   // per subnet
-  std::vector<NsgRule> block_rules;                // the AKS block rule, when outboundType block
+  std::vector<TagSets> tags;                    // per VNet
+  std::vector<std::vector<IpAddress>> nat_ips;  // per NAT gateway: every address
+  std::vector<bool> node_subnet;                // per subnet
+  std::vector<NsgRule> block_rules;             // the AKS block rule, when outboundType block
   std::map<IpAddress, Index> appliance_by_ip;
   // Per load balancer, per backend pool: its instances in order.
   std::vector<std::vector<std::vector<PoolInstance>>> pool_instances;
@@ -265,7 +265,11 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed) const {
   }
 
   if (platform_address(f.dst)) {
-    res.hops.push_back(Hop{t().subnets[w.subnet].full_name, {}, "", "deliver", "",
+    res.hops.push_back(Hop{t().subnets[w.subnet].full_name,
+                           {},
+                           "",
+                           "deliver",
+                           "",
                            "Azure platform address, served by the host"});
     res.verdict = Verdict::kInternal;
     return res;
@@ -285,7 +289,11 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed) const {
       NsgDecision d = evaluate_outbound(&t().nsgs[w.nic_nsg], {}, tag, f.proto, f.dst, f.dport);
       if (d.access == RuleAction::kDeny) {
         drop(res, Reason::kNsgDeny,
-             Hop{sn.full_name, {}, t().nsgs[w.nic_nsg].name + "/" + d.rule, "deny", "",
+             Hop{sn.full_name,
+                 {},
+                 t().nsgs[w.nic_nsg].name + "/" + d.rule,
+                 "deny",
+                 "",
                  "NIC network security group"});
         return res;
       }
@@ -316,9 +324,13 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed) const {
     uint32_t ri = fibs[w.subnet].lookup(f.dst);
     if (ri == LpmTable::kNoMatch) {
       drop(res, Reason::kRouteNone,
-           Hop{sn.full_name, {}, nsg_rule, "", "",
-               "no route: the VNet has no " +
-                   std::string(f.dst.is_v4() ? "IPv4" : "IPv6") + " address space"});
+           Hop{sn.full_name,
+               {},
+               nsg_rule,
+               "",
+               "",
+               "no route: the VNet has no " + std::string(f.dst.is_v4() ? "IPv4" : "IPv6") +
+                   " address space"});
       return res;
     }
     const EffectiveRoute& r = routes[w.subnet][ri];
@@ -440,7 +452,9 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
     res.snat_port = port;
     res.egress_ips = sorted_strings(std::move(ips));
   };
-  auto sampled_port = [&] { return static_cast<uint16_t>(kFirstSnatPort + (h >> 32) % kSnatPortSpan); };
+  auto sampled_port = [&] {
+    return static_cast<uint16_t>(kFirstSnatPort + (h >> 32) % kSnatPortSpan);
+  };
   const Appliance* appliance =
       w.sender.kind == Sender::Kind::kAppliance ? &t().appliances[w.sender.index] : nullptr;
 
@@ -493,8 +507,7 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
   if (w.sender.kind == Sender::Kind::kHost && t().hosts[w.sender.index].public_ip != kNoIndex) {
     // azure-egress-facts 2: an instance-level public IP is a 1:1 NAT with every port.
     const Host& host = t().hosts[w.sender.index];
-    egress(Via::kInstancePublicIp, host.name, {t().public_ips[host.public_ip].address}, 0,
-           f.sport);
+    egress(Via::kInstancePublicIp, host.name, {t().public_ips[host.public_ip].address}, 0, f.sport);
     res.hops.push_back(Hop{host.name, {}, "", "snat", res.snat_ip, "instance public IP"});
     return;
   }
@@ -515,17 +528,16 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
       }
       // azure-egress-facts 3a: outbound rules translate TCP and UDP only.
       if (f.proto == Protocol::kIcmp || (rule.protocols & protocol_bit(f.proto)) == 0) {
-        uncovered = "outbound rule " + lb.name + "/" + rule.name + " does not cover " +
-                    to_string(f.proto);
+        uncovered =
+            "outbound rule " + lb.name + "/" + rule.name + " does not cover " + to_string(f.proto);
         continue;
       }
       std::vector<IpAddress> ips;
       for (Index fe : rule.frontends) {
         ips.push_back(t().public_ips[lb.frontends[fe].public_ip].address);
       }
-      uint32_t ports = rule.allocated_outbound_ports != 0
-                           ? rule.allocated_outbound_ports
-                           : default_ports_for_pool(pool.size());
+      uint32_t ports = rule.allocated_outbound_ports != 0 ? rule.allocated_outbound_ports
+                                                          : default_ports_for_pool(pool.size());
       // azure-egress-facts 3a: frontends are used in order; an instance owns a block of ports.
       uint64_t offset = static_cast<uint64_t>(ordinal) * ports + h % ports;
       add_model(res, model::kSnatSample);
@@ -543,7 +555,11 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
     res.resource = sn.full_name;
     res.snat_ip = "unknown:default-outbound";
     res.egress_ips = {res.snat_ip};
-    res.hops.push_back(Hop{"default-outbound", {}, "", "snat", res.snat_ip,
+    res.hops.push_back(Hop{"default-outbound",
+                           {},
+                           "",
+                           "snat",
+                           res.snat_ip,
                            "Azure's implicit public IP, which can change"});
     return;
   }
@@ -554,8 +570,9 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
   } else if (in_pool) {
     why = "in a Standard LB backend pool without an outbound rule";
   } else if (!sn.default_outbound_access) {
-    why = "private subnet (defaultOutboundAccess false) without NAT gateway, public IP or "
-          "outbound rule";
+    why =
+        "private subnet (defaultOutboundAccess false) without NAT gateway, public IP or "
+        "outbound rule";
   }
   res.verdict = Verdict::kDropped;
   res.reason = Reason::kNoOutboundConnectivity;
@@ -579,8 +596,8 @@ void Engine::Impl::check_api_server(const FlowKey& f, const std::optional<Sender
     if (!address || !in_any(api.authorized_ip_ranges, *address)) {
       res.verdict = Verdict::kDropped;
       res.reason = Reason::kApiServerUnauthorized;
-      res.hops.push_back(Hop{"api-server", {}, "", "deny", "",
-                             "egress IP " + ip + " is outside authorizedIpRanges"});
+      res.hops.push_back(Hop{
+          "api-server", {}, "", "deny", "", "egress IP " + ip + " is outside authorizedIpRanges"});
       return;
     }
   }
@@ -604,7 +621,11 @@ void Engine::Impl::ingress(const FlowKey& f, FlowResult& res) const {
   }
   if (!frontend) {
     drop(res, Reason::kUnknownSource,
-         Hop{"source", {}, "", "", "",
+         Hop{"source",
+             {},
+             "",
+             "",
+             "",
              f.src.to_string() + " is no pod, node, host or appliance of the topology"});
     return;
   }
@@ -612,7 +633,11 @@ void Engine::Impl::ingress(const FlowKey& f, FlowResult& res) const {
       c->load_balancer != kNoIndex ? t().load_balancers[c->load_balancer].name : "load balancer";
   if (hit == nullptr) {
     drop(res, Reason::kNoLoadBalancingRule,
-         Hop{lb_name, {}, "", "", "",
+         Hop{lb_name,
+             {},
+             "",
+             "",
+             "",
              std::string("no Service on ") + to_string(f.proto) + "/" + std::to_string(f.dport) +
                  " at " + f.dst.to_string()});
     return;
@@ -737,8 +762,8 @@ Result<Engine> Engine::build(std::shared_ptr<const Topology> topology) {
       }
     }
     if (ips.empty()) {
-      return Error{"nat-gateway-no-ip",
-                   "NAT gateway '" + g.name + "' has no public IP or prefix", t.at(g.pos)};
+      return Error{"nat-gateway-no-ip", "NAT gateway '" + g.name + "' has no public IP or prefix",
+                   t.at(g.pos)};
     }
     impl->nat_ips.push_back(std::move(ips));
   }
@@ -782,6 +807,8 @@ const std::vector<EffectiveRoute>& Engine::routes(Index subnet) const {
   return impl_->routes[subnet];
 }
 
-const Topology& Engine::topology() const { return *impl_->topo; }
+const Topology& Engine::topology() const {
+  return *impl_->topo;
+}
 
 }  // namespace egress

@@ -44,7 +44,9 @@ constexpr std::array kModels = {
 
 }  // namespace
 
-std::span<const Model> all_models() { return kModels; }
+std::span<const Model> all_models() {
+  return kModels;
+}
 
 std::string_view model_text(std::string_view id) {
   for (const Model& m : kModels) {

@@ -14,9 +14,12 @@ bool in_virtual_network(const TagSets& tags, const IpAddress& dst) {
 
 bool address_matches(const NsgAddress& a, const TagSets& tags, const IpAddress& dst) {
   switch (a.kind) {
-    case NsgAddress::Kind::kAny: return true;
-    case NsgAddress::Kind::kVirtualNetwork: return in_virtual_network(tags, dst);
-    case NsgAddress::Kind::kInternet: return !in_virtual_network(tags, dst);
+    case NsgAddress::Kind::kAny:
+      return true;
+    case NsgAddress::Kind::kVirtualNetwork:
+      return in_virtual_network(tags, dst);
+    case NsgAddress::Kind::kInternet:
+      return !in_virtual_network(tags, dst);
     case NsgAddress::Kind::kPrefixes:
       return std::any_of(a.prefixes.begin(), a.prefixes.end(),
                          [&](const Prefix& p) { return p.contains(dst); });
@@ -59,15 +62,13 @@ NsgRule block_outbound_rule() {
   return r;
 }
 
-NsgDecision evaluate_outbound(const Nsg* nsg, std::span<const NsgRule> extra,
-                              const TagSets& tags, Protocol proto, const IpAddress& dst,
-                              uint16_t dport) {
+NsgDecision evaluate_outbound(const Nsg* nsg, std::span<const NsgRule> extra, const TagSets& tags,
+                              Protocol proto, const IpAddress& dst, uint16_t dport) {
   // azure-egress-facts 7: Azure's default outbound rules, overridable but not deletable.
   static const NsgRule kDefaults[] = {
       default_rule("AllowVnetOutBound", 65000, RuleAction::kAllow,
                    NsgAddress::Kind::kVirtualNetwork),
-      default_rule("AllowInternetOutBound", 65001, RuleAction::kAllow,
-                   NsgAddress::Kind::kInternet),
+      default_rule("AllowInternetOutBound", 65001, RuleAction::kAllow, NsgAddress::Kind::kInternet),
       default_rule("DenyAllOutBound", 65500, RuleAction::kDeny, NsgAddress::Kind::kAny),
   };
   std::vector<const NsgRule*> rules;

@@ -16,15 +16,14 @@ struct TagSets {
 
 struct NsgDecision {
   RuleAction access = RuleAction::kAllow;
-  std::string rule;       // the rule that decided; Azure's default rule names included
+  std::string rule;         // the rule that decided; Azure's default rule names included
   bool block_rule = false;  // the rule AKS adds for outboundType block
 };
 
 /// Evaluates the outbound rules of one NSG (nullptr: only `extra`), then Azure's default rules.
 /// `extra` are rules that sit in the same NSG, such as the one AKS adds for block.
-NsgDecision evaluate_outbound(const Nsg* nsg, std::span<const NsgRule> extra,
-                              const TagSets& tags, Protocol proto, const IpAddress& dst,
-                              uint16_t dport);
+NsgDecision evaluate_outbound(const Nsg* nsg, std::span<const NsgRule> extra, const TagSets& tags,
+                              Protocol proto, const IpAddress& dst, uint16_t dport);
 
 /// The rule AKS adds on node subnets for outboundType block (models.h kBlockRule).
 NsgRule block_outbound_rule();

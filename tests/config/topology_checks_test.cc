@@ -64,8 +64,9 @@ TEST(TopologyChecksTest, PreflightAndConsistency) {
        {{"outboundType: loadBalancer", "outboundType: userDefinedRouting"},
         {"        addressPrefix: 10.0.0.0/24\n",
          "        addressPrefix: 10.0.0.0/24\n        routeTable: bad\n"},
-        {"routeTables:\n", "routeTables:\n  - name: bad\n    routes:\n      - {name: d, "
-                           "addressPrefix: 0.0.0.0/0, nextHopType: Internet}\n"}},
+        {"routeTables:\n",
+         "routeTables:\n  - name: bad\n    routes:\n      - {name: d, "
+         "addressPrefix: 0.0.0.0/0, nextHopType: Internet}\n"}},
        {"RouteTableInvalidNextHop: Default route 0.0.0.0/0 has a next hop of Internet but only "
         "next hops of VirtualAppliance or VirtualNetworkGateway are allowed",
         "udr-load-balancer-outbound-rules: load balancer kubernetes has outbound rules, but with "
@@ -98,7 +99,8 @@ TEST(TopologyChecksTest, PreflightAndConsistency) {
         "AvailabilitySet",
         "outbound-type-requires-standard-lb: outboundType needs loadBalancerSku standard, not "
         "basic"}},
-      {"block in a BYO VNet", {{"outboundType: loadBalancer", "outboundType: block"}},
+      {"block in a BYO VNet",
+       {{"outboundType: loadBalancer", "outboundType: block"}},
        {"outbound-type-requires-managed-vnet: outboundType block needs an AKS-managed VNet "
         "(vnetMode: managed)"}},
       {"subnet outside the VNet and overlapping another",
@@ -121,8 +123,9 @@ TEST(TopologyChecksTest, PreflightAndConsistency) {
        {"allocated-ports-exceed-frontends: outbound rule hosts-out: 3 instances x 32000 ports "
         "exceed the 64000 ports of 1 frontend IP(s)"}},
       {"a route table repeating a prefix",
-       {{"      - {name: blackhole,", "      - {name: again, addressPrefix: 10.9.0.0/16, "
-                                     "nextHopType: None}\n      - {name: blackhole,"}},
+       {{"      - {name: blackhole,",
+         "      - {name: again, addressPrefix: 10.9.0.0/16, "
+         "nextHopType: None}\n      - {name: blackhole,"}},
        {"duplicate-route-prefix: route again repeats the prefix 10.9.0.0/16 of route ghost; "
         "only the first applies"}},
       {"two owners of one address",

@@ -25,9 +25,8 @@ std::vector<std::string> lines(const Topology& t, const char* subnet) {
     return out;
   }
   for (const EffectiveRoute& r : compute_effective_routes(t, s)) {
-    std::string line = std::string(to_string(r.source)) + " " +
-                       (r.active ? "Active" : "Invalid") + " " + r.prefix.to_string() + " " +
-                       to_string(r.next_hop_type);
+    std::string line = std::string(to_string(r.source)) + " " + (r.active ? "Active" : "Invalid") +
+                       " " + r.prefix.to_string() + " " + to_string(r.next_hop_type);
     if (r.next_hop_ip) {
       line += " " + r.next_hop_ip->to_string();
     }
@@ -86,8 +85,9 @@ TEST(EffectiveRoutesTest, DefaultUserRouteRemovesThreeReservedRoutes) {
 }
 
 TEST(EffectiveRoutesTest, DisabledBgpPropagationDropsGatewayRoutes) {
-  auto t = load_yaml(lab_with({{"  - name: to-fw\n", "  - name: to-fw\n"
-                                                     "    disableBgpRoutePropagation: true\n"}}));
+  auto t = load_yaml(lab_with({{"  - name: to-fw\n",
+                                "  - name: to-fw\n"
+                                "    disableBgpRoutePropagation: true\n"}}));
   for (const std::string& line : lines(*t, "hub/routed")) {
     EXPECT_EQ(line.find("VirtualNetworkGateway"), std::string::npos) << line;
   }
@@ -129,10 +129,9 @@ TEST(EffectiveRoutesTest, AddressSpaceEqualOrContainingAReservedPrefixRemovesIt)
       {"172.20.0.0/16", {"192.168.0.0/16", "172.16.0.0/12", "100.64.0.0/10", "10.0.0.0/8"}},
   };
   for (const ReservedCase& c : cases) {
-    std::string yaml = std::string("version: 1\nvnets:\n  - name: v\n    addressSpace: [") +
-                       c.address_space +
-                       "]\n    subnets:\n      - name: s\n        addressPrefix: " +
-                       c.address_space + "\n";
+    std::string yaml =
+        std::string("version: 1\nvnets:\n  - name: v\n    addressSpace: [") + c.address_space +
+        "]\n    subnets:\n      - name: s\n        addressPrefix: " + c.address_space + "\n";
     auto t = load_yaml(yaml);
     std::vector<std::string> none;
     for (const std::string& line : lines(*t, "v/s")) {
@@ -190,8 +189,8 @@ TEST(EffectiveRoutesTest, EachPrefixHasExactlyOneActiveRoute) {
       for (const EffectiveRoute& r : routes) {
         active += (r.prefix == routes[i].prefix && r.active) ? 1 : 0;
       }
-      bool bgp_in_vnet = routes[i].source == RouteSource::kVirtualNetworkGateway &&
-                         !routes[i].active;
+      bool bgp_in_vnet =
+          routes[i].source == RouteSource::kVirtualNetworkGateway && !routes[i].active;
       EXPECT_EQ(active, bgp_in_vnet ? 0 : 1)
           << routes[i].prefix.to_string() << " in " << t->subnets[s].full_name;
     }

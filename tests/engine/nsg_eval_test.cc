@@ -20,8 +20,12 @@ NsgRule rule(const char* name, int priority, RuleAction access, NsgAddress dst,
   return r;
 }
 
-NsgAddress tag(NsgAddress::Kind k) { return NsgAddress{k, {}}; }
-NsgAddress cidr(const char* p) { return NsgAddress{NsgAddress::Kind::kPrefixes, {*Prefix::parse(p)}}; }
+NsgAddress tag(NsgAddress::Kind k) {
+  return NsgAddress{k, {}};
+}
+NsgAddress cidr(const char* p) {
+  return NsgAddress{NsgAddress::Kind::kPrefixes, {*Prefix::parse(p)}};
+}
 
 struct Case {
   const char* what;
@@ -60,12 +64,11 @@ TEST(NsgEvalTest, PriorityOrderTagsPortsAndDefaults) {
       {"other udp denied", Protocol::kUdp, "8.8.4.4", 53, RuleAction::kDeny, "deny-udp-out"},
       {"icmp never matches a rule with ports", Protocol::kIcmp, "1.2.3.4", 7, RuleAction::kAllow,
        "AllowInternetOutBound"},
-      {"private address outside the VNet is Internet (modelled)", Protocol::kTcp, "172.16.0.1",
-       443, RuleAction::kAllow, "AllowInternetOutBound"},
+      {"private address outside the VNet is Internet (modelled)", Protocol::kTcp, "172.16.0.1", 443,
+       RuleAction::kAllow, "AllowInternetOutBound"},
   };
   for (const Case& c : cases) {
-    NsgDecision d =
-        evaluate_outbound(&nsg, {}, tags, c.proto, *IpAddress::parse(c.dst), c.dport);
+    NsgDecision d = evaluate_outbound(&nsg, {}, tags, c.proto, *IpAddress::parse(c.dst), c.dport);
     EXPECT_EQ(d.access, c.access) << c.what;
     EXPECT_EQ(d.rule, c.rule) << c.what;
     EXPECT_FALSE(d.block_rule);
@@ -75,9 +78,10 @@ TEST(NsgEvalTest, PriorityOrderTagsPortsAndDefaults) {
 TEST(NsgEvalTest, DefaultsDenyWhatNoTagCovers) {
   TagSets tags{{*Prefix::parse("10.0.0.0/16")}};
   Nsg nsg;
-  nsg.rules = {rule("override-internet", 4000, RuleAction::kDeny,
-                    tag(NsgAddress::Kind::kInternet))};
-  NsgDecision d = evaluate_outbound(&nsg, {}, tags, Protocol::kTcp, *IpAddress::parse("1.1.1.1"), 1);
+  nsg.rules = {
+      rule("override-internet", 4000, RuleAction::kDeny, tag(NsgAddress::Kind::kInternet))};
+  NsgDecision d =
+      evaluate_outbound(&nsg, {}, tags, Protocol::kTcp, *IpAddress::parse("1.1.1.1"), 1);
   EXPECT_EQ(d.rule, "override-internet");
   d = evaluate_outbound(nullptr, {}, tags, Protocol::kTcp, *IpAddress::parse("10.0.0.9"), 1);
   EXPECT_EQ(d.rule, "AllowVnetOutBound");

@@ -49,7 +49,9 @@ enum class Protocol : uint8_t { kTcp, kUdp, kIcmp };
 /// A set of protocols (bit per Protocol); kAnyProtocol matches all.
 using ProtocolSet = uint8_t;
 inline constexpr ProtocolSet kAnyProtocol = 0x7;
-constexpr ProtocolSet protocol_bit(Protocol p) { return static_cast<ProtocolSet>(1U << static_cast<unsigned>(p)); }
+constexpr ProtocolSet protocol_bit(Protocol p) {
+  return static_cast<ProtocolSet>(1U << static_cast<unsigned>(p));
+}
 
 struct PortRange {
   uint16_t first = 0;
@@ -99,8 +101,8 @@ struct Vnet {
 };
 
 struct Subnet {
-  std::string name;         // the subnet's own name
-  std::string full_name;    // VNET/SUBNET, how it is referred to
+  std::string name;       // the subnet's own name
+  std::string full_name;  // VNET/SUBNET, how it is referred to
   Index vnet = kNoIndex;
   std::vector<Prefix> address_prefixes;  // addressPrefix, or addressPrefixes for dual stack
   Index route_table = kNoIndex;
@@ -178,8 +180,8 @@ struct BackendPool {
 
 struct OutboundRule {
   std::string name;
-  std::vector<Index> frontends;  // into LoadBalancer::frontends
-  Index backend_pool = kNoIndex;  // into LoadBalancer::backend_pools
+  std::vector<Index> frontends;           // into LoadBalancer::frontends
+  Index backend_pool = kNoIndex;          // into LoadBalancer::backend_pools
   uint32_t allocated_outbound_ports = 0;  // 0: Azure's table by pool size
   uint32_t idle_timeout_minutes = 4;      // azure-egress-facts 3a: default 4 min
   ProtocolSet protocols = kAnyProtocol;   // Tcp | Udp | All

@@ -19,7 +19,7 @@ struct EffectiveRoute {
   Prefix prefix;
   NextHopType next_hop_type = NextHopType::kNone;
   std::optional<IpAddress> next_hop_ip;
-  std::string name;             // the user route's name; empty for system and BGP routes
+  std::string name;              // the user route's name; empty for system and BGP routes
   Index route_table = kNoIndex;  // user routes: the table that holds it
   Index gateway = kNoIndex;      // BGP routes: the gateway that learned it
 };

@@ -38,20 +38,20 @@ enum class Via : uint8_t {
 /// Drop and asymmetry reasons. The text forms are the contract (semantics.md).
 enum class Reason : uint8_t {
   kNone,
-  kUnknownSource,           // unknown-source
-  kNsgDeny,                 // nsg-deny
-  kRouteNone,               // route-none
-  kApplianceMissing,        // appliance-missing
-  kIpForwardingDisabled,    // ip-forwarding-disabled
-  kApplianceDeny,           // appliance-deny
-  kLoop,                    // loop
-  kNoOutboundConnectivity,  // no-outbound-connectivity
-  kSnatExhausted,           // snat-exhausted
-  kBlockedOutboundType,     // blocked-outbound-type
-  kApiServerUnauthorized,   // api-server-unauthorized
-  kNoLoadBalancingRule,     // no-lb-rule: to a frontend IP, but no Service on that port
-  kReturnViaAppliance,      // return-via-appliance: the asymmetric ingress of semantics.md 7
-  kReturnViaGateway,        // return-via-gateway: replies routed to on-premises instead
+  kUnknownSource,               // unknown-source
+  kNsgDeny,                     // nsg-deny
+  kRouteNone,                   // route-none
+  kApplianceMissing,            // appliance-missing
+  kIpForwardingDisabled,        // ip-forwarding-disabled
+  kApplianceDeny,               // appliance-deny
+  kLoop,                        // loop
+  kNoOutboundConnectivity,      // no-outbound-connectivity
+  kSnatExhausted,               // snat-exhausted
+  kBlockedOutboundType,         // blocked-outbound-type
+  kApiServerUnauthorized,       // api-server-unauthorized
+  kNoLoadBalancingRule,         // no-lb-rule: to a frontend IP, but no Service on that port
+  kReturnViaAppliance,          // return-via-appliance: the asymmetric ingress of semantics.md 7
+  kReturnViaGateway,            // return-via-gateway: replies routed to on-premises instead
   kForwardedTrafficNotAllowed,  // forwarded-traffic-not-allowed: peering refuses NVA traffic
 };
 
@@ -90,7 +90,7 @@ struct FlowResult {
 };
 
 const char* to_string(Verdict v);
-const char* to_string(Via v);    // "" for kNone
+const char* to_string(Via v);     // "" for kNone
 const char* to_string(Reason r);  // "" for kNone
 
 }  // namespace egress

@@ -19,7 +19,8 @@ std::string flow_to_json(const FlowResult& result);
 std::string routes_to_json(const Topology& topology, Index subnet,
                            const std::vector<EffectiveRoute>& routes);
 
-/// `validate --json`: {"errors":[...],"findings":[...]}, each {"code","message","file","line","column"}.
+/// `validate --json`: {"errors":[...],"findings":[...]}, each
+/// {"code","message","file","line","column"}.
 std::string diagnostics_to_json(const std::vector<Diagnostic>& errors,
                                 const std::vector<Diagnostic>& findings);
 
