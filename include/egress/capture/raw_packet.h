@@ -1,0 +1,51 @@
+// A packet as a capture holds it, before any decoding, and the sources that produce them in
+// capture time: capture files (capture_reader.h), several merged (capture_merge.h), or the
+// synthetic generator (egress/synth/synth_source.h). Replay consumes any of them alike.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "egress/util/result.h"
+
+namespace egress {
+
+/// Link-layer header types, by their LINKTYPE_ numbers (tcpdump.org/linktypes.html), which
+/// is what pcap and pcapng files store.
+enum LinkType : uint16_t {
+  kLinkNull = 0,        // BSD loopback: 4-byte AF_ value in the writer's byte order
+  kLinkEthernet = 1,    // with 802.1Q / 802.1ad tags
+  kLinkRaw = 101,       // raw IPv4 or IPv6 (DLT_RAW is 12 or 14 on some systems)
+  kLinkLinuxSll = 113,  // Linux cooked v1 (`tcpdump -i any`)
+  kLinkLoop = 108,      // OpenBSD loopback: AF_ value in network byte order
+  kLinkIpv4 = 228,
+  kLinkIpv6 = 229,
+  kLinkLinuxSll2 = 276,  // Linux cooked v2
+};
+
+struct RawPacket {
+  int64_t ts_ns = 0;        // capture time, nanoseconds since the Unix epoch
+  uint16_t link_type = 0;   // LinkType value of the interface the packet came from
+  uint32_t orig_len = 0;    // length on the wire; data may hold less (snaplen)
+  std::span<const uint8_t> data;  // valid until the source's next call to next()
+  uint32_t input = 0;       // index of the input it came from (capture files: argument order)
+  uint64_t number = 0;      // 1-based packet number within that input
+  uint64_t offset = 0;      // byte offset of its record in that input's file (0: unknown)
+};
+
+/// Something that yields packets in capture time.
+class PacketSource {
+ public:
+  virtual ~PacketSource() = default;
+
+  /// Fills `out` and returns true, returns false at the end, or an error. Errors name the
+  /// input and, for captures, the packet: `FILE: packet N (offset B): what`.
+  virtual Result<bool> next(RawPacket& out) = 0;
+
+  /// Problems that did not stop reading (a truncated last record, ...), in order found.
+  virtual const std::vector<Diagnostic>& warnings() const = 0;
+};
+
+}  // namespace egress
