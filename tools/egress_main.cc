@@ -1,6 +1,9 @@
 // egress-sim, the command line of ../shared/spec/cli.md: parses the arguments, calls egress_core,
 // prints, and maps what happened to the exit codes. Everything else lives in the library.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdint>
 #include <exception>
 #include <iostream>
@@ -19,7 +22,16 @@
 #include "egress/engine/models.h"
 #include "egress/net/ip_address.h"
 #include "egress/report/json_report.h"
+#include "egress/report/replay_report.h"
 #include "egress/report/text_report.h"
+#include "egress/replay/replay.h"
+#include "egress/synth/synth.h"
+#include "egress/capture/capture_reader.h"
+#include "egress/migrate/flow_diff.h"
+#include "egress/migrate/migration_plan.h"
+#include "egress/migrate/migration_table.h"
+#include "egress/report/diff_report.h"
+#include "output_files.h"
 #include "egress/util/result.h"
 
 #ifndef EGRESS_VERSION
@@ -47,6 +59,30 @@ struct Args {
   int sport = kDefaultSport;
   int dport = kDefaultDport;
   uint64_t seed = 0;
+  // replay and synth
+  std::vector<std::string> captures;
+  std::string flows_out;
+  std::string summary_out;
+  std::string pcap_out;         // replay: past the egress point; synth: the generated capture
+  std::string egress_pcap_out;  // synth: past the egress point
+  bool quiet = false;
+  // synth
+  uint64_t synth_flows = 0;
+  std::string mix;
+  std::string sources;
+  std::string destinations;
+  std::string protocols;
+  std::optional<double> rate;
+  std::optional<double> duration;
+  std::optional<double> packets;
+  std::optional<double> zipf;
+  std::optional<double> rst_share;
+  // diff and migrate
+  std::string after;
+  std::string to;
+  std::string migration_table;
+  uint64_t synth_n = 0;
+  uint32_t managed_ips = 1;
 };
 
 /// What a command produced. Written only once complete, so a failure never leaves half an
@@ -220,6 +256,382 @@ Outcome run_trace(const Args& args) {
   return outcome;
 }
 
+// Where replay's results go: flow records to --flows, rewritten packets to --pcap-out, and
+// progress on stderr when a person is watching it.
+class CliSink final : public ReplaySink {
+ public:
+  CliSink(AtomicFile* flows, bool csv, PcapOut* pcap, bool progress)
+      : flows_(flows), csv_(csv), pcap_(pcap), progress_(progress) {}
+
+  void on_flow(const FlowRecord& record) override {
+    if (flows_ != nullptr) {
+      flows_->stream() << (csv_ ? flow_record_to_csv(record) : flow_record_to_json(record) + "\n");
+    }
+  }
+  void on_egress_packet(const RawPacket& packet, const DecodedPacket& decoded,
+                        std::span<const uint8_t> bytes) override {
+    if (pcap_ != nullptr) {
+      pcap_->write(packet, decoded.l3_offset, decoded.ip_version, bytes);
+    }
+  }
+  void on_progress(const ReplayProgress& p) override {
+    if (progress_) {
+      std::fprintf(stderr, "\regress-sim: %llu packets, %llu flows (%llu live)   ",
+                   static_cast<unsigned long long>(p.packets),
+                   static_cast<unsigned long long>(p.flows),
+                   static_cast<unsigned long long>(p.live_flows));
+      shown_ = true;
+    }
+  }
+  void clear_progress() {
+    if (shown_) {
+      std::fprintf(stderr, "\r%60s\r", "");
+      shown_ = false;
+    }
+  }
+
+ private:
+  AtomicFile* flows_;
+  bool csv_;
+  PcapOut* pcap_;
+  bool progress_;
+  bool shown_ = false;
+};
+
+// synth --pcap-out: every generated packet also goes to a capture file on its way to replay.
+class TeeSource final : public PacketSource {
+ public:
+  TeeSource(PacketSource& inner, PcapOut& out) : inner_(inner), out_(out) {}
+  Result<bool> next(RawPacket& packet) override {
+    Result<bool> more = inner_.next(packet);
+    if (more.ok() && *more) {
+      out_.write(packet, 0, 0, packet.data);
+    }
+    return more;
+  }
+  const std::vector<Diagnostic>& warnings() const override { return inner_.warnings(); }
+
+ private:
+  PacketSource& inner_;
+  PcapOut& out_;
+};
+
+std::optional<Engine> build_engine(Topology topology, Outcome& outcome) {
+  Result<Engine> engine = Engine::build(std::make_shared<const Topology>(std::move(topology)));
+  if (!engine) {
+    outcome.exit_code = kExitBadInput;
+    outcome.err += format_diagnostic(engine.error(), "error") + "\n";
+    return std::nullopt;
+  }
+  return std::move(engine).value();
+}
+
+// The part replay and synth share: packets through the engine into the output files, which
+// appear only if the whole run succeeds.
+Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
+                 const std::string& rewritten_out, PcapOut* generated, Outcome outcome) {
+  std::string error;
+  std::optional<AtomicFile> flows;
+  if (!args.flows_out.empty()) {
+    flows.emplace(args.flows_out);
+    if (!flows->open(error)) {
+      return bad_input(error);
+    }
+  }
+  bool csv = args.flows_out.size() >= 4 &&
+             args.flows_out.compare(args.flows_out.size() - 4, 4, ".csv") == 0;
+  if (flows && csv) {
+    flows->stream() << flow_csv_header();
+  }
+  std::optional<PcapOut> pcap;
+  if (!rewritten_out.empty()) {
+    pcap.emplace(rewritten_out);
+  }
+  CliSink sink(flows ? &*flows : nullptr, csv, pcap ? &*pcap : nullptr,
+               !args.quiet && ::isatty(STDERR_FILENO) == 1);
+  ReplayOptions options;
+  options.seed = args.seed;
+  options.records = flows.has_value();
+  options.rewrite = pcap.has_value();
+  Result<ReplaySummary> summary = replay(engine, source, options, sink);
+  sink.clear_progress();
+  if (!summary) {
+    outcome.exit_code = kExitBadInput;
+    outcome.err += format_diagnostic(summary.error(), "error") + "\n";
+    return outcome;
+  }
+  outcome.err += lines(summary->warnings, "warning");
+  std::optional<AtomicFile> summary_file;
+  if (!args.summary_out.empty()) {
+    summary_file.emplace(args.summary_out);
+    if (!summary_file->open(error)) {
+      return bad_input(error);
+    }
+    summary_file->stream() << summary_to_json(*summary) << "\n";
+  }
+  // Commit only once everything has been produced, so no output claims a run that failed.
+  for (AtomicFile* f : {flows ? &*flows : nullptr, summary_file ? &*summary_file : nullptr}) {
+    if (f != nullptr && !f->commit(error)) {
+      return bad_input(error);
+    }
+  }
+  for (PcapOut* p : {pcap ? &*pcap : nullptr, generated}) {
+    if (p == nullptr) {
+      continue;
+    }
+    if (p->reframed() != 0) {
+      outcome.err += "warning: " + std::to_string(p->reframed()) +
+                     " packets of another link type were written with the first packet's link "
+                     "header\n";
+    }
+    if (!p->commit(error)) {
+      return bad_input(error);
+    }
+  }
+  outcome.out = args.json ? summary_to_json(*summary) + "\n" : format_summary(*summary);
+  return outcome;
+}
+
+Outcome run_replay(const Args& args) {
+  Outcome outcome;
+  std::optional<Topology> topology = load_for_simulation(args.topology, outcome);
+  if (!topology) {
+    return outcome;
+  }
+  std::optional<Engine> engine = build_engine(std::move(*topology), outcome);
+  if (!engine) {
+    return outcome;
+  }
+  Result<std::unique_ptr<PacketSource>> source = open_captures(args.captures);
+  if (!source) {
+    outcome.exit_code = kExitBadInput;
+    outcome.err += format_diagnostic(source.error(), "error") + "\n";
+    return outcome;
+  }
+  return simulate(args, *engine, **source, args.pcap_out, nullptr, std::move(outcome));
+}
+
+Outcome run_synth(const Args& args, const CLI::App& cmd) {
+  SynthSpec spec;
+  if (!args.mix.empty()) {
+    SynthMixLoad mix = load_synth_mix(args.mix);
+    if (!mix.spec) {
+      return Outcome{kExitBadInput, "", lines(mix.errors, "error")};
+    }
+    spec = *mix.spec;
+  }
+  if (cmd.count("--flows") != 0 || args.mix.empty()) {
+    spec.flows = args.synth_flows;
+  }
+  if (cmd.count("--seed") != 0 || args.mix.empty()) {
+    spec.seed = args.seed;
+  }
+  if (!args.sources.empty()) {
+    auto parsed = parse_source_list(args.sources);
+    if (!parsed) {
+      return bad_input("--sources: " + parsed.error().message);
+    }
+    spec.sources = *parsed;
+  }
+  if (!args.destinations.empty()) {
+    auto parsed = parse_destination_list(args.destinations);
+    if (!parsed) {
+      return bad_input("--destinations: " + parsed.error().message);
+    }
+    spec.destinations = *parsed;
+  }
+  if (!args.protocols.empty()) {
+    auto parsed = parse_protocol_mix(args.protocols);
+    if (!parsed) {
+      return bad_input("--protocols: " + parsed.error().message);
+    }
+    spec.protocols = *parsed;
+  }
+  spec.flows_per_second = args.rate.value_or(spec.flows_per_second);
+  spec.mean_duration_s = args.duration.value_or(spec.mean_duration_s);
+  spec.mean_packets = args.packets.value_or(spec.mean_packets);
+  spec.zipf = args.zipf.value_or(spec.zipf);
+  spec.rst_share = args.rst_share.value_or(spec.rst_share);
+
+  Outcome outcome;
+  std::optional<Topology> topology = load_for_simulation(args.topology, outcome);
+  if (!topology) {
+    return outcome;
+  }
+  Result<std::unique_ptr<PacketSource>> source = make_synth_source(*topology, spec);
+  if (!source) {
+    outcome.exit_code = kExitBadInput;
+    outcome.err += format_diagnostic(source.error(), "error") + "\n";
+    return outcome;
+  }
+  std::optional<Engine> engine = build_engine(std::move(*topology), outcome);
+  if (!engine) {
+    return outcome;
+  }
+  Args replay_args = args;
+  replay_args.seed = spec.seed;
+  if (args.pcap_out.empty()) {
+    return simulate(replay_args, *engine, **source, args.egress_pcap_out, nullptr,
+                    std::move(outcome));
+  }
+  PcapOut generated(args.pcap_out);
+  TeeSource tee(**source, generated);
+  return simulate(replay_args, *engine, tee, args.egress_pcap_out, &generated, std::move(outcome));
+}
+
+// The flows diff and migrate compare: the captures, or --synth N flows drawn from `sources`.
+Result<std::unique_ptr<PacketSource>> comparison_flows(const Args& args, const Topology& sources) {
+  if (!args.captures.empty()) {
+    return open_captures(args.captures);
+  }
+  SynthSpec spec;
+  spec.flows = args.synth_n;
+  spec.seed = args.seed;
+  return make_synth_source(sources, spec);
+}
+
+std::optional<std::string> flows_usage_error(const Args& args) {
+  if (args.captures.empty() == (args.synth_n == 0)) {
+    return std::string("give the flows to compare: capture files or --synth N, not both");
+  }
+  return std::nullopt;
+}
+
+Outcome run_diff(const Args& args) {
+  if (auto e = flows_usage_error(args)) {
+    return bad_input(*e);
+  }
+  Outcome outcome;
+  std::optional<Topology> before = load_for_simulation(args.topology, outcome);
+  if (!before) {
+    return outcome;
+  }
+  std::optional<Topology> after = load_for_simulation(args.after, outcome);
+  if (!after) {
+    return outcome;
+  }
+  Result<std::unique_ptr<PacketSource>> flows = comparison_flows(args, *before);
+  if (!flows) {
+    outcome.exit_code = kExitBadInput;
+    outcome.err += format_diagnostic(flows.error(), "error") + "\n";
+    return outcome;
+  }
+  Topology after_copy = *after;
+  std::optional<Engine> before_engine = build_engine(std::move(*before), outcome);
+  std::optional<Engine> after_engine = build_engine(std::move(*after), outcome);
+  if (!before_engine || !after_engine) {
+    return outcome;
+  }
+  Result<DiffReport> diff = diff_flows(*before_engine, *after_engine, **flows, args.seed);
+  if (!diff) {
+    outcome.exit_code = kExitBadInput;
+    outcome.err += format_diagnostic(diff.error(), "error") + "\n";
+    return outcome;
+  }
+  diff->warnings = migration_warnings(after_copy, *diff);
+  outcome.out = args.json ? diff_to_json(*diff, nullptr) + "\n" : format_diff(*diff, nullptr);
+  outcome.exit_code = diff->changed == 0 ? kExitOk : kExitProblem;
+  return outcome;
+}
+
+Outcome run_migrate(const Args& args) {
+  std::optional<OutboundType> to = parse_outbound_type(args.to);
+  if (!to) {
+    return bad_input("--to: '" + args.to +
+                     "' is not an outbound type (loadBalancer, managedNATGateway, "
+                     "userAssignedNATGateway, userDefinedRouting, none, block)");
+  }
+  if (auto e = flows_usage_error(args)) {
+    return bad_input(*e);
+  }
+  Outcome outcome;
+  std::optional<Topology> before = load_for_simulation(args.topology, outcome);
+  if (!before) {
+    return outcome;
+  }
+  if (!before->cluster) {
+    outcome.exit_code = kExitBadInput;
+    outcome.err += args.topology + ": error: the topology has no cluster to migrate\n";
+    return outcome;
+  }
+  std::optional<MigrationTable> loaded_table;
+  if (!args.migration_table.empty()) {
+    MigrationTableLoad load = load_migration_table(args.migration_table);
+    if (!load.table) {
+      outcome.exit_code = kExitBadInput;
+      outcome.err += lines(load.errors, "error");
+      return outcome;
+    }
+    loaded_table = std::move(load.table);
+  }
+  const MigrationTable& table = loaded_table ? *loaded_table : default_migration_table();
+
+  MigrationContext context;
+  context.from = to_string(before->cluster->outbound_type);
+  context.to = to_string(*to);
+  context.verdict =
+      check_migration(table, before->cluster->vnet_mode, before->cluster->outbound_type, *to);
+  if (!context.verdict.supported) {
+    DiffReport empty;
+    outcome.out = args.json ? diff_to_json(empty, &context) + "\n" : format_diff(empty, &context);
+    outcome.exit_code = kExitProblem;
+    return outcome;
+  }
+
+  std::optional<MigrationPlan> plan;
+  Topology after;
+  bool refused = false;
+  if (!args.after.empty()) {
+    std::optional<Topology> user_after = load_for_simulation(args.after, outcome);
+    if (!user_after) {
+      return outcome;
+    }
+    after = std::move(*user_after);
+    context.after_findings = new_findings(*before, after, &refused);
+  } else {
+    MigrationOptions options;
+    options.to = *to;
+    options.managed_outbound_ips = args.managed_ips;
+    Result<MigrationPlan> built = plan_migration(*before, options);
+    if (!built) {
+      outcome.exit_code = kExitBadInput;
+      outcome.err += format_diagnostic(built.error(), "error") + "\n";
+      return outcome;
+    }
+    plan = std::move(*built);
+    after = plan->after;
+    refused = plan->refused;
+    context.after_findings = plan->findings;
+    context.plan = &*plan;
+  }
+
+  Result<std::unique_ptr<PacketSource>> flows = comparison_flows(args, *before);
+  if (!flows) {
+    outcome.exit_code = kExitBadInput;
+    outcome.err += format_diagnostic(flows.error(), "error") + "\n";
+    return outcome;
+  }
+  context.refused = refused;
+  Topology after_copy = after;
+  std::optional<Engine> before_engine = build_engine(std::move(*before), outcome);
+  std::optional<Engine> after_engine = build_engine(std::move(after), outcome);
+  if (!before_engine || !after_engine) {
+    return outcome;
+  }
+  static const std::map<IpAddress, std::string> kNoRename;
+  Result<DiffReport> diff = diff_flows(*before_engine, *after_engine, **flows, args.seed,
+                                       plan ? plan->unknown : kNoRename);
+  if (!diff) {
+    outcome.exit_code = kExitBadInput;
+    outcome.err += format_diagnostic(diff.error(), "error") + "\n";
+    return outcome;
+  }
+  diff->warnings = migration_warnings(after_copy, *diff);
+  outcome.out = args.json ? diff_to_json(*diff, &context) + "\n" : format_diff(*diff, &context);
+  outcome.exit_code = refused || diff->changed != 0 ? kExitProblem : kExitOk;
+  return outcome;
+}
+
 Outcome run_models(const Args& args) {
   Outcome outcome;
   if (args.json) {
@@ -257,7 +669,8 @@ int run(int argc, char** argv) {
   // instead of as a missing command.
   app.require_subcommand(0, 1);
   app.footer(
-      "Exit codes: 0 success; 1 the command worked and found a problem (validate); 2 bad input "
+      "Exit codes: 0 success; 1 the command worked and found a problem (validate: findings; diff "
+      "and migrate: changes, or an unsupported move); 2 bad input "
       "or usage.\nRun 'egress-sim COMMAND --help' for a command's options.");
   Args args;
 
@@ -291,6 +704,80 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   trace->add_flag("--json", args.json, "Print the flow result as one JSON line");
 
+  CLI::App* replay_cmd = app.add_subcommand(
+      "replay", "Push every packet of pcap/pcapng captures through the topology, in capture time");
+  replay_cmd->add_option("TOPOLOGY", args.topology, "Topology YAML file")->required();
+  replay_cmd->add_option("CAPTURE", args.captures, "Capture files (merged in time order)")
+      ->required();
+  replay_cmd->add_option("--flows", args.flows_out,
+                         "Write a record per flow: CSV if FILE ends in .csv, else JSON Lines");
+  replay_cmd->add_option("--summary", args.summary_out, "Write the summary as JSON");
+  replay_cmd->add_option("--pcap-out", args.pcap_out,
+                         "Write the packets as they appear past the egress point (SNAT applied)");
+  replay_cmd->add_option("--seed", args.seed, "Seed for Azure's random choices of IP and port")
+      ->capture_default_str();
+  replay_cmd->add_flag("--json", args.json, "Print the summary as one JSON document");
+  replay_cmd->add_flag("--quiet", args.quiet, "No progress on stderr");
+
+  CLI::App* synth = app.add_subcommand(
+      "synth", "Generate flows from a described mix and push them through the topology");
+  synth->add_option("TOPOLOGY", args.topology, "Topology YAML file")->required();
+  synth->add_option("--flows", args.synth_flows, "Number of flows")->check(CLI::Range(1, 100000000));
+  synth->add_option("--seed", args.seed, "Seed: the same seed gives the same traffic and ports")
+      ->capture_default_str();
+  synth->add_option("--mix", args.mix, "A mix file (YAML); flags given here override it");
+  synth->add_option("--sources", args.sources,
+                    "KIND[:NAME][*WEIGHT],...  KIND nodePool, pods or host");
+  synth->add_option("--destinations", args.destinations,
+                    "DEST[:PORTS][*WEIGHT],...  an address or CIDR; PORTS 443 or 80+8000-8080");
+  synth->add_option("--protocols", args.protocols, "PROTO=SHARE,...  e.g. tcp=0.8,udp=0.2");
+  synth->add_option("--rate", args.rate, "New flows per second (Poisson)");
+  synth->add_option("--duration", args.duration, "Mean flow duration in seconds");
+  synth->add_option("--packets", args.packets, "Mean packets per flow, both directions");
+  synth->add_option("--zipf", args.zipf, "Zipf skew over the destinations (0: as weighted)");
+  synth->add_option("--rst-share", args.rst_share, "Share of TCP flows ending with RST");
+  synth->add_option("--flows-out", args.flows_out,
+                    "Write a record per flow: CSV if FILE ends in .csv, else JSON Lines");
+  synth->add_option("--summary", args.summary_out, "Write the summary as JSON");
+  synth->add_option("--pcap-out", args.pcap_out,
+                    "Write the generated packets as a capture (as taken on the nodes)");
+  synth->add_option("--egress-pcap-out", args.egress_pcap_out,
+                    "Write the packets as they appear past the egress point");
+  synth->add_flag("--json", args.json, "Print the summary as one JSON document");
+  synth->add_flag("--quiet", args.quiet, "No progress on stderr");
+
+  CLI::App* diff = app.add_subcommand(
+      "diff", "The same flows through two topologies: what changes; exit 1 when anything does");
+  diff->add_option("BEFORE", args.topology, "Topology before the change")->required();
+  diff->add_option("AFTER", args.after, "Topology after the change")->required();
+  diff->add_option("CAPTURE", args.captures, "Capture files whose flows to compare");
+  diff->add_option("--synth", args.synth_n, "Compare N synthetic flows instead of captures")
+      ->check(CLI::Range(1, 10000000));
+  diff->add_option("--seed", args.seed, "Seed for synthetic flows and Azure's random choices")
+      ->capture_default_str();
+  diff->add_flag("--json", args.json, "Print one JSON document");
+
+  CLI::App* migrate = app.add_subcommand(
+      "migrate",
+      "Check a change of outbound type against Azure's tables, build the after-state, and "
+      "report what changes");
+  migrate->add_option("TOPOLOGY", args.topology, "Topology before the change")->required();
+  migrate->add_option("--to", args.to, "The outbound type to move to")->required();
+  migrate->add_option("CAPTURE", args.captures, "Capture files whose flows to compare");
+  migrate->add_option("--synth", args.synth_n, "Compare N synthetic flows instead of captures")
+      ->check(CLI::Range(1, 10000000));
+  migrate->add_option("--after", args.after, "Your own after-state topology, instead of AKS's");
+  migrate->add_option("--migration-table", args.migration_table,
+                      "Supported-migration tables (markdown) instead of the built-in ones");
+  migrate
+      ->add_option("--managed-outbound-ips", args.managed_ips,
+                   "Public IPs AKS allocates for a managed NAT gateway or LB outbound rule")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  migrate->add_option("--seed", args.seed, "Seed for synthetic flows and Azure's random choices")
+      ->capture_default_str();
+  migrate->add_flag("--json", args.json, "Print one JSON document");
+
   CLI::App* models = app.add_subcommand(
       "models", "List the behaviours Azure does not document and egress-sim models");
   models->add_flag("--json", args.json, "Print one JSON document");
@@ -304,7 +791,7 @@ int run(int argc, char** argv) {
   }
 
   if (app.get_subcommands().empty()) {
-    std::cerr << "error: a command is required: validate, routes, trace or models\n"
+    std::cerr << "error: a command is required: validate, routes, trace, replay, synth, diff, migrate or models\n"
                  "Run with --help for more information.\n";
     return kExitBadInput;
   }
@@ -316,6 +803,22 @@ int run(int argc, char** argv) {
   }
   if (trace->parsed()) {
     return emit(run_trace(args));
+  }
+  if (diff->parsed()) {
+    return emit(run_diff(args));
+  }
+  if (migrate->parsed()) {
+    return emit(run_migrate(args));
+  }
+  if (replay_cmd->parsed()) {
+    return emit(run_replay(args));
+  }
+  if (synth->parsed()) {
+    if (synth->count("--flows") == 0 && args.mix.empty()) {
+      std::cerr << "error: synth needs --flows N (or a --mix file)\n";
+      return kExitBadInput;
+    }
+    return emit(run_synth(args, *synth));
   }
   return emit(run_models(args));
 }

@@ -21,6 +21,10 @@ constexpr uint64_t kMaxNatAddresses = 1U << 16;
 // trace only samples (models.h kSnatSample).
 constexpr uint32_t kFirstSnatPort = 1024;
 constexpr uint32_t kSnatPortSpan = 65536 - kFirstSnatPort;
+constexpr uint32_t kNatGatewayPortsPerIp = 64512;  // azure-egress-facts 3b
+// Where Azure documents no idle timeout (instance public IPs, appliances): the 4 minutes that
+// Azure's own defaults for LB and NAT gateway use (model flow-idle-timeout).
+constexpr uint32_t kDefaultIdleTimeoutS = 240;
 
 bool in_any(const std::vector<Prefix>& prefixes, const IpAddress& a) {
   return std::any_of(prefixes.begin(), prefixes.end(),
@@ -472,6 +476,9 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
     const std::vector<IpAddress>& ips = nat_ips[sn.nat_gateway];
     add_model(res, model::kSnatSample);
     egress(Via::kNatGateway, g.name, ips, h % ips.size(), sampled_port());
+    // azure-egress-facts 3b: 64,512 ports per IP; TCP idle timeout as set, UDP fixed 4 min.
+    res.snat = SnatPoint{Via::kNatGateway, sn.nat_gateway, kNoIndex, 0, kNatGatewayPortsPerIp,
+                         f.proto == Protocol::kUdp ? 240 : g.idle_timeout_minutes * 60, ips};
     res.hops.push_back(Hop{g.name, {}, "", "snat", res.snat_ip, ""});
     return;
   }
@@ -492,6 +499,14 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
       }
       add_model(res, model::kSnatSample);
       egress(Via::kAppliance, appliance->name, ips, h % ips.size(), sampled_port());
+      // azure-egress-facts 3c: snatPortsPerIp per IP per instance.
+      res.snat = SnatPoint{Via::kAppliance,
+                           w.sender.index,
+                           kNoIndex,
+                           0,
+                           appliance->snat_ports_per_ip * appliance->instances,
+                           kDefaultIdleTimeoutS,
+                           ips};
       if (hop.at != appliance->name) {
         res.hops.push_back(hop);
         hop = Hop{appliance->name, {}, "", "", "", ""};
@@ -508,6 +523,8 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
     // azure-egress-facts 2: an instance-level public IP is a 1:1 NAT with every port.
     const Host& host = t().hosts[w.sender.index];
     egress(Via::kInstancePublicIp, host.name, {t().public_ips[host.public_ip].address}, 0, f.sport);
+    res.snat = SnatPoint{Via::kInstancePublicIp, w.sender.index, kNoIndex, 0, 0,
+                         kDefaultIdleTimeoutS, {t().public_ips[host.public_ip].address}};
     res.hops.push_back(Hop{host.name, {}, "", "snat", res.snat_ip, "instance public IP"});
     return;
   }
@@ -543,6 +560,8 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
       add_model(res, model::kSnatSample);
       egress(Via::kLoadBalancer, lb.name, ips, 0,
              static_cast<uint16_t>(kFirstSnatPort + offset % kSnatPortSpan));
+      res.snat = SnatPoint{Via::kLoadBalancer, l, static_cast<Index>(&rule - lb.outbound_rules.data()),
+                           ordinal, ports, rule.idle_timeout_minutes * 60, std::move(ips)};
       res.hops.push_back(Hop{lb.name, {}, rule.name, "snat", res.snat_ip, ""});
       return;
     }

@@ -40,6 +40,29 @@ constexpr std::array kModels = {
     Model{model::kPodToPod,
           "With kubenet and azure-overlay, traffic from a pod to podCidr stays in the cluster "
           "network (internal) without touching VNet routing."},
+    Model{model::kFlowIdleTimeout,
+          "Where Azure documents no idle timeout (instance public IPs, appliances, flows that "
+          "never reach a SNAT point), a flow ends after 4 minutes without a packet, the default "
+          "of Azure's load balancer and NAT gateway."},
+    Model{model::kFlowEnd,
+          "A TCP flow ends at an RST or at the second FIN; it lingers 60 s (Linux TIME_WAIT) to "
+          "take its last ACKs, and a SYN on the same ports then starts a new flow. A flow with "
+          "no reply that times out is half-open."},
+    Model{model::kFlowDirection,
+          "A flow is started by the sender of its first packet, unless that packet is not a TCP "
+          "SYN, its sender is unknown to the topology and its receiver is known: then the "
+          "capture began mid-flow and the first packet was a reply."},
+    Model{model::kLbPortChoice,
+          "Within an instance's block of load balancer ports the port is picked at random "
+          "(seeded) among those free towards the destination; it is free again as soon as the "
+          "flow ends (Azure documents a cool-down only for NAT gateway)."},
+    Model{model::kAppliancePorts,
+          "An appliance's SNAT pool is snatPortsPerIp x instances ports per public IP, IP and "
+          "port picked at random (seeded) as for a NAT gateway, a port serving one destination "
+          "IP and port at a time, with no cool-down."},
+    Model{model::kNatGatewayDestination,
+          "A NAT gateway port is busy towards one destination IP and port (TCP and UDP "
+          "separately); the same port serves other destinations at once."},
 };
 
 }  // namespace

@@ -70,7 +70,10 @@ Json diagnostic_to_json(const Diagnostic& d) {
 
 }  // namespace
 
-std::string flow_to_json(const FlowResult& result) {
+namespace {
+
+// The documented keys of a flow result, in cli.md's order, up to and including hops.
+Json flow_json(const FlowResult& result) {
   Json j = Json::object();
   j["proto"] = to_string(result.flow.proto);
   j["src"] = result.flow.src.to_string();
@@ -89,9 +92,32 @@ std::string flow_to_json(const FlowResult& result) {
     hops.push_back(hop_to_json(hop));
   }
   j["hops"] = std::move(hops);
+  return j;
+}
+
+// Capture time in seconds to the microsecond, as cli.md's example writes it: a double holds
+// a 2020s timestamp to about 0.2 us, so finer digits would be noise.
+Json seconds(int64_t ns) {
+  return Json(static_cast<double>(ns / 1000) / 1e6);
+}
+
+}  // namespace
+
+std::string flow_to_json(const FlowResult& result) {
+  Json j = flow_json(result);
   // Not in cli.md's example: which modelled rules decided the flow (models.h). Kept last so
   // the documented keys keep their positions.
   j["models"] = result.models;
+  return dump(j);
+}
+
+std::string flow_record_to_json(const FlowRecord& record) {
+  Json j = flow_json(record.result);
+  j["first"] = seconds(record.stats.first_ns);
+  j["last"] = seconds(record.stats.last_ns);
+  j["packets"] = record.stats.packets;
+  j["bytes"] = record.stats.bytes;
+  j["models"] = record.result.models;
   return dump(j);
 }
 

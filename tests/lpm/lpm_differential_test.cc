@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "egress/lpm/lpm_table.h"
+#include "egress/lpm/simple_lpm.h"
 #include "lpm/reference_lpm.h"
 
 namespace egress {
@@ -152,6 +153,8 @@ void expect_same_as_reference(const std::vector<LpmEntry>& routes,
   auto built = LpmTable::build(routes);
   ASSERT_TRUE(built.ok()) << built.error().message;
   const LpmTable& table = *built;
+  auto simple = SimpleLpm::build(routes);
+  ASSERT_TRUE(simple.ok()) << simple.error().message;
   ReferenceLpm reference(routes);
 
   std::vector<uint32_t> batch(probes.size());
@@ -160,10 +163,42 @@ void expect_same_as_reference(const std::vector<LpmEntry>& routes,
   for (size_t i = 0; i < probes.size() && failures < 10; ++i) {
     uint32_t want = reference.lookup(probes[i]);
     uint32_t got = table.lookup(probes[i]);
+    uint32_t simple_got = simple->lookup(probes[i]);
+    if (got != want || batch[i] != want || simple_got != want) {
+      ++failures;
+      ADD_FAILURE() << probes[i].to_string() << ": lookup " << got << ", batch " << batch[i]
+                    << ", simple trie " << simple_got << ", reference " << want;
+    }
+  }
+}
+
+// Tables of thousands of routes per family use the wide direct-pointing arrays, and a linear
+// scan over them would take minutes; the simple trie, itself checked against the reference
+// above, is the oracle here.
+TEST(LpmDifferentialLargeTest, MatchesSimpleTrieOnLargeTables) {
+  Rng rng(4096);
+  std::vector<LpmEntry> routes = random_routes(Prefix{IpAddress::v4(0), 0}, 40000, rng);
+  std::vector<LpmEntry> v6 = random_routes(Prefix{IpAddress::v6(0, 0), 0}, 20000, rng);
+  std::vector<LpmEntry> v6_crowded =
+      random_routes(Prefix::of(random_address(Family::kV6, rng), 32), 10000, rng);
+  routes.insert(routes.end(), v6.begin(), v6.end());
+  routes.insert(routes.end(), v6_crowded.begin(), v6_crowded.end());
+  auto table = LpmTable::build(routes);
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  auto simple = SimpleLpm::build(routes);
+  ASSERT_TRUE(simple.ok()) << simple.error().message;
+
+  std::vector<IpAddress> probes = probes_for(routes, 100000, rng);
+  std::vector<uint32_t> batch(probes.size());
+  table->lookup_batch(probes, batch);
+  int failures = 0;
+  for (size_t i = 0; i < probes.size() && failures < 10; ++i) {
+    uint32_t want = simple->lookup(probes[i]);
+    uint32_t got = table->lookup(probes[i]);
     if (got != want || batch[i] != want) {
       ++failures;
       ADD_FAILURE() << probes[i].to_string() << ": lookup " << got << ", batch " << batch[i]
-                    << ", reference " << want;
+                    << ", simple trie " << want;
     }
   }
 }
@@ -219,14 +254,22 @@ INSTANTIATE_TEST_SUITE_P(Seeds, LpmDifferentialTest,
 #else  // EGRESS_LPM_EXHAUSTIVE
 
 // Every address of 10.0.0.0/8 against answers painted per /24 block, with /25../32 routes
-// painted into the few blocks that hold them.
-TEST(LpmExhaustiveTest, EveryAddressOfOneSlash8) {
+// painted into the few blocks that hold them. Run with and without 6000 routes in 11.0.0.0/8
+// that push the table into the layout for large tables.
+class LpmExhaustiveTest : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(LpmExhaustiveTest, EveryAddressOfOneSlash8) {
   constexpr uint32_t kBase = 0x0a000000U;
   constexpr uint32_t kSize = 1U << 24;
   Rng rng(8);
   const Prefix slash8{IpAddress::v4(kBase), 8};
 
   std::vector<LpmEntry> routes = random_routes(slash8, 3000, rng);
+  if (GetParam() > 0) {
+    std::vector<LpmEntry> padding =
+        random_routes(Prefix{IpAddress::v4(kBase + kSize), 8}, GetParam(), rng);
+    routes.insert(routes.end(), padding.begin(), padding.end());
+  }
   for (int length = 0; length <= 8; ++length) {
     routes.push_back({Prefix::of(IpAddress::v4(kBase), length), random_value(rng)});
   }
@@ -298,6 +341,12 @@ TEST(LpmExhaustiveTest, EveryAddressOfOneSlash8) {
     ASSERT_EQ(painted, reference.lookup(IpAddress::v4(kBase + offset)));
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Layouts, LpmExhaustiveTest, ::testing::Values(0, 6000),
+                         [](const auto& test_info) {
+                           return test_info.param == 0 ? std::string("small")
+                                                       : std::string("large");
+                         });
 
 #endif  // EGRESS_LPM_EXHAUSTIVE
 

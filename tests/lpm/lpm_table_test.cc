@@ -206,6 +206,119 @@ const std::vector<LookupCase>& lookup_cases() {
       {"extreme_values",
        {{"10.0.0.0/8", LpmTable::kMaxValue}, {"11.0.0.0/8", 0}, {"::/0", LpmTable::kMaxValue}},
        {{"10.0.0.0", LpmTable::kMaxValue}, {"11.0.0.0", 0}, {"::", LpmTable::kMaxValue}}},
+      // A node's leaves are stored once per run of equal values; a child slot in the middle of a
+      // run must not shift the leaves after it.
+      {"leaf_run_interrupted_by_child",
+       {{"10.0.0.0/16", 1}, {"10.0.64.0/24", 2}, {"10.0.64.7/32", 3}},
+       {{"10.0.0.0", 1},
+        {"10.0.63.255", 1},
+        {"10.0.64.0", 2},
+        {"10.0.64.7", 3},
+        {"10.0.64.8", 2},
+        {"10.0.65.0", 1},
+        {"10.0.255.255", 1},
+        {"10.1.0.0", kNone}}},
+      // Equal values on neighbouring prefixes merge into one range; the kNoMatch gap after them
+      // and the different value after that must not.
+      {"adjacent_equal_values",
+       {{"10.0.0.0/25", 5}, {"10.0.0.128/25", 5}, {"10.0.2.0/24", 5}, {"10.0.3.0/24", 0}},
+       {{"10.0.0.0", 5},
+        {"10.0.0.255", 5},
+        {"10.0.1.0", kNone},
+        {"10.0.2.255", 5},
+        {"10.0.3.0", 0},
+        {"10.0.4.0", kNone}}},
+      // IPv4's last trie level has fewer than 6 bits left; every length down to /32 there.
+      {"v4_short_last_stride",
+       {{"192.0.2.0/26", 1},
+        {"192.0.2.32/27", 2},
+        {"192.0.2.48/28", 3},
+        {"192.0.2.56/29", 4},
+        {"192.0.2.60/30", 5},
+        {"192.0.2.62/31", 6},
+        {"192.0.2.63/32", 7}},
+       {{"192.0.2.0", 1},
+        {"192.0.2.31", 1},
+        {"192.0.2.32", 2},
+        {"192.0.2.47", 2},
+        {"192.0.2.48", 3},
+        {"192.0.2.55", 3},
+        {"192.0.2.56", 4},
+        {"192.0.2.59", 4},
+        {"192.0.2.60", 5},
+        {"192.0.2.61", 5},
+        {"192.0.2.62", 6},
+        {"192.0.2.63", 7},
+        {"192.0.2.64", kNone},
+        {"192.0.1.255", kNone}}},
+      {"v6_last_bits",
+       {{"2001:db8::/124", 1},
+        {"2001:db8::8/125", 2},
+        {"2001:db8::c/126", 3},
+        {"2001:db8::e/127", 4},
+        {"2001:db8::f/128", 5}},
+       {{"2001:db8::", 1},
+        {"2001:db8::7", 1},
+        {"2001:db8::8", 2},
+        {"2001:db8::b", 2},
+        {"2001:db8::c", 3},
+        {"2001:db8::d", 3},
+        {"2001:db8::e", 4},
+        {"2001:db8::f", 5},
+        {"2001:db8::10", kNone}}},
+      // Lengths either side of every stride boundary of both layouts: direct arrays of 12 and
+      // 18 bits, then 6 bits a node.
+      {"v4_stride_boundaries",
+       {{"10.0.0.0/11", 11},
+        {"10.0.0.0/12", 12},
+        {"10.0.0.0/13", 13},
+        {"10.0.0.0/17", 17},
+        {"10.0.0.0/18", 18},
+        {"10.0.0.0/19", 19},
+        {"10.0.0.0/23", 23},
+        {"10.0.0.0/24", 24},
+        {"10.0.0.0/25", 25},
+        {"10.0.0.0/29", 29},
+        {"10.0.0.0/30", 30},
+        {"10.0.0.0/31", 31}},
+       {{"10.0.0.0", 31},
+        {"10.0.0.2", 30},
+        {"10.0.0.4", 29},
+        {"10.0.0.8", 25},
+        {"10.0.0.128", 24},
+        {"10.0.1.0", 23},
+        {"10.0.2.0", 19},
+        {"10.0.32.0", 18},
+        {"10.0.64.0", 17},
+        {"10.0.128.0", 13},
+        {"10.8.0.0", 12},
+        {"10.16.0.0", 11},
+        {"10.32.0.0", kNone}}},
+      {"v6_stride_boundaries",
+       {{"2000::/17", 17},
+        {"2000::/18", 18},
+        {"2000::/19", 19},
+        {"2000::/23", 23},
+        {"2000::/24", 24},
+        {"2000::/25", 25},
+        {"2000::/29", 29},
+        {"2000::/30", 30},
+        {"2000::/31", 31},
+        {"2000::/47", 47},
+        {"2000::/48", 48},
+        {"2000::/49", 49},
+        {"2000::/125", 125},
+        {"2000::/126", 126},
+        {"2000::/127", 127},
+        {"2000::/128", 128}},
+       {{"2000::", 128},         {"2000::1", 127},        {"2000::2", 126},
+        {"2000::4", 125},        {"2000::8", 49},         {"2000:0:0:2000::", 49},
+        {"2000:0:0:4000::", 49}, {"2000:0:0:8000::", 48}, {"2000:0:1::", 47},
+        {"2000:0:2::", 31},      {"2000:0:8000::", 31},   {"2000:1::", 31},
+        {"2000:2::", 30},        {"2000:4::", 29},        {"2000:8::", 25},
+        {"2000:40::", 25},       {"2000:80::", 24},       {"2000:100::", 23},
+        {"2000:200::", 19},      {"2000:1000::", 19},     {"2000:2000::", 18},
+        {"2000:4000::", 17},     {"2000:8000::", kNone}}},
   };
   return cases;
 }
@@ -240,6 +353,82 @@ TEST_P(LpmLookupTest, FindsTheLongestMatchingPrefix) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, LpmLookupTest, ::testing::ValuesIn(lookup_cases()),
                          [](const auto& test_info) { return test_info.param.name; });
+
+// Tables of a family with thousands of routes switch to a wider direct-pointing array (see
+// sim/lpm/README.md). The same cases again, padded with host routes no probe comes near, so
+// both layouts answer every case.
+std::vector<LpmEntry> with_padding(std::vector<LpmEntry> entries) {
+  std::vector<LpmEntry> padded;
+  for (uint32_t i = 0; i < 5000; ++i) {
+    padded.push_back({Prefix::host(IpAddress::v4(0x64400000U + i * 7)), i});
+    padded.push_back({Prefix::host(IpAddress::v6(0x3fffffff00000000ULL, i * 7)), i});
+  }
+  padded.insert(padded.end(), entries.begin(), entries.end());
+  return padded;
+}
+
+TEST_P(LpmLookupTest, SameAnswersWithTheLargeTableLayout) {
+  const LookupCase& c = GetParam();
+  LpmTable table = build_or_die(with_padding(entries_of(c.routes)));
+  std::vector<IpAddress> addresses;
+  for (const Probe& probe : c.probes) {
+    addresses.push_back(addr(probe.address));
+    EXPECT_EQ(table.lookup(addresses.back()), probe.expected) << probe.address;
+  }
+  std::vector<uint32_t> out(addresses.size(), 12345);
+  table.lookup_batch(addresses, out);
+  for (size_t i = 0; i < c.probes.size(); ++i) {
+    EXPECT_EQ(out[i], c.probes[i].expected) << c.probes[i].address;
+  }
+}
+
+TEST(LpmTable, EverySlotOfANodeIsAChild) {
+  // 64 neighbouring /24s, each split below, fill all 64 slots of one trie node with children
+  // (the node at /18 in both layouts), so every bit of its vector is set.
+  for (bool large : {false, true}) {
+    SCOPED_TRACE(large ? "large layout" : "small layout");
+    std::vector<LpmEntry> entries;
+    for (uint32_t i = 0; i < 64; ++i) {
+      uint32_t base = 0x0a000000U | (i << 8);
+      entries.push_back({Prefix::of(IpAddress::v4(base), 25), 2 * i});
+      entries.push_back({Prefix::of(IpAddress::v4(base | 0x80U), 26), 2 * i + 1});
+    }
+    if (large) {
+      entries = with_padding(entries);
+    }
+    LpmTable table = build_or_die(entries);
+    ReferenceLpm reference(entries);
+    for (uint32_t i = 0; i < 64; ++i) {
+      for (uint32_t host : {0U, 127U, 128U, 191U, 192U, 255U}) {
+        IpAddress a = IpAddress::v4(0x0a000000U | (i << 8) | host);
+        EXPECT_EQ(table.lookup(a), reference.lookup(a)) << a.to_string();
+      }
+    }
+  }
+}
+
+TEST(LpmTable, BatchOfEveryLengthAndMixOfFamilies) {
+  // Batches gather each family into groups of 16 lanes; lengths around that and families mixed
+  // in every pattern must all come back in order.
+  LpmTable table = build_or_die(
+      entries_of({{"10.0.0.0/8", 1}, {"10.1.0.0/16", 2}, {"fd00::/8", 3}, {"fd00:1::/32", 4}}));
+  for (size_t n : {0U, 1U, 15U, 16U, 17U, 31U, 32U, 33U, 100U}) {
+    for (int pattern = 0; pattern < 4; ++pattern) {
+      std::vector<IpAddress> addresses;
+      for (size_t i = 0; i < n; ++i) {
+        bool v6 = pattern == 1 || (pattern == 2 && i % 2 == 1) || (pattern == 3 && i % 5 == 0);
+        uint32_t k = static_cast<uint32_t>(i);
+        addresses.push_back(v6 ? IpAddress::v6(0xfd00000000000000ULL | (uint64_t{k % 3} << 32), k)
+                               : IpAddress::v4(0x0a000000U + k * 0x00008001U));
+      }
+      std::vector<uint32_t> out(n, 999);
+      table.lookup_batch(addresses, out);
+      for (size_t i = 0; i < n; ++i) {
+        EXPECT_EQ(out[i], table.lookup(addresses[i])) << n << " " << pattern << " " << i;
+      }
+    }
+  }
+}
 
 TEST(LpmTable, DefaultConstructedTableMatchesNothing) {
   LpmTable table;

@@ -2,7 +2,9 @@
 // pcapng with several sections and interfaces), and several of them merged in capture time.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -12,15 +14,26 @@ namespace egress {
 
 /// One capture file. Errors: `FILE: what` for a file libpcap refuses, `FILE: packet N
 /// (offset B): what` for a record it cannot read. A last record cut short by the end of the
-/// file is a warning, not an error.
+/// file is a warning, not an error. In every Diagnostic, `where.file` is FILE and `message`
+/// the rest (`packet N (offset B): what`), so format_diagnostic prints
+/// `FILE: error: packet N (offset B): what`. Packets keep the link type of the file: libpcap
+/// 1.10 refuses pcapng files whose interfaces have different link types (an error at the
+/// first packet after the second interface).
 class CaptureReader final : public PacketSource {
  public:
   static Result<std::unique_ptr<CaptureReader>> open(const std::string& path, uint32_t input = 0);
+  /// The same for a capture held in memory (tests, fuzzing); `name` stands for FILE in
+  /// messages. The bytes are copied.
+  static Result<std::unique_ptr<CaptureReader>> open_memory(std::span<const uint8_t> bytes,
+                                                            const std::string& name,
+                                                            uint32_t input = 0);
   ~CaptureReader() override;
 
   Result<bool> next(RawPacket& out) override;
   const std::vector<Diagnostic>& warnings() const override;
   const std::string& path() const;
+  /// LinkType of the file's (first) interface: LINKTYPE_ numbers, DLT_RAW mapped to kLinkRaw.
+  uint16_t link_type() const;
 
  private:
   struct Impl;

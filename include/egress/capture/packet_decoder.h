@@ -2,6 +2,7 @@
 // transport headers sit (so replay can rewrite them), or why the packet cannot be used.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -30,23 +31,31 @@ struct DecodedPacket {
   PacketKind kind = PacketKind::kMalformed;
   /// The flow the packet belongs to, in the direction it travels. ICMP and ICMPv6 echo:
   /// sport = dport = identifier, proto kIcmp. For an ICMP error, the key of the packet it
-  /// quotes (as that packet travelled) and icmp_error is set.
+  /// quotes (as that packet travelled) and icmp_error is set. Empty unless kind is kIp.
   FlowKey key;
   bool icmp_error = false;
-  uint8_t ip_version = 0;  // 4 or 6
-  uint8_t tcp_flags = 0;   // FIN 0x01, SYN 0x02, RST 0x04, ACK 0x10 as in the TCP header
+  uint8_t ip_version = 0;       // 4 or 6
+  uint8_t tcp_flags = 0;        // FIN 0x01, SYN 0x02, RST 0x04, ACK 0x10 as in the TCP header
   bool fragment = false;        // part of a fragmented datagram
   bool first_fragment = false;  // offset 0 (the one that holds the ports)
-  uint32_t l3_offset = 0;  // IP header, from the start of data
-  uint32_t l4_offset = 0;  // TCP/UDP/ICMP header; 0 for a later fragment (no transport header)
-  uint32_t l4_length = 0;  // transport header plus payload as the IP header states it
+  uint32_t l3_offset = 0;       // IP header, from the start of data
+  uint32_t l4_offset = 0;       // TCP/UDP/ICMP header; 0 for a later fragment (no transport header)
+  /// Transport header plus payload as the IP header states it (a later fragment: its part of
+  /// the payload). A length field of 0 (segmentation offload) counts the captured bytes.
+  uint32_t l4_length = 0;
   /// For an ICMP error: where the quoted IP header starts (its transport header follows).
   uint32_t inner_l3_offset = 0;
 };
 
+/// How long a first fragment's flow is remembered, in capture time (RFC 791 suggests 15 s
+/// reassembly timers, Linux uses 30 s), and how many are remembered at most.
+inline constexpr int64_t kFragmentTimeoutNs = 30'000'000'000;
+inline constexpr size_t kFragmentTableSize = 1024;
+
 /// Decodes packets one by one. It remembers the ports of first fragments (keyed by source,
 /// destination, protocol and IP identification) for a bounded time so later fragments join
-/// their flow; that state is all it keeps. Not thread-safe; one per replay.
+/// their flow; that state is all it keeps. When the table is full, the oldest entry of the
+/// few slots a key may use is replaced. Not thread-safe; one per replay.
 class PacketDecoder {
  public:
   PacketDecoder();
@@ -56,6 +65,9 @@ class PacketDecoder {
 
   /// Never fails: what cannot be used is a kind other than kIp.
   DecodedPacket decode(const RawPacket& packet);
+
+  /// First fragments remembered now, expired ones included until they are replaced.
+  size_t fragment_entries() const;
 
  private:
   struct Impl;

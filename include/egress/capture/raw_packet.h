@@ -1,6 +1,6 @@
 // A packet as a capture holds it, before any decoding, and the sources that produce them in
 // capture time: capture files (capture_reader.h), several merged (capture_merge.h), or the
-// synthetic generator (egress/synth/synth_source.h). Replay consumes any of them alike.
+// synthetic generator (egress/synth/synth.h). Replay consumes any of them alike.
 #pragma once
 
 #include <cstdint>
@@ -22,17 +22,18 @@ enum LinkType : uint16_t {
   kLinkLoop = 108,      // OpenBSD loopback: AF_ value in network byte order
   kLinkIpv4 = 228,
   kLinkIpv6 = 229,
+  kLinkNflog = 239,      // Linux netfilter log: TLVs, the IP packet in NFULA_PAYLOAD
   kLinkLinuxSll2 = 276,  // Linux cooked v2
 };
 
 struct RawPacket {
-  int64_t ts_ns = 0;        // capture time, nanoseconds since the Unix epoch
-  uint16_t link_type = 0;   // LinkType value of the interface the packet came from
-  uint32_t orig_len = 0;    // length on the wire; data may hold less (snaplen)
+  int64_t ts_ns = 0;              // capture time, nanoseconds since the Unix epoch
+  uint16_t link_type = 0;         // LinkType value of the interface the packet came from
+  uint32_t orig_len = 0;          // length on the wire; data may hold less (snaplen)
   std::span<const uint8_t> data;  // valid until the source's next call to next()
-  uint32_t input = 0;       // index of the input it came from (capture files: argument order)
-  uint64_t number = 0;      // 1-based packet number within that input
-  uint64_t offset = 0;      // byte offset of its record in that input's file (0: unknown)
+  uint32_t input = 0;             // index of the input it came from (capture files: argument order)
+  uint64_t number = 0;            // 1-based packet number within that input
+  uint64_t offset = 0;            // byte offset of its record in that input's file (0: unknown)
 };
 
 /// Something that yields packets in capture time.

@@ -76,6 +76,20 @@ struct Hop {
   std::string note;    // a short why, for people
 };
 
+/// Where the flow's source address is translated and from which public IPs and ports: what the
+/// port pools of replay need (semantics.md 5). via kNone: no translation to a public IP.
+struct SnatPoint {
+  Via via = Via::kNone;
+  Index resource = kNoIndex;  // NAT gateway, load balancer, appliance or host, by via
+  Index rule = kNoIndex;      // load balancer: the outbound rule
+  uint32_t instance = 0;      // load balancer: the backend instance's ordinal in its pool
+  uint32_t ports = 0;         // ports one IP gives this flow's pool (see SnatPools)
+  uint32_t idle_timeout_s = 0;
+  /// Load balancer: frontends in the order Azure uses them. NAT gateway and appliance: the
+  /// addresses it picks from at random. Instance public IP: the one address.
+  std::vector<IpAddress> ips;
+};
+
 struct FlowResult {
   FlowKey flow;
   Verdict verdict = Verdict::kDropped;
@@ -87,6 +101,7 @@ struct FlowResult {
   std::vector<std::string> egress_ips;  // every IP the flow could leave with, sorted
   std::vector<Hop> hops;
   std::vector<std::string> models;  // ids of the modelled (undocumented) rules that decided it
+  SnatPoint snat;                   // not part of the printed record
 };
 
 const char* to_string(Verdict v);

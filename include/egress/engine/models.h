@@ -24,6 +24,13 @@ inline constexpr std::string_view kSnatSample = "snat-sample";
 inline constexpr std::string_view kIngressBackend = "ingress-backend-nodes";
 inline constexpr std::string_view kBgpShadowedByVnet = "bgp-shadowed-by-vnet";
 inline constexpr std::string_view kPodToPod = "pod-cidr-internal";
+// Replay (semantics.md 5): what time and ports add.
+inline constexpr std::string_view kFlowIdleTimeout = "flow-idle-timeout";
+inline constexpr std::string_view kFlowEnd = "flow-end";
+inline constexpr std::string_view kFlowDirection = "flow-direction";
+inline constexpr std::string_view kLbPortChoice = "lb-port-choice";
+inline constexpr std::string_view kAppliancePorts = "appliance-snat-ports";
+inline constexpr std::string_view kNatGatewayDestination = "nat-gateway-destination";
 }  // namespace model
 
 /// All models, in a stable order.

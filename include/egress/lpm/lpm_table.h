@@ -20,7 +20,8 @@ struct LpmEntry {
   uint32_t value = 0;
 };
 
-/// Longest-prefix match over IPv4 and IPv6 prefixes, /0 to /32 and /128.
+/// Longest-prefix match over IPv4 and IPv6 prefixes, /0 to /32 and /128: a Poptrie per family
+/// behind a direct-pointing array (design, bit layout and costs: sim/lpm/README.md).
 ///
 /// Immutable after build, so one table can be shared by any number of threads.
 class LpmTable {
@@ -44,7 +45,9 @@ class LpmTable {
   /// Never allocates, never throws.
   uint32_t lookup(const IpAddress& address) const noexcept;
 
-  /// Looks up `addresses[i]` into `out[i]` for every i (out.size() >= addresses.size()).
+  /// Looks up `addresses[i]` into `out[i]` for every i (out.size() >= addresses.size()), with
+  /// the same answers as `lookup`. Many addresses at once go through the table level by
+  /// level, so their cache misses overlap. Never allocates, never throws.
   void lookup_batch(std::span<const IpAddress> addresses, std::span<uint32_t> out) const noexcept;
 
   /// Bytes held by the lookup structure (not counting this object).

@@ -8,12 +8,16 @@
 #include "egress/config/topology.h"
 #include "egress/engine/effective_routes.h"
 #include "egress/engine/flow.h"
+#include "egress/replay/replay.h"
 #include "egress/util/result.h"
 
 namespace egress {
 
 /// One flow result as one line of JSON (no trailing newline): `trace --json`, a JSONL record.
 std::string flow_to_json(const FlowResult& result);
+
+/// One line of `replay --flows` JSONL: the flow result with first, last, packets and bytes.
+std::string flow_record_to_json(const FlowRecord& record);
 
 /// `routes --json`: {"subnet":"VNET/SUBNET","routes":[...]}.
 std::string routes_to_json(const Topology& topology, Index subnet,

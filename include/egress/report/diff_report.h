@@ -1,0 +1,28 @@
+// The outputs of `diff` and `migrate` (../shared/spec/cli.md, "The diff"): one JSON document,
+// or a report a person reads in a terminal.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "egress/migrate/flow_diff.h"
+#include "egress/migrate/migration_plan.h"
+#include "egress/migrate/migration_table.h"
+
+namespace egress {
+
+/// What migrate adds to a diff: the table's answer and the plan (absent for `diff`).
+struct MigrationContext {
+  std::string from;
+  std::string to;
+  MigrationVerdict verdict;
+  const MigrationPlan* plan = nullptr;  // null when the move is unsupported or --after is given
+  std::vector<Diagnostic> after_findings;
+  bool refused = false;  // an after-state finding is an AKS preflight failure
+};
+
+std::string diff_to_json(const DiffReport& diff, const MigrationContext* migration);
+std::string format_diff(const DiffReport& diff, const MigrationContext* migration);
+
+}  // namespace egress

@@ -1,0 +1,22 @@
+// The outputs of replay and synth (../shared/spec/cli.md): flow records as CSV, and the
+// summary as JSON (`--summary FILE`) and as the short table printed on stdout.
+#pragma once
+
+#include <string>
+
+#include "egress/replay/replay.h"
+
+namespace egress {
+
+/// The CSV header line (with newline): the JSON keys of a flow record, in the same order.
+std::string flow_csv_header();
+/// One CSV line (with newline): `hops` as one `>`-joined column, `egressIps` and `models`
+/// `;`-joined, quoted as RFC 4180 says where needed.
+std::string flow_record_to_csv(const FlowRecord& record);
+
+/// The summary as one JSON document (no trailing newline).
+std::string summary_to_json(const ReplaySummary& summary);
+/// The summary as a person reads it in a terminal.
+std::string format_summary(const ReplaySummary& summary);
+
+}  // namespace egress

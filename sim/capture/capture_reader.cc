@@ -1,0 +1,213 @@
+#include "egress/capture/capture_reader.h"
+
+#include <pcap/pcap.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+namespace egress {
+namespace {
+
+constexpr int64_t kNsPerSecond = 1'000'000'000;
+// DLT_RAW is 12 on most systems and 14 on OpenBSD; files store LINKTYPE_RAW (101), which
+// libpcap hands back as the local DLT_RAW.
+constexpr int kDltRaw = 12;
+constexpr int kDltRawOpenBsd = 14;
+
+Diagnostic file_error(const std::string& path, const char* code, std::string message) {
+  Diagnostic d;
+  d.code = code;
+  d.message = std::move(message);
+  d.where.file = path;
+  return d;
+}
+
+std::string at_packet(uint64_t number, long offset) {
+  return "packet " + std::to_string(number) + " (offset " + std::to_string(offset) + "): ";
+}
+
+}  // namespace
+
+struct CaptureReader::Impl {
+  std::string path;
+  uint32_t input = 0;
+  pcap_t* pcap = nullptr;
+  uint16_t link_type = 0;
+  uint64_t number = 0;  // packets returned so far
+  bool done = false;
+  bool warned_timestamp = false;
+  bool warned_length = false;
+  std::vector<uint8_t> memory;  // the capture, for open_memory
+  std::vector<Diagnostic> warnings;
+
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl() {
+    if (pcap != nullptr) {
+      pcap_close(pcap);  // closes the FILE too
+    }
+  }
+
+  void warn(const char* code, std::string message) {
+    warnings.push_back(file_error(path, code, std::move(message)));
+  }
+
+  // Checks what libpcap accepted but we do not, and fixes the link type.
+  Result<bool> finish_open() {
+    const int dlt = pcap_datalink(pcap);
+    // The link-type field's upper bits hold the FCS length (libpcap strips those) and bits
+    // that must be zero; a value that does not fit 16 bits means the header is corrupt.
+    if (dlt < 0 || dlt > 0xFFFF) {
+      char hex[16];
+      std::snprintf(hex, sizeof hex, "0x%08X", static_cast<unsigned>(dlt));
+      return file_error(path, "capture-header",
+                        std::string("corrupt header: link type ") + hex + " has reserved bits set");
+    }
+    link_type =
+        (dlt == kDltRaw || dlt == kDltRawOpenBsd) ? uint16_t{kLinkRaw} : static_cast<uint16_t>(dlt);
+    return true;
+  }
+};
+
+CaptureReader::CaptureReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+CaptureReader::~CaptureReader() = default;
+
+Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const std::string& path,
+                                                           uint32_t input) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->input = input;
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  // Nanosecond precision: libpcap scales microsecond files, so ts.tv_usec is always ns.
+  impl->pcap =
+      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
+  if (impl->pcap == nullptr) {
+    // libpcap starts some messages with the path ("F: No such file or directory"), which
+    // the Diagnostic already carries.
+    std::string_view what(errbuf);
+    if (what.starts_with(path) && what.substr(path.size()).starts_with(": ")) {
+      what.remove_prefix(path.size() + 2);
+    }
+    return file_error(path, "capture-open", std::string(what));
+  }
+  Result<bool> checked = impl->finish_open();
+  if (!checked) {
+    return checked.error();
+  }
+  return std::unique_ptr<CaptureReader>(new CaptureReader(std::move(impl)));
+}
+
+Result<std::unique_ptr<CaptureReader>> CaptureReader::open_memory(std::span<const uint8_t> bytes,
+                                                                  const std::string& name,
+                                                                  uint32_t input) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = name;
+  impl->input = input;
+  // fmemopen refuses a zero-sized buffer on some C libraries; one spare byte past the end
+  // is never read because the FILE's size is bytes.size().
+  impl->memory.reserve(bytes.size() + 1);
+  impl->memory.assign(bytes.begin(), bytes.end());
+  impl->memory.push_back(0);
+  FILE* file = fmemopen(impl->memory.data(), bytes.size(), "rb");
+  if (file == nullptr && bytes.empty()) {
+    return file_error(name, "capture-open", "empty file");
+  }
+  if (file == nullptr) {
+    return file_error(name, "capture-open", std::strerror(errno));
+  }
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  impl->pcap = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+  if (impl->pcap == nullptr) {
+    std::fclose(file);  // libpcap leaves it open when it fails
+    return file_error(name, "capture-open", errbuf);
+  }
+  Result<bool> checked = impl->finish_open();
+  if (!checked) {
+    return checked.error();
+  }
+  return std::unique_ptr<CaptureReader>(new CaptureReader(std::move(impl)));
+}
+
+Result<bool> CaptureReader::next(RawPacket& out) {
+  Impl& impl = *impl_;
+  if (impl.done) {
+    return false;
+  }
+  const long offset = std::ftell(pcap_file(impl.pcap));
+  pcap_pkthdr* header = nullptr;
+  const u_char* bytes = nullptr;
+  const int status = pcap_next_ex(impl.pcap, &header, &bytes);
+  const uint64_t number = impl.number + 1;
+  if (status == 1) {
+    impl.number = number;
+    const int64_t fraction = header->ts.tv_usec;
+    if (fraction < 0 || fraction >= kNsPerSecond) {
+      if (!impl.warned_timestamp) {
+        impl.warned_timestamp = true;
+        impl.warn("capture-timestamp",
+                  at_packet(number, offset) + "invalid timestamp: fraction " +
+                      std::to_string(fraction) +
+                      " ns is not below one second; used as given (later ones not reported)");
+      }
+    }
+    if (header->caplen > header->len && !impl.warned_length) {
+      impl.warned_length = true;
+      impl.warn("capture-length",
+                at_packet(number, offset) + "captured length " + std::to_string(header->caplen) +
+                    " exceeds the original length " + std::to_string(header->len) +
+                    "; both used as given (later ones not reported)");
+    }
+    const int64_t seconds = header->ts.tv_sec;
+    int64_t ts_ns = 0;
+    // pcapng timestamps are 64-bit counts of any unit; int64 ns end in the year 2262.
+    if (__builtin_mul_overflow(seconds, kNsPerSecond, &ts_ns) ||
+        __builtin_add_overflow(ts_ns, fraction, &ts_ns)) {
+      ts_ns = seconds < 0 ? INT64_MIN : INT64_MAX;
+      if (!impl.warned_timestamp) {
+        impl.warned_timestamp = true;
+        impl.warn("capture-timestamp", at_packet(number, offset) +
+                                           "invalid timestamp: " + std::to_string(seconds) +
+                                           " s is past what nanoseconds since 1970 can hold "
+                                           "(the year 2262); clamped (later ones not reported)");
+      }
+    }
+    out.ts_ns = ts_ns;
+    out.link_type = impl.link_type;
+    out.orig_len = header->len;
+    out.data = std::span<const uint8_t>(bytes, header->caplen);
+    out.input = impl.input;
+    out.number = number;
+    out.offset = offset < 0 ? 0 : static_cast<uint64_t>(offset);
+    return true;
+  }
+  impl.done = true;
+  if (status == PCAP_ERROR_BREAK) {
+    return false;
+  }
+  std::string what = pcap_geterr(impl.pcap);
+  // libpcap's words for a file that ends inside a record (sf-pcap.c, sf-pcapng.c).
+  if (std::string_view(what).starts_with("truncated")) {
+    impl.warn("capture-truncated", at_packet(number, offset) + "truncated record: " + what);
+    return false;
+  }
+  if (what.find("different from the type of the first interface") != std::string::npos) {
+    what += " (libpcap cannot read pcapng files whose interfaces have different link types)";
+  }
+  return file_error(impl.path, "capture-read", at_packet(number, offset) + what);
+}
+
+const std::vector<Diagnostic>& CaptureReader::warnings() const {
+  return impl_->warnings;
+}
+const std::string& CaptureReader::path() const {
+  return impl_->path;
+}
+uint16_t CaptureReader::link_type() const {
+  return impl_->link_type;
+}
+
+}  // namespace egress

@@ -1,0 +1,555 @@
+#include "egress/replay/replay.h"
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+#include <map>
+#include <queue>
+#include <set>
+#include <span>
+#include <tuple>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "egress/engine/models.h"
+#include "egress/replay/packet_rewrite.h"
+#include "egress/replay/snat_pools.h"
+#include "flow_table.h"
+#include "replay_hash.h"
+
+namespace egress {
+namespace {
+
+constexpr int64_t kNs = 1'000'000'000;
+constexpr int64_t kDefaultIdleNs = 240 * kNs;  // model flow-idle-timeout
+constexpr int64_t kLingerNs = 60 * kNs;        // model flow-end: Linux's TIME_WAIT
+constexpr uint8_t kTcpFin = 0x01;
+constexpr uint8_t kTcpSyn = 0x02;
+constexpr uint8_t kTcpRst = 0x04;
+constexpr uint8_t kTcpAck = 0x10;
+constexpr uint32_t kNoSnat = UINT32_MAX;
+
+FlowKey reversed(const FlowKey& k) { return FlowKey{k.proto, k.dst, k.dport, k.src, k.sport}; }
+
+// The engine's answer depends on protocol, addresses and destination port; the source port
+// only feeds trace's sampled SNAT port, which replay replaces with a real one. So flows that
+// differ only in their source port share one traced path.
+struct PathKey {
+  Protocol proto = Protocol::kTcp;
+  uint16_t dport = 0;
+  IpAddress src;
+  IpAddress dst;
+  friend bool operator==(const PathKey&, const PathKey&) = default;
+};
+struct PathKeyHash {
+  size_t operator()(const PathKey& k) const noexcept {
+    return mix_hash(k.src.hi() ^ k.src.lo() * 31 ^ static_cast<uint64_t>(k.proto),
+                    k.dst.hi() ^ k.dst.lo() * 31 ^ k.dport);
+  }
+};
+
+// What replay keeps of a traced path: enough to count, time out and translate a flow. The
+// full result (hops, notes) is traced again when a flow's record is written: trace is pure,
+// and keeping it per flow would cost kilobytes for every live flow.
+struct Path {
+  PathKey key;
+  uint32_t users = 0;
+  Verdict verdict = Verdict::kDropped;
+  Reason reason = Reason::kNone;
+  Via via = Via::kNone;
+  bool default_idle = true;
+  uint32_t snat = kNoSnat;  // into Impl::snat_points
+  uint32_t models = 0;      // bit i: all_models()[i]
+  int64_t idle_ns = kDefaultIdleNs;
+};
+
+// One place where flows are translated, shared by every path through it.
+struct SnatEntry {
+  SnatPoint point;
+  std::string resource;
+};
+
+struct Timer {
+  int64_t at;
+  uint64_t id;  // the flow's creation order breaks ties, so runs repeat exactly
+  uint32_t flow;
+  uint32_t generation;
+  bool operator>(const Timer& o) const { return at != o.at ? at > o.at : id > o.id; }
+};
+
+bool translates(Via via) {
+  return via == Via::kNatGateway || via == Via::kLoadBalancer || via == Via::kAppliance ||
+         via == Via::kInstancePublicIp;
+}
+
+const char* via_key(Via via) {
+  switch (via) {
+    case Via::kNatGateway:
+      return "natGateway";
+    case Via::kLoadBalancer:
+      return "loadBalancer";
+    case Via::kAppliance:
+      return "appliance";
+    case Via::kInstancePublicIp:
+      return "instancePublicIp";
+    case Via::kDefaultOutbound:
+      return "defaultOutbound";
+    case Via::kNone:
+      break;
+  }
+  return "";
+}
+
+}  // namespace
+
+void ReplaySink::on_egress_packet(const RawPacket&, const DecodedPacket&,
+                                  std::span<const uint8_t>) {}
+void ReplaySink::on_progress(const ReplayProgress&) {}
+
+struct Replayer::Impl {
+  Impl(const Engine& e, ReplayOptions o, ReplaySink& s)
+      : engine(e), options(o), sink(s), pools(o.seed) {
+    summary.seed = o.seed;
+  }
+
+  const Engine& engine;
+  ReplayOptions options;
+  ReplaySink& sink;
+  PacketDecoder decoder;
+  FlowTable flows;
+  SnatPools pools;
+  std::vector<Path> paths;
+  std::vector<uint32_t> free_paths;
+  std::vector<SnatEntry> snat_points;
+  std::map<std::tuple<Via, Index, Index, uint32_t>, uint32_t> snat_index;
+  std::span<const Model> model_list = all_models();
+  std::unordered_map<PathKey, uint32_t, PathKeyHash> path_index;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers;
+  ReplaySummary summary;
+  std::array<uint64_t, kPacketKindCount> kinds{};
+  uint64_t unmatched_icmp_errors = 0;
+  int64_t now = std::numeric_limits<int64_t>::min();
+  uint64_t next_id = 0;
+  std::vector<uint8_t> scratch;
+  std::vector<UsageRow> ip_rows;  // by SnatPools slot
+  std::map<std::string, size_t> resource_index;
+  std::vector<UsageRow> resource_rows;
+  std::set<std::string, std::less<>> models;
+  bool finished = false;
+
+  uint32_t path_for(const FlowKey& key) {
+    PathKey pk{key.proto, key.dport, key.src, key.dst};
+    auto it = path_index.find(pk);
+    if (it != path_index.end()) {
+      ++paths[it->second].users;
+      return it->second;
+    }
+    uint32_t index;
+    if (!free_paths.empty()) {
+      index = free_paths.back();
+      free_paths.pop_back();
+    } else {
+      index = static_cast<uint32_t>(paths.size());
+      paths.emplace_back();
+    }
+    Path& p = paths[index];
+    FlowResult r = engine.trace(key, options.seed);
+    p.key = pk;
+    p.users = 1;
+    p.verdict = r.verdict;
+    p.reason = r.reason;
+    p.via = r.via;
+    p.default_idle = r.snat.idle_timeout_s == 0 || r.snat.via == Via::kAppliance ||
+                     r.snat.via == Via::kInstancePublicIp;
+    p.idle_ns = r.snat.idle_timeout_s != 0 ? r.snat.idle_timeout_s * kNs : kDefaultIdleNs;
+    p.snat = kNoSnat;
+    if (r.verdict == Verdict::kEgress && translates(r.snat.via)) {
+      auto [it2, fresh] = snat_index.try_emplace(
+          std::make_tuple(r.snat.via, r.snat.resource, r.snat.rule, r.snat.instance),
+          static_cast<uint32_t>(snat_points.size()));
+      if (fresh) {
+        snat_points.push_back(SnatEntry{r.snat, r.resource});
+      }
+      p.snat = it2->second;
+    }
+    p.models = 0;
+    for (const std::string& m : r.models) {
+      for (size_t i = 0; i < model_list.size(); ++i) {
+        if (model_list[i].id == m) {
+          p.models |= 1U << i;
+        }
+      }
+    }
+    path_index.emplace(pk, index);
+    return index;
+  }
+
+  void drop_path(uint32_t index) {
+    Path& p = paths[index];
+    if (--p.users == 0) {
+      path_index.erase(p.key);
+      free_paths.push_back(index);
+    }
+  }
+
+  uint32_t create(const FlowKey& key, bool may_flip, bool* reverse) {
+    FlowKey oriented = key;
+    bool flipped = false;
+    uint32_t path = path_for(key);
+    if (may_flip && paths[path].reason == Reason::kUnknownSource) {
+      // model flow-direction: the capture may have begun mid-flow, with a reply.
+      FlowKey back = reversed(key);
+      uint32_t other = path_for(back);
+      if (paths[other].reason != Reason::kUnknownSource) {
+        drop_path(path);
+        path = other;
+        oriented = back;
+        flipped = true;
+      } else {
+        drop_path(other);
+      }
+    }
+    *reverse = flipped;
+    LiveFlow f;
+    f.key = oriented;
+    f.id = next_id++;
+    f.path = path;
+    f.stats.first_ns = now;
+    f.flipped = flipped;
+    if (paths[path].snat != kNoSnat) {
+      const SnatEntry& e = snat_points[paths[path].snat];
+      if (auto lease = pools.acquire(e.point, e.resource, oriented, now)) {
+        f.lease = *lease;
+        f.leased = true;
+      } else {
+        f.exhausted = pools.exhausted();
+      }
+    }
+    uint32_t index = flows.add(f);
+    timers.push(Timer{now + paths[path].idle_ns, flows[index].id, index, flows[index].generation});
+    ++summary.flows;
+    summary.peak_live_flows = std::max<uint64_t>(summary.peak_live_flows, flows.size());
+    return index;
+  }
+
+  void end_flow(uint32_t index, FlowEnd end, int64_t at) {
+    LiveFlow& f = flows[index];
+    f.ended = true;
+    f.end = end;
+    if (f.leased) {
+      pools.release(f.lease, snat_points[paths[f.path].snat].point, f.key, end, at);
+    }
+  }
+
+  UsageRow& resource_row(const SnatEntry& e) {
+    auto [it, fresh] = resource_index.try_emplace(e.resource, resource_rows.size());
+    if (fresh) {
+      UsageRow row;
+      row.name = e.resource;
+      row.via = via_key(e.point.via);
+      row.resource = e.resource;
+      resource_rows.push_back(row);
+    }
+    return resource_rows[it->second];
+  }
+
+  void finalize(uint32_t index) {
+    LiveFlow& f = flows[index];
+    const Path& path = paths[f.path];
+    const SnatEntry* snat = path.snat == kNoSnat ? nullptr : &snat_points[path.snat];
+    Verdict verdict = f.exhausted ? Verdict::kDropped : path.verdict;
+    Reason reason = f.exhausted ? Reason::kSnatExhausted : path.reason;
+    ++summary.verdicts[to_string(verdict)];
+    if (reason != Reason::kNone) {
+      ++summary.reasons[to_string(reason)];
+    }
+    if (snat != nullptr) {
+      UsageRow& row = resource_row(*snat);
+      ++row.flows;
+      row.packets += f.stats.packets;
+      row.bytes += f.stats.bytes;
+      row.snat_exhausted += f.exhausted ? 1 : 0;
+    }
+    if (f.leased) {
+      if (ip_rows.size() <= f.lease.ip_slot) {
+        ip_rows.resize(f.lease.ip_slot + 1);
+      }
+      UsageRow& row = ip_rows[f.lease.ip_slot];
+      row.via = via_key(snat->point.via);
+      row.resource = snat->resource;
+      ++row.flows;
+      row.packets += f.stats.packets;
+      row.bytes += f.stats.bytes;
+    }
+
+    std::vector<std::string_view> used;
+    for (size_t i = 0; i < model_list.size(); ++i) {
+      if ((path.models >> i & 1U) != 0 && !(f.leased && model_list[i].id == model::kSnatSample)) {
+        used.push_back(model_list[i].id);
+      }
+    }
+    if (snat != nullptr && (f.leased || f.exhausted)) {
+      switch (snat->point.via) {
+        case Via::kLoadBalancer:
+          used.push_back(model::kLbPortChoice);
+          break;
+        case Via::kNatGateway:
+          used.push_back(model::kNatGatewayDestination);
+          break;
+        case Via::kAppliance:
+          used.push_back(model::kAppliancePorts);
+          break;
+        default:
+          break;
+      }
+    }
+    if (f.key.proto == Protocol::kTcp && (f.end == FlowEnd::kFin || f.end == FlowEnd::kRst ||
+                                          f.end == FlowEnd::kHalfOpen)) {
+      used.push_back(model::kFlowEnd);
+    }
+    if (f.end == FlowEnd::kIdle && path.default_idle) {
+      used.push_back(model::kFlowIdleTimeout);
+    }
+    if (f.flipped) {
+      used.push_back(model::kFlowDirection);
+    }
+    for (std::string_view m : used) {
+      if (!models.contains(m)) {
+        models.emplace(m);
+      }
+    }
+
+    if (options.records) {
+      FlowRecord rec;
+      rec.result = engine.trace(f.key, options.seed);
+      rec.result.models.assign(used.begin(), used.end());
+      std::sort(rec.result.models.begin(), rec.result.models.end());
+      rec.result.models.erase(std::unique(rec.result.models.begin(), rec.result.models.end()),
+                              rec.result.models.end());
+      if (f.leased) {
+        rec.result.snat_ip = pools.ip(f.lease.ip_slot).to_string();
+        rec.result.snat_port = f.key.proto == Protocol::kIcmp
+                                   ? std::nullopt
+                                   : std::optional<uint16_t>(f.lease.port);
+        for (Hop& hop : rec.result.hops) {
+          if (hop.action == "snat") {
+            hop.ip = rec.result.snat_ip;
+          }
+        }
+      }
+      if (f.exhausted) {
+        rec.result.verdict = Verdict::kDropped;
+        rec.result.reason = Reason::kSnatExhausted;
+        rec.result.snat_ip.clear();
+        rec.result.snat_port.reset();
+        rec.result.egress_ips.clear();
+        for (Hop& hop : rec.result.hops) {
+          if (hop.action == "snat") {
+            hop.action = "drop";
+            hop.ip.clear();
+            hop.note = "no free SNAT port towards " + f.key.dst.to_string() + " port " +
+                       std::to_string(f.key.dport);
+          }
+        }
+      }
+      rec.stats = f.stats;
+      sink.on_flow(rec);
+    }
+    drop_path(f.path);
+    flows.remove(index);
+  }
+
+  void expire(int64_t until) {
+    while (!timers.empty() && timers.top().at <= until) {
+      Timer t = timers.top();
+      timers.pop();
+      LiveFlow& f = flows[t.flow];
+      if (f.generation != t.generation) {
+        continue;  // the flow ended and its slot moved on
+      }
+      if (f.ended) {
+        finalize(t.flow);
+        continue;
+      }
+      int64_t deadline = f.stats.last_ns + paths[f.path].idle_ns;
+      if (deadline > t.at) {
+        timers.push(Timer{deadline, f.id, t.flow, t.generation});
+        continue;
+      }
+      bool half_open = f.key.proto == Protocol::kTcp && !f.replied;
+      end_flow(t.flow, half_open ? FlowEnd::kHalfOpen : FlowEnd::kIdle, deadline);
+      finalize(t.flow);
+    }
+    pools.advance(until);
+  }
+
+  void emit(const RawPacket& packet, const DecodedPacket& d, const LiveFlow& f, bool outbound) {
+    if (!options.rewrite || !f.leased) {
+      return;
+    }
+    scratch.assign(packet.data.begin(), packet.data.end());
+    std::optional<uint16_t> port;
+    if (f.key.proto != Protocol::kIcmp) {
+      port = f.lease.port;
+    }
+    const IpAddress& ip = pools.ip(f.lease.ip_slot);
+    bool done = outbound ? rewrite_source(scratch, d, ip, port)
+                         : rewrite_destination(scratch, d, ip, port);
+    if (done) {
+      ++summary.egress_packets_written;
+      sink.on_egress_packet(packet, d, scratch);
+    }
+  }
+
+  void push(const RawPacket& packet) {
+    if (summary.packets == 0) {
+      summary.first_ns = packet.ts_ns;
+    }
+    ++summary.packets;
+    summary.bytes += packet.orig_len;
+    now = std::max(now, packet.ts_ns);
+    summary.last_ns = now;
+    expire(now);
+    if (options.progress_every != 0 && summary.packets % options.progress_every == 0) {
+      sink.on_progress(
+          ReplayProgress{summary.packets, summary.bytes, summary.flows, flows.size(), now});
+    }
+
+    DecodedPacket d = decoder.decode(packet);
+    if (d.kind != PacketKind::kIp) {
+      ++kinds[static_cast<size_t>(d.kind)];
+      return;
+    }
+    bool reverse = false;
+    uint32_t index = flows.find(d.key, &reverse);
+    if (d.icmp_error) {
+      // The error travels against the packet it quotes.
+      if (index == kNoFlow) {
+        ++unmatched_icmp_errors;
+        return;
+      }
+      account(index, packet, !reverse);
+      emit(packet, d, flows[index], reverse);
+      return;
+    }
+    if (index != kNoFlow && flows[index].ended && !reverse &&
+        (d.tcp_flags & (kTcpSyn | kTcpAck)) == kTcpSyn) {
+      finalize(index);  // model flow-end: a new connection on the same ports
+      index = kNoFlow;
+    }
+    if (index == kNoFlow) {
+      // A SYN names its initiator; any other first packet may be a reply (model
+      // flow-direction).
+      bool syn = (d.tcp_flags & (kTcpSyn | kTcpAck)) == kTcpSyn;
+      index = create(d.key, !(d.key.proto == Protocol::kTcp && syn), &reverse);
+    }
+    account(index, packet, reverse);
+    LiveFlow& f = flows[index];
+    if (f.key.proto == Protocol::kTcp && !f.ended) {
+      if ((d.tcp_flags & kTcpRst) != 0) {
+        end_flow(index, FlowEnd::kRst, now);
+        timers.push(Timer{now + kLingerNs, f.id, index, f.generation});
+      } else if ((d.tcp_flags & kTcpFin) != 0) {
+        f.fins |= reverse ? 2 : 1;
+        if (f.fins == 3) {
+          end_flow(index, FlowEnd::kFin, now);
+          timers.push(Timer{now + kLingerNs, f.id, index, f.generation});
+        }
+      }
+    }
+    emit(packet, d, f, !reverse);
+  }
+
+  void account(uint32_t index, const RawPacket& packet, bool reverse) {
+    LiveFlow& f = flows[index];
+    ++f.stats.packets;
+    f.stats.bytes += packet.orig_len;
+    f.stats.last_ns = now;
+    f.replied = f.replied || reverse;
+  }
+
+  const ReplaySummary& finish() {
+    if (finished) {
+      return summary;
+    }
+    finished = true;
+    for (uint32_t index : flows.live_in_order()) {
+      if (!flows[index].ended) {
+        end_flow(index, FlowEnd::kEndOfInput, now);
+      }
+      finalize(index);
+    }
+    for (int k = 0; k < kPacketKindCount; ++k) {
+      if (kinds[k] != 0) {
+        summary.unusable[to_string(static_cast<PacketKind>(k))] = kinds[k];
+      }
+    }
+    if (unmatched_icmp_errors != 0) {
+      summary.unusable["icmp-error-unmatched"] = unmatched_icmp_errors;
+    }
+    const std::vector<SnatIpUse>& use = pools.ip_use();
+    ip_rows.resize(use.size());
+    for (size_t slot = 0; slot < use.size(); ++slot) {
+      UsageRow& row = ip_rows[slot];
+      row.name = use[slot].ip.to_string();
+      row.resource = use[slot].resource;
+      row.ports = use[slot].ports;
+      row.peak_ports_in_use = use[slot].peak_in_use;
+      row.snat_exhausted = use[slot].exhausted;
+      auto it = resource_index.find(use[slot].resource);
+      if (it != resource_index.end()) {
+        UsageRow& res = resource_rows[it->second];
+        res.ports += use[slot].ports;
+        res.peak_ports_in_use += use[slot].peak_in_use;
+        if (row.via.empty()) {
+          row.via = res.via;
+        }
+      }
+    }
+    summary.egress_ips = ip_rows;
+    summary.resources = resource_rows;
+    summary.models.assign(models.begin(), models.end());
+    return summary;
+  }
+};
+
+Replayer::Replayer(const Engine& engine, ReplayOptions options, ReplaySink& sink)
+    : impl_(std::make_unique<Impl>(engine, options, sink)) {}
+Replayer::~Replayer() = default;
+
+void Replayer::push(const RawPacket& packet) { impl_->push(packet); }
+const ReplaySummary& Replayer::finish() { return impl_->finish(); }
+uint64_t Replayer::live_flows() const { return impl_->flows.size(); }
+
+size_t Replayer::memory_bytes() const {
+  const Impl& m = *impl_;
+  size_t paths = m.paths.capacity() * sizeof(Path) + m.free_paths.capacity() * sizeof(uint32_t) +
+                 m.path_index.size() * (sizeof(PathKey) + sizeof(uint32_t) + 3 * sizeof(void*)) +
+                 m.path_index.bucket_count() * sizeof(void*) +
+                 m.snat_points.size() * sizeof(SnatEntry);
+  return m.flows.memory_bytes() + m.pools.memory_bytes() + paths +
+         m.timers.size() * sizeof(Timer);
+}
+
+Result<ReplaySummary> replay(const Engine& engine, PacketSource& source,
+                             const ReplayOptions& options, ReplaySink& sink) {
+  Replayer replayer(engine, options, sink);
+  RawPacket packet;
+  for (;;) {
+    Result<bool> more = source.next(packet);
+    if (!more.ok()) {
+      return more.error();
+    }
+    if (!*more) {
+      break;
+    }
+    replayer.push(packet);
+  }
+  ReplaySummary summary = replayer.finish();
+  summary.warnings = source.warnings();
+  return summary;
+}
+
+}  // namespace egress

@@ -1,0 +1,327 @@
+#include "egress/replay/snat_pools.h"
+
+#include <algorithm>
+#include <limits>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "replay_hash.h"
+
+namespace egress {
+namespace {
+
+constexpr uint32_t kFirstPort = 1024;  // SNAT ports start above the well-known range
+constexpr uint32_t kLbPortsPerIp = 64000;  // azure-egress-facts 3a: SNAT ports per frontend IP
+constexpr int64_t kNs = 1'000'000'000;
+constexpr int kRandomTries = 32;
+
+// azure-egress-facts 3b: the NAT gateway's cool-down before a port is used towards the same
+// destination again. Microsoft says these "are subject to change".
+int64_t nat_gateway_cooldown_ns(const FlowKey& flow, FlowEnd end) {
+  if (flow.proto == Protocol::kUdp) {
+    return 65 * kNs;
+  }
+  switch (end) {
+    case FlowEnd::kFin:
+      return 65 * kNs;
+    case FlowEnd::kRst:
+      return 16 * kNs;
+    case FlowEnd::kHalfOpen:
+      return 30 * kNs;
+    case FlowEnd::kIdle:
+    case FlowEnd::kEndOfInput:
+      return 0;
+  }
+  return 0;
+}
+
+// A port in use towards one destination. The destination is IP and port, except for UDP
+// through a load balancer, which is port-restricted cone NAT: the IP alone
+// (azure-egress-facts 3a).
+struct BusyKey {
+  uint32_t slot = 0;
+  uint16_t port = 0;
+  uint16_t dport = 0;
+  uint8_t proto = 0;
+  IpAddress dst;
+  friend bool operator==(const BusyKey&, const BusyKey&) = default;
+};
+
+// How many ports of one scope (an LB instance's block on one frontend, a NAT gateway, an
+// appliance) are held towards one destination: tells exhaustion without scanning.
+struct ScopeKey {
+  uint64_t scope = 0;
+  uint16_t dport = 0;
+  uint8_t proto = 0;
+  IpAddress dst;
+  friend bool operator==(const ScopeKey&, const ScopeKey&) = default;
+};
+
+struct BusyHash {
+  size_t operator()(const BusyKey& k) const noexcept {
+    return mix_hash(k.dst.hi() ^ (uint64_t{k.slot} << 32 | uint64_t{k.port} << 16 | k.dport),
+                    k.dst.lo() ^ k.proto);
+  }
+};
+struct ScopeHash {
+  size_t operator()(const ScopeKey& k) const noexcept {
+    return mix_hash(k.dst.hi() ^ k.scope, k.dst.lo() ^ (uint64_t{k.dport} << 8 | k.proto));
+  }
+};
+
+struct Busy {
+  uint64_t scope = 0;
+  int64_t free_at = std::numeric_limits<int64_t>::max();  // max while a live flow holds it
+};
+
+struct Cooling {
+  int64_t free_at;
+  uint64_t order;  // ties in arrival order, so the same input frees in the same order
+  BusyKey key;
+  bool operator>(const Cooling& o) const {
+    return free_at != o.free_at ? free_at > o.free_at : order > o.order;
+  }
+};
+
+// splitmix64: small, fast, and the same on every platform, unlike std:: distributions.
+struct Rng {
+  uint64_t state;
+  uint64_t next() noexcept {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  uint32_t below(uint32_t n) noexcept { return static_cast<uint32_t>(next() % n); }
+};
+
+}  // namespace
+
+struct SnatPools::Impl {
+  Rng rng;
+  std::unordered_map<IpAddress, uint32_t, IpHash> slots;
+  std::vector<SnatIpUse> use;
+  std::vector<std::vector<uint32_t>> port_refs;  // per slot, per port: holders of any destination
+  std::unordered_map<BusyKey, Busy, BusyHash> busy;
+  std::unordered_map<ScopeKey, uint32_t, ScopeHash> held;
+  std::priority_queue<Cooling, std::vector<Cooling>, std::greater<>> cooling;
+  uint64_t cooling_order = 0;
+  bool last_exhausted = false;
+
+  uint32_t slot_of(const IpAddress& ip, const std::string& resource, uint32_t ports) {
+    auto [it, fresh] = slots.try_emplace(ip, static_cast<uint32_t>(use.size()));
+    if (fresh) {
+      use.push_back(SnatIpUse{ip, resource, ports, 0, 0, 0});
+      port_refs.emplace_back(65536, 0);
+    }
+    return it->second;
+  }
+
+  static BusyKey busy_key(uint32_t slot, uint16_t port, const SnatPoint& p, const FlowKey& f) {
+    bool cone = p.via == Via::kLoadBalancer && f.proto == Protocol::kUdp;
+    return BusyKey{slot, port, cone ? uint16_t{0} : f.dport, static_cast<uint8_t>(f.proto),
+                   f.dst};
+  }
+  static ScopeKey scope_key(uint64_t scope, const SnatPoint& p, const FlowKey& f) {
+    bool cone = p.via == Via::kLoadBalancer && f.proto == Protocol::kUdp;
+    return ScopeKey{scope, cone ? uint16_t{0} : f.dport, static_cast<uint8_t>(f.proto), f.dst};
+  }
+
+  void hold(const BusyKey& k, uint64_t scope, const ScopeKey& sk) {
+    busy.emplace(k, Busy{scope});
+    ++held[sk];
+    if (port_refs[k.slot][k.port]++ == 0) {
+      SnatIpUse& u = use[k.slot];
+      u.peak_in_use = std::max(u.peak_in_use, ++u.in_use);
+    }
+  }
+
+  void unhold(const BusyKey& k) {
+    auto it = busy.find(k);
+    if (it == busy.end()) {
+      return;
+    }
+    ScopeKey sk{it->second.scope, k.dport, k.proto, k.dst};
+    busy.erase(it);
+    auto h = held.find(sk);
+    if (h != held.end() && --h->second == 0) {
+      held.erase(h);
+    }
+    if (--port_refs[k.slot][k.port] == 0) {
+      --use[k.slot].in_use;
+    }
+  }
+
+  uint32_t held_in(const ScopeKey& sk) const {
+    auto it = held.find(sk);
+    return it == held.end() ? 0 : it->second;
+  }
+
+  // A free port among `ports` consecutive ones from `first` on `slot`: random tries first, as
+  // Azure picks at random, then a scan so a nearly full pool still finds its last ports.
+  std::optional<uint16_t> pick_port(uint32_t slot, uint32_t first, uint32_t ports,
+                                    const SnatPoint& p, const FlowKey& f) {
+    for (int i = 0; i < kRandomTries; ++i) {
+      auto port = static_cast<uint16_t>(first + rng.below(ports));
+      if (!busy.contains(busy_key(slot, port, p, f))) {
+        return port;
+      }
+    }
+    uint32_t start = rng.below(ports);
+    for (uint32_t i = 0; i < ports; ++i) {
+      auto port = static_cast<uint16_t>(first + (start + i) % ports);
+      if (!busy.contains(busy_key(slot, port, p, f))) {
+        return port;
+      }
+    }
+    return std::nullopt;
+  }
+};
+
+SnatPools::SnatPools(uint64_t seed) : impl_(std::make_unique<Impl>()) {
+  impl_->rng.state = seed ^ 0x5eed5eed5eed5eedULL;
+}
+SnatPools::~SnatPools() = default;
+SnatPools::SnatPools(SnatPools&&) noexcept = default;
+SnatPools& SnatPools::operator=(SnatPools&&) noexcept = default;
+
+bool SnatPools::exhausted() const { return impl_->last_exhausted; }
+
+std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::string& resource,
+                                            const FlowKey& f, int64_t now_ns) {
+  Impl& m = *impl_;
+  m.last_exhausted = false;
+  advance(now_ns);
+  std::vector<uint32_t> slots;
+  for (const IpAddress& ip : p.ips) {
+    if (ip.family() == f.src.family()) {
+      uint32_t ports = p.via == Via::kLoadBalancer      ? kLbPortsPerIp
+                       : p.via == Via::kInstancePublicIp ? 65536 - kFirstPort
+                                                         : p.ports;
+      slots.push_back(m.slot_of(ip, resource, ports));
+    }
+  }
+  if (slots.empty() || p.via == Via::kNone || p.via == Via::kDefaultOutbound) {
+    return std::nullopt;
+  }
+  if (f.proto == Protocol::kIcmp) {
+    // Only an appliance or an instance public IP passes ICMP (the LB and NAT gateway
+    // translate TCP and UDP only, facts 3a, 3b): the address changes, the identifier stays.
+    uint32_t slot = slots[m.rng.below(static_cast<uint32_t>(slots.size()))];
+    return SnatLease{slot, f.sport};
+  }
+  const uint64_t base_scope = uint64_t{static_cast<uint8_t>(p.via)} << 56 |
+                              uint64_t{p.resource & 0xffffffU} << 32 |
+                              uint64_t{p.rule & 0xffffU} << 16;
+
+  switch (p.via) {
+    case Via::kInstancePublicIp: {
+      // azure-egress-facts 2: a 1:1 NAT; the port is the flow's own.
+      BusyKey k = Impl::busy_key(slots[0], f.sport, p, f);
+      ScopeKey sk = Impl::scope_key(base_scope, p, f);
+      if (!m.busy.contains(k)) {
+        m.hold(k, base_scope, sk);
+      }
+      return SnatLease{slots[0], f.sport};
+    }
+    case Via::kLoadBalancer: {
+      // azure-egress-facts 3a: the instance owns a block of `ports` on every frontend, and
+      // uses the frontends in order, the next only when its block on this one is full
+      // towards the destination.
+      uint32_t span = 65536 - kFirstPort;
+      uint32_t first = kFirstPort + static_cast<uint32_t>(
+                                        (static_cast<uint64_t>(p.instance) * p.ports) % span);
+      uint32_t ports = std::min(p.ports, 65536 - first);
+      for (size_t i = 0; i < slots.size(); ++i) {
+        uint64_t scope = base_scope | uint64_t{p.instance} << 4 | (i & 0xf);
+        ScopeKey sk = Impl::scope_key(scope, p, f);
+        if (m.held_in(sk) >= ports) {
+          continue;
+        }
+        if (auto port = m.pick_port(slots[i], first, ports, p, f)) {
+          m.hold(Impl::busy_key(slots[i], *port, p, f), scope, sk);
+          return SnatLease{slots[i], *port};
+        }
+      }
+      break;
+    }
+    case Via::kNatGateway:
+    case Via::kAppliance: {
+      // azure-egress-facts 3b, 3c: one pool over every IP; IP and port picked at random.
+      ScopeKey sk = Impl::scope_key(base_scope, p, f);
+      if (m.held_in(sk) < slots.size() * static_cast<uint64_t>(p.ports)) {
+        for (int i = 0; i < kRandomTries; ++i) {
+          uint32_t slot = slots[m.rng.below(static_cast<uint32_t>(slots.size()))];
+          auto port = static_cast<uint16_t>(kFirstPort + m.rng.below(p.ports));
+          BusyKey k = Impl::busy_key(slot, port, p, f);
+          if (!m.busy.contains(k)) {
+            m.hold(k, base_scope, sk);
+            return SnatLease{slot, port};
+          }
+        }
+        uint32_t start = m.rng.below(static_cast<uint32_t>(slots.size()));
+        for (size_t i = 0; i < slots.size(); ++i) {
+          uint32_t slot = slots[(start + i) % slots.size()];
+          if (auto port = m.pick_port(slot, kFirstPort, p.ports, p, f)) {
+            m.hold(Impl::busy_key(slot, *port, p, f), base_scope, sk);
+            return SnatLease{slot, *port};
+          }
+        }
+      }
+      break;
+    }
+    case Via::kNone:
+    case Via::kDefaultOutbound:
+      return std::nullopt;
+  }
+  m.last_exhausted = true;
+  for (uint32_t slot : slots) {
+    ++m.use[slot].exhausted;
+  }
+  return std::nullopt;
+}
+
+void SnatPools::release(const SnatLease& lease, const SnatPoint& p, const FlowKey& f,
+                        FlowEnd end, int64_t now_ns) {
+  Impl& m = *impl_;
+  if (f.proto == Protocol::kIcmp) {
+    return;
+  }
+  BusyKey k = Impl::busy_key(lease.ip_slot, lease.port, p, f);
+  int64_t cooldown = p.via == Via::kNatGateway ? nat_gateway_cooldown_ns(f, end) : 0;
+  if (cooldown == 0) {
+    m.unhold(k);
+    return;
+  }
+  auto it = m.busy.find(k);
+  if (it != m.busy.end()) {
+    it->second.free_at = now_ns + cooldown;
+    m.cooling.push(Cooling{now_ns + cooldown, m.cooling_order++, k});
+  }
+}
+
+void SnatPools::advance(int64_t now_ns) {
+  Impl& m = *impl_;
+  while (!m.cooling.empty() && m.cooling.top().free_at <= now_ns) {
+    BusyKey k = m.cooling.top().key;
+    m.cooling.pop();
+    m.unhold(k);
+  }
+}
+
+const IpAddress& SnatPools::ip(uint32_t slot) const { return impl_->use[slot].ip; }
+const std::vector<SnatIpUse>& SnatPools::ip_use() const { return impl_->use; }
+
+size_t SnatPools::memory_bytes() const {
+  const Impl& m = *impl_;
+  // unordered_map nodes: the value, a next pointer and the cached hash, plus a bucket each.
+  size_t node = sizeof(void*) * 3;
+  return m.busy.size() * (sizeof(BusyKey) + sizeof(Busy) + node) +
+         m.held.size() * (sizeof(ScopeKey) + sizeof(uint32_t) + node) +
+         m.cooling.size() * sizeof(Cooling) + m.port_refs.size() * 65536 * sizeof(uint32_t);
+}
+
+}  // namespace egress

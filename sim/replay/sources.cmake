@@ -1,0 +1,6 @@
+target_sources(egress_core PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/snat_pools.cc
+  ${CMAKE_CURRENT_LIST_DIR}/flow_table.cc
+  ${CMAKE_CURRENT_LIST_DIR}/packet_rewrite.cc
+  ${CMAKE_CURRENT_LIST_DIR}/replay.cc
+)

@@ -1,0 +1,172 @@
+#include "egress/report/diff_report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace egress {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr size_t kShownTransitions = 10;
+constexpr size_t kShownDrops = 10;
+
+Json side_json(const DiffSide& s) {
+  Json j = Json::object();
+  j["verdict"] = to_string(s.verdict);
+  if (s.reason != Reason::kNone) {
+    j["reason"] = to_string(s.reason);
+  }
+  j["egressIps"] = s.egress_ips;
+  return j;
+}
+
+std::string list(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) {
+    out += (out.empty() ? "" : ", ") + s;
+  }
+  return out.empty() ? "(none)" : out;
+}
+
+std::string flow_text(const FlowKey& k) {
+  auto ep = [](const IpAddress& ip, uint16_t port) {
+    return (ip.is_v4() ? ip.to_string() : "[" + ip.to_string() + "]") + ":" + std::to_string(port);
+  };
+  return std::string(to_string(k.proto)) + " " + ep(k.src, k.sport) + " -> " + ep(k.dst, k.dport);
+}
+
+std::string side_text(const DiffSide& s) {
+  if (s.verdict == Verdict::kEgress) {
+    return "egress " + list(s.egress_ips);
+  }
+  std::string out = to_string(s.verdict);
+  if (s.reason != Reason::kNone) {
+    out += std::string(" (") + to_string(s.reason) + ")";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string diff_to_json(const DiffReport& d, const MigrationContext* m) {
+  Json j = Json::object();
+  j["flows"] = d.flows;
+  j["changed"] = d.changed;
+  j["before"] = Json{{"egressIps", d.before_ips}};
+  j["after"] = Json{{"egressIps", d.after_ips}};
+  j["newEgressIps"] = d.new_ips;
+  j["goneEgressIps"] = d.gone_ips;
+  if (m != nullptr) {
+    j["supported"] = m->verdict.supported;
+    j["migration"] = Json{{"from", m->from},
+                          {"to", m->to},
+                          {"table", m->verdict.table},
+                          {"cell", m->verdict.cell},
+                          {"text", m->verdict.text}};
+    if (m->plan != nullptr) {
+      j["migration"]["creates"] = m->plan->creates;
+      j["migration"]["removes"] = m->plan->removes;
+    }
+    Json findings = Json::array();
+    for (const Diagnostic& f : m->after_findings) {
+      findings.push_back(Json{{"code", f.code}, {"message", f.message}});
+    }
+    j["migration"]["findings"] = std::move(findings);
+    j["migration"]["refused"] = m->refused;
+  }
+  Json warnings = Json::array();
+  for (const DiffWarning& w : d.warnings) {
+    warnings.push_back(Json{{"code", w.code}, {"text", w.text}});
+  }
+  j["warnings"] = std::move(warnings);
+  Json changes = Json::array();
+  for (const FlowChange& c : d.changes) {
+    Json flow = Json::object();
+    flow["proto"] = to_string(c.flow.proto);
+    flow["src"] = c.flow.src.to_string();
+    flow["sport"] = c.flow.sport;
+    flow["dst"] = c.flow.dst.to_string();
+    flow["dport"] = c.flow.dport;
+    changes.push_back(
+        Json{{"flow", std::move(flow)}, {"before", side_json(c.before)}, {"after", side_json(c.after)}});
+  }
+  j["changes"] = std::move(changes);
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string format_diff(const DiffReport& d, const MigrationContext* m) {
+  std::string out;
+  if (m != nullptr) {
+    out += "migrate " + m->from + " -> " + m->to + ": " +
+           (m->verdict.supported ? "supported" : "NOT SUPPORTED") + "\n";
+    out += "  " + m->verdict.text + "\n";
+    if (m->plan != nullptr) {
+      for (const std::string& c : m->plan->creates) {
+        out += "  AKS creates: " + c + "\n";
+      }
+      for (const std::string& r : m->plan->removes) {
+        out += "  AKS removes: " + r + "\n";
+      }
+    }
+    for (const Diagnostic& f : m->after_findings) {
+      out += "  after-state: " + f.message + " [" + f.code + "]\n";
+    }
+    if (m->refused) {
+      out += "  AKS's preflight refuses this after-state: fix the findings above first\n";
+    }
+    if (!m->verdict.supported) {
+      return out;
+    }
+    out += "\n";
+  }
+  out += std::to_string(d.changed) + " of " + std::to_string(d.flows) + " flows change\n";
+  out += "egress IPs before: " + list(d.before_ips) + "\n";
+  out += "egress IPs after:  " + list(d.after_ips) + "\n";
+  if (!d.new_ips.empty() || !d.gone_ips.empty()) {
+    out += "\nallow-lists (partners' firewalls, authorizedIpRanges):\n";
+    for (const std::string& ip : d.new_ips) {
+      out += "  add     " + ip + "\n";
+    }
+    for (const std::string& ip : d.gone_ips) {
+      out += "  remove  " + ip + "   (once nothing uses it)\n";
+    }
+  }
+  if (!d.transitions.empty()) {
+    out += "\nwhat destinations see:\n";
+    for (size_t i = 0; i < d.transitions.size() && i < kShownTransitions; ++i) {
+      const IpTransition& t = d.transitions[i];
+      out += "  " + std::to_string(t.flows) + " flows to " + std::to_string(t.destinations) +
+             " destinations (" + list(t.examples) + (t.destinations > t.examples.size() ? ", ..." : "") +
+             ")\n      before " + list(t.before) + "\n      after  " + list(t.after) + "\n";
+    }
+    if (d.transitions.size() > kShownTransitions) {
+      out += "  ... " + std::to_string(d.transitions.size() - kShownTransitions) +
+             " more (see --json)\n";
+    }
+  }
+  if (!d.newly_dropped.empty()) {
+    out += "\nflows that newly drop:\n";
+    for (const auto& [reason, n] : d.newly_dropped) {
+      out += "  " + std::to_string(n) + " " + reason + "\n";
+    }
+    size_t shown = 0;
+    for (const FlowChange& c : d.changes) {
+      if (c.after.verdict == Verdict::kDropped && c.before.verdict != Verdict::kDropped &&
+          shown++ < kShownDrops) {
+        out += "    " + flow_text(c.flow) + ": " + side_text(c.before) + " -> " +
+               side_text(c.after) + "\n";
+      }
+    }
+  }
+  if (!d.warnings.empty()) {
+    out += "\nwarnings:\n";
+    for (const DiffWarning& w : d.warnings) {
+      out += "  [" + w.code + "] " + w.text + "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace egress

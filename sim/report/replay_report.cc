@@ -1,0 +1,275 @@
+#include "egress/report/replay_report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cinttypes>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "egress/engine/models.h"
+
+namespace egress {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string csv_cell(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) {
+    return s;
+  }
+  std::string out = "\"";
+  for (char c : s) {
+    out += c;
+    if (c == '"') {
+      out += '"';
+    }
+  }
+  return out + "\"";
+}
+
+std::string joined(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) {
+      out += sep;
+    }
+    out += item;
+  }
+  return out;
+}
+
+std::string hop_text(const Hop& hop) {
+  std::string out = hop.at;
+  if (hop.route) {
+    const RouteRef& r = *hop.route;
+    out += " route ";
+    out += r.table.empty() ? r.name : r.table + "/" + r.name;
+    if (!out.ends_with(' ')) {
+      out += ' ';
+    }
+    out += r.prefix.to_string() + " " + to_string(r.next_hop_type);
+  }
+  if (!hop.rule.empty()) {
+    out += " rule " + hop.rule;
+  }
+  if (!hop.action.empty()) {
+    out += " " + hop.action;
+  }
+  if (!hop.ip.empty()) {
+    out += " " + hop.ip;
+  }
+  return out;
+}
+
+std::string seconds_text(int64_t ns) {
+  char buf[40];
+  int64_t us = ns / 1000;
+  std::snprintf(buf, sizeof buf, "%" PRId64 ".%06" PRId64, us / 1'000'000,
+                (us % 1'000'000 + 1'000'000) % 1'000'000);
+  std::string s = buf;
+  while (s.back() == '0') {
+    s.pop_back();
+  }
+  if (s.back() == '.') {
+    s.pop_back();
+  }
+  return s;
+}
+
+// 1234567 -> "1,234,567": the counts a person compares at a glance.
+std::string grouped(uint64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i != 0 && (digits.size() - i) % 3 == 0) {
+      out += ',';
+    }
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string plural(uint64_t n, const char* noun) {
+  return grouped(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
+std::string human_bytes(uint64_t n) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+Json usage_json(const UsageRow& row, const char* name_key) {
+  Json j = Json::object();
+  j[name_key] = row.name;
+  if (std::string(name_key) == "ip") {
+    j["resource"] = row.resource;
+  }
+  j["via"] = row.via;
+  j["flows"] = row.flows;
+  j["packets"] = row.packets;
+  j["bytes"] = row.bytes;
+  j["peakPortsInUse"] = row.peak_ports_in_use;
+  j["ports"] = row.ports;
+  j["snatExhausted"] = row.snat_exhausted;
+  return j;
+}
+
+std::string table(const std::vector<std::vector<std::string>>& rows,
+                  const std::vector<bool>& right) {
+  std::vector<size_t> widths(rows.front().size(), 0);
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size(); ++c) {
+      widths[c] = std::max(widths[c], row[c].size());
+    }
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      if (c > 0) {
+        line += "  ";
+      }
+      std::string pad(widths[c] - row[c].size(), ' ');
+      line += right[c] ? pad + row[c] : row[c] + pad;
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string usage_table(const std::vector<UsageRow>& rows, const char* first) {
+  std::vector<std::vector<std::string>> cells;
+  cells.push_back({first, "via", "flows", "packets", "bytes", "peak ports", "ports",
+                   "exhausted"});
+  for (const UsageRow& r : rows) {
+    cells.push_back({r.name, r.via, grouped(r.flows), grouped(r.packets), human_bytes(r.bytes),
+                     grouped(r.peak_ports_in_use), grouped(r.ports), grouped(r.snat_exhausted)});
+  }
+  return table(cells, {false, false, true, true, true, true, true, true});
+}
+
+std::string counts(const std::map<std::string, uint64_t>& m) {
+  std::string out;
+  for (const auto& [key, n] : m) {
+    if (!out.empty()) {
+      out += ", ";
+    }
+    out += key + " " + grouped(n);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string flow_csv_header() {
+  return "proto,src,sport,dst,dport,verdict,reason,via,resource,snatIp,snatPort,egressIps,hops,"
+         "first,last,packets,bytes,models\n";
+}
+
+std::string flow_record_to_csv(const FlowRecord& record) {
+  const FlowResult& r = record.result;
+  std::vector<std::string> hops;
+  for (const Hop& hop : r.hops) {
+    hops.push_back(hop_text(hop));
+  }
+  std::vector<std::string> cells = {
+      to_string(r.flow.proto),
+      r.flow.src.to_string(),
+      std::to_string(r.flow.sport),
+      r.flow.dst.to_string(),
+      std::to_string(r.flow.dport),
+      to_string(r.verdict),
+      to_string(r.reason),
+      to_string(r.via),
+      r.resource,
+      r.snat_ip,
+      r.snat_port ? std::to_string(*r.snat_port) : "",
+      joined(r.egress_ips, ";"),
+      joined(hops, " > "),
+      seconds_text(record.stats.first_ns),
+      seconds_text(record.stats.last_ns),
+      std::to_string(record.stats.packets),
+      std::to_string(record.stats.bytes),
+      joined(r.models, ";"),
+  };
+  std::string out;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) {
+      out += ',';
+    }
+    out += csv_cell(cells[i]);
+  }
+  return out + "\n";
+}
+
+std::string summary_to_json(const ReplaySummary& s) {
+  Json j = Json::object();
+  j["packets"] = s.packets;
+  j["bytes"] = s.bytes;
+  j["first"] = s.packets == 0 ? Json(nullptr) : Json(static_cast<double>(s.first_ns / 1000) / 1e6);
+  j["last"] = s.packets == 0 ? Json(nullptr) : Json(static_cast<double>(s.last_ns / 1000) / 1e6);
+  j["flows"] = s.flows;
+  j["peakLiveFlows"] = s.peak_live_flows;
+  j["verdicts"] = s.verdicts;
+  j["reasons"] = s.reasons;
+  j["unusablePackets"] = s.unusable;
+  Json ips = Json::array();
+  for (const UsageRow& row : s.egress_ips) {
+    ips.push_back(usage_json(row, "ip"));
+  }
+  j["egressIps"] = std::move(ips);
+  Json resources = Json::array();
+  for (const UsageRow& row : s.resources) {
+    resources.push_back(usage_json(row, "resource"));
+  }
+  j["resources"] = std::move(resources);
+  j["egressPacketsWritten"] = s.egress_packets_written;
+  j["seed"] = s.seed;
+  j["models"] = s.models;
+  Json warnings = Json::array();
+  for (const Diagnostic& d : s.warnings) {
+    warnings.push_back(format_diagnostic(d, "warning"));
+  }
+  j["warnings"] = std::move(warnings);
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string format_summary(const ReplaySummary& s) {
+  std::string out;
+  double span = s.packets == 0 ? 0 : static_cast<double>(s.last_ns - s.first_ns) / 1e9;
+  char when[64];
+  std::snprintf(when, sizeof when, "%.3f s", span);
+  out += plural(s.packets, "packet") + " (" + human_bytes(s.bytes) + ") over " + when +
+         " of capture time; " + plural(s.flows, "flow") + ", at most " +
+         grouped(s.peak_live_flows) + " at once\n";
+  out += "verdicts: " + (s.verdicts.empty() ? std::string("none") : counts(s.verdicts)) + "\n";
+  if (!s.reasons.empty()) {
+    out += "reasons:  " + counts(s.reasons) + "\n";
+  }
+  if (!s.unusable.empty()) {
+    out += "not used: " + counts(s.unusable) + " (packets)\n";
+  }
+  if (!s.egress_ips.empty()) {
+    out += "\n" + usage_table(s.egress_ips, "egress IP");
+  }
+  if (!s.resources.empty()) {
+    out += "\n" + usage_table(s.resources, "resource");
+  }
+  if (!s.models.empty()) {
+    out += "\nmodels (see 'egress-sim models'): " + joined(s.models, ", ") + "\n";
+  }
+  out += "seed: " + std::to_string(s.seed) + "\n";
+  return out;
+}
+
+}  // namespace egress

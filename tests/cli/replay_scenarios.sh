@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# End-to-end scenarios of `egress-sim replay` and `synth` that need files between commands:
+#
+#   replay_scenarios.sh SCENARIO EGRESS_SIM SHARED_DIR REPO_DIR
+#
+# Exit 0 pass, 1 fail, 77 skipped (a tool it needs, such as tshark, is missing).
+set -u
+scenario=$1
+sim=$2
+shared=$3
+repo=$4
+captures=$shared/captures
+lab=$repo/tests/replay/data/capture-lab.yaml
+udr=$repo/topologies/aks-udr-firewall.yaml
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failed=0
+fail() {
+  echo "FAIL: $*"
+  failed=1
+}
+
+# Frames whose IPv4, TCP or UDP checksum tshark finds wrong.
+bad_checksums() {
+  tshark -r "$1" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
+    -o udp.check_checksum:TRUE \
+    -Y 'ip.checksum.status==0 || tcp.checksum.status==0 || udp.checksum.status==0' \
+    2>/dev/null | wc -l
+}
+
+case "$scenario" in
+  every-capture)
+    # Every shared capture replays (exit 0) or is refused with the file named (exit 2); none
+    # crashes or hangs.
+    for f in "$captures"/*.pcap "$captures"/*.pcapng; do
+      timeout 60 "$sim" replay --quiet "$lab" "$f" >"$work/out" 2>"$work/err"
+      rc=$?
+      case $rc in
+        0) grep -q "^[0-9,]* packets\{0,1\} (" "$work/out" || fail "$f: no summary" ;;
+        2) grep -q "^$f: error: " "$work/err" || fail "$f: exit 2 without '$f: error: ...'" ;;
+        *) fail "$f: exit $rc"; cat "$work/err" ;;
+      esac
+      grep -q "internal error" "$work/err" && fail "$f: internal error"
+    done
+    ;;
+  no-half-written-output)
+    # A capture that fails part-way leaves none of the outputs behind.
+    cp "$captures/methods.pcap" "$work/cut.pcap"
+    cat "$captures/pcap-invalid-version-1.pcap" >"$work/bad.pcap"
+    "$sim" replay --quiet "$lab" "$captures/methods.pcap" "$work/bad.pcap" \
+      --flows "$work/f.jsonl" --summary "$work/s.json" --pcap-out "$work/o.pcap" \
+      >"$work/out" 2>"$work/err"
+    rc=$?
+    [ $rc = 2 ] || fail "exit $rc, expected 2"
+    [ -s "$work/out" ] && fail "stdout is not empty"
+    leftovers=$(ls "$work" | grep -Ev '^(cut|bad)[.]pcap$|^(out|err)$')
+    [ -z "$leftovers" ] || fail "left behind: $leftovers"
+    ;;
+  synth-replay-agree)
+    # synth's flows and the replay of the capture it wrote are the same, byte for byte.
+    "$sim" synth --quiet "$udr" --flows 3000 --seed 11 --pcap-out "$work/s.pcap" \
+      --flows-out "$work/synth.jsonl" --summary "$work/synth.json" >/dev/null || fail "synth"
+    "$sim" replay --quiet "$udr" "$work/s.pcap" --seed 11 --flows "$work/replay.jsonl" \
+      --summary "$work/replay.json" >/dev/null || fail "replay"
+    cmp -s "$work/synth.jsonl" "$work/replay.jsonl" || fail "flow records differ"
+    cmp -s "$work/synth.json" "$work/replay.json" || fail "summaries differ"
+    [ "$(wc -l <"$work/replay.jsonl")" = 3000 ] || fail "not 3000 flow records"
+    ;;
+  same-seed-same-bytes)
+    for run in a b; do
+      "$sim" synth --quiet "$udr" --flows 2000 --seed 5 --pcap-out "$work/$run.pcap" \
+        --egress-pcap-out "$work/$run-egress.pcap" --flows-out "$work/$run.csv" \
+        >"$work/$run.txt" || fail "synth $run"
+    done
+    "$sim" synth --quiet "$udr" --flows 2000 --seed 6 --flows-out "$work/c.csv" >/dev/null
+    for f in .pcap -egress.pcap .csv .txt; do
+      cmp -s "$work/a$f" "$work/b$f" || fail "seed 5 twice: a$f and b$f differ"
+    done
+    cmp -s "$work/a.csv" "$work/c.csv" && fail "seeds 5 and 6 gave the same flows"
+    head -1 "$work/a.csv" | grep -q '^proto,src,sport,dst,dport,verdict,' || fail "CSV header"
+    [ "$(wc -l <"$work/a.csv")" = 2001 ] || fail "CSV: not a header and 2000 rows"
+    ;;
+  pcap-out-checksums)
+    command -v tshark >/dev/null || exit 77
+    # Generated traffic: every checksum right before and after SNAT.
+    "$sim" synth --quiet "$udr" --flows 500 --seed 3 --pcap-out "$work/in.pcap" \
+      --egress-pcap-out "$work/out.pcap" --summary "$work/s.json" >/dev/null || fail "synth"
+    [ "$(bad_checksums "$work/in.pcap")" = 0 ] || fail "generated capture has bad checksums"
+    [ "$(bad_checksums "$work/out.pcap")" = 0 ] || fail "egress capture has bad checksums"
+    written=$(grep -o '"egressPacketsWritten":[0-9]*' "$work/s.json" | cut -d: -f2)
+    [ "$(tshark -r "$work/out.pcap" 2>/dev/null | wc -l)" = "$written" ] ||
+      fail "tshark does not count $written packets"
+    tshark -r "$work/out.pcap" -T fields -e ip.src -Y 'tcp.flags.syn==1 && tcp.flags.ack==0' \
+      2>/dev/null | sort -u >"$work/sources"
+    [ "$(cat "$work/sources")" = "20.83.201.36" ] || fail "SYNs leave from $(cat "$work/sources")"
+    # Real captures: no checksum that was right goes wrong (offloaded ones stay as they were).
+    for f in methods communityid-tcp irc-starttls openjdk-25.0.2-zeek.org nflog-http \
+      qi_internet_SYNACK_curl_jsonip get-to-ssh-server; do
+      "$sim" replay --quiet "$lab" "$captures/$f.pcap" --pcap-out "$work/$f.pcap" >/dev/null ||
+        fail "$f: replay"
+      [ "$(bad_checksums "$work/$f.pcap")" = "$(bad_checksums "$captures/$f.pcap")" ] ||
+        fail "$f: SNAT changed which checksums hold"
+      [ "$(tshark -r "$work/$f.pcap" 2>/dev/null | wc -l)" = \
+        "$(tshark -r "$captures/$f.pcap" 2>/dev/null | wc -l)" ] || fail "$f: packet count"
+    done
+    ;;
+  *)
+    echo "unknown scenario $scenario"
+    exit 2
+    ;;
+esac
+exit $failed

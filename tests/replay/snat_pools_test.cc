@@ -1,0 +1,231 @@
+// The port pools at Azure's limits (semantics.md 5, azure-egress-facts 3a-3c).
+#include "egress/replay/snat_pools.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <utility>
+
+namespace egress {
+namespace {
+
+constexpr int64_t kS = 1'000'000'000;
+
+IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+
+FlowKey tcp(uint16_t sport, const char* dst = "140.82.112.3", uint16_t dport = 443,
+            const char* src = "10.0.0.4") {
+  return FlowKey{Protocol::kTcp, ip(src), sport, ip(dst), dport};
+}
+
+SnatPoint lb_point(uint32_t instance, uint32_t ports, std::vector<IpAddress> ips) {
+  return SnatPoint{Via::kLoadBalancer, 0, 0, instance, ports, 240, std::move(ips)};
+}
+
+SnatPoint nat_point(std::vector<IpAddress> ips) {
+  return SnatPoint{Via::kNatGateway, 0, kNoIndex, 0, 64512, 240, std::move(ips)};
+}
+
+TEST(SnatPools, LoadBalancerInstanceRunsOutAfterItsBlockTowardsOneDestination) {
+  SnatPools pools(1);
+  SnatPoint p = lb_point(3, 1024, {ip("20.0.0.1")});
+  std::set<uint16_t> ports;
+  for (uint16_t i = 0; i < 1024; ++i) {
+    auto lease = pools.acquire(p, "lb", tcp(static_cast<uint16_t>(30000 + i)), 0);
+    ASSERT_TRUE(lease) << "flow " << i;
+    ports.insert(lease->port);
+  }
+  EXPECT_EQ(ports.size(), 1024U);
+  // The instance's block: ordinal 3 of 1024-port blocks from port 1024.
+  EXPECT_EQ(*ports.begin(), 1024 + 3 * 1024);
+  EXPECT_EQ(*ports.rbegin(), 1024 + 4 * 1024 - 1);
+  EXPECT_FALSE(pools.acquire(p, "lb", tcp(40000), 0));
+  EXPECT_TRUE(pools.exhausted());
+  EXPECT_EQ(pools.ip_use()[0].exhausted, 1U);
+  // Another destination port is another destination: the same ports serve it.
+  EXPECT_TRUE(pools.acquire(p, "lb", tcp(40001, "140.82.112.3", 80), 0));
+  EXPECT_FALSE(pools.exhausted());
+  EXPECT_EQ(pools.ip_use()[0].peak_in_use, 1024U);
+}
+
+TEST(SnatPools, LoadBalancerUsesTheNextFrontendOnlyWhenTheFirstIsFull) {
+  SnatPools pools(1);
+  SnatPoint p = lb_point(0, 8, {ip("20.0.0.1"), ip("20.0.0.2")});
+  for (uint16_t i = 0; i < 8; ++i) {
+    auto lease = pools.acquire(p, "lb", tcp(static_cast<uint16_t>(30000 + i)), 0);
+    ASSERT_TRUE(lease);
+    EXPECT_EQ(pools.ip(lease->ip_slot), ip("20.0.0.1"));
+  }
+  for (uint16_t i = 8; i < 16; ++i) {
+    auto lease = pools.acquire(p, "lb", tcp(static_cast<uint16_t>(30000 + i)), 0);
+    ASSERT_TRUE(lease);
+    EXPECT_EQ(pools.ip(lease->ip_slot), ip("20.0.0.2"));
+  }
+  EXPECT_FALSE(pools.acquire(p, "lb", tcp(31000), 0));
+  // Each full frontend counts the refusal.
+  EXPECT_EQ(pools.ip_use()[0].exhausted, 1U);
+  EXPECT_EQ(pools.ip_use()[1].exhausted, 1U);
+}
+
+TEST(SnatPools, LoadBalancerPortIsFreeAgainAsSoonAsTheFlowEnds) {
+  SnatPools pools(1);
+  SnatPoint p = lb_point(0, 8, {ip("20.0.0.1")});
+  std::vector<SnatLease> leases;
+  for (uint16_t i = 0; i < 8; ++i) {
+    leases.push_back(*pools.acquire(p, "lb", tcp(static_cast<uint16_t>(30000 + i)), 0));
+  }
+  ASSERT_FALSE(pools.acquire(p, "lb", tcp(31000), 0));
+  pools.release(leases[5], p, tcp(30005), FlowEnd::kFin, 1 * kS);
+  auto again = pools.acquire(p, "lb", tcp(31001), 1 * kS);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->port, leases[5].port);
+}
+
+TEST(SnatPools, LoadBalancerUdpNeedsAPortPerDestinationIpWhateverThePort) {
+  SnatPools pools(1);
+  SnatPoint p = lb_point(0, 8, {ip("20.0.0.1")});
+  auto udp = [](uint16_t sport, uint16_t dport) {
+    return FlowKey{Protocol::kUdp, *IpAddress::parse("10.0.0.4"), sport,
+                   *IpAddress::parse("8.8.8.8"), dport};
+  };
+  for (uint16_t i = 0; i < 8; ++i) {
+    ASSERT_TRUE(pools.acquire(p, "lb", udp(30000 + i, static_cast<uint16_t>(1000 + i)), 0));
+  }
+  EXPECT_FALSE(pools.acquire(p, "lb", udp(31000, 2000), 0));
+  // TCP has its own inventory and counts the destination port.
+  EXPECT_TRUE(pools.acquire(p, "lb", tcp(31000, "8.8.8.8", 2000), 0));
+}
+
+TEST(SnatPools, NatGatewayGives64512FlowsToOneDestinationPerIp) {
+  SnatPools pools(9);
+  SnatPoint p = nat_point({ip("20.1.0.1")});
+  std::set<uint16_t> ports;
+  for (uint32_t i = 0; i < 64512; ++i) {
+    auto lease = pools.acquire(p, "natgw", tcp(static_cast<uint16_t>(i), "1.2.3.4", 443,
+                                               i < 32768 ? "10.0.0.4" : "10.0.0.5"),
+                               0);
+    ASSERT_TRUE(lease) << "flow " << i;
+    ports.insert(lease->port);
+  }
+  EXPECT_EQ(ports.size(), 64512U);
+  EXPECT_EQ(*ports.begin(), 1024);
+  EXPECT_EQ(*ports.rbegin(), 65535);
+  EXPECT_FALSE(pools.acquire(p, "natgw", tcp(1, "1.2.3.4", 443, "10.0.0.6"), 0));
+  EXPECT_TRUE(pools.exhausted());
+  EXPECT_EQ(pools.ip_use()[0].ports, 64512U);
+  EXPECT_EQ(pools.ip_use()[0].peak_in_use, 64512U);
+  // Other destinations are not affected.
+  EXPECT_TRUE(pools.acquire(p, "natgw", tcp(1, "1.2.3.5", 443, "10.0.0.6"), 0));
+}
+
+TEST(SnatPools, NatGatewaySpreadsOverEveryIpAtRandom) {
+  SnatPools pools(3);
+  SnatPoint p = nat_point({ip("20.1.0.1"), ip("20.1.0.2"), ip("20.1.0.3")});
+  std::vector<int> per_ip(3, 0);
+  for (uint16_t i = 0; i < 3000; ++i) {
+    auto lease = pools.acquire(p, "natgw", tcp(i), 0);
+    ASSERT_TRUE(lease);
+    ++per_ip[lease->ip_slot];
+  }
+  for (int n : per_ip) {
+    EXPECT_GT(n, 850);
+    EXPECT_LT(n, 1150);
+  }
+}
+
+struct Cooldown {
+  Protocol proto;
+  FlowEnd end;
+  int64_t seconds;
+};
+
+class NatGatewayCooldown : public ::testing::TestWithParam<Cooldown> {};
+
+// azure-egress-facts 3b: 65 s after FIN, 16 s after RST, 30 s half-open, 65 s UDP.
+TEST_P(NatGatewayCooldown, PortComesBackTowardsTheSameDestinationOnlyAfterIt) {
+  const Cooldown c = GetParam();
+  SnatPools pools(5);
+  SnatPoint p = nat_point({ip("20.1.0.1")});
+  p.ports = 4;  // a small pool makes the one freed port the only choice
+  auto flow = [&](uint16_t sport) {
+    return FlowKey{c.proto, ip("10.0.0.4"), sport, ip("1.2.3.4"), 443};
+  };
+  std::vector<SnatLease> leases;
+  for (uint16_t i = 0; i < 4; ++i) {
+    leases.push_back(*pools.acquire(p, "natgw", flow(100 + i), 0));
+  }
+  ASSERT_FALSE(pools.acquire(p, "natgw", flow(200), 0));
+  const int64_t end = 10 * kS;
+  pools.release(leases[2], p, flow(102), c.end, end);
+  EXPECT_FALSE(pools.acquire(p, "natgw", flow(201), end + c.seconds * kS - 1));
+  EXPECT_TRUE(pools.exhausted());
+  auto again = pools.acquire(p, "natgw", flow(202), end + c.seconds * kS);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->port, leases[2].port);
+}
+
+INSTANTIATE_TEST_SUITE_P(Azure, NatGatewayCooldown,
+                         ::testing::Values(Cooldown{Protocol::kTcp, FlowEnd::kFin, 65},
+                                           Cooldown{Protocol::kTcp, FlowEnd::kRst, 16},
+                                           Cooldown{Protocol::kTcp, FlowEnd::kHalfOpen, 30},
+                                           Cooldown{Protocol::kUdp, FlowEnd::kIdle, 65},
+                                           Cooldown{Protocol::kUdp, FlowEnd::kFin, 65}));
+
+TEST(SnatPools, NatGatewayPortInCooldownStillServesOtherDestinations) {
+  SnatPools pools(5);
+  SnatPoint p = nat_point({ip("20.1.0.1")});
+  p.ports = 1;
+  auto lease = pools.acquire(p, "natgw", tcp(100, "1.2.3.4"), 0);
+  ASSERT_TRUE(lease);
+  pools.release(*lease, p, tcp(100, "1.2.3.4"), FlowEnd::kFin, 0);
+  EXPECT_FALSE(pools.acquire(p, "natgw", tcp(101, "1.2.3.4"), kS));
+  EXPECT_TRUE(pools.acquire(p, "natgw", tcp(101, "1.2.3.5"), kS));
+  // The cooling port still counts as in use.
+  EXPECT_EQ(pools.ip_use()[0].in_use, 1U);
+}
+
+TEST(SnatPools, ApplianceHasPortsPerIpTimesInstances) {
+  SnatPools pools(2);
+  // azure-egress-facts 3c: 2,496 per IP per instance, two instances.
+  SnatPoint p{Via::kAppliance, 0, kNoIndex, 0, 2496 * 2, 240, {ip("20.2.0.1")}};
+  for (uint16_t i = 0; i < 4992; ++i) {
+    ASSERT_TRUE(pools.acquire(p, "fw", tcp(i), 0)) << i;
+  }
+  EXPECT_FALSE(pools.acquire(p, "fw", tcp(60000), 0));
+  EXPECT_EQ(pools.ip_use()[0].ports, 4992U);
+}
+
+TEST(SnatPools, InstancePublicIpKeepsTheFlowsPort) {
+  SnatPools pools(2);
+  SnatPoint p{Via::kInstancePublicIp, 0, kNoIndex, 0, 0, 240, {ip("20.3.0.1")}};
+  auto lease = pools.acquire(p, "vm", tcp(45678), 0);
+  ASSERT_TRUE(lease);
+  EXPECT_EQ(lease->port, 45678);
+  EXPECT_EQ(pools.ip(lease->ip_slot), ip("20.3.0.1"));
+}
+
+TEST(SnatPools, NoIpOfTheFlowsFamilyIsNotExhaustion) {
+  SnatPools pools(2);
+  SnatPoint p = nat_point({ip("20.1.0.1")});
+  FlowKey v6{Protocol::kTcp, ip("fd00::4"), 1000, ip("2001:db8::1"), 443};
+  EXPECT_FALSE(pools.acquire(p, "natgw", v6, 0));
+  EXPECT_FALSE(pools.exhausted());
+}
+
+TEST(SnatPools, SameSeedSamePortsOtherSeedOtherPorts) {
+  auto run = [](uint64_t seed) {
+    SnatPools pools(seed);
+    SnatPoint p = nat_point({ip("20.1.0.1"), ip("20.1.0.2")});
+    std::vector<std::pair<uint32_t, uint16_t>> out;
+    for (uint16_t i = 0; i < 200; ++i) {
+      auto lease = pools.acquire(p, "natgw", tcp(i), 0);
+      out.emplace_back(lease->ip_slot, lease->port);
+    }
+    return out;
+  };
+  EXPECT_EQ(run(11), run(11));
+  EXPECT_NE(run(11), run(12));
+}
+
+}  // namespace
+}  // namespace egress
