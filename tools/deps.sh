@@ -9,7 +9,9 @@ set -euo pipefail
 
 # What CMakeLists.txt finds: a C++20 compiler and make (build-essential), CMake >= 3.20,
 # pkg-config for libpcap, yaml-cpp, nlohmann_json >= 3.10, CLI11, GoogleTest and GoogleMock,
-# Google Benchmark (bench/) with zlib (optional there, for compressed route tables), and Boost.
+# Google Benchmark (bench/) with zlib (optional there, for compressed route tables), Boost, and
+# tshark, which the tests use to check captures egress-sim reads and writes (they skip without
+# it). The benchmarks' optional extras (DPDK, tcpreplay) are in bench/README.md, not here.
 packages=(
   build-essential
   cmake
@@ -23,6 +25,7 @@ packages=(
   libgmock-dev
   libbenchmark-dev
   zlib1g-dev
+  tshark
 )
 
 installed() {

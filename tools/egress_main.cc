@@ -77,6 +77,7 @@ struct Args {
   std::optional<double> packets;
   std::optional<double> zipf;
   std::optional<double> rst_share;
+  std::optional<uint32_t> payload;
   // diff and migrate
   std::string after;
   std::string to;
@@ -452,6 +453,7 @@ Outcome run_synth(const Args& args, const CLI::App& cmd) {
   spec.mean_packets = args.packets.value_or(spec.mean_packets);
   spec.zipf = args.zipf.value_or(spec.zipf);
   spec.rst_share = args.rst_share.value_or(spec.rst_share);
+  spec.mean_payload_bytes = args.payload.value_or(spec.mean_payload_bytes);
 
   Outcome outcome;
   std::optional<Topology> topology = load_for_simulation(args.topology, outcome);
@@ -736,6 +738,8 @@ int run(int argc, char** argv) {
   synth->add_option("--packets", args.packets, "Mean packets per flow, both directions");
   synth->add_option("--zipf", args.zipf, "Zipf skew over the destinations (0: as weighted)");
   synth->add_option("--rst-share", args.rst_share, "Share of TCP flows ending with RST");
+  synth->add_option("--payload", args.payload, "Mean payload bytes of a data packet")
+      ->check(CLI::Range(1, 1400));
   synth->add_option("--flows-out", args.flows_out,
                     "Write a record per flow: CSV if FILE ends in .csv, else JSON Lines");
   synth->add_option("--summary", args.summary_out, "Write the summary as JSON");
