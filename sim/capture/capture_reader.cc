@@ -8,6 +8,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "capture/pcapng_reader.h"
+
 namespace egress {
 namespace {
 
@@ -16,6 +18,9 @@ constexpr int64_t kNsPerSecond = 1'000'000'000;
 // libpcap hands back as the local DLT_RAW.
 constexpr int kDltRaw = 12;
 constexpr int kDltRawOpenBsd = 14;
+// How libpcap 1.10 (sf-pcapng.c) refuses an interface whose link type differs from the
+// first one's; such files are read by PcapngReader instead.
+constexpr std::string_view kMixedLinkTypes = "different from the type of the first interface";
 
 Diagnostic file_error(const std::string& path, const char* code, std::string message) {
   Diagnostic d;
@@ -41,6 +46,8 @@ struct CaptureReader::Impl {
   bool warned_timestamp = false;
   bool warned_length = false;
   std::vector<uint8_t> memory;  // the capture, for open_memory
+  bool from_memory = false;
+  std::unique_ptr<PcapngReader> pcapng;  // set once libpcap has refused the file
   std::vector<Diagnostic> warnings;
 
   Impl() = default;
@@ -69,6 +76,28 @@ struct CaptureReader::Impl {
     }
     link_type =
         (dlt == kDltRaw || dlt == kDltRawOpenBsd) ? uint16_t{kLinkRaw} : static_cast<uint16_t>(dlt);
+    return true;
+  }
+
+  // Reads the file again from the start with PcapngReader, past the `number` packets libpcap
+  // already returned (they are the same blocks, so numbers and offsets carry on). The error
+  // names the packet libpcap stopped at.
+  Result<bool> switch_to_pcapng(uint64_t stopped_at, long offset) {
+    FILE* file = from_memory ? fmemopen(memory.data(), memory.size() - 1, "rb")
+                             : std::fopen(path.c_str(), "rb");
+    if (file == nullptr) {
+      return file_error(
+          path, "capture-read",
+          at_packet(stopped_at, offset) +
+              "cannot open the file again to read it without libpcap: " + std::strerror(errno));
+    }
+    pcap_close(pcap);
+    pcap = nullptr;
+    pcapng = std::make_unique<PcapngReader>(file, path, warnings);
+    Result<bool> skipped = pcapng->skip(number);
+    if (!skipped) {
+      return skipped.error();
+    }
     return true;
   }
 };
@@ -112,6 +141,7 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open_memory(std::span<cons
   impl->memory.reserve(bytes.size() + 1);
   impl->memory.assign(bytes.begin(), bytes.end());
   impl->memory.push_back(0);
+  impl->from_memory = true;
   FILE* file = fmemopen(impl->memory.data(), bytes.size(), "rb");
   if (file == nullptr && bytes.empty()) {
     return file_error(name, "capture-open", "empty file");
@@ -134,6 +164,14 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open_memory(std::span<cons
 
 Result<bool> CaptureReader::next(RawPacket& out) {
   Impl& impl = *impl_;
+  if (impl.pcapng) {
+    Result<bool> got = impl.pcapng->next(out);
+    if (got && *got) {
+      out.input = impl.input;
+      impl.number = out.number;
+    }
+    return got;
+  }
   if (impl.done) {
     return false;
   }
@@ -194,8 +232,12 @@ Result<bool> CaptureReader::next(RawPacket& out) {
     impl.warn("capture-truncated", at_packet(number, offset) + "truncated record: " + what);
     return false;
   }
-  if (what.find("different from the type of the first interface") != std::string::npos) {
-    what += " (libpcap cannot read pcapng files whose interfaces have different link types)";
+  if (what.find(kMixedLinkTypes) != std::string::npos) {
+    Result<bool> switched = impl.switch_to_pcapng(number, offset);
+    if (!switched) {
+      return switched.error();
+    }
+    return next(out);
   }
   return file_error(impl.path, "capture-read", at_packet(number, offset) + what);
 }

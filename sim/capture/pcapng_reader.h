@@ -44,14 +44,15 @@ class PcapngReader {
  private:
   struct Interface {
     uint16_t link_type = 0;
-    uint32_t snaplen = 0;            // 0: no limit
-    uint64_t units_per_second = 0;   // if_tsresol: 10^n or 2^n
-    int64_t offset_seconds = 0;      // if_tsoffset
+    uint32_t snaplen = 0;           // 0: no limit
+    uint64_t units_per_second = 0;  // if_tsresol: 10^n or 2^n
+    int64_t offset_seconds = 0;     // if_tsoffset
   };
 
   Result<bool> read_packet(RawPacket* out);
   Result<bool> read_block();  // one block into block_; false at a clean end of file
-  Result<bool> read_exact(uint8_t* to, size_t count);
+  Result<bool> read_exact(uint8_t* to, size_t count);  // false: cut by the end of the file
+  Result<bool> truncated(size_t wanted, size_t got);
   Result<bool> section_header();
   Result<bool> interface_description();
   Result<bool> packet_block(RawPacket* out);
@@ -64,15 +65,15 @@ class PcapngReader {
   std::FILE* file_;
   std::string name_;
   std::vector<Diagnostic>& warnings_;
-  std::vector<uint8_t> buffer_;  // grows to the largest block, never shrinks
+  std::vector<uint8_t> buffer_;        // grows to the largest block, never shrinks
   std::vector<Interface> interfaces_;  // of the current section
-  uint64_t position_ = 0;        // bytes consumed from the file
-  uint64_t block_offset_ = 0;    // where the current block starts
+  uint64_t position_ = 0;              // bytes consumed from the file
+  uint64_t block_offset_ = 0;          // where the current block starts
   uint32_t block_type_ = 0;
-  uint32_t block_length_ = 0;    // total length, header and trailer included
-  uint64_t returned_ = 0;        // packets returned or skipped so far
-  int64_t last_ts_ns_ = 0;       // for simple packet blocks, which carry no timestamp
-  bool big_endian_ = false;      // of the current section
+  uint32_t block_length_ = 0;  // total length, header and trailer included
+  uint64_t returned_ = 0;      // packets returned or skipped so far
+  int64_t last_ts_ns_ = 0;     // for simple packet blocks, which carry no timestamp
+  bool big_endian_ = false;    // of the current section
   bool in_section_ = false;
   bool done_ = false;
   bool warned_timestamp_ = false;
