@@ -1,10 +1,11 @@
 #!/bin/sh
-# Fetches the @ip-location-db/asn npm package (RouteViews-derived start,end ranges, CC BY 4.0
-# and others, see its licence files) into DIR, default bench/data/ip-location-db, and prints the
-# paths of its two CSV files for lpm_bench --prefixes=. Nothing it fetches is committed.
+# Fetches the @ip-location-db/asn npm package (RouteViews-derived start,end ranges; see its
+# licence files) into DIR, by default ~/.cache/egress-sim/ip-location-db (outside the
+# repository, so nothing fetched is committed), and prints the paths of its two CSV files, the
+# arguments for bench/run_lpm_suite.sh.
 set -eu
 
-dir=${1:-$(dirname "$0")/data/ip-location-db}
+dir=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/egress-sim/ip-location-db}
 if ! command -v npm >/dev/null 2>&1; then
   echo "fetch_ip_location_db.sh: npm not found (Debian: apt-get install npm)" >&2
   exit 1

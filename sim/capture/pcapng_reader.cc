@@ -112,12 +112,15 @@ std::string to_string(Int128 v) {
   }
   const bool negative = v < 0;
   UInt128 magnitude = negative ? static_cast<UInt128>(-(v + 1)) + 1 : static_cast<UInt128>(v);
-  std::string digits;
+  std::string text;
   while (magnitude != 0) {
-    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+    text.push_back(static_cast<char>('0' + static_cast<int>(magnitude % 10)));
     magnitude /= 10;
   }
-  return (negative ? "-" : "") + digits;
+  if (negative) {
+    text.push_back('-');
+  }
+  return std::string(text.rbegin(), text.rend());
 }
 
 const char* block_name(uint32_t type) {

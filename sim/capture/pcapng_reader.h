@@ -50,7 +50,7 @@ class PcapngReader {
   };
 
   Result<bool> read_packet(RawPacket* out);
-  Result<bool> read_block();  // one block into block_; false at a clean end of file
+  Result<bool> read_block();  // one block into buffer_; false at a clean end of file
   Result<bool> read_exact(uint8_t* to, size_t count);  // false: cut by the end of the file
   Result<bool> truncated(size_t wanted, size_t got);
   Result<bool> section_header();
@@ -58,7 +58,7 @@ class PcapngReader {
   Result<bool> packet_block(RawPacket* out);
 
   Diagnostic error(const std::string& what) const;
-  uint32_t u32(size_t at) const;  // from block_, in the section's byte order
+  uint32_t u32(size_t at) const;  // from buffer_, in the section's byte order
   uint16_t u16(size_t at) const;
   int64_t to_ns(const Interface& iface, uint64_t units, bool& clamped) const;
 

@@ -46,6 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(packet.number == count, "packets numbered from 1");
     check(packet.data.size() <= size, "record no larger than the file");
     check(packet.offset < size, "record starts inside the file");
+    // Holds for libpcap and for the pcapng fallback, whose buffer is reused from block to block.
+    check(packet.offset + packet.data.size() <= size, "packet bytes inside the file");
     (void)decoder.decode(packet);
   }
   egress::Result<bool> after = (*reader)->next(packet);

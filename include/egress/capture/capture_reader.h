@@ -1,5 +1,6 @@
 // Capture files read through libpcap (pcap in both byte orders, micro- and nanosecond, and
-// pcapng with several sections and interfaces), and several of them merged in capture time.
+// pcapng with several sections and interfaces; pcapng that libpcap refuses through a fallback
+// reader), and several of them merged in capture time.
 #pragma once
 
 #include <cstdint>
@@ -16,9 +17,12 @@ namespace egress {
 /// (offset B): what` for a record it cannot read. A last record cut short by the end of the
 /// file is a warning, not an error. In every Diagnostic, `where.file` is FILE and `message`
 /// the rest (`packet N (offset B): what`), so format_diagnostic prints
-/// `FILE: error: packet N (offset B): what`. Packets keep the link type of the file: libpcap
-/// 1.10 refuses pcapng files whose interfaces have different link types (an error at the
-/// first packet after the second interface).
+/// `FILE: error: packet N (offset B): what`. Each packet carries the link type of its
+/// interface: pcapng files whose interfaces have different link types, which libpcap 1.10
+/// refuses, are read from where libpcap stopped by a strict pcapng reader of our own (per
+/// section byte order and interface ids, if_tsresol and if_tsoffset, EPB/SPB/OPB); its
+/// errors and warnings take the same form, B being the offset of the offending block (a
+/// block cut short before any packet is an error there).
 class CaptureReader final : public PacketSource {
  public:
   static Result<std::unique_ptr<CaptureReader>> open(const std::string& path, uint32_t input = 0);
