@@ -98,6 +98,13 @@ Outcome bad_input(std::string message) {
   return Outcome{kExitBadInput, "", "error: " + message + "\n"};
 }
 
+/// `outcome` with the error added: bad input, exit 2.
+Outcome failed(Outcome outcome, const Diagnostic& error) {
+  outcome.exit_code = kExitBadInput;
+  outcome.err += format_diagnostic(error, "error") + "\n";
+  return outcome;
+}
+
 std::string counted(size_t n, const std::string& noun) {
   return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
 }
@@ -244,9 +251,7 @@ Outcome run_trace(const Args& args) {
   }
   Result<Engine> engine = Engine::build(std::make_shared<const Topology>(std::move(*topology)));
   if (!engine) {
-    outcome.exit_code = kExitBadInput;
-    outcome.err += format_diagnostic(engine.error(), "error") + "\n";
-    return outcome;
+    return failed(std::move(outcome), engine.error());
   }
   // CLI11 has range-checked the ports.
   FlowKey flow{*proto, *src, static_cast<uint16_t>(args.sport), *dst,
@@ -357,9 +362,7 @@ Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
   Result<ReplaySummary> summary = replay(engine, source, options, sink);
   sink.clear_progress();
   if (!summary) {
-    outcome.exit_code = kExitBadInput;
-    outcome.err += format_diagnostic(summary.error(), "error") + "\n";
-    return outcome;
+    return failed(std::move(outcome), summary.error());
   }
   outcome.err += lines(summary->warnings, "warning");
   std::optional<AtomicFile> summary_file;
@@ -405,9 +408,7 @@ Outcome run_replay(const Args& args) {
   }
   Result<std::unique_ptr<PacketSource>> source = open_captures(args.captures);
   if (!source) {
-    outcome.exit_code = kExitBadInput;
-    outcome.err += format_diagnostic(source.error(), "error") + "\n";
-    return outcome;
+    return failed(std::move(outcome), source.error());
   }
   return simulate(args, *engine, **source, args.pcap_out, nullptr, std::move(outcome));
 }
@@ -462,9 +463,7 @@ Outcome run_synth(const Args& args, const CLI::App& cmd) {
   }
   Result<std::unique_ptr<PacketSource>> source = make_synth_source(*topology, spec);
   if (!source) {
-    outcome.exit_code = kExitBadInput;
-    outcome.err += format_diagnostic(source.error(), "error") + "\n";
-    return outcome;
+    return failed(std::move(outcome), source.error());
   }
   std::optional<Engine> engine = build_engine(std::move(*topology), outcome);
   if (!engine) {
@@ -514,9 +513,7 @@ Outcome run_diff(const Args& args) {
   }
   Result<std::unique_ptr<PacketSource>> flows = comparison_flows(args, *before);
   if (!flows) {
-    outcome.exit_code = kExitBadInput;
-    outcome.err += format_diagnostic(flows.error(), "error") + "\n";
-    return outcome;
+    return failed(std::move(outcome), flows.error());
   }
   Topology after_copy = *after;
   std::optional<Engine> before_engine = build_engine(std::move(*before), outcome);
@@ -526,9 +523,7 @@ Outcome run_diff(const Args& args) {
   }
   Result<DiffReport> diff = diff_flows(*before_engine, *after_engine, **flows, args.seed);
   if (!diff) {
-    outcome.exit_code = kExitBadInput;
-    outcome.err += format_diagnostic(diff.error(), "error") + "\n";
-    return outcome;
+    return failed(std::move(outcome), diff.error());
   }
   diff->warnings = migration_warnings(after_copy, *diff);
   outcome.out = args.json ? diff_to_json(*diff, nullptr) + "\n" : format_diff(*diff, nullptr);
@@ -596,9 +591,7 @@ Outcome run_migrate(const Args& args) {
     options.managed_outbound_ips = args.managed_ips;
     Result<MigrationPlan> built = plan_migration(*before, options);
     if (!built) {
-      outcome.exit_code = kExitBadInput;
-      outcome.err += format_diagnostic(built.error(), "error") + "\n";
-      return outcome;
+      return failed(std::move(outcome), built.error());
     }
     plan = std::move(*built);
     after = plan->after;
@@ -609,9 +602,7 @@ Outcome run_migrate(const Args& args) {
 
   Result<std::unique_ptr<PacketSource>> flows = comparison_flows(args, *before);
   if (!flows) {
-    outcome.exit_code = kExitBadInput;
-    outcome.err += format_diagnostic(flows.error(), "error") + "\n";
-    return outcome;
+    return failed(std::move(outcome), flows.error());
   }
   context.refused = refused;
   Topology after_copy = after;
@@ -624,9 +615,7 @@ Outcome run_migrate(const Args& args) {
   Result<DiffReport> diff = diff_flows(*before_engine, *after_engine, **flows, args.seed,
                                        plan ? plan->unknown : kNoRename);
   if (!diff) {
-    outcome.exit_code = kExitBadInput;
-    outcome.err += format_diagnostic(diff.error(), "error") + "\n";
-    return outcome;
+    return failed(std::move(outcome), diff.error());
   }
   diff->warnings = migration_warnings(after_copy, *diff);
   outcome.out = args.json ? diff_to_json(*diff, &context) + "\n" : format_diff(*diff, &context);
@@ -795,7 +784,8 @@ int run(int argc, char** argv) {
   }
 
   if (app.get_subcommands().empty()) {
-    std::cerr << "error: a command is required: validate, routes, trace, replay, synth, diff, migrate or models\n"
+    std::cerr << "error: a command is required: validate, routes, trace, replay, synth, diff, "
+                 "migrate or models\n"
                  "Run with --help for more information.\n";
     return kExitBadInput;
   }

@@ -126,21 +126,16 @@ Result<DiffReport> diff_flows(const Engine& before, const Engine& after, PacketS
     report.changes.push_back(FlowChange{b.result.flow, std::move(bs), std::move(as)});
   };
 
-  RawPacket packet;
-  for (;;) {
-    Result<bool> more = source.next(packet);
-    if (!more.ok()) {
-      return more.error();
-    }
-    if (!*more) {
-      break;
-    }
+  Result<bool> read = for_each_packet(source, [&](const RawPacket& packet) {
     before_run.push(packet);
     after_run.push(packet);
     for (auto& [b, a] : pairs) {
       compare(b, a);
     }
     pairs.clear();
+  });
+  if (!read.ok()) {
+    return read.error();
   }
   before_run.finish();
   after_run.finish();

@@ -536,16 +536,9 @@ size_t Replayer::memory_bytes() const {
 Result<ReplaySummary> replay(const Engine& engine, PacketSource& source,
                              const ReplayOptions& options, ReplaySink& sink) {
   Replayer replayer(engine, options, sink);
-  RawPacket packet;
-  for (;;) {
-    Result<bool> more = source.next(packet);
-    if (!more.ok()) {
-      return more.error();
-    }
-    if (!*more) {
-      break;
-    }
-    replayer.push(packet);
+  Result<bool> read = for_each_packet(source, [&](const RawPacket& p) { replayer.push(p); });
+  if (!read.ok()) {
+    return read.error();
   }
   ReplaySummary summary = replayer.finish();
   summary.warnings = source.warnings();

@@ -49,4 +49,17 @@ class PacketSource {
   virtual const std::vector<Diagnostic>& warnings() const = 0;
 };
 
+/// Calls `f` on every packet of `source` in order; false at the end, or the source's error.
+template <class F>
+Result<bool> for_each_packet(PacketSource& source, F&& f) {
+  RawPacket packet;
+  for (;;) {
+    Result<bool> more = source.next(packet);
+    if (!more.ok() || !*more) {
+      return more;
+    }
+    f(packet);
+  }
+}
+
 }  // namespace egress
