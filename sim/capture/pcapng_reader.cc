@@ -251,17 +251,18 @@ Result<bool> PcapngReader::read_block() {
   }
   block_type_ = u32(0);
   block_length_ = u32(4);
-  const std::string length = std::to_string(block_length_);
+  auto length_error = [this](const std::string& what) {
+    return error("block total length " + std::to_string(block_length_) + what);
+  };
   if (block_length_ % 4 != 0) {
-    return error("block total length " + length + " is not a multiple of 4");
+    return length_error(" is not a multiple of 4");
   }
   if (block_length_ < kMinBlockLength) {
-    return error("block total length " + length + " is less than " +
-                 std::to_string(kMinBlockLength));
+    return length_error(" is less than " + std::to_string(kMinBlockLength));
   }
   if (block_length_ > kMaxBlockLength) {
-    return error("block total length " + length + " is more than the " +
-                 std::to_string(kMaxBlockLength) + " bytes this reader accepts");
+    return length_error(" is more than the " + std::to_string(kMaxBlockLength) +
+                        " bytes this reader accepts");
   }
   if (buffer_.size() < block_length_) {
     buffer_.resize(block_length_);
@@ -272,8 +273,7 @@ Result<bool> PcapngReader::read_block() {
   }
   const uint32_t trailer = u32(block_length_ - 4);
   if (trailer != block_length_) {
-    return error("block total length " + length + " in the header but " + std::to_string(trailer) +
-                 " in the trailer");
+    return length_error(" in the header but " + std::to_string(trailer) + " in the trailer");
   }
   return true;
 }

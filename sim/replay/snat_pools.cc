@@ -109,6 +109,7 @@ struct SnatPools::Impl {
   std::unordered_map<ScopeKey, uint32_t, ScopeHash> held;
   std::priority_queue<Cooling, std::vector<Cooling>, std::greater<>> cooling;
   uint64_t cooling_order = 0;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> slot_lists;
   bool last_exhausted = false;
 
   uint32_t slot_of(const IpAddress& ip, const std::string& resource, uint32_t ports) {
@@ -130,13 +131,28 @@ struct SnatPools::Impl {
     return ScopeKey{scope, cone ? uint16_t{0} : f.dport, static_cast<uint8_t>(f.proto), f.dst};
   }
 
-  void hold(const BusyKey& k, uint64_t scope, const ScopeKey& sk) {
-    busy.emplace(k, Busy{scope});
-    ++held[sk];
+  // The count of ports held towards one destination in one scope, created at zero; a caller
+  // that holds nothing must give it back with release_counter.
+  std::unordered_map<ScopeKey, uint32_t, ScopeHash>::iterator counter(const ScopeKey& sk) {
+    return held.try_emplace(sk, 0).first;
+  }
+  void release_counter(std::unordered_map<ScopeKey, uint32_t, ScopeHash>::iterator it) {
+    if (it->second == 0) {
+      held.erase(it);
+    }
+  }
+
+  // Takes port k.port on k.slot towards k's destination if it is free: one hash probe.
+  bool try_hold(const BusyKey& k, uint64_t scope, uint32_t& count) {
+    if (!busy.try_emplace(k, Busy{scope}).second) {
+      return false;
+    }
+    ++count;
     if (port_refs[k.slot][k.port]++ == 0) {
       SnatIpUse& u = use[k.slot];
       u.peak_in_use = std::max(u.peak_in_use, ++u.in_use);
     }
+    return true;
   }
 
   void unhold(const BusyKey& k) {
@@ -155,29 +171,43 @@ struct SnatPools::Impl {
     }
   }
 
-  uint32_t held_in(const ScopeKey& sk) const {
-    auto it = held.find(sk);
-    return it == held.end() ? 0 : it->second;
-  }
-
-  // A free port among `ports` consecutive ones from `first` on `slot`: random tries first, as
-  // Azure picks at random, then a scan so a nearly full pool still finds its last ports.
-  std::optional<uint16_t> pick_port(uint32_t slot, uint32_t first, uint32_t ports,
-                                    const SnatPoint& p, const FlowKey& f) {
+  // A free port among `ports` consecutive ones from `first` on `slot`, taken: random tries
+  // first, as Azure picks at random, then a scan so a nearly full pool still finds its last
+  // ports.
+  std::optional<uint16_t> take_port(uint32_t slot, uint32_t first, uint32_t ports,
+                                    const SnatPoint& p, const FlowKey& f, uint64_t scope,
+                                    uint32_t& count) {
     for (int i = 0; i < kRandomTries; ++i) {
       auto port = static_cast<uint16_t>(first + rng.below(ports));
-      if (!busy.contains(busy_key(slot, port, p, f))) {
+      if (try_hold(busy_key(slot, port, p, f), scope, count)) {
         return port;
       }
     }
     uint32_t start = rng.below(ports);
     for (uint32_t i = 0; i < ports; ++i) {
       auto port = static_cast<uint16_t>(first + (start + i) % ports);
-      if (!busy.contains(busy_key(slot, port, p, f))) {
+      if (try_hold(busy_key(slot, port, p, f), scope, count)) {
         return port;
       }
     }
     return std::nullopt;
+  }
+
+  // The slots of a point's IPs of one family, looked up once per point, not per flow.
+  const std::vector<uint32_t>& slots_of(const SnatPoint& p, const std::string& resource,
+                                        Family family, uint64_t base_scope) {
+    auto [it, fresh] = slot_lists.try_emplace(base_scope | (family == Family::kV6 ? 1 : 0));
+    if (fresh) {
+      for (const IpAddress& ip : p.ips) {
+        if (ip.family() == family) {
+          uint32_t ports = p.via == Via::kLoadBalancer      ? kLbPortsPerIp
+                           : p.via == Via::kInstancePublicIp ? 65536 - kFirstPort
+                                                             : p.ports;
+          it->second.push_back(slot_of(ip, resource, ports));
+        }
+      }
+    }
+    return it->second;
   }
 };
 
@@ -195,16 +225,14 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
   Impl& m = *impl_;
   m.last_exhausted = false;
   advance(now_ns);
-  std::vector<uint32_t> slots;
-  for (const IpAddress& ip : p.ips) {
-    if (ip.family() == f.src.family()) {
-      uint32_t ports = p.via == Via::kLoadBalancer      ? kLbPortsPerIp
-                       : p.via == Via::kInstancePublicIp ? 65536 - kFirstPort
-                                                         : p.ports;
-      slots.push_back(m.slot_of(ip, resource, ports));
-    }
+  if (p.via == Via::kNone || p.via == Via::kDefaultOutbound) {
+    return std::nullopt;
   }
-  if (slots.empty() || p.via == Via::kNone || p.via == Via::kDefaultOutbound) {
+  const uint64_t base_scope = uint64_t{static_cast<uint8_t>(p.via)} << 56 |
+                              uint64_t{p.resource & 0xffffffU} << 32 |
+                              uint64_t{p.rule & 0xffffU} << 16;
+  const std::vector<uint32_t>& slots = m.slots_of(p, resource, f.src.family(), base_scope);
+  if (slots.empty()) {
     return std::nullopt;
   }
   if (f.proto == Protocol::kIcmp) {
@@ -213,18 +241,13 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
     uint32_t slot = slots[m.rng.below(static_cast<uint32_t>(slots.size()))];
     return SnatLease{slot, f.sport};
   }
-  const uint64_t base_scope = uint64_t{static_cast<uint8_t>(p.via)} << 56 |
-                              uint64_t{p.resource & 0xffffffU} << 32 |
-                              uint64_t{p.rule & 0xffffU} << 16;
 
   switch (p.via) {
     case Via::kInstancePublicIp: {
       // azure-egress-facts 2: a 1:1 NAT; the port is the flow's own.
-      BusyKey k = Impl::busy_key(slots[0], f.sport, p, f);
-      ScopeKey sk = Impl::scope_key(base_scope, p, f);
-      if (!m.busy.contains(k)) {
-        m.hold(k, base_scope, sk);
-      }
+      auto count = m.counter(Impl::scope_key(base_scope, p, f));
+      m.try_hold(Impl::busy_key(slots[0], f.sport, p, f), base_scope, count->second);
+      m.release_counter(count);
       return SnatLease{slots[0], f.sport};
     }
     case Via::kLoadBalancer: {
@@ -237,12 +260,13 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
       uint32_t ports = std::min(p.ports, 65536 - first);
       for (size_t i = 0; i < slots.size(); ++i) {
         uint64_t scope = base_scope | uint64_t{p.instance} << 4 | (i & 0xf);
-        ScopeKey sk = Impl::scope_key(scope, p, f);
-        if (m.held_in(sk) >= ports) {
-          continue;
+        auto count = m.counter(Impl::scope_key(scope, p, f));
+        std::optional<uint16_t> port;
+        if (count->second < ports) {
+          port = m.take_port(slots[i], first, ports, p, f, scope, count->second);
         }
-        if (auto port = m.pick_port(slots[i], first, ports, p, f)) {
-          m.hold(Impl::busy_key(slots[i], *port, p, f), scope, sk);
+        m.release_counter(count);
+        if (port) {
           return SnatLease{slots[i], *port};
         }
       }
@@ -251,25 +275,28 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
     case Via::kNatGateway:
     case Via::kAppliance: {
       // azure-egress-facts 3b, 3c: one pool over every IP; IP and port picked at random.
-      ScopeKey sk = Impl::scope_key(base_scope, p, f);
-      if (m.held_in(sk) < slots.size() * static_cast<uint64_t>(p.ports)) {
-        for (int i = 0; i < kRandomTries; ++i) {
+      auto count = m.counter(Impl::scope_key(base_scope, p, f));
+      std::optional<SnatLease> lease;
+      if (count->second < slots.size() * static_cast<uint64_t>(p.ports)) {
+        for (int i = 0; i < kRandomTries && !lease; ++i) {
           uint32_t slot = slots[m.rng.below(static_cast<uint32_t>(slots.size()))];
           auto port = static_cast<uint16_t>(kFirstPort + m.rng.below(p.ports));
-          BusyKey k = Impl::busy_key(slot, port, p, f);
-          if (!m.busy.contains(k)) {
-            m.hold(k, base_scope, sk);
-            return SnatLease{slot, port};
+          if (m.try_hold(Impl::busy_key(slot, port, p, f), base_scope, count->second)) {
+            lease = SnatLease{slot, port};
           }
         }
-        uint32_t start = m.rng.below(static_cast<uint32_t>(slots.size()));
-        for (size_t i = 0; i < slots.size(); ++i) {
+        uint32_t start = lease ? 0 : m.rng.below(static_cast<uint32_t>(slots.size()));
+        for (size_t i = 0; i < slots.size() && !lease; ++i) {
           uint32_t slot = slots[(start + i) % slots.size()];
-          if (auto port = m.pick_port(slot, kFirstPort, p.ports, p, f)) {
-            m.hold(Impl::busy_key(slot, *port, p, f), base_scope, sk);
-            return SnatLease{slot, *port};
+          if (auto port =
+                  m.take_port(slot, kFirstPort, p.ports, p, f, base_scope, count->second)) {
+            lease = SnatLease{slot, *port};
           }
         }
+      }
+      m.release_counter(count);
+      if (lease) {
+        return lease;
       }
       break;
     }

@@ -6,15 +6,39 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <new>
 #include <string>
 #include <vector>
 
 #include "capture/packet_builder.h"
 #include "capture/shared_captures.h"
 #include "egress/capture/capture_reader.h"
+
+// Counts allocations while `g_count_allocations` is set, for the steady-state test below.
+namespace {
+bool g_count_allocations = false;
+size_t g_allocations = 0;
+}  // namespace
+
+void* operator new(size_t size) {
+  if (g_count_allocations) {
+    ++g_allocations;
+  }
+  if (void* p = std::malloc(size == 0 ? 1 : size)) {
+    return p;
+  }
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, size_t) noexcept {
+  std::free(p);
+}
 
 namespace egress {
 namespace {
@@ -407,6 +431,32 @@ TEST(PcapngReader, OptionsAreWalkedNotRead) {
   const Read r = read_all(p.bytes());
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.packets.size(), 1U);
+}
+
+// Once the buffer has grown to the largest block, reading allocates nothing.
+TEST(PcapngReader, AllocatesNothingPerPacket) {
+  Pcapng p = Pcapng::mixed();
+  for (uint32_t i = 0; i < 1000; ++i) {
+    p.epb(i % 2, i, i % 2 == 0 ? eth_udp(1) : null_udp(1));
+    p.spb(eth_udp(2));
+  }
+  auto reader = CaptureReader::open_memory(p.bytes(), "steady.pcapng");
+  ASSERT_TRUE(reader.ok());
+  RawPacket packet;
+  ASSERT_TRUE((*reader)->next(packet).ok());
+  uint64_t packets = 1;
+  g_allocations = 0;
+  g_count_allocations = true;
+  for (;;) {
+    Result<bool> got = (*reader)->next(packet);
+    if (!got.ok() || !*got) {
+      break;
+    }
+    ++packets;
+  }
+  g_count_allocations = false;
+  EXPECT_EQ(packets, 2000U);
+  EXPECT_EQ(g_allocations, 0U);
 }
 
 struct BadPcapng {
