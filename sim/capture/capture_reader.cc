@@ -1,6 +1,7 @@
 #include "egress/capture/capture_reader.h"
 
 #include <pcap/pcap.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
@@ -49,6 +50,10 @@ struct CaptureReader::Impl {
   bool from_memory = false;
   std::unique_ptr<PcapngReader> pcapng;  // set once libpcap has refused the file
   std::vector<Diagnostic> warnings;
+  // Classic pcap has 16-byte record headers, so record offsets are counted rather than asked
+  // of ftell, which costs a system call per packet (lseek). -1: ask ftell (pcapng, whose
+  // blocks vary).
+  long next_offset = -1;
 
   Impl() = default;
   Impl(const Impl&) = delete;
@@ -76,7 +81,27 @@ struct CaptureReader::Impl {
     }
     link_type =
         (dlt == kDltRaw || dlt == kDltRawOpenBsd) ? uint16_t{kLinkRaw} : static_cast<uint16_t>(dlt);
+    if (classic_pcap_magic()) {
+      next_offset = std::ftell(pcap_file(pcap));
+    }
     return true;
+  }
+
+  // True for the two classic pcap magics in either byte order (micro- and nanosecond); not
+  // for pcapng nor the rare variants whose record headers are longer.
+  bool classic_pcap_magic() const {
+    uint8_t magic[4] = {};
+    if (from_memory) {
+      if (memory.size() < 5) {
+        return false;
+      }
+      std::memcpy(magic, memory.data(), 4);
+    } else if (::pread(::fileno(pcap_file(pcap)), magic, 4, 0) != 4) {
+      return false;
+    }
+    uint32_t m = static_cast<uint32_t>(magic[0]) << 24 | static_cast<uint32_t>(magic[1]) << 16 |
+                 static_cast<uint32_t>(magic[2]) << 8 | magic[3];
+    return m == 0xa1b2c3d4 || m == 0xd4c3b2a1 || m == 0xa1b23c4d || m == 0x4d3cb2a1;
   }
 
   // Reads the file again from the start with PcapngReader, past the `number` packets libpcap
@@ -175,13 +200,17 @@ Result<bool> CaptureReader::next(RawPacket& out) {
   if (impl.done) {
     return false;
   }
-  const long offset = std::ftell(pcap_file(impl.pcap));
+  const long offset =
+      impl.next_offset >= 0 ? impl.next_offset : std::ftell(pcap_file(impl.pcap));
   pcap_pkthdr* header = nullptr;
   const u_char* bytes = nullptr;
   const int status = pcap_next_ex(impl.pcap, &header, &bytes);
   const uint64_t number = impl.number + 1;
   if (status == 1) {
     impl.number = number;
+    if (impl.next_offset >= 0) {
+      impl.next_offset += 16 + static_cast<long>(header->caplen);
+    }
     const int64_t fraction = header->ts.tv_usec;
     if (fraction < 0 || fraction >= kNsPerSecond) {
       if (!impl.warned_timestamp) {
