@@ -12,13 +12,13 @@
 // (flow table, path cache, port pools) at its peak divided by the live flows then.
 #include <benchmark/benchmark.h>
 #include <pcap/pcap.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
-#include <unistd.h>
 
 #include "egress/capture/capture_reader.h"
 #include "egress/config/topology_loader.h"
@@ -60,7 +60,8 @@ bool generate(const std::string& path, uint64_t packets) {
     std::fprintf(stderr, "synth: %s\n", source.error().message.c_str());
     return false;
   }
-  pcap_t* dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
+  pcap_t* dead =
+      pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
   pcap_dumper_t* dumper = pcap_dump_open(dead, path.c_str());
   if (dumper == nullptr) {
     return false;
@@ -90,8 +91,8 @@ void BM_BareCopy(benchmark::State& state) {
   char err[PCAP_ERRBUF_SIZE];
   uint64_t packets = 0;
   for (auto _ : state) {
-    pcap_t* in = pcap_open_offline_with_tstamp_precision(g_capture.c_str(),
-                                                         PCAP_TSTAMP_PRECISION_NANO, err);
+    pcap_t* in =
+        pcap_open_offline_with_tstamp_precision(g_capture.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
     if (in == nullptr) {
       state.SkipWithError(err);
       return;

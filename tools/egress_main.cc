@@ -1,10 +1,10 @@
 // egress-sim, the command line of ../shared/spec/cli.md: parses the arguments, calls egress_core,
 // prints, and maps what happened to the exit codes. Everything else lives in the library.
-#include <CLI/CLI.hpp>
 #include <unistd.h>
 
-#include <cstdio>
+#include <CLI/CLI.hpp>
 #include <cstdint>
+#include <cstdio>
 #include <exception>
 #include <iostream>
 #include <memory>
@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "egress/capture/capture_reader.h"
 #include "egress/config/topology.h"
 #include "egress/config/topology_checks.h"
 #include "egress/config/topology_loader.h"
@@ -20,19 +21,18 @@
 #include "egress/engine/engine.h"
 #include "egress/engine/flow.h"
 #include "egress/engine/models.h"
-#include "egress/net/ip_address.h"
-#include "egress/report/json_report.h"
-#include "egress/report/replay_report.h"
-#include "egress/report/text_report.h"
-#include "egress/replay/replay.h"
-#include "egress/synth/synth.h"
-#include "egress/capture/capture_reader.h"
 #include "egress/migrate/flow_diff.h"
 #include "egress/migrate/migration_plan.h"
 #include "egress/migrate/migration_table.h"
+#include "egress/net/ip_address.h"
+#include "egress/replay/replay.h"
 #include "egress/report/diff_report.h"
-#include "output_files.h"
+#include "egress/report/json_report.h"
+#include "egress/report/replay_report.h"
+#include "egress/report/text_report.h"
+#include "egress/synth/synth.h"
 #include "egress/util/result.h"
+#include "output_files.h"
 
 #ifndef EGRESS_VERSION
 #define EGRESS_VERSION "0.1.0"
@@ -713,7 +713,8 @@ int run(int argc, char** argv) {
   CLI::App* synth = app.add_subcommand(
       "synth", "Generate flows from a described mix and push them through the topology");
   synth->add_option("TOPOLOGY", args.topology, "Topology YAML file")->required();
-  synth->add_option("--flows", args.synth_flows, "Number of flows")->check(CLI::Range(1, 100000000));
+  synth->add_option("--flows", args.synth_flows, "Number of flows")
+      ->check(CLI::Range(1, 100000000));
   synth->add_option("--seed", args.seed, "Seed: the same seed gives the same traffic and ports")
       ->capture_default_str();
   synth->add_option("--mix", args.mix, "A mix file (YAML); flags given here override it");

@@ -200,8 +200,7 @@ Result<bool> CaptureReader::next(RawPacket& out) {
   if (impl.done) {
     return false;
   }
-  const long offset =
-      impl.next_offset >= 0 ? impl.next_offset : std::ftell(pcap_file(impl.pcap));
+  const long offset = impl.next_offset >= 0 ? impl.next_offset : std::ftell(pcap_file(impl.pcap));
   pcap_pkthdr* header = nullptr;
   const u_char* bytes = nullptr;
   const int status = pcap_next_ex(impl.pcap, &header, &bytes);

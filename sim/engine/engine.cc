@@ -477,8 +477,13 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
     add_model(res, model::kSnatSample);
     egress(Via::kNatGateway, g.name, ips, h % ips.size(), sampled_port());
     // azure-egress-facts 3b: 64,512 ports per IP; TCP idle timeout as set, UDP fixed 4 min.
-    res.snat = SnatPoint{Via::kNatGateway, sn.nat_gateway, kNoIndex, 0, kNatGatewayPortsPerIp,
-                         f.proto == Protocol::kUdp ? 240 : g.idle_timeout_minutes * 60, ips};
+    res.snat = SnatPoint{Via::kNatGateway,
+                         sn.nat_gateway,
+                         kNoIndex,
+                         0,
+                         kNatGatewayPortsPerIp,
+                         f.proto == Protocol::kUdp ? 240 : g.idle_timeout_minutes * 60,
+                         ips};
     res.hops.push_back(Hop{g.name, {}, "", "snat", res.snat_ip, ""});
     return;
   }
@@ -523,8 +528,13 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
     // azure-egress-facts 2: an instance-level public IP is a 1:1 NAT with every port.
     const Host& host = t().hosts[w.sender.index];
     egress(Via::kInstancePublicIp, host.name, {t().public_ips[host.public_ip].address}, 0, f.sport);
-    res.snat = SnatPoint{Via::kInstancePublicIp, w.sender.index, kNoIndex, 0, 0,
-                         kDefaultIdleTimeoutS, {t().public_ips[host.public_ip].address}};
+    res.snat = SnatPoint{Via::kInstancePublicIp,
+                         w.sender.index,
+                         kNoIndex,
+                         0,
+                         0,
+                         kDefaultIdleTimeoutS,
+                         {t().public_ips[host.public_ip].address}};
     res.hops.push_back(Hop{host.name, {}, "", "snat", res.snat_ip, "instance public IP"});
     return;
   }
@@ -560,8 +570,13 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
       add_model(res, model::kSnatSample);
       egress(Via::kLoadBalancer, lb.name, ips, 0,
              static_cast<uint16_t>(kFirstSnatPort + offset % kSnatPortSpan));
-      res.snat = SnatPoint{Via::kLoadBalancer, l, static_cast<Index>(&rule - lb.outbound_rules.data()),
-                           ordinal, ports, rule.idle_timeout_minutes * 60, std::move(ips)};
+      res.snat = SnatPoint{Via::kLoadBalancer,
+                           l,
+                           static_cast<Index>(&rule - lb.outbound_rules.data()),
+                           ordinal,
+                           ports,
+                           rule.idle_timeout_minutes * 60,
+                           std::move(ips)};
       res.hops.push_back(Hop{lb.name, {}, rule.name, "snat", res.snat_ip, ""});
       return;
     }

@@ -18,8 +18,9 @@ using PairKey = std::tuple<int, IpAddress, uint16_t, IpAddress, uint16_t, int64_
 PairKey pair_key(const FlowRecord& r) {
   const FlowKey& k = r.result.flow;
   bool swap = std::tie(k.dst, k.dport) < std::tie(k.src, k.sport);
-  return swap ? PairKey{static_cast<int>(k.proto), k.dst, k.dport, k.src, k.sport, r.stats.first_ns}
-              : PairKey{static_cast<int>(k.proto), k.src, k.sport, k.dst, k.dport, r.stats.first_ns};
+  return swap
+             ? PairKey{static_cast<int>(k.proto), k.dst, k.dport, k.src, k.sport, r.stats.first_ns}
+             : PairKey{static_cast<int>(k.proto), k.src, k.sport, k.dst, k.dport, r.stats.first_ns};
 }
 
 DiffSide side_of(const FlowRecord& r, const std::map<IpAddress, std::string>& rename) {

@@ -12,10 +12,14 @@ namespace {
 
 // The findings that are AKS refusing the update, not advice.
 constexpr std::string_view kPreflight[] = {
-    "RouteTableInvalidNextHop",         "RouteTableMissingDefaultRouteError",
-    "nat-gateway-missing",              "nat-gateway-not-attached",
-    "outbound-type-requires-byo-vnet",  "outbound-type-requires-managed-vnet",
-    "outbound-type-requires-vmss",      "outbound-type-requires-standard-lb",
+    "RouteTableInvalidNextHop",
+    "RouteTableMissingDefaultRouteError",
+    "nat-gateway-missing",
+    "nat-gateway-not-attached",
+    "outbound-type-requires-byo-vnet",
+    "outbound-type-requires-managed-vnet",
+    "outbound-type-requires-vmss",
+    "outbound-type-requires-standard-lb",
     "load-balancer-missing",
 };
 
@@ -108,8 +112,7 @@ void to_managed_nat_gateway(Topology& t, const MigrationOptions& o, MigrationPla
 
 }  // namespace
 
-std::vector<Diagnostic> new_findings(const Topology& before, const Topology& after,
-                                     bool* refused) {
+std::vector<Diagnostic> new_findings(const Topology& before, const Topology& after, bool* refused) {
   std::set<std::pair<std::string, std::string>> old;
   for (const Diagnostic& d : check_topology(before)) {
     old.emplace(d.code, d.message);
@@ -205,11 +208,11 @@ std::vector<DiffWarning> migration_warnings(const Topology& after, const DiffRep
     return s.empty() ? std::string("none") : s;
   };
   if (!diff.new_ips.empty() || !diff.gone_ips.empty()) {
-    out.push_back(DiffWarning{
-        "egress-ip-change",
-        "the cluster's egress IPs change: firewall allow-lists must add " + joined(diff.new_ips) +
-            " and may then remove " + joined(diff.gone_ips) +
-            "; the change disrupts connections in flight"});
+    out.push_back(DiffWarning{"egress-ip-change",
+                              "the cluster's egress IPs change: firewall allow-lists must add " +
+                                  joined(diff.new_ips) + " and may then remove " +
+                                  joined(diff.gone_ips) +
+                                  "; the change disrupts connections in flight"});
   }
   if (after.cluster && !after.cluster->api_server.authorized_ip_ranges.empty()) {
     std::vector<std::string> outside;
@@ -241,10 +244,10 @@ std::vector<DiffWarning> migration_warnings(const Topology& after, const DiffRep
     }
   }
   if (!reused.empty()) {
-    out.push_back(DiffWarning{
-        "ip-reuse", "the new outbound configuration reuses " +
-                        joined(std::vector<std::string>(reused.begin(), reused.end())) +
-                        ", already used by the old one; the article says not to"});
+    out.push_back(
+        DiffWarning{"ip-reuse", "the new outbound configuration reuses " +
+                                    joined(std::vector<std::string>(reused.begin(), reused.end())) +
+                                    ", already used by the old one; the article says not to"});
   }
   if (after.cluster && !is_nat_type(after.cluster->outbound_type)) {
     for (Index s : node_subnets(*after.cluster)) {
@@ -253,7 +256,8 @@ std::vector<DiffWarning> migration_warnings(const Topology& after, const DiffRep
         out.push_back(DiffWarning{
             "nat-gateway-precedence",
             "NAT gateway " + after.nat_gateways[g].name + " stays attached to " +
-                after.subnets[s].full_name + ": its traffic keeps leaving through it whatever "
+                after.subnets[s].full_name +
+                ": its traffic keeps leaving through it whatever "
                 "outboundType says (a subnet's NAT gateway comes first, semantics.md 4)"});
       }
     }

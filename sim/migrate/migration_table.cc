@@ -41,8 +41,8 @@ std::vector<Cell> split_row(const std::string& line) {
     }
     std::string_view raw = std::string_view(line).substr(start + 1, end - start - 1);
     size_t lead = raw.find_first_not_of(" \t");
-    cells.push_back(
-        Cell{trim(raw), static_cast<int>(start) + 2 + static_cast<int>(lead == std::string::npos ? 0 : lead)});
+    cells.push_back(Cell{trim(raw), static_cast<int>(start) + 2 +
+                                        static_cast<int>(lead == std::string::npos ? 0 : lead)});
     start = end;
   }
   return cells;
@@ -80,8 +80,8 @@ MigrationTableLoad parse_migration_table(std::string_view text, const std::strin
   MigrationTable table;
   table.file = file;
   auto error = [&](int line, int column, std::string message) {
-    out.errors.push_back(Diagnostic{"migration-table", std::move(message),
-                                    SourceLocation{file, line, column}});
+    out.errors.push_back(
+        Diagnostic{"migration-table", std::move(message), SourceLocation{file, line, column}});
   };
 
   MigrationGrid* grid = nullptr;
@@ -127,8 +127,9 @@ MigrationTableLoad parse_migration_table(std::string_view text, const std::strin
         std::optional<OutboundType> t = parse_outbound_type(cells[i].text);
         if (!t) {
           error(number, cells[i].column,
-                "'" + cells[i].text + "' is not an outbound type (loadBalancer, "
-                "managedNATGateway, userAssignedNATGateway, userDefinedRouting, none, block)");
+                "'" + cells[i].text +
+                    "' is not an outbound type (loadBalancer, "
+                    "managedNATGateway, userAssignedNATGateway, userDefinedRouting, none, block)");
         }
         columns.push_back(t);
       }
@@ -203,8 +204,7 @@ MigrationVerdict check_migration(const MigrationTable& table, VnetMode mode, Out
     v.where = w->second;
   }
   v.text = grid.title + ", row " + to_string(from) + ", column " + to_string(to) + ": " +
-           (it == grid.cells.end() ? "no such cell (the table does not list this move)"
-                                   : v.cell);
+           (it == grid.cells.end() ? "no such cell (the table does not list this move)" : v.cell);
   return v;
 }
 

@@ -40,8 +40,8 @@ uint32_t FlowTable::find(const FlowKey& key, bool* reverse) const noexcept {
         *reverse = false;
         return s.flow;
       }
-      if (k.proto == key.proto && k.src == key.dst && k.dst == key.src &&
-          k.sport == key.dport && k.dport == key.sport) {
+      if (k.proto == key.proto && k.src == key.dst && k.dst == key.src && k.sport == key.dport &&
+          k.dport == key.sport) {
         *reverse = true;
         return s.flow;
       }

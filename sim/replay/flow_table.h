@@ -16,8 +16,8 @@ inline constexpr uint32_t kNoFlow = UINT32_MAX;
 struct LiveFlow {
   FlowKey key;  // as its first packet travelled, or reversed when that was a reply
   FlowStats stats;
-  uint64_t id = 0;         // order of creation: ties and the end-of-input order
-  uint32_t path = 0;       // into the replay's path cache
+  uint64_t id = 0;          // order of creation: ties and the end-of-input order
+  uint32_t path = 0;        // into the replay's path cache
   uint32_t generation = 0;  // bumped on reuse of the slot, so stale timers are ignored
   SnatLease lease;
   bool leased = false;

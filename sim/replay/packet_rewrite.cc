@@ -5,7 +5,9 @@
 namespace egress {
 namespace {
 
-uint16_t load16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+uint16_t load16(const uint8_t* p) {
+  return static_cast<uint16_t>(p[0] << 8 | p[1]);
+}
 void store16(uint8_t* p, uint16_t v) {
   p[0] = static_cast<uint8_t>(v >> 8);
   p[1] = static_cast<uint8_t>(v);
@@ -193,8 +195,8 @@ bool rewrite_source(std::span<uint8_t> bytes, const DecodedPacket& packet, const
   return rewrite(bytes, packet, ip, port, true);
 }
 
-bool rewrite_destination(std::span<uint8_t> bytes, const DecodedPacket& packet,
-                         const IpAddress& ip, std::optional<uint16_t> port) {
+bool rewrite_destination(std::span<uint8_t> bytes, const DecodedPacket& packet, const IpAddress& ip,
+                         std::optional<uint16_t> port) {
   return rewrite(bytes, packet, ip, port, false);
 }
 

@@ -7,8 +7,8 @@
 #include <queue>
 #include <set>
 #include <span>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -31,7 +31,9 @@ constexpr uint8_t kTcpRst = 0x04;
 constexpr uint8_t kTcpAck = 0x10;
 constexpr uint32_t kNoSnat = UINT32_MAX;
 
-FlowKey reversed(const FlowKey& k) { return FlowKey{k.proto, k.dst, k.dport, k.src, k.sport}; }
+FlowKey reversed(const FlowKey& k) {
+  return FlowKey{k.proto, k.dst, k.dport, k.src, k.sport};
+}
 
 // The engine's answer depends on protocol, addresses and destination port; the source port
 // only feeds trace's sampled SNAT port, which replay replaces with a real one. So flows that
@@ -305,8 +307,8 @@ struct Replayer::Impl {
           break;
       }
     }
-    if (f.key.proto == Protocol::kTcp && (f.end == FlowEnd::kFin || f.end == FlowEnd::kRst ||
-                                          f.end == FlowEnd::kHalfOpen)) {
+    if (f.key.proto == Protocol::kTcp &&
+        (f.end == FlowEnd::kFin || f.end == FlowEnd::kRst || f.end == FlowEnd::kHalfOpen)) {
       used.push_back(model::kFlowEnd);
     }
     if (f.end == FlowEnd::kIdle && path.default_idle) {
@@ -330,9 +332,8 @@ struct Replayer::Impl {
                               rec.result.models.end());
       if (f.leased) {
         rec.result.snat_ip = pools.ip(f.lease.ip_slot).to_string();
-        rec.result.snat_port = f.key.proto == Protocol::kIcmp
-                                   ? std::nullopt
-                                   : std::optional<uint16_t>(f.lease.port);
+        rec.result.snat_port =
+            f.key.proto == Protocol::kIcmp ? std::nullopt : std::optional<uint16_t>(f.lease.port);
         for (Hop& hop : rec.result.hops) {
           if (hop.action == "snat") {
             hop.ip = rec.result.snat_ip;
@@ -395,8 +396,8 @@ struct Replayer::Impl {
       port = f.lease.port;
     }
     const IpAddress& ip = pools.ip(f.lease.ip_slot);
-    bool done = outbound ? rewrite_source(scratch, d, ip, port)
-                         : rewrite_destination(scratch, d, ip, port);
+    bool done =
+        outbound ? rewrite_source(scratch, d, ip, port) : rewrite_destination(scratch, d, ip, port);
     if (done) {
       ++summary.egress_packets_written;
       sink.on_egress_packet(packet, d, scratch);
@@ -519,9 +520,15 @@ Replayer::Replayer(const Engine& engine, ReplayOptions options, ReplaySink& sink
     : impl_(std::make_unique<Impl>(engine, options, sink)) {}
 Replayer::~Replayer() = default;
 
-void Replayer::push(const RawPacket& packet) { impl_->push(packet); }
-const ReplaySummary& Replayer::finish() { return impl_->finish(); }
-uint64_t Replayer::live_flows() const { return impl_->flows.size(); }
+void Replayer::push(const RawPacket& packet) {
+  impl_->push(packet);
+}
+const ReplaySummary& Replayer::finish() {
+  return impl_->finish();
+}
+uint64_t Replayer::live_flows() const {
+  return impl_->flows.size();
+}
 
 size_t Replayer::memory_bytes() const {
   const Impl& m = *impl_;
@@ -529,8 +536,7 @@ size_t Replayer::memory_bytes() const {
                  m.path_index.size() * (sizeof(PathKey) + sizeof(uint32_t) + 3 * sizeof(void*)) +
                  m.path_index.bucket_count() * sizeof(void*) +
                  m.snat_points.size() * sizeof(SnatEntry);
-  return m.flows.memory_bytes() + m.pools.memory_bytes() + paths +
-         m.timers.size() * sizeof(Timer);
+  return m.flows.memory_bytes() + m.pools.memory_bytes() + paths + m.timers.size() * sizeof(Timer);
 }
 
 Result<ReplaySummary> replay(const Engine& engine, PacketSource& source,

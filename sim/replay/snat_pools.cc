@@ -13,7 +13,7 @@
 namespace egress {
 namespace {
 
-constexpr uint32_t kFirstPort = 1024;  // SNAT ports start above the well-known range
+constexpr uint32_t kFirstPort = 1024;      // SNAT ports start above the well-known range
 constexpr uint32_t kLbPortsPerIp = 64000;  // azure-egress-facts 3a: SNAT ports per frontend IP
 constexpr int64_t kNs = 1'000'000'000;
 constexpr int kRandomTries = 32;
@@ -123,8 +123,7 @@ struct SnatPools::Impl {
 
   static BusyKey busy_key(uint32_t slot, uint16_t port, const SnatPoint& p, const FlowKey& f) {
     bool cone = p.via == Via::kLoadBalancer && f.proto == Protocol::kUdp;
-    return BusyKey{slot, port, cone ? uint16_t{0} : f.dport, static_cast<uint8_t>(f.proto),
-                   f.dst};
+    return BusyKey{slot, port, cone ? uint16_t{0} : f.dport, static_cast<uint8_t>(f.proto), f.dst};
   }
   static ScopeKey scope_key(uint64_t scope, const SnatPoint& p, const FlowKey& f) {
     bool cone = p.via == Via::kLoadBalancer && f.proto == Protocol::kUdp;
@@ -200,7 +199,7 @@ struct SnatPools::Impl {
     if (fresh) {
       for (const IpAddress& ip : p.ips) {
         if (ip.family() == family) {
-          uint32_t ports = p.via == Via::kLoadBalancer      ? kLbPortsPerIp
+          uint32_t ports = p.via == Via::kLoadBalancer       ? kLbPortsPerIp
                            : p.via == Via::kInstancePublicIp ? 65536 - kFirstPort
                                                              : p.ports;
           it->second.push_back(slot_of(ip, resource, ports));
@@ -218,7 +217,9 @@ SnatPools::~SnatPools() = default;
 SnatPools::SnatPools(SnatPools&&) noexcept = default;
 SnatPools& SnatPools::operator=(SnatPools&&) noexcept = default;
 
-bool SnatPools::exhausted() const { return impl_->last_exhausted; }
+bool SnatPools::exhausted() const {
+  return impl_->last_exhausted;
+}
 
 std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::string& resource,
                                             const FlowKey& f, int64_t now_ns) {
@@ -255,8 +256,8 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
       // uses the frontends in order, the next only when its block on this one is full
       // towards the destination.
       uint32_t span = 65536 - kFirstPort;
-      uint32_t first = kFirstPort + static_cast<uint32_t>(
-                                        (static_cast<uint64_t>(p.instance) * p.ports) % span);
+      uint32_t first =
+          kFirstPort + static_cast<uint32_t>((static_cast<uint64_t>(p.instance) * p.ports) % span);
       uint32_t ports = std::min(p.ports, 65536 - first);
       for (size_t i = 0; i < slots.size(); ++i) {
         uint64_t scope = base_scope | uint64_t{p.instance} << 4 | (i & 0xf);
@@ -288,8 +289,7 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
         uint32_t start = lease ? 0 : m.rng.below(static_cast<uint32_t>(slots.size()));
         for (size_t i = 0; i < slots.size() && !lease; ++i) {
           uint32_t slot = slots[(start + i) % slots.size()];
-          if (auto port =
-                  m.take_port(slot, kFirstPort, p.ports, p, f, base_scope, count->second)) {
+          if (auto port = m.take_port(slot, kFirstPort, p.ports, p, f, base_scope, count->second)) {
             lease = SnatLease{slot, *port};
           }
         }
@@ -311,8 +311,8 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
   return std::nullopt;
 }
 
-void SnatPools::release(const SnatLease& lease, const SnatPoint& p, const FlowKey& f,
-                        FlowEnd end, int64_t now_ns) {
+void SnatPools::release(const SnatLease& lease, const SnatPoint& p, const FlowKey& f, FlowEnd end,
+                        int64_t now_ns) {
   Impl& m = *impl_;
   if (f.proto == Protocol::kIcmp) {
     return;
@@ -339,8 +339,12 @@ void SnatPools::advance(int64_t now_ns) {
   }
 }
 
-const IpAddress& SnatPools::ip(uint32_t slot) const { return impl_->use[slot].ip; }
-const std::vector<SnatIpUse>& SnatPools::ip_use() const { return impl_->use; }
+const IpAddress& SnatPools::ip(uint32_t slot) const {
+  return impl_->use[slot].ip;
+}
+const std::vector<SnatIpUse>& SnatPools::ip_use() const {
+  return impl_->use;
+}
 
 size_t SnatPools::memory_bytes() const {
   const Impl& m = *impl_;

@@ -1,7 +1,6 @@
 #include "egress/report/diff_report.h"
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 namespace egress {
@@ -89,8 +88,8 @@ std::string diff_to_json(const DiffReport& d, const MigrationContext* m) {
     flow["sport"] = c.flow.sport;
     flow["dst"] = c.flow.dst.to_string();
     flow["dport"] = c.flow.dport;
-    changes.push_back(
-        Json{{"flow", std::move(flow)}, {"before", side_json(c.before)}, {"after", side_json(c.after)}});
+    changes.push_back(Json{
+        {"flow", std::move(flow)}, {"before", side_json(c.before)}, {"after", side_json(c.after)}});
   }
   j["changes"] = std::move(changes);
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -138,8 +137,9 @@ std::string format_diff(const DiffReport& d, const MigrationContext* m) {
     for (size_t i = 0; i < d.transitions.size() && i < kShownTransitions; ++i) {
       const IpTransition& t = d.transitions[i];
       out += "  " + std::to_string(t.flows) + " flows to " + std::to_string(t.destinations) +
-             " destinations (" + list(t.examples) + (t.destinations > t.examples.size() ? ", ..." : "") +
-             ")\n      before " + list(t.before) + "\n      after  " + list(t.after) + "\n";
+             " destinations (" + list(t.examples) +
+             (t.destinations > t.examples.size() ? ", ..." : "") + ")\n      before " +
+             list(t.before) + "\n      after  " + list(t.after) + "\n";
     }
     if (d.transitions.size() > kShownTransitions) {
       out += "  ... " + std::to_string(d.transitions.size() - kShownTransitions) +

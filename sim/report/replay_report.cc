@@ -1,9 +1,8 @@
 #include "egress/report/replay_report.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cinttypes>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -149,8 +148,7 @@ std::string table(const std::vector<std::vector<std::string>>& rows,
 
 std::string usage_table(const std::vector<UsageRow>& rows, const char* first) {
   std::vector<std::vector<std::string>> cells;
-  cells.push_back({first, "via", "flows", "packets", "bytes", "peak ports", "ports",
-                   "exhausted"});
+  cells.push_back({first, "via", "flows", "packets", "bytes", "peak ports", "ports", "exhausted"});
   for (const UsageRow& r : rows) {
     cells.push_back({r.name, r.via, grouped(r.flows), grouped(r.packets), human_bytes(r.bytes),
                      grouped(r.peak_ports_in_use), grouped(r.ports), grouped(r.snat_exhausted)});

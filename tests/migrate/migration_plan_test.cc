@@ -21,10 +21,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr OutboundType kTypes[] = {
-    OutboundType::kLoadBalancer,       OutboundType::kManagedNatGateway,
-    OutboundType::kUserAssignedNatGateway, OutboundType::kUserDefinedRouting,
-    OutboundType::kNone,               OutboundType::kBlock};
+constexpr OutboundType kTypes[] = {OutboundType::kLoadBalancer,
+                                   OutboundType::kManagedNatGateway,
+                                   OutboundType::kUserAssignedNatGateway,
+                                   OutboundType::kUserDefinedRouting,
+                                   OutboundType::kNone,
+                                   OutboundType::kBlock};
 
 std::vector<std::string> cluster_examples() {
   std::vector<std::string> out;
@@ -81,8 +83,8 @@ TEST(MigrationPlan, EveryExampleToEveryTypeItsTableAllows) {
     const Cluster& c = *before.cluster;
     for (OutboundType to : kTypes) {
       SCOPED_TRACE(path + " -> " + to_string(to));
-      MigrationVerdict v = check_migration(default_migration_table(), c.vnet_mode,
-                                           c.outbound_type, to);
+      MigrationVerdict v =
+          check_migration(default_migration_table(), c.vnet_mode, c.outbound_type, to);
       if (!v.supported) {
         continue;
       }
@@ -111,8 +113,8 @@ TEST(MigrationPlan, EveryExampleToEveryTypeItsTableAllows) {
       switch (to) {
         case OutboundType::kManagedNatGateway: {
           std::string g = c.name + "-managed-natgw";
-          EXPECT_EQ(d.after_ips, (std::vector<std::string>{"unknown:" + g + "#1",
-                                                           "unknown:" + g + "#2"}));
+          EXPECT_EQ(d.after_ips,
+                    (std::vector<std::string>{"unknown:" + g + "#1", "unknown:" + g + "#2"}));
           EXPECT_FALSE(plan->refused);
           break;
         }
@@ -141,9 +143,11 @@ TEST(MigrationPlan, LeavingLoadBalancerRemovesItsOutboundRules) {
   Topology before = load(std::string(EGRESS_TOPOLOGIES_DIR) + "/aks-loadbalancer.yaml");
   auto plan = plan_migration(before, MigrationOptions{OutboundType::kManagedNatGateway, 1});
   ASSERT_TRUE(plan.ok());
-  EXPECT_TRUE(plan->after.load_balancers[plan->after.cluster->load_balancer].outbound_rules.empty());
-  EXPECT_EQ(plan->removes,
-            (std::vector<std::string>{"outbound rule aksOutboundRule of load balancer kubernetes"}));
+  EXPECT_TRUE(
+      plan->after.load_balancers[plan->after.cluster->load_balancer].outbound_rules.empty());
+  EXPECT_EQ(
+      plan->removes,
+      (std::vector<std::string>{"outbound rule aksOutboundRule of load balancer kubernetes"}));
   EXPECT_EQ(plan->creates,
             (std::vector<std::string>{"managed NAT gateway aks-default-managed-natgw with 1 "
                                       "managed outbound IP(s), attached to the node subnets"}));

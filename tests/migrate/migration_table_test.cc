@@ -18,12 +18,13 @@ std::string read(const std::string& path) {
   return s.str();
 }
 
-const std::string kShipped = std::string(EGRESS_TOPOLOGIES_DIR) + "/migrations/aks-outbound-types.md";
+const std::string kShipped =
+    std::string(EGRESS_TOPOLOGIES_DIR) + "/migrations/aks-outbound-types.md";
 
 // The article's own text, its table titles turned into the headings the parser looks for.
 MigrationTable article_tables() {
-  std::istringstream in(read(std::string(EGRESS_SHARED_DIR) +
-                             "/reference/003_9aba6115672b9ba2.txt"));
+  std::istringstream in(
+      read(std::string(EGRESS_SHARED_DIR) + "/reference/003_9aba6115672b9ba2.txt"));
   std::string text;
   std::string line;
   while (std::getline(in, line)) {
@@ -141,8 +142,8 @@ TEST_P(EveryCell, AnswersAsTheArticle) {
                                    : "Supported Migration Paths for BYO VNet";
   EXPECT_EQ(v.table, title);
   if (std::string(m.cell) != "no cell") {
-    EXPECT_EQ(v.text, title + ", row " + to_string(m.from) + ", column " + to_string(m.to) +
-                          ": " + m.cell);
+    EXPECT_EQ(v.text,
+              title + ", row " + to_string(m.from) + ", column " + to_string(m.to) + ": " + m.cell);
     EXPECT_GT(v.where.line, 0);
   } else {
     EXPECT_EQ(v.text, title + ", row " + to_string(m.from) + ", column " + to_string(m.to) +

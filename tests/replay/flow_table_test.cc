@@ -22,7 +22,8 @@ FlowKey random_key(std::mt19937_64& rng, bool v6) {
   // Few addresses and ports, so that keys collide and replies of one flow are keys of others.
   auto addr = [&] {
     uint64_t x = rng() % 6;
-    return v6 ? IpAddress::v6(0xfd00000000000000ULL, x) : IpAddress::v4(0x0a000000U + static_cast<uint32_t>(x));
+    return v6 ? IpAddress::v6(0xfd00000000000000ULL, x)
+              : IpAddress::v4(0x0a000000U + static_cast<uint32_t>(x));
   };
   FlowKey k;
   k.proto = static_cast<Protocol>(rng() % 3);
@@ -33,7 +34,9 @@ FlowKey random_key(std::mt19937_64& rng, bool v6) {
   return k;
 }
 
-FlowKey reversed(const FlowKey& k) { return FlowKey{k.proto, k.dst, k.dport, k.src, k.sport}; }
+FlowKey reversed(const FlowKey& k) {
+  return FlowKey{k.proto, k.dst, k.dport, k.src, k.sport};
+}
 
 TEST(FlowTable, AgreesWithAReferenceUnderRandomAddsAndRemoves) {
   for (bool v6 : {false, true}) {

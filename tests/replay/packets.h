@@ -49,8 +49,7 @@ inline uint32_t pseudo_sum(const std::vector<uint8_t>& ip, uint8_t proto, size_t
 /// An IPv4 packet; `l4` is the transport header and payload with its checksum zero, and
 /// `checksum_at` where in it the checksum goes (SIZE_MAX: none).
 inline std::vector<uint8_t> ipv4(const char* src, const char* dst, uint8_t proto,
-                                 std::vector<uint8_t> l4, size_t checksum_at,
-                                 bool pseudo = true) {
+                                 std::vector<uint8_t> l4, size_t checksum_at, bool pseudo = true) {
   std::vector<uint8_t> b(20);
   b[0] = 0x45;
   put16(b, 2, static_cast<uint16_t>(20 + l4.size()));

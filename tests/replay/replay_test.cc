@@ -84,10 +84,11 @@ std::vector<Built> tcp_session(int64_t t, const char* client, uint16_t sport, co
 // every source port: that holds only while the source port decides nothing but trace's
 // sampled IP and port.
 TEST(Replay, TheSourcePortDecidesNothingButTheSampledSnat) {
-  const char* sources[] = {kNode, kNatted, "10.0.5.10", "10.0.4.10", "10.0.4.12", "10.0.3.10",
-                           "10.0.6.10", "10.0.8.10", "10.0.9.10", "10.1.0.10", "10.0.0.5"};
-  const char* destinations[] = {kServer, "10.1.0.10", "10.2.0.4", "192.168.1.1", "20.0.0.10",
-                                "198.18.0.1", "10.9.0.1", "20.50.1.10"};
+  const char* sources[] = {kNode,       kNatted,     "10.0.5.10", "10.0.4.10",
+                           "10.0.4.12", "10.0.3.10", "10.0.6.10", "10.0.8.10",
+                           "10.0.9.10", "10.1.0.10", "10.0.0.5"};
+  const char* destinations[] = {kServer,     "10.1.0.10",  "10.2.0.4", "192.168.1.1",
+                                "20.0.0.10", "198.18.0.1", "10.9.0.1", "20.50.1.10"};
   for (const char* src : sources) {
     for (const char* dst : destinations) {
       for (Protocol proto : {Protocol::kTcp, Protocol::kUdp}) {
@@ -152,20 +153,21 @@ TEST(Replay, UdpThroughNatGatewayEndsAfterFourIdleMinutes) {
   using testing::udp;
   // azure-egress-facts 3b: UDP idle timeout fixed at 4 minutes.
   ReplayRun close = run(lab(), {{kT0, udp(kNatted, 5000, "8.8.8.8", 53)},
-                          {kT0 + 239 * kSecond, udp(kNatted, 5000, "8.8.8.8", 53)}});
+                                {kT0 + 239 * kSecond, udp(kNatted, 5000, "8.8.8.8", 53)}});
   EXPECT_EQ(close.summary.flows, 1U);
   ReplayRun apart = run(lab(), {{kT0, udp(kNatted, 5000, "8.8.8.8", 53)},
-                          {kT0 + 241 * kSecond, udp(kNatted, 5000, "8.8.8.8", 53)}});
+                                {kT0 + 241 * kSecond, udp(kNatted, 5000, "8.8.8.8", 53)}});
   EXPECT_EQ(apart.summary.flows, 2U);
 }
 
 TEST(Replay, LoadBalancerInstanceExhaustsItsPortsOnEveryFrontend) {
-  Engine engine = testing::build_engine(testing::lab_with(
-      {{"allocatedOutboundPorts: 0, idleTimeoutInMinutes: 30",
-        "allocatedOutboundPorts: 8, idleTimeoutInMinutes: 30"}}));
+  Engine engine = testing::build_engine(
+      testing::lab_with({{"allocatedOutboundPorts: 0, idleTimeoutInMinutes: 30",
+                          "allocatedOutboundPorts: 8, idleTimeoutInMinutes: 30"}}));
   std::vector<Built> p;
   for (uint16_t i = 0; i < 17; ++i) {
-    p.push_back({kT0 + i, testing::tcp(kNode, static_cast<uint16_t>(40000 + i), kServer, 443, kSyn)});
+    p.push_back(
+        {kT0 + i, testing::tcp(kNode, static_cast<uint16_t>(40000 + i), kServer, 443, kSyn)});
   }
   ReplayRun r = run(engine, p);
   ASSERT_EQ(r.sink.flows.size(), 17U);
@@ -190,9 +192,8 @@ TEST(Replay, LoadBalancerInstanceExhaustsItsPortsOnEveryFrontend) {
 
 TEST(Replay, NatGatewayPast64512FlowsToOneDestinationAndBackAfterTheCooldown) {
   // One public IP: 64,512 ports (azure-egress-facts 3b).
-  Engine engine = testing::build_engine(
-      testing::lab_with({{"publicIps: [nat-pip], publicIpPrefixes: [nat-prefix]",
-                          "publicIps: [nat-pip]"}}));
+  Engine engine = testing::build_engine(testing::lab_with(
+      {{"publicIps: [nat-pip], publicIpPrefixes: [nat-prefix]", "publicIps: [nat-pip]"}}));
   std::vector<Built> p;
   p.reserve(64515);
   for (uint32_t i = 0; i < 64513; ++i) {
@@ -216,7 +217,7 @@ TEST(Replay, NatGatewayPast64512FlowsToOneDestinationAndBackAfterTheCooldown) {
 TEST(Replay, AFirstPacketThatIsAReplyStartsTheFlowFromTheNode) {
   using testing::tcp;
   ReplayRun r = run(lab(), {{kT0, tcp(kServer, 443, kNode, 40000, kAck, 50)},
-                      {kT0 + 1, tcp(kNode, 40000, kServer, 443, kAck)}});
+                            {kT0 + 1, tcp(kNode, 40000, kServer, 443, kAck)}});
   ASSERT_EQ(r.sink.flows.size(), 1U);
   const FlowRecord& f = r.sink.flows[0];
   EXPECT_EQ(f.result.flow.src, *IpAddress::parse(kNode));
@@ -237,10 +238,11 @@ TEST(Replay, ASynFromOutsideIsNeverTakenForAReply) {
 TEST(Replay, IcmpErrorJoinsTheFlowItQuotesAndIsRewrittenBack) {
   using testing::udp;
   std::vector<uint8_t> query = udp(kNatted, 5000, "8.8.8.8", 53);
-  ReplayRun r = run(lab(), {{kT0, query},
-                      {kT0 + 1, testing::icmp_unreachable("8.8.8.8", kNatted, query)},
-                      {kT0 + 2, testing::icmp_unreachable("8.8.8.8", "10.0.1.99",
-                                                          udp("10.0.1.99", 1, "8.8.8.8", 53))}});
+  ReplayRun r =
+      run(lab(), {{kT0, query},
+                  {kT0 + 1, testing::icmp_unreachable("8.8.8.8", kNatted, query)},
+                  {kT0 + 2, testing::icmp_unreachable("8.8.8.8", "10.0.1.99",
+                                                      udp("10.0.1.99", 1, "8.8.8.8", 53))}});
   ASSERT_EQ(r.sink.flows.size(), 1U);
   EXPECT_EQ(r.sink.flows[0].stats.packets, 2U);
   EXPECT_EQ(r.summary.unusable.at("icmp-error-unmatched"), 1U);
@@ -270,8 +272,8 @@ TEST(Replay, RewrittenPacketsCarryTheSnatAddressAndValidChecksums) {
     bool out = i != 1 && i != 4;
     size_t addr = out ? 12 : 16;
     size_t port = out ? 20 : 22;
-    uint32_t a = static_cast<uint32_t>(b[addr]) << 24 | b[addr + 1] << 16 | b[addr + 2] << 8 |
-                 b[addr + 3];
+    uint32_t a =
+        static_cast<uint32_t>(b[addr]) << 24 | b[addr + 1] << 16 | b[addr + 2] << 8 | b[addr + 3];
     EXPECT_EQ(a, snat) << "packet " << i;
     EXPECT_EQ(testing::get16(b, port), *f.result.snat_port) << "packet " << i;
     EXPECT_EQ(internet_checksum(std::span(b).subspan(0, 20)), 0) << "packet " << i;
@@ -285,7 +287,8 @@ TEST(Replay, MemoryFollowsLiveFlowsNotTheCaptureLength) {
   for (uint16_t i = 0; i < 2000; ++i) {
     int64_t t = kT0 + i * kSecond;
     p.push_back({t, testing::tcp(kNode, static_cast<uint16_t>(1000 + i), kServer, 443, kSyn)});
-    p.push_back({t + 1000, testing::tcp(kNode, static_cast<uint16_t>(1000 + i), kServer, 443, kRst)});
+    p.push_back(
+        {t + 1000, testing::tcp(kNode, static_cast<uint16_t>(1000 + i), kServer, 443, kRst)});
   }
   ReplayRun r = run(lab(), p);
   EXPECT_EQ(r.summary.flows, 2000U);
@@ -318,7 +321,8 @@ TEST(Replay, SameInputsAndSeedGiveTheSameBytes) {
 }
 
 TEST(Replay, UnusablePacketsAreCountedByKind) {
-  std::vector<uint8_t> gre = testing::ipv4(kNode, kServer, 47, std::vector<uint8_t>(8, 0), SIZE_MAX);
+  std::vector<uint8_t> gre =
+      testing::ipv4(kNode, kServer, 47, std::vector<uint8_t>(8, 0), SIZE_MAX);
   ReplayRun r = run(lab(), {{kT0, gre}, {kT0 + 1, gre}});
   EXPECT_EQ(r.summary.flows, 0U);
   EXPECT_EQ(r.summary.unusable.at("other-protocol"), 2U);

@@ -11,7 +11,9 @@ namespace {
 
 constexpr int64_t kS = 1'000'000'000;
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char* text) {
+  return *IpAddress::parse(text);
+}
 
 FlowKey tcp(uint16_t sport, const char* dst = "140.82.112.3", uint16_t dport = 443,
             const char* src = "10.0.0.4") {
@@ -101,9 +103,9 @@ TEST(SnatPools, NatGatewayGives64512FlowsToOneDestinationPerIp) {
   SnatPoint p = nat_point({ip("20.1.0.1")});
   std::set<uint16_t> ports;
   for (uint32_t i = 0; i < 64512; ++i) {
-    auto lease = pools.acquire(p, "natgw", tcp(static_cast<uint16_t>(i), "1.2.3.4", 443,
-                                               i < 32768 ? "10.0.0.4" : "10.0.0.5"),
-                               0);
+    auto lease = pools.acquire(
+        p, "natgw",
+        tcp(static_cast<uint16_t>(i), "1.2.3.4", 443, i < 32768 ? "10.0.0.4" : "10.0.0.5"), 0);
     ASSERT_TRUE(lease) << "flow " << i;
     ports.insert(lease->port);
   }

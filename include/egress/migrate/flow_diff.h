@@ -36,8 +36,8 @@ struct IpTransition {
   std::vector<std::string> before;
   std::vector<std::string> after;
   uint64_t flows = 0;
-  uint64_t destinations = 0;              // distinct destination IP:port
-  std::vector<std::string> examples;      // the first few destinations, `IP:port/proto`
+  uint64_t destinations = 0;          // distinct destination IP:port
+  std::vector<std::string> examples;  // the first few destinations, `IP:port/proto`
 };
 
 struct DiffWarning {
@@ -50,10 +50,10 @@ struct DiffReport {
   uint64_t changed = 0;
   std::vector<std::string> before_ips;  // every egress IP any flow used, before and after
   std::vector<std::string> after_ips;
-  std::vector<std::string> new_ips;     // after but not before: allow-lists must add them
-  std::vector<std::string> gone_ips;    // before but not after: allow-lists may drop them
-  std::vector<IpTransition> transitions;             // changed flows only
-  std::map<std::string, uint64_t> newly_dropped;     // reason -> flows that egressed before
+  std::vector<std::string> new_ips;               // after but not before: allow-lists must add them
+  std::vector<std::string> gone_ips;              // before but not after: allow-lists may drop them
+  std::vector<IpTransition> transitions;          // changed flows only
+  std::map<std::string, uint64_t> newly_dropped;  // reason -> flows that egressed before
   std::vector<FlowChange> changes;
   std::vector<DiffWarning> warnings;
 };

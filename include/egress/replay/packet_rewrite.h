@@ -19,8 +19,8 @@ bool rewrite_source(std::span<uint8_t> bytes, const DecodedPacket& packet, const
 
 /// A reply: destination address (and port) become the SNAT ones. For an ICMP error, the
 /// packet it quotes is rewritten too (its source), as a NAT does.
-bool rewrite_destination(std::span<uint8_t> bytes, const DecodedPacket& packet,
-                         const IpAddress& ip, std::optional<uint16_t> port);
+bool rewrite_destination(std::span<uint8_t> bytes, const DecodedPacket& packet, const IpAddress& ip,
+                         std::optional<uint16_t> port);
 
 /// The Internet checksum of `bytes` (for tests and for building packets).
 uint16_t internet_checksum(std::span<const uint8_t> bytes, uint32_t initial = 0);

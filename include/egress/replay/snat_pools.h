@@ -25,9 +25,9 @@ struct SnatLease {
 /// One public IP's use, for the summary.
 struct SnatIpUse {
   IpAddress ip;
-  std::string resource;    // the NAT gateway, load balancer, appliance or host that owns it
-  uint32_t ports = 0;      // ports the IP has for SNAT
-  uint32_t in_use = 0;     // ports held now, by live flows or cooling down
+  std::string resource;  // the NAT gateway, load balancer, appliance or host that owns it
+  uint32_t ports = 0;    // ports the IP has for SNAT
+  uint32_t in_use = 0;   // ports held now, by live flows or cooling down
   uint32_t peak_in_use = 0;
   uint64_t exhausted = 0;  // new flows that found no port on it
 };
