@@ -147,7 +147,10 @@ void BM_Replay(benchmark::State& state) {
     }
     pcap_t* dead =
         pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
-    pcap_dumper_t* out = pcap_dump_open(dead, g_out.c_str());
+    // As egress-sim's --pcap-out writes (tools/output_files.cc): a 1 MiB stdio buffer.
+    FILE* file = std::fopen(g_out.c_str(), "wb");
+    std::setvbuf(file, nullptr, _IOFBF, size_t{1} << 20);
+    pcap_dumper_t* out = pcap_dump_fopen(dead, file);
     DumpSink sink(out);
     ReplayOptions options;
     options.records = false;

@@ -37,6 +37,8 @@ std::string at_packet(uint64_t number, long offset) {
 
 }  // namespace
 
+constexpr size_t kReadBuffer = size_t{1} << 20;
+
 struct CaptureReader::Impl {
   std::string path;
   uint32_t input = 0;
@@ -137,8 +139,22 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const std::string& pa
   impl->input = input;
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   // Nanosecond precision: libpcap scales microsecond files, so ts.tv_usec is always ns.
-  impl->pcap =
-      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
+  if (path == "-") {
+    impl->pcap =
+        pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
+  } else {
+    // Our own FILE, for a buffer far larger than stdio's 4 KiB: a read system call per few
+    // packets was a tenth of replay's time.
+    FILE* file = std::fopen(path.c_str(), "rb");
+    if (file == nullptr) {
+      return file_error(path, "capture-open", std::strerror(errno));
+    }
+    std::setvbuf(file, nullptr, _IOFBF, kReadBuffer);
+    impl->pcap = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (impl->pcap == nullptr) {
+      std::fclose(file);  // libpcap leaves it open when it fails
+    }
+  }
   if (impl->pcap == nullptr) {
     // libpcap starts some messages with the path ("F: No such file or directory"), which
     // the Diagnostic already carries.
