@@ -354,14 +354,16 @@ struct Built {
   std::string error;
 };
 
-class Ours {
+// Our two structures behind one adapter: the same interface, so the same benchmark code.
+template <class Table, const char* kTableName>
+class EgressAdapter {
  public:
-  static constexpr std::string_view kName = "egress";
+  static constexpr std::string_view kName = kTableName;
   using Probe = IpAddress;
   static const std::vector<Probe>& probes(const ProbeSet& s) { return s.addresses; }
 
   Built build(std::span<const LpmEntry> routes, Family) {
-    auto built = LpmTable::build(routes);
+    auto built = Table::build(routes);
     if (!built.ok()) {
       return {0, 0, built.error().message};
     }
@@ -376,36 +378,16 @@ class Ours {
     return a.is_v4() ? IpAddress::v4(a.v4_bits() ^ zero) : IpAddress::v6(a.hi(), a.lo() ^ zero);
   }
   static Probe from(const IpAddress& a) { return a; }
-  const LpmTable& table() const { return table_; }
+  const Table& table() const { return table_; }
 
  private:
-  LpmTable table_;
+  Table table_;
 };
 
-class Simple {
- public:
-  static constexpr std::string_view kName = "simple";
-  using Probe = IpAddress;
-  static const std::vector<Probe>& probes(const ProbeSet& s) { return s.addresses; }
-
-  Built build(std::span<const LpmEntry> routes, Family) {
-    auto built = SimpleLpm::build(routes);
-    if (!built.ok()) {
-      return {0, 0, built.error().message};
-    }
-    table_ = std::move(built).value();
-    return {0, table_.memory_bytes(), ""};
-  }
-  uint32_t lookup(const Probe& a) const noexcept { return table_.lookup(a); }
-  void lookup_batch(const Probe* a, uint32_t* out, size_t n) const noexcept {
-    table_.lookup_batch({a, n}, {out, n});
-  }
-  static Probe chained(const Probe& a, uint32_t zero) { return Ours::chained(a, zero); }
-  static Probe from(const IpAddress& a) { return a; }
-
- private:
-  SimpleLpm table_;
-};
+inline constexpr char kOursName[] = "egress";
+inline constexpr char kSimpleName[] = "simple";
+using Ours = EgressAdapter<LpmTable, kOursName>;
+using Simple = EgressAdapter<SimpleLpm, kSimpleName>;
 
 #ifdef EGRESS_HAVE_DPDK
 

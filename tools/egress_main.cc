@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "egress/capture/capture_reader.h"
@@ -790,30 +792,23 @@ int run(int argc, char** argv) {
                  "Run with --help for more information.\n";
     return kExitBadInput;
   }
-  if (validate->parsed()) {
-    return emit(run_validate(args));
+  if (synth->parsed() && synth->count("--flows") == 0 && args.mix.empty()) {
+    std::cerr << "error: synth needs --flows N (or a --mix file)\n";
+    return kExitBadInput;
   }
-  if (routes->parsed()) {
-    return emit(run_routes(args));
-  }
-  if (trace->parsed()) {
-    return emit(run_trace(args));
-  }
-  if (diff->parsed()) {
-    return emit(run_diff(args));
-  }
-  if (migrate->parsed()) {
-    return emit(run_migrate(args));
-  }
-  if (replay_cmd->parsed()) {
-    return emit(run_replay(args));
-  }
-  if (synth->parsed()) {
-    if (synth->count("--flows") == 0 && args.mix.empty()) {
-      std::cerr << "error: synth needs --flows N (or a --mix file)\n";
-      return kExitBadInput;
+  const std::pair<CLI::App*, std::function<Outcome()>> commands[] = {
+      {validate, [&] { return run_validate(args); }},
+      {routes, [&] { return run_routes(args); }},
+      {trace, [&] { return run_trace(args); }},
+      {diff, [&] { return run_diff(args); }},
+      {migrate, [&] { return run_migrate(args); }},
+      {replay_cmd, [&] { return run_replay(args); }},
+      {synth, [&] { return run_synth(args, *synth); }},
+  };
+  for (const auto& [command, run_command] : commands) {
+    if (command->parsed()) {
+      return emit(run_command());
     }
-    return emit(run_synth(args, *synth));
   }
   return emit(run_models(args));
 }

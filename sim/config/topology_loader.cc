@@ -211,16 +211,7 @@ class Loader {
   explicit Loader(const std::string& file) : diags_(file) { topology_.file = file; }
 
   LoadResult run(std::string_view text) {
-    try {
-      load(text);
-    } catch (const YAML::Exception& e) {
-      // Nodes are only read through checked accessors; this is a safety net, not a path.
-      diags_.error("internal", "unexpected YAML error: " + e.msg, internal::pos_of(e.mark));
-    } catch (const std::exception& e) {
-      diags_.error("internal", std::string("unexpected error while loading: ") + e.what(), {});
-    } catch (...) {
-      diags_.error("internal", "unexpected error while loading", {});
-    }
+    internal::run_guarded(diags_, [&] { load(text); });
     LoadResult result;
     if (diags_.empty()) {
       result.topology = std::move(topology_);

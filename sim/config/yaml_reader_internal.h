@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <optional>
 #include <span>
@@ -156,5 +157,20 @@ std::optional<IpAddress> read_address(const Field& field, Diagnostics& diags);
 /// A CIDR prefix, with Prefix::parse's code and message after `'key': ` (bad-prefix,
 /// host-bits).
 std::optional<Prefix> read_prefix(const Field& field, Diagnostics& diags);
+
+/// Runs `load` with a safety net: nodes are read only through the checked accessors above, so
+/// an exception escaping it is a bug, reported as one `internal` error instead of a crash.
+template <class Load>
+void run_guarded(Diagnostics& diags, Load&& load) {
+  try {
+    load();
+  } catch (const YAML::Exception& e) {
+    diags.error("internal", "unexpected YAML error: " + e.msg, pos_of(e.mark));
+  } catch (const std::exception& e) {
+    diags.error("internal", std::string("unexpected error while loading: ") + e.what(), {});
+  } catch (...) {
+    diags.error("internal", "unexpected error while loading", {});
+  }
+}
 
 }  // namespace egress::internal

@@ -241,14 +241,7 @@ class MixReader {
   explicit MixReader(const std::string& file) : diags_(file) {}
 
   SynthMixLoad run(std::string_view text) {
-    try {
-      load(text);
-    } catch (const YAML::Exception& e) {
-      // Nodes are read only through checked accessors; this is a safety net, not a path.
-      diags_.error("internal", "unexpected YAML error: " + e.msg, internal::pos_of(e.mark));
-    } catch (const std::exception& e) {
-      diags_.error("internal", std::string("unexpected error while loading: ") + e.what(), {});
-    }
+    internal::run_guarded(diags_, [&] { load(text); });
     SynthMixLoad result;
     if (diags_.empty()) {
       result.spec = std::move(spec_);

@@ -8,15 +8,11 @@
 
 #include "egress/capture/capture_reader.h"
 #include "egress/capture/packet_decoder.h"
+#include "fuzz_checks.h"
 
 namespace {
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant violated: %s\n", what);
-    std::abort();
-  }
-}
+using egress::fuzz::check;
 
 // Bounds the work per input: a few bytes can describe many empty records.
 constexpr uint64_t kMaxPackets = 100000;

@@ -6,15 +6,11 @@
 #include <cstdlib>
 
 #include "egress/capture/packet_decoder.h"
+#include "fuzz_checks.h"
 
 namespace {
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant violated: %s\n", what);
-    std::abort();
-  }
-}
+using egress::fuzz::check;
 
 constexpr uint16_t kLinkTypes[] = {0, 1, 101, 108, 113, 228, 229, 239, 276, 160};
 

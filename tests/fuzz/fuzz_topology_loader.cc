@@ -7,18 +7,14 @@
 #include <string_view>
 
 #include "egress/config/topology_loader.h"
+#include "fuzz_checks.h"
 
 namespace {
 
 using egress::Index;
 using egress::kNoIndex;
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant violated: %s\n", what);
-    std::abort();
-  }
-}
+using egress::fuzz::check;
 
 bool in_range(Index i, size_t size) {
   return i < size;
@@ -90,19 +86,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   egress::LoadResult r = egress::parse_topology(text, "fuzz.yaml");
   check(r.topology.has_value() != !r.errors.empty(), "exactly one of topology and errors");
-  int line = 0;
-  int column = 0;
-  for (const egress::Diagnostic& d : r.errors) {
-    // "internal" means the loader caught an exception it did not expect: a bug.
-    check(d.code != "internal", d.message.c_str());
-    check(!d.code.empty() && !d.message.empty(), "error has a code and a message");
-    check(d.where.line >= 1 && d.where.column >= 1, "error has a position");
-    check(d.where.line > line || (d.where.line == line && d.where.column >= column),
-          "errors sorted by position");
-    line = d.where.line;
-    column = d.where.column;
-    check(!egress::format_diagnostic(d, "error").empty(), "formatted");
-  }
+  egress::fuzz::check_load_errors(r.errors);
   if (r.topology) {
     check_topology(*r.topology);
   }

@@ -6,16 +6,12 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "../fuzz/fuzz_checks.h"
 #include "egress/synth/synth.h"
 
 namespace {
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant violated: %s\n", what);
-    std::abort();
-  }
-}
+using egress::fuzz::check;
 
 template <class T>
 void check_flag(const egress::Result<T>& r) {
@@ -29,17 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   egress::SynthMixLoad r = egress::parse_synth_mix(text, "fuzz.yaml");
   check(r.spec.has_value() != !r.errors.empty(), "exactly one of spec and errors");
-  int line = 0;
-  int column = 0;
-  for (const egress::Diagnostic& d : r.errors) {
-    check(d.code != "internal", d.message.c_str());
-    check(!d.code.empty() && !d.message.empty(), "error has a code and a message");
-    check(d.where.line >= 1 && d.where.column >= 1, "error has a position");
-    check(d.where.line > line || (d.where.line == line && d.where.column >= column),
-          "errors sorted by position");
-    line = d.where.line;
-    column = d.where.column;
-  }
+  egress::fuzz::check_load_errors(r.errors);
   if (r.spec) {
     // A mix that loaded is valid on its own; only topology lookups may still fail.
     egress::Topology empty;
