@@ -3,23 +3,15 @@
 #include "egress/lpm/lpm_table.h"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "lpm/lpm_entry_check_internal.h"
-
-// The default x86-64 target has no POPCNT instruction, and without it every trie step pays a
-// bit-twiddling popcount of a dozen instructions. Every x86-64 CPU since 2008 has it. The
-// pragma comes after the includes so only this file's own functions are compiled for it.
-#if defined(__x86_64__) && defined(__clang__)
-#pragma clang attribute push(__attribute__((target("popcnt"))), apply_to = function)
-#define EGRESS_LPM_POPCNT_PUSHED 1
-#elif defined(__x86_64__) && defined(__GNUC__)
-#pragma GCC target("popcnt")
-#endif
 
 namespace egress {
 namespace {
@@ -36,44 +28,71 @@ constexpr size_t kLargeTableRoutes = 4096;
 // Addresses lookup_batch takes through one family's trie together: enough independent misses
 // per pass to keep the core's miss queues full, few enough that the lane state stays in L1.
 constexpr int kLanes = 64;
+// Record 0 of every blob, which lookups of answer words read: a header and one 8-byte load of
+// leaves, all zero.
+constexpr size_t kDummyRecordBytes = 20;
+// How far ahead lookup_many prefetches: direct words 16 lookups ahead, records 8.
+constexpr size_t kDirectAhead = 16;
+constexpr size_t kRecordAhead = 8;
 
-// One entry of the direct-pointing array, indexed by the top direct_bits_ of the address. It is
-// either the answer, or a trie node, or, inlined, the leafvec of a node that has only leaves
-// (most /18s of a real IPv4 table: their /19../24 routes end inside the node). Inlining those
-// saves the one dependent load that costs most, the node's, on most lookups.
+// One entry of the direct-pointing array, indexed by the top direct_bits_ of the address: a
+// uint32 that is the answer itself, a compact leaf-only record, or a trie node.
 //
-//   byte 0                         8              12
-//        +-------------------------+---------------+
-//        | leafvec (two uint32)    |     bits      |
-//        +-------------------------+---------------+
+//   bit 31 30      26 25                                         0
+//       +--+---------+--------------------------------------------+
+//       | 0|  code: the value + 1, 0 for no match (31 bits)        |  the answer, no more loads
+//       | 1|  width  |  record offset in blob_, in 4-byte units    |  width 0..30: a record
+//       | 1|   31    |  index into nodes_                          |  a trie node
+//       +--+---------+--------------------------------------------+
 //
-//   leafvec != 0:  leaves only; bits is leaf_base as in Node: the leaf of slot v (the next 6
-//                  address bits) is leaves_[bits + popcount(leafvec & ones(0..v))]
-//   leafvec == 0:  bits is one of
+// A record holds a leaf-only node (most /18s of a real IPv4 table: their /19../24 routes end
+// inside it) in as few bytes as possible, so that the whole structure stays in cache:
 //
-//                  bit 31 30                                            0
-//                      +--+---------------------------------------------+
-//                      | 0|  value, 0 .. kMaxValue                       |  leaf: the answer
-//                      | 1|  index into nodes_, 0 .. 2^31 - 2            |  node: walk the trie
-//                      +--+---------------------------------------------+
-//                      0xffffffff (kNoMatch) is a leaf too.
+//   byte 0                   8            12
+//        +-------------------+------------+-------------------------------------+
+//        |      leafvec      |  base - 1  |  leaf offsets, `width` bits each,    |
+//        |                   |            |  packed LSB first, padded to 4 bytes |
+//        +-------------------+------------+-------------------------------------+
 //
-// A leaf-only node always has leafvec bit 0 set, so 0 is free to mean "not one". kMaxValue is
-// 2^31 - 1 precisely so that a value and a node index fit one word: the test is one compare,
-// `bits + 1 > 2^31`, which wraps kNoMatch to 0. 12 bytes rather than 16 because the 2^18
-// entries of a large IPv4 table then take 3 MiB, not 4, and the table stays under 8 MiB.
-struct DirectEntry {
-  uint32_t leafvec_lo;
-  uint32_t leafvec_hi;
-  uint32_t bits;
+//   leaf of slot v (the next 6 address bits): i = popcount(leafvec & ones(0..v)) - 1,
+//   value = base - 1 + offset[i], where base is the smallest code among the record's leaves.
+//
+// Codes rather than values so that "no match" is 0 and the answer is always `code - 1` (0 - 1
+// wraps to kNoMatch). Offsets from the record's smallest code rather than whole values because
+// the routes of one /18 are usually close in the route list (a table sorted by address, a
+// subnet's routes added together): 12 bits a leaf on the tier-1 table instead of 32. A record
+// whose codes span more than 30 bits is kept as a node instead. The one value that does not fit
+// 31 bits inline, kMaxValue, goes into a one-leaf record.
+struct DirectWord {
+  static constexpr uint32_t kTagBit = 0x80000000U;
+  static constexpr int kWidthShift = 26;
+  static constexpr uint32_t kWidthMask = 31;
+  static constexpr uint32_t kNodeWidth = 31;
+  static constexpr uint32_t kMaxRecordWidth = 30;
+  static constexpr uint32_t kPayloadMask = (1U << kWidthShift) - 1;
+  // The top six bits of a node's word.
+  static constexpr uint32_t kNodeTag = 0x3f;
 
-  static constexpr uint32_t kNodeFlag = 0x80000000U;
-  uint64_t leafvec() const noexcept { return (uint64_t{leafvec_hi} << 32) | leafvec_lo; }
-  bool is_node() const noexcept { return bits + 1 > kNodeFlag; }
-  uint32_t node() const noexcept { return bits & ~kNodeFlag; }
+  static uint32_t answer(uint32_t code) { return code; }
+  static uint32_t record(uint32_t width, uint32_t offset_words) {
+    return kTagBit | (width << kWidthShift) | offset_words;
+  }
+  static uint32_t node(uint32_t index) { return kTagBit | (kNodeWidth << kWidthShift) | index; }
 };
-static_assert(sizeof(DirectEntry) == 12, "three words per direct entry");
-static_assert(LpmTable::kMaxValue < DirectEntry::kNodeFlag, "values must not look like nodes");
+static_assert(LpmTable::kMaxValue == (1U << 31) - 1, "codes are value + 1, at most 2^31");
+
+// Unaligned little-endian loads from the record blob; x86-64 and AArch64 do them in one
+// instruction.
+inline uint64_t load64(const uint8_t* p) noexcept {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline uint32_t load32(const uint8_t* p) noexcept {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
 
 // One internal node of the trie: 6 address bits pick one of 64 slots. A set bit in `vector`
 // makes the slot a child node; the others are leaves. Children and leaves of one node are
@@ -102,6 +121,15 @@ static_assert(sizeof(Node) == 24, "Poptrie's 24-byte node");
 inline uint64_t ones_through(unsigned v) noexcept {
   // For v == 63 the shift gives 0 and the subtraction all ones, which is what is wanted.
   return (uint64_t{2} << v) - 1;
+}
+
+// Makes the compiler forget what it knows of v, so that arithmetic on it stays arithmetic.
+inline void opaque(uint32_t& v) noexcept {
+#if defined(__GNUC__)
+  asm("" : "+r"(v));
+#else
+  (void)v;
+#endif
 }
 
 inline uint32_t rank(uint64_t bits) noexcept {
@@ -210,72 +238,122 @@ std::vector<Range> ranges_of(std::vector<const LpmEntry*>& entries, int width) {
 template <class Key, int kWidth, int kDirectBitsLarge>
 class Poptrie {
  public:
-  /// False when the trie would need more than 2^31 - 1 nodes (far beyond any real table).
+  /// False when the trie would need more nodes or record bytes than a direct word can address
+  /// (2^26 of each, far beyond any real table).
   bool build(std::vector<const LpmEntry*>& entries) {
     if (entries.empty()) {
       return true;
     }
     direct_bits_ = entries.size() >= kLargeTableRoutes ? kDirectBitsLarge : kDirectBitsSmall;
     std::vector<Range> ranges = ranges_of(entries, kWidth);
-    // Real tables need about one node per prefix and a leaf or two per node.
-    nodes_.reserve(entries.size() / 2);
-    leaves_.reserve(entries.size());
+    nodes_.reserve(entries.size() / 16);
+    leaves_.reserve(entries.size() / 4);
     direct_.resize(size_t{1} << direct_bits_);
+    // Record 0 is the dummy that lookups of answer words read (see lookup).
+    blob_.assign(kDummyRecordBytes, 0);
     const int sub_bits = kWidth - direct_bits_;
     size_t cursor = 0;
     for (size_t j = 0; j < direct_.size(); ++j) {
       U128 at = U128{j} << sub_bits;
       cursor = seek(ranges, cursor, at);
       if (uniform(ranges, cursor, at, U128{1} << sub_bits)) {
-        direct_[j] = {0, 0, ranges[cursor].value};
+        const uint32_t code = ranges[cursor].value + 1;
+        if (code < DirectWord::kTagBit) {
+          direct_[j] = DirectWord::answer(code);
+          continue;
+        }
+        const uint32_t value = ranges[cursor].value;
+        if (!add_record(j, 1, &value, 1)) {
+          return false;
+        }
         continue;
       }
       uint32_t index = static_cast<uint32_t>(nodes_.size());
       nodes_.emplace_back();
       fill_node(ranges, index, at, direct_bits_, cursor);
-      const Node& node = nodes_[index];
-      if (node.vector != 0) {
-        direct_[j] = {0, 0, DirectEntry::kNodeFlag | index};
+      const Node node = nodes_[index];
+      const size_t first_leaf = static_cast<uint32_t>(node.leaf_base + 1);
+      if (node.vector == 0 &&
+          add_record(j, node.leafvec, leaves_.data() + first_leaf, leaves_.size() - first_leaf)) {
+        // No children were appended, so the node and its leaves are the last ones and can go.
+        leaves_.resize(first_leaf);
+        nodes_.pop_back();
         continue;
       }
-      // No children were appended, so the node is the last one and can go.
-      direct_[j] = {static_cast<uint32_t>(node.leafvec), static_cast<uint32_t>(node.leafvec >> 32),
-                    node.leaf_base};
-      nodes_.pop_back();
+      if (index > DirectWord::kPayloadMask) {
+        return false;
+      }
+      direct_[j] = DirectWord::node(index);
     }
+    // Record loads read 8 bytes from anywhere in a record, so the last one needs a tail.
+    blob_.resize(blob_.size() + sizeof(uint64_t), 0);
+    blob_.shrink_to_fit();
     nodes_.shrink_to_fit();
     leaves_.shrink_to_fit();
-    return nodes_.size() < DirectEntry::kNodeFlag - 1 && leaves_.size() < DirectEntry::kNodeFlag;
+    return nodes_.size() <= DirectWord::kPayloadMask;
   }
 
+  // Branch-free but for the rare node walk: whether the direct word is the answer or a record
+  // depends on the address as much as the answer does, and a mispredicted branch here throws
+  // away the other lookups the core had in flight. An answer reads record 0, a dummy that
+  // stays in L1, and discards what it read.
   uint32_t lookup(Key key) const noexcept {
     if (direct_.empty()) {
       return LpmTable::kNoMatch;
     }
-    const DirectEntry& e = direct_[static_cast<size_t>(key >> (kKeyBits - direct_bits_))];
-    if (uint64_t leafvec = e.leafvec(); leafvec != 0) {
-      return leaves_[e.bits + rank(leafvec & ones_through(slot_of(key, direct_bits_)))];
+    const uint32_t d = direct_[static_cast<size_t>(key >> (kKeyBits - direct_bits_))];
+    if ((d >> DirectWord::kWidthShift) == DirectWord::kNodeTag) [[unlikely]] {
+      return walk(key, d & DirectWord::kPayloadMask);
     }
-    if (!e.is_node()) {
-      return e.bits;
+    // All ones for a record, else zero; hidden from the optimiser, which would otherwise turn
+    // the selects below back into the branch this is meant to avoid.
+    uint32_t record = 0U - (d >> 31);
+    opaque(record);
+    const uint32_t width = (d >> DirectWord::kWidthShift) & DirectWord::kWidthMask & record;
+    const uint32_t words = d & DirectWord::kPayloadMask & record;
+    const uint32_t leaf = record_leaf(words, width, slot_of(key, direct_bits_));
+    return (leaf & record) | ((d - 1) & ~record);
+  }
+
+  // Looks up n keys given as host-order IPv4 addresses, `kDirectAhead` keys ahead prefetching
+  // the direct word and `kRecordAhead` ahead the record it names: a lookup then finds both in
+  // L1, and the misses of many lookups are in flight at once without the core having to hold
+  // their dependent instructions (which is what limits single lookups).
+  void lookup_many(const uint32_t* addresses, uint32_t* out, size_t n) const noexcept {
+    if (direct_.empty()) {
+      std::fill_n(out, n, LpmTable::kNoMatch);
+      return;
     }
-    const Node* nodes = nodes_.data();
-    uint32_t index = e.node();
-    int offset = direct_bits_;
-    for (;;) {
-      const Node& n = nodes[index];
-      unsigned v = slot_of(key, offset);
-      uint64_t below = ones_through(v);
-      if (((n.vector >> v) & 1U) == 0) {
-        return leaves_[n.leaf_base + rank(n.leafvec & below)];
+    const uint32_t* direct = direct_.data();
+    const uint8_t* blob = blob_.data();
+    const int shift = 32 - direct_bits_;
+    auto prefetch_record = [&](uint32_t address) {
+      const uint32_t d = direct[address >> shift];
+      const uint32_t record = 0U - (d >> 31);
+      __builtin_prefetch(blob + size_t{d & DirectWord::kPayloadMask & record} * 4);
+    };
+    for (size_t i = 0; i < std::min(n, kDirectAhead); ++i) {
+      __builtin_prefetch(direct + (addresses[i] >> shift));
+    }
+    for (size_t i = 0; i < std::min(n, kRecordAhead); ++i) {
+      prefetch_record(addresses[i]);
+    }
+    size_t i = 0;
+    for (; i + kDirectAhead < n; ++i) {
+      __builtin_prefetch(direct + (addresses[i + kDirectAhead] >> shift));
+      prefetch_record(addresses[i + kRecordAhead]);
+      out[i] = lookup(Key{addresses[i]} << (kKeyBits - 32));
+    }
+    for (; i < n; ++i) {
+      if (i + kRecordAhead < n) {
+        prefetch_record(addresses[i + kRecordAhead]);
       }
-      index = n.node_base + rank(n.vector & below);
-      offset += kStride;
+      out[i] = lookup(Key{addresses[i]} << (kKeyBits - 32));
     }
   }
 
   // Looks up n <= kLanes keys level by level: one pass over all lanes reads their direct
-  // entries, then one pass per trie level for the lanes still walking, then one pass for the
+  // words, then one pass per trie level for the lanes still walking, then one pass for the
   // leaves. Within a pass the loads are independent, so the core keeps many misses in flight
   // at once, the way DPDK's bulk lookups do; lanes move between passes through branch-free
   // compaction, since whether a lane is done is as unpredictable as the address.
@@ -294,15 +372,18 @@ class Poptrie {
     int walkers = 0;
     int leafers = 0;
     for (int i = 0; i < n; ++i) {
-      const DirectEntry& e = direct_[static_cast<size_t>(keys[i] >> (kKeyBits - direct_bits_))];
-      const uint64_t leafvec = e.leafvec();
-      result[i] = e.bits;
-      leafing[leafers] = i;
-      leaf_at[leafers] = e.bits + rank(leafvec & ones_through(slot_of(keys[i], direct_bits_)));
-      leafers += leafvec != 0 ? 1 : 0;
+      const uint32_t d = direct_[static_cast<size_t>(keys[i] >> (kKeyBits - direct_bits_))];
+      const uint32_t width = (d >> DirectWord::kWidthShift) & DirectWord::kWidthMask;
+      const bool node = d >= DirectWord::kTagBit && width == DirectWord::kNodeWidth;
+      result[i] = d - 1;
+      if (d >= DirectWord::kTagBit && !node) {
+        // Records are rare in IPv6 tables (a /18 with no route longer than /24).
+        result[i] =
+            record_leaf(d & DirectWord::kPayloadMask, width, slot_of(keys[i], direct_bits_));
+      }
       walking[walkers] = i;
-      node_at[walkers] = e.node();
-      walkers += leafvec == 0 && e.is_node() ? 1 : 0;
+      node_at[walkers] = d & DirectWord::kPayloadMask;
+      walkers += node ? 1 : 0;
     }
     const Node* nodes = nodes_.data();
     for (int offset = direct_bits_; walkers > 0; offset += kStride) {
@@ -331,13 +412,78 @@ class Poptrie {
     }
   }
 
+  const uint32_t* direct_data() const noexcept { return direct_.data(); }
+  const uint8_t* blob_data() const noexcept { return blob_.data(); }
+  int direct_bits() const noexcept { return direct_bits_; }
+  bool empty() const noexcept { return direct_.empty(); }
+
+  // The walk down the nodes below a direct word, rare enough in IPv4 (/25 and longer) to be
+  // kept out of the inlined lookup, and the whole path of IPv6.
+  [[gnu::noinline]] uint32_t walk(Key key, uint32_t index) const noexcept {
+    const Node* nodes = nodes_.data();
+    int offset = direct_bits_;
+    for (;;) {
+      const Node& n = nodes[index];
+      unsigned v = slot_of(key, offset);
+      uint64_t below = ones_through(v);
+      if (((n.vector >> v) & 1U) == 0) {
+        return leaves_[n.leaf_base + rank(n.leafvec & below)];
+      }
+      index = n.node_base + rank(n.vector & below);
+      offset += kStride;
+    }
+  }
+
   size_t memory_bytes() const noexcept {
-    return direct_.capacity() * sizeof(DirectEntry) + nodes_.capacity() * sizeof(Node) +
-           leaves_.capacity() * sizeof(uint32_t);
+    return direct_.capacity() * sizeof(uint32_t) + blob_.capacity() +
+           nodes_.capacity() * sizeof(Node) + leaves_.capacity() * sizeof(uint32_t);
   }
 
  private:
   static constexpr int kKeyBits = static_cast<int>(sizeof(Key)) * 8;
+
+  // The leaf of slot v in the record `words` 4-byte words into the blob (layout at DirectWord).
+  uint32_t record_leaf(uint32_t words, uint32_t width, unsigned v) const noexcept {
+    const uint8_t* r = blob_.data() + size_t{words} * 4;
+    const uint32_t i = rank(load64(r) & ones_through(v)) - 1;
+    const uint32_t bit = i * width;
+    const uint64_t word = load64(r + 12 + (bit >> 3));
+    return load32(r + 8) +
+           static_cast<uint32_t>((word >> (bit & 7)) & ((uint64_t{1} << width) - 1));
+  }
+
+  // Appends the record of direct slot j: the leaf-only node with this leafvec and these n leaf
+  // values. False, writing nothing, when their codes span more than 30 bits or the blob is
+  // full; the caller keeps the node then.
+  bool add_record(size_t j, uint64_t leafvec, const uint32_t* values, size_t n) {
+    uint32_t lo = ~0U;
+    uint32_t hi = 0;
+    for (size_t i = 0; i < n; ++i) {
+      lo = std::min(lo, values[i] + 1);
+      hi = std::max(hi, values[i] + 1);
+    }
+    const uint32_t width = static_cast<uint32_t>(std::bit_width(hi - lo));
+    const size_t offset = blob_.size();
+    if (width > DirectWord::kMaxRecordWidth || offset / 4 > DirectWord::kPayloadMask) {
+      return false;
+    }
+    const size_t bytes = (12 + (n * width + 7) / 8 + 3) / 4 * 4;
+    blob_.resize(offset + bytes, 0);
+    uint8_t* r = blob_.data() + offset;
+    const uint32_t base = lo - 1;
+    std::memcpy(r, &leafvec, sizeof leafvec);
+    std::memcpy(r + 8, &base, sizeof base);
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t delta = values[i] + 1 - lo;
+      for (uint32_t b = 0; b < width; ++b) {
+        const size_t bit = i * width + b;
+        r[12 + bit / 8] =
+            static_cast<uint8_t>(r[12 + bit / 8] | (((delta >> b) & 1U) << (bit % 8)));
+      }
+    }
+    direct_[j] = DirectWord::record(width, static_cast<uint32_t>(offset / 4));
+    return true;
+  }
 
   // The range holding `at`, searching forward from `cursor` (which holds an earlier address).
   static size_t seek(const std::vector<Range>& ranges, size_t cursor, U128 at) {
@@ -398,7 +544,8 @@ class Poptrie {
   }
 
   int direct_bits_ = 0;
-  std::vector<DirectEntry> direct_;
+  std::vector<uint32_t> direct_;
+  std::vector<uint8_t> blob_;
   std::vector<Node> nodes_;
   std::vector<uint32_t> leaves_;
 };
@@ -409,9 +556,6 @@ class Poptrie {
 using Poptrie4 = Poptrie<uint64_t, 32, 18>;
 using Poptrie6 = Poptrie<U128, 128, 18>;
 
-inline uint64_t key4(const IpAddress& a) noexcept {
-  return uint64_t{a.v4_bits()} << 32;
-}
 inline U128 key6(const IpAddress& a) noexcept {
   return (U128{a.hi()} << 64) | a.lo();
 }
@@ -423,10 +567,27 @@ struct LpmTable::Impl {
   Poptrie6 v6;
 };
 
-LpmTable::LpmTable() : impl_(std::make_unique<Impl>()) {}
+LpmTable::LpmTable() : impl_(std::make_unique<Impl>()), v4_(empty_v4()) {}
 LpmTable::~LpmTable() = default;
-LpmTable::LpmTable(LpmTable&&) noexcept = default;
-LpmTable& LpmTable::operator=(LpmTable&&) noexcept = default;
+LpmTable::LpmTable(LpmTable&& other) noexcept
+    : impl_(std::move(other.impl_)), v4_(std::exchange(other.v4_, empty_v4())) {}
+LpmTable& LpmTable::operator=(LpmTable&& other) noexcept {
+  impl_ = std::move(other.impl_);
+  v4_ = std::exchange(other.v4_, empty_v4());
+  return *this;
+}
+
+// The view of a table without IPv4 routes: one bit of direct words, both answers "no match",
+// and a blob that is only the dummy record.
+LpmTable::V4View LpmTable::empty_v4() noexcept {
+  static const uint32_t kDirect[2] = {0, 0};
+  static const uint8_t kBlob[kDummyRecordBytes] = {};
+  return {kDirect, kBlob, 1};
+}
+
+uint32_t LpmTable::walk_v4(uint32_t address, uint32_t node) const noexcept {
+  return impl_->v4.walk(uint64_t{address} << 32, node);
+}
 
 Result<LpmTable> LpmTable::build(std::span<const LpmEntry> entries) {
   std::vector<const LpmEntry*> v4;
@@ -437,12 +598,20 @@ Result<LpmTable> LpmTable::build(std::span<const LpmEntry> entries) {
     }
     (entry.prefix.address.is_v4() ? v4 : v6).push_back(&entry);
   }
+  static_assert(kTagBit == DirectWord::kTagBit && kWidthShift == DirectWord::kWidthShift &&
+                    kWidthMask == DirectWord::kWidthMask && kNodeTag == DirectWord::kNodeTag &&
+                    kPayloadMask == DirectWord::kPayloadMask,
+                "lookup_v4 in the header reads direct words as DirectWord lays them out");
   LpmTable table;
   if (!table.impl_->v4.build(v4) || !table.impl_->v6.build(v6)) {
     return Error{"lpm-too-large",
                  "route table of " + std::to_string(entries.size()) +
-                     " entries needs more than 2^31 trie nodes",
+                     " entries needs more than 2^26 trie nodes or 256 MiB of records",
                  {}};
+  }
+  const Poptrie4& trie = table.impl_->v4;
+  if (!trie.empty()) {
+    table.v4_ = {trie.direct_data(), trie.blob_data(), static_cast<uint32_t>(trie.direct_bits())};
   }
   return table;
 }
@@ -464,7 +633,7 @@ uint32_t LpmTable::lookup(const IpAddress& address) const noexcept {
     return kNoMatch;
   }
   if (address.is_v4()) {
-    return impl_->v4.lookup(key4(address));
+    return lookup_v4(address.v4_bits());
   }
   return lookup_v6(impl_->v6, address);
 }
@@ -485,11 +654,10 @@ void LpmTable::lookup_batch(std::span<const IpAddress> addresses,
   U128 keys6[kLanes];
   uint32_t* out6[kLanes];
   int n6 = 0;
-  const Poptrie4& v4 = impl_->v4;
   for (size_t i = 0; i < n; ++i) {
     const IpAddress& a = addresses[i];
     if (a.is_v4()) {
-      out[i] = v4.lookup(key4(a));
+      out[i] = lookup_v4(a.v4_bits());
       continue;
     }
     keys6[n6] = key6(a);
@@ -502,6 +670,17 @@ void LpmTable::lookup_batch(std::span<const IpAddress> addresses,
   impl_->v6.lookup_lanes(keys6, out6, n6);
 }
 
+void LpmTable::lookup_batch_v4(std::span<const uint32_t> addresses,
+                               std::span<uint32_t> out) const noexcept {
+  assert(out.size() >= addresses.size());
+  const size_t n = std::min(addresses.size(), out.size());
+  if (!impl_) {
+    std::fill_n(out.begin(), n, kNoMatch);
+    return;
+  }
+  impl_->v4.lookup_many(addresses.data(), out.data(), n);
+}
+
 size_t LpmTable::memory_bytes() const noexcept {
   if (!impl_) {
     return 0;
@@ -510,7 +689,3 @@ size_t LpmTable::memory_bytes() const noexcept {
 }
 
 }  // namespace egress
-
-#if defined(EGRESS_LPM_POPCNT_PUSHED)
-#pragma clang attribute pop
-#endif

@@ -148,6 +148,30 @@ std::vector<IpAddress> probes_for(const std::vector<LpmEntry>& routes, size_t un
   return probes;
 }
 
+// The IPv4 probes' answers through the integer entry points, one by one and as a batch, which
+// must agree with `lookup` on the same addresses.
+void expect_integer_paths_agree(const LpmTable& table, const std::vector<IpAddress>& probes) {
+  std::vector<uint32_t> v4;
+  std::vector<uint32_t> want;
+  for (const IpAddress& a : probes) {
+    if (a.is_v4()) {
+      v4.push_back(a.v4_bits());
+      want.push_back(table.lookup(a));
+    }
+  }
+  std::vector<uint32_t> batch(v4.size(), 12345);
+  table.lookup_batch_v4(v4, batch);
+  int failures = 0;
+  for (size_t i = 0; i < v4.size() && failures < 10; ++i) {
+    uint32_t single = table.lookup_v4(v4[i]);
+    if (single != want[i] || batch[i] != want[i]) {
+      ++failures;
+      ADD_FAILURE() << IpAddress::v4(v4[i]).to_string() << ": lookup " << want[i] << ", lookup_v4 "
+                    << single << ", lookup_batch_v4 " << batch[i];
+    }
+  }
+}
+
 void expect_same_as_reference(const std::vector<LpmEntry>& routes,
                               const std::vector<IpAddress>& probes) {
   auto built = LpmTable::build(routes);
@@ -170,6 +194,7 @@ void expect_same_as_reference(const std::vector<LpmEntry>& routes,
                     << ", simple trie " << simple_got << ", reference " << want;
     }
   }
+  expect_integer_paths_agree(table, probes);
 }
 
 // Tables of thousands of routes per family use the wide direct-pointing arrays, and a linear
@@ -201,6 +226,44 @@ TEST(LpmDifferentialLargeTest, MatchesSimpleTrieOnLargeTables) {
                     << ", simple trie " << want;
     }
   }
+  expect_integer_paths_agree(*table, probes);
+}
+
+// The engine's values are route indices: neighbouring routes have neighbouring values, so most
+// /18s become records with narrow leaves (a few bits each), where random values mostly span
+// too many bits and fall back to trie nodes. Both layouts must answer alike.
+TEST(LpmDifferentialLargeTest, MatchesSimpleTrieWithRouteIndexValues) {
+  Rng rng(1811);
+  std::vector<LpmEntry> routes = random_routes(Prefix{IpAddress::v4(0), 0}, 60000, rng);
+  std::vector<LpmEntry> v6 = random_routes(Prefix{IpAddress::v6(0, 0), 0}, 10000, rng);
+  routes.insert(routes.end(), v6.begin(), v6.end());
+  std::sort(routes.begin(), routes.end(), [](const LpmEntry& a, const LpmEntry& b) {
+    return a.prefix.address < b.prefix.address;
+  });
+  for (size_t i = 0; i < routes.size(); ++i) {
+    routes[i].value = static_cast<uint32_t>(i);
+  }
+  // The largest value too, which a direct word cannot hold inline.
+  routes.push_back({Prefix::of(IpAddress::v4(0xc6336400U), 22), LpmTable::kMaxValue});
+  auto table = LpmTable::build(routes);
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  auto simple = SimpleLpm::build(routes);
+  ASSERT_TRUE(simple.ok()) << simple.error().message;
+
+  std::vector<IpAddress> probes = probes_for(routes, 100000, rng);
+  std::vector<uint32_t> batch(probes.size());
+  table->lookup_batch(probes, batch);
+  int failures = 0;
+  for (size_t i = 0; i < probes.size() && failures < 10; ++i) {
+    uint32_t want = simple->lookup(probes[i]);
+    uint32_t got = table->lookup(probes[i]);
+    if (got != want || batch[i] != want) {
+      ++failures;
+      ADD_FAILURE() << probes[i].to_string() << ": lookup " << got << ", batch " << batch[i]
+                    << ", simple trie " << want;
+    }
+  }
+  expect_integer_paths_agree(*table, probes);
 }
 
 struct DifferentialCase {
@@ -315,19 +378,25 @@ TEST_P(LpmExhaustiveTest, EveryAddressOfOneSlash8) {
   const LpmTable& table = *built;
 
   std::vector<IpAddress> block(256);
+  std::vector<uint32_t> block_v4(256);
   std::vector<uint32_t> got(256);
+  std::vector<uint32_t> got_v4(256);
   int failures = 0;
   for (uint32_t b = 0; b < (kSize >> 8) && failures < 10; ++b) {
     for (uint32_t i = 0; i < 256; ++i) {
-      block[i] = IpAddress::v4(kBase + (b << 8) + i);
+      block_v4[i] = kBase + (b << 8) + i;
+      block[i] = IpAddress::v4(block_v4[i]);
     }
     table.lookup_batch(block, got);
+    table.lookup_batch_v4(block_v4, got_v4);
     auto detail = per_address.find(b);
     for (uint32_t i = 0; i < 256; ++i) {
       uint32_t want = detail == per_address.end() ? per_block[b] : detail->second[i];
-      if (got[i] != want) {
+      uint32_t single = table.lookup_v4(block_v4[i]);
+      if (got[i] != want || got_v4[i] != want || single != want) {
         ++failures;
-        ADD_FAILURE() << block[i].to_string() << ": got " << got[i] << ", want " << want;
+        ADD_FAILURE() << block[i].to_string() << ": batch " << got[i] << ", batch_v4 " << got_v4[i]
+                      << ", lookup_v4 " << single << ", want " << want;
       }
     }
   }

@@ -62,6 +62,24 @@ LpmTable build_or_die(const std::vector<LpmEntry>& entries) {
   return table.ok() ? std::move(table).value() : LpmTable();
 }
 
+// The IPv4 probes through lookup_v4 and lookup_batch_v4, which must give the expected answers
+// as `lookup` does.
+void expect_integer_paths(const LpmTable& table, const std::vector<Probe>& probes) {
+  std::vector<uint32_t> v4;
+  std::vector<uint32_t> expected;
+  for (const Probe& probe : probes) {
+    IpAddress a = addr(probe.address);
+    if (a.is_v4()) {
+      v4.push_back(a.v4_bits());
+      expected.push_back(probe.expected);
+      EXPECT_EQ(table.lookup_v4(a.v4_bits()), probe.expected) << probe.address;
+    }
+  }
+  std::vector<uint32_t> out(v4.size(), 12345);
+  table.lookup_batch_v4(v4, out);
+  EXPECT_EQ(out, expected);
+}
+
 const std::vector<LookupCase>& lookup_cases() {
   static const std::vector<LookupCase> cases = {
       {"empty_table",
@@ -349,6 +367,7 @@ TEST_P(LpmLookupTest, FindsTheLongestMatchingPrefix) {
   for (size_t i = 0; i < c.probes.size(); ++i) {
     EXPECT_EQ(out[i], c.probes[i].expected) << c.probes[i].address;
   }
+  expect_integer_paths(table, c.probes);
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, LpmLookupTest, ::testing::ValuesIn(lookup_cases()),
@@ -379,6 +398,87 @@ TEST_P(LpmLookupTest, SameAnswersWithTheLargeTableLayout) {
   table.lookup_batch(addresses, out);
   for (size_t i = 0; i < c.probes.size(); ++i) {
     EXPECT_EQ(out[i], c.probes[i].expected) << c.probes[i].address;
+  }
+  expect_integer_paths(table, c.probes);
+}
+
+// A /18 whose routes all end by /24 is stored as a record: its leaves as offsets from the
+// smallest value, as many bits each as the spread of its values needs, up to 30; a wider spread
+// keeps the trie node. Each row puts two routes with these values into one /18 (10.0.0.0/18,
+// spread high - low) and one more in the next /18 beside "no match" (spread high + 1), so both
+// sides of the limit and the extreme values are read back.
+struct SpreadCase {
+  std::string name;
+  uint32_t low;
+  uint32_t high;
+};
+
+void PrintTo(const SpreadCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class LpmRecordSpreadTest : public ::testing::TestWithParam<SpreadCase> {};
+
+TEST_P(LpmRecordSpreadTest, AnswersAtEveryLeafWidth) {
+  const SpreadCase& c = GetParam();
+  for (bool large : {false, true}) {
+    SCOPED_TRACE(large ? "large layout" : "small layout");
+    std::vector<LpmEntry> entries =
+        entries_of({{"10.0.0.0/18", c.low}, {"10.0.16.0/24", c.high}, {"10.0.64.0/19", c.high}});
+    if (large) {
+      entries = with_padding(entries);
+    }
+    LpmTable table = build_or_die(entries);
+    const std::vector<Probe> probes = {
+        {"10.0.0.0", c.low},     {"10.0.15.255", c.low},  {"10.0.16.0", c.high},
+        {"10.0.16.255", c.high}, {"10.0.17.0", c.low},    {"10.0.63.255", c.low},
+        {"10.0.64.0", c.high},   {"10.0.95.255", c.high}, {"10.0.96.0", kNone}};
+    for (const Probe& probe : probes) {
+      EXPECT_EQ(table.lookup(addr(probe.address)), probe.expected) << probe.address;
+    }
+    expect_integer_paths(table, probes);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Spreads, LpmRecordSpreadTest,
+    ::testing::Values(SpreadCase{"equal_neighbours", 5, 6}, SpreadCase{"zero", 0, 1},
+                      SpreadCase{"width_8", 100, 355},
+                      SpreadCase{"width_30", 7, 7 + (1U << 30) - 1},
+                      SpreadCase{"width_31_keeps_node", 7, 7 + (1U << 30)},
+                      SpreadCase{"zero_and_max", 0, LpmTable::kMaxValue},
+                      SpreadCase{"max_neighbours", LpmTable::kMaxValue - 1, LpmTable::kMaxValue}),
+    [](const auto& test_info) { return test_info.param.name; });
+
+TEST(LpmTable, MovedFromTableMatchesNothingAndMovedToTableAnswers) {
+  LpmTable table = build_or_die(
+      with_padding(entries_of({{"10.0.0.0/8", 1}, {"10.1.2.0/24", 2}, {"fd00::/8", 3}})));
+  LpmTable moved(std::move(table));
+  EXPECT_EQ(moved.lookup_v4(0x0a010203U), 2U);
+  EXPECT_EQ(moved.lookup(addr("fd00::1")), 3U);
+  // A moved-from object is only to be destroyed or assigned, but lookups on it stay safe.
+  EXPECT_EQ(table.lookup_v4(0x0a010203U), kNone);  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(table.lookup(addr("10.1.2.3")), kNone);
+  LpmTable assigned;
+  assigned = std::move(moved);
+  EXPECT_EQ(assigned.lookup_v4(0x0a000001U), 1U);
+  EXPECT_EQ(moved.lookup_v4(0x0a000001U), kNone);  // NOLINT(bugprone-use-after-move)
+}
+
+TEST(LpmTable, IntegerBatchOfEveryLengthAroundItsPrefetchDistances) {
+  LpmTable table = build_or_die(with_padding(
+      entries_of({{"10.0.0.0/8", 1}, {"10.1.0.0/16", 2}, {"10.1.1.128/25", 3}, {"0.0.0.0/0", 4}})));
+  for (size_t n : {0U, 1U, 7U, 8U, 9U, 15U, 16U, 17U, 24U, 25U, 100U}) {
+    std::vector<uint32_t> addresses;
+    for (size_t i = 0; i < n; ++i) {
+      addresses.push_back(0x0a000000U + static_cast<uint32_t>(i) * 0x00010081U);
+    }
+    std::vector<uint32_t> out(n + 1, 999);
+    table.lookup_batch_v4(addresses, {out.data(), n});
+    for (size_t i = 0; i < n; ++i) {
+      EXPECT_EQ(out[i], table.lookup(IpAddress::v4(addresses[i]))) << n << " " << i;
+    }
+    EXPECT_EQ(out[n], 999U) << "wrote past the batch of " << n;
   }
 }
 
@@ -434,6 +534,8 @@ TEST(LpmTable, DefaultConstructedTableMatchesNothing) {
   LpmTable table;
   EXPECT_EQ(table.lookup(addr("10.0.0.1")), kNone);
   EXPECT_EQ(table.lookup(addr("::1")), kNone);
+  EXPECT_EQ(table.lookup_v4(0), kNone);
+  EXPECT_EQ(table.lookup_v4(0xffffffffU), kNone);
 }
 
 struct RangeCase {
@@ -462,9 +564,15 @@ TEST(LpmTable, RefusesValuesAboveMaxWithoutTruncating) {
 }
 
 TEST(LpmTable, AcceptsMaxValue) {
-  auto table = LpmTable::build(entries_of({{"10.0.0.0/8", LpmTable::kMaxValue}}));
-  ASSERT_TRUE(table.ok());
-  EXPECT_EQ(table->lookup(addr("10.0.0.0")), LpmTable::kMaxValue);
+  // kMaxValue cannot sit inline in a direct word (it is 2^31 as a code), so a /8 of it is a run
+  // of one-leaf records, in both layouts.
+  for (bool large : {false, true}) {
+    std::vector<LpmEntry> entries = entries_of({{"10.0.0.0/8", LpmTable::kMaxValue}});
+    LpmTable table = build_or_die(large ? with_padding(entries) : entries);
+    EXPECT_EQ(table.lookup(addr("10.0.0.0")), LpmTable::kMaxValue) << large;
+    EXPECT_EQ(table.lookup_v4(0x0affffffU), LpmTable::kMaxValue) << large;
+    EXPECT_EQ(table.lookup_v4(0x0b000000U), kNone) << large;
+  }
 }
 
 TEST(LpmTable, RefusesMalformedPrefixes) {
