@@ -80,6 +80,8 @@ struct DirectWord {
   static uint32_t node(uint32_t index) { return kTagBit | (kNodeWidth << kWidthShift) | index; }
 };
 static_assert(LpmTable::kMaxValue == (1U << 31) - 1, "codes are value + 1, at most 2^31");
+static_assert(std::endian::native == std::endian::little,
+              "records are packed and read as little-endian words");
 
 // Unaligned little-endian loads from the record blob; x86-64 and AArch64 do them in one
 // instruction.
@@ -238,8 +240,8 @@ std::vector<Range> ranges_of(std::vector<const LpmEntry*>& entries, int width) {
 template <class Key, int kWidth, int kDirectBitsLarge>
 class Poptrie {
  public:
-  /// False when the trie would need more nodes or record bytes than a direct word can address
-  /// (2^26 of each, far beyond any real table).
+  /// False when a node that a direct word names would be past 2^26, or the nodes or leaves
+  /// past 2^32 (far beyond any real table).
   bool build(std::vector<const LpmEntry*>& entries) {
     if (entries.empty()) {
       return true;
@@ -262,10 +264,13 @@ class Poptrie {
           direct_[j] = DirectWord::answer(code);
           continue;
         }
-        const uint32_t value = ranges[cursor].value;
-        if (!add_record(j, 1, &value, 1)) {
-          return false;
+        // kMaxValue: a one-leaf record, one for all the slots it covers (records are only read).
+        if (max_value_record_ == 0) {
+          const uint32_t value = ranges[cursor].value;
+          add_record(j, 1, &value, 1);
+          max_value_record_ = direct_[j];
         }
+        direct_[j] = max_value_record_;
         continue;
       }
       uint32_t index = static_cast<uint32_t>(nodes_.size());
@@ -290,7 +295,8 @@ class Poptrie {
     blob_.shrink_to_fit();
     nodes_.shrink_to_fit();
     leaves_.shrink_to_fit();
-    return nodes_.size() <= DirectWord::kPayloadMask;
+    // node_base and leaf_base are 32-bit, and stored one less than the first index.
+    return nodes_.size() < ~0U && leaves_.size() < ~0U;
   }
 
   // Branch-free but for the rare node walk: whether the direct word is the answer or a record
@@ -329,7 +335,8 @@ class Poptrie {
     const int shift = 32 - direct_bits_;
     auto prefetch_record = [&](uint32_t address) {
       const uint32_t d = direct[address >> shift];
-      const uint32_t record = 0U - (d >> 31);
+      const bool node = (d >> DirectWord::kWidthShift) == DirectWord::kNodeTag;
+      const uint32_t record = 0U - ((d >> 31) & (node ? 0U : 1U));
       __builtin_prefetch(blob + size_t{d & DirectWord::kPayloadMask & record} * 4);
     };
     for (size_t i = 0; i < std::min(n, kDirectAhead); ++i) {
@@ -453,8 +460,9 @@ class Poptrie {
   }
 
   // Appends the record of direct slot j: the leaf-only node with this leafvec and these n leaf
-  // values. False, writing nothing, when their codes span more than 30 bits or the blob is
-  // full; the caller keeps the node then.
+  // values. False, writing nothing, when their codes span more than 30 bits; the caller keeps
+  // the node then. The blob cannot outgrow a direct word's offset: at most one record per
+  // direct slot, each at most 12 + 64 * 30 / 8 bytes (see kMaxBlobBytes).
   bool add_record(size_t j, uint64_t leafvec, const uint32_t* values, size_t n) {
     uint32_t lo = ~0U;
     uint32_t hi = 0;
@@ -464,7 +472,7 @@ class Poptrie {
     }
     const uint32_t width = static_cast<uint32_t>(std::bit_width(hi - lo));
     const size_t offset = blob_.size();
-    if (width > DirectWord::kMaxRecordWidth || offset / 4 > DirectWord::kPayloadMask) {
+    if (width > DirectWord::kMaxRecordWidth) {
       return false;
     }
     const size_t bytes = (12 + (n * width + 7) / 8 + 3) / 4 * 4;
@@ -546,15 +554,22 @@ class Poptrie {
   int direct_bits_ = 0;
   std::vector<uint32_t> direct_;
   std::vector<uint8_t> blob_;
+  // The direct word of the shared kMaxValue record, once there is one.
+  uint32_t max_value_record_ = 0;
   std::vector<Node> nodes_;
   std::vector<uint32_t> leaves_;
 };
 
-// 18 bits for both families of a large table: 2^18 12-byte entries are 3 MiB. For IPv4, 18 + 6
+// 18 bits for both families of a large table: 2^18 4-byte words are 1 MiB. For IPv4, 18 + 6
 // ends the first node level at /24, where most routes are, so most lookups read one direct
-// entry and one leaf. For IPv6, 18 + 5 * 6 = 48 likewise lines the last level up with /48.
+// word and one record. For IPv6, 18 + 5 * 6 = 48 likewise lines the last level up with /48.
 using Poptrie4 = Poptrie<uint64_t, 32, 18>;
 using Poptrie6 = Poptrie<U128, 128, 18>;
+constexpr size_t kMaxBlobBytes =
+    kDummyRecordBytes +
+    (size_t{1} << 18) * ((12 + 64 * DirectWord::kMaxRecordWidth / 8 + 3) / 4 * 4);
+static_assert(kMaxBlobBytes / 4 <= DirectWord::kPayloadMask,
+              "every record offset fits a direct word");
 
 inline U128 key6(const IpAddress& a) noexcept {
   return (U128{a.hi()} << 64) | a.lo();
@@ -606,7 +621,8 @@ Result<LpmTable> LpmTable::build(std::span<const LpmEntry> entries) {
   if (!table.impl_->v4.build(v4) || !table.impl_->v6.build(v6)) {
     return Error{"lpm-too-large",
                  "route table of " + std::to_string(entries.size()) +
-                     " entries needs more than 2^26 trie nodes or 256 MiB of records",
+                     " entries needs more trie nodes than a direct word can name (2^26) or a "
+                     "32-bit index can count",
                  {}};
   }
   const Poptrie4& trie = table.impl_->v4;

@@ -440,6 +440,36 @@ TEST_P(LpmRecordSpreadTest, AnswersAtEveryLeafWidth) {
   }
 }
 
+TEST_P(LpmRecordSpreadTest, AnswersAtEveryLeafWidthInIpv6) {
+  // The same in the IPv6 trie, whose /18 records are rarer (a /18 whose routes end by /24).
+  const SpreadCase& c = GetParam();
+  for (bool large : {false, true}) {
+    SCOPED_TRACE(large ? "large layout" : "small layout");
+    std::vector<LpmEntry> entries =
+        entries_of({{"fd00::/18", c.low}, {"fd00:100::/24", c.high}, {"fd00:4000::/19", c.high}});
+    if (large) {
+      entries = with_padding(entries);
+    }
+    LpmTable table = build_or_die(entries);
+    const std::vector<Probe> probes = {
+        {"fd00::", c.low},       {"fd00:ff:ffff:ffff:ffff:ffff:ffff:ffff", c.low},
+        {"fd00:100::", c.high},  {"fd00:1ff:ffff:ffff:ffff:ffff:ffff:ffff", c.high},
+        {"fd00:200::", c.low},   {"fd00:3fff:ffff:ffff:ffff:ffff:ffff:ffff", c.low},
+        {"fd00:4000::", c.high}, {"fd00:5fff:ffff:ffff:ffff:ffff:ffff:ffff", c.high},
+        {"fd00:6000::", kNone}};
+    std::vector<IpAddress> addresses;
+    for (const Probe& probe : probes) {
+      addresses.push_back(addr(probe.address));
+      EXPECT_EQ(table.lookup(addresses.back()), probe.expected) << probe.address;
+    }
+    std::vector<uint32_t> out(addresses.size(), 12345);
+    table.lookup_batch(addresses, out);
+    for (size_t i = 0; i < probes.size(); ++i) {
+      EXPECT_EQ(out[i], probes[i].expected) << probes[i].address;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Spreads, LpmRecordSpreadTest,
     ::testing::Values(SpreadCase{"equal_neighbours", 5, 6}, SpreadCase{"zero", 0, 1},
@@ -463,6 +493,23 @@ TEST(LpmTable, MovedFromTableMatchesNothingAndMovedToTableAnswers) {
   assigned = std::move(moved);
   EXPECT_EQ(assigned.lookup_v4(0x0a000001U), 1U);
   EXPECT_EQ(moved.lookup_v4(0x0a000001U), kNone);  // NOLINT(bugprone-use-after-move)
+  std::vector<uint32_t> addresses = {0x0a000001U, 0x0a010203U};
+  std::vector<uint32_t> out(2, 999);
+  moved.lookup_batch_v4(addresses, out);  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(out, (std::vector<uint32_t>{kNone, kNone}));
+  EXPECT_EQ(moved.memory_bytes(), 0U);  // NOLINT(bugprone-use-after-move)
+  EXPECT_GT(assigned.memory_bytes(), 0U);
+}
+
+TEST(LpmTable, MaxValueOverManySlotsSharesOneRecord) {
+  // A default route of kMaxValue covers all 2^18 direct slots of the large layout; they all
+  // name one record rather than 2^18 copies, so it costs what any other value costs.
+  auto size_with = [](uint32_t value) {
+    LpmTable table = build_or_die(with_padding(entries_of({{"0.0.0.0/0", value}})));
+    EXPECT_EQ(table.lookup_v4(0x01020304U), value);
+    return table.memory_bytes();
+  };
+  EXPECT_LE(size_with(LpmTable::kMaxValue), size_with(LpmTable::kMaxValue - 1) + 64);
 }
 
 TEST(LpmTable, IntegerBatchOfEveryLengthAroundItsPrefetchDistances) {
