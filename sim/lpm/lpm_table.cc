@@ -335,9 +335,13 @@ class Poptrie {
     const int shift = 32 - direct_bits_;
     auto prefetch_record = [&](uint32_t address) {
       const uint32_t d = direct[address >> shift];
-      const bool node = (d >> DirectWord::kWidthShift) == DirectWord::kNodeTag;
-      const uint32_t record = 0U - ((d >> 31) & (node ? 0U : 1U));
-      __builtin_prefetch(blob + size_t{d & DirectWord::kPayloadMask & record} * 4);
+      // A node word's payload is no blob offset, and the address is then outside the blob:
+      // harmless to a prefetch, which never faults, and computed as an integer, not a pointer,
+      // so that it is not undefined either. Telling nodes apart costs more than it saves.
+      const uint32_t record = 0U - (d >> 31);
+      __builtin_prefetch(
+          reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(blob) +
+                                        uintptr_t{d & DirectWord::kPayloadMask & record} * 4));
     };
     for (size_t i = 0; i < std::min(n, kDirectAhead); ++i) {
       __builtin_prefetch(direct + (addresses[i] >> shift));
