@@ -28,9 +28,9 @@ constexpr size_t kLargeTableRoutes = 4096;
 // Addresses lookup_batch takes through one family's trie together: enough independent misses
 // per pass to keep the core's miss queues full, few enough that the lane state stays in L1.
 constexpr int kLanes = 64;
-// Record 0 of every blob, which lookups of answer words read: a header and one 8-byte load of
-// leaves, all zero.
-constexpr size_t kDummyRecordBytes = 20;
+// Record 0 of every blob, which lookups of answer words read: a header of zeros, whose last
+// two bytes are the offset such a lookup reads.
+constexpr size_t kDummyRecordBytes = 16;
 // How far ahead lookup_many prefetches: direct words 16 lookups ahead, records 8.
 constexpr size_t kDirectAhead = 16;
 constexpr size_t kRecordAhead = 8;
@@ -38,55 +38,59 @@ constexpr size_t kRecordAhead = 8;
 // One entry of the direct-pointing array, indexed by the top direct_bits_ of the address: a
 // uint32 that is the answer itself, a compact leaf-only record, or a trie node.
 //
-//   bit 31 30      26 25                                         0
-//       +--+---------+--------------------------------------------+
-//       | 0|  code: the value + 1, 0 for no match (31 bits)        |  the answer, no more loads
-//       | 1|  width  |  record offset in blob_, in 4-byte units    |  width 0..30: a record
-//       | 1|   31    |  index into nodes_                          |  a trie node
-//       +--+---------+--------------------------------------------+
+//   bit 31 30 29                                                  0
+//       +--+--+-----------------------------------------------------+
+//       | 0|  code: the value + 1, 0 for no match (31 bits)          |  the answer, no more loads
+//       | 1| 0|  record offset in blob_, in 4-byte units              |  a record
+//       | 1| 1|  index into nodes_                                   |  a trie node
+//       +--+--+-----------------------------------------------------+
 //
 // A record holds a leaf-only node (most /18s of a real IPv4 table: their /19../24 routes end
-// inside it) in as few bytes as possible, so that the whole structure stays in cache:
+// inside it) in few bytes, so that the whole structure stays in cache, and reads in few
+// instructions, since a lookup's dependent instructions are what limits how many lookups the
+// core overlaps:
 //
-//   byte 0                   8            12
-//        +-------------------+------------+-------------------------------------+
-//        |      leafvec      |  base - 1  |  leaf offsets, `width` bits each,    |
-//        |                   |            |  packed LSB first, padded to 4 bytes |
-//        +-------------------+------------+-------------------------------------+
+//   byte 0                   8            12           16
+//        +-------------------+------------+------------+--------------------------------+
+//        |      leafvec      |  base - 1  | escape - 1 |  leaf offsets, uint16 each,    |
+//        |                   |            |            |  padded to 4 bytes             |
+//        +-------------------+------------+------------+--------------------------------+
 //
-//   leaf of slot v (the next 6 address bits): i = popcount(leafvec & ones(0..v)) - 1,
-//   value = base - 1 + offset[i], where base is the smallest code among the record's leaves.
+//   leaf of slot v (the next 6 address bits): e = offset[popcount(leafvec & ones(0..v)) - 1],
+//   value = e == 0xffff ? escape - 1 : base - 1 + e
 //
 // Codes rather than values so that "no match" is 0 and the answer is always `code - 1` (0 - 1
-// wraps to kNoMatch). Offsets from the record's smallest code rather than whole values because
-// the routes of one /18 are usually close in the route list (a table sorted by address, a
-// subnet's routes added together): 12 bits a leaf on the tier-1 table instead of 32. A record
-// whose codes span more than 30 bits is kept as a node instead. The one value that does not fit
-// 31 bits inline, kMaxValue, goes into a one-leaf record.
+// wraps to kNoMatch). Offsets from the record's smallest code because the routes of one /18 are
+// usually close in the route list (a table sorted by address, a subnet's routes added
+// together); the escape holds the one code that is not, typically a short covering route's,
+// whose value shows between the more specific ones. On the tier-1 table every record fits; a
+// record whose codes, all but the escape, spread over more than 0xfffe stays a node instead.
+// The one value that does not fit 31 bits inline, kMaxValue, goes into a one-leaf record.
 struct DirectWord {
   static constexpr uint32_t kTagBit = 0x80000000U;
-  static constexpr int kWidthShift = 26;
-  static constexpr uint32_t kWidthMask = 31;
-  static constexpr uint32_t kNodeWidth = 31;
-  static constexpr uint32_t kMaxRecordWidth = 30;
-  static constexpr uint32_t kPayloadMask = (1U << kWidthShift) - 1;
-  // The top six bits of a node's word.
-  static constexpr uint32_t kNodeTag = 0x3f;
+  static constexpr int kKindShift = 30;
+  static constexpr uint32_t kNodeTag = 3;
+  static constexpr uint32_t kPayloadMask = (1U << kKindShift) - 1;
+  static constexpr uint32_t kEscape = 0xffff;
+  static constexpr size_t kHeaderBytes = 16;
 
   static uint32_t answer(uint32_t code) { return code; }
-  static uint32_t record(uint32_t width, uint32_t offset_words) {
-    return kTagBit | (width << kWidthShift) | offset_words;
-  }
-  static uint32_t node(uint32_t index) { return kTagBit | (kNodeWidth << kWidthShift) | index; }
+  static uint32_t record(uint32_t offset_words) { return kTagBit | offset_words; }
+  static uint32_t node(uint32_t index) { return kTagBit | (1U << kKindShift) | index; }
 };
 static_assert(LpmTable::kMaxValue == (1U << 31) - 1, "codes are value + 1, at most 2^31");
 static_assert(std::endian::native == std::endian::little,
-              "records are packed and read as little-endian words");
+              "records are written and read as little-endian words");
 
 // Unaligned little-endian loads from the record blob; x86-64 and AArch64 do them in one
 // instruction.
 inline uint64_t load64(const uint8_t* p) noexcept {
   uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline uint16_t load16(const uint8_t* p) noexcept {
+  uint16_t v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
@@ -290,8 +294,6 @@ class Poptrie {
       }
       direct_[j] = DirectWord::node(index);
     }
-    // Record loads read 8 bytes from anywhere in a record, so the last one needs a tail.
-    blob_.resize(blob_.size() + sizeof(uint64_t), 0);
     blob_.shrink_to_fit();
     nodes_.shrink_to_fit();
     leaves_.shrink_to_fit();
@@ -308,16 +310,15 @@ class Poptrie {
       return LpmTable::kNoMatch;
     }
     const uint32_t d = direct_[static_cast<size_t>(key >> (kKeyBits - direct_bits_))];
-    if ((d >> DirectWord::kWidthShift) == DirectWord::kNodeTag) [[unlikely]] {
+    if ((d >> DirectWord::kKindShift) == DirectWord::kNodeTag) [[unlikely]] {
       return walk(key, d & DirectWord::kPayloadMask);
     }
     // All ones for a record, else zero; hidden from the optimiser, which would otherwise turn
     // the selects below back into the branch this is meant to avoid.
     uint32_t record = 0U - (d >> 31);
     opaque(record);
-    const uint32_t width = (d >> DirectWord::kWidthShift) & DirectWord::kWidthMask & record;
-    const uint32_t words = d & DirectWord::kPayloadMask & record;
-    const uint32_t leaf = record_leaf(words, width, slot_of(key, direct_bits_));
+    const uint32_t leaf =
+        record_leaf(d & DirectWord::kPayloadMask & record, slot_of(key, direct_bits_));
     return (leaf & record) | ((d - 1) & ~record);
   }
 
@@ -384,13 +385,11 @@ class Poptrie {
     int leafers = 0;
     for (int i = 0; i < n; ++i) {
       const uint32_t d = direct_[static_cast<size_t>(keys[i] >> (kKeyBits - direct_bits_))];
-      const uint32_t width = (d >> DirectWord::kWidthShift) & DirectWord::kWidthMask;
-      const bool node = d >= DirectWord::kTagBit && width == DirectWord::kNodeWidth;
+      const bool node = (d >> DirectWord::kKindShift) == DirectWord::kNodeTag;
       result[i] = d - 1;
       if (d >= DirectWord::kTagBit && !node) {
         // Records are rare in IPv6 tables (a /18 with no route longer than /24).
-        result[i] =
-            record_leaf(d & DirectWord::kPayloadMask, width, slot_of(keys[i], direct_bits_));
+        result[i] = record_leaf(d & DirectWord::kPayloadMask, slot_of(keys[i], direct_bits_));
       }
       walking[walkers] = i;
       node_at[walkers] = d & DirectWord::kPayloadMask;
@@ -454,19 +453,18 @@ class Poptrie {
   static constexpr int kKeyBits = static_cast<int>(sizeof(Key)) * 8;
 
   // The leaf of slot v in the record `words` 4-byte words into the blob (layout at DirectWord).
-  uint32_t record_leaf(uint32_t words, uint32_t width, unsigned v) const noexcept {
+  uint32_t record_leaf(uint32_t words, unsigned v) const noexcept {
     const uint8_t* r = blob_.data() + size_t{words} * 4;
-    const uint32_t i = rank(load64(r) & ones_through(v)) - 1;
-    const uint32_t bit = i * width;
-    const uint64_t word = load64(r + 12 + (bit >> 3));
-    return load32(r + 8) +
-           static_cast<uint32_t>((word >> (bit & 7)) & ((uint64_t{1} << width) - 1));
+    const uint32_t i = rank(load64(r) & ones_through(v));
+    const uint32_t e = load16(r + DirectWord::kHeaderBytes - 2 + 2 * i);
+    return e == DirectWord::kEscape ? load32(r + 12) : load32(r + 8) + e;
   }
 
   // Appends the record of direct slot j: the leaf-only node with this leafvec and these n leaf
-  // values. False, writing nothing, when their codes span more than 30 bits; the caller keeps
-  // the node then. The blob cannot outgrow a direct word's offset: at most one record per
-  // direct slot, each at most 12 + 64 * 30 / 8 bytes (see kMaxBlobBytes).
+  // values. False, writing nothing, when their codes but one spread over more than 0xfffe; the
+  // caller keeps the node then. The escape can only help as the smallest or the largest code.
+  // The blob cannot outgrow a direct word's offset: at most one record per direct slot, each
+  // at most 16 + 64 * 2 bytes (see kMaxBlobBytes).
   bool add_record(size_t j, uint64_t leafvec, const uint32_t* values, size_t n) {
     uint32_t lo = ~0U;
     uint32_t hi = 0;
@@ -474,26 +472,41 @@ class Poptrie {
       lo = std::min(lo, values[i] + 1);
       hi = std::max(hi, values[i] + 1);
     }
-    const uint32_t width = static_cast<uint32_t>(std::bit_width(hi - lo));
-    const size_t offset = blob_.size();
-    if (width > DirectWord::kMaxRecordWidth) {
-      return false;
+    uint32_t escape = hi;
+    if (hi - lo >= DirectWord::kEscape) {
+      // Without the smallest code, or without the largest: the narrower rest wins.
+      uint32_t above_lo = ~0U;
+      uint32_t below_hi = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const uint32_t code = values[i] + 1;
+        above_lo = code != lo ? std::min(above_lo, code) : above_lo;
+        below_hi = code != hi ? std::max(below_hi, code) : below_hi;
+      }
+      if (hi - above_lo <= below_hi - lo) {
+        escape = lo;
+        lo = above_lo;
+      } else {
+        hi = below_hi;
+      }
+      if (hi - lo >= DirectWord::kEscape) {
+        return false;
+      }
     }
-    const size_t bytes = (12 + (n * width + 7) / 8 + 3) / 4 * 4;
+    const size_t offset = blob_.size();
+    const size_t bytes = (DirectWord::kHeaderBytes + 2 * n + 3) / 4 * 4;
     blob_.resize(offset + bytes, 0);
     uint8_t* r = blob_.data() + offset;
     const uint32_t base = lo - 1;
+    const uint32_t escaped = escape - 1;
     std::memcpy(r, &leafvec, sizeof leafvec);
     std::memcpy(r + 8, &base, sizeof base);
+    std::memcpy(r + 12, &escaped, sizeof escaped);
     for (size_t i = 0; i < n; ++i) {
-      const uint32_t delta = values[i] + 1 - lo;
-      for (uint32_t b = 0; b < width; ++b) {
-        const size_t bit = i * width + b;
-        r[12 + bit / 8] =
-            static_cast<uint8_t>(r[12 + bit / 8] | (((delta >> b) & 1U) << (bit % 8)));
-      }
+      const uint32_t code = values[i] + 1;
+      const uint16_t e = static_cast<uint16_t>(code == escape ? DirectWord::kEscape : code - lo);
+      std::memcpy(r + DirectWord::kHeaderBytes + 2 * i, &e, sizeof e);
     }
-    direct_[j] = DirectWord::record(width, static_cast<uint32_t>(offset / 4));
+    direct_[j] = DirectWord::record(static_cast<uint32_t>(offset / 4));
     return true;
   }
 
@@ -570,8 +583,7 @@ class Poptrie {
 using Poptrie4 = Poptrie<uint64_t, 32, 18>;
 using Poptrie6 = Poptrie<U128, 128, 18>;
 constexpr size_t kMaxBlobBytes =
-    kDummyRecordBytes +
-    (size_t{1} << 18) * ((12 + 64 * DirectWord::kMaxRecordWidth / 8 + 3) / 4 * 4);
+    kDummyRecordBytes + (size_t{1} << 18) * (DirectWord::kHeaderBytes + 64 * 2);
 static_assert(kMaxBlobBytes / 4 <= DirectWord::kPayloadMask,
               "every record offset fits a direct word");
 
@@ -617,9 +629,9 @@ Result<LpmTable> LpmTable::build(std::span<const LpmEntry> entries) {
     }
     (entry.prefix.address.is_v4() ? v4 : v6).push_back(&entry);
   }
-  static_assert(kTagBit == DirectWord::kTagBit && kWidthShift == DirectWord::kWidthShift &&
-                    kWidthMask == DirectWord::kWidthMask && kNodeTag == DirectWord::kNodeTag &&
-                    kPayloadMask == DirectWord::kPayloadMask,
+  static_assert(kTagBit == DirectWord::kTagBit && kKindShift == DirectWord::kKindShift &&
+                    kNodeTag == DirectWord::kNodeTag && kPayloadMask == DirectWord::kPayloadMask &&
+                    kEscape == DirectWord::kEscape && kHeaderBytes == DirectWord::kHeaderBytes,
                 "lookup_v4 in the header reads direct words as DirectWord lays them out");
   LpmTable table;
   if (!table.impl_->v4.build(v4) || !table.impl_->v6.build(v6)) {

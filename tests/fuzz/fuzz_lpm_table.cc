@@ -38,7 +38,7 @@ class Bytes {
 
 // Byte 0: bit 0 pads the table with 4,096 IPv4 host routes far from the rest and bit 2 with as
 // many IPv6 ones (the family's large layout, 18 direct bits), bit 1 takes whole 32-bit values
-// instead of small ones (small ones make narrow records, large ones nodes and the kMaxValue
+// instead of small ones (small ones make records, large ones nodes and the kMaxValue
 // edge). Then routes
 // of 6 or 18 bytes: a byte whose bit 7 picks IPv6 and whose rest, modulo the width + 1, is the
 // length; the address; a value. A zero byte ends the routes; the rest are probe addresses.

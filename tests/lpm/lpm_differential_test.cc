@@ -230,8 +230,8 @@ TEST(LpmDifferentialLargeTest, MatchesSimpleTrieOnLargeTables) {
 }
 
 // The engine's values are route indices: neighbouring routes have neighbouring values, so most
-// /18s become records with narrow leaves (a few bits each), where random values mostly span
-// too many bits and fall back to trie nodes. Both layouts must answer alike.
+// /18s become records (16-bit offsets from a base), where random values mostly spread too far
+// and fall back to trie nodes. Both layouts must answer alike.
 TEST(LpmDifferentialLargeTest, MatchesSimpleTrieWithRouteIndexValues) {
   Rng rng(1811);
   std::vector<LpmEntry> routes = random_routes(Prefix{IpAddress::v4(0), 0}, 60000, rng);

@@ -402,14 +402,15 @@ TEST_P(LpmLookupTest, SameAnswersWithTheLargeTableLayout) {
   expect_integer_paths(table, c.probes);
 }
 
-// A /18 whose routes all end by /24 is stored as a record: its leaves as offsets from the
-// smallest value, as many bits each as the spread of its values needs, up to 30; a wider spread
-// keeps the trie node. Each row puts two routes with these values into one /18 (10.0.0.0/18,
-// spread high - low) and one more in the next /18 beside "no match" (spread high + 1), so both
-// sides of the limit and the extreme values are read back.
+// A /18 whose routes all end by /24 is stored as a record: its leaves as 16-bit offsets from
+// the smallest code, with one escape for the one code that is too far, which can only be the
+// smallest or the largest; when the rest still spreads over more than 0xfffe, the trie node
+// stays. Each row puts three values into one /18 (10.0.0.0/18 and fd00::/18) and the largest
+// again into the next /18 beside "no match", so both sides of every limit are read back.
 struct SpreadCase {
   std::string name;
   uint32_t low;
+  uint32_t mid;
   uint32_t high;
 };
 
@@ -419,19 +420,22 @@ void PrintTo(const SpreadCase& c, std::ostream* os) {
 
 class LpmRecordSpreadTest : public ::testing::TestWithParam<SpreadCase> {};
 
-TEST_P(LpmRecordSpreadTest, AnswersAtEveryLeafWidth) {
+TEST_P(LpmRecordSpreadTest, AnswersAtEverySpread) {
   const SpreadCase& c = GetParam();
   for (bool large : {false, true}) {
     SCOPED_TRACE(large ? "large layout" : "small layout");
-    std::vector<LpmEntry> entries =
-        entries_of({{"10.0.0.0/18", c.low}, {"10.0.16.0/24", c.high}, {"10.0.64.0/19", c.high}});
+    std::vector<LpmEntry> entries = entries_of({{"10.0.0.0/18", c.low},
+                                                {"10.0.16.0/24", c.mid},
+                                                {"10.0.32.0/24", c.high},
+                                                {"10.0.64.0/19", c.high}});
     if (large) {
       entries = with_padding(entries);
     }
     LpmTable table = build_or_die(entries);
     const std::vector<Probe> probes = {
-        {"10.0.0.0", c.low},     {"10.0.15.255", c.low},  {"10.0.16.0", c.high},
-        {"10.0.16.255", c.high}, {"10.0.17.0", c.low},    {"10.0.63.255", c.low},
+        {"10.0.0.0", c.low},     {"10.0.15.255", c.low},  {"10.0.16.0", c.mid},
+        {"10.0.16.255", c.mid},  {"10.0.17.0", c.low},    {"10.0.32.0", c.high},
+        {"10.0.32.255", c.high}, {"10.0.33.0", c.low},    {"10.0.63.255", c.low},
         {"10.0.64.0", c.high},   {"10.0.95.255", c.high}, {"10.0.96.0", kNone}};
     for (const Probe& probe : probes) {
       EXPECT_EQ(table.lookup(addr(probe.address)), probe.expected) << probe.address;
@@ -440,21 +444,24 @@ TEST_P(LpmRecordSpreadTest, AnswersAtEveryLeafWidth) {
   }
 }
 
-TEST_P(LpmRecordSpreadTest, AnswersAtEveryLeafWidthInIpv6) {
+TEST_P(LpmRecordSpreadTest, AnswersAtEverySpreadInIpv6) {
   // The same in the IPv6 trie, whose /18 records are rarer (a /18 whose routes end by /24).
   const SpreadCase& c = GetParam();
   for (bool large : {false, true}) {
     SCOPED_TRACE(large ? "large layout" : "small layout");
-    std::vector<LpmEntry> entries =
-        entries_of({{"fd00::/18", c.low}, {"fd00:100::/24", c.high}, {"fd00:4000::/19", c.high}});
+    std::vector<LpmEntry> entries = entries_of({{"fd00::/18", c.low},
+                                                {"fd00:100::/24", c.mid},
+                                                {"fd00:200::/24", c.high},
+                                                {"fd00:4000::/19", c.high}});
     if (large) {
       entries = with_padding(entries);
     }
     LpmTable table = build_or_die(entries);
     const std::vector<Probe> probes = {
         {"fd00::", c.low},       {"fd00:ff:ffff:ffff:ffff:ffff:ffff:ffff", c.low},
-        {"fd00:100::", c.high},  {"fd00:1ff:ffff:ffff:ffff:ffff:ffff:ffff", c.high},
-        {"fd00:200::", c.low},   {"fd00:3fff:ffff:ffff:ffff:ffff:ffff:ffff", c.low},
+        {"fd00:100::", c.mid},   {"fd00:1ff:ffff:ffff:ffff:ffff:ffff:ffff", c.mid},
+        {"fd00:200::", c.high},  {"fd00:2ff:ffff:ffff:ffff:ffff:ffff:ffff", c.high},
+        {"fd00:300::", c.low},   {"fd00:3fff:ffff:ffff:ffff:ffff:ffff:ffff", c.low},
         {"fd00:4000::", c.high}, {"fd00:5fff:ffff:ffff:ffff:ffff:ffff:ffff", c.high},
         {"fd00:6000::", kNone}};
     std::vector<IpAddress> addresses;
@@ -470,15 +477,35 @@ TEST_P(LpmRecordSpreadTest, AnswersAtEveryLeafWidthInIpv6) {
   }
 }
 
+constexpr uint32_t kMax = LpmTable::kMaxValue;
+
 INSTANTIATE_TEST_SUITE_P(
     Spreads, LpmRecordSpreadTest,
-    ::testing::Values(SpreadCase{"equal_neighbours", 5, 6}, SpreadCase{"zero", 0, 1},
-                      SpreadCase{"width_8", 100, 355},
-                      SpreadCase{"width_30", 7, 7 + (1U << 30) - 1},
-                      SpreadCase{"width_31_keeps_node", 7, 7 + (1U << 30)},
-                      SpreadCase{"zero_and_max", 0, LpmTable::kMaxValue},
-                      SpreadCase{"max_neighbours", LpmTable::kMaxValue - 1, LpmTable::kMaxValue}),
+    ::testing::Values(SpreadCase{"close", 5, 6, 7}, SpreadCase{"zero", 0, 1, 2},
+                      SpreadCase{"spread_fffe", 100, 100 + 0x7fff, 100 + 0xfffe},
+                      SpreadCase{"spread_ffff_escapes_high", 100, 101, 100 + 0xffff},
+                      SpreadCase{"spread_ffff_escapes_low", 100, 100 + 0xfffe, 100 + 0xffff},
+                      SpreadCase{"both_sides_too_wide_keep_node", 100, 100 + 0xffff, 100 + 0x1fffe},
+                      SpreadCase{"max_escaped", 0, 1, kMax},
+                      SpreadCase{"zero_escaped", 0, kMax - 1, kMax},
+                      SpreadCase{"zero_mid_max_keep_node", 0, 1U << 30, kMax}),
     [](const auto& test_info) { return test_info.param.name; });
+
+TEST(LpmTable, EscapedRecordsTakeNoMoreBytesThanCloseOnes) {
+  // Answers cannot tell a record from the node it falls back to, but bytes can: a record whose
+  // one far code is escaped costs what a record of close codes costs, and only a spread that no
+  // escape fixes keeps the larger node.
+  auto bytes_for = [](uint32_t low, uint32_t mid, uint32_t high) {
+    LpmTable table = build_or_die(with_padding(
+        entries_of({{"10.0.0.0/18", low}, {"10.0.16.0/24", mid}, {"10.0.32.0/24", high}})));
+    EXPECT_EQ(table.lookup_v4(0x0a001001U), mid);
+    return table.memory_bytes();
+  };
+  const size_t close = bytes_for(5, 6, 7);
+  EXPECT_EQ(bytes_for(100, 100 + 0xffff, 100 + 0x10000), close) << "only the low code escapes";
+  EXPECT_EQ(bytes_for(100, 101, 100 + 0x10000), close) << "only the high code escapes";
+  EXPECT_GT(bytes_for(100, 100 + 0xffff, 100 + 0x1fffe), close) << "no escape helps";
+}
 
 TEST(LpmTable, MovedFromTableMatchesNothingAndMovedToTableAnswers) {
   LpmTable table = build_or_die(

@@ -72,10 +72,11 @@ class LpmTable {
     uint32_t bits;
   };
   static constexpr uint32_t kTagBit = 0x80000000U;
-  static constexpr int kWidthShift = 26;
-  static constexpr uint32_t kWidthMask = 31;
-  static constexpr uint32_t kNodeTag = 0x3f;
-  static constexpr uint32_t kPayloadMask = (1U << kWidthShift) - 1;
+  static constexpr int kKindShift = 30;
+  static constexpr uint32_t kNodeTag = 3;
+  static constexpr uint32_t kPayloadMask = (1U << kKindShift) - 1;
+  static constexpr uint32_t kEscape = 0xffff;
+  static constexpr size_t kHeaderBytes = 16;
 
   static V4View empty_v4() noexcept;
   // The walk below a direct word that names a trie node (routes longer than /24); rare.
@@ -92,7 +93,7 @@ class LpmTable {
 // L1, and discards what it read.
 inline uint32_t LpmTable::lookup_v4(uint32_t address) const noexcept {
   const uint32_t d = v4_.direct[address >> (32 - v4_.bits)];
-  if ((d >> kWidthShift) == kNodeTag) [[unlikely]] {
+  if ((d >> kKindShift) == kNodeTag) [[unlikely]] {
     return walk_v4(address, d & kPayloadMask);
   }
   // All ones for a record, else zero; hidden from the optimiser, which would otherwise turn
@@ -101,20 +102,18 @@ inline uint32_t LpmTable::lookup_v4(uint32_t address) const noexcept {
 #if defined(__GNUC__)
   asm("" : "+r"(record));
 #endif
-  const uint32_t width = (d >> kWidthShift) & kWidthMask & record;
   const uint8_t* r = v4_.blob + size_t{d & kPayloadMask & record} * 4;
   const unsigned slot = (address << v4_.bits) >> 26;
   uint64_t leafvec;
   std::memcpy(&leafvec, r, sizeof leafvec);
-  const uint32_t i =
-      static_cast<uint32_t>(__builtin_popcountll(leafvec & ((uint64_t{2} << slot) - 1))) - 1;
-  const uint32_t bit = i * width;
-  uint64_t word;
-  std::memcpy(&word, r + 12 + (bit >> 3), sizeof word);
+  const auto i = static_cast<size_t>(__builtin_popcountll(leafvec & ((uint64_t{2} << slot) - 1)));
+  uint16_t e;
+  std::memcpy(&e, r + kHeaderBytes - 2 + 2 * i, sizeof e);
   uint32_t base;
+  uint32_t escaped;
   std::memcpy(&base, r + 8, sizeof base);
-  const uint32_t leaf =
-      base + static_cast<uint32_t>((word >> (bit & 7)) & ((uint64_t{1} << width) - 1));
+  std::memcpy(&escaped, r + 12, sizeof escaped);
+  const uint32_t leaf = e == kEscape ? escaped : base + e;
   return (leaf & record) | ((d - 1) & ~record);
 }
 
