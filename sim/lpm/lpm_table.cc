@@ -457,7 +457,9 @@ class Poptrie {
     const uint8_t* r = blob_.data() + size_t{words} * 4;
     const uint32_t i = rank(load64(r) & ones_through(v));
     const uint32_t e = load16(r + DirectWord::kHeaderBytes - 2 + 2 * i);
-    return e == DirectWord::kEscape ? load32(r + 12) : load32(r + 8) + e;
+    uint32_t escape = 0U - static_cast<uint32_t>(e == DirectWord::kEscape);
+    opaque(escape);
+    return (load32(r + 12) & escape) | ((load32(r + 8) + e) & ~escape);
   }
 
   // Appends the record of direct slot j: the leaf-only node with this leafvec and these n leaf

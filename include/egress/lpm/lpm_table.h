@@ -79,8 +79,9 @@ class LpmTable {
   static constexpr size_t kHeaderBytes = 16;
 
   static V4View empty_v4() noexcept;
-  // The walk below a direct word that names a trie node (routes longer than /24); rare.
-  uint32_t walk_v4(uint32_t address, uint32_t node) const noexcept;
+  // The walk below a direct word that names a trie node (routes longer than /24); rare. Pure,
+  // so that a caller's loop keeps the view in registers across it.
+  [[gnu::pure]] uint32_t walk_v4(uint32_t address, uint32_t node) const noexcept;
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
@@ -113,7 +114,12 @@ inline uint32_t LpmTable::lookup_v4(uint32_t address) const noexcept {
   uint32_t escaped;
   std::memcpy(&base, r + 8, sizeof base);
   std::memcpy(&escaped, r + 12, sizeof escaped);
-  const uint32_t leaf = e == kEscape ? escaped : base + e;
+  // The escape too is a mask, not a branch: whether a leaf is escaped is as unpredictable.
+  uint32_t escape = 0U - static_cast<uint32_t>(e == kEscape);
+#if defined(__GNUC__)
+  asm("" : "+r"(escape));
+#endif
+  const uint32_t leaf = (escaped & escape) | ((base + e) & ~escape);
   return (leaf & record) | ((d - 1) & ~record);
 }
 
