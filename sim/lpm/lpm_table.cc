@@ -66,14 +66,7 @@ constexpr size_t kRecordAhead = 8;
 // whose value shows between the more specific ones. On the tier-1 table every record fits; a
 // record whose codes, all but the escape, spread over more than 0xfffe stays a node instead.
 // The one value that does not fit 31 bits inline, kMaxValue, goes into a one-leaf record.
-struct DirectWord {
-  static constexpr uint32_t kTagBit = 0x80000000U;
-  static constexpr int kKindShift = 30;
-  static constexpr uint32_t kNodeTag = 3;
-  static constexpr uint32_t kPayloadMask = (1U << kKindShift) - 1;
-  static constexpr uint32_t kEscape = 0xffff;
-  static constexpr size_t kHeaderBytes = 16;
-
+struct DirectWord : lpm_layout::DirectWordLayout {
   static uint32_t answer(uint32_t code) { return code; }
   static uint32_t record(uint32_t offset_words) { return kTagBit | offset_words; }
   static uint32_t node(uint32_t index) { return kTagBit | (1U << kKindShift) | index; }
@@ -631,10 +624,6 @@ Result<LpmTable> LpmTable::build(std::span<const LpmEntry> entries) {
     }
     (entry.prefix.address.is_v4() ? v4 : v6).push_back(&entry);
   }
-  static_assert(kTagBit == DirectWord::kTagBit && kKindShift == DirectWord::kKindShift &&
-                    kNodeTag == DirectWord::kNodeTag && kPayloadMask == DirectWord::kPayloadMask &&
-                    kEscape == DirectWord::kEscape && kHeaderBytes == DirectWord::kHeaderBytes,
-                "lookup_v4 in the header reads direct words as DirectWord lays them out");
   LpmTable table;
   if (!table.impl_->v4.build(v4) || !table.impl_->v6.build(v6)) {
     return Error{"lpm-too-large",
@@ -672,13 +661,27 @@ uint32_t LpmTable::lookup(const IpAddress& address) const noexcept {
   return lookup_v6(impl_->v6, address);
 }
 
+namespace {
+
+// How many answers a batch of `count` addresses writes: never past `out`, even when a release
+// build lets a short one through. A table without its Impl (moved from) answers kNoMatch to
+// all of them here and leaves the caller nothing to do (0).
+size_t batch_length(size_t count, std::span<uint32_t> out, bool answerable) noexcept {
+  assert(out.size() >= count);
+  const size_t n = std::min(count, out.size());
+  if (!answerable) {
+    std::fill_n(out.begin(), n, LpmTable::kNoMatch);
+    return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
 void LpmTable::lookup_batch(std::span<const IpAddress> addresses,
                             std::span<uint32_t> out) const noexcept {
-  assert(out.size() >= addresses.size());
-  // Never write past `out`, even when a release build lets a short one through.
-  const size_t n = std::min(addresses.size(), out.size());
-  if (!impl_) {
-    std::fill_n(out.begin(), n, kNoMatch);
+  const size_t n = batch_length(addresses.size(), out, impl_ != nullptr);
+  if (n == 0) {
     return;
   }
   // IPv6 addresses are gathered kLanes at a time and walk their trie level by level: their
@@ -706,10 +709,8 @@ void LpmTable::lookup_batch(std::span<const IpAddress> addresses,
 
 void LpmTable::lookup_batch_v4(std::span<const uint32_t> addresses,
                                std::span<uint32_t> out) const noexcept {
-  assert(out.size() >= addresses.size());
-  const size_t n = std::min(addresses.size(), out.size());
-  if (!impl_) {
-    std::fill_n(out.begin(), n, kNoMatch);
+  const size_t n = batch_length(addresses.size(), out, impl_ != nullptr);
+  if (n == 0) {
     return;
   }
   impl_->v4.lookup_many(addresses.data(), out.data(), n);

@@ -420,50 +420,13 @@ void PrintTo(const SpreadCase& c, std::ostream* os) {
 
 class LpmRecordSpreadTest : public ::testing::TestWithParam<SpreadCase> {};
 
-TEST_P(LpmRecordSpreadTest, AnswersAtEverySpread) {
-  const SpreadCase& c = GetParam();
+// Builds `routes` in both layouts and reads every probe back through every entry point.
+void expect_probes_in_both_layouts(const std::vector<Route>& routes,
+                                   const std::vector<Probe>& probes) {
   for (bool large : {false, true}) {
     SCOPED_TRACE(large ? "large layout" : "small layout");
-    std::vector<LpmEntry> entries = entries_of({{"10.0.0.0/18", c.low},
-                                                {"10.0.16.0/24", c.mid},
-                                                {"10.0.32.0/24", c.high},
-                                                {"10.0.64.0/19", c.high}});
-    if (large) {
-      entries = with_padding(entries);
-    }
-    LpmTable table = build_or_die(entries);
-    const std::vector<Probe> probes = {
-        {"10.0.0.0", c.low},     {"10.0.15.255", c.low},  {"10.0.16.0", c.mid},
-        {"10.0.16.255", c.mid},  {"10.0.17.0", c.low},    {"10.0.32.0", c.high},
-        {"10.0.32.255", c.high}, {"10.0.33.0", c.low},    {"10.0.63.255", c.low},
-        {"10.0.64.0", c.high},   {"10.0.95.255", c.high}, {"10.0.96.0", kNone}};
-    for (const Probe& probe : probes) {
-      EXPECT_EQ(table.lookup(addr(probe.address)), probe.expected) << probe.address;
-    }
-    expect_integer_paths(table, probes);
-  }
-}
-
-TEST_P(LpmRecordSpreadTest, AnswersAtEverySpreadInIpv6) {
-  // The same in the IPv6 trie, whose /18 records are rarer (a /18 whose routes end by /24).
-  const SpreadCase& c = GetParam();
-  for (bool large : {false, true}) {
-    SCOPED_TRACE(large ? "large layout" : "small layout");
-    std::vector<LpmEntry> entries = entries_of({{"fd00::/18", c.low},
-                                                {"fd00:100::/24", c.mid},
-                                                {"fd00:200::/24", c.high},
-                                                {"fd00:4000::/19", c.high}});
-    if (large) {
-      entries = with_padding(entries);
-    }
-    LpmTable table = build_or_die(entries);
-    const std::vector<Probe> probes = {
-        {"fd00::", c.low},       {"fd00:ff:ffff:ffff:ffff:ffff:ffff:ffff", c.low},
-        {"fd00:100::", c.mid},   {"fd00:1ff:ffff:ffff:ffff:ffff:ffff:ffff", c.mid},
-        {"fd00:200::", c.high},  {"fd00:2ff:ffff:ffff:ffff:ffff:ffff:ffff", c.high},
-        {"fd00:300::", c.low},   {"fd00:3fff:ffff:ffff:ffff:ffff:ffff:ffff", c.low},
-        {"fd00:4000::", c.high}, {"fd00:5fff:ffff:ffff:ffff:ffff:ffff:ffff", c.high},
-        {"fd00:6000::", kNone}};
+    std::vector<LpmEntry> entries = entries_of(routes);
+    LpmTable table = build_or_die(large ? with_padding(entries) : entries);
     std::vector<IpAddress> addresses;
     for (const Probe& probe : probes) {
       addresses.push_back(addr(probe.address));
@@ -474,7 +437,48 @@ TEST_P(LpmRecordSpreadTest, AnswersAtEverySpreadInIpv6) {
     for (size_t i = 0; i < probes.size(); ++i) {
       EXPECT_EQ(out[i], probes[i].expected) << probes[i].address;
     }
+    expect_integer_paths(table, probes);
   }
+}
+
+TEST_P(LpmRecordSpreadTest, AnswersAtEverySpread) {
+  const SpreadCase& c = GetParam();
+  expect_probes_in_both_layouts({{"10.0.0.0/18", c.low},
+                                 {"10.0.16.0/24", c.mid},
+                                 {"10.0.32.0/24", c.high},
+                                 {"10.0.64.0/19", c.high}},
+                                {{"10.0.0.0", c.low},
+                                 {"10.0.15.255", c.low},
+                                 {"10.0.16.0", c.mid},
+                                 {"10.0.16.255", c.mid},
+                                 {"10.0.17.0", c.low},
+                                 {"10.0.32.0", c.high},
+                                 {"10.0.32.255", c.high},
+                                 {"10.0.33.0", c.low},
+                                 {"10.0.63.255", c.low},
+                                 {"10.0.64.0", c.high},
+                                 {"10.0.95.255", c.high},
+                                 {"10.0.96.0", kNone}});
+}
+
+TEST_P(LpmRecordSpreadTest, AnswersAtEverySpreadInIpv6) {
+  // The same in the IPv6 trie, whose /18 records are rarer (a /18 whose routes end by /24).
+  const SpreadCase& c = GetParam();
+  expect_probes_in_both_layouts({{"fd00::/18", c.low},
+                                 {"fd00:100::/24", c.mid},
+                                 {"fd00:200::/24", c.high},
+                                 {"fd00:4000::/19", c.high}},
+                                {{"fd00::", c.low},
+                                 {"fd00:ff:ffff:ffff:ffff:ffff:ffff:ffff", c.low},
+                                 {"fd00:100::", c.mid},
+                                 {"fd00:1ff:ffff:ffff:ffff:ffff:ffff:ffff", c.mid},
+                                 {"fd00:200::", c.high},
+                                 {"fd00:2ff:ffff:ffff:ffff:ffff:ffff:ffff", c.high},
+                                 {"fd00:300::", c.low},
+                                 {"fd00:3fff:ffff:ffff:ffff:ffff:ffff:ffff", c.low},
+                                 {"fd00:4000::", c.high},
+                                 {"fd00:5fff:ffff:ffff:ffff:ffff:ffff:ffff", c.high},
+                                 {"fd00:6000::", kNone}});
 }
 
 constexpr uint32_t kMax = LpmTable::kMaxValue;

@@ -15,6 +15,20 @@
 
 namespace egress {
 
+namespace lpm_layout {
+/// The direct word and record layout that the inline lookup_v4 reads, in one place for it and
+/// for the build (drawn at DirectWord in sim/lpm/lpm_table.cc). Not an interface: it changes
+/// with the structure.
+struct DirectWordLayout {
+  static constexpr uint32_t kTagBit = 0x80000000U;
+  static constexpr int kKindShift = 30;
+  static constexpr uint32_t kNodeTag = 3;
+  static constexpr uint32_t kPayloadMask = (1U << kKindShift) - 1;
+  static constexpr uint32_t kEscape = 0xffff;
+  static constexpr size_t kHeaderBytes = 16;
+};
+}  // namespace lpm_layout
+
 /// One route as the lookup sees it: a prefix and an opaque value (the engine's route index).
 struct LpmEntry {
   Prefix prefix;
@@ -25,7 +39,7 @@ struct LpmEntry {
 /// behind a direct-pointing array (design, bit layout and costs: sim/lpm/README.md).
 ///
 /// Immutable after build, so one table can be shared by any number of threads.
-class LpmTable {
+class LpmTable : private lpm_layout::DirectWordLayout {
  public:
   /// Largest value an entry may carry; larger ones are refused at build time, never truncated.
   static constexpr uint32_t kMaxValue = (1U << 31) - 1;
@@ -71,13 +85,6 @@ class LpmTable {
     const uint8_t* blob;
     uint32_t bits;
   };
-  static constexpr uint32_t kTagBit = 0x80000000U;
-  static constexpr int kKindShift = 30;
-  static constexpr uint32_t kNodeTag = 3;
-  static constexpr uint32_t kPayloadMask = (1U << kKindShift) - 1;
-  static constexpr uint32_t kEscape = 0xffff;
-  static constexpr size_t kHeaderBytes = 16;
-
   static V4View empty_v4() noexcept;
   // The walk below a direct word that names a trie node (routes longer than /24); rare. Pure,
   // so that a caller's loop keeps the view in registers across it.
