@@ -23,7 +23,7 @@ constexpr int kStride = 6;
 // Small tables, like a subnet's few hundred routes, index their direct-pointing array with the
 // top 12 bits (16 KiB), so that the engine's many per-subnet tables stay small; 12 + 2 * 6 puts
 // the common /24 at a node boundary. Large ones use the family's own width (see Poptrie4/6).
-constexpr int kDirectBitsSmall = 12;
+constexpr int kDirectBitsSmall = lpm_layout::DirectWordLayout::kDirectBitsSmall;
 constexpr size_t kLargeTableRoutes = 4096;
 // Addresses lookup_batch takes through one family's trie together: enough independent misses
 // per pass to keep the core's miss queues full, few enough that the lane state stays in L1.
@@ -315,48 +315,6 @@ class Poptrie {
     return (leaf & record) | ((d - 1) & ~record);
   }
 
-  // Looks up n keys given as host-order IPv4 addresses, `kDirectAhead` keys ahead prefetching
-  // the direct word and `kRecordAhead` ahead the record it names: a lookup then finds both in
-  // L1, and the misses of many lookups are in flight at once without the core having to hold
-  // their dependent instructions (which is what limits single lookups).
-  void lookup_many(const uint32_t* addresses, uint32_t* out, size_t n) const noexcept {
-    if (direct_.empty()) {
-      std::fill_n(out, n, LpmTable::kNoMatch);
-      return;
-    }
-    const uint32_t* direct = direct_.data();
-    const uint8_t* blob = blob_.data();
-    const int shift = 32 - direct_bits_;
-    auto prefetch_record = [&](uint32_t address) {
-      const uint32_t d = direct[address >> shift];
-      // A node word's payload is no blob offset, and the address is then outside the blob:
-      // harmless to a prefetch, which never faults, and computed as an integer, not a pointer,
-      // so that it is not undefined either. Telling nodes apart costs more than it saves.
-      const uint32_t record = 0U - (d >> 31);
-      __builtin_prefetch(
-          reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(blob) +
-                                        uintptr_t{d & DirectWord::kPayloadMask & record} * 4));
-    };
-    for (size_t i = 0; i < std::min(n, kDirectAhead); ++i) {
-      __builtin_prefetch(direct + (addresses[i] >> shift));
-    }
-    for (size_t i = 0; i < std::min(n, kRecordAhead); ++i) {
-      prefetch_record(addresses[i]);
-    }
-    size_t i = 0;
-    for (; i + kDirectAhead < n; ++i) {
-      __builtin_prefetch(direct + (addresses[i + kDirectAhead] >> shift));
-      prefetch_record(addresses[i + kRecordAhead]);
-      out[i] = lookup(Key{addresses[i]} << (kKeyBits - 32));
-    }
-    for (; i < n; ++i) {
-      if (i + kRecordAhead < n) {
-        prefetch_record(addresses[i + kRecordAhead]);
-      }
-      out[i] = lookup(Key{addresses[i]} << (kKeyBits - 32));
-    }
-  }
-
   // Looks up n <= kLanes keys level by level: one pass over all lanes reads their direct
   // words, then one pass per trie level for the lanes still walking, then one pass for the
   // leaves. Within a pass the loads are independent, so the core keeps many misses in flight
@@ -575,8 +533,8 @@ class Poptrie {
 // 18 bits for both families of a large table: 2^18 4-byte words are 1 MiB. For IPv4, 18 + 6
 // ends the first node level at /24, where most routes are, so most lookups read one direct
 // word and one record. For IPv6, 18 + 5 * 6 = 48 likewise lines the last level up with /48.
-using Poptrie4 = Poptrie<uint64_t, 32, 18>;
-using Poptrie6 = Poptrie<U128, 128, 18>;
+using Poptrie4 = Poptrie<uint64_t, 32, DirectWord::kDirectBitsLarge>;
+using Poptrie6 = Poptrie<U128, 128, DirectWord::kDirectBitsLarge>;
 constexpr size_t kMaxBlobBytes =
     kDummyRecordBytes + (size_t{1} << 18) * (DirectWord::kHeaderBytes + 64 * 2);
 static_assert(kMaxBlobBytes / 4 <= DirectWord::kPayloadMask,
@@ -606,9 +564,9 @@ LpmTable& LpmTable::operator=(LpmTable&& other) noexcept {
 // The view of a table without IPv4 routes: one bit of direct words, both answers "no match",
 // and a blob that is only the dummy record.
 LpmTable::V4View LpmTable::empty_v4() noexcept {
-  static const uint32_t kDirect[2] = {0, 0};
+  static const uint32_t kDirect[size_t{1} << kDirectBitsSmall] = {};
   static const uint8_t kBlob[kDummyRecordBytes] = {};
-  return {kDirect, kBlob, 1};
+  return {kDirect, kBlob, kDirectBitsSmall};
 }
 
 uint32_t LpmTable::walk_v4(uint32_t address, uint32_t node) const noexcept {
@@ -634,7 +592,7 @@ Result<LpmTable> LpmTable::build(std::span<const LpmEntry> entries) {
   }
   const Poptrie4& trie = table.impl_->v4;
   if (!trie.empty()) {
-    table.v4_ = {trie.direct_data(), trie.blob_data(), static_cast<uint32_t>(trie.direct_bits())};
+    table.v4_ = {trie.direct_data(), trie.blob_data(), static_cast<uint8_t>(trie.direct_bits())};
   }
   return table;
 }
@@ -707,13 +665,55 @@ void LpmTable::lookup_batch(std::span<const IpAddress> addresses,
   impl_->v6.lookup_lanes(keys6, out6, n6);
 }
 
+// Looks up n IPv4 addresses, `kDirectAhead` addresses ahead prefetching the direct word and
+// `kRecordAhead` ahead the record it names: a lookup then finds both in L1, and the misses of
+// many lookups are in flight at once without the core having to hold their dependent
+// instructions (which is what limits single lookups). A moved-from table never gets here, and
+// a table without IPv4 routes reads the empty view's zeros.
+template <int kBits>
+void LpmTable::lookup_many_v4(const uint32_t* addresses, uint32_t* out, size_t n) const noexcept {
+  const V4View view = v4_;
+  constexpr int kShift = 32 - kBits;
+  auto prefetch_record = [&](uint32_t address) {
+    const uint32_t d = view.direct[address >> kShift];
+    // A node word's payload is no blob offset, and the address is then outside the blob:
+    // harmless to a prefetch, which never faults, and computed as an integer, not a pointer,
+    // so that it is not undefined either. Telling nodes apart costs more than it saves.
+    const uint32_t record_mask = static_cast<uint32_t>(static_cast<int32_t>(d) >> 31);
+    __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(view.blob) +
+                                                     uintptr_t{(d & record_mask) << 2}));
+  };
+  for (size_t i = 0; i < std::min(n, kDirectAhead); ++i) {
+    __builtin_prefetch(view.direct + (addresses[i] >> kShift));
+  }
+  for (size_t i = 0; i < std::min(n, kRecordAhead); ++i) {
+    prefetch_record(addresses[i]);
+  }
+  size_t i = 0;
+  for (; i + kDirectAhead < n; ++i) {
+    __builtin_prefetch(view.direct + (addresses[i + kDirectAhead] >> kShift));
+    prefetch_record(addresses[i + kRecordAhead]);
+    out[i] = lookup_v4_in<kBits>(view, *this, addresses[i]);
+  }
+  for (; i < n; ++i) {
+    if (i + kRecordAhead < n) {
+      prefetch_record(addresses[i + kRecordAhead]);
+    }
+    out[i] = lookup_v4_in<kBits>(view, *this, addresses[i]);
+  }
+}
+
 void LpmTable::lookup_batch_v4(std::span<const uint32_t> addresses,
                                std::span<uint32_t> out) const noexcept {
   const size_t n = batch_length(addresses.size(), out, impl_ != nullptr);
   if (n == 0) {
     return;
   }
-  impl_->v4.lookup_many(addresses.data(), out.data(), n);
+  if (v4_.bits == kDirectBitsLarge) {
+    lookup_many_v4<kDirectBitsLarge>(addresses.data(), out.data(), n);
+  } else {
+    lookup_many_v4<kDirectBitsSmall>(addresses.data(), out.data(), n);
+  }
 }
 
 size_t LpmTable::memory_bytes() const noexcept {

@@ -26,6 +26,9 @@ struct DirectWordLayout {
   static constexpr uint32_t kPayloadMask = (1U << kKindShift) - 1;
   static constexpr uint32_t kEscape = 0xffff;
   static constexpr size_t kHeaderBytes = 16;
+  // Direct bits of a large table and of a small one (why: lpm_table.cc, kLargeTableRoutes).
+  static constexpr uint8_t kDirectBitsLarge = 18;
+  static constexpr uint8_t kDirectBitsSmall = 12;
 };
 }  // namespace lpm_layout
 
@@ -79,13 +82,21 @@ class LpmTable : private lpm_layout::DirectWordLayout {
  private:
   // The top of the IPv4 trie as lookup_v4 reads it: 2^bits direct words and the record blob
   // (layout drawn at DirectWord in sim/lpm/lpm_table.cc). It points into impl_, whose buffers
-  // stay where they are when the table moves.
+  // stay where they are when the table moves. `bits` is 18 or 12, and a uint8_t so that a
+  // caller's uint32_t stores cannot alias it: its loop then reads it once.
   struct V4View {
     const uint32_t* direct;
     const uint8_t* blob;
-    uint32_t bits;
+    uint8_t bits;
   };
   static V4View empty_v4() noexcept;
+  // lookup_v4 for a table of kBits direct bits, whose shifts are then constants.
+  template <int kBits>
+  static uint32_t lookup_v4_in(const V4View& view, const LpmTable& table,
+                               uint32_t address) noexcept;
+  // The batch of lookup_batch_v4 for a table of kBits direct bits.
+  template <int kBits>
+  void lookup_many_v4(const uint32_t* addresses, uint32_t* out, size_t n) const noexcept;
   // The walk below a direct word that names a trie node (routes longer than /24); rare. Pure,
   // so that a caller's loop keeps the view in registers across it.
   [[gnu::pure]] uint32_t walk_v4(uint32_t address, uint32_t node) const noexcept;
@@ -95,39 +106,71 @@ class LpmTable : private lpm_layout::DirectWordLayout {
   V4View v4_;
 };
 
-// Branch-free but for the rare node walk: whether the direct word is the answer or a record
-// depends on the address as much as the answer does, and a mispredicted branch throws away the
-// other lookups the core had in flight. An answer word reads record 0, a dummy that stays in
-// L1, and discards what it read.
-inline uint32_t LpmTable::lookup_v4(uint32_t address) const noexcept {
-  const uint32_t d = v4_.direct[address >> (32 - v4_.bits)];
-  if ((d >> kKindShift) == kNodeTag) [[unlikely]] {
-    return walk_v4(address, d & kPayloadMask);
-  }
-  // All ones for a record, else zero; hidden from the optimiser, which would otherwise turn
-  // the selects below back into the branch this is meant to avoid.
-  uint32_t record = 0U - (d >> 31);
-#if defined(__GNUC__)
-  asm("" : "+r"(record));
+namespace lpm_layout {
+
+// `if (x == y) r = a;` and `if (int32_t(s) < 0) r = a;` as conditional moves. Which way they
+// go depends on the address, so a branch would mispredict about as often as not, and a
+// mispredicted branch throws away every lookup the core has in flight; GCC turns a plain `?:`
+// into that branch, so on x86-64 they are written as the instructions themselves.
+inline uint32_t move_if_equal(uint32_t r, uint32_t a, uint32_t x, uint32_t y) noexcept {
+#if defined(__GNUC__) && defined(__x86_64__)
+  asm("cmpl %3, %2\n\tcmove %1, %0" : "+r"(r) : "r"(a), "r"(x), "r"(y) : "cc");
+  return r;
+#else
+  const uint32_t mask = 0U - static_cast<uint32_t>(x == y);
+  return (a & mask) | (r & ~mask);
 #endif
-  const uint8_t* r = v4_.blob + size_t{d & kPayloadMask & record} * 4;
-  const unsigned slot = (address << v4_.bits) >> 26;
+}
+
+inline uint32_t move_if_negative(uint32_t r, uint32_t a, uint32_t s) noexcept {
+#if defined(__GNUC__) && defined(__x86_64__)
+  asm("testl %2, %2\n\tcmovs %1, %0" : "+r"(r) : "r"(a), "r"(s) : "cc");
+  return r;
+#else
+  const uint32_t mask = 0U - (s >> 31);
+  return (a & mask) | (r & ~mask);
+#endif
+}
+
+}  // namespace lpm_layout
+
+// Branch-free but for the rare node walk: an answer word (bit 31 clear) reads record 0, a dummy
+// that stays in L1, and keeps its own code; a record word reads its record. About twenty
+// instructions, few of them waiting on both loads, so that the out-of-order core holds many
+// lookups at once: that overlap is most of a large table's speed.
+template <int kBits>
+inline uint32_t LpmTable::lookup_v4_in(const V4View& view, const LpmTable& table,
+                                       uint32_t address) noexcept {
+  const uint32_t d = view.direct[address >> (32 - kBits)];
+  // Node words are the top quarter of the 32-bit range: one compare.
+  if (d >= (kNodeTag << kKindShift)) [[unlikely]] {
+    return table.walk_v4(address, d & kPayloadMask);
+  }
+  // A record word's offset, in 4-byte units, is its low 30 bits, which the 32-bit shift by two
+  // keeps (bits 31 and 30 fall off); an answer word's sign is clear and gives offset 0.
+  const uint32_t record_mask = static_cast<uint32_t>(static_cast<int32_t>(d) >> 31);
+  const uint8_t* r = view.blob + ((d & record_mask) << 2);
   uint64_t leafvec;
   std::memcpy(&leafvec, r, sizeof leafvec);
-  const auto i = static_cast<size_t>(__builtin_popcountll(leafvec & ((uint64_t{2} << slot) - 1)));
+  // The slot v is the 6 bits after the direct bits; shifting left by 63 - v keeps leafvec's
+  // bits 0..v, whose popcount is the rank (x86 masks the count to 6 bits, so no `& 63`).
+  const unsigned keep = (~address >> (26 - kBits)) & 63;
+  const auto i = static_cast<size_t>(__builtin_popcountll(leafvec << keep));
   uint16_t e;
   std::memcpy(&e, r + kHeaderBytes - 2 + 2 * i, sizeof e);
   uint32_t base;
   uint32_t escaped;
   std::memcpy(&base, r + 8, sizeof base);
   std::memcpy(&escaped, r + 12, sizeof escaped);
-  // The escape too is a mask, not a branch: whether a leaf is escaped is as unpredictable.
-  uint32_t escape = 0U - static_cast<uint32_t>(e == kEscape);
-#if defined(__GNUC__)
-  asm("" : "+r"(escape));
-#endif
-  const uint32_t leaf = (escaped & escape) | ((base + e) & ~escape);
-  return (leaf & record) | ((d - 1) & ~record);
+  const uint32_t leaf = lpm_layout::move_if_equal(base + e, escaped, e, kEscape);
+  return lpm_layout::move_if_negative(d - 1, leaf, d);
+}
+
+inline uint32_t LpmTable::lookup_v4(uint32_t address) const noexcept {
+  if (v4_.bits == kDirectBitsLarge) [[likely]] {
+    return lookup_v4_in<kDirectBitsLarge>(v4_, *this, address);
+  }
+  return lookup_v4_in<kDirectBitsSmall>(v4_, *this, address);
 }
 
 }  // namespace egress
