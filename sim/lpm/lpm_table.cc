@@ -28,6 +28,8 @@ constexpr size_t kLargeTableRoutes = 4096;
 // Addresses lookup_batch takes through one family's trie together: enough independent misses
 // per pass to keep the core's miss queues full, few enough that the lane state stays in L1.
 constexpr int kLanes = 64;
+// How far ahead the first pass over the lanes prefetches their direct words.
+constexpr int kLanesAhead = 8;
 // Record 0 of every blob, which lookups of answer words read: a header of zeros, whose last
 // two bytes are the offset such a lookup reads.
 constexpr size_t kDummyRecordBytes = 16;
@@ -129,6 +131,14 @@ inline void opaque(uint32_t& v) noexcept {
 #else
   (void)v;
 #endif
+}
+
+// A prefetch of base[index] that may name no element: computed as an integer, so that an index
+// past the array is not undefined behaviour, and harmless, since a prefetch never faults.
+template <class T>
+inline void prefetch_at(const T* base, uint32_t index) noexcept {
+  __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(base) +
+                                                   uintptr_t{index} * sizeof(T)));
 }
 
 inline uint32_t rank(uint64_t bits) noexcept {
@@ -334,8 +344,18 @@ class Poptrie {
     uint32_t leaf_at[kLanes];
     int walkers = 0;
     int leafers = 0;
+    const Node* nodes = nodes_.data();
+    const uint32_t* leaves = leaves_.data();
+    const int direct_shift = kKeyBits - direct_bits_;
+    for (int i = 0; i < std::min(n, kLanesAhead); ++i) {
+      __builtin_prefetch(direct_.data() + static_cast<size_t>(keys[i] >> direct_shift));
+    }
     for (int i = 0; i < n; ++i) {
-      const uint32_t d = direct_[static_cast<size_t>(keys[i] >> (kKeyBits - direct_bits_))];
+      if (i + kLanesAhead < n) {
+        __builtin_prefetch(direct_.data() +
+                           static_cast<size_t>(keys[i + kLanesAhead] >> direct_shift));
+      }
+      const uint32_t d = direct_[static_cast<size_t>(keys[i] >> direct_shift)];
       const bool node = (d >> DirectWord::kKindShift) == DirectWord::kNodeTag;
       result[i] = d - 1;
       if (d >= DirectWord::kTagBit && !node) {
@@ -344,9 +364,13 @@ class Poptrie {
       }
       walking[walkers] = i;
       node_at[walkers] = d & DirectWord::kPayloadMask;
+      prefetch_at(nodes, node_at[walkers]);
       walkers += node ? 1 : 0;
     }
-    const Node* nodes = nodes_.data();
+    // Each pass prefetches what the next one reads, the node or leaf a lane goes to, so that
+    // the next pass, a whole pass later, finds it in L1: a pass then costs instructions, not
+    // misses. A lane that does not go on prefetches an index that is not its own, which is
+    // harmless (prefetch_at never faults).
     for (int offset = direct_bits_; walkers > 0; offset += kStride) {
       int still = 0;
       for (int w = 0; w < walkers; ++w) {
@@ -357,14 +381,15 @@ class Poptrie {
         const bool child = ((node.vector >> v) & 1U) != 0;
         leafing[leafers] = i;
         leaf_at[leafers] = node.leaf_base + rank(node.leafvec & below);
+        prefetch_at(leaves, leaf_at[leafers]);
         leafers += child ? 0 : 1;
         walking[still] = i;
         node_at[still] = node.node_base + rank(node.vector & below);
+        prefetch_at(nodes, node_at[still]);
         still += child ? 1 : 0;
       }
       walkers = still;
     }
-    const uint32_t* leaves = leaves_.data();
     for (int l = 0; l < leafers; ++l) {
       result[leafing[l]] = leaves[leaf_at[l]];
     }
