@@ -560,6 +560,31 @@ TEST(LpmTable, IntegerBatchOfEveryLengthAroundItsPrefetchDistances) {
   }
 }
 
+// A table with IPv6 routes only reads an all-zero direct array for IPv4 (the empty view), in
+// both layouts and through every IPv4 entry point.
+TEST(LpmTable, TableWithoutIpv4RoutesMatchesNoIpv4Address) {
+  const std::vector<LpmEntry> small = entries_of({{"::/0", 1}, {"2001:db8::/32", 2}});
+  std::vector<LpmEntry> large = small;
+  for (uint32_t i = 0; i < 5000; ++i) {
+    large.push_back({Prefix::host(IpAddress::v6(0x3fffffff00000000ULL, i * 7)), i});
+  }
+  for (const std::vector<LpmEntry>& entries : {small, large}) {
+    LpmTable table = build_or_die(entries);
+    std::vector<uint32_t> addresses;
+    for (uint32_t i = 0; i < 40; ++i) {
+      addresses.push_back(i * 0x06b1c0a1U);
+    }
+    std::vector<uint32_t> out(addresses.size(), 999);
+    table.lookup_batch_v4(addresses, out);
+    for (size_t i = 0; i < addresses.size(); ++i) {
+      EXPECT_EQ(table.lookup_v4(addresses[i]), kNone) << addresses[i];
+      EXPECT_EQ(out[i], kNone) << addresses[i];
+      EXPECT_EQ(table.lookup(IpAddress::v4(addresses[i])), kNone) << addresses[i];
+    }
+    EXPECT_EQ(table.lookup(addr("2001:db8::1")), 2U);
+  }
+}
+
 TEST(LpmTable, EverySlotOfANodeIsAChild) {
   // 64 neighbouring /24s, each split below, fill all 64 slots of one trie node with children
   // (the node at /18 in both layouts), so every bit of its vector is set.
