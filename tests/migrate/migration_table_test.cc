@@ -198,7 +198,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "## Supported Migration Paths for Managed VNet\n"
                  "| From|To | loadBalancer | none |\n|---|---|---|\n",
                  "t.md: error: no '## ... BYO VNet' table"}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& row) { return std::string(row.param.name); });
 
 }  // namespace
 }  // namespace egress

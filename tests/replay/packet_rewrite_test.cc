@@ -151,7 +151,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"tcp6_out", tcp6(), "2001:db8:ffff::1", true},
         Case{"udp6_out", udp6(), "2001:db8:ffff::1", true},
         Case{"icmp6_echo", echo6(), "2001:db8:ffff::1", true}),
-    [](const auto& info) { return info.param.name; });
+    [](const auto& row) { return row.param.name; });
 
 TEST(Rewrite, RefusesAnotherFamilyAndChangesNothing) {
   std::vector<uint8_t> b = testing::tcp("10.0.0.4", 40000, "1.2.3.4", 443, testing::kSyn);
