@@ -383,17 +383,18 @@ class Poptrie {
       for (int w = 0; w < walkers; ++w) {
         const int i = walking[w];
         const Node& node = nodes[node_at[w]];
-        const unsigned v = slot_of(keys[i], offset);
-        const uint64_t below = ones_through(v);
-        const bool child = ((node.vector >> v) & 1U) != 0;
+        // Shifted left by 63 - v, a vector keeps its bits 0..v, and bit v on top.
+        const unsigned keep = slot_of(keys[i], offset) ^ 63U;
+        const uint64_t vector = node.vector << keep;
+        const uint32_t child = static_cast<uint32_t>(vector >> 63);
         leafing[leafers] = i;
-        leaf_at[leafers] = node.leaf_base + rank(node.leafvec & below);
+        leaf_at[leafers] = node.leaf_base + rank(node.leafvec << keep);
         prefetch_at(leaves, leaf_at[leafers]);
-        leafers += child ? 0 : 1;
+        leafers += static_cast<int>(child ^ 1U);
         walking[still] = i;
-        node_at[still] = node.node_base + rank(node.vector & below);
+        node_at[still] = node.node_base + rank(vector);
         prefetch_at(nodes, node_at[still]);
-        still += child ? 1 : 0;
+        still += static_cast<int>(child);
       }
       walkers = still;
     }
@@ -417,12 +418,13 @@ class Poptrie {
     int offset = direct_bits_;
     for (;;) {
       const Node& n = nodes[index];
-      unsigned v = slot_of(key, offset);
-      uint64_t below = ones_through(v);
-      if (((n.vector >> v) & 1U) == 0) {
-        return leaves_[n.leaf_base + rank(n.leafvec & below)];
+      // Shifted left by 63 - v, a vector keeps its bits 0..v, and bit v on top.
+      const unsigned keep = slot_of(key, offset) ^ 63U;
+      const uint64_t vector = n.vector << keep;
+      if ((vector >> 63) == 0) {
+        return leaves_[n.leaf_base + rank(n.leafvec << keep)];
       }
-      index = n.node_base + rank(n.vector & below);
+      index = n.node_base + rank(vector);
       offset += kStride;
     }
   }
