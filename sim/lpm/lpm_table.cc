@@ -119,10 +119,9 @@ struct Node {
 };
 static_assert(sizeof(Node) == 24, "Poptrie's 24-byte node");
 
-inline uint64_t ones_through(unsigned v) noexcept {
-  // For v == 63 the shift gives 0 and the subtraction all ones, which is what is wanted.
-  return (uint64_t{2} << v) - 1;
-}
+// The rank of slot v in a 64-bit vector, popcount(vector & ones(0..v)), is taken everywhere as
+// popcount(vector << (63 - v)): the shift keeps bits 0..v and puts bit v on top, where a node
+// step reads whether the slot is a child; 63 - v is v ^ 63.
 
 // Makes the compiler forget what it knows of v, so that arithmetic on it stays arithmetic.
 inline void opaque(uint32_t& v) noexcept {
@@ -440,7 +439,7 @@ class Poptrie {
   // The leaf of slot v in the record `words` 4-byte words into the blob (layout at DirectWord).
   uint32_t record_leaf(uint32_t words, unsigned v) const noexcept {
     const uint8_t* r = blob_.data() + size_t{words} * 4;
-    const uint32_t i = rank(load64(r) & ones_through(v));
+    const uint32_t i = rank(load64(r) << (v ^ 63U));
     const uint32_t e = load16(r + DirectWord::kHeaderBytes - 2 + 2 * i);
     uint32_t escape = 0U - static_cast<uint32_t>(e == DirectWord::kEscape);
     opaque(escape);
