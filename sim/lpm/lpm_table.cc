@@ -411,8 +411,10 @@ class Poptrie {
   bool empty() const noexcept { return direct_.empty(); }
 
   // The walk down the nodes below a direct word, rare enough in IPv4 (/25 and longer) to be
-  // kept out of the inlined lookup, and the whole path of IPv6.
-  [[gnu::noinline]] uint32_t walk(Key key, uint32_t index) const noexcept {
+  // kept out of the inlined lookup, and the whole path of IPv6. Its callers, LpmTable::walk_v4
+  // and lookup_v6, are out of line themselves, so it is inlined into them: one call, not two
+  // (8% on IPv6 table-drawn single lookups).
+  uint32_t walk(Key key, uint32_t index) const noexcept {
     const Node* nodes = nodes_.data();
     int offset = direct_bits_;
     for (;;) {
