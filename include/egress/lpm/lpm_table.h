@@ -135,9 +135,10 @@ inline uint32_t move_if_negative(uint32_t r, uint32_t a, uint32_t s) noexcept {
 }  // namespace lpm_layout
 
 // Branch-free but for the rare node walk: an answer word (bit 31 clear) reads record 0, a dummy
-// that stays in L1, and keeps its own code; a record word reads its record. About twenty
-// instructions, few of them waiting on both loads, so that the out-of-order core holds many
-// lookups at once: that overlap is most of a large table's speed.
+// that stays in L1, and keeps its own code; a record word reads its record. About 24
+// instructions, as few as the format allows: the ones waiting on the loads are what limits how
+// many lookups the out-of-order core holds at once, and that overlap is most of a large
+// table's speed.
 template <int kBits>
 inline uint32_t LpmTable::lookup_v4_in(const V4View& view, const LpmTable& table,
                                        uint32_t address) noexcept {
