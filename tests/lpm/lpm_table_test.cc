@@ -405,8 +405,9 @@ TEST_P(LpmLookupTest, SameAnswersWithTheLargeTableLayout) {
 // A /18 whose routes all end by /24 is stored as a record: its leaves as 16-bit offsets from
 // the smallest code, with one escape for the one code that is too far, which can only be the
 // smallest or the largest; when the rest still spreads over more than 0xfffe, the trie node
-// stays. Each row puts three values into one /18 (10.0.0.0/18 and fd00::/18) and the largest
-// again into the next /18 beside "no match", so both sides of every limit are read back.
+// stays. Each row puts three values into one /18 (10.0.0.0/18 and fd00::/18, expect_spread) and
+// the largest again into the next /18 beside "no match", so both sides of every limit are read
+// back.
 struct SpreadCase {
   std::string name;
   uint32_t low;
@@ -441,44 +442,54 @@ void expect_probes_in_both_layouts(const std::vector<Route>& routes,
   }
 }
 
-TEST_P(LpmRecordSpreadTest, AnswersAtEverySpread) {
-  const SpreadCase& c = GetParam();
-  expect_probes_in_both_layouts({{"10.0.0.0/18", c.low},
-                                 {"10.0.16.0/24", c.mid},
-                                 {"10.0.32.0/24", c.high},
-                                 {"10.0.64.0/19", c.high}},
-                                {{"10.0.0.0", c.low},
-                                 {"10.0.15.255", c.low},
-                                 {"10.0.16.0", c.mid},
-                                 {"10.0.16.255", c.mid},
-                                 {"10.0.17.0", c.low},
-                                 {"10.0.32.0", c.high},
-                                 {"10.0.32.255", c.high},
-                                 {"10.0.33.0", c.low},
-                                 {"10.0.63.255", c.low},
-                                 {"10.0.64.0", c.high},
-                                 {"10.0.95.255", c.high},
-                                 {"10.0.96.0", kNone}});
+// The first or the last address of /24 number `unit` counted from the family's /18 under test
+// (10.0.0.0/18, fd00::/18); unit 64 starts the next /18.
+using UnitAddress = IpAddress (*)(uint32_t unit, bool last);
+
+IpAddress v4_unit(uint32_t unit, bool last) {
+  return IpAddress::v4(0x0a000000U + (unit << 8) + (last ? 0xffU : 0U));
 }
 
+IpAddress v6_unit(uint32_t unit, bool last) {
+  const uint64_t hi = 0xfd00000000000000ULL + (uint64_t{unit} << 40);
+  return last ? IpAddress::v6(hi + (uint64_t{1} << 40) - 1, ~uint64_t{0}) : IpAddress::v6(hi, 0);
+}
+
+// The /18 holds low, with mid in its /24 number 1 and high in number 2; the next /18 starts
+// with high's /19. Probes read both ends of every piece and the first unrouted address.
+void expect_spread(const SpreadCase& c, UnitAddress unit) {
+  auto prefix = [&](uint32_t u, int length) {
+    return unit(u, false).to_string() + "/" + std::to_string(length);
+  };
+  const std::string prefixes[] = {prefix(0, 18), prefix(1, 24), prefix(2, 24), prefix(64, 19)};
+  const std::vector<Route> routes = {
+      {prefixes[0], c.low}, {prefixes[1], c.mid}, {prefixes[2], c.high}, {prefixes[3], c.high}};
+  struct At {
+    uint32_t unit;
+    bool last;
+    uint32_t expected;
+  };
+  const At at[] = {{0, false, c.low},   {0, true, c.low},   {1, false, c.mid}, {1, true, c.mid},
+                   {2, false, c.high},  {2, true, c.high},  {3, false, c.low}, {63, true, c.low},
+                   {64, false, c.high}, {95, true, c.high}, {96, false, kNone}};
+  std::vector<std::string> addresses;
+  for (const At& a : at) {
+    addresses.push_back(unit(a.unit, a.last).to_string());
+  }
+  std::vector<Probe> probes;
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    probes.push_back({addresses[i], at[i].expected});
+  }
+  expect_probes_in_both_layouts(routes, probes);
+}
+
+TEST_P(LpmRecordSpreadTest, AnswersAtEverySpread) {
+  expect_spread(GetParam(), v4_unit);
+}
+
+// The same in the IPv6 trie, whose /18 records are rarer (a /18 whose routes end by /24).
 TEST_P(LpmRecordSpreadTest, AnswersAtEverySpreadInIpv6) {
-  // The same in the IPv6 trie, whose /18 records are rarer (a /18 whose routes end by /24).
-  const SpreadCase& c = GetParam();
-  expect_probes_in_both_layouts({{"fd00::/18", c.low},
-                                 {"fd00:100::/24", c.mid},
-                                 {"fd00:200::/24", c.high},
-                                 {"fd00:4000::/19", c.high}},
-                                {{"fd00::", c.low},
-                                 {"fd00:ff:ffff:ffff:ffff:ffff:ffff:ffff", c.low},
-                                 {"fd00:100::", c.mid},
-                                 {"fd00:1ff:ffff:ffff:ffff:ffff:ffff:ffff", c.mid},
-                                 {"fd00:200::", c.high},
-                                 {"fd00:2ff:ffff:ffff:ffff:ffff:ffff:ffff", c.high},
-                                 {"fd00:300::", c.low},
-                                 {"fd00:3fff:ffff:ffff:ffff:ffff:ffff:ffff", c.low},
-                                 {"fd00:4000::", c.high},
-                                 {"fd00:5fff:ffff:ffff:ffff:ffff:ffff:ffff", c.high},
-                                 {"fd00:6000::", kNone}});
+  expect_spread(GetParam(), v6_unit);
 }
 
 constexpr uint32_t kMax = LpmTable::kMaxValue;
