@@ -33,9 +33,8 @@ constexpr int kLanesAhead = 8;
 // Record 0 of every blob, which lookups of answer words read: a header of zeros, whose last
 // two bytes are the offset such a lookup reads.
 constexpr size_t kDummyRecordBytes = 16;
-// How far ahead lookup_many prefetches: direct words 16 lookups ahead, records 8.
-constexpr size_t kDirectAhead = 16;
-constexpr size_t kRecordAhead = 8;
+// lookup_many_v4's block: 16 lookups, whose misses overlap with the next block's.
+constexpr size_t kBlock = 8;
 
 // One entry of the direct-pointing array, indexed by the top direct_bits_ of the address: a
 // uint32 that is the answer itself, a compact leaf-only record, or a trie node.
@@ -700,40 +699,62 @@ void LpmTable::lookup_batch(std::span<const IpAddress> addresses,
   impl_->v6.lookup_lanes(keys6, out6, n6);
 }
 
-// Looks up n IPv4 addresses, `kDirectAhead` addresses ahead prefetching the direct word and
-// `kRecordAhead` ahead the record it names: a lookup then finds both in L1, and the misses of
-// many lookups are in flight at once without the core having to hold their dependent
-// instructions (which is what limits single lookups). A moved-from table never gets here, and
-// a table without IPv4 routes reads the empty view's zeros.
+// Looks up n IPv4 addresses in blocks of kBlock, three blocks in flight: while one block is
+// answered, the next one's direct words are read (prefetched a block earlier, so in L1) and
+// their records prefetched, and the one after that has its direct words prefetched. A lookup
+// then finds both its loads in L1, and the misses of two blocks are in flight at once without
+// the core having to hold their dependent instructions (which is what limits single lookups).
+// Each stage is a loop of kBlock independent steps with a constant count, unrolled whole:
+// no loop bookkeeping, and the direct word is read once, not once per stage. A moved-from
+// table never gets here, and a table without IPv4 routes reads the empty view's zeros.
 template <int kBits>
 void LpmTable::lookup_many_v4(const uint32_t* addresses, uint32_t* out, size_t n) const noexcept {
   const V4View view = v4_;
   constexpr int kShift = 32 - kBits;
-  auto prefetch_record = [&](uint32_t address) {
-    const uint32_t d = view.direct[address >> kShift];
-    // A node word's payload is no blob offset, and the address is then outside the blob:
-    // harmless to a prefetch, which never faults, and computed as an integer, not a pointer,
-    // so that it is not undefined either. Telling nodes apart costs more than it saves.
-    const uint32_t record_mask = static_cast<uint32_t>(static_cast<int32_t>(d) >> 31);
-    __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(view.blob) +
-                                                     uintptr_t{(d & record_mask) << 2}));
-  };
-  for (size_t i = 0; i < std::min(n, kDirectAhead); ++i) {
-    __builtin_prefetch(view.direct + (addresses[i] >> kShift));
-  }
-  for (size_t i = 0; i < std::min(n, kRecordAhead); ++i) {
-    prefetch_record(addresses[i]);
-  }
-  size_t i = 0;
-  for (; i + kDirectAhead < n; ++i) {
-    __builtin_prefetch(view.direct + (addresses[i + kDirectAhead] >> kShift));
-    prefetch_record(addresses[i + kRecordAhead]);
-    out[i] = lookup_v4_in<kBits>(view, *this, addresses[i]);
-  }
-  for (; i < n; ++i) {
-    if (i + kRecordAhead < n) {
-      prefetch_record(addresses[i + kRecordAhead]);
+  const size_t blocks = n / kBlock;
+  // The direct words of the block being answered and of the next one.
+  uint32_t words[2][kBlock];
+  auto prefetch_direct = [&](const uint32_t* a) {
+#pragma GCC unroll 8
+    for (size_t k = 0; k < kBlock; ++k) {
+      __builtin_prefetch(view.direct + (a[k] >> kShift));
     }
+  };
+  // A node word's payload is no blob offset, and the address is then outside the blob:
+  // harmless to a prefetch, which never faults, and computed as an integer, not a pointer, so
+  // that it is not undefined either. Telling nodes apart costs more than it saves.
+  auto read_direct = [&](const uint32_t* a, uint32_t* w) {
+#pragma GCC unroll 8
+    for (size_t k = 0; k < kBlock; ++k) {
+      const uint32_t d = view.direct[a[k] >> kShift];
+      w[k] = d;
+      const uint32_t record_mask = static_cast<uint32_t>(static_cast<int32_t>(d) >> 31);
+      __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(view.blob) +
+                                                       uintptr_t{(d & record_mask) << 2}));
+    }
+  };
+  if (blocks >= 2) {
+    prefetch_direct(addresses);
+    prefetch_direct(addresses + kBlock);
+    read_direct(addresses, words[0]);
+    for (size_t b = 0; b < blocks; ++b) {
+      const uint32_t* a = addresses + b * kBlock;
+      if (b + 2 < blocks) {
+        prefetch_direct(a + 2 * kBlock);
+      }
+      if (b + 1 < blocks) {
+        read_direct(a + kBlock, words[(b + 1) & 1]);
+      }
+      const uint32_t* w = words[b & 1];
+      uint32_t* o = out + b * kBlock;
+#pragma GCC unroll 8
+      for (size_t k = 0; k < kBlock; ++k) {
+        o[k] = answer_v4<kBits>(view, *this, a[k], w[k]);
+      }
+    }
+  }
+  // The tail, and batches too short for the pipeline to fill, go one by one.
+  for (size_t i = (blocks >= 2 ? blocks : 0) * kBlock; i < n; ++i) {
     out[i] = lookup_v4_in<kBits>(view, *this, addresses[i]);
   }
 }

@@ -94,6 +94,10 @@ class LpmTable : private lpm_layout::DirectWordLayout {
   template <int kBits>
   static uint32_t lookup_v4_in(const V4View& view, const LpmTable& table,
                                uint32_t address) noexcept;
+  // The rest of lookup_v4_in once the address's direct word d is read.
+  template <int kBits>
+  static uint32_t answer_v4(const V4View& view, const LpmTable& table, uint32_t address,
+                            uint32_t d) noexcept;
   // The batch of lookup_batch_v4 for a table of kBits direct bits.
   template <int kBits>
   void lookup_many_v4(const uint32_t* addresses, uint32_t* out, size_t n) const noexcept;
@@ -142,7 +146,12 @@ inline uint32_t move_if_negative(uint32_t r, uint32_t a, uint32_t s) noexcept {
 template <int kBits>
 inline uint32_t LpmTable::lookup_v4_in(const V4View& view, const LpmTable& table,
                                        uint32_t address) noexcept {
-  const uint32_t d = view.direct[address >> (32 - kBits)];
+  return answer_v4<kBits>(view, table, address, view.direct[address >> (32 - kBits)]);
+}
+
+template <int kBits>
+inline uint32_t LpmTable::answer_v4(const V4View& view, const LpmTable& table, uint32_t address,
+                                    uint32_t d) noexcept {
   // Node words are the top quarter of the 32-bit range: one compare.
   if (d >= (kNodeTag << kKindShift)) [[unlikely]] {
     return table.walk_v4(address, d & kPayloadMask);
