@@ -902,6 +902,61 @@ void BM_Lookup(benchmark::State& state, size_t table, Family family, Draw draw, 
 }
 
 // ---------------------------------------------------------------------------------------------
+// The machine's own ceiling: random 4-byte reads from a buffer of `mib` MiB on 4 KiB pages, as
+// independent loads (how many reads per second the memory system overlaps; a lookup structure
+// of that size that does one read per lookup cannot go faster) and as a dependent chain (ns per
+// read; two dependent reads into 1 and 3 MiB are the floor of our IPv4 table-drawn latency, one
+// into 64 MiB rte_lpm's). Reads land one per 64-byte line, in an order fixed by the seed.
+
+enum class Access { kIndependent, kDependent };
+
+std::string_view name_of(Access access) {
+  return access == Access::kIndependent ? "independent" : "dependent";
+}
+
+void BM_Memory(benchmark::State& state, size_t mib, Access access) {
+  constexpr size_t kWordsPerLine = 64 / sizeof(uint32_t);
+  const size_t lines = (mib << 20) / 64;
+  std::vector<uint32_t> buffer(lines * kWordsPerLine);
+  std::mt19937_64 rng(20261201);
+  // One cycle through every line (Sattolo's shuffle), so the chain never settles into a loop
+  // that fits the caches; the independent reads follow the same order from a probe array.
+  std::vector<uint32_t> order(lines);
+  for (size_t i = 0; i < lines; ++i) {
+    order[i] = static_cast<uint32_t>(i);
+  }
+  for (size_t i = lines - 1; i > 0; --i) {
+    std::swap(order[i], order[std::uniform_int_distribution<size_t>(0, i - 1)(rng)]);
+  }
+  for (size_t i = 0; i < lines; ++i) {
+    buffer[size_t{order[i]} * kWordsPerLine] = order[(i + 1) % lines] * kWordsPerLine;
+  }
+  std::vector<uint32_t> probes(kChunk * 1024);
+  for (size_t i = 0; i < probes.size(); ++i) {
+    probes[i] = order[i % lines] * kWordsPerLine;
+  }
+  size_t pos = 0;
+  uint32_t at = 0;
+  uint64_t sum = 0;
+  for (auto _ : state) {
+    if (access == Access::kDependent) {
+      for (size_t i = 0; i < kChunk; ++i) {
+        at = buffer[at];
+      }
+    } else {
+      const uint32_t* p = probes.data() + pos;
+      for (size_t i = 0; i < kChunk; ++i) {
+        sum += buffer[p[i]];
+      }
+      pos = (pos + kChunk) % probes.size();
+    }
+    benchmark::DoNotOptimize(at);
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kChunk));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Registration and the side-by-side summary.
 
 std::string bench_name(std::string_view kind, size_t table, Family family, std::string_view rest) {
@@ -927,6 +982,12 @@ void register_lookup(size_t table, Family family, Draw draw, Mode mode) {
 }
 
 void register_all(bool with_dpdk) {
+  for (size_t mib : {1, 4, 16, 64}) {
+    for (Access access : {Access::kIndependent, Access::kDependent}) {
+      std::string name = "BM_Memory/" + std::to_string(mib) + "MiB/" + std::string(name_of(access));
+      benchmark::RegisterBenchmark(name.c_str(), BM_Memory, mib, access);
+    }
+  }
   for (size_t t = 0; t < tables().size(); ++t) {
     for (Family family : {Family::kV4, Family::kV6}) {
       // A file of one family (ip-location-db ships one per family) registers nothing for the
@@ -1006,6 +1067,13 @@ class SummaryReporter : public benchmark::ConsoleReporter {
         }
         start = slash + 1;
       }
+      if (parts[0] == "BM_Memory") {
+        auto it = run.counters.find("items_per_second");
+        if (parts.size() == 3 && it != run.counters.end()) {
+          memory_[std::stoi(parts[1])][parts[2]] = it->second.value;
+        }
+        continue;
+      }
       Cell cell;
       auto counter = [&run](const char* key) {
         auto it = run.counters.find(key);
@@ -1027,6 +1095,7 @@ class SummaryReporter : public benchmark::ConsoleReporter {
   void Finalize() override {
     ConsoleReporter::Finalize();
     auto& os = GetOutputStream();
+    print_machine(os);
     for (const auto& [block, rows] : cells_) {
       std::vector<std::string> impls;
       for (const auto& [row, by_impl] : rows) {
@@ -1134,6 +1203,40 @@ class SummaryReporter : public benchmark::ConsoleReporter {
     double memory = 0;
     double build_ms = 0;
   };
+
+  // The BM_Memory rows as one block: what the machine allows a structure of each size.
+  void print_machine(std::ostream& os) const {
+    if (memory_.empty()) {
+      return;
+    }
+    char line[64];
+    os << "\n== machine: random reads, one per 64-byte line, 4 KiB pages; medians\n";
+    std::snprintf(line, sizeof line, "%-16s", "buffer");
+    os << line;
+    for (const auto& [mib, by_access] : memory_) {
+      std::snprintf(line, sizeof line, "%8d MiB", mib);
+      os << line;
+    }
+    os << "\n";
+    for (Access access : {Access::kIndependent, Access::kDependent}) {
+      const std::string name(name_of(access));
+      const bool dependent = access == Access::kDependent;
+      std::snprintf(line, sizeof line, "%-16s", (name + (dependent ? " ns" : " M/s")).c_str());
+      os << line;
+      for (const auto& [mib, by_access] : memory_) {
+        auto it = by_access.find(name);
+        if (it == by_access.end() || it->second <= 0) {
+          std::snprintf(line, sizeof line, "%12s", "-");
+        } else {
+          std::snprintf(line, sizeof line, "%12.1f",
+                        dependent ? 1e9 / it->second : it->second / 1e6);
+        }
+        os << line;
+      }
+      os << "\n";
+    }
+  }
+
   static int order(const std::string& impl) {
     static const char* const kOrder[] = {"egress",   "rte_lpm",  "rte_fib",
                                          "rte_lpm6", "rte_fib6", "simple"};
@@ -1146,6 +1249,8 @@ class SummaryReporter : public benchmark::ConsoleReporter {
   }
   std::map<std::string, std::map<std::string, std::map<std::string, Cell> > > cells_;
   std::map<std::string, double> routes_;
+  // BM_Memory's items per second by buffer MiB and access.
+  std::map<int, std::map<std::string, double> > memory_;
 };
 
 bool init_dpdk() {
