@@ -544,8 +544,8 @@ TEST(LpmTable, MovedFromTableMatchesNothingAndMovedToTableAnswers) {
 }
 
 TEST(LpmTable, MaxValueOverManySlotsSharesOneRecord) {
-  // A default route of kMaxValue covers all 2^18 direct slots of the large layout; they all
-  // name one record rather than 2^18 copies, so it costs what any other value costs.
+  // A default route covers all 2^18 direct slots of the large layout; they all name one answer
+  // record rather than 2^18 copies, and kMaxValue costs what any other value costs.
   auto size_with = [](uint32_t value) {
     LpmTable table = build_or_die(with_padding(entries_of({{"0.0.0.0/0", value}})));
     EXPECT_EQ(table.lookup_v4(0x01020304U), value);
@@ -679,8 +679,8 @@ TEST(LpmTable, RefusesValuesAboveMaxWithoutTruncating) {
 }
 
 TEST(LpmTable, AcceptsMaxValue) {
-  // kMaxValue cannot sit inline in a direct word (it is 2^31 as a code), so a /8 of it is a run
-  // of one-leaf records, in both layouts.
+  // kMaxValue is 2^31 as a code, one past what 31 bits hold; answer records keep values whole,
+  // so a /8 of it reads like any other, in both layouts.
   for (bool large : {false, true}) {
     std::vector<LpmEntry> entries = entries_of({{"10.0.0.0/8", LpmTable::kMaxValue}});
     LpmTable table = build_or_die(large ? with_padding(entries) : entries);

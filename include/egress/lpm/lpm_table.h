@@ -20,10 +20,8 @@ namespace lpm_layout {
 /// for the build (drawn at DirectWord in sim/lpm/lpm_table.cc). Not an interface: it changes
 /// with the structure.
 struct DirectWordLayout {
-  static constexpr uint32_t kTagBit = 0x80000000U;
-  static constexpr int kKindShift = 30;
-  static constexpr uint32_t kNodeTag = 3;
-  static constexpr uint32_t kPayloadMask = (1U << kKindShift) - 1;
+  static constexpr uint32_t kNodeBit = 0x80000000U;
+  static constexpr uint32_t kPayloadMask = kNodeBit - 1;
   static constexpr uint32_t kEscape = 0xffff;
   static constexpr size_t kHeaderBytes = 16;
   // Direct bits of a large table and of a small one (why: lpm_table.cc, kLargeTableRoutes).
@@ -112,10 +110,10 @@ class LpmTable : private lpm_layout::DirectWordLayout {
 
 namespace lpm_layout {
 
-// `if (x == y) r = a;` and `if (int32_t(s) < 0) r = a;` as conditional moves. Which way they
-// go depends on the address, so a branch would mispredict about as often as not, and a
-// mispredicted branch throws away every lookup the core has in flight; GCC turns a plain `?:`
-// into that branch, so on x86-64 they are written as the instructions themselves.
+// `if (x == y) r = a;` as a conditional move. Which way it goes depends on the address, so a
+// branch would mispredict about as often as not, and a mispredicted branch throws away every
+// lookup the core has in flight; GCC turns a plain `?:` into that branch, so on x86-64 it is
+// written as the instructions themselves.
 inline uint32_t move_if_equal(uint32_t r, uint32_t a, uint32_t x, uint32_t y) noexcept {
 #if defined(__GNUC__) && defined(__x86_64__)
   asm("cmpl %3, %2\n\tcmove %1, %0" : "+r"(r) : "r"(a), "r"(x), "r"(y) : "cc");
@@ -126,23 +124,13 @@ inline uint32_t move_if_equal(uint32_t r, uint32_t a, uint32_t x, uint32_t y) no
 #endif
 }
 
-inline uint32_t move_if_negative(uint32_t r, uint32_t a, uint32_t s) noexcept {
-#if defined(__GNUC__) && defined(__x86_64__)
-  asm("testl %2, %2\n\tcmovs %1, %0" : "+r"(r) : "r"(a), "r"(s) : "cc");
-  return r;
-#else
-  const uint32_t mask = 0U - (s >> 31);
-  return (a & mask) | (r & ~mask);
-#endif
-}
-
 }  // namespace lpm_layout
 
-// Branch-free but for the rare node walk: an answer word (bit 31 clear) reads record 0, a dummy
-// that stays in L1, and keeps its own code; a record word reads its record. About 24
-// instructions, as few as the format allows: the ones waiting on the loads are what limits how
-// many lookups the out-of-order core holds at once, and that overlap is most of a large
-// table's speed.
+// Branch-free but for the rare node walk: every other direct word names a record, the answer
+// words too (a one-leaf record per distinct answer, shared), so a lookup is the same two loads
+// and about 17 instructions whatever the address. The instructions waiting on the loads are
+// what limits how many lookups the out-of-order core holds at once, and that overlap is most
+// of a large table's speed.
 template <int kBits>
 inline uint32_t LpmTable::lookup_v4_in(const V4View& view, const LpmTable& table,
                                        uint32_t address) noexcept {
@@ -152,18 +140,16 @@ inline uint32_t LpmTable::lookup_v4_in(const V4View& view, const LpmTable& table
 template <int kBits>
 inline uint32_t LpmTable::answer_v4(const V4View& view, const LpmTable& table, uint32_t address,
                                     uint32_t d) noexcept {
-  // Node words are the top quarter of the 32-bit range: one compare.
-  if (d >= (kNodeTag << kKindShift)) [[unlikely]] {
+  // Node words are the ones with bit 31 set: a test of the sign.
+  if (static_cast<int32_t>(d) < 0) [[unlikely]] {
     return table.walk_v4(address, d & kPayloadMask);
   }
-  // A record word's offset, in 4-byte units, is its low 30 bits, which the 32-bit shift by two
-  // keeps (bits 31 and 30 fall off); an answer word's sign is clear and gives offset 0.
-  const uint32_t record_mask = static_cast<uint32_t>(static_cast<int32_t>(d) >> 31);
-  const uint8_t* r = view.blob + ((d & record_mask) << 2);
+  const uint8_t* r = view.blob + (size_t{d} << 2);
   uint64_t leafvec;
   std::memcpy(&leafvec, r, sizeof leafvec);
   // The slot v is the 6 bits after the direct bits; shifting left by 63 - v keeps leafvec's
   // bits 0..v, whose popcount is the rank (x86 masks the count to 6 bits, so no `& 63`).
+  // An answer's record has no leafvec bits: rank 0 reads the header's last two bytes, zero.
   const unsigned keep = (~address >> (26 - kBits)) & 63;
   const auto i = static_cast<size_t>(__builtin_popcountll(leafvec << keep));
   uint16_t e;
@@ -172,8 +158,7 @@ inline uint32_t LpmTable::answer_v4(const V4View& view, const LpmTable& table, u
   uint32_t escaped;
   std::memcpy(&base, r + 8, sizeof base);
   std::memcpy(&escaped, r + 12, sizeof escaped);
-  const uint32_t leaf = lpm_layout::move_if_equal(base + e, escaped, e, kEscape);
-  return lpm_layout::move_if_negative(d - 1, leaf, d);
+  return lpm_layout::move_if_equal(base + e, escaped, e, kEscape);
 }
 
 inline uint32_t LpmTable::lookup_v4(uint32_t address) const noexcept {
