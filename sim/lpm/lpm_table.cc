@@ -31,6 +31,8 @@ constexpr size_t kLargeTableRoutes = 4096;
 constexpr int kLanes = 64;
 // How far ahead the first pass over the lanes prefetches their direct words.
 constexpr int kLanesAhead = 8;
+// Answer records overlap: each one's escape and offset bytes are the next one's leafvec, zero.
+constexpr size_t kAnswerStride = 12;
 // Record 0 of every blob: the answer record of "no match", which also serves the empty view.
 constexpr size_t kNoMatchRecordBytes = 16;
 // lookup_many_v4's block: 16 lookups, whose misses overlap with the next block's.
@@ -60,10 +62,11 @@ constexpr size_t kBlock = 8;
 //   value = e == 0xffff ? escape - 1 : base - 1 + e
 //
 // A slot the whole of which one route answers (or none) names the *answer record* of that
-// value: the 16-byte header alone, leafvec 0, base - 1 the value, escape 0. Its rank is 0 for
-// every slot, and "offset -1" is the escape's top half, 0, so the same arithmetic gives the
-// value. One answer record per distinct value, shared by all its slots (26,049 values at most
-// in the tier-1 IPv4 table, 0.4 MiB); record 0 is the one of "no match". A lookup then never
+// value: a header alone, leafvec 0, base - 1 the value, escape 0. Its rank is 0 for every
+// slot, and "offset -1" is the escape's top half, 0, so the same arithmetic gives the value.
+// One answer record per distinct value, shared by all its slots (26,049 values at most in the
+// tier-1 IPv4 table), 12 bytes apart, since a record's escape is the next one's zero leafvec;
+// record 0 is the one of "no match". A lookup then never
 // asks whether its direct word is the answer, which was a third of the instructions waiting
 // on its loads.
 //
@@ -508,10 +511,12 @@ class Poptrie {
         continue;
       }
       words[value] = DirectWord::record(static_cast<uint32_t>(blob_.size() / 4));
-      uint8_t header[DirectWord::kHeaderBytes] = {};
+      uint8_t header[kAnswerStride] = {};
       std::memcpy(header + 8, &value, sizeof value);
       blob_.insert(blob_.end(), std::begin(header), std::end(header));
     }
+    // The last record's escape and offset, which the others take from the next one's leafvec.
+    blob_.resize(blob_.size() + DirectWord::kHeaderBytes - kAnswerStride, 0);
     for (const auto& [slot, value] : slots) {
       direct_[slot] = words[value];
     }
