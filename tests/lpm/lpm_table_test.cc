@@ -554,6 +554,26 @@ TEST(LpmTable, MaxValueOverManySlotsSharesOneRecord) {
   EXPECT_LE(size_with(LpmTable::kMaxValue), size_with(LpmTable::kMaxValue - 1) + 64);
 }
 
+// A slot that one route answers whole names that value's answer record, one per value, not one
+// per slot: 12 bytes each beside the small layout's 4096 direct words.
+TEST(LpmTable, AnswerRecordsAreOnePerValueNotPerSlot) {
+  LpmTable one_value = build_or_die(entries_of({{"0.0.0.0/0", 7}}));
+  std::vector<LpmEntry> per_eight;
+  for (uint32_t i = 0; i < 256; ++i) {
+    per_eight.push_back({Prefix::of(IpAddress::v4(i << 24), 8), 1000 + i});
+  }
+  LpmTable many_values = build_or_die(per_eight);
+  constexpr size_t kDirectBytes = (size_t{1} << 12) * sizeof(uint32_t);
+  EXPECT_LE(one_value.memory_bytes(), kDirectBytes + 64);
+  const size_t added = many_values.memory_bytes() - one_value.memory_bytes();
+  EXPECT_GE(added, 255U * 12U);
+  EXPECT_LE(added, 255U * 12U + 64U);
+  EXPECT_EQ(one_value.lookup_v4(0xfedcba98U), 7U);
+  for (uint32_t i = 0; i < 256; ++i) {
+    EXPECT_EQ(many_values.lookup_v4((i << 24) | 0x00abcdefU), 1000 + i) << i;
+  }
+}
+
 // lookup_batch_v4 goes in blocks of 8 once it has two, and one by one for the rest.
 TEST(LpmTable, IntegerBatchOfEveryLengthAroundItsBlocks) {
   LpmTable table = build_or_die(with_padding(
