@@ -328,15 +328,15 @@ class Poptrie {
 
   // Looks up n <= kLanes keys level by level: one pass over all lanes reads their direct
   // words, then one pass per trie level for the lanes still walking, then one pass for the
-  // leaves. Within a pass the loads are independent, so the core keeps many misses in flight
+  // leaves; returns how many lanes walked. Within a pass the loads are independent, so the core keeps many misses in flight
   // at once, the way DPDK's bulk lookups do; lanes move between passes through branch-free
   // compaction, since whether a lane is done is as unpredictable as the address.
-  void lookup_lanes(const Key* keys, uint32_t* const* out, int n) const noexcept {
+  int lookup_lanes(const Key* keys, uint32_t* const* out, int n) const noexcept {
     if (direct_.empty()) {
       for (int i = 0; i < n; ++i) {
         *out[i] = LpmTable::kNoMatch;
       }
-      return;
+      return 0;
     }
     uint32_t result[kLanes];
     int walking[kLanes];
@@ -370,6 +370,7 @@ class Poptrie {
       prefetch_at(nodes, node_at[walkers]);
       walkers += node ? 1 : 0;
     }
+    const int node_lanes = walkers;
     // Each pass prefetches what the next one reads, the node or leaf a lane goes to, so that
     // the next pass, a whole pass later, finds it in L1: a pass then costs instructions, not
     // misses. A lane that does not go on prefetches an index that is not its own, which is
@@ -400,6 +401,19 @@ class Poptrie {
     for (int i = 0; i < n; ++i) {
       *out[i] = result[i];
     }
+    return node_lanes;
+  }
+
+  // The direct word of `key`, which a non-empty trie always has, and a prefetch of it.
+  uint32_t direct_word(Key key) const noexcept {
+    return direct_[static_cast<size_t>(key >> (kKeyBits - direct_bits_))];
+  }
+  void prefetch_direct(Key key) const noexcept {
+    __builtin_prefetch(direct_.data() + static_cast<size_t>(key >> (kKeyBits - direct_bits_)));
+  }
+  // The answer of `key` when its direct word d names a record (d < kNodeBit).
+  uint32_t record_answer(uint32_t d, Key key) const noexcept {
+    return record_leaf(d, slot_of(key, direct_bits_));
   }
 
   const uint32_t* direct_data() const noexcept { return direct_.data(); }
@@ -693,33 +707,102 @@ size_t batch_length(size_t count, std::span<uint32_t> out, bool answerable) noex
 
 }  // namespace
 
+namespace {
+
+// Where lookup_batch is in its batch, and how it takes the next IPv6 addresses.
+struct BatchCursor {
+  size_t next = 0;
+  bool on_the_spot = false;
+};
+
+// A block of lookup_batch that gathers the next kLanes IPv6 addresses, all of them, into the
+// lanes, where lookup_lanes reads their direct words in a pass of its own. IPv4 addresses on
+// the way take lookup_v4. Next time on the spot when under a quarter of the lanes walked.
+[[gnu::noinline]] void gather_block(const LpmTable& table, const Poptrie6& v6,
+                                    std::span<const IpAddress> addresses, uint32_t* out,
+                                    BatchCursor& at) noexcept {
+  U128 keys6[kLanes];
+  uint32_t* out6[kLanes];
+  int n6 = 0;
+  size_t i = at.next;
+  for (; i < addresses.size() && n6 < kLanes; ++i) {
+    const IpAddress& a = addresses[i];
+    if (a.is_v4()) {
+      out[i] = table.lookup_v4(a.v4_bits());
+      continue;
+    }
+    keys6[n6] = key6(a);
+    out6[n6++] = &out[i];
+  }
+  at.next = i;
+  at.on_the_spot = 4 * v6.lookup_lanes(keys6, out6, n6) < n6;
+}
+
+// A block of lookup_batch that looks at the next kLanes IPv6 addresses one by one: one whose
+// direct word names a record is answered on the spot, like a single lookup, and only those
+// whose word names a node go into the lanes. Next time gathered when a quarter or more did.
+[[gnu::noinline]] void spot_block(const LpmTable& table, const Poptrie6& v6,
+                                  std::span<const IpAddress> addresses, uint32_t* out,
+                                  BatchCursor& at) noexcept {
+  U128 keys6[kLanes];
+  uint32_t* out6[kLanes];
+  int n6 = 0;
+  int seen = 0;
+  size_t i = at.next;
+  for (; i < addresses.size() && seen < kLanes; ++i) {
+    const IpAddress& a = addresses[i];
+    if (a.is_v4()) {
+      out[i] = table.lookup_v4(a.v4_bits());
+      continue;
+    }
+    if (i + kLanesAhead < addresses.size() && !addresses[i + kLanesAhead].is_v4()) {
+      v6.prefetch_direct(key6(addresses[i + kLanesAhead]));
+    }
+    ++seen;
+    const U128 key = key6(a);
+    const uint32_t d = v6.direct_word(key);
+    if (d < DirectWord::kNodeBit) {
+      out[i] = v6.record_answer(d, key);
+      continue;
+    }
+    keys6[n6] = key;
+    out6[n6++] = &out[i];
+  }
+  at.next = i;
+  // lookup_lanes reads the node words again, from L1 by now.
+  v6.lookup_lanes(keys6, out6, n6);
+  at.on_the_spot = 4 * n6 < seen;
+}
+
+}  // namespace
+
 void LpmTable::lookup_batch(std::span<const IpAddress> addresses,
                             std::span<uint32_t> out) const noexcept {
   const size_t n = batch_length(addresses.size(), out, impl_ != nullptr);
   if (n == 0) {
     return;
   }
-  // IPv6 addresses are gathered kLanes at a time and walk their trie level by level: their
-  // paths are five or six loads long, and overlapping them pays. An IPv4 lookup is one or two
-  // loads, which the out-of-order core already overlaps across a plain loop, and the passes'
-  // bookkeeping made it slower (sim/lpm/README.md).
-  U128 keys6[kLanes];
-  uint32_t* out6[kLanes];
-  int n6 = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const IpAddress& a = addresses[i];
-    if (a.is_v4()) {
-      out[i] = lookup_v4(a.v4_bits());
-      continue;
-    }
-    keys6[n6] = key6(a);
-    out6[n6++] = &out[i];
-    if (n6 == kLanes) {
-      impl_->v6.lookup_lanes(keys6, out6, n6);
-      n6 = 0;
+  // IPv6 addresses walk their trie kLanes at a time, level by level: their paths are four to
+  // six loads long, and overlapping them pays. Two ways to gather them, chosen block by block
+  // by how many of the last block's direct words named nodes:
+  // - many (routed, table-drawn traffic): every address goes into the lanes (gather_block);
+  // - under a quarter (random addresses, misses): an address whose direct word names a record
+  //   is answered on the spot and only the node words are gathered (spot_block).
+  // Gathering every address made random batches a third slower than single lookups, gathering
+  // only node words made table-drawn ones 5-10% slower, and one loop holding both ways was
+  // slower than either (sim/lpm/README.md). An IPv4 lookup is one or two loads, which the
+  // out-of-order core already overlaps across a plain loop, and the passes' bookkeeping made it
+  // slower.
+  const Poptrie6& v6 = impl_->v6;
+  const std::span<const IpAddress> batch = addresses.first(n);
+  BatchCursor at;
+  while (at.next < n) {
+    if (at.on_the_spot && !v6.empty()) {
+      spot_block(*this, v6, batch, out.data(), at);
+    } else {
+      gather_block(*this, v6, batch, out.data(), at);
     }
   }
-  impl_->v6.lookup_lanes(keys6, out6, n6);
 }
 
 // Looks up n IPv4 addresses in blocks of kBlock, three blocks in flight: while one block is

@@ -592,6 +592,43 @@ TEST(LpmTable, IntegerBatchOfEveryLengthAroundItsBlocks) {
   }
 }
 
+// lookup_batch takes IPv6 addresses 64 at a time, all into the lanes while many direct words
+// name nodes and on the spot while few do, and switches between the two at block boundaries;
+// IPv4 addresses on the way are looked up where they stand. Every phase, and every switch, must
+// give lookup's answers.
+TEST(LpmTable, BatchSwitchesBetweenGatheringAllAndOnTheSpot) {
+  LpmTable table = build_or_die(entries_of({{"::/0", 1},
+                                            {"2001:db8::/32", 2},
+                                            {"2001:db8:0:100::/56", 3},
+                                            {"10.0.0.0/8", 4}}));
+  // 2001:db8::/32 shares its direct slot with a longer route, so it is a node; 3000::/12 is
+  // answered by ::/0 alone, so its direct word names a record.
+  auto node_word = [](uint64_t i) { return IpAddress::v6(0x20010db800000000ULL | (i << 8), i); };
+  auto record_word = [](uint64_t i) { return IpAddress::v6(0x3000000000000000ULL | i, i); };
+  std::vector<IpAddress> addresses;
+  uint64_t i = 0;
+  for (bool nodes : {true, false, false, true, false, true}) {
+    for (int k = 0; k < 64; ++k, ++i) {
+      addresses.push_back(nodes ? node_word(i) : record_word(i));
+      if (k % 5 == 0) {
+        addresses.push_back(IpAddress::v4(0x0a000000U + static_cast<uint32_t>(i)));
+      }
+    }
+  }
+  for (int k = 0; k < 40; ++k, ++i) {
+    addresses.push_back(k % 2 == 0 ? node_word(i) : record_word(i));
+  }
+  std::vector<uint32_t> out(addresses.size() + 1, 999);
+  table.lookup_batch(addresses, {out.data(), addresses.size()});
+  for (size_t k = 0; k < addresses.size(); ++k) {
+    EXPECT_EQ(out[k], table.lookup(addresses[k])) << addresses[k].to_string();
+  }
+  EXPECT_EQ(out.back(), 999U);
+  EXPECT_EQ(table.lookup(node_word(1)), 3U);
+  EXPECT_EQ(table.lookup(node_word(0)), 2U);
+  EXPECT_EQ(table.lookup(record_word(7)), 1U);
+}
+
 // A table with IPv6 routes only reads an all-zero direct array for IPv4 (the empty view), in
 // both layouts and through every IPv4 entry point.
 TEST(LpmTable, TableWithoutIpv4RoutesMatchesNoIpv4Address) {
