@@ -35,7 +35,7 @@ constexpr int kLanesAhead = 8;
 constexpr size_t kAnswerStride = 12;
 // Record 0 of every blob: the answer record of "no match", which also serves the empty view.
 constexpr size_t kNoMatchRecordBytes = 16;
-// lookup_many_v4's block: 16 lookups, whose misses overlap with the next block's.
+// lookup_many_v4's block: 8 lookups, whose misses overlap with the next block's.
 constexpr size_t kBlock = 8;
 
 // One entry of the direct-pointing array, indexed by the top direct_bits_ of the address: a
