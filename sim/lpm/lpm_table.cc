@@ -328,9 +328,10 @@ class Poptrie {
 
   // Looks up n <= kLanes keys level by level: one pass over all lanes reads their direct
   // words, then one pass per trie level for the lanes still walking, then one pass for the
-  // leaves; returns how many lanes walked. Within a pass the loads are independent, so the core keeps many misses in flight
-  // at once, the way DPDK's bulk lookups do; lanes move between passes through branch-free
-  // compaction, since whether a lane is done is as unpredictable as the address.
+  // leaves; returns how many lanes walked. Within a pass the loads are independent, so the core
+  // keeps many misses in flight at once, the way DPDK's bulk lookups do; lanes move between passes
+  // through branch-free compaction, since whether a lane is done is as unpredictable as the
+  // address.
   int lookup_lanes(const Key* keys, uint32_t* const* out, int n) const noexcept {
     if (direct_.empty()) {
       for (int i = 0; i < n; ++i) {
@@ -636,7 +637,8 @@ LpmTable& LpmTable::operator=(LpmTable&& other) noexcept {
 // blob that is only that record, the answer record of "no match".
 LpmTable::V4View LpmTable::empty_v4() noexcept {
   static const uint32_t kDirect[size_t{1} << kDirectBitsSmall] = {};
-  static const uint8_t kBlob[kNoMatchRecordBytes] = {0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff};
+  static const uint8_t kBlob[kNoMatchRecordBytes] = {0, 0, 0,    0,    0,    0,
+                                                     0, 0, 0xff, 0xff, 0xff, 0xff};
   return {kDirect, kBlob, kDirectBitsSmall};
 }
 
@@ -715,6 +717,18 @@ struct BatchCursor {
   bool on_the_spot = false;
 };
 
+// The IPv6 addresses a block hands to lookup_lanes, and where their answers go.
+struct Lanes6 {
+  U128 keys[kLanes];
+  uint32_t* out[kLanes];
+  int n = 0;
+
+  void add(U128 key, uint32_t* answer) noexcept {
+    keys[n] = key;
+    out[n++] = answer;
+  }
+};
+
 // The loop of one block of lookup_batch: from address `i` on, IPv4 addresses take lookup_v4
 // where they stand and IPv6 ones go to take_v6(i, key), which says when the block is full.
 // Returns where the next block starts. A template, not a shared loop with a flag, so that each
@@ -741,15 +755,12 @@ size_t block_loop(const LpmTable& table, std::span<const IpAddress> addresses, u
 [[gnu::noinline]] void gather_block(const LpmTable& table, const Poptrie6& v6,
                                     std::span<const IpAddress> addresses, uint32_t* out,
                                     BatchCursor& at) noexcept {
-  U128 keys6[kLanes];
-  uint32_t* out6[kLanes];
-  int n6 = 0;
+  Lanes6 lanes;
   at.next = block_loop(table, addresses, out, at.next, [&](size_t i, U128 key) {
-    keys6[n6] = key;
-    out6[n6++] = &out[i];
-    return n6 == kLanes;
+    lanes.add(key, &out[i]);
+    return lanes.n == kLanes;
   });
-  at.on_the_spot = 4 * v6.lookup_lanes(keys6, out6, n6) < n6;
+  at.on_the_spot = 4 * v6.lookup_lanes(lanes.keys, lanes.out, lanes.n) < lanes.n;
 }
 
 // A block that looks at the next kLanes IPv6 addresses one by one: one whose direct word names
@@ -758,9 +769,7 @@ size_t block_loop(const LpmTable& table, std::span<const IpAddress> addresses, u
 [[gnu::noinline]] void spot_block(const LpmTable& table, const Poptrie6& v6,
                                   std::span<const IpAddress> addresses, uint32_t* out,
                                   BatchCursor& at) noexcept {
-  U128 keys6[kLanes];
-  uint32_t* out6[kLanes];
-  int n6 = 0;
+  Lanes6 lanes;
   int seen = 0;
   at.next = block_loop(table, addresses, out, at.next, [&](size_t i, U128 key) {
     if (i + kLanesAhead < addresses.size() && !addresses[i + kLanesAhead].is_v4()) {
@@ -771,14 +780,13 @@ size_t block_loop(const LpmTable& table, std::span<const IpAddress> addresses, u
     if (d < DirectWord::kNodeBit) {
       out[i] = v6.record_answer(d, key);
     } else {
-      keys6[n6] = key;
-      out6[n6++] = &out[i];
+      lanes.add(key, &out[i]);
     }
     return seen == kLanes;
   });
   // lookup_lanes reads the node words again, from L1 by now.
-  v6.lookup_lanes(keys6, out6, n6);
-  at.on_the_spot = 4 * n6 < seen;
+  v6.lookup_lanes(lanes.keys, lanes.out, lanes.n);
+  at.on_the_spot = 4 * lanes.n < seen;
 }
 
 }  // namespace
