@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <iostream>
@@ -35,6 +37,7 @@
 #include "egress/synth/synth.h"
 #include "egress/util/result.h"
 #include "output_files.h"
+#include "output_set.h"
 
 #ifndef EGRESS_VERSION
 #define EGRESS_VERSION "0.1.0"
@@ -64,9 +67,12 @@ struct Args {
   // replay and synth
   std::vector<std::string> captures;
   std::string flows_out;
+  std::string flows_option = "--flows";  // synth calls it --flows-out
   std::string summary_out;
-  std::string pcap_out;         // replay: past the egress point; synth: the generated capture
-  std::string egress_pcap_out;  // synth: past the egress point
+  std::string rewritten_out;  // past the egress point: replay --pcap-out, synth --egress-pcap-out
+  std::string rewritten_option = "--pcap-out";
+  std::string generated_out;  // synth --pcap-out: the generated capture
+  std::vector<std::string> fail_on;
   bool quiet = false;
   // synth
   uint64_t synth_flows = 0;
@@ -259,8 +265,11 @@ Outcome run_trace(const Args& args) {
   FlowKey flow{*proto, *src, static_cast<uint16_t>(args.sport), *dst,
                static_cast<uint16_t>(args.dport)};
   FlowResult result = engine->trace(flow, args.seed);
-  // Any verdict is an answer: the command worked.
   outcome.out = args.json ? flow_to_json(result) + "\n" : format_trace(result);
+  // A script gates on the exit code: 1 when the flow does not get where it was going.
+  if (result.verdict == Verdict::kDropped || result.verdict == Verdict::kAsymmetric) {
+    outcome.exit_code = kExitProblem;
+  }
   return outcome;
 }
 
@@ -268,12 +277,14 @@ Outcome run_trace(const Args& args) {
 // progress on stderr when a person is watching it.
 class CliSink final : public ReplaySink {
  public:
-  CliSink(AtomicFile* flows, bool csv, PcapOut* pcap, bool progress)
+  CliSink(std::FILE* flows, bool csv, PcapOut* pcap, bool progress)
       : flows_(flows), csv_(csv), pcap_(pcap), progress_(progress) {}
 
   void on_flow(const FlowRecord& record) override {
     if (flows_ != nullptr) {
-      flows_->stream() << (csv_ ? flow_record_to_csv(record) : flow_record_to_json(record) + "\n");
+      const std::string line =
+          csv_ ? flow_record_to_csv(record) : flow_record_to_json(record) + "\n";
+      std::fwrite(line.data(), 1, line.size(), flows_);
     }
   }
   void on_egress_packet(const RawPacket& packet, const DecodedPacket& decoded,
@@ -299,7 +310,7 @@ class CliSink final : public ReplaySink {
   }
 
  private:
-  AtomicFile* flows_;
+  std::FILE* flows_;
   bool csv_;
   PcapOut* pcap_;
   bool progress_;
@@ -334,32 +345,57 @@ std::optional<Engine> build_engine(Topology topology, Outcome& outcome) {
   return std::move(engine).value();
 }
 
-// The part replay and synth share: packets through the engine into the output files, which
-// appear only if the whole run succeeds.
-Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
-                 const std::string& rewritten_out, PcapOut* generated, Outcome outcome) {
-  std::string error;
-  std::optional<AtomicFile> flows;
-  if (!args.flows_out.empty()) {
-    flows.emplace(args.flows_out);
-    if (!flows->open(error)) {
-      return bad_input(error);
+bool ends_with(const std::string& s, const char* suffix) {
+  const size_t n = std::strlen(suffix);
+  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+// The files replay and synth write, registered and checked before any work.
+struct SimulationOutputs {
+  OutputSet set;
+  int flows = -1;
+  int summary = -1;
+  int rewritten = -1;  // replay --pcap-out, synth --egress-pcap-out
+  int generated = -1;  // synth --pcap-out
+};
+
+// Every flow or verdict --fail-on names that the run saw, as "N flows REASON".
+std::vector<std::string> failed_gates(const ReplaySummary& summary,
+                                      const std::vector<std::string>& fail_on) {
+  std::vector<std::string> hits;
+  for (const std::string& name : fail_on) {
+    uint64_t n = 0;
+    if (auto it = summary.reasons.find(name); it != summary.reasons.end()) {
+      n = it->second;
+    } else if (auto v = summary.verdicts.find(name); v != summary.verdicts.end()) {
+      n = v->second;
+    }
+    if (n != 0) {
+      hits.push_back(std::to_string(n) + (n == 1 ? " flow " : " flows ") + name);
     }
   }
-  bool csv = args.flows_out.size() >= 4 &&
-             args.flows_out.compare(args.flows_out.size() - 4, 4, ".csv") == 0;
-  if (flows && csv) {
-    flows->stream() << flow_csv_header();
+  return hits;
+}
+
+// The part replay and synth share: packets through the engine into the output files, which
+// all appear together only if the whole run succeeds.
+Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
+                 SimulationOutputs& files, PcapOut* generated, Outcome outcome) {
+  OutputSet& set = files.set;
+  std::FILE* flows = set.file(files.flows);
+  const bool csv = flows != nullptr && ends_with(set.path(files.flows), ".csv");
+  if (csv) {
+    const std::string header = flow_csv_header();
+    std::fwrite(header.data(), 1, header.size(), flows);
   }
   std::optional<PcapOut> pcap;
-  if (!rewritten_out.empty()) {
-    pcap.emplace(rewritten_out);
+  if (std::FILE* f = set.file(files.rewritten)) {
+    pcap.emplace(f, set.path(files.rewritten));
   }
-  CliSink sink(flows ? &*flows : nullptr, csv, pcap ? &*pcap : nullptr,
-               !args.quiet && ::isatty(STDERR_FILENO) == 1);
+  CliSink sink(flows, csv, pcap ? &*pcap : nullptr, !args.quiet && ::isatty(STDERR_FILENO) == 1);
   ReplayOptions options;
   options.seed = args.seed;
-  options.records = flows.has_value();
+  options.records = flows != nullptr;
   options.rewrite = pcap.has_value();
   Result<ReplaySummary> summary = replay(engine, source, options, sink);
   sink.clear_progress();
@@ -367,20 +403,11 @@ Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
     return failed(std::move(outcome), summary.error());
   }
   outcome.err += lines(summary->warnings, "warning");
-  std::optional<AtomicFile> summary_file;
-  if (!args.summary_out.empty()) {
-    summary_file.emplace(args.summary_out);
-    if (!summary_file->open(error)) {
-      return bad_input(error);
-    }
-    summary_file->stream() << summary_to_json(*summary) << "\n";
+  if (std::FILE* f = set.file(files.summary)) {
+    const std::string json = summary_to_json(*summary) + "\n";
+    std::fwrite(json.data(), 1, json.size(), f);
   }
-  // Commit only once everything has been produced, so no output claims a run that failed.
-  for (AtomicFile* f : {flows ? &*flows : nullptr, summary_file ? &*summary_file : nullptr}) {
-    if (f != nullptr && !f->commit(error)) {
-      return bad_input(error);
-    }
-  }
+  std::string error;
   for (PcapOut* p : {pcap ? &*pcap : nullptr, generated}) {
     if (p == nullptr) {
       continue;
@@ -390,15 +417,54 @@ Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
                      " packets of another link type were written with the first packet's link "
                      "header\n";
     }
-    if (!p->commit(error)) {
+    if (!p->finish(error)) {
       return bad_input(error);
     }
   }
+  // Published only once everything has been produced, so no output claims a run that failed.
+  if (!set.commit(error)) {
+    return bad_input(error);
+  }
   outcome.out = args.json ? summary_to_json(*summary) + "\n" : format_summary(*summary);
+  std::vector<std::string> gates = failed_gates(*summary, args.fail_on);
+  if (!gates.empty()) {
+    outcome.exit_code = kExitProblem;
+    std::string joined;
+    for (const std::string& g : gates) {
+      joined += (joined.empty() ? "" : ", ") + g;
+    }
+    outcome.err += "fail-on: " + joined + "\n";
+  }
+  if (set.takes_stdout()) {
+    // Standard output carries an output file: the result goes beside the diagnostics.
+    outcome.err += outcome.out;
+    outcome.out.clear();
+  }
   return outcome;
 }
 
+// Registers replay's and synth's outputs and refuses, before any work, one that would replace
+// an input or another output.
+bool open_outputs(const Args& args, std::vector<InputFile> inputs, SimulationOutputs& files,
+                  std::string& error) {
+  files.flows = files.set.add(args.flows_option, args.flows_out);
+  files.summary = files.set.add("--summary", args.summary_out);
+  files.rewritten = files.set.add(args.rewritten_option, args.rewritten_out);
+  files.generated = files.set.add("--pcap-out", args.generated_out);
+  inputs.insert(inputs.begin(), InputFile{"topology", args.topology});
+  return files.set.open(inputs, error);
+}
+
 Outcome run_replay(const Args& args) {
+  std::vector<InputFile> inputs;
+  for (const std::string& c : args.captures) {
+    inputs.push_back({"capture", c});
+  }
+  SimulationOutputs files;
+  std::string error;
+  if (!open_outputs(args, inputs, files, error)) {
+    return bad_input(error);
+  }
   Outcome outcome;
   std::optional<Topology> topology = load_for_simulation(args.topology, outcome);
   if (!topology) {
@@ -412,10 +478,19 @@ Outcome run_replay(const Args& args) {
   if (!source) {
     return failed(std::move(outcome), source.error());
   }
-  return simulate(args, *engine, **source, args.pcap_out, nullptr, std::move(outcome));
+  return simulate(args, *engine, **source, files, nullptr, std::move(outcome));
 }
 
 Outcome run_synth(const Args& args, const CLI::App& cmd) {
+  SimulationOutputs files;
+  std::string error;
+  std::vector<InputFile> inputs;
+  if (!args.mix.empty()) {
+    inputs.push_back({"mix", args.mix});
+  }
+  if (!open_outputs(args, inputs, files, error)) {
+    return bad_input(error);
+  }
   SynthSpec spec;
   if (!args.mix.empty()) {
     SynthMixLoad mix = load_synth_mix(args.mix);
@@ -473,13 +548,12 @@ Outcome run_synth(const Args& args, const CLI::App& cmd) {
   }
   Args replay_args = args;
   replay_args.seed = spec.seed;
-  if (args.pcap_out.empty()) {
-    return simulate(replay_args, *engine, **source, args.egress_pcap_out, nullptr,
-                    std::move(outcome));
+  if (files.generated < 0 || files.set.file(files.generated) == nullptr) {
+    return simulate(replay_args, *engine, **source, files, nullptr, std::move(outcome));
   }
-  PcapOut generated(args.pcap_out);
+  PcapOut generated(files.set.file(files.generated), args.generated_out);
   TeeSource tee(**source, generated);
-  return simulate(replay_args, *engine, tee, args.egress_pcap_out, &generated, std::move(outcome));
+  return simulate(replay_args, *engine, tee, files, &generated, std::move(outcome));
 }
 
 // The flows diff and migrate compare: the captures, or --synth N flows drawn from `sources`.
@@ -642,6 +716,41 @@ Outcome run_models(const Args& args) {
   return outcome;
 }
 
+// --fail-on takes what the summary counts: drop and asymmetry reasons, and verdicts.
+std::vector<std::string> fail_on_names() {
+  std::vector<std::string> names;
+  for (int r = static_cast<int>(Reason::kNone) + 1;
+       r <= static_cast<int>(Reason::kForwardedTrafficNotAllowed); ++r) {
+    names.emplace_back(to_string(static_cast<Reason>(r)));
+  }
+  for (Verdict v : {Verdict::kDropped, Verdict::kAsymmetric, Verdict::kEgress, Verdict::kInternal,
+                    Verdict::kOnprem, Verdict::kIngress}) {
+    names.emplace_back(to_string(v));
+  }
+  return names;
+}
+
+std::optional<std::string> check_fail_on(const std::vector<std::string>& fail_on) {
+  const std::vector<std::string> names = fail_on_names();
+  for (const std::string& name : fail_on) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      std::string known;
+      for (const std::string& n : names) {
+        known += (known.empty() ? "" : ", ") + n;
+      }
+      return "'" + name + "' is not a reason or verdict (" + known + ")";
+    }
+  }
+  return std::nullopt;
+}
+
+void add_fail_on(CLI::App& cmd, Args& args) {
+  cmd.add_option("--fail-on", args.fail_on,
+                 "REASON,...  exit 1 when any flow is dropped or asymmetric for one of these "
+                 "reasons, or has one of these verdicts (e.g. snat-exhausted,nsg-deny)")
+      ->delimiter(',');
+}
+
 int emit(const Outcome& outcome) {
   std::cerr << outcome.err << std::flush;
   std::cout << outcome.out << std::flush;
@@ -662,9 +771,10 @@ int run(int argc, char** argv) {
   // instead of as a missing command.
   app.require_subcommand(0, 1);
   app.footer(
-      "Exit codes: 0 success; 1 the command worked and found a problem (validate: findings; diff "
-      "and migrate: changes, or an unsupported move); 2 bad input "
-      "or usage.\nRun 'egress-sim COMMAND --help' for a command's options.");
+      "Exit codes: 0 success; 1 the command worked and found a problem (validate: findings; trace: "
+      "the flow is dropped or asymmetric; replay and synth: a --fail-on reason occurred; diff and "
+      "migrate: changes, or an unsupported move); 2 bad input or usage.\nRun 'egress-sim COMMAND "
+      "--help' for a command's options.");
   Args args;
 
   CLI::App* validate = app.add_subcommand(
@@ -705,12 +815,13 @@ int run(int argc, char** argv) {
   replay_cmd->add_option("--flows", args.flows_out,
                          "Write a record per flow: CSV if FILE ends in .csv, else JSON Lines");
   replay_cmd->add_option("--summary", args.summary_out, "Write the summary as JSON");
-  replay_cmd->add_option("--pcap-out", args.pcap_out,
+  replay_cmd->add_option("--pcap-out", args.rewritten_out,
                          "Write the packets as they appear past the egress point (SNAT applied)");
   replay_cmd->add_option("--seed", args.seed, "Seed for Azure's random choices of IP and port")
       ->capture_default_str();
   replay_cmd->add_flag("--json", args.json, "Print the summary as one JSON document");
   replay_cmd->add_flag("--quiet", args.quiet, "No progress on stderr");
+  add_fail_on(*replay_cmd, args);
 
   CLI::App* synth = app.add_subcommand(
       "synth", "Generate flows from a described mix and push them through the topology");
@@ -735,12 +846,13 @@ int run(int argc, char** argv) {
   synth->add_option("--flows-out", args.flows_out,
                     "Write a record per flow: CSV if FILE ends in .csv, else JSON Lines");
   synth->add_option("--summary", args.summary_out, "Write the summary as JSON");
-  synth->add_option("--pcap-out", args.pcap_out,
+  synth->add_option("--pcap-out", args.generated_out,
                     "Write the generated packets as a capture (as taken on the nodes)");
-  synth->add_option("--egress-pcap-out", args.egress_pcap_out,
+  synth->add_option("--egress-pcap-out", args.rewritten_out,
                     "Write the packets as they appear past the egress point");
   synth->add_flag("--json", args.json, "Print the summary as one JSON document");
   synth->add_flag("--quiet", args.quiet, "No progress on stderr");
+  add_fail_on(*synth, args);
 
   CLI::App* diff = app.add_subcommand(
       "diff", "The same flows through two topologies: what changes; exit 1 when anything does");
@@ -790,6 +902,14 @@ int run(int argc, char** argv) {
     std::cerr << "error: a command is required: validate, routes, trace, replay, synth, diff, "
                  "migrate or models\n"
                  "Run with --help for more information.\n";
+    return kExitBadInput;
+  }
+  if (synth->parsed()) {
+    args.flows_option = "--flows-out";
+    args.rewritten_option = "--egress-pcap-out";
+  }
+  if (std::optional<std::string> e = check_fail_on(args.fail_on)) {
+    std::cerr << "error: --fail-on: " << *e << "\n";
     return kExitBadInput;
   }
   if (synth->parsed() && synth->count("--flows") == 0 && args.mix.empty()) {

@@ -10,12 +10,6 @@
 namespace egress {
 namespace {
 
-constexpr size_t kWriteBuffer = size_t{1} << 20;
-
-std::string temp_name(const std::string& path) {
-  return path + ".partial-" + std::to_string(::getpid());
-}
-
 // Link-layer headers for a packet moved to another link type: only what readers need to find
 // the IP header (ethertype, protocol family), everything else zero.
 std::string link_header(uint16_t link_type, uint8_t ip_version) {
@@ -59,49 +53,12 @@ std::string link_header(uint16_t link_type, uint8_t ip_version) {
 
 }  // namespace
 
-AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), temp_(temp_name(path_)) {}
-
-AtomicFile::~AtomicFile() {
-  if (!committed_) {
-    out_.close();
-    std::remove(temp_.c_str());
-  }
-}
-
-bool AtomicFile::open(std::string& error) {
-  out_.open(temp_, std::ios::binary | std::ios::trunc);
-  if (!out_) {
-    error = path_ + ": cannot create: " + std::strerror(errno);
-    return false;
-  }
-  return true;
-}
-
-bool AtomicFile::commit(std::string& error) {
-  out_.flush();
-  bool ok = static_cast<bool>(out_);
-  out_.close();
-  if (!ok || std::rename(temp_.c_str(), path_.c_str()) != 0) {
-    error = path_ + ": cannot write: " + std::strerror(errno);
-    std::remove(temp_.c_str());
-    committed_ = true;
-    return false;
-  }
-  committed_ = true;
-  return true;
-}
-
-PcapOut::PcapOut(std::string path) : path_(std::move(path)), temp_(temp_name(path_)) {}
+PcapOut::PcapOut(std::FILE* file, std::string name) : file_(file), name_(std::move(name)) {}
 
 PcapOut::~PcapOut() {
-  if (dumper_ != nullptr) {
-    pcap_dump_close(dumper_);
-  }
+  // The dumper is the stream itself, which OutputSet closes: pcap_dump_close() would close it.
   if (dead_ != nullptr) {
     pcap_close(dead_);
-  }
-  if (!committed_) {
-    std::remove(temp_.c_str());
   }
 }
 
@@ -110,20 +67,12 @@ bool PcapOut::start(uint16_t link_type) {
   // A generous snaplen: packets are written as long as they were captured.
   dead_ = pcap_open_dead_with_tstamp_precision(link_type, 262144, PCAP_TSTAMP_PRECISION_NANO);
   if (dead_ == nullptr) {
-    error_ = path_ + ": libpcap cannot write link type " + std::to_string(link_type);
+    error_ = name_ + ": libpcap cannot write link type " + std::to_string(link_type);
     return false;
   }
-  // Our own FILE, for a buffer far larger than stdio's default: fewer write system calls.
-  FILE* file = std::fopen(temp_.c_str(), "wb");
-  if (file == nullptr) {
-    error_ = path_ + ": cannot create: " + std::strerror(errno);
-    return false;
-  }
-  std::setvbuf(file, nullptr, _IOFBF, kWriteBuffer);
-  dumper_ = pcap_dump_fopen(dead_, file);
+  dumper_ = pcap_dump_fopen(dead_, file_);
   if (dumper_ == nullptr) {
-    std::fclose(file);
-    error_ = path_ + ": cannot create: " + pcap_geterr(dead_);
+    error_ = name_ + ": cannot write: " + pcap_geterr(dead_);
     return false;
   }
   return true;
@@ -157,7 +106,7 @@ void PcapOut::write(const RawPacket& packet, uint32_t l3_offset, uint8_t ip_vers
             reinterpret_cast<const u_char*>(frame_.data()));
 }
 
-bool PcapOut::commit(std::string& error) {
+bool PcapOut::finish(std::string& error) {
   if (error_.empty() && dumper_ == nullptr) {
     start(kLinkEthernet);
   }
@@ -165,13 +114,8 @@ bool PcapOut::commit(std::string& error) {
     error = error_;
     return false;
   }
-  bool ok = pcap_dump_flush(dumper_) == 0;
-  pcap_dump_close(dumper_);
-  dumper_ = nullptr;
-  committed_ = true;
-  if (!ok || std::rename(temp_.c_str(), path_.c_str()) != 0) {
-    error = path_ + ": cannot write: " + std::strerror(errno);
-    std::remove(temp_.c_str());
+  if (pcap_dump_flush(dumper_) != 0) {
+    error = name_ + ": cannot write: " + std::strerror(errno);
     return false;
   }
   return true;
