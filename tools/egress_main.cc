@@ -33,6 +33,7 @@
 #include "egress/report/diff_report.h"
 #include "egress/report/json_report.h"
 #include "egress/report/replay_report.h"
+#include "egress/report/rows.h"
 #include "egress/report/text_report.h"
 #include "egress/synth/synth.h"
 #include "egress/util/result.h"
@@ -56,7 +57,9 @@ constexpr int kDefaultDport = 443;
 
 struct Args {
   std::string topology;
-  bool json = false;
+  bool json = false;   // --json, a synonym of -o json
+  std::string output;  // -o
+  OutputFormat format = OutputFormat::kTable;
   std::string subnet;
   std::string src;
   std::string dst;
@@ -185,8 +188,12 @@ Outcome run_validate(const Args& args) {
   Outcome outcome;
   bool clean = loaded.errors.empty() && findings.empty();
   outcome.exit_code = clean ? kExitOk : kExitProblem;
-  if (args.json) {
+  if (args.format == OutputFormat::kJson) {
     outcome.out = diagnostics_to_json(loaded.errors, findings) + "\n";
+  } else if (args.format == OutputFormat::kJsonl) {
+    outcome.out = diagnostics_to_jsonl(loaded.errors, findings);
+  } else if (args.format != OutputFormat::kTable) {
+    outcome.out = render_delimited(diagnostics_rows(loaded.errors, findings), args.format);
   } else if (clean && loaded.topology) {
     outcome.out = ok_summary(args.topology, *loaded.topology);
   } else {
@@ -215,8 +222,21 @@ Outcome run_routes(const Args& args) {
     return outcome;
   }
   std::vector<EffectiveRoute> routes = compute_effective_routes(*topology, subnet);
-  outcome.out = args.json ? routes_to_json(*topology, subnet, routes) + "\n"
-                          : format_routes(*topology, subnet, routes);
+  switch (args.format) {
+    case OutputFormat::kTable:
+      outcome.out = format_routes(*topology, subnet, routes);
+      break;
+    case OutputFormat::kJson:
+      outcome.out = routes_to_json(*topology, subnet, routes) + "\n";
+      break;
+    case OutputFormat::kJsonl:
+      outcome.out = routes_to_jsonl(*topology, subnet, routes);
+      break;
+    case OutputFormat::kCsv:
+    case OutputFormat::kTsv:
+      outcome.out = render_delimited(routes_rows(*topology, subnet, routes), args.format);
+      break;
+  }
   return outcome;
 }
 
@@ -265,7 +285,19 @@ Outcome run_trace(const Args& args) {
   FlowKey flow{*proto, *src, static_cast<uint16_t>(args.sport), *dst,
                static_cast<uint16_t>(args.dport)};
   FlowResult result = engine->trace(flow, args.seed);
-  outcome.out = args.json ? flow_to_json(result) + "\n" : format_trace(result);
+  switch (args.format) {
+    case OutputFormat::kTable:
+      outcome.out = format_trace(result);
+      break;
+    case OutputFormat::kJson:
+    case OutputFormat::kJsonl:
+      outcome.out = flow_to_json(result) + "\n";
+      break;
+    case OutputFormat::kCsv:
+    case OutputFormat::kTsv:
+      outcome.out = render_delimited(Rows{flow_columns(), {flow_cells(result)}}, args.format);
+      break;
+  }
   // A script gates on the exit code: 1 when the flow does not get where it was going.
   if (result.verdict == Verdict::kDropped || result.verdict == Verdict::kAsymmetric) {
     outcome.exit_code = kExitProblem;
@@ -277,14 +309,20 @@ Outcome run_trace(const Args& args) {
 // progress on stderr when a person is watching it.
 class CliSink final : public ReplaySink {
  public:
-  CliSink(std::FILE* flows, bool csv, PcapOut* pcap, bool progress)
-      : flows_(flows), csv_(csv), pcap_(pcap), progress_(progress) {}
+  /// Flow records go to each stream in its format (jsonl, csv or tsv).
+  struct RecordStream {
+    std::FILE* file;
+    OutputFormat format;
+  };
+  CliSink(std::vector<RecordStream> records, PcapOut* pcap, bool progress)
+      : records_(std::move(records)), pcap_(pcap), progress_(progress) {}
 
   void on_flow(const FlowRecord& record) override {
-    if (flows_ != nullptr) {
-      const std::string line =
-          csv_ ? flow_record_to_csv(record) : flow_record_to_json(record) + "\n";
-      std::fwrite(line.data(), 1, line.size(), flows_);
+    for (const RecordStream& stream : records_) {
+      const std::string line = stream.format == OutputFormat::kJsonl
+                                   ? flow_record_to_json(record) + "\n"
+                                   : delimited_line(flow_record_cells(record), stream.format);
+      std::fwrite(line.data(), 1, line.size(), stream.file);
     }
   }
   void on_egress_packet(const RawPacket& packet, const DecodedPacket& decoded,
@@ -310,8 +348,7 @@ class CliSink final : public ReplaySink {
   }
 
  private:
-  std::FILE* flows_;
-  bool csv_;
+  std::vector<RecordStream> records_;
   PcapOut* pcap_;
   bool progress_;
   bool shown_ = false;
@@ -350,6 +387,20 @@ bool ends_with(const std::string& s, const char* suffix) {
   return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
 }
 
+// --flows FILE: CSV or TSV by the file's extension, JSON Lines otherwise.
+OutputFormat records_format(const std::string& path) {
+  if (ends_with(path, ".csv")) {
+    return OutputFormat::kCsv;
+  }
+  return ends_with(path, ".tsv") ? OutputFormat::kTsv : OutputFormat::kJsonl;
+}
+
+// replay and synth -o jsonl, csv, tsv: the flow records are the result, on stdout.
+bool prints_records(OutputFormat format) {
+  return format == OutputFormat::kJsonl || format == OutputFormat::kCsv ||
+         format == OutputFormat::kTsv;
+}
+
 // The files replay and synth write, registered and checked before any work.
 struct SimulationOutputs {
   OutputSet set;
@@ -382,20 +433,28 @@ std::vector<std::string> failed_gates(const ReplaySummary& summary,
 Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
                  SimulationOutputs& files, PcapOut* generated, Outcome outcome) {
   OutputSet& set = files.set;
-  std::FILE* flows = set.file(files.flows);
-  const bool csv = flows != nullptr && ends_with(set.path(files.flows), ".csv");
-  if (csv) {
-    const std::string header = flow_csv_header();
-    std::fwrite(header.data(), 1, header.size(), flows);
+  std::vector<CliSink::RecordStream> records;
+  if (std::FILE* f = set.file(files.flows)) {
+    records.push_back({f, records_format(set.path(files.flows))});
+  }
+  const bool records_on_stdout = prints_records(args.format);
+  if (records_on_stdout) {
+    records.push_back({stdout, args.format});
+  }
+  for (const CliSink::RecordStream& stream : records) {
+    if (stream.format != OutputFormat::kJsonl) {
+      const std::string header = delimited_line(flow_record_columns(), stream.format);
+      std::fwrite(header.data(), 1, header.size(), stream.file);
+    }
   }
   std::optional<PcapOut> pcap;
   if (std::FILE* f = set.file(files.rewritten)) {
     pcap.emplace(f, set.path(files.rewritten));
   }
-  CliSink sink(flows, csv, pcap ? &*pcap : nullptr, !args.quiet && ::isatty(STDERR_FILENO) == 1);
+  CliSink sink(records, pcap ? &*pcap : nullptr, !args.quiet && ::isatty(STDERR_FILENO) == 1);
   ReplayOptions options;
   options.seed = args.seed;
-  options.records = flows != nullptr;
+  options.records = !records.empty();
   options.rewrite = pcap.has_value();
   Result<ReplaySummary> summary = replay(engine, source, options, sink);
   sink.clear_progress();
@@ -425,7 +484,8 @@ Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
   if (!set.commit(error)) {
     return bad_input(error);
   }
-  outcome.out = args.json ? summary_to_json(*summary) + "\n" : format_summary(*summary);
+  outcome.out = args.format == OutputFormat::kJson ? summary_to_json(*summary) + "\n"
+                                                   : format_summary(*summary);
   std::vector<std::string> gates = failed_gates(*summary, args.fail_on);
   if (!gates.empty()) {
     outcome.exit_code = kExitProblem;
@@ -435,8 +495,9 @@ Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
     }
     outcome.err += "fail-on: " + joined + "\n";
   }
-  if (set.takes_stdout()) {
-    // Standard output carries an output file: the result goes beside the diagnostics.
+  if (set.takes_stdout() || records_on_stdout) {
+    // Standard output carries an output file or the records: the result goes beside the
+    // diagnostics.
     outcome.err += outcome.out;
     outcome.out.clear();
   }
@@ -452,6 +513,17 @@ bool open_outputs(const Args& args, std::vector<InputFile> inputs, SimulationOut
   files.rewritten = files.set.add(args.rewritten_option, args.rewritten_out);
   files.generated = files.set.add("--pcap-out", args.generated_out);
   inputs.insert(inputs.begin(), InputFile{"topology", args.topology});
+  if (prints_records(args.format)) {
+    for (const std::string* path :
+         {&args.flows_out, &args.summary_out, &args.rewritten_out, &args.generated_out}) {
+      if (*path == "-") {
+        error = "-o " + args.output +
+                " prints the flow records on standard output; an output named '-' cannot go "
+                "there too";
+        return false;
+      }
+    }
+  }
   return files.set.open(inputs, error);
 }
 
@@ -574,6 +646,22 @@ std::optional<std::string> flows_usage_error(const Args& args) {
   return std::nullopt;
 }
 
+std::string render_diff(OutputFormat format, const DiffReport& diff,
+                        const MigrationContext* context) {
+  switch (format) {
+    case OutputFormat::kTable:
+      return format_diff(diff, context);
+    case OutputFormat::kJson:
+      return diff_to_json(diff, context) + "\n";
+    case OutputFormat::kJsonl:
+      return diff_to_jsonl(diff);
+    case OutputFormat::kCsv:
+    case OutputFormat::kTsv:
+      return render_delimited(diff_rows(diff), format);
+  }
+  return {};
+}
+
 Outcome run_diff(const Args& args) {
   if (auto e = flows_usage_error(args)) {
     return bad_input(*e);
@@ -602,7 +690,7 @@ Outcome run_diff(const Args& args) {
     return failed(std::move(outcome), diff.error());
   }
   diff->warnings = migration_warnings(after_copy, *diff);
-  outcome.out = args.json ? diff_to_json(*diff, nullptr) + "\n" : format_diff(*diff, nullptr);
+  outcome.out = render_diff(args.format, *diff, nullptr);
   outcome.exit_code = diff->changed == 0 ? kExitOk : kExitProblem;
   return outcome;
 }
@@ -646,7 +734,7 @@ Outcome run_migrate(const Args& args) {
       check_migration(table, before->cluster->vnet_mode, before->cluster->outbound_type, *to);
   if (!context.verdict.supported) {
     DiffReport empty;
-    outcome.out = args.json ? diff_to_json(empty, &context) + "\n" : format_diff(empty, &context);
+    outcome.out = render_diff(args.format, empty, &context);
     outcome.exit_code = kExitProblem;
     return outcome;
   }
@@ -694,26 +782,37 @@ Outcome run_migrate(const Args& args) {
     return failed(std::move(outcome), diff.error());
   }
   diff->warnings = migration_warnings(after_copy, *diff);
-  outcome.out = args.json ? diff_to_json(*diff, &context) + "\n" : format_diff(*diff, &context);
+  outcome.out = render_diff(args.format, *diff, &context);
   outcome.exit_code = refused || diff->changed != 0 ? kExitProblem : kExitOk;
   return outcome;
 }
 
 Outcome run_models(const Args& args) {
   Outcome outcome;
-  if (args.json) {
-    nlohmann::ordered_json list = nlohmann::ordered_json::array();
-    for (const Model& m : all_models()) {
-      list.push_back({{"id", m.id}, {"text", m.text}});
-    }
-    nlohmann::ordered_json doc = {{"models", std::move(list)}};
-    outcome.out = doc.dump() + "\n";
-    return outcome;
-  }
-  for (const Model& m : all_models()) {
-    outcome.out += std::string(m.id) + "\n    " + std::string(m.text) + "\n";
+  switch (args.format) {
+    case OutputFormat::kTable:
+      outcome.out = format_models();
+      break;
+    case OutputFormat::kJson:
+      outcome.out = models_to_json() + "\n";
+      break;
+    case OutputFormat::kJsonl:
+      outcome.out = models_to_jsonl();
+      break;
+    case OutputFormat::kCsv:
+    case OutputFormat::kTsv:
+      outcome.out = render_delimited(models_rows(), args.format);
+      break;
   }
   return outcome;
+}
+
+// -o on every command, and --json, its synonym for `-o json` (what --json printed before).
+void add_format(CLI::App& cmd, Args& args, const std::string& json_help) {
+  cmd.add_option("-o,--output", args.output,
+                 "Output format: table (default), json, jsonl, csv or tsv (one item per line)")
+      ->check(CLI::IsMember({"table", "json", "jsonl", "csv", "tsv"}));
+  cmd.add_flag("--json", args.json, json_help + " (the same as -o json)");
 }
 
 // --fail-on takes what the summary counts: drop and asymmetry reasons, and verdicts.
@@ -780,12 +879,12 @@ int run(int argc, char** argv) {
   CLI::App* validate = app.add_subcommand(
       "validate", "Check a topology file; exit 1 on errors or on findings (what Azure rejects)");
   validate->add_option("TOPOLOGY", args.topology, "Topology YAML file")->required();
-  validate->add_flag("--json", args.json, R"(Print {"errors":[...],"findings":[...]})");
+  add_format(*validate, args, R"(Print {"errors":[...],"findings":[...]})");
 
   CLI::App* routes = app.add_subcommand("routes", "Print a subnet's effective routes");
   routes->add_option("TOPOLOGY", args.topology, "Topology YAML file")->required();
   routes->add_option("--subnet", args.subnet, "The subnet, as VNET/SUBNET")->required();
-  routes->add_flag("--json", args.json, "Print one JSON document");
+  add_format(*routes, args, "Print one JSON document");
 
   CLI::App* trace = app.add_subcommand("trace", "Follow one flow hop by hop to its verdict");
   trace->add_option("TOPOLOGY", args.topology, "Topology YAML file")->required();
@@ -805,7 +904,7 @@ int run(int argc, char** argv) {
                    "Seed for the choices Azure makes at random (NAT gateway and firewall "
                    "public IP and port)")
       ->capture_default_str();
-  trace->add_flag("--json", args.json, "Print the flow result as one JSON line");
+  add_format(*trace, args, "Print the flow result as one JSON line");
 
   CLI::App* replay_cmd = app.add_subcommand(
       "replay", "Push every packet of pcap/pcapng captures through the topology, in capture time");
@@ -819,7 +918,7 @@ int run(int argc, char** argv) {
                          "Write the packets as they appear past the egress point (SNAT applied)");
   replay_cmd->add_option("--seed", args.seed, "Seed for Azure's random choices of IP and port")
       ->capture_default_str();
-  replay_cmd->add_flag("--json", args.json, "Print the summary as one JSON document");
+  add_format(*replay_cmd, args, "Print the summary as one JSON document");
   replay_cmd->add_flag("--quiet", args.quiet, "No progress on stderr");
   add_fail_on(*replay_cmd, args);
 
@@ -850,7 +949,7 @@ int run(int argc, char** argv) {
                     "Write the generated packets as a capture (as taken on the nodes)");
   synth->add_option("--egress-pcap-out", args.rewritten_out,
                     "Write the packets as they appear past the egress point");
-  synth->add_flag("--json", args.json, "Print the summary as one JSON document");
+  add_format(*synth, args, "Print the summary as one JSON document");
   synth->add_flag("--quiet", args.quiet, "No progress on stderr");
   add_fail_on(*synth, args);
 
@@ -863,7 +962,7 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(1, 10000000));
   diff->add_option("--seed", args.seed, "Seed for synthetic flows and Azure's random choices")
       ->capture_default_str();
-  diff->add_flag("--json", args.json, "Print one JSON document");
+  add_format(*diff, args, "Print one JSON document");
 
   CLI::App* migrate = app.add_subcommand(
       "migrate",
@@ -884,11 +983,11 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   migrate->add_option("--seed", args.seed, "Seed for synthetic flows and Azure's random choices")
       ->capture_default_str();
-  migrate->add_flag("--json", args.json, "Print one JSON document");
+  add_format(*migrate, args, "Print one JSON document");
 
   CLI::App* models = app.add_subcommand(
       "models", "List the behaviours Azure does not document and egress-sim models");
-  models->add_flag("--json", args.json, "Print one JSON document");
+  add_format(*models, args, "Print one JSON document");
 
   try {
     app.parse(argc, argv);
@@ -903,6 +1002,15 @@ int run(int argc, char** argv) {
                  "migrate or models\n"
                  "Run with --help for more information.\n";
     return kExitBadInput;
+  }
+  if (!args.output.empty()) {
+    args.format = *parse_output_format(args.output);  // CLI11 has checked it
+    if (args.json && args.format != OutputFormat::kJson) {
+      std::cerr << "error: --json and -o " << args.output << " disagree; give one of them\n";
+      return kExitBadInput;
+    }
+  } else if (args.json) {
+    args.format = OutputFormat::kJson;
   }
   if (synth->parsed()) {
     args.flows_option = "--flows-out";

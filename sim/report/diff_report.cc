@@ -21,6 +21,17 @@ Json side_json(const DiffSide& s) {
   return j;
 }
 
+Json change_json(const FlowChange& c) {
+  Json flow = Json::object();
+  flow["proto"] = to_string(c.flow.proto);
+  flow["src"] = c.flow.src.to_string();
+  flow["sport"] = c.flow.sport;
+  flow["dst"] = c.flow.dst.to_string();
+  flow["dport"] = c.flow.dport;
+  return Json{
+      {"flow", std::move(flow)}, {"before", side_json(c.before)}, {"after", side_json(c.after)}};
+}
+
 std::string list(const std::vector<std::string>& v) {
   std::string out;
   for (const std::string& s : v) {
@@ -82,14 +93,7 @@ std::string diff_to_json(const DiffReport& d, const MigrationContext* m) {
   j["warnings"] = std::move(warnings);
   Json changes = Json::array();
   for (const FlowChange& c : d.changes) {
-    Json flow = Json::object();
-    flow["proto"] = to_string(c.flow.proto);
-    flow["src"] = c.flow.src.to_string();
-    flow["sport"] = c.flow.sport;
-    flow["dst"] = c.flow.dst.to_string();
-    flow["dport"] = c.flow.dport;
-    changes.push_back(Json{
-        {"flow", std::move(flow)}, {"before", side_json(c.before)}, {"after", side_json(c.after)}});
+    changes.push_back(change_json(c));
   }
   j["changes"] = std::move(changes);
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -165,6 +169,14 @@ std::string format_diff(const DiffReport& d, const MigrationContext* m) {
     for (const DiffWarning& w : d.warnings) {
       out += "  [" + w.code + "] " + w.text + "\n";
     }
+  }
+  return out;
+}
+
+std::string diff_to_jsonl(const DiffReport& d) {
+  std::string out;
+  for (const FlowChange& c : d.changes) {
+    out += change_json(c).dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
   }
   return out;
 }

@@ -58,8 +58,18 @@ Json hop_to_json(const Hop& hop) {
   return j;
 }
 
-Json diagnostic_to_json(const Diagnostic& d) {
-  Json j = Json::object();
+// `j` may hold keys that come first (-o jsonl's subnet).
+Json effective_route_json(const EffectiveRoute& r, Json j) {
+  j["source"] = to_string(r.source);
+  j["state"] = r.active ? "Active" : "Invalid";
+  j["addressPrefix"] = r.prefix.to_string();
+  j["nextHopType"] = to_string(r.next_hop_type);
+  j["nextHopIpAddress"] = address_or_null(r.next_hop_ip);
+  j["name"] = string_or_null(r.name);
+  return j;
+}
+
+Json diagnostic_to_json(const Diagnostic& d, Json j = Json::object()) {
   j["code"] = d.code;
   j["message"] = d.message;
   j["file"] = d.where.file;
@@ -128,14 +138,7 @@ std::string routes_to_json(const Topology& topology, Index subnet,
       subnet < topology.subnets.size() ? Json(topology.subnets[subnet].full_name) : Json(nullptr);
   Json list = Json::array();
   for (const EffectiveRoute& r : routes) {
-    Json route = Json::object();
-    route["source"] = to_string(r.source);
-    route["state"] = r.active ? "Active" : "Invalid";
-    route["addressPrefix"] = r.prefix.to_string();
-    route["nextHopType"] = to_string(r.next_hop_type);
-    route["nextHopIpAddress"] = address_or_null(r.next_hop_ip);
-    route["name"] = string_or_null(r.name);
-    list.push_back(std::move(route));
+    list.push_back(effective_route_json(r, Json::object()));
   }
   j["routes"] = std::move(list);
   return dump(j);
@@ -155,6 +158,29 @@ std::string diagnostics_to_json(const std::vector<Diagnostic>& errors,
   j["errors"] = std::move(error_list);
   j["findings"] = std::move(finding_list);
   return dump(j);
+}
+
+std::string routes_to_jsonl(const Topology& topology, Index subnet,
+                            const std::vector<EffectiveRoute>& routes) {
+  const Json name =
+      subnet < topology.subnets.size() ? Json(topology.subnets[subnet].full_name) : Json(nullptr);
+  std::string out;
+  for (const EffectiveRoute& r : routes) {
+    out += dump(effective_route_json(r, Json{{"subnet", name}})) + "\n";
+  }
+  return out;
+}
+
+std::string diagnostics_to_jsonl(const std::vector<Diagnostic>& errors,
+                                 const std::vector<Diagnostic>& findings) {
+  std::string out;
+  for (const Diagnostic& d : errors) {
+    out += dump(diagnostic_to_json(d, Json{{"severity", "error"}})) + "\n";
+  }
+  for (const Diagnostic& d : findings) {
+    out += dump(diagnostic_to_json(d, Json{{"severity", "warning"}})) + "\n";
+  }
+  return out;
 }
 
 }  // namespace egress

@@ -7,25 +7,13 @@
 #include <vector>
 
 #include "egress/engine/models.h"
+#include "egress/report/rows.h"
+#include "text_cells_internal.h"
 
 namespace egress {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-std::string csv_cell(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) {
-    return s;
-  }
-  std::string out = "\"";
-  for (char c : s) {
-    out += c;
-    if (c == '"') {
-      out += '"';
-    }
-  }
-  return out + "\"";
-}
 
 std::string joined(const std::vector<std::string>& items, const char* sep) {
   std::string out;
@@ -36,44 +24,6 @@ std::string joined(const std::vector<std::string>& items, const char* sep) {
     out += item;
   }
   return out;
-}
-
-std::string hop_text(const Hop& hop) {
-  std::string out = hop.at;
-  if (hop.route) {
-    const RouteRef& r = *hop.route;
-    out += " route ";
-    out += r.table.empty() ? r.name : r.table + "/" + r.name;
-    if (!out.ends_with(' ')) {
-      out += ' ';
-    }
-    out += r.prefix.to_string() + " " + to_string(r.next_hop_type);
-  }
-  if (!hop.rule.empty()) {
-    out += " rule " + hop.rule;
-  }
-  if (!hop.action.empty()) {
-    out += " " + hop.action;
-  }
-  if (!hop.ip.empty()) {
-    out += " " + hop.ip;
-  }
-  return out;
-}
-
-std::string seconds_text(int64_t ns) {
-  char buf[40];
-  int64_t us = ns / 1000;
-  std::snprintf(buf, sizeof buf, "%" PRId64 ".%06" PRId64, us / 1'000'000,
-                (us % 1'000'000 + 1'000'000) % 1'000'000);
-  std::string s = buf;
-  while (s.back() == '0') {
-    s.pop_back();
-  }
-  if (s.back() == '.') {
-    s.pop_back();
-  }
-  return s;
 }
 
 // 1234567 -> "1,234,567": the counts a person compares at a glance.
@@ -170,44 +120,11 @@ std::string counts(const std::map<std::string, uint64_t>& m) {
 }  // namespace
 
 std::string flow_csv_header() {
-  return "proto,src,sport,dst,dport,verdict,reason,via,resource,snatIp,snatPort,egressIps,hops,"
-         "first,last,packets,bytes,models\n";
+  return delimited_line(flow_record_columns(), OutputFormat::kCsv);
 }
 
 std::string flow_record_to_csv(const FlowRecord& record) {
-  const FlowResult& r = record.result;
-  std::vector<std::string> hops;
-  for (const Hop& hop : r.hops) {
-    hops.push_back(hop_text(hop));
-  }
-  std::vector<std::string> cells = {
-      to_string(r.flow.proto),
-      r.flow.src.to_string(),
-      std::to_string(r.flow.sport),
-      r.flow.dst.to_string(),
-      std::to_string(r.flow.dport),
-      to_string(r.verdict),
-      to_string(r.reason),
-      to_string(r.via),
-      r.resource,
-      r.snat_ip,
-      r.snat_port ? std::to_string(*r.snat_port) : "",
-      joined(r.egress_ips, ";"),
-      joined(hops, " > "),
-      seconds_text(record.stats.first_ns),
-      seconds_text(record.stats.last_ns),
-      std::to_string(record.stats.packets),
-      std::to_string(record.stats.bytes),
-      joined(r.models, ";"),
-  };
-  std::string out;
-  for (size_t i = 0; i < cells.size(); ++i) {
-    if (i > 0) {
-      out += ',';
-    }
-    out += csv_cell(cells[i]);
-  }
-  return out + "\n";
+  return delimited_line(flow_record_cells(record), OutputFormat::kCsv);
 }
 
 std::string summary_to_json(const ReplaySummary& s) {

@@ -24,5 +24,7 @@ struct MigrationContext {
 
 std::string diff_to_json(const DiffReport& diff, const MigrationContext* migration);
 std::string format_diff(const DiffReport& diff, const MigrationContext* migration);
+/// `-o jsonl`: one item of the JSON's `changes` per line.
+std::string diff_to_jsonl(const DiffReport& diff);
 
 }  // namespace egress

@@ -28,4 +28,13 @@ std::string routes_to_json(const Topology& topology, Index subnet,
 std::string diagnostics_to_json(const std::vector<Diagnostic>& errors,
                                 const std::vector<Diagnostic>& findings);
 
+/// `routes -o jsonl`: one route per line, with `subnet` first and then the keys of
+/// `routes --json`'s routes.
+std::string routes_to_jsonl(const Topology& topology, Index subnet,
+                            const std::vector<EffectiveRoute>& routes);
+
+/// `validate -o jsonl`: one diagnostic per line, `severity` (error or warning) first.
+std::string diagnostics_to_jsonl(const std::vector<Diagnostic>& errors,
+                                 const std::vector<Diagnostic>& findings);
+
 }  // namespace egress

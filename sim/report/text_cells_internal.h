@@ -1,0 +1,16 @@
+// Cells of results as text, shared by the table, CSV and TSV forms of sim/report/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "egress/engine/flow.h"
+
+namespace egress {
+
+/// A hop on one line: where, the route (table/name prefix next-hop type), rule, action, IP.
+std::string hop_text(const Hop& hop);
+/// Seconds with up to six decimals and no trailing zeros: "1700000003.5".
+std::string seconds_text(int64_t ns);
+
+}  // namespace egress
