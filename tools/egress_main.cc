@@ -39,6 +39,7 @@
 #include "egress/util/result.h"
 #include "output_files.h"
 #include "output_set.h"
+#include "progress_line.h"
 
 #ifndef EGRESS_VERSION
 #define EGRESS_VERSION "0.1.0"
@@ -314,7 +315,7 @@ class CliSink final : public ReplaySink {
     std::FILE* file;
     OutputFormat format;
   };
-  CliSink(std::vector<RecordStream> records, PcapOut* pcap, bool progress)
+  CliSink(std::vector<RecordStream> records, PcapOut* pcap, ProgressLine* progress)
       : records_(std::move(records)), pcap_(pcap), progress_(progress) {}
 
   void on_flow(const FlowRecord& record) override {
@@ -332,26 +333,15 @@ class CliSink final : public ReplaySink {
     }
   }
   void on_progress(const ReplayProgress& p) override {
-    if (progress_) {
-      std::fprintf(stderr, "\regress-sim: %llu packets, %llu flows (%llu live)   ",
-                   static_cast<unsigned long long>(p.packets),
-                   static_cast<unsigned long long>(p.flows),
-                   static_cast<unsigned long long>(p.live_flows));
-      shown_ = true;
-    }
-  }
-  void clear_progress() {
-    if (shown_) {
-      std::fprintf(stderr, "\r%60s\r", "");
-      shown_ = false;
+    if (progress_ != nullptr) {
+      progress_->update(p);
     }
   }
 
  private:
   std::vector<RecordStream> records_;
   PcapOut* pcap_;
-  bool progress_;
-  bool shown_ = false;
+  ProgressLine* progress_;
 };
 
 // synth --pcap-out: every generated packet also goes to a capture file on its way to replay.
@@ -366,6 +356,7 @@ class TeeSource final : public PacketSource {
     return more;
   }
   const std::vector<Diagnostic>& warnings() const override { return inner_.warnings(); }
+  SourcePosition position() const override { return inner_.position(); }
 
  private:
   PacketSource& inner_;
@@ -451,13 +442,22 @@ Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
   if (std::FILE* f = set.file(files.rewritten)) {
     pcap.emplace(f, set.path(files.rewritten));
   }
-  CliSink sink(records, pcap ? &*pcap : nullptr, !args.quiet && ::isatty(STDERR_FILENO) == 1);
+  std::optional<ProgressLine> progress;
+  if (!args.quiet && ::isatty(STDERR_FILENO) == 1) {
+    progress.emplace(args.captures.empty() ? "flows" : "bytes");
+  }
+  CliSink sink(records, pcap ? &*pcap : nullptr, progress ? &*progress : nullptr);
   ReplayOptions options;
   options.seed = args.seed;
   options.records = !records.empty();
+  if (progress) {
+    options.progress_every = uint64_t{1} << 16;
+  }
   options.rewrite = pcap.has_value();
   Result<ReplaySummary> summary = replay(engine, source, options, sink);
-  sink.clear_progress();
+  if (progress) {
+    progress->clear();
+  }
   if (!summary) {
     return failed(std::move(outcome), summary.error());
   }

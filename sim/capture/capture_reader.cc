@@ -1,6 +1,7 @@
 #include "egress/capture/capture_reader.h"
 
 #include <pcap/pcap.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -56,6 +57,8 @@ struct CaptureReader::Impl {
   // of ftell, which costs a system call per packet (lseek). -1: ask ftell (pcapng, whose
   // blocks vary).
   long next_offset = -1;
+  uint64_t size = 0;      // of the file, when it is one (not a pipe): for progress
+  uint64_t position = 0;  // offset of the last record returned
 
   Impl() = default;
   Impl(const Impl&) = delete;
@@ -150,6 +153,10 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const std::string& pa
       return file_error(path, "capture-open", std::strerror(errno));
     }
     std::setvbuf(file, nullptr, _IOFBF, kReadBuffer);
+    struct stat st {};
+    if (::fstat(fileno(file), &st) == 0 && S_ISREG(st.st_mode)) {
+      impl->size = static_cast<uint64_t>(st.st_size);
+    }
     impl->pcap = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (impl->pcap == nullptr) {
       std::fclose(file);  // libpcap leaves it open when it fails
@@ -264,6 +271,7 @@ Result<bool> CaptureReader::next(RawPacket& out) {
     out.input = impl.input;
     out.number = number;
     out.offset = offset < 0 ? 0 : static_cast<uint64_t>(offset);
+    impl.position = out.offset;
     return true;
   }
   impl.done = true;
@@ -284,6 +292,10 @@ Result<bool> CaptureReader::next(RawPacket& out) {
     return next(out);
   }
   return file_error(impl.path, "capture-read", at_packet(number, offset) + what);
+}
+
+SourcePosition CaptureReader::position() const {
+  return SourcePosition{impl_->done ? impl_->size : impl_->position, impl_->size};
 }
 
 const std::vector<Diagnostic>& CaptureReader::warnings() const {

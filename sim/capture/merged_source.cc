@@ -97,6 +97,16 @@ Result<bool> MergedSource::next(RawPacket& out) {
   return true;
 }
 
+SourcePosition MergedSource::position() const {
+  SourcePosition sum;
+  for (const auto& in : impl_->inputs) {
+    SourcePosition p = in.source->position();
+    sum.done += p.done;
+    sum.total += p.total;
+  }
+  return sum;
+}
+
 const std::vector<Diagnostic>& MergedSource::warnings() const {
   impl_->warnings.clear();
   for (const auto& in : impl_->inputs) {

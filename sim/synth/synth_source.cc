@@ -378,6 +378,7 @@ class SynthPacketSource final : public PacketSource {
   }
 
   const std::vector<Diagnostic>& warnings() const override { return warnings_; }
+  SourcePosition position() const override { return SourcePosition{started_, spec_.flows}; }
 
  private:
   // One frame buffer per family and payload kind (TCP, UDP, ICMP, DNS), so that the zero

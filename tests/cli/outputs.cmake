@@ -1,5 +1,5 @@
 # Outputs that never hurt (tools/output_set.h): output_scenarios.sh runs each case.
-foreach(scenario same-file devices dash all-or-nothing signals unprivileged)
+foreach(scenario same-file devices dash all-or-nothing signals unprivileged progress)
   add_test(NAME cli.outputs.${scenario}
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/output_scenarios.sh ${scenario} ${SIM}
             ${PROJECT_SOURCE_DIR})

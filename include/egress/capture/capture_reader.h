@@ -35,6 +35,7 @@ class CaptureReader final : public PacketSource {
 
   Result<bool> next(RawPacket& out) override;
   const std::vector<Diagnostic>& warnings() const override;
+  SourcePosition position() const override;
   const std::string& path() const;
   /// LinkType of the file's (first) interface: LINKTYPE_ numbers, DLT_RAW mapped to kLinkRaw.
   uint16_t link_type() const;
@@ -54,6 +55,7 @@ class MergedSource final : public PacketSource {
 
   Result<bool> next(RawPacket& out) override;
   const std::vector<Diagnostic>& warnings() const override;
+  SourcePosition position() const override;
 
  private:
   struct Impl;

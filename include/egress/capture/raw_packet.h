@@ -36,6 +36,13 @@ struct RawPacket {
   uint64_t offset = 0;            // byte offset of its record in that input's file (0: unknown)
 };
 
+/// How far a source has read, for progress: `done` of `total` in the source's unit (bytes of
+/// the capture files, or flows of generated traffic). `total` is 0 when unknown (a pipe).
+struct SourcePosition {
+  uint64_t done = 0;
+  uint64_t total = 0;
+};
+
 /// Something that yields packets in capture time.
 class PacketSource {
  public:
@@ -47,6 +54,9 @@ class PacketSource {
 
   /// Problems that did not stop reading (a truncated last record, ...), in order found.
   virtual const std::vector<Diagnostic>& warnings() const = 0;
+
+  /// How far reading has got; unknown by default.
+  virtual SourcePosition position() const { return {}; }
 };
 
 /// Calls `f` on every packet of `source` in order; false at the end, or the source's error.

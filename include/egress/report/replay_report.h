@@ -14,6 +14,11 @@ std::string flow_csv_header();
 /// `;`-joined, quoted as RFC 4180 says where needed.
 std::string flow_record_to_csv(const FlowRecord& record);
 
+/// 1234567 -> "1,234,567": the counts a person compares at a glance.
+std::string grouped(uint64_t n);
+/// Bytes in binary units with one decimal: "398.1 KiB".
+std::string human_bytes(uint64_t n);
+
 /// The summary as one JSON document (no trailing newline).
 std::string summary_to_json(const ReplaySummary& summary);
 /// The summary as a person reads it in a terminal.
