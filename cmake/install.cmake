@@ -13,6 +13,11 @@ foreach(licence LICENSE LICENSE.md LICENSE.txt COPYING)
   endif()
 endforeach()
 
+# cpack and `make install` install what was built, as `cmake --install` does, rather than first
+# building every target (tests and benchmarks included) and, under ctest, relinking the binary
+# the other tests are running.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
+
 if(NOT EGRESS_TOP_LEVEL)
   return()
 endif()
