@@ -53,7 +53,8 @@ case "$scenario" in
     topo=$work/p/share/egress-sim/topologies
     [ -x "$bin" ] || fail "no bin/egress-sim"
     out=$("$bin" validate "$topo/aks-loadbalancer.yaml" 2>&1)
-    [ $? = 0 ] || fail "validate exit $?: $out"
+    rc=$?
+    [ $rc = 0 ] || fail "validate exit $rc: $out"
     [[ $out == "$topo/aks-loadbalancer.yaml: ok ("* ]] || fail "validate said: $out"
     for f in README.md mixes/default.yaml migrations/aks-outbound-types.md \
       captures/aks-udr-firewall-nodes.pcap; do
@@ -121,9 +122,17 @@ case "$scenario" in
       "$work/files/e.txt"
     {
       echo "source '$script' || echo 'source failed'"
-      echo "complete -p egress-sim"
-      echo 'c() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _egress_sim'
-      echo '  printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "; echo; }'
+      # c WORD...: completes the last word as bash would, printing the candidates sorted.
+      cat <<'END'
+complete -p egress-sim
+c() {
+  COMP_WORDS=("$@")
+  COMP_CWORD=$(($# - 1))
+  _egress_sim
+  printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' '
+  echo
+}
+END
       echo 'c egress-sim rep'
       echo 'c egress-sim replay --qu'
       echo 'c egress-sim --ver'
@@ -185,7 +194,7 @@ case "$scenario" in
       fail "cpack failed"
       exit 1
     }
-    deb=$(ls "$work"/pkg/egress-sim_*.deb 2>/dev/null | head -1)
+    deb=$(find "$work/pkg" -maxdepth 1 -name 'egress-sim_*.deb' | head -1)
     [ -n "$deb" ] || { fail "no egress-sim_*.deb: $(ls "$work/pkg")"; exit 1; }
     dpkg-deb -I "$deb" >"$work/info" || fail "dpkg-deb -I"
     grep -q "^ Package: egress-sim$" "$work/info" || fail "Package: $(cat "$work/info")"
@@ -193,7 +202,7 @@ case "$scenario" in
     grep -q "^ Description: ." "$work/info" || fail "no Description"
     depends=$(sed -n 's/^ Depends: //p' "$work/info")
     for lib in libpcap0.8 libyaml-cpp0.7; do
-      [[ ", $depends," =~ ,\ $lib[\ ,] ]] || fail "Depends: '$depends' lacks $lib"
+      [[ ", $depends," =~ ,\ ${lib}[\ ,] ]] || fail "Depends: '$depends' lacks $lib"
     done
     dpkg-deb -c "$deb" | awk '{print $NF}' >"$work/files"
     if has_man; then
@@ -222,9 +231,10 @@ case "$scenario" in
       -DEGRESS_BUILD_BENCHMARKS=OFF >"$work/log" 2>&1 || { cat "$work/log"; fail "configure"; }
     grep -qxF -- "-- Version: egress-sim $("$sim" --version | sed 's/^egress-sim \([^ ]*\).*/\1/') (commit $commit)" \
       "$work/log" || fail "configure said: $(grep -- '-- Version' "$work/log"), expected commit $commit"
-    grep -qF "\"egress-sim " "$work/build/generated/egress_version.h" &&
-      grep -qF "(commit $commit)\"" "$work/build/generated/egress_version.h" ||
-      fail "egress_version.h: $(cat "$work/build/generated/egress_version.h")"
+    header=$work/build/generated/egress_version.h
+    if ! grep -qF "\"egress-sim " "$header" || ! grep -qF "(commit $commit)\"" "$header"; then
+      fail "egress_version.h: $(cat "$header")"
+    fi
     ;;
   version-refresh)
     # cmake/version.cmake, as the build runs it, follows a scratch repository: its commit, -dirty
@@ -235,7 +245,7 @@ case "$scenario" in
     cp "$repo/cmake/git_archive.txt" "$work/r/cmake/"
     echo one >"$work/r/file"
     g() { git -C "$work/r" -c user.name=t -c user.email=t@example.invalid "$@"; }
-    g init -q && g add -A && g commit -qm one || fail "git init"
+    { g init -q && g add -A && g commit -qm one; } || fail "git init"
     header=$work/b/egress_version.h
     run() {
       cmake -DEGRESS_SOURCE_DIR="$work/r" -DEGRESS_PROJECT_VERSION=9.8.7 \
