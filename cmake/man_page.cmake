@@ -2,9 +2,10 @@
 # DESCRIPTION and OPTIONS from `egress-sim --help`; this adds a COMMANDS section made of every
 # command's --help, then tools/egress-sim.h2m (EXIT STATUS, FILES, EXAMPLES, SEE ALSO).
 # Inputs: EGRESS_SIM, HELP2MAN, EGRESS_SOURCE_DIR, EGRESS_PROJECT_VERSION, OUTPUT.
-include(${CMAKE_CURRENT_LIST_DIR}/help_text.cmake)
 
 cmake_policy(VERSION 3.20)
+
+include(${CMAKE_CURRENT_LIST_DIR}/help_text.cmake)
 
 # Text for a roff line: backslashes kept, '-' as \- (so options copied from the page work),
 # and a leading '.', '\'', '[' or '/' made inert (roff requests; help2man's include syntax).
