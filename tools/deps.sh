@@ -11,7 +11,9 @@ set -euo pipefail
 # pkg-config for libpcap, yaml-cpp, nlohmann_json >= 3.10, CLI11, GoogleTest and GoogleMock,
 # Google Benchmark (bench/) with zlib (optional there, for compressed route tables), Boost, and
 # tshark, which the tests use to check captures egress-sim reads and writes (they skip without
-# it). The benchmarks' optional extras (DPDK, tcpreplay) are in bench/README.md, not here.
+# it), and help2man, which makes the man page from --help at build time (without it the build
+# skips the man page). The benchmarks' optional extras (DPDK, tcpreplay) are in bench/README.md,
+# not here.
 packages=(
   build-essential
   cmake
@@ -26,6 +28,7 @@ packages=(
   libbenchmark-dev
   zlib1g-dev
   tshark
+  help2man
 )
 
 installed() {
