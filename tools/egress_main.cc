@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <iostream>
@@ -129,9 +130,15 @@ std::string finding_lines(const std::vector<Diagnostic>& findings) {
   return out;
 }
 
+// The limits of a topology file, from EGRESS_MAX_TOPOLOGY_BYTES when set (checked in run()).
+Result<LoadLimits> topology_limits() {
+  const char* value = std::getenv(std::string(kMaxTopologyBytesVariable).c_str());
+  return value == nullptr ? Result<LoadLimits>(LoadLimits{}) : parse_load_limits(value);
+}
+
 bool is_io_error(const std::vector<Diagnostic>& errors) {
   for (const Diagnostic& d : errors) {
-    if (d.code == "io") {
+    if (d.code == "io" || d.code == "file-too-large") {
       return true;
     }
   }
@@ -141,7 +148,7 @@ bool is_io_error(const std::vector<Diagnostic>& errors) {
 /// Loads a topology for a command that simulates it: a file with errors is refused, findings
 /// are warnings on stderr.
 std::optional<Topology> load_for_simulation(const std::string& path, Outcome& outcome) {
-  LoadResult loaded = load_topology_file(path);
+  LoadResult loaded = load_topology_file(path, topology_limits().value());
   if (!loaded.errors.empty() || !loaded.topology) {
     outcome.exit_code = kExitBadInput;
     outcome.err += lines(loaded.errors, "error");
@@ -168,7 +175,7 @@ std::string ok_summary(const std::string& path, const Topology& topology) {
 // For validate the diagnostics are the result, so they go to stdout; only a file it cannot
 // read is bad input.
 Outcome run_validate(const Args& args) {
-  LoadResult loaded = load_topology_file(args.topology);
+  LoadResult loaded = load_topology_file(args.topology, topology_limits().value());
   if (is_io_error(loaded.errors)) {
     return Outcome{kExitBadInput, "", lines(loaded.errors, "error")};
   }
@@ -790,6 +797,10 @@ int run(int argc, char** argv) {
     std::cerr << "error: a command is required: validate, routes, trace, replay, synth, diff, "
                  "migrate or models\n"
                  "Run with --help for more information.\n";
+    return kExitBadInput;
+  }
+  if (Result<LoadLimits> limits = topology_limits(); !limits) {
+    std::cerr << format_diagnostic(limits.error(), "error") << "\n";
     return kExitBadInput;
   }
   if (synth->parsed() && synth->count("--flows") == 0 && args.mix.empty()) {
