@@ -11,6 +11,7 @@
 #include <exception>
 #include <functional>
 #include <limits>
+#include <map>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -521,6 +522,20 @@ class Loader {
     if (auto field = m.require("address")) {
       if (auto a = internal::read_address(*field, diags_)) {
         ip.address = *a;
+        // Azure never gives two public IPs one address, and SNAT results could not say
+        // which of them a flow left with.
+        auto [first, fresh] =
+            public_ip_addresses_.try_emplace(*a, topology_.public_ips.size(), field->pos);
+        if (!fresh) {
+          auto [other, other_pos] = first->second;
+          diags_.error("duplicate-address",
+                       "address " + a->to_string() + " of public IP " + quote(ip.name) +
+                           " is already the address of public IP " +
+                           quote(topology_.public_ips[other].name) + " (line " +
+                           std::to_string(other_pos.line) + ", column " +
+                           std::to_string(other_pos.column) + ")",
+                       field->pos);
+        }
       }
     }
     topology_.public_ips.push_back(std::move(ip));
@@ -1315,6 +1330,9 @@ class Loader {
   std::vector<Pos> node_pool_nodes_pos_;
   std::vector<bool> node_pool_explicit_;
   bool too_many_nodes_ = false;
+
+  // Each public IP address: the first public IP with it, and where that wrote it.
+  std::map<IpAddress, std::pair<size_t, Pos>> public_ip_addresses_;
 
   NameTable vnet_names_{"vnet"};
   NameTable subnet_names_{"subnet"};

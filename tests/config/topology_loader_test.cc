@@ -569,6 +569,15 @@ const BadCase kBadCases[] = {
      "[10.1.0.0/16]}\n",
      {"[duplicate-name] t.yaml:5:33: error: duplicate peering to 'b'; first defined at line 5, "
       "column 16"}},
+    // Azure never gives two public IPs one address (IPv6 compared as addresses, not as text).
+    {"DuplicatePublicIpAddress",
+     "version: 1\npublicIps:\n  - {name: a, address: 20.0.0.1}\n  - {name: b, address: 20.0.0.2}\n"
+     "  - {name: c, address: 20.0.0.1}\n  - {name: d, address: \"2001:db8::1\"}\n"
+     "  - {name: e, address: \"2001:DB8:0::1\"}\n",
+     {"[duplicate-address] t.yaml:5:24: error: address 20.0.0.1 of public IP 'c' is already the "
+      "address of public IP 'a' (line 3, column 24)",
+      "[duplicate-address] t.yaml:7:24: error: address 2001:db8::1 of public IP 'e' is already "
+      "the address of public IP 'd' (line 6, column 24)"}},
     {"SelfPeering",
      "version: 1\nvnets:\n  - name: a\n    addressSpace: [10.0.0.0/16]\n"
      "    peerings: [{remoteVnet: a}]\n",
