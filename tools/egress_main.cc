@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <functional>
@@ -136,9 +137,15 @@ std::string finding_lines(const std::vector<Diagnostic>& findings) {
   return out;
 }
 
+// The limits of a topology file, from EGRESS_MAX_TOPOLOGY_BYTES when set (checked in run()).
+Result<LoadLimits> topology_limits() {
+  const char* value = std::getenv(std::string(kMaxTopologyBytesVariable).c_str());
+  return value == nullptr ? Result<LoadLimits>(LoadLimits{}) : parse_load_limits(value);
+}
+
 bool is_io_error(const std::vector<Diagnostic>& errors) {
   for (const Diagnostic& d : errors) {
-    if (d.code == "io") {
+    if (d.code == "io" || d.code == "file-too-large") {
       return true;
     }
   }
@@ -148,7 +155,7 @@ bool is_io_error(const std::vector<Diagnostic>& errors) {
 /// Loads a topology for a command that simulates it: a file with errors is refused, findings
 /// are warnings on stderr.
 std::optional<Topology> load_for_simulation(const std::string& path, Outcome& outcome) {
-  LoadResult loaded = load_topology_file(path);
+  LoadResult loaded = load_topology_file(path, topology_limits().value());
   if (!loaded.errors.empty() || !loaded.topology) {
     outcome.exit_code = kExitBadInput;
     outcome.err += lines(loaded.errors, "error");
@@ -175,7 +182,7 @@ std::string ok_summary(const std::string& path, const Topology& topology) {
 // For validate the diagnostics are the result, so they go to stdout; only a file it cannot
 // read is bad input.
 Outcome run_validate(const Args& args) {
-  LoadResult loaded = load_topology_file(args.topology);
+  LoadResult loaded = load_topology_file(args.topology, topology_limits().value());
   if (is_io_error(loaded.errors)) {
     return Outcome{kExitBadInput, "", lines(loaded.errors, "error")};
   }
@@ -1015,6 +1022,10 @@ int run(int argc, char** argv) {
   }
   if (std::optional<std::string> e = check_fail_on(args.fail_on)) {
     std::cerr << "error: --fail-on: " << *e << "\n";
+    return kExitBadInput;
+  }
+  if (Result<LoadLimits> limits = topology_limits(); !limits) {
+    std::cerr << format_diagnostic(limits.error(), "error") << "\n";
     return kExitBadInput;
   }
   if (synth->parsed() && synth->count("--flows") == 0 && args.mix.empty()) {

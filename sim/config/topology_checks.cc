@@ -2,6 +2,14 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+
+#include "egress/engine/effective_routes.h"
 
 namespace egress {
 namespace {
@@ -136,6 +144,342 @@ void check_routes(const Topology& t, Findings& f) {
       }
     }
   }
+}
+
+// --- routing loops ----------------------------------------------------------------------------
+//
+// An appliance forwards a packet by looking its destination up again in its own subnet's
+// effective routes (semantics.md 3), so routes that send a destination from appliance to
+// appliance and back loop until the engine's 16-hop limit drops the packet. Where they loop is
+// computed on prefixes, not sampled: every route prefix of the appliances' subnets goes into one
+// containment forest, and the addresses of a node that none of its children hold (its class)
+// have the same longest match in every one of those subnets. Per class, each appliance's next
+// hop is one appliance or none, so the loops are the cycles of that function.
+
+// The two halves of `p` (shorter than the address width).
+std::pair<Prefix, Prefix> halves(const Prefix& p) {
+  int length = p.length + 1;
+  const IpAddress& a = p.address;
+  IpAddress upper;
+  if (a.is_v4()) {
+    upper = IpAddress::v4(a.v4_bits() | (1U << (31 - p.length)));
+  } else if (p.length < 64) {
+    upper = IpAddress::v6(a.hi() | (uint64_t{1} << (63 - p.length)), a.lo());
+  } else {
+    upper = IpAddress::v6(a.hi(), a.lo() | (uint64_t{1} << (127 - p.length)));
+  }
+  return {Prefix{a, length}, Prefix{upper, length}};
+}
+
+// Whether `children` (inside `p`, disjoint, sorted by address) cover all of `p`. Linear in
+// their number times the prefix length, however many there are.
+bool covered(const Prefix& p, std::span<const Prefix> children) {
+  if (children.empty()) {
+    return false;
+  }
+  if (children.front() == p) {
+    return true;
+  }
+  auto [lower, upper] = halves(p);
+  auto split = std::partition_point(children.begin(), children.end(),
+                                    [&](const Prefix& c) { return c.address < upper.address; });
+  auto at = static_cast<size_t>(split - children.begin());
+  return covered(lower, children.first(at)) && covered(upper, children.subspan(at));
+}
+
+class LoopFinder {
+ public:
+  LoopFinder(const Topology& t, Findings& f) : t_(t), f_(f) {}
+
+  void run() {
+    find_edges();
+    if (moving_.empty()) {
+      return;
+    }
+    build_forest();
+    // Walk the forest in order, keeping each subnet's longest match for the current node: the
+    // route written for the node's prefix, else its parent's (a route holding the node holds
+    // its parent, the shortest prefix around it).
+    std::vector<int> match(subnets_.size(), -1);
+    std::vector<std::pair<size_t, int>> undo;     // (subnet slot, its match before)
+    std::vector<std::pair<size_t, size_t>> path;  // (node, undo size when it was entered)
+    for (size_t n = 0; n < nodes_.size(); ++n) {
+      while (!path.empty() && path.back().first != nodes_[n].parent) {
+        for (size_t u = undo.size(); u > path.back().second; --u) {
+          match[undo[u - 1].first] = undo[u - 1].second;
+        }
+        undo.resize(path.back().second);
+        path.pop_back();
+      }
+      path.emplace_back(n, undo.size());
+      for (auto [slot, route] : nodes_[n].routes) {
+        undo.emplace_back(slot, match[slot]);
+        match[slot] = route;
+      }
+      std::vector<Prefix> children;
+      for (size_t c : nodes_[n].children) {
+        children.push_back(nodes_[c].prefix);
+      }
+      nodes_[n].empty = covered(nodes_[n].prefix, children);
+      if (!nodes_[n].empty) {
+        find_cycles(n, match);
+      }
+    }
+    marked_.assign(nodes_.size(), false);
+    for (const auto& [steps, classes] : loops_) {
+      report(steps, classes);
+    }
+  }
+
+ private:
+  static constexpr size_t kNone = SIZE_MAX;
+
+  struct SubnetRoutes {
+    std::vector<EffectiveRoute> routes;  // the active ones
+    std::vector<Index> next;             // per route: the forwarding appliance it sends to
+    std::vector<Pos> pos;                // per route: where a user route is written
+  };
+  struct Node {
+    Prefix prefix;
+    size_t parent = kNone;
+    std::vector<size_t> children;                // sorted by address
+    std::vector<std::pair<size_t, int>> routes;  // (subnet slot, route) with this prefix
+    bool empty = false;                          // the children cover it
+  };
+  // One step of a loop: the appliance, and the route of its subnet that sends the packet on.
+  struct Step {
+    Index appliance;
+    int route;
+    friend auto operator<=>(const Step&, const Step&) = default;
+  };
+
+  void find_edges() {
+    std::map<IpAddress, Index> owner;
+    for (Index a = 0; a < t_.appliances.size(); ++a) {
+      owner.emplace(t_.appliances[a].private_ip, a);  // the engine's choice: the first owner
+    }
+    std::map<Index, size_t> subnet_slot;
+    std::vector<bool> slot_moves;
+    appliance_slot_.assign(t_.appliances.size(), kNone);
+    for (Index a = 0; a < t_.appliances.size(); ++a) {
+      const Appliance& app = t_.appliances[a];
+      if (!app.ip_forwarding || app.subnet == kNoIndex) {
+        continue;  // it drops what it is sent: no hop onward
+      }
+      auto [it, fresh] = subnet_slot.try_emplace(app.subnet, subnets_.size());
+      appliance_slot_[a] = it->second;
+      if (!fresh) {
+        if (slot_moves[it->second]) {
+          moving_.push_back(a);
+        }
+        continue;
+      }
+      SubnetRoutes sr;
+      bool moves = false;
+      std::unordered_map<std::string_view, Pos> written;
+      if (Index rt = t_.subnets[app.subnet].route_table; rt != kNoIndex) {
+        for (const Route& route : t_.route_tables[rt].routes) {
+          written.emplace(route.name, route.pos);
+        }
+      }
+      for (EffectiveRoute& r : compute_effective_routes(t_, app.subnet)) {
+        if (!r.active) {
+          continue;
+        }
+        Index to = kNoIndex;
+        if (r.next_hop_type == NextHopType::kVirtualAppliance && r.next_hop_ip) {
+          auto o = owner.find(*r.next_hop_ip);
+          if (o != owner.end() && t_.appliances[o->second].ip_forwarding) {
+            to = o->second;
+            moves = true;
+          }
+        }
+        auto w = written.find(r.name);
+        sr.pos.push_back(w != written.end() ? w->second : Pos{});
+        sr.routes.push_back(std::move(r));
+        sr.next.push_back(to);
+      }
+      subnets_.push_back(std::move(sr));
+      slot_moves.push_back(moves);
+      if (moves) {
+        moving_.push_back(a);
+      }
+    }
+  }
+
+  void build_forest() {
+    std::vector<std::pair<Prefix, std::pair<size_t, int>>> all;
+    for (size_t slot = 0; slot < subnets_.size(); ++slot) {
+      const auto& routes = subnets_[slot].routes;
+      for (size_t r = 0; r < routes.size(); ++r) {
+        all.push_back({routes[r].prefix, {slot, static_cast<int>(r)}});
+      }
+    }
+    // By address, then length: a prefix comes after every prefix holding it.
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.first.address, a.first.length, a.second) <
+             std::tie(b.first.address, b.first.length, b.second);
+    });
+    std::vector<size_t> open;
+    for (const auto& [p, route] : all) {
+      if (!nodes_.empty() && nodes_.back().prefix == p) {
+        nodes_.back().routes.push_back(route);
+        continue;
+      }
+      while (!open.empty() && !nodes_[open.back()].prefix.contains(p)) {
+        open.pop_back();
+      }
+      Node node{p, open.empty() ? kNone : open.back(), {}, {route}, false};
+      if (node.parent != kNone) {
+        nodes_[node.parent].children.push_back(nodes_.size());
+      }
+      open.push_back(nodes_.size());
+      nodes_.push_back(std::move(node));
+    }
+  }
+
+  // The cycles of "appliance -> the appliance its subnet's longest match sends to" for the
+  // class of node `n`. Only appliances whose subnet has a route to another appliance can be
+  // on one.
+  void find_cycles(size_t n, const std::vector<int>& match) {
+    auto next = [&](Index a) -> std::optional<Step> {
+      size_t slot = appliance_slot_[a];
+      if (slot == kNone || match[slot] < 0 ||
+          subnets_[slot].next[static_cast<size_t>(match[slot])] == kNoIndex) {
+        return std::nullopt;
+      }
+      return Step{a, match[slot]};
+    };
+    // 0: not seen; 1: on the current path; 2: done.
+    state_.resize(t_.appliances.size(), 0);
+    std::vector<Index> seen;
+    for (Index start : moving_) {
+      std::vector<Index> path;
+      Index a = start;
+      while (state_[a] == 0) {
+        state_[a] = 1;
+        path.push_back(a);
+        std::optional<Step> step = next(a);
+        if (!step) {
+          break;
+        }
+        a = subnets_[appliance_slot_[a]].next[static_cast<size_t>(step->route)];
+      }
+      if (state_[a] == 1 && next(a)) {
+        // `a` is on the current path and leads on: from it to the path's end is a cycle.
+        std::vector<Step> steps;
+        for (auto it = std::find(path.begin(), path.end(), a); it != path.end(); ++it) {
+          steps.push_back(*next(*it));
+        }
+        add_loop(std::move(steps), n);
+      }
+      for (Index p : path) {
+        state_[p] = 2;
+      }
+      seen.insert(seen.end(), path.begin(), path.end());
+    }
+    for (Index p : seen) {
+      state_[p] = 0;
+    }
+  }
+
+  const EffectiveRoute& effective(const Step& step) const {
+    return subnets_[appliance_slot_[step.appliance]].routes[static_cast<size_t>(step.route)];
+  }
+
+  Pos pos_of(const Step& step) const {
+    return subnets_[appliance_slot_[step.appliance]].pos[static_cast<size_t>(step.route)];
+  }
+
+  // A loop is kept from the route written first in the file, so that it is found once and
+  // reported there whichever appliance the search started from.
+  void add_loop(std::vector<Step> steps, size_t n) {
+    auto earliest = std::min_element(steps.begin(), steps.end(), [&](const Step& x, const Step& y) {
+      Pos px = pos_of(x);
+      Pos py = pos_of(y);
+      return std::tie(px.line, px.column, x.appliance) < std::tie(py.line, py.column, y.appliance);
+    });
+    std::rotate(steps.begin(), earliest, steps.end());
+    loops_[steps].push_back(n);
+  }
+
+  // Whether the class of `n` loops: it is marked, or empty and goes with its parent.
+  bool in_loop(size_t n) const {
+    for (; n != kNone; n = nodes_[n].parent) {
+      if (marked_[n]) {
+        return true;
+      }
+      if (!nodes_[n].empty) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  // The prefixes of the marked classes: each highest marked node, without its highest
+  // descendants that do not loop.
+  std::string where(const std::vector<size_t>& classes) {
+    for (size_t n : classes) {
+      marked_[n] = true;
+    }
+    std::string out;
+    for (size_t n : classes) {
+      if (nodes_[n].parent != kNone && in_loop(nodes_[n].parent)) {
+        continue;
+      }
+      out += (out.empty() ? "" : ", ") + nodes_[n].prefix.to_string();
+      std::string except;
+      std::vector<size_t> pending(nodes_[n].children.rbegin(), nodes_[n].children.rend());
+      while (!pending.empty()) {
+        size_t c = pending.back();
+        pending.pop_back();
+        if (marked_[c] || nodes_[c].empty) {
+          pending.insert(pending.end(), nodes_[c].children.rbegin(), nodes_[c].children.rend());
+        } else {
+          except += (except.empty() ? "" : ", ") + nodes_[c].prefix.to_string();
+        }
+      }
+      if (!except.empty()) {
+        out += " (except " + except + ")";
+      }
+    }
+    for (size_t n : classes) {
+      marked_[n] = false;
+    }
+    return out;
+  }
+
+  void report(const std::vector<Step>& steps, const std::vector<size_t>& classes) {
+    std::string chain;
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const EffectiveRoute& r = effective(steps[i]);
+      Index to =
+          subnets_[appliance_slot_[steps[i].appliance]].next[static_cast<size_t>(steps[i].route)];
+      chain += i == 0 ? "" : ", ";
+      chain += "route table " + t_.route_tables[r.route_table].name + " route " + r.name + " (" +
+               r.prefix.to_string() + " -> " + r.next_hop_ip->to_string() + ")" +
+               (i == 0 ? " sends packets" : "") + " from " +
+               t_.appliances[steps[i].appliance].name +
+               (i + 1 == steps.size() ? " back to " : " to ") + t_.appliances[to].name;
+    }
+    f_.add("routing-loop",
+           "routing loop for " + where(classes) + ": " + chain + "; they are dropped after 16 hops",
+           pos_of(steps.front()));
+  }
+
+  const Topology& t_;
+  Findings& f_;
+  std::vector<SubnetRoutes> subnets_;
+  std::vector<size_t> appliance_slot_;  // per appliance: into subnets_, kNone if it drops
+  std::vector<Index> moving_;           // appliances whose subnet routes to an appliance
+  std::vector<Node> nodes_;             // the forest, in order: parents first
+  std::map<std::vector<Step>, std::vector<size_t>> loops_;  // -> the nodes whose class loops
+  std::vector<uint8_t> state_;
+  std::vector<bool> marked_;
+};
+
+void check_routing_loops(const Topology& t, Findings& f) {
+  LoopFinder(t, f).run();
 }
 
 void check_addresses(const Topology& t, Findings& f) {
@@ -426,6 +770,7 @@ std::vector<Diagnostic> check_topology(const Topology& topology) {
   Findings f(topology);
   check_subnets(topology, f);
   check_routes(topology, f);
+  check_routing_loops(topology, f);
   check_addresses(topology, f);
   check_nat_gateways(topology, f);
   check_load_balancers(topology, f);

@@ -5,11 +5,13 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <exception>
 #include <functional>
 #include <limits>
+#include <map>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -206,9 +208,40 @@ struct FileDescriptor {
   int fd;
 };
 
+// 16 MiB, 512 KiB, or 1000 bytes: a limit as people set it.
+std::string size_text(uint64_t bytes) {
+  if (bytes >= (uint64_t{1} << 20) && bytes % (uint64_t{1} << 20) == 0) {
+    return std::to_string(bytes >> 20) + " MiB";
+  }
+  if (bytes >= 1024 && bytes % 1024 == 0) {
+    return std::to_string(bytes >> 10) + " KiB";
+  }
+  return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+}
+
+LoadResult too_large_file(const std::string& file, std::optional<uint64_t> size,
+                          const LoadLimits& limits) {
+  std::string message = "the file is ";
+  if (size) {
+    message += std::to_string(*size) + " bytes, ";
+  }
+  message += "over the limit of " + size_text(limits.max_bytes) + " for a topology; set " +
+             std::string(kMaxTopologyBytesVariable) + " to raise it";
+  LoadResult result;
+  result.errors.push_back(
+      Diagnostic{"file-too-large", std::move(message), SourceLocation{file, 0, 0}});
+  return result;
+}
+
 class Loader {
  public:
-  explicit Loader(const std::string& file) : diags_(file) { topology_.file = file; }
+  Loader(const std::string& file, const LoadLimits& limits)
+      : diags_(file, limits.max_items(),
+               "the limit is one per " + std::to_string(LoadLimits::kBytesPerItem) +
+                   " bytes of the size limit, " + size_text(limits.max_bytes) + "; set " +
+                   std::string(kMaxTopologyBytesVariable) + " to raise both") {
+    topology_.file = file;
+  }
 
   LoadResult run(std::string_view text) {
     internal::run_guarded(diags_, [&] { load(text); });
@@ -489,6 +522,20 @@ class Loader {
     if (auto field = m.require("address")) {
       if (auto a = internal::read_address(*field, diags_)) {
         ip.address = *a;
+        // Azure never gives two public IPs one address, and SNAT results could not say
+        // which of them a flow left with.
+        auto [first, fresh] =
+            public_ip_addresses_.try_emplace(*a, topology_.public_ips.size(), field->pos);
+        if (!fresh) {
+          auto [other, other_pos] = first->second;
+          diags_.error("duplicate-address",
+                       "address " + a->to_string() + " of public IP " + quote(ip.name) +
+                           " is already the address of public IP " +
+                           quote(topology_.public_ips[other].name) + " (line " +
+                           std::to_string(other_pos.line) + ", column " +
+                           std::to_string(other_pos.column) + ")",
+                       field->pos);
+        }
       }
     }
     topology_.public_ips.push_back(std::move(ip));
@@ -1284,6 +1331,9 @@ class Loader {
   std::vector<bool> node_pool_explicit_;
   bool too_many_nodes_ = false;
 
+  // Each public IP address: the first public IP with it, and where that wrote it.
+  std::map<IpAddress, std::pair<size_t, Pos>> public_ip_addresses_;
+
   NameTable vnet_names_{"vnet"};
   NameTable subnet_names_{"subnet"};
   NameTable route_table_names_{"route table"};
@@ -1300,9 +1350,60 @@ class Loader {
 
 }  // namespace
 
-LoadResult parse_topology(std::string_view yaml_text, const std::string& file) {
+Result<LoadLimits> parse_load_limits(std::string_view text) {
+  auto bad = [&] {
+    return Error{"bad-value",
+                 std::string(kMaxTopologyBytesVariable) + ": expected a number of bytes like " +
+                     "16777216 or 16M (K, M, G: powers of 1024), got '" + std::string(text) + "'",
+                 {}};
+  };
+  std::string_view digits = text;
+  int shift = 0;
+  if (!digits.empty()) {
+    switch (digits.back()) {
+      case 'K':
+      case 'k':
+        shift = 10;
+        break;
+      case 'M':
+      case 'm':
+        shift = 20;
+        break;
+      case 'G':
+      case 'g':
+        shift = 30;
+        break;
+      default:
+        break;
+    }
+    if (shift != 0) {
+      digits.remove_suffix(1);
+    }
+  }
+  if (digits.empty() || digits.size() > 12 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return bad();
+  }
+  uint64_t value = 0;
+  for (char c : digits) {
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  // Up to 1 TiB: anything more is a typo, and the shift must not overflow.
+  if (value == 0 || value > (uint64_t{1} << (40 - shift))) {
+    return bad();
+  }
+  LoadLimits limits;
+  limits.max_bytes = value << shift;
+  return limits;
+}
+
+LoadResult parse_topology(std::string_view yaml_text, const std::string& file,
+                          const LoadLimits& limits) {
+  if (yaml_text.size() > limits.max_bytes) {
+    return too_large_file(file, yaml_text.size(), limits);
+  }
   try {
-    Loader loader(file);
+    Loader loader(file, limits);
     return loader.run(yaml_text);
   } catch (...) {
     // Only allocation can fail here; the loader catches everything else itself.
@@ -1313,9 +1414,7 @@ LoadResult parse_topology(std::string_view yaml_text, const std::string& file) {
   }
 }
 
-LoadResult load_topology_file(const std::string& path) {
-  // Far above any real topology; stops a mistaken path (a device, a capture) from eating memory.
-  constexpr size_t kMaxFileBytes = size_t{64} << 20;
+LoadResult load_topology_file(const std::string& path, const LoadLimits& limits) {
   auto io_error = [&](std::string why) {
     LoadResult result;
     result.errors.push_back(
@@ -1327,6 +1426,12 @@ LoadResult load_topology_file(const std::string& path) {
     int fd = file.fd;
     if (fd < 0) {
       return io_error(std::strerror(errno));
+    }
+    // A regular file's size says it before anything is read; a pipe's is counted as it comes.
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        static_cast<uint64_t>(st.st_size) > limits.max_bytes) {
+      return too_large_file(path, static_cast<uint64_t>(st.st_size), limits);
     }
     std::string text;
     std::vector<char> buffer(size_t{1} << 16);
@@ -1341,13 +1446,12 @@ LoadResult load_topology_file(const std::string& path) {
       if (n == 0) {
         break;
       }
-      if (text.size() + static_cast<size_t>(n) > kMaxFileBytes) {
-        return io_error("larger than " + std::to_string(kMaxFileBytes >> 20) +
-                        " MiB; a topology is far smaller");
+      if (text.size() + static_cast<size_t>(n) > limits.max_bytes) {
+        return too_large_file(path, std::nullopt, limits);
       }
       text.append(buffer.data(), static_cast<size_t>(n));
     }
-    return parse_topology(text, path);
+    return parse_topology(text, path, limits);
   } catch (...) {
     return io_error("out of memory");
   }

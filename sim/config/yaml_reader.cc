@@ -35,56 +35,176 @@ bool equal_ignore_case(std::string_view a, std::string_view b) {
                                             [](char x, char y) { return lower(x) == lower(y); });
 }
 
-// Sees where documents start without building them.
-class DocumentStarts : public YAML::EventHandler {
+// Sees where documents start, and counts the map keys and list items as the event parser reads
+// them, without building nodes: yaml-cpp's nodes take about 40 times the text, so a file with
+// too many is refused before they exist. Counts what Diagnostics::visit counts, except that
+// an alias is one item here.
+class DocumentScan : public YAML::EventHandler {
  public:
+  struct TooMany {
+    YAML::Mark mark;
+  };
+
+  explicit DocumentScan(size_t max_items) : max_items_(max_items) {}
+
   void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+    open_.push_back(Slot::kItem);
+  }
+  void OnSequenceEnd() override { open_.pop_back(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+    open_.push_back(Slot::kKey);
+  }
+  void OnMapEnd() override { open_.pop_back(); }
 
   std::vector<YAML::Mark> marks;
+
+ private:
+  // What the next node of each open list or map is.
+  enum class Slot : uint8_t { kItem, kKey, kValue };
+
+  void node(const YAML::Mark& mark) {
+    if (open_.empty()) {
+      return;
+    }
+    Slot& slot = open_.back();
+    bool counted = slot != Slot::kValue;
+    if (slot != Slot::kItem) {
+      slot = slot == Slot::kKey ? Slot::kValue : Slot::kKey;
+    }
+    if (counted && ++items_ > max_items_) {
+      throw TooMany{mark};
+    }
+  }
+
+  size_t max_items_;
+  size_t items_ = 0;
+  std::vector<Slot> open_;
 };
 
 Pos at_least_1_1(Pos pos) {
   return pos.line > 0 ? pos : Pos{1, 1};
 }
 
-// YAML allows no control characters but tab, LF and CR, and yaml-cpp 0.7 mishandles them: NUL
-// bytes can make it run for minutes and 0x04 silently ends a scalar. Refusing them first also
-// catches UTF-16 files.
+std::string hex_byte(unsigned char c) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  return std::string("0x") + kHex[c >> 4] + kHex[c & 15];
+}
+
+std::string hex_bytes(std::string_view bytes) {
+  std::string out;
+  for (char c : bytes) {
+    if (!out.empty()) {
+      out += ' ';
+    }
+    out += hex_byte(static_cast<unsigned char>(c));
+  }
+  return out;
+}
+
+std::string code_point(uint32_t cp) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string digits;
+  for (int shift = cp > 0xffff ? 20 : 12; shift >= 0; shift -= 4) {
+    digits += kHex[(cp >> shift) & 15];
+  }
+  return "U+" + digits;
+}
+
+// Why the UTF-8 sequence at the start of `rest` is invalid, or "" when it is a valid character
+// (whose length is then `length`). RFC 3629: no overlong forms, no surrogates, nothing above
+// U+10FFFF.
+std::string utf8_problem(std::string_view rest, size_t& length) {
+  auto lead = static_cast<unsigned char>(rest[0]);
+  length = 1;
+  if (lead < 0x80) {
+    return {};
+  }
+  if (lead < 0xc0) {
+    return "byte " + hex_byte(lead) + " continues a character that never started";
+  }
+  size_t need = lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : lead < 0xf8 ? 4 : 0;
+  if (need == 0) {
+    return "byte " + hex_byte(lead) + " never occurs in UTF-8";
+  }
+  uint32_t cp = lead & (0x7fU >> need);
+  for (size_t i = 1; i < need; ++i) {
+    if (i >= rest.size()) {
+      return "byte " + hex_byte(lead) + " starts a " + std::to_string(need) +
+             "-byte character but the file ends";
+    }
+    auto next = static_cast<unsigned char>(rest[i]);
+    if ((next & 0xc0) != 0x80) {
+      return "byte " + hex_byte(lead) + " starts a " + std::to_string(need) +
+             "-byte character but byte " + hex_byte(next) + " follows";
+    }
+    cp = (cp << 6) | (next & 0x3fU);
+  }
+  std::string_view bytes = rest.substr(0, need);
+  static constexpr uint32_t kLeast[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kLeast[need]) {
+    return "bytes " + hex_bytes(bytes) + " are an overlong encoding of " + code_point(cp);
+  }
+  if (cp >= 0xd800 && cp <= 0xdfff) {
+    return "bytes " + hex_bytes(bytes) + " encode " + code_point(cp) +
+           ", a UTF-16 surrogate, which UTF-8 does not allow";
+  }
+  if (cp > 0x10ffff) {
+    return "bytes " + hex_bytes(bytes) + " encode " + code_point(cp) + ", above U+10FFFF";
+  }
+  length = need;
+  return {};
+}
+
+// The text must be UTF-8 without control characters but tab, LF and CR, as YAML requires.
+// yaml-cpp 0.7 checks neither: NUL bytes can make it run for minutes, 0x04 silently ends a
+// scalar, and invalid UTF-8 passes into names and messages. Refusing them first also catches
+// UTF-16 files. Columns count bytes, as yaml-cpp's marks do.
 bool check_characters(std::string_view text, Diagnostics& diags) {
+  bool utf16_bom = text.size() >= 2 && ((text[0] == '\xff' && text[1] == '\xfe') ||
+                                        (text[0] == '\xfe' && text[1] == '\xff'));
   int line = 1;
   size_t line_start = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
+  for (size_t i = 0; i < text.size();) {
     auto c = static_cast<unsigned char>(text[i]);
     if (c == '\n') {
       ++line;
-      line_start = i + 1;
+      line_start = ++i;
       continue;
     }
-    if ((c >= 0x20 && c != 0x7f) || c == '\t' || c == '\r') {
-      continue;
+    std::string code;
+    std::string message;
+    size_t length = 1;
+    if (c >= 0x80) {
+      std::string problem = utf8_problem(text.substr(i), length);
+      if (!problem.empty()) {
+        code = "invalid-utf8";
+        message = "invalid UTF-8: " + problem;
+      }
+    } else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
+      code = "yaml-syntax";
+      message = "control character " + hex_byte(c) + " is not allowed in YAML text";
     }
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string message = "control character 0x";
-    message += kHex[c >> 4];
-    message += kHex[c & 15];
-    message += " is not allowed in YAML text";
-    if (text.size() >= 2 &&
-        ((text[0] == '\xff' && text[1] == '\xfe') || (text[0] == '\xfe' && text[1] == '\xff'))) {
-      message += "; is the file UTF-16? Save it as UTF-8";
+    if (!code.empty()) {
+      if (utf16_bom) {
+        message += "; is the file UTF-16? Save it as UTF-8";
+      }
+      diags.error(std::move(code), std::move(message),
+                  Pos{line, static_cast<int>(i - line_start) + 1});
+      return false;
     }
-    diags.error("yaml-syntax", std::move(message), Pos{line, static_cast<int>(i - line_start) + 1});
-    return false;
+    i += length;
   }
   return true;
 }
@@ -103,12 +223,12 @@ std::optional<YAML::Node> load_document(std::string_view text, Diagnostics& diag
     // event parser, and build nodes for the first with Load.
     std::istringstream in(owned);
     YAML::Parser parser(in);
-    DocumentStarts starts;
-    if (!parser.HandleNextDocument(starts)) {
+    DocumentScan scan(diags.max_items());
+    if (!parser.HandleNextDocument(scan)) {
       return YAML::Node(YAML::NodeType::Null);
     }
-    if (parser.HandleNextDocument(starts) && starts.marks.size() >= 2) {
-      const YAML::Mark& mark = starts.marks[1];
+    if (parser.HandleNextDocument(scan) && scan.marks.size() >= 2) {
+      const YAML::Mark& mark = scan.marks[1];
       size_t at = mark.pos >= 0 ? static_cast<size_t>(mark.pos) : text.size();
       std::string_view rest = at < text.size() ? text.substr(at) : std::string_view();
       if (rest.substr(0, 3) == "---") {
@@ -118,7 +238,7 @@ std::optional<YAML::Node> load_document(std::string_view text, Diagnostics& diag
       } else {
         std::string_view token = rest.substr(0, rest.find_first_of(" \t\r\n"));
         // The first "document" starts at the same token when the parser is stuck on it.
-        bool stuck = starts.marks[0].pos == mark.pos;
+        bool stuck = scan.marks[0].pos == mark.pos;
         diags.error("yaml-syntax",
                     "unexpected " + quote(token) + (stuck ? "" : " after the end of the document"),
                     at_least_1_1(pos_of(mark)));
@@ -126,6 +246,9 @@ std::optional<YAML::Node> load_document(std::string_view text, Diagnostics& diag
       return std::nullopt;
     }
     return YAML::Load(owned);
+  } catch (const DocumentScan::TooMany& e) {
+    diags.too_many_items(at_least_1_1(pos_of(e.mark)), false);
+    return std::nullopt;
   } catch (const YAML::DeepRecursion& e) {
     // Its own message is "bad file", and its depth counts parser calls, not levels.
     diags.error("yaml-syntax", "lists and maps are nested too deeply",
@@ -257,17 +380,26 @@ bool Diagnostics::visit(Pos where) {
   if (stopped_) {
     return false;
   }
-  if (++visits_ > kMaxVisits) {
-    errors_.push_back(Diagnostic{
-        "too-large",
-        "the file holds more than " + std::to_string(kMaxVisits) +
-            " map keys and list items (an alias counts each time it is used); stopped reading "
-            "here",
-        SourceLocation{file_, where.line, where.column}});
-    stopped_ = true;
+  if (++visits_ > max_items_) {
+    too_many_items(where, true);
     return false;
   }
   return true;
+}
+
+void Diagnostics::too_many_items(Pos where, bool through_aliases) {
+  std::string message =
+      "the file holds more than " + std::to_string(max_items_) + " map keys and list items";
+  if (through_aliases) {
+    message += " (an alias counts each time it is used)";
+  }
+  message += "; stopped reading here";
+  if (!limit_hint_.empty()) {
+    message += " (" + limit_hint_ + ")";
+  }
+  errors_.push_back(
+      Diagnostic{"too-large", std::move(message), SourceLocation{file_, where.line, where.column}});
+  stopped_ = true;
 }
 
 std::vector<Diagnostic> Diagnostics::take() {

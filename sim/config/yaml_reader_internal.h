@@ -45,17 +45,26 @@ std::string_view closest(std::string_view word, std::span<const std::string_view
 
 /// The errors of one load, plus a budget on the work a file can cause. Anchors and aliases let
 /// a few kilobytes of YAML name the same list millions of times, so every map key and list item
-/// visited is counted, and past kMaxVisits (or kMaxErrors errors) loading stops with one error.
+/// visited is counted, and past `max_items` (or kMaxErrors errors) loading stops with one error.
+/// load_document applies the same budget to the keys and items written, before any node is
+/// built.
 class Diagnostics {
  public:
-  static constexpr size_t kMaxVisits = 1'000'000;
+  static constexpr size_t kDefaultMaxItems = 1'000'000;
   static constexpr size_t kMaxErrors = 1000;
 
-  explicit Diagnostics(std::string file) : file_(std::move(file)) {}
+  /// `limit_hint` ends the message that says `max_items` was reached: how to raise it.
+  explicit Diagnostics(std::string file, size_t max_items = kDefaultMaxItems,
+                       std::string limit_hint = {})
+      : file_(std::move(file)), max_items_(max_items), limit_hint_(std::move(limit_hint)) {}
 
   void error(std::string code, std::string message, Pos where);
   /// Counts one node visited at `where`; false once the budget is spent (loading should stop).
   bool visit(Pos where);
+  /// Reports too-large at `where` and stops: the file holds more than max_items() keys and
+  /// items (`through_aliases`: counting each use of an alias).
+  void too_many_items(Pos where, bool through_aliases);
+  size_t max_items() const { return max_items_; }
   /// True once loading should stop: budget spent or too many errors.
   bool stopped() const { return stopped_; }
   bool empty() const { return errors_.empty(); }
@@ -66,14 +75,18 @@ class Diagnostics {
 
  private:
   std::string file_;
+  size_t max_items_;
+  std::string limit_hint_;
   std::vector<Diagnostic> errors_;
   size_t visits_ = 0;
   bool stopped_ = false;
 };
 
 /// Parses text that must hold one YAML document. Returns its root (a Null node for an empty
-/// file), or nullopt after reporting yaml-syntax: control characters, a syntax error, or a
-/// second document. Works around yaml-cpp 0.7 hangs (see the definition).
+/// file), or nullopt after reporting invalid-utf8 (with the byte values), yaml-syntax (control
+/// characters, a syntax error, a second document) or too-large (more map keys and list items
+/// than `diags` allows, counted by yaml-cpp's event parser before any node is built). Works
+/// around yaml-cpp 0.7 hangs (see the definition).
 std::optional<YAML::Node> load_document(std::string_view text, Diagnostics& diags);
 
 /// A value in the file: a map field or an item of a list. `pos` is the value's position, or the

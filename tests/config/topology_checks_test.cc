@@ -38,21 +38,37 @@ std::pair<int, int> position_of(const std::string& text, const std::string& need
   return {line, static_cast<int>(at - line_start) + 1};
 }
 
-TEST(TopologyChecksTest, LabHasOnlyTheRouteToNobody) {
+// The lab's loop-a and loop-b subnets route everything to each other's appliance on purpose
+// (the engine's loop test); validate says so.
+const char kLabLoop[] =
+    "routing loop for 0.0.0.0/0 (except 10.0.0.0/16, 10.1.0.0/16, 10.2.0.0/16, 172.16.0.0/12, "
+    "192.168.0.0/16): route table to-b route default (0.0.0.0/0 -> 10.0.10.4) sends packets from "
+    "loop-a to loop-b, route table to-a route default (0.0.0.0/0 -> 10.0.9.4) from loop-b back "
+    "to loop-a; they are dropped after 16 hops";
+
+TEST(TopologyChecksTest, LabHasTheRouteToNobodyAndTheLoop) {
   auto t = load_yaml(kLabYaml);
   auto found = check_topology(*t);
-  ASSERT_EQ(found.size(), 1U);
+  ASSERT_EQ(found.size(), 2U);
   auto [line, column] = position_of(kLabYaml, "10.0.2.99");
   EXPECT_EQ(format_diagnostic(found[0], "warning"),
             "lab.yaml:" + std::to_string(line) + ":" + std::to_string(column) +
                 ": warning: route ghost: no appliance owns next hop 10.0.2.99; traffic on this "
                 "route is dropped (modelled: appliance-missing-drops)");
+  auto [loop_line, loop_column] =
+      position_of(kLabYaml,
+                  "{name: default, addressPrefix: 0.0.0.0/0, nextHopType: "
+                  "VirtualAppliance, nextHopIpAddress: 10.0.10.4}");
+  EXPECT_EQ(format_diagnostic(found[1], "warning"), "lab.yaml:" + std::to_string(loop_line) + ":" +
+                                                        std::to_string(loop_column) +
+                                                        ": warning: " + kLabLoop);
+  EXPECT_EQ(found[1].code, "routing-loop");
 }
 
 struct Case {
   const char* what;
   std::vector<std::pair<std::string, std::string>> edits;
-  std::vector<std::string> expected;  // besides the lab's own ghost-route finding
+  std::vector<std::string> expected;  // besides the lab's own ghost route and loop
 };
 
 TEST(TopologyChecksTest, PreflightAndConsistency) {
@@ -136,6 +152,7 @@ TEST(TopologyChecksTest, PreflightAndConsistency) {
     auto got = findings(lab_with(c.edits));
     auto want = c.expected;
     want.push_back(ghost);
+    want.push_back(std::string("routing-loop: ") + kLabLoop);
     std::sort(got.begin(), got.end());
     std::sort(want.begin(), want.end());
     EXPECT_EQ(got, want) << c.what;
@@ -150,6 +167,220 @@ TEST(TopologyChecksTest, FindingsAreSortedByPosition) {
     EXPECT_LE(std::pair(found[i - 1].where.line, found[i - 1].where.column),
               std::pair(found[i].where.line, found[i].where.column));
   }
+}
+
+// --- routing loops ---------------------------------------------------------------------------
+
+// Three appliances, each in its own subnet of one VNet, whose route tables are filled in.
+std::string appliances_with(const std::string& routes_a, const std::string& routes_b,
+                            const std::string& routes_c, const std::string& extra = "") {
+  return "version: 1\n"
+         "vnets:\n"
+         "  - name: hub\n"
+         "    addressSpace: [192.168.0.0/16]\n"
+         "    subnets:\n"
+         "      - {name: a, addressPrefix: 192.168.1.0/24, routeTable: rt-a}\n"
+         "      - {name: b, addressPrefix: 192.168.2.0/24, routeTable: rt-b}\n"
+         "      - {name: c, addressPrefix: 192.168.3.0/24, routeTable: rt-c}\n"
+         "appliances:\n"
+         "  - {name: nva-a, subnet: hub/a, privateIp: 192.168.1.4}\n"
+         "  - {name: nva-b, subnet: hub/b, privateIp: 192.168.2.4" +
+         extra +
+         "}\n"
+         "  - {name: nva-c, subnet: hub/c, privateIp: 192.168.3.4}\n"
+         "routeTables:\n"
+         "  - name: rt-a\n"
+         "    routes: [" +
+         routes_a +
+         "]\n"
+         "  - name: rt-b\n"
+         "    routes: [" +
+         routes_b +
+         "]\n"
+         "  - name: rt-c\n"
+         "    routes: [" +
+         routes_c + "]\n";
+}
+
+std::string to(const std::string& name, const std::string& prefix, const std::string& ip) {
+  return "{name: " + name + ", addressPrefix: " + prefix +
+         ", nextHopType: VirtualAppliance, nextHopIpAddress: " + ip + "}";
+}
+
+const std::string kToA = "192.168.1.4";
+const std::string kToB = "192.168.2.4";
+const std::string kToC = "192.168.3.4";
+
+// The findings as validate prints them, positions included.
+std::vector<std::string> located_findings(const std::string& yaml) {
+  std::vector<std::string> out;
+  for (const Diagnostic& d : check_topology(*load_yaml(yaml))) {
+    out.push_back(format_diagnostic(d, "warning") + " [" + d.code + "]");
+  }
+  return out;
+}
+
+std::string at(const std::string& yaml, const std::string& needle) {
+  auto [line, column] = position_of(yaml, needle);
+  return "lab.yaml:" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+struct LoopCase {
+  const char* what;
+  std::string yaml;
+  std::vector<std::string> expected;  // `@NEEDLE@` stands for the position of NEEDLE
+};
+
+TEST(TopologyChecksTest, RoutingLoops) {
+  const std::string two_way =
+      appliances_with(to("to-b", "0.0.0.0/0", kToB), to("to-a", "0.0.0.0/0", kToA), "");
+  const std::string three_way =
+      appliances_with(to("to-b", "10.0.0.0/8", kToB), to("to-c", "10.0.0.0/8", kToC),
+                      to("to-a", "10.0.0.0/8", kToA));
+  // nva-b sends 10.1.0.0/16 to the Internet: only the rest of 10.0.0.0/8 loops.
+  const std::string sub_prefix =
+      appliances_with(to("to-b", "10.0.0.0/8", kToB),
+                      to("to-a", "10.0.0.0/8", kToA) +
+                          ", {name: out, addressPrefix: 10.1.0.0/16, nextHopType: Internet}",
+                      "");
+  // nva-c is sent 10.2.0.0/16 and sends it back, a second loop inside the first one's prefix.
+  const std::string two_loops = appliances_with(
+      to("to-b", "10.0.0.0/8", kToB) + ", " + to("narrow-to-c", "10.2.0.0/16", kToC),
+      to("to-a", "10.0.0.0/8", kToA), to("back-to-a", "10.2.0.0/16", kToA));
+  const std::string self = appliances_with(to("to-self", "0.0.0.0/0", kToA), "", "");
+  const std::string no_forwarding = appliances_with(
+      to("to-b", "0.0.0.0/0", kToB), to("to-a", "0.0.0.0/0", kToA), "", ", ipForwarding: false");
+  const std::string chain =
+      appliances_with(to("to-b", "0.0.0.0/0", kToB), to("to-c", "0.0.0.0/0", kToC), "");
+  // Two peered VNets whose appliances send an on-premises range to each other.
+  const std::string vnets =
+      "version: 1\n"
+      "vnets:\n"
+      "  - name: hub\n"
+      "    addressSpace: [10.0.0.0/16, \"fd00:0:0:1::/64\"]\n"
+      "    subnets:\n"
+      "      - {name: nva, addressPrefixes: [10.0.1.0/24, \"fd00:0:0:1::/64\"], routeTable: "
+      "rt-hub}\n"
+      "    peerings: [{remoteVnet: spoke, allowForwardedTraffic: true}]\n"
+      "  - name: spoke\n"
+      "    addressSpace: [10.1.0.0/16, \"fd00:0:0:2::/64\"]\n"
+      "    subnets:\n"
+      "      - {name: nva, addressPrefixes: [10.1.1.0/24, \"fd00:0:0:2::/64\"], routeTable: "
+      "rt-spoke}\n"
+      "appliances:\n"
+      "  - {name: hub-fw, subnet: hub/nva, privateIp: 10.0.1.4}\n"
+      "  - {name: spoke-fw, subnet: spoke/nva, privateIp: 10.1.1.4}\n"
+      "routeTables:\n"
+      "  - name: rt-hub\n"
+      "    routes:\n"
+      "      - " +
+      to("onprem-via-spoke", "172.20.0.0/14", "10.1.1.4") + "\n      - " +
+      to("v6-via-spoke", "\"fd00::/16\"", "10.1.1.4") +
+      "\n"
+      "  - name: rt-spoke\n"
+      "    routes:\n"
+      "      - " +
+      to("onprem-via-hub", "172.16.0.0/12", "10.0.1.4") + "\n      - " +
+      to("v6-via-hub", "\"fd00::/8\"", "10.0.1.4") + "\n";
+
+  const std::vector<LoopCase> cases = {
+      {"two appliances routing to each other",
+       two_way,
+       {"@to-b@: warning: routing loop for 0.0.0.0/0 (except 172.16.0.0/12, 192.168.0.0/16): "
+        "route table rt-a route to-b (0.0.0.0/0 -> 192.168.2.4) sends packets from nva-a to "
+        "nva-b, route table rt-b route to-a (0.0.0.0/0 -> 192.168.1.4) from nva-b back to nva-a; "
+        "they are dropped after 16 hops [routing-loop]"}},
+      {"a cycle of three appliances",
+       three_way,
+       {"@to-b@: warning: routing loop for 10.0.0.0/8: route table rt-a route to-b (10.0.0.0/8 "
+        "-> 192.168.2.4) sends packets from nva-a to nva-b, route table rt-b route to-c "
+        "(10.0.0.0/8 -> 192.168.3.4) from nva-b to nva-c, route table rt-c route to-a "
+        "(10.0.0.0/8 -> 192.168.1.4) from nva-c back to nva-a; they are dropped after 16 hops "
+        "[routing-loop]"}},
+      {"a longer route breaks the loop for part of the prefix",
+       sub_prefix,
+       {"@to-b@: warning: routing loop for 10.0.0.0/8 (except 10.1.0.0/16): route table rt-a "
+        "route to-b (10.0.0.0/8 -> 192.168.2.4) sends packets from nva-a to nva-b, route table "
+        "rt-b route to-a (10.0.0.0/8 -> 192.168.1.4) from nva-b back to nva-a; they are dropped "
+        "after 16 hops [routing-loop]"}},
+      {"two loops, one inside the other's prefix",
+       two_loops,
+       {"@to-b@: warning: routing loop for 10.0.0.0/8 (except 10.2.0.0/16): route table rt-a "
+        "route to-b (10.0.0.0/8 -> 192.168.2.4) sends packets from nva-a to nva-b, route table "
+        "rt-b route to-a (10.0.0.0/8 -> 192.168.1.4) from nva-b back to nva-a; they are dropped "
+        "after 16 hops [routing-loop]",
+        "@narrow-to-c@: warning: routing loop for 10.2.0.0/16: route table rt-a route "
+        "narrow-to-c (10.2.0.0/16 -> 192.168.3.4) sends packets from nva-a to nva-c, route table "
+        "rt-c route back-to-a (10.2.0.0/16 -> 192.168.1.4) from nva-c back to nva-a; they are "
+        "dropped after 16 hops [routing-loop]"}},
+      {"an appliance whose own subnet routes to it",
+       self,
+       {"@to-self@: warning: route to-self sends traffic of hub/a to appliance nva-a in the same "
+        "subnet; Azure advises a separate subnet to avoid routing loops "
+        "[appliance-in-routed-subnet]",
+        "@to-self@: warning: routing loop for 0.0.0.0/0 (except 172.16.0.0/12, "
+        "192.168.0.0/16): route table rt-a route to-self (0.0.0.0/0 -> 192.168.1.4) sends "
+        "packets from nva-a back to nva-a; they are dropped after 16 hops [routing-loop]"}},
+      {"an appliance without IP forwarding ends the chain", no_forwarding, {}},
+      {"a chain of appliances that ends", chain, {}},
+      {"peered VNets sending prefixes back and forth, IPv6 too",
+       vnets,
+       {"@onprem-via-spoke@: warning: routing loop for 172.20.0.0/14: route table rt-hub route "
+        "onprem-via-spoke (172.20.0.0/14 -> 10.1.1.4) sends packets from hub-fw to spoke-fw, "
+        "route table rt-spoke route onprem-via-hub (172.16.0.0/12 -> 10.0.1.4) from spoke-fw "
+        "back to hub-fw; they are dropped after 16 hops [routing-loop]",
+        "@v6-via-spoke@: warning: routing loop for fd00::/16 (except fd00:0:0:1::/64, "
+        "fd00:0:0:2::/64): route table rt-hub route v6-via-spoke (fd00::/16 -> 10.1.1.4) sends "
+        "packets from hub-fw to spoke-fw, route table rt-spoke route v6-via-hub (fd00::/8 -> "
+        "10.0.1.4) from spoke-fw back to hub-fw; they are dropped after 16 hops "
+        "[routing-loop]"}},
+  };
+  for (const LoopCase& c : cases) {
+    std::vector<std::string> want;
+    for (std::string line : c.expected) {
+      size_t open = line.find('@');
+      size_t close = line.find('@', open + 1);
+      std::string needle = "{name: " + line.substr(open + 1, close - open - 1) + ",";
+      want.push_back(at(c.yaml, needle) + line.substr(close + 1));
+    }
+    EXPECT_EQ(located_findings(c.yaml), want) << c.what;
+  }
+}
+
+TEST(TopologyChecksTest, AHubFirewallIsNoLoop) {
+  // The usual design: the spoke's 0.0.0.0/0 goes to the firewall, whose own subnet has no route
+  // table, and a second appliance sends what it gets on to the firewall too.
+  std::string yaml =
+      "version: 1\n"
+      "vnets:\n"
+      "  - name: hub\n"
+      "    addressSpace: [10.0.0.0/16]\n"
+      "    subnets:\n"
+      "      - {name: AzureFirewallSubnet, addressPrefix: 10.0.1.0/26}\n"
+      "      - {name: inspect, addressPrefix: 10.0.2.0/24, routeTable: rt-inspect}\n"
+      "    peerings: [{remoteVnet: spoke, allowForwardedTraffic: true}]\n"
+      "  - name: spoke\n"
+      "    addressSpace: [10.1.0.0/16]\n"
+      "    subnets:\n"
+      "      - {name: aks, addressPrefix: 10.1.0.0/22, routeTable: rt-spoke}\n"
+      "publicIps:\n"
+      "  - {name: pip-fw, address: 20.1.2.3}\n"
+      "appliances:\n"
+      "  - {name: azfw, subnet: hub/AzureFirewallSubnet, privateIp: 10.0.1.4, publicIps: "
+      "[pip-fw]}\n"
+      "  - {name: ids, subnet: hub/inspect, privateIp: 10.0.2.4}\n"
+      "routeTables:\n"
+      "  - name: rt-spoke\n"
+      "    routes:\n"
+      "      - " +
+      to("default-to-ids", "0.0.0.0/0", "10.0.2.4") + "\n      - " +
+      to("hub-to-fw", "10.0.0.0/16", "10.0.1.4") +
+      "\n"
+      "  - name: rt-inspect\n"
+      "    routes:\n"
+      "      - " +
+      to("on-to-fw", "0.0.0.0/0", "10.0.1.4") + "\n";
+  EXPECT_EQ(located_findings(yaml), std::vector<std::string>{});
 }
 
 }  // namespace

@@ -569,6 +569,15 @@ const BadCase kBadCases[] = {
      "[10.1.0.0/16]}\n",
      {"[duplicate-name] t.yaml:5:33: error: duplicate peering to 'b'; first defined at line 5, "
       "column 16"}},
+    // Azure never gives two public IPs one address (IPv6 compared as addresses, not as text).
+    {"DuplicatePublicIpAddress",
+     "version: 1\npublicIps:\n  - {name: a, address: 20.0.0.1}\n  - {name: b, address: 20.0.0.2}\n"
+     "  - {name: c, address: 20.0.0.1}\n  - {name: d, address: \"2001:db8::1\"}\n"
+     "  - {name: e, address: \"2001:DB8:0::1\"}\n",
+     {"[duplicate-address] t.yaml:5:24: error: address 20.0.0.1 of public IP 'c' is already the "
+      "address of public IP 'a' (line 3, column 24)",
+      "[duplicate-address] t.yaml:7:24: error: address 2001:db8::1 of public IP 'e' is already "
+      "the address of public IP 'd' (line 6, column 24)"}},
     {"SelfPeering",
      "version: 1\nvnets:\n  - name: a\n    addressSpace: [10.0.0.0/16]\n"
      "    peerings: [{remoteVnet: a}]\n",
@@ -994,8 +1003,227 @@ TEST(TopologyLoader, NulBytesAreRefusedBeforeYamlCppSeesThem) {
                     "YAML text"}));
   std::string utf16("\xff\xfev\0e\0r\0", 8);
   EXPECT_EQ(joined(errors_of(utf16)),
-            joined({"[yaml-syntax] t.yaml:1:4: error: control character 0x00 is not allowed in "
-                    "YAML text; is the file UTF-16? Save it as UTF-8"}));
+            joined({"[invalid-utf8] t.yaml:1:1: error: invalid UTF-8: byte 0xff never occurs in "
+                    "UTF-8; is the file UTF-16? Save it as UTF-8"}));
+  std::string utf16_ascii("\xfe\xff\0v\0e", 6);
+  EXPECT_EQ(joined(errors_of(utf16_ascii)),
+            joined({"[invalid-utf8] t.yaml:1:1: error: invalid UTF-8: byte 0xfe never occurs in "
+                    "UTF-8; is the file UTF-16? Save it as UTF-8"}));
+}
+
+// --- encoding ------------------------------------------------------------------------------
+
+struct Utf8Case {
+  const char* name;
+  std::string yaml;
+  std::string error;  // "" when the text is valid UTF-8
+};
+
+class Utf8 : public ::testing::TestWithParam<Utf8Case> {};
+
+TEST_P(Utf8, IsCheckedEverywhereWithItsPosition) {
+  const Utf8Case& c = GetParam();
+  if (c.error.empty()) {
+    load_ok(c.yaml);
+  } else {
+    EXPECT_EQ(joined(errors_of(c.yaml)), joined({c.error}));
+  }
+}
+
+std::string utf8_case_name(const ::testing::TestParamInfo<Utf8Case>& info) {
+  return info.param.name;
+}
+
+// Columns count bytes, as yaml-cpp's marks do ("name: caf\xc3\xa9 \x80": 0x80 is in column 13).
+const Utf8Case kUtf8Cases[] = {
+    {"TwoThreeAndFourByteCharacters",
+     "version: 1\nname: caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\n", ""},
+    {"LastBeforeSurrogates", "version: 1\nname: \xed\x9f\xbf\n", ""},
+    {"FirstAfterSurrogates", "version: 1\nname: \xee\x80\x80\n", ""},
+    {"HighestCodePoint", "version: 1\nname: \xf4\x8f\xbf\xbf\n", ""},
+    {"ByteOrderMark", "\xef\xbb\xbfversion: 1\n", ""},
+    {"StrayContinuationInAName",
+     "version: 1\nname: a\x80"
+     "b\n",
+     "[invalid-utf8] t.yaml:2:8: error: invalid UTF-8: byte 0x80 continues a character that "
+     "never started"},
+    {"ColumnsCountBytes", "version: 1\nname: caf\xc3\xa9 \x80\n",
+     "[invalid-utf8] t.yaml:2:13: error: invalid UTF-8: byte 0x80 continues a character that "
+     "never started"},
+    {"Latin1InARouteName",
+     "version: 1\nrouteTables:\n  - name: rt\n    routes:\n      - {name: caf\xe9, addressPrefix: "
+     "0.0.0.0/0, nextHopType: Internet}\n",
+     "[invalid-utf8] t.yaml:5:19: error: invalid UTF-8: byte 0xe9 starts a 3-byte character but "
+     "byte 0x2c follows"},
+    {"InAComment", "version: 1 # caf\xe9\n",
+     "[invalid-utf8] t.yaml:1:17: error: invalid UTF-8: byte 0xe9 starts a 3-byte character but "
+     "byte 0x0a follows"},
+    {"TruncatedAtTheEnd", "version: 1\nname: \xe2\x82",
+     "[invalid-utf8] t.yaml:2:7: error: invalid UTF-8: byte 0xe2 starts a 3-byte character but "
+     "the file ends"},
+    {"TruncatedFourBytes", "version: 1\nname: \xf0\x9f\x98 x\n",
+     "[invalid-utf8] t.yaml:2:7: error: invalid UTF-8: byte 0xf0 starts a 4-byte character but "
+     "byte 0x20 follows"},
+    {"OverlongTwoBytes",
+     "version: 1\nname: a\xc0\xaf"
+     "b\n",
+     "[invalid-utf8] t.yaml:2:8: error: invalid UTF-8: bytes 0xc0 0xaf are an overlong encoding "
+     "of U+002F"},
+    {"OverlongNul", "version: 1\nname: \xc0\x80\n",
+     "[invalid-utf8] t.yaml:2:7: error: invalid UTF-8: bytes 0xc0 0x80 are an overlong encoding "
+     "of U+0000"},
+    {"OverlongThreeBytes", "version: 1\nname: \xe0\x80\xaf\n",
+     "[invalid-utf8] t.yaml:2:7: error: invalid UTF-8: bytes 0xe0 0x80 0xaf are an overlong "
+     "encoding of U+002F"},
+    {"OverlongFourBytes", "version: 1\nname: \xf0\x82\x82\xac\n",
+     "[invalid-utf8] t.yaml:2:7: error: invalid UTF-8: bytes 0xf0 0x82 0x82 0xac are an overlong "
+     "encoding of U+20AC"},
+    {"FirstSurrogate", "version: 1\nname: \xed\xa0\x80\n",
+     "[invalid-utf8] t.yaml:2:7: error: invalid UTF-8: bytes 0xed 0xa0 0x80 encode U+D800, a "
+     "UTF-16 surrogate, which UTF-8 does not allow"},
+    {"LastSurrogate", "version: 1\nname: \xed\xbf\xbf\n",
+     "[invalid-utf8] t.yaml:2:7: error: invalid UTF-8: bytes 0xed 0xbf 0xbf encode U+DFFF, a "
+     "UTF-16 surrogate, which UTF-8 does not allow"},
+    {"AboveTheLastCodePoint", "version: 1\nname: \xf4\x90\x80\x80\n",
+     "[invalid-utf8] t.yaml:2:7: error: invalid UTF-8: bytes 0xf4 0x90 0x80 0x80 encode "
+     "U+110000, above U+10FFFF"},
+    {"LeadByteF5", "version: 1\nname: \xf5\x80\x80\x80\n",
+     "[invalid-utf8] t.yaml:2:7: error: invalid UTF-8: bytes 0xf5 0x80 0x80 0x80 encode "
+     "U+140000, above U+10FFFF"},
+    {"LeadByteF8", "version: 1\nname: \xf8\x88\x80\x80\x80\n",
+     "[invalid-utf8] t.yaml:2:7: error: invalid UTF-8: byte 0xf8 never occurs in UTF-8"},
+    {"FirstProblemWins", "version: 1\nname: \x80 \x01\n",
+     "[invalid-utf8] t.yaml:2:7: error: invalid UTF-8: byte 0x80 continues a character that "
+     "never started"},
+};
+
+INSTANTIATE_TEST_SUITE_P(TopologyLoader, Utf8, ::testing::ValuesIn(kUtf8Cases), utf8_case_name);
+
+// --- limits --------------------------------------------------------------------------------
+
+LoadLimits bytes(uint64_t max_bytes) {
+  LoadLimits limits;
+  limits.max_bytes = max_bytes;
+  return limits;
+}
+
+std::vector<std::string> errors_with(std::string_view yaml, const LoadLimits& limits) {
+  LoadResult r = parse_topology(yaml, "t.yaml", limits);
+  EXPECT_FALSE(r.topology.has_value());
+  std::vector<std::string> out;
+  for (const Diagnostic& d : r.errors) {
+    out.push_back("[" + d.code + "] " + format_diagnostic(d, "error"));
+  }
+  return out;
+}
+
+TEST(TopologyLoader, DefaultLimitsAreSixteenMebibytesAndAMillionItems) {
+  LoadLimits limits;
+  EXPECT_EQ(limits.max_bytes, 16U << 20);
+  EXPECT_EQ(limits.max_items(), 1048576U);
+  EXPECT_EQ(bytes(1).max_items(), 1U);
+}
+
+TEST(TopologyLoader, TextOverTheSizeLimitIsRefusedWithoutAPosition) {
+  std::string yaml = "version: 1\n";
+  EXPECT_TRUE(parse_topology(yaml, "t.yaml", bytes(yaml.size())).topology.has_value());
+  EXPECT_EQ(joined(errors_with(yaml, bytes(yaml.size() - 1))),
+            joined({"[file-too-large] t.yaml: error: the file is 11 bytes, over the limit of 10 "
+                    "bytes for a topology; set EGRESS_MAX_TOPOLOGY_BYTES to raise it"}));
+}
+
+TEST(TopologyLoader, ItemsAreCountedBeforeAnyNodeIsBuilt) {
+  // 48 bytes allow 3 keys and items. The list is never closed: had yaml-cpp built the document
+  // first, the error would be its syntax error at the end instead.
+  EXPECT_EQ(joined(errors_with("version: 1\nname: [a, a, a, a, a, a\n", bytes(48))),
+            joined({"[too-large] t.yaml:2:11: error: the file holds more than 3 map keys and list "
+                    "items; stopped reading here (the limit is one per 16 bytes of the size "
+                    "limit, 48 bytes; set EGRESS_MAX_TOPOLOGY_BYTES to raise both)"}));
+  // Three keys are within the limit: values of maps are not counted, as the loader does not
+  // visit them.
+  EXPECT_TRUE(
+      parse_topology("version: 1\nname: n\nvnets: []\n", "t.yaml", bytes(48)).topology.has_value());
+}
+
+TEST(TopologyLoader, AliasesCountEachTimeTheyAreUsedAgainstTheSameLimit) {
+  std::string yaml = "version: 1\nvnets:\n  - &v {name: v, addressSpace: [10.0.0.0/8]}\n";
+  for (int i = 0; i < 10; ++i) {
+    yaml += "  - *v\n";
+  }
+  // Written: 2 + 1 + 2 + 1 + 10 = 16 keys and items, within the limit of 20; read through the
+  // aliases, 3 more each. An aliased node has its anchor's position.
+  ASSERT_LT(yaml.size(), 16U * 20);
+  EXPECT_EQ(joined(errors_with(yaml, bytes(16 * 20))),
+            joined({"[duplicate-name] t.yaml:3:9: error: duplicate vnet name 'v'; first defined "
+                    "at line 3, column 9",
+                    "[too-large] t.yaml:3:18: error: the file holds more than 20 map keys and list "
+                    "items (an alias counts each time it is used); stopped reading here (the "
+                    "limit is one per 16 bytes of the size limit, 320 bytes; set "
+                    "EGRESS_MAX_TOPOLOGY_BYTES to raise both)"}));
+}
+
+TEST(TopologyLoader, ALargeRegularFileIsRefusedBeforeItIsRead) {
+  // A sparse file of 1 GiB: its size comes from the file system, not from reading it.
+  fs::path path = fs::path(::testing::TempDir()) / "egress-sparse-topology.yaml";
+  { std::ofstream out(path); }
+  fs::resize_file(path, uint64_t{1} << 30);
+  LoadResult r = load_topology_file(path.string());
+  fs::remove(path);
+  ASSERT_EQ(r.errors.size(), 1U);
+  EXPECT_EQ(format_diagnostic(r.errors[0], "error"),
+            path.string() +
+                ": error: the file is 1073741824 bytes, over the limit of 16 MiB for "
+                "a topology; set EGRESS_MAX_TOPOLOGY_BYTES to raise it");
+  EXPECT_EQ(r.errors[0].code, "file-too-large");
+}
+
+TEST(TopologyLoader, AStreamIsCutAtTheSizeLimit) {
+  LoadResult r = load_topology_file("/dev/zero", bytes(1 << 20));
+  ASSERT_EQ(r.errors.size(), 1U);
+  EXPECT_EQ(format_diagnostic(r.errors[0], "error"),
+            "/dev/zero: error: the file is over the limit of 1 MiB for a topology; set "
+            "EGRESS_MAX_TOPOLOGY_BYTES to raise it");
+}
+
+struct LimitText {
+  const char* text;
+  uint64_t max_bytes;  // 0: refused
+};
+
+TEST(TopologyLoader, LimitsParseFromTheEnvironmentText) {
+  const LimitText cases[] = {
+      {"16777216", 16777216},
+      {"1", 1},
+      {"64k", 65536},
+      {"64K", 65536},
+      {"16M", 16U << 20},
+      {"2G", 2U << 30},
+      {"1024G", uint64_t{1} << 40},
+      {"", 0},
+      {"0", 0},
+      {"0M", 0},
+      {"-1", 0},
+      {"16MB", 0},
+      {"1.5M", 0},
+      {"M", 0},
+      {" 16", 0},
+      {"1025G", 0},
+      {"9999999999999", 0},
+  };
+  for (const LimitText& c : cases) {
+    SCOPED_TRACE(c.text);
+    Result<LoadLimits> limits = parse_load_limits(c.text);
+    if (c.max_bytes == 0) {
+      ASSERT_FALSE(limits.ok());
+      EXPECT_EQ(limits.error().message,
+                std::string("EGRESS_MAX_TOPOLOGY_BYTES: expected a number of bytes like 16777216 "
+                            "or 16M (K, M, G: powers of 1024), got '") +
+                    c.text + "'");
+    } else {
+      ASSERT_TRUE(limits.ok());
+      EXPECT_EQ(limits->max_bytes, c.max_bytes);
+    }
+  }
 }
 
 TEST(TopologyLoader, DeepNestingIsASyntaxError) {

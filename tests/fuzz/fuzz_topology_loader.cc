@@ -1,11 +1,13 @@
 // Fuzz target for the topology loader: any bytes must give either a topology or errors (never
 // both, never neither, never an exception or a crash), and a topology must be well formed: every
-// index in range, every node pool with one address per node.
+// index in range, every node pool with one address per node. A topology then goes through the
+// checks (findings such as routing loops), which must not crash either.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
 
+#include "egress/config/topology_checks.h"
 #include "egress/config/topology_loader.h"
 #include "fuzz_checks.h"
 
@@ -23,7 +25,7 @@ bool optional_in_range(Index i, size_t size) {
   return i == kNoIndex || i < size;
 }
 
-void check_topology(const egress::Topology& t) {
+void check_well_formed(const egress::Topology& t) {
   for (const auto& v : t.vnets) {
     for (Index s : v.subnets) {
       check(in_range(s, t.subnets.size()), "vnet subnet index");
@@ -88,7 +90,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(r.topology.has_value() != !r.errors.empty(), "exactly one of topology and errors");
   egress::fuzz::check_load_errors(r.errors);
   if (r.topology) {
-    check_topology(*r.topology);
+    check_well_formed(*r.topology);
+    int line = 0;
+    int column = 0;
+    for (const egress::Diagnostic& d : egress::check_topology(*r.topology)) {
+      check(!d.code.empty() && !d.message.empty(), "finding has a code and a message");
+      check(d.where.line > line || (d.where.line == line && d.where.column >= column),
+            "findings sorted by position");
+      line = d.where.line;
+      column = d.where.column;
+    }
   }
   return 0;
 }
