@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "egress/capture/capture_reader.h"
+#include "egress/capture/packet_selection.h"
 #include "egress/config/topology.h"
 #include "egress/config/topology_checks.h"
 #include "egress/config/topology_loader.h"
@@ -68,6 +69,10 @@ struct Args {
   std::string pcap_out;         // replay: past the egress point; synth: the generated capture
   std::string egress_pcap_out;  // synth: past the egress point
   bool quiet = false;
+  // replay, diff and migrate: which packets of the captures
+  std::string filter;
+  uint64_t count = 0;
+  std::string time_range;
   // synth
   uint64_t synth_flows = 0;
   std::string mix;
@@ -390,12 +395,45 @@ Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
                      " packets of another link type were written with the first packet's link "
                      "header\n";
     }
+    if (p->skipped() != 0) {
+      outcome.err += "warning: " + std::to_string(p->skipped()) +
+                     " packets were left out: no header of the first packet's link type can "
+                     "carry them\n";
+    }
     if (!p->commit(error)) {
       return bad_input(error);
     }
   }
   outcome.out = args.json ? summary_to_json(*summary) + "\n" : format_summary(*summary);
   return outcome;
+}
+
+// The captures, with the packets -f, --time-range and --count select. A bad option value is
+// an error before any packet is read.
+Result<std::unique_ptr<PacketSource>> open_selected_captures(const Args& args) {
+  PacketSelection selection;
+  selection.filter = args.filter;
+  selection.count = args.count;
+  selection.input_names = args.captures;
+  for (std::string& name : selection.input_names) {
+    name = name == "-" ? kStdinName : name;
+  }
+  if (!args.time_range.empty()) {
+    Result<TimeRange> range = parse_time_range(args.time_range);
+    if (!range) {
+      return Diagnostic{range.error().code, "--time-range: " + range.error().message, {}};
+    }
+    selection.time_range = *range;
+  }
+  Result<std::unique_ptr<PacketSource>> source = open_captures(args.captures);
+  if (!source) {
+    return source.error();
+  }
+  Result<std::unique_ptr<PacketSource>> selected = select_packets(std::move(*source), selection);
+  if (!selected) {
+    return Diagnostic{selected.error().code, "-f: " + selected.error().message, {}};
+  }
+  return selected;
 }
 
 Outcome run_replay(const Args& args) {
@@ -408,7 +446,7 @@ Outcome run_replay(const Args& args) {
   if (!engine) {
     return outcome;
   }
-  Result<std::unique_ptr<PacketSource>> source = open_captures(args.captures);
+  Result<std::unique_ptr<PacketSource>> source = open_selected_captures(args);
   if (!source) {
     return failed(std::move(outcome), source.error());
   }
@@ -485,7 +523,7 @@ Outcome run_synth(const Args& args, const CLI::App& cmd) {
 // The flows diff and migrate compare: the captures, or --synth N flows drawn from `sources`.
 Result<std::unique_ptr<PacketSource>> comparison_flows(const Args& args, const Topology& sources) {
   if (!args.captures.empty()) {
-    return open_captures(args.captures);
+    return open_selected_captures(args);
   }
   SynthSpec spec;
   spec.flows = args.synth_n;
@@ -652,6 +690,18 @@ int emit(const Outcome& outcome) {
   return outcome.exit_code;
 }
 
+// -f, --count and --time-range, for the commands that read captures.
+void add_selection_options(CLI::App& command, Args& args) {
+  command.add_option("-f,--filter", args.filter,
+                     "Only the packets this BPF filter accepts, as tcpdump reads it "
+                     "('tcp port 443')");
+  command.add_option("--count", args.count, "Stop after N packets (counted after -f)")
+      ->check(CLI::Range(uint64_t{1}, UINT64_MAX));
+  command.add_option("--time-range", args.time_range,
+                     "Only packets at FROM <= t < TO, FROM..TO, either end open: +SECONDS after "
+                     "the first packet, SECONDS since 1970 or RFC 3339 (2023-11-14T22:13:20Z)");
+}
+
 int run(int argc, char** argv) {
   CLI::App app{
       "Simulates how packets leave an Azure VNet or AKS cluster: routes, NSGs, "
@@ -700,7 +750,8 @@ int run(int argc, char** argv) {
   CLI::App* replay_cmd = app.add_subcommand(
       "replay", "Push every packet of pcap/pcapng captures through the topology, in capture time");
   replay_cmd->add_option("TOPOLOGY", args.topology, "Topology YAML file")->required();
-  replay_cmd->add_option("CAPTURE", args.captures, "Capture files (merged in time order)")
+  replay_cmd->add_option("CAPTURE", args.captures,
+                         "Capture files (merged in time order); - for standard input")
       ->required();
   replay_cmd->add_option("--flows", args.flows_out,
                          "Write a record per flow: CSV if FILE ends in .csv, else JSON Lines");
@@ -709,6 +760,7 @@ int run(int argc, char** argv) {
                          "Write the packets as they appear past the egress point (SNAT applied)");
   replay_cmd->add_option("--seed", args.seed, "Seed for Azure's random choices of IP and port")
       ->capture_default_str();
+  add_selection_options(*replay_cmd, args);
   replay_cmd->add_flag("--json", args.json, "Print the summary as one JSON document");
   replay_cmd->add_flag("--quiet", args.quiet, "No progress on stderr");
 
@@ -751,6 +803,7 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(1, 10000000));
   diff->add_option("--seed", args.seed, "Seed for synthetic flows and Azure's random choices")
       ->capture_default_str();
+  add_selection_options(*diff, args);
   diff->add_flag("--json", args.json, "Print one JSON document");
 
   CLI::App* migrate = app.add_subcommand(
@@ -772,6 +825,7 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   migrate->add_option("--seed", args.seed, "Seed for synthetic flows and Azure's random choices")
       ->capture_default_str();
+  add_selection_options(*migrate, args);
   migrate->add_flag("--json", args.json, "Print one JSON document");
 
   CLI::App* models = app.add_subcommand(

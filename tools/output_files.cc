@@ -16,47 +16,6 @@ std::string temp_name(const std::string& path) {
   return path + ".partial-" + std::to_string(::getpid());
 }
 
-// Link-layer headers for a packet moved to another link type: only what readers need to find
-// the IP header (ethertype, protocol family), everything else zero.
-std::string link_header(uint16_t link_type, uint8_t ip_version) {
-  const bool v6 = ip_version == 6;
-  const char ether_hi = v6 ? '\x86' : '\x08';
-  const char ether_lo = v6 ? '\xdd' : '\x00';
-  switch (link_type) {
-    case kLinkEthernet:
-      return std::string(12, '\0') + ether_hi + ether_lo;
-    case kLinkLinuxSll: {
-      std::string h(16, '\0');
-      h[1] = 4;  // sent by us
-      h[14] = ether_hi;
-      h[15] = ether_lo;
-      return h;
-    }
-    case kLinkLinuxSll2: {
-      std::string h(20, '\0');
-      h[0] = ether_hi;
-      h[1] = ether_lo;
-      h[10] = 4;  // sent by us
-      return h;
-    }
-    case kLinkNull: {
-      // Host byte order, as the writer's: AF_INET 2, AF_INET6 as Linux has it (10) is not
-      // what BSD readers expect, so the BSD value 24 that every reader accepts.
-      uint32_t af = v6 ? 24 : 2;
-      std::string h(4, '\0');
-      std::memcpy(h.data(), &af, 4);
-      return h;
-    }
-    case kLinkLoop: {
-      std::string h(4, '\0');
-      h[3] = static_cast<char>(v6 ? 24 : 2);
-      return h;
-    }
-    default:
-      return {};
-  }
-}
-
 }  // namespace
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), temp_(temp_name(path_)) {}
@@ -94,82 +53,56 @@ bool AtomicFile::commit(std::string& error) {
 PcapOut::PcapOut(std::string path) : path_(std::move(path)), temp_(temp_name(path_)) {}
 
 PcapOut::~PcapOut() {
-  if (dumper_ != nullptr) {
-    pcap_dump_close(dumper_);
-  }
-  if (dead_ != nullptr) {
-    pcap_close(dead_);
+  writer_.reset();
+  if (file_ != nullptr) {
+    std::fclose(file_);
   }
   if (!committed_) {
     std::remove(temp_.c_str());
   }
 }
 
-bool PcapOut::start(uint16_t link_type) {
-  link_type_ = link_type;
-  // A generous snaplen: packets are written as long as they were captured.
-  dead_ = pcap_open_dead_with_tstamp_precision(link_type, 262144, PCAP_TSTAMP_PRECISION_NANO);
-  if (dead_ == nullptr) {
-    error_ = path_ + ": libpcap cannot write link type " + std::to_string(link_type);
-    return false;
-  }
+bool PcapOut::open() {
   // Our own FILE, for a buffer far larger than stdio's default: fewer write system calls.
-  FILE* file = std::fopen(temp_.c_str(), "wb");
-  if (file == nullptr) {
+  file_ = std::fopen(temp_.c_str(), "wb");
+  if (file_ == nullptr) {
     error_ = path_ + ": cannot create: " + std::strerror(errno);
     return false;
   }
-  std::setvbuf(file, nullptr, _IOFBF, kWriteBuffer);
-  dumper_ = pcap_dump_fopen(dead_, file);
-  if (dumper_ == nullptr) {
-    std::fclose(file);
-    error_ = path_ + ": cannot create: " + pcap_geterr(dead_);
-    return false;
-  }
+  std::setvbuf(file_, nullptr, _IOFBF, kWriteBuffer);
+  writer_.emplace(file_, path_);
   return true;
 }
 
 void PcapOut::write(const RawPacket& packet, uint32_t l3_offset, uint8_t ip_version,
                     std::span<const uint8_t> bytes) {
-  if (!error_.empty()) {
+  if (!error_.empty() || (!writer_ && !open())) {
     return;
   }
-  if (dumper_ == nullptr && !start(packet.link_type)) {
-    return;
+  if (!writer_->write(packet, bytes, l3_offset, ip_version)) {
+    error_ = path_ + ": " + writer_->error()->message;
   }
-  pcap_pkthdr header{};
-  header.ts.tv_sec = static_cast<time_t>(packet.ts_ns / 1'000'000'000);
-  // With nanosecond precision libpcap stores tv_usec as nanoseconds.
-  header.ts.tv_usec = static_cast<suseconds_t>(packet.ts_ns % 1'000'000'000);
-  if (packet.link_type == link_type_) {
-    header.caplen = static_cast<uint32_t>(bytes.size());
-    header.len = packet.orig_len;
-    pcap_dump(reinterpret_cast<u_char*>(dumper_), &header, bytes.data());
-    return;
-  }
-  ++reframed_;
-  frame_ = link_header(link_type_, ip_version);
-  frame_.append(reinterpret_cast<const char*>(bytes.data()) + l3_offset, bytes.size() - l3_offset);
-  header.caplen = static_cast<uint32_t>(frame_.size());
-  header.len = static_cast<uint32_t>(packet.orig_len - l3_offset + frame_.size() -
-                                     (bytes.size() - l3_offset));
-  pcap_dump(reinterpret_cast<u_char*>(dumper_), &header,
-            reinterpret_cast<const u_char*>(frame_.data()));
 }
 
 bool PcapOut::commit(std::string& error) {
-  if (error_.empty() && dumper_ == nullptr) {
-    start(kLinkEthernet);
+  if (error_.empty() && !writer_) {
+    open();
+  }
+  if (error_.empty()) {
+    Result<uint64_t> finished = writer_->finish();
+    if (!finished) {
+      error_ = path_ + ": " + finished.error().message;
+    }
   }
   if (!error_.empty()) {
     error = error_;
     return false;
   }
-  bool ok = pcap_dump_flush(dumper_) == 0;
-  pcap_dump_close(dumper_);
-  dumper_ = nullptr;
+  writer_.reset();
+  const bool closed = std::fclose(file_) == 0;
+  file_ = nullptr;
   committed_ = true;
-  if (!ok || std::rename(temp_.c_str(), path_.c_str()) != 0) {
+  if (!closed || std::rename(temp_.c_str(), path_.c_str()) != 0) {
     error = path_ + ": cannot write: " + std::strerror(errno);
     std::remove(temp_.c_str());
     return false;

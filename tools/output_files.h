@@ -3,14 +3,15 @@
 // failed run leaves nothing that looks like a finished result.
 #pragma once
 
-#include <pcap/pcap.h>
-
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
+#include <optional>
 #include <span>
 #include <string>
 
 #include "egress/capture/packet_decoder.h"
+#include "egress/capture/pcap_writer.h"
 #include "egress/capture/raw_packet.h"
 
 namespace egress {
@@ -37,9 +38,8 @@ class AtomicFile {
   bool committed_ = false;
 };
 
-/// A pcap file written through libpcap. Its link type is the first packet's; a later packet
-/// of another link type gets that link type's header in place of its own (addresses of the
-/// link layer zeroed), counted in reframed().
+/// A pcap file (egress/capture/pcap_writer.h) written aside and renamed into place by
+/// commit(). Its link type is the first packet's; reframed() and skipped() are the writer's.
 class PcapOut {
  public:
   explicit PcapOut(std::string path);
@@ -51,19 +51,17 @@ class PcapOut {
              std::span<const uint8_t> bytes);
   /// Closes and renames into place (a file with no packets gets Ethernet as link type).
   bool commit(std::string& error);
-  uint64_t reframed() const { return reframed_; }
+  uint64_t reframed() const { return writer_ ? writer_->reframed() : 0; }
+  uint64_t skipped() const { return writer_ ? writer_->skipped() : 0; }
   const std::string& error() const { return error_; }
 
  private:
-  bool start(uint16_t link_type);
+  bool open();
   std::string path_;
   std::string temp_;
-  pcap_t* dead_ = nullptr;
-  pcap_dumper_t* dumper_ = nullptr;
-  uint16_t link_type_ = 0;
-  uint64_t reframed_ = 0;
+  std::FILE* file_ = nullptr;
+  std::optional<PcapWriter> writer_;
   std::string error_;
-  std::string frame_;
   bool committed_ = false;
 };
 
