@@ -750,8 +750,9 @@ int run(int argc, char** argv) {
   CLI::App* replay_cmd = app.add_subcommand(
       "replay", "Push every packet of pcap/pcapng captures through the topology, in capture time");
   replay_cmd->add_option("TOPOLOGY", args.topology, "Topology YAML file")->required();
-  replay_cmd->add_option("CAPTURE", args.captures,
-                         "Capture files (merged in time order); - for standard input")
+  replay_cmd
+      ->add_option("CAPTURE", args.captures,
+                   "Capture files (merged in time order); - for standard input")
       ->required();
   replay_cmd->add_option("--flows", args.flows_out,
                          "Write a record per flow: CSV if FILE ends in .csv, else JSON Lines");
