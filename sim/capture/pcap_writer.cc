@@ -205,10 +205,11 @@ bool PcapWriter::write(const RawPacket& packet, std::span<const uint8_t> bytes, 
     fraction += kNsPerSecond;
     --seconds;
   }
-  if (seconds < 0 || seconds > int64_t{UINT32_MAX}) {
+  // libpcap reads the seconds back as a signed 32-bit number (and writes them so).
+  if (seconds < 0 || seconds > int64_t{INT32_MAX}) {
     return fail("packet " + std::to_string(packet.number) + ": timestamp " +
                 std::to_string(seconds) +
-                " s is outside what pcap's 32-bit seconds since 1970 hold (years 1970 to 2106)");
+                " s is outside what pcap's 32-bit seconds hold (1970 to 2038-01-19T03:14:07Z)");
   }
   pcap_pkthdr header{};
   header.ts.tv_sec = static_cast<time_t>(seconds);

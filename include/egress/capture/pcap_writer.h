@@ -26,7 +26,7 @@ namespace egress {
 /// counted in skipped().
 ///
 /// Errors (`code` "pcap-write", `where.file` the name given): libpcap refusing the link type,
-/// a timestamp pcap cannot hold (before 1970 or from 2106 on), a failed write. After the
+/// a timestamp pcap cannot hold (before 1970, after 2038-01-19T03:14:07Z), a failed write. After the
 /// first error nothing more is written and write() returns false; finish() returns it.
 class PcapWriter {
  public:
