@@ -3,6 +3,7 @@
 #include <pcap/pcap.h>
 
 #include <limits>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -192,18 +193,32 @@ class FilterSource final : public PacketSource {
   FilterSource& operator=(const FilterSource&) = delete;
 
   // libpcap's message when it cannot compile the expression for `link_type`; "" when done.
-  std::string compile(uint16_t link_type) {
-    pcap_t* dead = pcap_open_dead(dlt_of_link_type(link_type), kFilterSnaplen);
+  // `eager`: the check before any packet, where a filter that rejects every packet is the
+  // error tcpdump makes it; later it only passes nothing of that link type.
+  std::string compile(uint16_t link_type, bool eager = false) {
+    // libpcap 1.10 filters no NFLOG ("NFLOG link-layer type filtering not implemented"):
+    // the filter applies to the IP packet the payload TLV holds, as raw IP.
+    const bool nflog = link_type == kLinkNflog;
+    pcap_t* dead =
+        pcap_open_dead(dlt_of_link_type(nflog ? uint16_t{kLinkRaw} : link_type), kFilterSnaplen);
     if (dead == nullptr) {
       return "libpcap cannot open link type " + std::to_string(link_type);
     }
     Program p;
     p.link_type = link_type;
+    p.mode = nflog ? Mode::kNflogPayload : Mode::kWhole;
     std::string error;
     if (pcap_compile(dead, &p.code, expression_.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
       error = pcap_geterr(dead);
       if (error.empty()) {
         error = "libpcap cannot compile the filter";
+      }
+      // What libpcap's optimizer says when it proves no packet can match (`ip6` on IPV4).
+      if (!eager && error == "expression rejects all packets") {
+        error.clear();
+        p.mode = Mode::kRejectAll;
+        p.code = bpf_program{};
+        programs_.push_back(p);
       }
     } else {
       programs_.push_back(p);
@@ -218,8 +233,7 @@ class FilterSource final : public PacketSource {
       if (!more.ok() || !*more) {
         return more;
       }
-      const bpf_program* code = program_for(out.link_type);
-      if (code == nullptr) {
+      if (!find_program(out.link_type)) {
         const std::string why = compile(out.link_type);
         if (!why.empty()) {
           Diagnostic d{"capture-filter",
@@ -235,12 +249,8 @@ class FilterSource final : public PacketSource {
           }
           return d;
         }
-        code = &programs_.back().code;
       }
-      pcap_pkthdr header{};
-      header.caplen = static_cast<bpf_u_int32>(out.data.size());
-      header.len = out.orig_len;
-      if (pcap_offline_filter(code, &header, out.data.data()) != 0) {
+      if (matches(programs_[last_], out)) {
         return true;
       }
     }
@@ -248,24 +258,72 @@ class FilterSource final : public PacketSource {
   const std::vector<Diagnostic>& warnings() const override { return inner_->warnings(); }
 
  private:
+  enum class Mode : uint8_t {
+    kWhole,         // the filter sees the packet as captured
+    kNflogPayload,  // the filter, compiled for raw IP, sees NFLOG's payload TLV
+    kRejectAll,     // libpcap proved that nothing of this link type matches
+  };
   struct Program {
     uint16_t link_type = 0;
+    Mode mode = Mode::kWhole;
     bpf_program code{};
   };
 
-  const bpf_program* program_for(uint16_t link_type) {
+  // Points last_ at the program for `link_type`; false when there is none yet.
+  bool find_program(uint16_t link_type) {
     // Captures rarely hold more than one or two link types: the last one used comes first.
     if (last_ < programs_.size() && programs_[last_].link_type == link_type) {
-      return &programs_[last_].code;
+      return true;
     }
     for (size_t i = 0; i < programs_.size(); ++i) {
       if (programs_[i].link_type == link_type) {
         last_ = i;
-        return &programs_[i].code;
+        return true;
       }
     }
     last_ = programs_.size();  // the one compile() is about to add
-    return nullptr;
+    return false;
+  }
+
+  static bool matches(const Program& program, const RawPacket& packet) {
+    size_t offset = 0;
+    switch (program.mode) {
+      case Mode::kRejectAll:
+        return false;
+      case Mode::kNflogPayload:
+        if (!nflog_payload(packet.data, offset)) {
+          return false;
+        }
+        break;
+      case Mode::kWhole:
+        break;
+    }
+    pcap_pkthdr header{};
+    header.caplen = static_cast<bpf_u_int32>(packet.data.size() - offset);
+    header.len = packet.orig_len > offset ? static_cast<bpf_u_int32>(packet.orig_len - offset)
+                                          : header.caplen;
+    return pcap_offline_filter(&program.code, &header, packet.data.data() + offset) != 0;
+  }
+
+  // Where NFLOG's NFULA_PAYLOAD starts: after the 4-byte header, TLVs whose length (header
+  // included) and type are in host byte order, padded to 4 bytes.
+  static bool nflog_payload(std::span<const uint8_t> data, size_t& offset) {
+    constexpr uint16_t kPayload = 9;
+    constexpr uint16_t kTypeMask = 0x3FFF;  // above: NLA_F_NESTED, NLA_F_NET_BYTEORDER
+    size_t at = 4;
+    while (at + 4 <= data.size()) {
+      const size_t length = data[at] | (data[at + 1] << 8);
+      const uint16_t type = static_cast<uint16_t>((data[at + 2] | (data[at + 3] << 8)) & kTypeMask);
+      if (length < 4) {
+        return false;
+      }
+      if (type == kPayload) {
+        offset = at + 4;
+        return offset < data.size();
+      }
+      at += (length + 3) & ~size_t{3};
+    }
+    return false;
   }
 
   std::unique_ptr<PacketSource> inner_;
@@ -404,7 +462,7 @@ Result<std::unique_ptr<PacketSource>> filter_packets(std::unique_ptr<PacketSourc
                                                      std::vector<std::string> input_names) {
   auto filter =
       std::make_unique<FilterSource>(std::move(source), expression, std::move(input_names));
-  const std::string why = filter->compile(kLinkEthernet);
+  const std::string why = filter->compile(kLinkEthernet, true);
   if (!why.empty()) {
     return Diagnostic{"capture-filter", why, {}};
   }
