@@ -44,10 +44,13 @@ Result<TimePoint> parse_time_point(std::string_view text);
 /// (pcap_compile on pcap_open_dead, optimized, netmask unknown) once per link type met, the
 /// first time a packet of that link type comes, and applied with pcap_offline_filter. The
 /// expression is compiled for Ethernet at once, so a filter libpcap refuses is an error
-/// before any packet is read: code "capture-filter", message libpcap's own. A link type the
-/// filter cannot be applied to (`ether host` on raw IP) is an error at its first packet:
-/// `where.file` the packet's input as `input_names` names it (RawPacket::input), message
-/// `packet N (offset B): the filter cannot be applied to link type NAME: libpcap's message`.
+/// before any packet is read: code "capture-filter", message libpcap's own. NFLOG, which
+/// libpcap 1.10 cannot filter, is filtered on the IP packet of its payload TLV (compiled for
+/// raw IP); a link type where libpcap proves that nothing can match (`ip6` on LINKTYPE_IPV4)
+/// passes nothing. A link type the filter cannot be applied to (`ether host` on raw IP) is an
+/// error at its first packet: `where.file` the packet's input as `input_names` names it
+/// (RawPacket::input), message `packet N (offset B): the filter cannot be applied to link
+/// type NAME: libpcap's message`.
 Result<std::unique_ptr<PacketSource>> filter_packets(std::unique_ptr<PacketSource> source,
                                                      const std::string& expression,
                                                      std::vector<std::string> input_names = {});
