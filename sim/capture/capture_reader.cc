@@ -32,6 +32,43 @@ Diagnostic file_error(const std::string& path, const char* code, std::string mes
   return d;
 }
 
+// The two classic pcap magics in either byte order (micro- and nanosecond), read big-endian.
+bool is_classic_pcap_magic(uint32_t m) {
+  return m == 0xa1b2c3d4 || m == 0xd4c3b2a1 || m == 0xa1b23c4d || m == 0x4d3cb2a1;
+}
+// A pcapng section header block's type, the same in both byte orders.
+constexpr uint32_t kPcapngMagic = 0x0A0D0D0A;
+constexpr long kPcapFileHeader = 24;
+constexpr size_t kStreamBuffer = size_t{256} << 10;
+
+// A stream whose first bytes were read to tell pcap from pcapng, and are given back first.
+struct PeekedStream {
+  std::FILE* source;
+  uint8_t head[4];
+  size_t head_size;
+  size_t head_read;
+
+  static ssize_t read(void* cookie, char* to, size_t size) {
+    auto* self = static_cast<PeekedStream*>(cookie);
+    size_t done = 0;
+    while (done < size && self->head_read < self->head_size) {
+      to[done++] = static_cast<char>(self->head[self->head_read++]);
+    }
+    if (done == size) {
+      return static_cast<ssize_t>(done);
+    }
+    done += std::fread(to + done, 1, size - done, self->source);
+    if (done == 0 && std::ferror(self->source) != 0) {
+      return -1;
+    }
+    return static_cast<ssize_t>(done);
+  }
+  static int close(void* cookie) {
+    delete static_cast<PeekedStream*>(cookie);  // the source stays open: it is not ours
+    return 0;
+  }
+};
+
 std::string at_packet(uint64_t number, long offset) {
   return "packet " + std::to_string(number) + " (offset " + std::to_string(offset) + "): ";
 }
@@ -51,6 +88,7 @@ struct CaptureReader::Impl {
   bool warned_length = false;
   std::vector<uint8_t> memory;  // the capture, for open_memory
   bool from_memory = false;
+  bool from_stream = false;              // open_stream: read once, front to back
   std::unique_ptr<PcapngReader> pcapng;  // set once libpcap has refused the file
   std::vector<Diagnostic> warnings;
   // Classic pcap has 16-byte record headers, so record offsets are counted rather than asked
@@ -104,15 +142,21 @@ struct CaptureReader::Impl {
     } else if (::pread(::fileno(pcap_file(pcap)), magic, 4, 0) != 4) {
       return false;
     }
-    uint32_t m = static_cast<uint32_t>(magic[0]) << 24 | static_cast<uint32_t>(magic[1]) << 16 |
-                 static_cast<uint32_t>(magic[2]) << 8 | magic[3];
-    return m == 0xa1b2c3d4 || m == 0xd4c3b2a1 || m == 0xa1b23c4d || m == 0x4d3cb2a1;
+    return is_classic_pcap_magic(static_cast<uint32_t>(magic[0]) << 24 |
+                                 static_cast<uint32_t>(magic[1]) << 16 |
+                                 static_cast<uint32_t>(magic[2]) << 8 | magic[3]);
   }
 
   // Reads the file again from the start with PcapngReader, past the `number` packets libpcap
   // already returned (they are the same blocks, so numbers and offsets carry on). The error
   // names the packet libpcap stopped at.
   Result<bool> switch_to_pcapng(uint64_t stopped_at, long offset) {
+    if (from_stream) {
+      return file_error(path, "capture-read",
+                        at_packet(stopped_at, offset) +
+                            "interfaces of different link types, which libpcap cannot read "
+                            "from a stream");
+    }
     FILE* file = from_memory ? fmemopen(memory.data(), memory.size() - 1, "rb")
                              : std::fopen(path.c_str(), "rb");
     if (file == nullptr) {
@@ -141,26 +185,26 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const std::string& pa
   impl->path = path;
   impl->input = input;
   char errbuf[PCAP_ERRBUF_SIZE] = {};
-  // Nanosecond precision: libpcap scales microsecond files, so ts.tv_usec is always ns.
   if (path == "-") {
-    impl->pcap =
-        pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
-  } else {
-    // Our own FILE, for a buffer far larger than stdio's 4 KiB: a read system call per few
-    // packets was a tenth of replay's time.
-    FILE* file = std::fopen(path.c_str(), "rb");
-    if (file == nullptr) {
-      return file_error(path, "capture-open", std::strerror(errno));
-    }
-    std::setvbuf(file, nullptr, _IOFBF, kReadBuffer);
-    struct stat st {};
-    if (::fstat(fileno(file), &st) == 0 && S_ISREG(st.st_mode)) {
-      impl->size = static_cast<uint64_t>(st.st_size);
-    }
-    impl->pcap = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (impl->pcap == nullptr) {
-      std::fclose(file);  // libpcap leaves it open when it fails
-    }
+    // Before anything has read stdin, so the buffer can still change.
+    std::setvbuf(stdin, nullptr, _IOFBF, kReadBuffer);
+    return open_stream(stdin, kStdinName, input);
+  }
+  // Our own FILE, for a buffer far larger than stdio's 4 KiB: a read system call per few
+  // packets was a tenth of replay's time.
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return file_error(path, "capture-open", std::strerror(errno));
+  }
+  std::setvbuf(file, nullptr, _IOFBF, kReadBuffer);
+  struct stat st {};
+  if (::fstat(fileno(file), &st) == 0 && S_ISREG(st.st_mode)) {
+    impl->size = static_cast<uint64_t>(st.st_size);
+  }
+  // Nanosecond precision: libpcap scales microsecond files, so ts.tv_usec is always ns.
+  impl->pcap = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+  if (impl->pcap == nullptr) {
+    std::fclose(file);  // libpcap leaves it open when it fails
   }
   if (impl->pcap == nullptr) {
     // libpcap starts some messages with the path ("F: No such file or directory"), which
@@ -174,6 +218,47 @@ Result<std::unique_ptr<CaptureReader>> CaptureReader::open(const std::string& pa
   Result<bool> checked = impl->finish_open();
   if (!checked) {
     return checked.error();
+  }
+  return std::unique_ptr<CaptureReader>(new CaptureReader(std::move(impl)));
+}
+
+Result<std::unique_ptr<CaptureReader>> CaptureReader::open_stream(std::FILE* file,
+                                                                  const std::string& name,
+                                                                  uint32_t input) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = name;
+  impl->input = input;
+  impl->from_stream = true;
+  auto* peeked = new PeekedStream{file, {}, 0, 0};
+  peeked->head_size = std::fread(peeked->head, 1, sizeof peeked->head, file);
+  const uint32_t magic = static_cast<uint32_t>(peeked->head[0]) << 24 |
+                         static_cast<uint32_t>(peeked->head[1]) << 16 |
+                         static_cast<uint32_t>(peeked->head[2]) << 8 | peeked->head[3];
+  FILE* stream =
+      fopencookie(peeked, "rb", {&PeekedStream::read, nullptr, nullptr, &PeekedStream::close});
+  if (stream == nullptr) {
+    delete peeked;
+    return file_error(name, "capture-open", std::strerror(errno));
+  }
+  std::setvbuf(stream, nullptr, _IOFBF, kStreamBuffer);
+  if (peeked->head_size == sizeof peeked->head && magic == kPcapngMagic) {
+    // libpcap would refuse a file whose interfaces have different link types only after
+    // returning packets, and a stream cannot be read again from the start as a file can.
+    impl->pcapng = std::make_unique<PcapngReader>(stream, name, impl->warnings);
+    return std::unique_ptr<CaptureReader>(new CaptureReader(std::move(impl)));
+  }
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  impl->pcap = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+  if (impl->pcap == nullptr) {
+    std::fclose(stream);  // libpcap leaves it open when it fails
+    return file_error(name, "capture-open", errbuf);
+  }
+  Result<bool> checked = impl->finish_open();
+  if (!checked) {
+    return checked.error();
+  }
+  if (is_classic_pcap_magic(magic)) {
+    impl->next_offset = kPcapFileHeader;
   }
   return std::unique_ptr<CaptureReader>(new CaptureReader(std::move(impl)));
 }
@@ -217,6 +302,9 @@ Result<bool> CaptureReader::next(RawPacket& out) {
     if (got && *got) {
       out.input = impl.input;
       impl.number = out.number;
+      if (impl.link_type == 0 && impl.number == 1) {
+        impl.link_type = out.link_type;
+      }
     }
     return got;
   }

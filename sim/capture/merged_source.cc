@@ -120,6 +120,11 @@ Result<std::unique_ptr<PacketSource>> open_captures(const std::vector<std::strin
   if (paths.empty()) {
     return Diagnostic{"capture-open", "no capture file given", {}};
   }
+  if (std::count(paths.begin(), paths.end(), "-") > 1) {
+    return Diagnostic{"capture-open",
+                      "'-' is given more than once: standard input can be read only once",
+                      SourceLocation{kStdinName, 0, 0}};
+  }
   std::vector<std::unique_ptr<PacketSource>> inputs;
   inputs.reserve(paths.size());
   for (uint32_t i = 0; i < paths.size(); ++i) {

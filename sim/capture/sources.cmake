@@ -4,4 +4,6 @@ target_sources(egress_core PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/capture_reader.cc
   ${CMAKE_CURRENT_LIST_DIR}/merged_source.cc
   ${CMAKE_CURRENT_LIST_DIR}/pcapng_reader.cc
+  ${CMAKE_CURRENT_LIST_DIR}/pcap_writer.cc
+  ${CMAKE_CURRENT_LIST_DIR}/packet_selection.cc
 )

@@ -80,6 +80,74 @@ TEST(SharedCaptures, EveryFileOutsideTheTableFailsCleanly) {
   }
 }
 
+struct Read {
+  std::vector<std::string> packets;  // each packet's fields, its bytes in hex
+  std::string end;                   // "" or the error that ended reading
+  std::vector<std::string> warnings;
+};
+
+Read read_everything(PacketSource& source) {
+  Read r;
+  RawPacket p;
+  for (;;) {
+    Result<bool> got = source.next(p);
+    if (!got) {
+      r.end = format_diagnostic(got.error(), "error");
+      break;
+    }
+    if (!*got) {
+      break;
+    }
+    std::string text = std::to_string(p.ts_ns) + " " + std::to_string(p.link_type) + " " +
+                       std::to_string(p.orig_len) + " #" + std::to_string(p.number) + " @" +
+                       std::to_string(p.offset) + " ";
+    for (uint8_t b : p.data) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      text += kHex[b >> 4];
+      text += kHex[b & 15];
+    }
+    r.packets.push_back(std::move(text));
+  }
+  for (const Diagnostic& d : source.warnings()) {
+    r.warnings.push_back(format_diagnostic(d, "warning"));
+  }
+  return r;
+}
+
+// Read as a stream (a pipe, standard input), every capture of the corpus gives what reading
+// it as a file gives: packets, numbers, offsets, errors and warnings, though pcapng goes
+// through the strict reader there.
+TEST_P(SharedCaptures, AsAStreamAsAsAFile) {
+  const test::SharedCase& c = GetParam();
+  const std::string path = test::kCapturesDir + c.file;
+  auto file_reader = CaptureReader::open(path);
+  std::unique_ptr<FILE, int (*)(FILE*)> stream(std::fopen(path.c_str(), "rb"), std::fclose);
+  ASSERT_NE(stream, nullptr);
+  auto stream_reader = CaptureReader::open_stream(stream.get(), path);
+  if (!file_reader) {
+    // Opening fails either way; pcapng only once it is read, and in the strict reader's words
+    // where libpcap's differ.
+    std::string expected = format_diagnostic(file_reader.error(), "error");
+    if (std::string(c.file) == "shb-option-too-long.pcapng") {
+      expected = path +
+                 ": error: packet 1 (offset 0): block total length 52 in the header but "
+                 "808464432 in the trailer";
+    }
+    if (stream_reader) {
+      EXPECT_EQ(read_everything(**stream_reader).end, expected);
+    } else {
+      EXPECT_EQ(format_diagnostic(stream_reader.error(), "error"), expected);
+    }
+    return;
+  }
+  ASSERT_TRUE(stream_reader.ok()) << stream_reader.error().message;
+  const Read from_file = read_everything(**file_reader);
+  const Read from_stream = read_everything(**stream_reader);
+  EXPECT_EQ(from_stream.packets, from_file.packets);
+  EXPECT_EQ(from_stream.end, from_file.end);
+  EXPECT_EQ(from_stream.warnings, from_file.warnings);
+}
+
 // Reads a capture held in memory to the end.
 test::CaptureSummary summarize_bytes(const Bytes& bytes, const std::string& name = "mem.pcap") {
   auto reader = CaptureReader::open_memory(bytes, name);
@@ -344,6 +412,61 @@ TEST(OpenCaptures, OpensEveryPathInOrder) {
   EXPECT_EQ(missing.error().where.file, (dir / "missing.pcap").string());
   EXPECT_FALSE(open_captures({}).ok());
   fs::remove_all(dir);
+}
+
+struct StreamCase {
+  const char* name;
+  Bytes bytes;
+  const char* result;  // error, or the number of packets and warnings
+};
+
+// clang-format off
+const StreamCase kStreamCases[] = {
+    {"empty", {}, "<stdin>: error: truncated dump file; tried to read 4 file header bytes, only got 0"},
+    {"three_bytes", {0xd4, 0xc3, 0xb2}, "<stdin>: error: truncated dump file; tried to read 4 file header bytes, only got 3"},
+    {"not_a_capture", Bytes{'h', 'e', 'l', 'l', 'o', '\n'}, "<stdin>: error: unknown file format"},
+    {"pcap", test::pcap_file(1, {{1, 0, eth_udp(1)}, {2, 0, eth_udp(2)}}), "2 packets"},
+    {"pcap_cut", cut(test::pcap_file(1, {{1, 0, eth_udp(1)}, {2, 0, eth_udp(2)}}), 30),
+     "1 packets; <stdin>: warning: packet 2 (offset 82): truncated record: truncated dump file; tried to read 42 captured bytes, only got 12"},
+    {"pcapng_cut_in_its_first_block", {0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0, 0},
+     "<stdin>: error: packet 1 (offset 0): truncated record: truncated pcapng dump file; tried to read 4 bytes, only got 0"},
+};
+// clang-format on
+
+void PrintTo(const StreamCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class Streams : public testing::TestWithParam<StreamCase> {};
+
+TEST_P(Streams, ReadOrFailWithTheExactMessage) {
+  const StreamCase& c = GetParam();
+  Bytes bytes = c.bytes;
+  bytes.push_back(0);  // fmemopen wants a buffer even for no bytes
+  std::unique_ptr<FILE, int (*)(FILE*)> stream(fmemopen(bytes.data(), c.bytes.size(), "rb"),
+                                               std::fclose);
+  ASSERT_NE(stream, nullptr);
+  auto reader = CaptureReader::open_stream(stream.get(), kStdinName);
+  std::string result;
+  if (!reader) {
+    result = format_diagnostic(reader.error(), "error");
+  } else {
+    const Read r = read_everything(**reader);
+    result = r.end.empty() ? std::to_string(r.packets.size()) + " packets" : r.end;
+    for (const std::string& w : r.warnings) {
+      result += "; " + w;
+    }
+  }
+  EXPECT_EQ(result, c.result);
+}
+
+INSTANTIATE_TEST_SUITE_P(CaptureReader, Streams, testing::ValuesIn(kStreamCases));
+
+TEST(OpenCaptures, StandardInputOnlyOnce) {
+  auto twice = open_captures({"-", "a.pcap", "-"});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(format_diagnostic(twice.error(), "error"),
+            "<stdin>: error: '-' is given more than once: standard input can be read only once");
 }
 
 }  // namespace

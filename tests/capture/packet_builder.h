@@ -117,6 +117,51 @@ inline Bytes icmp(uint8_t type, uint16_t id = 0, uint8_t code = 0) {
   return b;
 }
 
+/// `ip` (an IPv4 or IPv6 packet) behind a header of `link_type` (LINKTYPE_ value) as the
+/// capturing systems write it: NULL in little-endian host order, LOOP in network order,
+/// NFLOG TLVs little-endian with the payload TLV padded to 4 bytes.
+inline Bytes link_frame(uint16_t link_type, const Bytes& ip) {
+  const bool v6 = !ip.empty() && (ip[0] >> 4) == 6;
+  const uint16_t ethertype = v6 ? 0x86DD : 0x0800;
+  Bytes b;
+  switch (link_type) {
+    case 1:  // Ethernet
+      b = ethernet(ethertype);
+      break;
+    case 113: {  // Linux cooked v1: pkttype, ARPHRD_ETHER, address length 6, address
+      b = {0, 0, 0, 1, 0, 6, 0x02, 0, 0, 0, 0, 1, 0, 0};
+      put16(b, ethertype);
+      break;
+    }
+    case 276: {  // Linux cooked v2: protocol, reserved, ifindex 3, ARPHRD_ETHER, outgoing
+      put16(b, ethertype);
+      b.insert(b.end(), {0, 0, 0, 0, 0, 3, 0, 1, 4, 6, 0x02, 0, 0, 0, 0, 1, 0, 0});
+      break;
+    }
+    case 0:  // BSD loopback, host (little-endian) order; AF_INET6 as macOS has it
+      put32_le(b, v6 ? 30 : 2);
+      break;
+    case 108:  // OpenBSD loopback, network order
+      put32(b, v6 ? 24 : 2);
+      break;
+    case 239: {  // NFLOG: family, version, resource id; a prefix TLV; the payload TLV
+      b = {static_cast<uint8_t>(v6 ? 10 : 2), 0, 0, 1};
+      put16_le(b, 8);
+      put16_le(b, 10);  // NFULA_PREFIX
+      b.insert(b.end(), {'e', 'g', 0, 0});
+      put16_le(b, static_cast<uint16_t>(4 + ip.size()));
+      put16_le(b, 9);  // NFULA_PAYLOAD
+      b.insert(b.end(), ip.begin(), ip.end());
+      b.resize(b.size() + (4 - ip.size() % 4) % 4, 0);
+      return b;
+    }
+    default:  // raw IP: 101, 228, 229
+      break;
+  }
+  b.insert(b.end(), ip.begin(), ip.end());
+  return b;
+}
+
 struct Record {
   int64_t sec = 0;
   uint32_t frac = 0;  // us or ns, as the file says

@@ -117,7 +117,7 @@ case "$scenario" in
     # A failure after some outputs were complete publishes none of them, and files that were
     # there before keep their content.
     echo before >f.jsonl
-    expect_refused '^error: --pcap-out /dev/full: cannot write' \
+    expect_refused '^/dev/full: error: cannot write: No space left on device$' \
       replay --quiet t.yaml c.pcap --flows f.jsonl --summary s.json --pcap-out /dev/full
     [ "$(cat f.jsonl)" = before ] || fail "f.jsonl was replaced by a failed run"
     [ -e s.json ] && fail "s.json was published by a failed run"

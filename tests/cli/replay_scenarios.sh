@@ -105,6 +105,50 @@ case "$scenario" in
         "$(tshark -r "$captures/$f.pcap" 2>/dev/null | wc -l)" ] || fail "$f: packet count"
     done
     ;;
+  pcap-out-every-linktype)
+    # --pcap-out on a capture of each link type replay reads, and on all of them merged (one
+    # link type, the others reframed into it): tshark reads the output (exit 0, nothing
+    # malformed), a frame for each packet the summary says was written, with the expected
+    # encapsulation (tshark's numbers: 1 Ethernet, 25 SLL, 210 SLL2, 7 raw IP, 129 raw IPv4,
+    # 141 NFLOG). The lab makes the flows of the first six egress; the others are loopback,
+    # DHCP or IPv6 the lab has no egress for, so their outputs are empty but still read.
+    command -v tshark >/dev/null || exit 77
+    check_output() { # NAME EXPECTED_ENCAP (- when nothing should egress)
+      tshark -r "$work/o.pcap" -T fields -e frame.encap_type -e _ws.malformed \
+        -e _ws.expert.severity >"$work/frames" 2>"$work/terr" || fail "$1: tshark exit $?"
+      grep -v '^Running as user' "$work/terr" | grep -q . && fail "$1: tshark: $(cat "$work/terr")"
+      written=$(grep -o '"egressPacketsWritten":[0-9]*' "$work/s.json" | cut -d: -f2)
+      [ "$(wc -l <"$work/frames")" = "$written" ] ||
+        fail "$1: tshark reads $(wc -l <"$work/frames") frames, $written written"
+      grep -q -e 'malformed' -e '8388608' "$work/frames" && fail "$1: malformed frames"
+      if [ "$2" = - ]; then
+        [ "$written" = 0 ] || fail "$1: $written packets egressed, none expected"
+      else
+        [ "$written" -gt 0 ] || fail "$1: nothing egressed"
+        encaps=$(cut -f1 "$work/frames" | sort -u | tr '\n' ' ')
+        [ "$encaps" = "$2 " ] || fail "$1: encapsulation $encaps, expected $2"
+      fi
+    }
+    for entry in communityid-tcp.pcap:1 irc-starttls.pcap:25 openjdk-25.0.2-zeek.org.pcap:210 \
+      LINKTYPE_RAW_ipv4.pcap:7 LINKTYPE_IPV4.pcap:129 nflog-http.pcap:141 \
+      linux_dlt_sll2.pcap:- LINKTYPE_RAW_ipv6.pcap:- quic_handshake.pcap:- \
+      udp-multiple-source-ports.pcap:- pcapng-le-test006.pcapng:-; do
+      f=${entry%:*}
+      rm -f "$work/o.pcap" "$work/s.json"
+      "$sim" replay --quiet "$lab" "$captures/$f" --pcap-out "$work/o.pcap" \
+        --summary "$work/s.json" >/dev/null 2>"$work/err" || fail "$f: replay: $(cat "$work/err")"
+      check_output "$f" "${entry##*:}"
+    done
+    # Merged, the earliest written packet is communityid-tcp's (2003, Ethernet).
+    rm -f "$work/o.pcap" "$work/s.json"
+    "$sim" replay --quiet "$lab" "$captures/communityid-tcp.pcap" "$captures/irc-starttls.pcap" \
+      "$captures/openjdk-25.0.2-zeek.org.pcap" "$captures/LINKTYPE_RAW_ipv4.pcap" \
+      "$captures/LINKTYPE_IPV4.pcap" "$captures/nflog-http.pcap" --pcap-out "$work/o.pcap" \
+      --summary "$work/s.json" >/dev/null 2>"$work/err" || fail "merged: replay: $(cat "$work/err")"
+    grep -q "^warning: [0-9]* packets of another link type were written with the first packet's link header$" \
+      "$work/err" || fail "merged: no reframing warning"
+    check_output merged 1
+    ;;
   tshark-agreement)
     # Every shared capture that replays: packets and TCP/UDP flows as tshark counts them.
     # Known differences, each explained in tests/capture/capture_tshark_test.cc: tshark also

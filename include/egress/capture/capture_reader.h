@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <span>
 #include <string>
@@ -12,6 +13,9 @@
 #include "egress/capture/raw_packet.h"
 
 namespace egress {
+
+/// How messages name standard input, given as `-`.
+inline constexpr const char* kStdinName = "<stdin>";
 
 /// One capture file. Errors: `FILE: what` for a file libpcap refuses, `FILE: packet N
 /// (offset B): what` for a record it cannot read. A last record cut short by the end of the
@@ -25,7 +29,17 @@ namespace egress {
 /// block cut short before any packet is an error there).
 class CaptureReader final : public PacketSource {
  public:
+  /// `-` reads standard input through open_stream, named kStdinName in messages.
   static Result<std::unique_ptr<CaptureReader>> open(const std::string& path, uint32_t input = 0);
+  /// Reads a capture once, front to back, from `file`'s current position: a pipe, standard
+  /// input. `file` stays the caller's and must stay open while the reader lives. pcap goes
+  /// through libpcap; pcapng through the strict reader (libpcap refuses interfaces of
+  /// different link types only after returning packets, and a stream cannot be read again),
+  /// so its errors come with the first packets rather than here and link_type() is the first
+  /// packet's. Offsets count from where `file` was.
+  static Result<std::unique_ptr<CaptureReader>> open_stream(std::FILE* file,
+                                                            const std::string& name,
+                                                            uint32_t input = 0);
   /// The same for a capture held in memory (tests, fuzzing); `name` stands for FILE in
   /// messages. The bytes are copied.
   static Result<std::unique_ptr<CaptureReader>> open_memory(std::span<const uint8_t> bytes,
@@ -62,7 +76,8 @@ class MergedSource final : public PacketSource {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Opens every path (input indices in argument order) and merges them.
+/// Opens every path (input indices in argument order) and merges them. `-` is standard input,
+/// at most once (it can be read only once).
 Result<std::unique_ptr<PacketSource>> open_captures(const std::vector<std::string>& paths);
 
 }  // namespace egress

@@ -1,0 +1,275 @@
+#include "egress/capture/pcap_writer.h"
+
+#include <pcap/pcap.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+#include <utility>
+
+#include "capture/link_types_internal.h"
+
+namespace egress {
+namespace {
+
+constexpr int64_t kNsPerSecond = 1'000'000'000;
+// libpcap's largest snaplen (MAXIMUM_SNAPLEN): packets are written as long as they were
+// captured.
+constexpr int kSnaplen = 262144;
+constexpr size_t kStreamBuffer = size_t{64} << 10;
+
+// Address families in link headers. NULL and LOOP readers (tcpdump, Wireshark, ours) take the
+// BSD AF_INET6 24 wherever the file came from; NFLOG carries Linux's own.
+constexpr uint8_t kAfInet = 2;
+constexpr uint8_t kAfInet6Bsd = 24;
+constexpr uint8_t kAfInet6Linux = 10;
+// Linux cooked headers: "sent by us", and ARPHRD_NONE (what tcpdump -i any records for
+// interfaces without link addresses, such as tun devices).
+constexpr uint8_t kSllOutgoing = 4;
+constexpr uint16_t kArphrdNone = 0xFFFE;
+// NFLOG: header (family, version, resource id), then TLVs in host byte order.
+constexpr uint16_t kNflogPayload = 9;
+constexpr size_t kNflogHeader = 4;
+constexpr size_t kTlvHeader = 4;
+
+void put16_be(std::string& s, size_t at, uint16_t v) {
+  s[at] = static_cast<char>(v >> 8);
+  s[at + 1] = static_cast<char>(v & 0xFF);
+}
+
+// The link header that stands in front of an IP packet of `ip_length` bytes in a file of
+// `link_type`, or nullopt when that link type cannot carry it. NFLOG's TLV counts the packet.
+std::optional<std::string> link_header(uint16_t link_type, uint8_t ip_version, size_t ip_length) {
+  if (ip_version != 4 && ip_version != 6) {
+    return std::nullopt;
+  }
+  const bool v6 = ip_version == 6;
+  const uint16_t ethertype = v6 ? 0x86DD : 0x0800;
+  switch (link_type) {
+    case kLinkEthernet: {
+      std::string h(14, '\0');
+      put16_be(h, 12, ethertype);
+      return h;
+    }
+    case kLinkLinuxSll: {
+      // pkttype, ARPHRD type, address length, address (8), protocol.
+      std::string h(16, '\0');
+      put16_be(h, 0, kSllOutgoing);
+      put16_be(h, 2, kArphrdNone);
+      put16_be(h, 14, ethertype);
+      return h;
+    }
+    case kLinkLinuxSll2: {
+      // protocol, reserved, interface index (4), ARPHRD type, pkttype, address length, address.
+      std::string h(20, '\0');
+      put16_be(h, 0, ethertype);
+      put16_be(h, 8, kArphrdNone);
+      h[10] = static_cast<char>(kSllOutgoing);
+      return h;
+    }
+    case kLinkNull: {
+      // The writer's byte order, which is this machine's: the file header is too.
+      const uint32_t family = v6 ? kAfInet6Bsd : kAfInet;
+      std::string h(4, '\0');
+      std::memcpy(h.data(), &family, 4);
+      return h;
+    }
+    case kLinkLoop: {
+      std::string h(4, '\0');
+      h[3] = static_cast<char>(v6 ? kAfInet6Bsd : kAfInet);
+      return h;
+    }
+    case kLinkRaw:
+      return std::string();
+    case kLinkIpv4:
+    case kLinkIpv6:
+      if ((link_type == kLinkIpv6) != v6) {
+        return std::nullopt;
+      }
+      return std::string();
+    case kLinkNflog: {
+      const size_t tlv_length = kTlvHeader + ip_length;
+      if (tlv_length > 0xFFFF) {
+        return std::nullopt;
+      }
+      std::string h(kNflogHeader + kTlvHeader, '\0');
+      h[0] = static_cast<char>(v6 ? kAfInet6Linux : kAfInet);
+      const uint16_t length = static_cast<uint16_t>(tlv_length);
+      std::memcpy(&h[kNflogHeader], &length, 2);
+      std::memcpy(&h[kNflogHeader + 2], &kNflogPayload, 2);
+      return h;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+// What libpcap's dumper writes to: a FILE of ours (libpcap closes the FILE it dumps to, and
+// on some failures closes it unasked) that passes every byte on to the caller's FILE.
+struct PcapWriter::Stream {
+  std::FILE* target = nullptr;
+  int error = 0;  // errno of the first failed write
+
+  static ssize_t write(void* cookie, const char* data, size_t size) {
+    auto* self = static_cast<Stream*>(cookie);
+    if (self->error != 0) {
+      return -1;
+    }
+    if (std::fwrite(data, 1, size, self->target) != size) {
+      self->error = errno != 0 ? errno : EIO;
+      return -1;
+    }
+    return static_cast<ssize_t>(size);
+  }
+  static int close(void* cookie) {
+    delete static_cast<Stream*>(cookie);
+    return 0;
+  }
+};
+
+PcapWriter::PcapWriter(std::FILE* file, std::string name) : file_(file), name_(std::move(name)) {}
+
+PcapWriter::~PcapWriter() {
+  if (dumper_ != nullptr) {
+    pcap_dump_close(dumper_);
+  }
+  if (dead_ != nullptr) {
+    pcap_close(dead_);
+  }
+}
+
+bool PcapWriter::fail(std::string message) {
+  if (!error_) {
+    error_ = Diagnostic{"pcap-write", std::move(message), SourceLocation{name_, 0, 0}};
+  }
+  return false;
+}
+
+bool PcapWriter::write_stream_error() {
+  if (stream_ != nullptr && stream_->error != 0) {
+    fail(std::string("cannot write: ") + std::strerror(stream_->error));
+    return true;
+  }
+  return false;
+}
+
+bool PcapWriter::start(uint16_t link_type) {
+  started_ = true;
+  link_type_ = link_type;
+  dead_ = pcap_open_dead_with_tstamp_precision(dlt_of_link_type(link_type), kSnaplen,
+                                               PCAP_TSTAMP_PRECISION_NANO);
+  if (dead_ == nullptr) {
+    return fail("libpcap cannot write link type " + std::to_string(link_type));
+  }
+  stream_ = new Stream{file_, 0};
+  FILE* stream = fopencookie(stream_, "wb", {nullptr, &Stream::write, nullptr, &Stream::close});
+  if (stream == nullptr) {
+    delete stream_;
+    stream_ = nullptr;
+    return fail(std::string("cannot write: ") + std::strerror(errno));
+  }
+  std::setvbuf(stream, nullptr, _IOFBF, kStreamBuffer);
+  dumper_ = pcap_dump_fopen(dead_, stream);
+  if (dumper_ == nullptr) {
+    // libpcap has closed `stream` when the header could not be written, not when it refused
+    // the link type; either way it is not ours to use any more.
+    std::string why = pcap_geterr(dead_);
+    if (why.starts_with("stream: ")) {
+      why.erase(0, 8);
+    }
+    if (std::string_view(why).find("isn't supported in savefiles") != std::string_view::npos) {
+      std::fclose(stream);
+      stream_ = nullptr;
+      return fail("libpcap cannot write link type " + std::to_string(link_type) + " (" + why + ")");
+    }
+    stream_ = nullptr;
+    return fail("cannot write: " + why);
+  }
+  return true;
+}
+
+bool PcapWriter::write(const RawPacket& packet, std::span<const uint8_t> bytes, uint32_t l3_offset,
+                       uint8_t ip_version) {
+  if (error_ || finished_) {
+    return false;
+  }
+  if (!started_ && !start(packet.link_type)) {
+    return false;
+  }
+  // Floor division: a fraction is never negative.
+  int64_t seconds = packet.ts_ns / kNsPerSecond;
+  int64_t fraction = packet.ts_ns % kNsPerSecond;
+  if (fraction < 0) {
+    fraction += kNsPerSecond;
+    --seconds;
+  }
+  // libpcap reads the seconds back as a signed 32-bit number (and writes them so).
+  if (seconds < 0 || seconds > int64_t{INT32_MAX}) {
+    return fail("packet " + std::to_string(packet.number) + ": timestamp " +
+                std::to_string(seconds) +
+                " s is outside what pcap's 32-bit seconds hold (1970 to 2038-01-19T03:14:07Z)");
+  }
+  pcap_pkthdr header{};
+  header.ts.tv_sec = static_cast<time_t>(seconds);
+  // With nanosecond precision libpcap stores tv_usec as nanoseconds.
+  header.ts.tv_usec = static_cast<suseconds_t>(fraction);
+  if (packet.link_type == link_type_) {
+    header.caplen = static_cast<uint32_t>(bytes.size());
+    header.len = packet.orig_len;
+    pcap_dump(reinterpret_cast<u_char*>(dumper_), &header, bytes.data());
+  } else {
+    const size_t captured_ip = l3_offset <= bytes.size() ? bytes.size() - l3_offset : 0;
+    const size_t wire_ip = packet.orig_len > l3_offset ? packet.orig_len - l3_offset : captured_ip;
+    std::optional<std::string> link =
+        l3_offset <= bytes.size() ? link_header(link_type_, ip_version, wire_ip) : std::nullopt;
+    if (!link) {
+      ++skipped_;
+      return true;
+    }
+    frame_ = std::move(*link);
+    const size_t link_length = frame_.size();
+    frame_.append(reinterpret_cast<const char*>(bytes.data()) + l3_offset, captured_ip);
+    // NFLOG's TLVs are padded to 4 bytes; the padding is there only if the packet is.
+    size_t padding = 0;
+    if (link_type_ == kLinkNflog) {
+      padding = (4 - wire_ip % 4) % 4;
+      if (captured_ip == wire_ip) {
+        frame_.append(padding, '\0');
+      }
+    }
+    header.caplen = static_cast<uint32_t>(frame_.size());
+    header.len = static_cast<uint32_t>(link_length + wire_ip + padding);
+    pcap_dump(reinterpret_cast<u_char*>(dumper_), &header,
+              reinterpret_cast<const u_char*>(frame_.data()));
+    ++reframed_;
+  }
+  ++written_;
+  return !write_stream_error();
+}
+
+Result<uint64_t> PcapWriter::finish(uint16_t empty_link_type) {
+  if (!error_ && !finished_) {
+    finished_ = true;
+    if (started_ || start(empty_link_type)) {
+      const bool flushed = pcap_dump_flush(dumper_) == 0;
+      const int flush_errno = errno;
+      if (!write_stream_error() && !flushed) {
+        fail(std::string("cannot write: ") + std::strerror(flush_errno));
+      }
+      pcap_dump_close(dumper_);  // closes our stream, and frees stream_, not the caller's file
+      dumper_ = nullptr;
+      stream_ = nullptr;
+      if (!error_ && std::fflush(file_) != 0) {
+        fail(std::string("cannot write: ") + std::strerror(errno));
+      }
+    }
+  }
+  if (error_) {
+    return *error_;
+  }
+  return written_;
+}
+
+}  // namespace egress
