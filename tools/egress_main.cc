@@ -139,8 +139,10 @@ bool is_io_error(const std::vector<Diagnostic>& errors) {
 }
 
 /// Loads a topology for a command that simulates it: a file with errors is refused, findings
-/// are warnings on stderr.
-std::optional<Topology> load_for_simulation(const std::string& path, Outcome& outcome) {
+/// are warnings on stderr, each once (diff may load one file twice), unless the report shows
+/// them (`warn` false).
+std::optional<Topology> load_for_simulation(const std::string& path, Outcome& outcome,
+                                            bool warn = true) {
   LoadResult loaded = load_topology_file(path);
   if (!loaded.errors.empty() || !loaded.topology) {
     outcome.exit_code = kExitBadInput;
@@ -150,7 +152,12 @@ std::optional<Topology> load_for_simulation(const std::string& path, Outcome& ou
     }
     return std::nullopt;
   }
-  outcome.err += finding_lines(check_topology(*loaded.topology));
+  for (const Diagnostic& d : warn ? check_topology(*loaded.topology) : std::vector<Diagnostic>{}) {
+    std::string line = finding_lines({d});
+    if (outcome.err.find(line) == std::string::npos) {
+      outcome.err += line;
+    }
+  }
   return std::move(loaded.topology);
 }
 
@@ -581,7 +588,8 @@ Outcome run_migrate(const Args& args) {
   Topology after;
   bool refused = false;
   if (!args.after.empty()) {
-    std::optional<Topology> user_after = load_for_simulation(args.after, outcome);
+    // Its findings are in the report (after-state), not also on stderr.
+    std::optional<Topology> user_after = load_for_simulation(args.after, outcome, false);
     if (!user_after) {
       return outcome;
     }
@@ -602,11 +610,18 @@ Outcome run_migrate(const Args& args) {
     context.plan = &*plan;
   }
 
+  context.refused = refused;
+  if (refused) {
+    // The tables allow it but AKS would not: a diff would describe a state that never exists.
+    DiffReport none;
+    outcome.out = args.json ? diff_to_json(none, &context) + "\n" : format_diff(none, &context);
+    outcome.exit_code = kExitProblem;
+    return outcome;
+  }
   Result<std::unique_ptr<PacketSource>> flows = comparison_flows(args, *before);
   if (!flows) {
     return failed(std::move(outcome), flows.error());
   }
-  context.refused = refused;
   Topology after_copy = after;
   std::optional<Engine> before_engine = build_engine(std::move(*before), outcome);
   std::optional<Engine> after_engine = build_engine(std::move(after), outcome);

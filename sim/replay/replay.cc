@@ -451,16 +451,24 @@ struct Replayer::Impl {
     if (f.key.proto == Protocol::kTcp && !f.ended) {
       if ((d.tcp_flags & kTcpRst) != 0) {
         end_flow(index, FlowEnd::kRst, now);
-        timers.push(Timer{now + kLingerNs, f.id, index, f.generation});
+        linger(index);
       } else if ((d.tcp_flags & kTcpFin) != 0) {
         f.fins |= reverse ? 2 : 1;
         if (f.fins == 3) {
           end_flow(index, FlowEnd::kFin, now);
-          timers.push(Timer{now + kLingerNs, f.id, index, f.generation});
+          linger(index);
         }
       }
     }
     emit(packet, d, f, !reverse);
+  }
+
+  // model flow-end: a closed TCP flow takes its last packets for 60 s. Its idle timer would
+  // end it sooner if it fell due first, so it is made stale: the linger timer alone ends it.
+  void linger(uint32_t index) {
+    LiveFlow& f = flows[index];
+    ++f.generation;
+    timers.push(Timer{now + kLingerNs, f.id, index, f.generation});
   }
 
   void account(uint32_t index, const RawPacket& packet, bool reverse) {

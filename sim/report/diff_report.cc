@@ -47,6 +47,31 @@ std::string side_text(const DiffSide& s) {
   return out;
 }
 
+std::vector<std::string> refused_by(const MigrationContext& m) {
+  std::vector<std::string> codes;
+  for (const Diagnostic& f : m.after_findings) {
+    if (is_preflight_finding(f.code)) {
+      codes.push_back(f.code);
+    }
+  }
+  return codes;
+}
+
+// Why a diff in which nothing changes changed nothing: a NAT gateway left on a node subnet
+// takes the traffic whatever the outbound type (semantics.md 4).
+std::vector<const DiffWarning*> unchanged_because(const DiffReport& d) {
+  std::vector<const DiffWarning*> out;
+  if (d.changed != 0 || d.flows == 0) {
+    return out;
+  }
+  for (const DiffWarning& w : d.warnings) {
+    if (w.code == "nat-gateway-precedence") {
+      out.push_back(&w);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string diff_to_json(const DiffReport& d, const MigrationContext* m) {
@@ -74,7 +99,13 @@ std::string diff_to_json(const DiffReport& d, const MigrationContext* m) {
     }
     j["migration"]["findings"] = std::move(findings);
     j["migration"]["refused"] = m->refused;
+    j["migration"]["refusedBy"] = m->refused ? refused_by(*m) : std::vector<std::string>{};
   }
+  Json because = Json::array();
+  for (const DiffWarning* w : unchanged_because(d)) {
+    because.push_back(Json{{"code", w->code}, {"text", w->text}});
+  }
+  j["unchangedBecause"] = std::move(because);
   Json warnings = Json::array();
   for (const DiffWarning& w : d.warnings) {
     warnings.push_back(Json{{"code", w.code}, {"text", w.text}});
@@ -99,9 +130,13 @@ std::string format_diff(const DiffReport& d, const MigrationContext* m) {
   std::string out;
   if (m != nullptr) {
     out += "migrate " + m->from + " -> " + m->to + ": " +
-           (m->verdict.supported ? "supported" : "NOT SUPPORTED") + "\n";
+           (!m->verdict.supported ? "NOT SUPPORTED"
+            : m->refused          ? "REFUSED by AKS's preflight"
+                                  : "supported") +
+           "\n";
     out += "  " + m->verdict.text + "\n";
-    if (m->plan != nullptr) {
+    // A refused update creates and removes nothing.
+    if (m->plan != nullptr && !m->refused) {
       for (const std::string& c : m->plan->creates) {
         out += "  AKS creates: " + c + "\n";
       }
@@ -113,14 +148,20 @@ std::string format_diff(const DiffReport& d, const MigrationContext* m) {
       out += "  after-state: " + f.message + " [" + f.code + "]\n";
     }
     if (m->refused) {
-      out += "  AKS's preflight refuses this after-state: fix the findings above first\n";
+      std::vector<std::string> codes = refused_by(*m);
+      out += "  AKS's preflight refuses this after-state (" + list(codes) +
+             "): the tables allow the move, but az aks update fails until the findings above "
+             "are fixed; no flows compared\n";
     }
-    if (!m->verdict.supported) {
+    if (!m->verdict.supported || m->refused) {
       return out;
     }
     out += "\n";
   }
   out += std::to_string(d.changed) + " of " + std::to_string(d.flows) + " flows change\n";
+  for (const DiffWarning* w : unchanged_because(d)) {
+    out += "  because " + w->text + " [" + w->code + "]\n";
+  }
   out += "egress IPs before: " + list(d.before_ips) + "\n";
   out += "egress IPs after:  " + list(d.after_ips) + "\n";
   if (!d.new_ips.empty() || !d.gone_ips.empty()) {

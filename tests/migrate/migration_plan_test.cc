@@ -210,6 +210,43 @@ TEST(MigrationPlan, WarnsAboutAuthorizedRangesAndIpReuse) {
             "article says not to");
 }
 
+// Only what there is to do: no "must add none" when IPs only go, no "remove none" when they
+// only come.
+TEST(MigrationPlan, EgressIpChangeNamesOnlyWhatThereIsToDo) {
+  struct Case {
+    std::vector<std::string> new_ips;
+    std::vector<std::string> gone_ips;
+    const char* text;
+  };
+  const Case cases[] = {
+      {{},
+       {"20.1.1.1"},
+       "the cluster's egress IPs change: firewall allow-lists may remove 20.1.1.1; the change "
+       "disrupts connections in flight"},
+      {{"20.9.9.9"},
+       {},
+       "the cluster's egress IPs change: firewall allow-lists must add 20.9.9.9; the change "
+       "disrupts connections in flight"},
+  };
+  Topology after = load(std::string(EGRESS_TOPOLOGIES_DIR) + "/aks-udr-firewall.yaml");
+  for (const Case& c : cases) {
+    DiffReport d;
+    d.new_ips = c.new_ips;
+    d.gone_ips = c.gone_ips;
+    std::vector<DiffWarning> w = migration_warnings(after, d);
+    ASSERT_FALSE(w.empty());
+    EXPECT_EQ(w[0].code, "egress-ip-change");
+    EXPECT_EQ(w[0].text, c.text);
+  }
+}
+
+TEST(MigrationPlan, PreflightFindingsAreTheRefusals) {
+  EXPECT_TRUE(is_preflight_finding("nat-gateway-missing"));
+  EXPECT_TRUE(is_preflight_finding("RouteTableInvalidNextHop"));
+  EXPECT_FALSE(is_preflight_finding("nat-gateway-overrides-outbound-type"));
+  EXPECT_FALSE(is_preflight_finding("next-hop-ip-not-owned"));
+}
+
 TEST(FlowDiff, SameTopologyChangesNothing) {
   Topology t = load(std::string(EGRESS_TOPOLOGIES_DIR) + "/aks-udr-firewall.yaml");
   MigrationPlan same;

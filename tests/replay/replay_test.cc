@@ -149,6 +149,23 @@ TEST(Replay, ASynAfterTheCloseStartsANewFlow) {
   EXPECT_EQ(r.sink.flows[1].stats.packets, 6U);
 }
 
+// The flow's idle timer (30 minutes, the LB rule's) falls due between its FINs and its last
+// ACK: the flow lingers for that ACK all the same, and stays one flow.
+TEST(Replay, AClosedFlowLingersPastItsIdleTimer) {
+  using testing::tcp;
+  constexpr int64_t kIdle = 1800 * kSecond;
+  ReplayRun r =
+      run(lab(), {{kT0, tcp(kNode, 40000, kServer, 443, kSyn)},
+                  {kT0 + 1, tcp(kServer, 443, kNode, 40000, kSyn | kAck)},
+                  {kT0 + 2, tcp(kNode, 40000, kServer, 443, kAck)},
+                  {kT0 + kIdle - 10 * kSecond, tcp(kNode, 40000, kServer, 443, kFin | kAck)},
+                  {kT0 + kIdle - 9 * kSecond, tcp(kServer, 443, kNode, 40000, kFin | kAck)},
+                  {kT0 + kIdle + 10 * kSecond, tcp(kNode, 40000, kServer, 443, kAck)}});
+  EXPECT_EQ(r.summary.flows, 1U);
+  ASSERT_EQ(r.sink.flows.size(), 1U);
+  EXPECT_EQ(r.sink.flows[0].stats.packets, 6U);
+}
+
 TEST(Replay, UdpThroughNatGatewayEndsAfterFourIdleMinutes) {
   using testing::udp;
   // azure-egress-facts 3b: UDP idle timeout fixed at 4 minutes.
@@ -179,7 +196,9 @@ TEST(Replay, LoadBalancerInstanceExhaustsItsPortsOnEveryFrontend) {
   EXPECT_EQ(r.summary.egress_ips[0].flows, 8U);
   EXPECT_EQ(r.summary.egress_ips[1].name, "20.0.0.2");
   EXPECT_EQ(r.summary.egress_ips[1].flows, 8U);
+  // The refused flow counts once, on the first frontend, not on every IP of the resource.
   EXPECT_EQ(r.summary.egress_ips[0].snat_exhausted, 1U);
+  EXPECT_EQ(r.summary.egress_ips[1].snat_exhausted, 0U);
   const FlowRecord& last = r.sink.flows.back();
   EXPECT_EQ(last.result.verdict, Verdict::kDropped);
   EXPECT_EQ(last.result.reason, Reason::kSnatExhausted);
