@@ -23,6 +23,7 @@
 #include "egress/engine/engine.h"
 #include "egress/engine/flow.h"
 #include "egress/engine/models.h"
+#include "egress/groups/destination_groups.h"
 #include "egress/migrate/flow_diff.h"
 #include "egress/migrate/migration_plan.h"
 #include "egress/migrate/migration_table.h"
@@ -61,6 +62,8 @@ struct Args {
   int sport = kDefaultSport;
   int dport = kDefaultDport;
   uint64_t seed = 0;
+  bool seed_given = false;  // diff and migrate: --seed given (else a --mix file's seed)
+  std::string groups;       // --groups FILE: named destination groups
   // replay and synth
   std::vector<std::string> captures;
   std::string flows_out;
@@ -136,6 +139,22 @@ bool is_io_error(const std::vector<Diagnostic>& errors) {
     }
   }
   return false;
+}
+
+/// `--groups FILE` into `groups` (nothing without the option); false after adding the file's
+/// errors to `outcome` (exit 2).
+bool load_groups(const Args& args, std::optional<DestinationGroups>& groups, Outcome& outcome) {
+  if (args.groups.empty()) {
+    return true;
+  }
+  DestinationGroupsLoad loaded = load_destination_groups(args.groups);
+  if (!loaded.groups) {
+    outcome.exit_code = kExitBadInput;
+    outcome.err += lines(loaded.errors, "error");
+    return false;
+  }
+  groups = std::move(loaded.groups);
+  return true;
 }
 
 /// Loads a topology for a command that simulates it: a file with errors is refused, findings
@@ -346,6 +365,10 @@ std::optional<Engine> build_engine(Topology topology, Outcome& outcome) {
 Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
                  const std::string& rewritten_out, PcapOut* generated, Outcome outcome) {
   std::string error;
+  std::optional<DestinationGroups> groups;
+  if (!load_groups(args, groups, outcome)) {
+    return outcome;
+  }
   std::optional<AtomicFile> flows;
   if (!args.flows_out.empty()) {
     flows.emplace(args.flows_out);
@@ -368,6 +391,7 @@ Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
   options.seed = args.seed;
   options.records = flows.has_value();
   options.rewrite = pcap.has_value();
+  options.groups = groups ? &*groups : nullptr;
   Result<ReplaySummary> summary = replay(engine, source, options, sink);
   sink.clear_progress();
   if (!summary) {
@@ -489,20 +513,57 @@ Outcome run_synth(const Args& args, const CLI::App& cmd) {
   return simulate(replay_args, *engine, tee, args.egress_pcap_out, &generated, std::move(outcome));
 }
 
-// The flows diff and migrate compare: the captures, or --synth N flows drawn from `sources`.
-Result<std::unique_ptr<PacketSource>> comparison_flows(const Args& args, const Topology& sources) {
+// The flows diff and migrate compare: the captures, or synthetic flows drawn from `sources`
+// as synth makes them (--synth N, --mix FILE, --destinations LIST); null after adding the
+// errors to `outcome` (exit 2).
+std::unique_ptr<PacketSource> comparison_flows(const Args& args, const Topology& sources,
+                                               Outcome& outcome) {
+  Result<std::unique_ptr<PacketSource>> made = Error{};
   if (!args.captures.empty()) {
-    return open_captures(args.captures);
+    made = open_captures(args.captures);
+  } else {
+    SynthSpec spec;
+    if (!args.mix.empty()) {
+      SynthMixLoad mix = load_synth_mix(args.mix);
+      if (!mix.spec) {
+        outcome.exit_code = kExitBadInput;
+        outcome.err += lines(mix.errors, "error");
+        return nullptr;
+      }
+      spec = *mix.spec;
+    }
+    if (args.synth_n != 0 || args.mix.empty()) {
+      spec.flows = args.synth_n;
+    }
+    if (args.seed_given || args.mix.empty()) {
+      spec.seed = args.seed;
+    }
+    if (!args.destinations.empty()) {
+      auto parsed = parse_destination_list(args.destinations);
+      if (!parsed) {
+        outcome.exit_code = kExitBadInput;
+        outcome.err += "error: --destinations: " + parsed.error().message + "\n";
+        return nullptr;
+      }
+      spec.destinations = *parsed;
+    }
+    made = make_synth_source(sources, spec);
   }
-  SynthSpec spec;
-  spec.flows = args.synth_n;
-  spec.seed = args.seed;
-  return make_synth_source(sources, spec);
+  if (!made) {
+    outcome = failed(std::move(outcome), made.error());
+    return nullptr;
+  }
+  return std::move(made).value();
 }
 
 std::optional<std::string> flows_usage_error(const Args& args) {
-  if (args.captures.empty() == (args.synth_n == 0)) {
-    return std::string("give the flows to compare: capture files or --synth N, not both");
+  if (args.captures.empty() == (args.synth_n == 0 && args.mix.empty())) {
+    return std::string(
+        "give the flows to compare: capture files or --synth N (or --mix FILE), not both");
+  }
+  if (!args.captures.empty() && !args.destinations.empty()) {
+    return std::string(
+        "--destinations shapes synthetic flows (--synth N, --mix FILE); captures have their own");
   }
   return std::nullopt;
 }
@@ -520,9 +581,13 @@ Outcome run_diff(const Args& args) {
   if (!after) {
     return outcome;
   }
-  Result<std::unique_ptr<PacketSource>> flows = comparison_flows(args, *before);
+  std::optional<DestinationGroups> groups;
+  if (!load_groups(args, groups, outcome)) {
+    return outcome;
+  }
+  std::unique_ptr<PacketSource> flows = comparison_flows(args, *before, outcome);
   if (!flows) {
-    return failed(std::move(outcome), flows.error());
+    return outcome;
   }
   Topology after_copy = *after;
   std::optional<Engine> before_engine = build_engine(std::move(*before), outcome);
@@ -530,7 +595,8 @@ Outcome run_diff(const Args& args) {
   if (!before_engine || !after_engine) {
     return outcome;
   }
-  Result<DiffReport> diff = diff_flows(*before_engine, *after_engine, **flows, args.seed);
+  Result<DiffReport> diff =
+      diff_flows(*before_engine, *after_engine, *flows, args.seed, {}, groups ? &*groups : nullptr);
   if (!diff) {
     return failed(std::move(outcome), diff.error());
   }
@@ -618,9 +684,13 @@ Outcome run_migrate(const Args& args) {
     outcome.exit_code = kExitProblem;
     return outcome;
   }
-  Result<std::unique_ptr<PacketSource>> flows = comparison_flows(args, *before);
+  std::optional<DestinationGroups> groups;
+  if (!load_groups(args, groups, outcome)) {
+    return outcome;
+  }
+  std::unique_ptr<PacketSource> flows = comparison_flows(args, *before, outcome);
   if (!flows) {
-    return failed(std::move(outcome), flows.error());
+    return outcome;
   }
   Topology after_copy = after;
   std::optional<Engine> before_engine = build_engine(std::move(*before), outcome);
@@ -629,8 +699,9 @@ Outcome run_migrate(const Args& args) {
     return outcome;
   }
   static const std::map<IpAddress, std::string> kNoRename;
-  Result<DiffReport> diff = diff_flows(*before_engine, *after_engine, **flows, args.seed,
-                                       plan ? plan->unknown : kNoRename);
+  Result<DiffReport> diff =
+      diff_flows(*before_engine, *after_engine, *flows, args.seed, plan ? plan->unknown : kNoRename,
+                 groups ? &*groups : nullptr);
   if (!diff) {
     return failed(std::move(outcome), diff.error());
   }
@@ -726,6 +797,8 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   replay_cmd->add_flag("--json", args.json, "Print the summary as one JSON document");
   replay_cmd->add_flag("--quiet", args.quiet, "No progress on stderr");
+  replay_cmd->add_option("--groups", args.groups,
+                         "Named destination groups (YAML): a summary row per group");
 
   CLI::App* synth = app.add_subcommand(
       "synth", "Generate flows from a described mix and push them through the topology");
@@ -756,6 +829,8 @@ int run(int argc, char** argv) {
                     "Write the packets as they appear past the egress point");
   synth->add_flag("--json", args.json, "Print the summary as one JSON document");
   synth->add_flag("--quiet", args.quiet, "No progress on stderr");
+  synth->add_option("--groups", args.groups,
+                    "Named destination groups (YAML): a summary row per group");
 
   CLI::App* diff = app.add_subcommand(
       "diff", "The same flows through two topologies: what changes; exit 1 when anything does");
@@ -767,6 +842,11 @@ int run(int argc, char** argv) {
   diff->add_option("--seed", args.seed, "Seed for synthetic flows and Azure's random choices")
       ->capture_default_str();
   diff->add_flag("--json", args.json, "Print one JSON document");
+  diff->add_option("--mix", args.mix, "Synthetic flows from a mix file, as synth makes them");
+  diff->add_option("--destinations", args.destinations,
+                   "DEST[:PORTS][*WEIGHT],...  destinations of the synthetic flows, as synth's");
+  diff->add_option("--groups", args.groups,
+                   "Named destination groups (YAML): what each partner sees change");
 
   CLI::App* migrate = app.add_subcommand(
       "migrate",
@@ -788,6 +868,11 @@ int run(int argc, char** argv) {
   migrate->add_option("--seed", args.seed, "Seed for synthetic flows and Azure's random choices")
       ->capture_default_str();
   migrate->add_flag("--json", args.json, "Print one JSON document");
+  migrate->add_option("--mix", args.mix, "Synthetic flows from a mix file, as synth makes them");
+  migrate->add_option("--destinations", args.destinations,
+                      "DEST[:PORTS][*WEIGHT],...  destinations of the synthetic flows, as synth's");
+  migrate->add_option("--groups", args.groups,
+                      "Named destination groups (YAML): what each partner sees change");
 
   CLI::App* models = app.add_subcommand(
       "models", "List the behaviours Azure does not document and egress-sim models");
@@ -807,6 +892,7 @@ int run(int argc, char** argv) {
                  "Run with --help for more information.\n";
     return kExitBadInput;
   }
+  args.seed_given = diff->count("--seed") + migrate->count("--seed") != 0;
   if (synth->parsed() && synth->count("--flows") == 0 && args.mix.empty()) {
     std::cerr << "error: synth needs --flows N (or a --mix file)\n";
     return kExitBadInput;

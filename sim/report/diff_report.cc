@@ -72,6 +72,24 @@ std::vector<const DiffWarning*> unchanged_because(const DiffReport& d) {
   return out;
 }
 
+// "egress IP changes from X to Y", or "egress IPs stay X": what one partner sees.
+std::string group_line(const GroupDiff& g) {
+  if (g.flows == 0) {
+    return "no flows";
+  }
+  std::string ips;
+  if (g.before_ips == g.after_ips) {
+    ips = std::string(g.before_ips.size() > 1 ? "egress IPs stay " : "egress IP stays ") +
+          list(g.before_ips);
+  } else {
+    ips = std::string(g.before_ips.size() > 1 || g.after_ips.size() > 1 ? "egress IPs change"
+                                                                        : "egress IP changes") +
+          " from " + list(g.before_ips) + " to " + list(g.after_ips);
+  }
+  return ips + "; " + std::to_string(g.changed) + " of " + std::to_string(g.flows) +
+         " flows change";
+}
+
 }  // namespace
 
 std::string diff_to_json(const DiffReport& d, const MigrationContext* m) {
@@ -106,6 +124,20 @@ std::string diff_to_json(const DiffReport& d, const MigrationContext* m) {
     because.push_back(Json{{"code", w->code}, {"text", w->text}});
   }
   j["unchangedBecause"] = std::move(because);
+  if (d.grouped) {
+    Json groups = Json::array();
+    for (const GroupDiff& g : d.groups) {
+      groups.push_back(Json{{"name", g.name},
+                            {"flows", g.flows},
+                            {"changed", g.changed},
+                            {"before", Json{{"egressIps", g.before_ips}}},
+                            {"after", Json{{"egressIps", g.after_ips}}},
+                            {"add", g.add},
+                            {"remove", g.remove},
+                            {"newlyDropped", g.newly_dropped}});
+    }
+    j["groups"] = std::move(groups);
+  }
   Json warnings = Json::array();
   for (const DiffWarning& w : d.warnings) {
     warnings.push_back(Json{{"code", w.code}, {"text", w.text}});
@@ -173,8 +205,23 @@ std::string format_diff(const DiffReport& d, const MigrationContext* m) {
       out += "  remove  " + ip + "   (once nothing uses it)\n";
     }
   }
+  if (d.grouped) {
+    out += "\npartners (--groups):\n";
+    for (const GroupDiff& g : d.groups) {
+      out += "  partner " + g.name + ": " + group_line(g) + "\n";
+      for (const std::string& ip : g.add) {
+        out += "    add     " + ip + "\n";
+      }
+      for (const std::string& ip : g.remove) {
+        out += "    remove  " + ip + "\n";
+      }
+      for (const auto& [reason, n] : g.newly_dropped) {
+        out += "    " + std::to_string(n) + " flows newly drop: " + reason + "\n";
+      }
+    }
+  }
   if (!d.transitions.empty()) {
-    out += "\nwhat destinations see:\n";
+    out += d.grouped ? "\nwhat other destinations see (no group):\n" : "\nwhat destinations see:\n";
     for (size_t i = 0; i < d.transitions.size() && i < kShownTransitions; ++i) {
       const IpTransition& t = d.transitions[i];
       out += "  " + std::to_string(t.flows) + " flows to " + std::to_string(t.destinations) +

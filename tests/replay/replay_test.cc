@@ -4,11 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "egress/capture/packet_decoder.h"
+#include "egress/groups/destination_groups.h"
 #include "egress/report/json_report.h"
 #include "egress/report/replay_report.h"
 #include "engine/lab_topology.h"
@@ -164,6 +166,51 @@ TEST(Replay, AClosedFlowLingersPastItsIdleTimer) {
   EXPECT_EQ(r.summary.flows, 1U);
   ASSERT_EQ(r.sink.flows.size(), 1U);
   EXPECT_EQ(r.sink.flows[0].stats.packets, 6U);
+}
+
+// With named destination groups, each flow counts in the first group matching its destination;
+// a group's IPs are every IP its egress flows could leave with.
+TEST(Replay, GroupsCountFlowsVerdictsAndEgressIps) {
+  using testing::tcp;
+  using testing::udp;
+  DestinationGroupsLoad groups = parse_destination_groups(
+      "groups:\n"
+      "  - {name: github, destinations: [140.82.112.0/20:443/tcp]}\n"
+      "  - {name: dns, destinations: [8.8.8.8/udp]}\n"
+      "  - {name: idle, destinations: [203.0.113.1]}\n",
+      "g.yaml");
+  ASSERT_TRUE(groups.groups);
+  testing::ListSource source({{kT0, tcp(kNode, 40000, kServer, 443, kSyn)},
+                              {kT0 + 1, udp(kNatted, 5000, "8.8.8.8", 53)},
+                              {kT0 + 2, tcp(kNode, 40001, kServer, 22, kSyn)},
+                              {kT0 + 3, udp(kNatted, 5001, "8.8.8.8", 53)}});
+  Collected sink;
+  ReplayOptions options;
+  options.groups = &*groups.groups;
+  Result<ReplaySummary> s = replay(lab(), source, options, sink);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(s->grouped);
+  ASSERT_EQ(s->groups.size(), 3U);
+  ASSERT_EQ(sink.flows.size(), 4U);
+  EXPECT_EQ(s->groups[0].name, "github");
+  EXPECT_EQ(s->groups[0].flows, 1U);
+  EXPECT_EQ(s->groups[0].verdicts, (std::map<std::string, uint64_t>{{"egress", 1}}));
+  EXPECT_EQ(s->groups[0].egress_ips, sink.flows[0].result.egress_ips);
+  EXPECT_EQ(s->groups[1].name, "dns");
+  EXPECT_EQ(s->groups[1].flows, 2U);
+  EXPECT_EQ(s->groups[1].egress_ips, sink.flows[1].result.egress_ips);
+  EXPECT_NE(s->groups[1].egress_ips, s->groups[0].egress_ips);  // NAT gateway, not the LB
+  EXPECT_EQ(s->groups[2].flows, 0U);
+  EXPECT_TRUE(s->groups[2].verdicts.empty());
+  EXPECT_TRUE(s->groups[2].egress_ips.empty());
+  EXPECT_EQ(s->ungrouped.name, "");
+  EXPECT_EQ(s->ungrouped.flows, 1U);  // port 22 is not github's 443
+  // Without groups, nothing of them.
+  testing::ListSource again({{kT0, tcp(kNode, 40000, kServer, 443, kSyn)}});
+  Result<ReplaySummary> plain = replay(lab(), again, ReplayOptions{}, sink);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->grouped);
+  EXPECT_TRUE(plain->groups.empty());
 }
 
 TEST(Replay, UdpThroughNatGatewayEndsAfterFourIdleMinutes) {
