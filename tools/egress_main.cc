@@ -28,6 +28,7 @@
 #include "egress/engine/engine.h"
 #include "egress/engine/flow.h"
 #include "egress/engine/models.h"
+#include "egress/groups/destination_groups.h"
 #include "egress/migrate/flow_diff.h"
 #include "egress/migrate/migration_plan.h"
 #include "egress/migrate/migration_table.h"
@@ -67,6 +68,8 @@ struct Args {
   int sport = kDefaultSport;
   int dport = kDefaultDport;
   uint64_t seed = 0;
+  bool seed_given = false;  // diff and migrate: --seed given (else a --mix file's seed)
+  std::string groups;       // --groups FILE: named destination groups
   // replay and synth
   std::vector<std::string> captures;
   std::string flows_out;
@@ -157,9 +160,27 @@ bool is_io_error(const std::vector<Diagnostic>& errors) {
   return false;
 }
 
+/// `--groups FILE` into `groups` (nothing without the option); false after adding the file's
+/// errors to `outcome` (exit 2).
+bool load_groups(const Args& args, std::optional<DestinationGroups>& groups, Outcome& outcome) {
+  if (args.groups.empty()) {
+    return true;
+  }
+  DestinationGroupsLoad loaded = load_destination_groups(args.groups);
+  if (!loaded.groups) {
+    outcome.exit_code = kExitBadInput;
+    outcome.err += lines(loaded.errors, "error");
+    return false;
+  }
+  groups = std::move(loaded.groups);
+  return true;
+}
+
 /// Loads a topology for a command that simulates it: a file with errors is refused, findings
-/// are warnings on stderr.
-std::optional<Topology> load_for_simulation(const std::string& path, Outcome& outcome) {
+/// are warnings on stderr, each once (diff may load one file twice), unless the report shows
+/// them (`warn` false).
+std::optional<Topology> load_for_simulation(const std::string& path, Outcome& outcome,
+                                            bool warn = true) {
   LoadResult loaded = load_topology_file(path, topology_limits().value());
   if (!loaded.errors.empty() || !loaded.topology) {
     outcome.exit_code = kExitBadInput;
@@ -169,7 +190,12 @@ std::optional<Topology> load_for_simulation(const std::string& path, Outcome& ou
     }
     return std::nullopt;
   }
-  outcome.err += finding_lines(check_topology(*loaded.topology));
+  for (const Diagnostic& d : warn ? check_topology(*loaded.topology) : std::vector<Diagnostic>{}) {
+    std::string line = finding_lines({d});
+    if (outcome.err.find(line) == std::string::npos) {
+      outcome.err += line;
+    }
+  }
   return std::move(loaded.topology);
 }
 
@@ -432,6 +458,10 @@ std::vector<std::string> failed_gates(const ReplaySummary& summary,
 // all appear together only if the whole run succeeds.
 Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
                  SimulationOutputs& files, PcapWriter* generated, Outcome outcome) {
+  std::optional<DestinationGroups> groups;
+  if (!load_groups(args, groups, outcome)) {
+    return outcome;
+  }
   OutputSet& set = files.set;
   std::vector<CliSink::RecordStream> records;
   if (std::FILE* f = set.file(files.flows)) {
@@ -459,10 +489,12 @@ Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
   ReplayOptions options;
   options.seed = args.seed;
   options.records = !records.empty();
+  options.groups = groups ? &*groups : nullptr;
   if (progress) {
     options.progress_every = uint64_t{1} << 16;
   }
   options.rewrite = pcap.has_value();
+  options.groups = groups ? &*groups : nullptr;
   Result<ReplaySummary> summary = replay(engine, source, options, sink);
   if (progress) {
     progress->clear();
@@ -527,6 +559,9 @@ bool open_outputs(const Args& args, std::vector<InputFile> inputs, SimulationOut
   files.rewritten = files.set.add(args.rewritten_option, args.rewritten_out);
   files.generated = files.set.add("--pcap-out", args.generated_out);
   inputs.insert(inputs.begin(), InputFile{"topology", args.topology});
+  if (!args.groups.empty()) {
+    inputs.push_back({"groups file", args.groups});
+  }
   if (prints_records(args.format)) {
     for (const std::string* path :
          {&args.flows_out, &args.summary_out, &args.rewritten_out, &args.generated_out}) {
@@ -670,20 +705,57 @@ Outcome run_synth(const Args& args, const CLI::App& cmd) {
   return simulate(replay_args, *engine, tee, files, &generated, std::move(outcome));
 }
 
-// The flows diff and migrate compare: the captures, or --synth N flows drawn from `sources`.
-Result<std::unique_ptr<PacketSource>> comparison_flows(const Args& args, const Topology& sources) {
+// The flows diff and migrate compare: the captures, or synthetic flows drawn from `sources`
+// as synth makes them (--synth N, --mix FILE, --destinations LIST); null after adding the
+// errors to `outcome` (exit 2).
+std::unique_ptr<PacketSource> comparison_flows(const Args& args, const Topology& sources,
+                                               Outcome& outcome) {
+  Result<std::unique_ptr<PacketSource>> made = Error{};
   if (!args.captures.empty()) {
-    return open_selected_captures(args);
+    made = open_selected_captures(args);
+  } else {
+    SynthSpec spec;
+    if (!args.mix.empty()) {
+      SynthMixLoad mix = load_synth_mix(args.mix);
+      if (!mix.spec) {
+        outcome.exit_code = kExitBadInput;
+        outcome.err += lines(mix.errors, "error");
+        return nullptr;
+      }
+      spec = *mix.spec;
+    }
+    if (args.synth_n != 0 || args.mix.empty()) {
+      spec.flows = args.synth_n;
+    }
+    if (args.seed_given || args.mix.empty()) {
+      spec.seed = args.seed;
+    }
+    if (!args.destinations.empty()) {
+      auto parsed = parse_destination_list(args.destinations);
+      if (!parsed) {
+        outcome.exit_code = kExitBadInput;
+        outcome.err += "error: --destinations: " + parsed.error().message + "\n";
+        return nullptr;
+      }
+      spec.destinations = *parsed;
+    }
+    made = make_synth_source(sources, spec);
   }
-  SynthSpec spec;
-  spec.flows = args.synth_n;
-  spec.seed = args.seed;
-  return make_synth_source(sources, spec);
+  if (!made) {
+    outcome = failed(std::move(outcome), made.error());
+    return nullptr;
+  }
+  return std::move(made).value();
 }
 
 std::optional<std::string> flows_usage_error(const Args& args) {
-  if (args.captures.empty() == (args.synth_n == 0)) {
-    return std::string("give the flows to compare: capture files or --synth N, not both");
+  if (args.captures.empty() == (args.synth_n == 0 && args.mix.empty())) {
+    return std::string(
+        "give the flows to compare: capture files or --synth N (or --mix FILE), not both");
+  }
+  if (!args.captures.empty() && !args.destinations.empty()) {
+    return std::string(
+        "--destinations shapes synthetic flows (--synth N, --mix FILE); captures have their own");
   }
   return std::nullopt;
 }
@@ -717,9 +789,13 @@ Outcome run_diff(const Args& args) {
   if (!after) {
     return outcome;
   }
-  Result<std::unique_ptr<PacketSource>> flows = comparison_flows(args, *before);
+  std::optional<DestinationGroups> groups;
+  if (!load_groups(args, groups, outcome)) {
+    return outcome;
+  }
+  std::unique_ptr<PacketSource> flows = comparison_flows(args, *before, outcome);
   if (!flows) {
-    return failed(std::move(outcome), flows.error());
+    return outcome;
   }
   Topology after_copy = *after;
   std::optional<Engine> before_engine = build_engine(std::move(*before), outcome);
@@ -727,7 +803,8 @@ Outcome run_diff(const Args& args) {
   if (!before_engine || !after_engine) {
     return outcome;
   }
-  Result<DiffReport> diff = diff_flows(*before_engine, *after_engine, **flows, args.seed);
+  Result<DiffReport> diff =
+      diff_flows(*before_engine, *after_engine, *flows, args.seed, {}, groups ? &*groups : nullptr);
   if (!diff) {
     return failed(std::move(outcome), diff.error());
   }
@@ -785,7 +862,8 @@ Outcome run_migrate(const Args& args) {
   Topology after;
   bool refused = false;
   if (!args.after.empty()) {
-    std::optional<Topology> user_after = load_for_simulation(args.after, outcome);
+    // Its findings are in the report (after-state), not also on stderr.
+    std::optional<Topology> user_after = load_for_simulation(args.after, outcome, false);
     if (!user_after) {
       return outcome;
     }
@@ -806,11 +884,22 @@ Outcome run_migrate(const Args& args) {
     context.plan = &*plan;
   }
 
-  Result<std::unique_ptr<PacketSource>> flows = comparison_flows(args, *before);
-  if (!flows) {
-    return failed(std::move(outcome), flows.error());
-  }
   context.refused = refused;
+  if (refused) {
+    // The tables allow it but AKS would not: a diff would describe a state that never exists.
+    DiffReport none;
+    outcome.out = args.json ? diff_to_json(none, &context) + "\n" : format_diff(none, &context);
+    outcome.exit_code = kExitProblem;
+    return outcome;
+  }
+  std::optional<DestinationGroups> groups;
+  if (!load_groups(args, groups, outcome)) {
+    return outcome;
+  }
+  std::unique_ptr<PacketSource> flows = comparison_flows(args, *before, outcome);
+  if (!flows) {
+    return outcome;
+  }
   Topology after_copy = after;
   std::optional<Engine> before_engine = build_engine(std::move(*before), outcome);
   std::optional<Engine> after_engine = build_engine(std::move(after), outcome);
@@ -818,8 +907,9 @@ Outcome run_migrate(const Args& args) {
     return outcome;
   }
   static const std::map<IpAddress, std::string> kNoRename;
-  Result<DiffReport> diff = diff_flows(*before_engine, *after_engine, **flows, args.seed,
-                                       plan ? plan->unknown : kNoRename);
+  Result<DiffReport> diff =
+      diff_flows(*before_engine, *after_engine, *flows, args.seed, plan ? plan->unknown : kNoRename,
+                 groups ? &*groups : nullptr);
   if (!diff) {
     return failed(std::move(outcome), diff.error());
   }
@@ -978,6 +1068,8 @@ int run(int argc, char** argv) {
   add_format(*replay_cmd, args, "Print the summary as one JSON document");
   replay_cmd->add_flag("--quiet", args.quiet, "No progress on stderr");
   add_fail_on(*replay_cmd, args);
+  replay_cmd->add_option("--groups", args.groups,
+                         "Named destination groups (YAML): a summary row per group");
 
   CLI::App* synth = app.add_subcommand(
       "synth", "Generate flows from a described mix and push them through the topology");
@@ -1009,6 +1101,8 @@ int run(int argc, char** argv) {
   add_format(*synth, args, "Print the summary as one JSON document");
   synth->add_flag("--quiet", args.quiet, "No progress on stderr");
   add_fail_on(*synth, args);
+  synth->add_option("--groups", args.groups,
+                    "Named destination groups (YAML): a summary row per group");
 
   CLI::App* diff = app.add_subcommand(
       "diff", "The same flows through two topologies: what changes; exit 1 when anything does");
@@ -1021,6 +1115,11 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   add_selection_options(*diff, args);
   add_format(*diff, args, "Print one JSON document");
+  diff->add_option("--mix", args.mix, "Synthetic flows from a mix file, as synth makes them");
+  diff->add_option("--destinations", args.destinations,
+                   "DEST[:PORTS][*WEIGHT],...  destinations of the synthetic flows, as synth's");
+  diff->add_option("--groups", args.groups,
+                   "Named destination groups (YAML): what each partner sees change");
 
   CLI::App* migrate = app.add_subcommand(
       "migrate",
@@ -1043,6 +1142,11 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   add_selection_options(*migrate, args);
   add_format(*migrate, args, "Print one JSON document");
+  migrate->add_option("--mix", args.mix, "Synthetic flows from a mix file, as synth makes them");
+  migrate->add_option("--destinations", args.destinations,
+                      "DEST[:PORTS][*WEIGHT],...  destinations of the synthetic flows, as synth's");
+  migrate->add_option("--groups", args.groups,
+                      "Named destination groups (YAML): what each partner sees change");
 
   CLI::App* models = app.add_subcommand(
       "models", "List the behaviours Azure does not document and egress-sim models");
@@ -1083,6 +1187,7 @@ int run(int argc, char** argv) {
     std::cerr << format_diagnostic(limits.error(), "error") << "\n";
     return kExitBadInput;
   }
+  args.seed_given = diff->count("--seed") + migrate->count("--seed") != 0;
   if (synth->parsed() && synth->count("--flows") == 0 && args.mix.empty()) {
     std::cerr << "error: synth needs --flows N (or a --mix file)\n";
     return kExitBadInput;

@@ -6,6 +6,8 @@
 #include <tuple>
 #include <utility>
 
+#include "egress/groups/destination_groups.h"
+
 namespace egress {
 namespace {
 
@@ -74,7 +76,8 @@ std::string endpoint(const FlowKey& k) {
 }  // namespace
 
 Result<DiffReport> diff_flows(const Engine& before, const Engine& after, PacketSource& source,
-                              uint64_t seed, const std::map<IpAddress, std::string>& rename) {
+                              uint64_t seed, const std::map<IpAddress, std::string>& rename,
+                              const DestinationGroups* groups) {
   std::map<PairKey, FlowRecord> pending_before;
   std::map<PairKey, FlowRecord> pending_after;
   std::vector<std::pair<FlowRecord, FlowRecord>> pairs;
@@ -92,6 +95,15 @@ Result<DiffReport> diff_flows(const Engine& before, const Engine& after, PacketS
   std::set<std::string> after_ips;
   std::map<std::pair<std::vector<std::string>, std::vector<std::string>>, size_t> transition_of;
   std::map<size_t, std::set<std::string>> destinations_of;
+  // Per group: the IPs before and after.
+  std::vector<std::pair<std::set<std::string>, std::set<std::string>>> group_ips;
+  if (groups != nullptr) {
+    report.grouped = true;
+    for (const DestinationGroup& g : groups->groups()) {
+      report.groups.push_back(GroupDiff{g.name, 0, 0, {}, {}, {}, {}, {}});
+    }
+    group_ips.resize(report.groups.size());
+  }
 
   auto compare = [&](const FlowRecord& b, const FlowRecord& a) {
     ++report.flows;
@@ -99,14 +111,28 @@ Result<DiffReport> diff_flows(const Engine& before, const Engine& after, PacketS
     DiffSide as = side_of(a, rename);
     before_ips.insert(bs.egress_ips.begin(), bs.egress_ips.end());
     after_ips.insert(as.egress_ips.begin(), as.egress_ips.end());
-    if (bs.verdict == as.verdict && bs.egress_ips == as.egress_ips && bs.reason == as.reason) {
+    size_t g = groups == nullptr ? kNoGroup : groups->match(b.result.flow);
+    bool same =
+        bs.verdict == as.verdict && bs.egress_ips == as.egress_ips && bs.reason == as.reason;
+    bool newly_dropped = as.verdict == Verdict::kDropped && bs.verdict != Verdict::kDropped;
+    if (g != kNoGroup) {
+      GroupDiff& gd = report.groups[g];
+      ++gd.flows;
+      gd.changed += same ? 0 : 1;
+      if (newly_dropped) {
+        ++gd.newly_dropped[to_string(as.reason)];
+      }
+      group_ips[g].first.insert(bs.egress_ips.begin(), bs.egress_ips.end());
+      group_ips[g].second.insert(as.egress_ips.begin(), as.egress_ips.end());
+    }
+    if (same) {
       return;
     }
     ++report.changed;
-    if (as.verdict == Verdict::kDropped && bs.verdict != Verdict::kDropped) {
+    if (newly_dropped) {
       ++report.newly_dropped[to_string(as.reason)];
     }
-    if (bs.egress_ips == as.egress_ips) {
+    if (bs.egress_ips == as.egress_ips || g != kNoGroup) {
       report.changes.push_back(FlowChange{b.result.flow, std::move(bs), std::move(as)});
       return;  // the verdict or reason changed, not what a destination sees
     }
@@ -166,6 +192,16 @@ Result<DiffReport> diff_flows(const Engine& before, const Engine& after, PacketS
                       std::back_inserter(report.new_ips));
   std::set_difference(before_ips.begin(), before_ips.end(), after_ips.begin(), after_ips.end(),
                       std::back_inserter(report.gone_ips));
+  for (size_t g = 0; g < report.groups.size(); ++g) {
+    GroupDiff& gd = report.groups[g];
+    const auto& [b_ips, a_ips] = group_ips[g];
+    gd.before_ips.assign(b_ips.begin(), b_ips.end());
+    gd.after_ips.assign(a_ips.begin(), a_ips.end());
+    std::set_difference(a_ips.begin(), a_ips.end(), b_ips.begin(), b_ips.end(),
+                        std::back_inserter(gd.add));
+    std::set_difference(b_ips.begin(), b_ips.end(), a_ips.begin(), a_ips.end(),
+                        std::back_inserter(gd.remove));
+  }
   std::stable_sort(report.transitions.begin(), report.transitions.end(),
                    [](const IpTransition& x, const IpTransition& y) { return x.flows > y.flows; });
   return report;

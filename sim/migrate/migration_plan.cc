@@ -112,6 +112,10 @@ void to_managed_nat_gateway(Topology& t, const MigrationOptions& o, MigrationPla
 
 }  // namespace
 
+bool is_preflight_finding(std::string_view code) {
+  return std::find(std::begin(kPreflight), std::end(kPreflight), code) != std::end(kPreflight);
+}
+
 std::vector<Diagnostic> new_findings(const Topology& before, const Topology& after, bool* refused) {
   std::set<std::pair<std::string, std::string>> old;
   for (const Diagnostic& d : check_topology(before)) {
@@ -123,7 +127,7 @@ std::vector<Diagnostic> new_findings(const Topology& before, const Topology& aft
     if (old.contains({d.code, d.message})) {
       continue;
     }
-    if (std::find(std::begin(kPreflight), std::end(kPreflight), d.code) != std::end(kPreflight)) {
+    if (is_preflight_finding(d.code)) {
       *refused = true;
     }
     out.push_back(std::move(d));
@@ -208,11 +212,18 @@ std::vector<DiffWarning> migration_warnings(const Topology& after, const DiffRep
     return s.empty() ? std::string("none") : s;
   };
   if (!diff.new_ips.empty() || !diff.gone_ips.empty()) {
-    out.push_back(DiffWarning{"egress-ip-change",
-                              "the cluster's egress IPs change: firewall allow-lists must add " +
-                                  joined(diff.new_ips) + " and may then remove " +
-                                  joined(diff.gone_ips) +
-                                  "; the change disrupts connections in flight"});
+    // Only what there is to do: "must add none" reads as an instruction.
+    std::string what;
+    if (!diff.new_ips.empty()) {
+      what = "firewall allow-lists must add " + joined(diff.new_ips);
+    }
+    if (!diff.gone_ips.empty()) {
+      what += what.empty() ? "firewall allow-lists may remove " : " and may then remove ";
+      what += joined(diff.gone_ips);
+    }
+    out.push_back(DiffWarning{"egress-ip-change", "the cluster's egress IPs change: " + what +
+                                                      "; the change disrupts connections in "
+                                                      "flight"});
   }
   if (after.cluster && !after.cluster->api_server.authorized_ip_ranges.empty()) {
     std::vector<std::string> outside;

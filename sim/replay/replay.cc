@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "egress/engine/models.h"
+#include "egress/groups/destination_groups.h"
 #include "egress/replay/packet_rewrite.h"
 #include "egress/replay/snat_pools.h"
 #include "flow_table.h"
@@ -65,6 +66,8 @@ struct Path {
   uint32_t snat = kNoSnat;  // into Impl::snat_points
   uint32_t models = 0;      // bit i: all_models()[i]
   int64_t idle_ns = kDefaultIdleNs;
+  uint32_t group = 0;       // with groups: the group's row, or the ungrouped row's
+  uint32_t egress_set = 0;  // with groups: into Impl::egress_sets
 };
 
 // One place where flows are translated, shared by every path through it.
@@ -114,6 +117,7 @@ struct Replayer::Impl {
   Impl(const Engine& e, ReplayOptions o, ReplaySink& s)
       : engine(e), options(o), sink(s), pools(o.seed) {
     summary.seed = o.seed;
+    init_groups();
   }
 
   const Engine& engine;
@@ -140,6 +144,34 @@ struct Replayer::Impl {
   std::vector<UsageRow> resource_rows;
   std::set<std::string, std::less<>> models;
   bool finished = false;
+  // With groups: the egress IP sets paths have, each once, and which of them each group's
+  // egress flows used (the last row is the ungrouped flows').
+  std::map<std::vector<std::string>, uint32_t> egress_set_index;
+  std::vector<const std::vector<std::string>*> egress_sets;
+  std::vector<std::set<uint32_t>> group_sets;
+  std::vector<GroupUsage> group_rows;
+
+  void init_groups() {
+    if (options.groups == nullptr) {
+      return;
+    }
+    for (const DestinationGroup& g : options.groups->groups()) {
+      group_rows.push_back(GroupUsage{g.name, 0, {}, {}});
+    }
+    group_rows.emplace_back();
+    group_sets.resize(group_rows.size());
+  }
+
+  void group_path(Path& p, const FlowKey& key, const FlowResult& r) {
+    size_t g = options.groups->match(key);
+    p.group = static_cast<uint32_t>(g == kNoGroup ? group_rows.size() - 1 : g);
+    auto [it, fresh] =
+        egress_set_index.try_emplace(r.egress_ips, static_cast<uint32_t>(egress_sets.size()));
+    if (fresh) {
+      egress_sets.push_back(&it->first);
+    }
+    p.egress_set = it->second;
+  }
 
   uint32_t path_for(const FlowKey& key) {
     PathKey pk{key.proto, key.dport, key.src, key.dst};
@@ -183,6 +215,9 @@ struct Replayer::Impl {
           p.models |= 1U << i;
         }
       }
+    }
+    if (options.groups != nullptr) {
+      group_path(p, key, r);
     }
     path_index.emplace(pk, index);
     return index;
@@ -266,6 +301,14 @@ struct Replayer::Impl {
     ++summary.verdicts[to_string(verdict)];
     if (reason != Reason::kNone) {
       ++summary.reasons[to_string(reason)];
+    }
+    if (options.groups != nullptr) {
+      GroupUsage& g = group_rows[path.group];
+      ++g.flows;
+      ++g.verdicts[to_string(verdict)];
+      if (verdict == Verdict::kEgress) {
+        group_sets[path.group].insert(path.egress_set);
+      }
     }
     if (snat != nullptr) {
       UsageRow& row = resource_row(*snat);
@@ -451,16 +494,24 @@ struct Replayer::Impl {
     if (f.key.proto == Protocol::kTcp && !f.ended) {
       if ((d.tcp_flags & kTcpRst) != 0) {
         end_flow(index, FlowEnd::kRst, now);
-        timers.push(Timer{now + kLingerNs, f.id, index, f.generation});
+        linger(index);
       } else if ((d.tcp_flags & kTcpFin) != 0) {
         f.fins |= reverse ? 2 : 1;
         if (f.fins == 3) {
           end_flow(index, FlowEnd::kFin, now);
-          timers.push(Timer{now + kLingerNs, f.id, index, f.generation});
+          linger(index);
         }
       }
     }
     emit(packet, d, f, !reverse);
+  }
+
+  // model flow-end: a closed TCP flow takes its last packets for 60 s. Its idle timer would
+  // end it sooner if it fell due first, so it is made stale: the linger timer alone ends it.
+  void linger(uint32_t index) {
+    LiveFlow& f = flows[index];
+    ++f.generation;
+    timers.push(Timer{now + kLingerNs, f.id, index, f.generation});
   }
 
   void account(uint32_t index, const RawPacket& packet, bool reverse) {
@@ -511,6 +562,18 @@ struct Replayer::Impl {
     }
     summary.egress_ips = ip_rows;
     summary.resources = resource_rows;
+    if (options.groups != nullptr) {
+      for (size_t g = 0; g < group_rows.size(); ++g) {
+        std::set<std::string> ips;
+        for (uint32_t set : group_sets[g]) {
+          ips.insert(egress_sets[set]->begin(), egress_sets[set]->end());
+        }
+        group_rows[g].egress_ips.assign(ips.begin(), ips.end());
+      }
+      summary.grouped = true;
+      summary.ungrouped = group_rows.back();
+      summary.groups.assign(group_rows.begin(), group_rows.end() - 1);
+    }
     summary.models.assign(models.begin(), models.end());
     return summary;
   }

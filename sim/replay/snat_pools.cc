@@ -305,9 +305,18 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
       return std::nullopt;
   }
   m.last_exhausted = true;
-  for (uint32_t slot : slots) {
-    ++m.use[slot].exhausted;
+  // Every IP of the point is full towards the destination, but the flow counts once, on the IP
+  // it would have left with, so that the IPs' counts add up to their resource's: the LB
+  // instance's first frontend, where its flows start; for a NAT gateway or an appliance, which
+  // pick at random, an IP drawn from the flow (not from the seeded stream, which stays as it
+  // was).
+  uint32_t charged = slots[0];
+  if (p.via != Via::kLoadBalancer) {
+    size_t h = mix_hash(f.src.hi() ^ f.src.lo() ^ (uint64_t{f.sport} << 16 | f.dport),
+                        f.dst.hi() ^ f.dst.lo() ^ static_cast<uint64_t>(f.proto));
+    charged = slots[h % slots.size()];
   }
+  ++m.use[charged].exhausted;
   return std::nullopt;
 }
 

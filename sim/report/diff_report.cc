@@ -58,6 +58,49 @@ std::string side_text(const DiffSide& s) {
   return out;
 }
 
+std::vector<std::string> refused_by(const MigrationContext& m) {
+  std::vector<std::string> codes;
+  for (const Diagnostic& f : m.after_findings) {
+    if (is_preflight_finding(f.code)) {
+      codes.push_back(f.code);
+    }
+  }
+  return codes;
+}
+
+// Why a diff in which nothing changes changed nothing: a NAT gateway left on a node subnet
+// takes the traffic whatever the outbound type (semantics.md 4).
+std::vector<const DiffWarning*> unchanged_because(const DiffReport& d) {
+  std::vector<const DiffWarning*> out;
+  if (d.changed != 0 || d.flows == 0) {
+    return out;
+  }
+  for (const DiffWarning& w : d.warnings) {
+    if (w.code == "nat-gateway-precedence") {
+      out.push_back(&w);
+    }
+  }
+  return out;
+}
+
+// "egress IP changes from X to Y", or "egress IPs stay X": what one partner sees.
+std::string group_line(const GroupDiff& g) {
+  if (g.flows == 0) {
+    return "no flows";
+  }
+  std::string ips;
+  if (g.before_ips == g.after_ips) {
+    ips = std::string(g.before_ips.size() > 1 ? "egress IPs stay " : "egress IP stays ") +
+          list(g.before_ips);
+  } else {
+    ips = std::string(g.before_ips.size() > 1 || g.after_ips.size() > 1 ? "egress IPs change"
+                                                                        : "egress IP changes") +
+          " from " + list(g.before_ips) + " to " + list(g.after_ips);
+  }
+  return ips + "; " + std::to_string(g.changed) + " of " + std::to_string(g.flows) +
+         " flows change";
+}
+
 }  // namespace
 
 std::string diff_to_json(const DiffReport& d, const MigrationContext* m) {
@@ -85,6 +128,26 @@ std::string diff_to_json(const DiffReport& d, const MigrationContext* m) {
     }
     j["migration"]["findings"] = std::move(findings);
     j["migration"]["refused"] = m->refused;
+    j["migration"]["refusedBy"] = m->refused ? refused_by(*m) : std::vector<std::string>{};
+  }
+  Json because = Json::array();
+  for (const DiffWarning* w : unchanged_because(d)) {
+    because.push_back(Json{{"code", w->code}, {"text", w->text}});
+  }
+  j["unchangedBecause"] = std::move(because);
+  if (d.grouped) {
+    Json groups = Json::array();
+    for (const GroupDiff& g : d.groups) {
+      groups.push_back(Json{{"name", g.name},
+                            {"flows", g.flows},
+                            {"changed", g.changed},
+                            {"before", Json{{"egressIps", g.before_ips}}},
+                            {"after", Json{{"egressIps", g.after_ips}}},
+                            {"add", g.add},
+                            {"remove", g.remove},
+                            {"newlyDropped", g.newly_dropped}});
+    }
+    j["groups"] = std::move(groups);
   }
   Json warnings = Json::array();
   for (const DiffWarning& w : d.warnings) {
@@ -103,9 +166,13 @@ std::string format_diff(const DiffReport& d, const MigrationContext* m) {
   std::string out;
   if (m != nullptr) {
     out += "migrate " + m->from + " -> " + m->to + ": " +
-           (m->verdict.supported ? "supported" : "NOT SUPPORTED") + "\n";
+           (!m->verdict.supported ? "NOT SUPPORTED"
+            : m->refused          ? "REFUSED by AKS's preflight"
+                                  : "supported") +
+           "\n";
     out += "  " + m->verdict.text + "\n";
-    if (m->plan != nullptr) {
+    // A refused update creates and removes nothing.
+    if (m->plan != nullptr && !m->refused) {
       for (const std::string& c : m->plan->creates) {
         out += "  AKS creates: " + c + "\n";
       }
@@ -117,14 +184,20 @@ std::string format_diff(const DiffReport& d, const MigrationContext* m) {
       out += "  after-state: " + f.message + " [" + f.code + "]\n";
     }
     if (m->refused) {
-      out += "  AKS's preflight refuses this after-state: fix the findings above first\n";
+      std::vector<std::string> codes = refused_by(*m);
+      out += "  AKS's preflight refuses this after-state (" + list(codes) +
+             "): the tables allow the move, but az aks update fails until the findings above "
+             "are fixed; no flows compared\n";
     }
-    if (!m->verdict.supported) {
+    if (!m->verdict.supported || m->refused) {
       return out;
     }
     out += "\n";
   }
   out += std::to_string(d.changed) + " of " + std::to_string(d.flows) + " flows change\n";
+  for (const DiffWarning* w : unchanged_because(d)) {
+    out += "  because " + w->text + " [" + w->code + "]\n";
+  }
   out += "egress IPs before: " + list(d.before_ips) + "\n";
   out += "egress IPs after:  " + list(d.after_ips) + "\n";
   if (!d.new_ips.empty() || !d.gone_ips.empty()) {
@@ -136,8 +209,23 @@ std::string format_diff(const DiffReport& d, const MigrationContext* m) {
       out += "  remove  " + ip + "   (once nothing uses it)\n";
     }
   }
+  if (d.grouped) {
+    out += "\npartners (--groups):\n";
+    for (const GroupDiff& g : d.groups) {
+      out += "  partner " + g.name + ": " + group_line(g) + "\n";
+      for (const std::string& ip : g.add) {
+        out += "    add     " + ip + "\n";
+      }
+      for (const std::string& ip : g.remove) {
+        out += "    remove  " + ip + "\n";
+      }
+      for (const auto& [reason, n] : g.newly_dropped) {
+        out += "    " + std::to_string(n) + " flows newly drop: " + reason + "\n";
+      }
+    }
+  }
   if (!d.transitions.empty()) {
-    out += "\nwhat destinations see:\n";
+    out += d.grouped ? "\nwhat other destinations see (no group):\n" : "\nwhat destinations see:\n";
     for (size_t i = 0; i < d.transitions.size() && i < kShownTransitions; ++i) {
       const IpTransition& t = d.transitions[i];
       out += "  " + std::to_string(t.flows) + " flows to " + std::to_string(t.destinations) +

@@ -76,6 +76,17 @@ std::string usage_table(const std::vector<UsageRow>& rows, const char* first) {
   return table(cells, {false, false, true, true, true, true, true, true});
 }
 
+Json group_json(const GroupUsage& g) {
+  Json j = Json::object();
+  if (!g.name.empty()) {
+    j["name"] = g.name;
+  }
+  j["flows"] = g.flows;
+  j["verdicts"] = g.verdicts;
+  j["egressIps"] = g.egress_ips;
+  return j;
+}
+
 std::string counts(const std::map<std::string, uint64_t>& m) {
   std::string out;
   for (const auto& [key, n] : m) {
@@ -151,6 +162,14 @@ std::string summary_to_json(const ReplaySummary& s) {
     resources.push_back(usage_json(row, "resource"));
   }
   j["resources"] = std::move(resources);
+  if (s.grouped) {
+    Json groups = Json::array();
+    for (const GroupUsage& g : s.groups) {
+      groups.push_back(group_json(g));
+    }
+    j["groups"] = std::move(groups);
+    j["ungrouped"] = group_json(s.ungrouped);
+  }
   j["egressPacketsWritten"] = s.egress_packets_written;
   j["seed"] = s.seed;
   j["models"] = s.models;
@@ -182,6 +201,19 @@ std::string format_summary(const ReplaySummary& s) {
   }
   if (!s.resources.empty()) {
     out += "\n" + usage_table(s.resources, "resource");
+  }
+  if (s.grouped) {
+    std::vector<std::vector<std::string>> cells;
+    cells.push_back({"group", "flows", "verdicts", "egress IPs"});
+    auto row = [&](const GroupUsage& g, const std::string& name) {
+      cells.push_back({name, grouped(g.flows), g.verdicts.empty() ? "none" : counts(g.verdicts),
+                       g.egress_ips.empty() ? "none" : joined(g.egress_ips, ", ")});
+    };
+    for (const GroupUsage& g : s.groups) {
+      row(g, g.name);
+    }
+    row(s.ungrouped, "(no group)");
+    out += "\n" + table(cells, {false, true, false, false});
   }
   if (!s.models.empty()) {
     out += "\nmodels (see 'egress-sim models'): " + joined(s.models, ", ") + "\n";

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <optional>
 #include <string>
@@ -30,6 +31,14 @@ constexpr uint32_t kIcmpPayload = 56;   // what ping sends
 constexpr size_t kEthernetHeader = 14;
 constexpr size_t kMaxFrame = kEthernetHeader + 40 + 20 + kMaxPayload;
 constexpr int64_t kMinGapNs = 1000;  // every packet of a flow at least 1 us after the previous
+// Every packet of a flow at most 30 s after the previous, so that replay never splits a
+// generated flow in two: well inside the shortest idle timeout on any path (4 minutes:
+// replay's default, the NAT gateway's and LB's minimum) and the 60 s a closed TCP flow waits
+// for its last ACK (model flow-end). A long flow with few packets is shortened.
+constexpr int64_t kMaxGapNs = int64_t{30} * 1'000'000'000;
+// The idle timeout replay gives UDP and ICMP flows where the topology sets none (model
+// flow-idle-timeout), which is also the NAT gateway's fixed UDP timeout.
+constexpr int64_t kDefaultIdleNs = int64_t{240} * 1'000'000'000;
 // Arrivals stop before 2116 (2^62 ns): int64 nanoseconds end in 2262, and a flow's own packets
 // (mean duration at most 1e6 s) need room after its arrival.
 constexpr double kLastArrivalNs = 4.6e18;
@@ -316,8 +325,9 @@ class SynthPacketSource final : public PacketSource {
  public:
   SynthPacketSource(const SynthSpec& spec, std::array<FamilySources, 2> sources,
                     std::vector<Destination> destinations, WeightedTable destination_table,
-                    std::vector<uint32_t> popular)
+                    std::vector<uint32_t> popular, int64_t quiet_ns)
       : spec_(spec),
+        quiet_ns_(quiet_ns),
         rng_(spec.seed),
         sources_(std::move(sources)),
         destinations_(std::move(destinations)),
@@ -370,7 +380,15 @@ class SynthPacketSource final : public PacketSource {
         heap_.push_back(entry);
         std::push_heap(heap_.begin(), heap_.end(), Later{});
       } else {
-        live_.erase(flow.tuple_key);
+        if (flow.protocol == Protocol::kTcp) {
+          // Replay starts a new flow at a SYN on the ports of a closed one.
+          live_.erase(flow.tuple_key);
+        } else {
+          // Replay joins a UDP or ICMP tuple seen again within its idle timeout to the old
+          // flow: the tuple stays taken until then. Flows end in time order, so a queue
+          // keeps the releases sorted.
+          quiet_.emplace_back(entry.time_ns + quiet_ns_, flow.tuple_key);
+        }
         free_slots_.push_back(entry.slot);
       }
       return true;
@@ -475,6 +493,10 @@ class SynthPacketSource final : public PacketSource {
 
   // Starts the next flow, or returns the error that stops generation.
   std::optional<Error> start_flow() {
+    while (!quiet_.empty() && quiet_.front().first <= next_arrival_ns_) {
+      live_.erase(quiet_.front().second);
+      quiet_.pop_front();
+    }
     uint32_t slot = 0;
     if (!free_slots_.empty()) {
       slot = free_slots_.back();
@@ -519,7 +541,7 @@ class SynthPacketSource final : public PacketSource {
     }
 
     if (f.protocol == Protocol::kIcmp) {
-      // The identifier is the flow number, moved on only while that echo tuple is live.
+      // The identifier is the flow number, moved on only while that echo tuple is taken.
       f.sport = static_cast<uint16_t>(f.number);
       for (uint32_t tries = 0;; ++tries) {
         f.tuple_key = tuple_key(f);
@@ -551,7 +573,12 @@ class SynthPacketSource final : public PacketSource {
       if (!found) {
         return spec_error("no free source port from " + f.client.to_string() + " to " +
                           f.server.to_string() + " port " + std::to_string(f.dport) + ": all " +
-                          std::to_string(kEphemeralCount) + " ephemeral ports are in use");
+                          std::to_string(kEphemeralCount) + " ephemeral ports are in use" +
+                          (f.protocol == Protocol::kUdp
+                               ? " or waiting out replay's idle timeout of " +
+                                     std::to_string(quiet_ns_ / 1'000'000'000) + " s"
+                               : std::string()) +
+                          "; lower the rate or add sources or destinations");
       }
     }
     live_.insert(f.tuple_key);
@@ -577,7 +604,7 @@ class SynthPacketSource final : public PacketSource {
     auto duration_ns = static_cast<int64_t>(rng_.exponential(spec_.mean_duration_s) * 1e9);
     uint32_t client_gaps = f.total_steps - 1 - exchanges;
     int64_t spare = duration_ns - f.rtt_ns * exchanges;
-    f.gap_ns = client_gaps == 0 ? kMinGapNs : std::max(kMinGapNs, spare / client_gaps);
+    f.gap_ns = client_gaps == 0 ? kMinGapNs : std::clamp(spare / client_gaps, kMinGapNs, kMaxGapNs);
     if (f.protocol == Protocol::kIcmp) {
       f.payload_low = f.payload_high = kIcmpPayload;
     } else {
@@ -717,6 +744,7 @@ class SynthPacketSource final : public PacketSource {
   }
 
   SynthSpec spec_;
+  int64_t quiet_ns_;  // how long a UDP or ICMP tuple stays taken after its flow's last packet
   Rng rng_;
   std::array<FamilySources, 2> sources_;  // IPv4, IPv6
   std::vector<Destination> destinations_;
@@ -731,7 +759,8 @@ class SynthPacketSource final : public PacketSource {
   std::vector<Flow> flows_;  // slots; free ones listed in free_slots_
   std::vector<uint32_t> free_slots_;
   std::vector<HeapEntry> heap_;
-  TupleSet live_;
+  TupleSet live_;  // tuples of live flows, and of UDP and ICMP flows still in quiet_
+  std::deque<std::pair<int64_t, uint64_t>> quiet_;  // (free again at, tuple), in time order
   uint64_t started_ = 0;
   uint64_t packets_ = 0;
   int64_t next_arrival_ns_ = 0;
@@ -969,9 +998,17 @@ Result<std::unique_ptr<PacketSource>> make_synth_source(const Topology& topology
   }
   WeightedTable destination_table =
       weights.empty() ? WeightedTable() : WeightedTable(std::span<const double>(weights));
-  return std::unique_ptr<PacketSource>(
-      std::make_unique<SynthPacketSource>(spec, std::move(sources), std::move(destinations),
-                                          std::move(destination_table), std::move(popular)));
+  // The longest idle timeout replay may give a UDP or ICMP flow of this topology: an LB
+  // outbound rule's, up to 120 minutes (the NAT gateway's UDP timeout is fixed at 4).
+  int64_t quiet_ns = kDefaultIdleNs;
+  for (const LoadBalancer& lb : topology.load_balancers) {
+    for (const OutboundRule& rule : lb.outbound_rules) {
+      quiet_ns = std::max(quiet_ns, int64_t{rule.idle_timeout_minutes} * 60 * 1'000'000'000);
+    }
+  }
+  return std::unique_ptr<PacketSource>(std::make_unique<SynthPacketSource>(
+      spec, std::move(sources), std::move(destinations), std::move(destination_table),
+      std::move(popular), quiet_ns));
 }
 
 }  // namespace egress

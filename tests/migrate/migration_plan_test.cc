@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "egress/config/topology_loader.h"
+#include "egress/groups/destination_groups.h"
 #include "egress/migrate/flow_diff.h"
 #include "egress/migrate/migration_table.h"
 #include "egress/synth/synth.h"
@@ -208,6 +209,87 @@ TEST(MigrationPlan, WarnsAboutAuthorizedRangesAndIpReuse) {
   EXPECT_EQ(w[2].text,
             "the new outbound configuration reuses 20.2.2.2, already used by the old one; the "
             "article says not to");
+}
+
+// Only what there is to do: no "must add none" when IPs only go, no "remove none" when they
+// only come.
+TEST(MigrationPlan, EgressIpChangeNamesOnlyWhatThereIsToDo) {
+  struct Case {
+    std::vector<std::string> new_ips;
+    std::vector<std::string> gone_ips;
+    const char* text;
+  };
+  const Case cases[] = {
+      {{},
+       {"20.1.1.1"},
+       "the cluster's egress IPs change: firewall allow-lists may remove 20.1.1.1; the change "
+       "disrupts connections in flight"},
+      {{"20.9.9.9"},
+       {},
+       "the cluster's egress IPs change: firewall allow-lists must add 20.9.9.9; the change "
+       "disrupts connections in flight"},
+  };
+  Topology after = load(std::string(EGRESS_TOPOLOGIES_DIR) + "/aks-udr-firewall.yaml");
+  for (const Case& c : cases) {
+    DiffReport d;
+    d.new_ips = c.new_ips;
+    d.gone_ips = c.gone_ips;
+    std::vector<DiffWarning> w = migration_warnings(after, d);
+    ASSERT_FALSE(w.empty());
+    EXPECT_EQ(w[0].code, "egress-ip-change");
+    EXPECT_EQ(w[0].text, c.text);
+  }
+}
+
+TEST(MigrationPlan, PreflightFindingsAreTheRefusals) {
+  EXPECT_TRUE(is_preflight_finding("nat-gateway-missing"));
+  EXPECT_TRUE(is_preflight_finding("RouteTableInvalidNextHop"));
+  EXPECT_FALSE(is_preflight_finding("nat-gateway-overrides-outbound-type"));
+  EXPECT_FALSE(is_preflight_finding("next-hop-ip-not-owned"));
+}
+
+// Per partner: the flows to each group, the IPs it must add and may remove; the flows of a
+// group leave the ungrouped transitions.
+TEST(FlowDiff, GroupsSayWhatEachPartnerSees) {
+  Topology before = load(std::string(EGRESS_TOPOLOGIES_DIR) + "/aks-loadbalancer.yaml");
+  auto plan = plan_migration(before, MigrationOptions{OutboundType::kManagedNatGateway, 1});
+  ASSERT_TRUE(plan.ok());
+  DestinationGroupsLoad groups = parse_destination_groups(
+      "groups:\n"
+      "  - {name: github, destinations: [140.82.112.0/20:443/tcp]}\n"
+      "  - {name: nobody, destinations: [192.0.2.1]}\n",
+      "g.yaml");
+  ASSERT_TRUE(groups.groups);
+  SynthSpec spec;
+  spec.flows = 200;
+  spec.seed = 5;
+  spec.protocols = {1, 0, 0};
+  spec.destinations = *parse_destination_list("140.82.112.0/20:443,151.101.0.0/16:443");
+  auto source = make_synth_source(before, spec);
+  ASSERT_TRUE(source.ok());
+  Engine b = engine_of(before);
+  Engine a = engine_of(plan->after);
+  auto d = diff_flows(b, a, **source, 5, plan->unknown, &*groups.groups);
+  ASSERT_TRUE(d.ok());
+  ASSERT_TRUE(d->grouped);
+  ASSERT_EQ(d->groups.size(), 2U);
+  const GroupDiff& github = d->groups[0];
+  EXPECT_EQ(github.name, "github");
+  EXPECT_GT(github.flows, 50U);
+  EXPECT_EQ(github.changed, github.flows);
+  EXPECT_EQ(github.before_ips, (std::vector<std::string>{"20.62.138.17", "20.62.139.200"}));
+  EXPECT_EQ(github.after_ips, (std::vector<std::string>{"unknown:aks-default-managed-natgw#1"}));
+  EXPECT_EQ(github.add, github.after_ips);
+  EXPECT_EQ(github.remove, github.before_ips);
+  EXPECT_EQ(d->groups[1].flows, 0U);
+  uint64_t ungrouped = 0;
+  for (const IpTransition& t : d->transitions) {
+    ungrouped += t.flows;
+    for (const std::string& e : t.examples) {
+      EXPECT_EQ(e.rfind("151.101.", 0), 0U) << e;
+    }
+  }
+  EXPECT_EQ(ungrouped + github.flows, d->changed);
 }
 
 TEST(FlowDiff, SameTopologyChangesNothing) {

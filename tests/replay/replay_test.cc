@@ -4,11 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "egress/capture/packet_decoder.h"
+#include "egress/groups/destination_groups.h"
 #include "egress/report/json_report.h"
 #include "egress/report/replay_report.h"
 #include "engine/lab_topology.h"
@@ -149,6 +151,68 @@ TEST(Replay, ASynAfterTheCloseStartsANewFlow) {
   EXPECT_EQ(r.sink.flows[1].stats.packets, 6U);
 }
 
+// The flow's idle timer (30 minutes, the LB rule's) falls due between its FINs and its last
+// ACK: the flow lingers for that ACK all the same, and stays one flow.
+TEST(Replay, AClosedFlowLingersPastItsIdleTimer) {
+  using testing::tcp;
+  constexpr int64_t kIdle = 1800 * kSecond;
+  ReplayRun r =
+      run(lab(), {{kT0, tcp(kNode, 40000, kServer, 443, kSyn)},
+                  {kT0 + 1, tcp(kServer, 443, kNode, 40000, kSyn | kAck)},
+                  {kT0 + 2, tcp(kNode, 40000, kServer, 443, kAck)},
+                  {kT0 + kIdle - 10 * kSecond, tcp(kNode, 40000, kServer, 443, kFin | kAck)},
+                  {kT0 + kIdle - 9 * kSecond, tcp(kServer, 443, kNode, 40000, kFin | kAck)},
+                  {kT0 + kIdle + 10 * kSecond, tcp(kNode, 40000, kServer, 443, kAck)}});
+  EXPECT_EQ(r.summary.flows, 1U);
+  ASSERT_EQ(r.sink.flows.size(), 1U);
+  EXPECT_EQ(r.sink.flows[0].stats.packets, 6U);
+}
+
+// With named destination groups, each flow counts in the first group matching its destination;
+// a group's IPs are every IP its egress flows could leave with.
+TEST(Replay, GroupsCountFlowsVerdictsAndEgressIps) {
+  using testing::tcp;
+  using testing::udp;
+  DestinationGroupsLoad groups = parse_destination_groups(
+      "groups:\n"
+      "  - {name: github, destinations: [140.82.112.0/20:443/tcp]}\n"
+      "  - {name: dns, destinations: [8.8.8.8/udp]}\n"
+      "  - {name: idle, destinations: [203.0.113.1]}\n",
+      "g.yaml");
+  ASSERT_TRUE(groups.groups);
+  testing::ListSource source({{kT0, tcp(kNode, 40000, kServer, 443, kSyn)},
+                              {kT0 + 1, udp(kNatted, 5000, "8.8.8.8", 53)},
+                              {kT0 + 2, tcp(kNode, 40001, kServer, 22, kSyn)},
+                              {kT0 + 3, udp(kNatted, 5001, "8.8.8.8", 53)}});
+  Collected sink;
+  ReplayOptions options;
+  options.groups = &*groups.groups;
+  Result<ReplaySummary> s = replay(lab(), source, options, sink);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(s->grouped);
+  ASSERT_EQ(s->groups.size(), 3U);
+  ASSERT_EQ(sink.flows.size(), 4U);
+  EXPECT_EQ(s->groups[0].name, "github");
+  EXPECT_EQ(s->groups[0].flows, 1U);
+  EXPECT_EQ(s->groups[0].verdicts, (std::map<std::string, uint64_t>{{"egress", 1}}));
+  EXPECT_EQ(s->groups[0].egress_ips, sink.flows[0].result.egress_ips);
+  EXPECT_EQ(s->groups[1].name, "dns");
+  EXPECT_EQ(s->groups[1].flows, 2U);
+  EXPECT_EQ(s->groups[1].egress_ips, sink.flows[1].result.egress_ips);
+  EXPECT_NE(s->groups[1].egress_ips, s->groups[0].egress_ips);  // NAT gateway, not the LB
+  EXPECT_EQ(s->groups[2].flows, 0U);
+  EXPECT_TRUE(s->groups[2].verdicts.empty());
+  EXPECT_TRUE(s->groups[2].egress_ips.empty());
+  EXPECT_EQ(s->ungrouped.name, "");
+  EXPECT_EQ(s->ungrouped.flows, 1U);  // port 22 is not github's 443
+  // Without groups, nothing of them.
+  testing::ListSource again({{kT0, tcp(kNode, 40000, kServer, 443, kSyn)}});
+  Result<ReplaySummary> plain = replay(lab(), again, ReplayOptions{}, sink);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->grouped);
+  EXPECT_TRUE(plain->groups.empty());
+}
+
 TEST(Replay, UdpThroughNatGatewayEndsAfterFourIdleMinutes) {
   using testing::udp;
   // azure-egress-facts 3b: UDP idle timeout fixed at 4 minutes.
@@ -179,7 +243,9 @@ TEST(Replay, LoadBalancerInstanceExhaustsItsPortsOnEveryFrontend) {
   EXPECT_EQ(r.summary.egress_ips[0].flows, 8U);
   EXPECT_EQ(r.summary.egress_ips[1].name, "20.0.0.2");
   EXPECT_EQ(r.summary.egress_ips[1].flows, 8U);
+  // The refused flow counts once, on the first frontend, not on every IP of the resource.
   EXPECT_EQ(r.summary.egress_ips[0].snat_exhausted, 1U);
+  EXPECT_EQ(r.summary.egress_ips[1].snat_exhausted, 0U);
   const FlowRecord& last = r.sink.flows.back();
   EXPECT_EQ(last.result.verdict, Verdict::kDropped);
   EXPECT_EQ(last.result.reason, Reason::kSnatExhausted);

@@ -64,9 +64,28 @@ TEST(SnatPools, LoadBalancerUsesTheNextFrontendOnlyWhenTheFirstIsFull) {
     EXPECT_EQ(pools.ip(lease->ip_slot), ip("20.0.0.2"));
   }
   EXPECT_FALSE(pools.acquire(p, "lb", tcp(31000), 0));
-  // Each full frontend counts the refusal.
+  // The refusal counts once, on the first frontend, so the IPs add up to the resource.
   EXPECT_EQ(pools.ip_use()[0].exhausted, 1U);
-  EXPECT_EQ(pools.ip_use()[1].exhausted, 1U);
+  EXPECT_EQ(pools.ip_use()[1].exhausted, 0U);
+}
+
+// A NAT gateway refuses a flow only when every IP is full towards the destination; each
+// refusal counts on one IP, so the IPs' counts add up to the refusals.
+TEST(SnatPools, NatGatewayRefusalCountsOnOneIp) {
+  SnatPools pools(3);
+  SnatPoint p{Via::kNatGateway, 0, kNoIndex, 0, 4, 240, {ip("20.1.0.1"), ip("20.1.0.2")}};
+  for (uint16_t i = 0; i < 8; ++i) {
+    ASSERT_TRUE(pools.acquire(p, "natgw", tcp(static_cast<uint16_t>(30000 + i)), 0));
+  }
+  constexpr uint64_t kRefused = 40;
+  for (uint16_t i = 0; i < kRefused; ++i) {
+    EXPECT_FALSE(pools.acquire(p, "natgw", tcp(static_cast<uint16_t>(31000 + i)), 0));
+  }
+  ASSERT_EQ(pools.ip_use().size(), 2U);
+  EXPECT_EQ(pools.ip_use()[0].exhausted + pools.ip_use()[1].exhausted, kRefused);
+  // Drawn from the flow: both IPs take a share.
+  EXPECT_GT(pools.ip_use()[0].exhausted, 0U);
+  EXPECT_GT(pools.ip_use()[1].exhausted, 0U);
 }
 
 TEST(SnatPools, LoadBalancerPortIsFreeAgainAsSoonAsTheFlowEnds) {

@@ -98,5 +98,42 @@ TEST(ReplayReport, HumanSummaryIsATable) {
             "seed: 9\n");
 }
 
+ReplaySummary grouped_summary() {
+  ReplaySummary s = summary();
+  s.grouped = true;
+  s.groups = {GroupUsage{"payments-api", 1, {{"egress", 1}}, {"20.1.0.1", "20.1.0.2"}},
+              GroupUsage{"github", 0, {}, {}}};
+  s.ungrouped = GroupUsage{"", 2, {{"dropped", 1}, {"egress", 1}}, {"20.1.0.1"}};
+  return s;
+}
+
+TEST(ReplayReport, SummaryJsonHasGroupsOnlyWithGroups) {
+  std::string plain = summary_to_json(summary());
+  EXPECT_EQ(plain.find("\"groups\""), std::string::npos);
+  std::string j = summary_to_json(grouped_summary());
+  EXPECT_NE(j.find(R"("groups":[{"name":"payments-api","flows":1,"verdicts":{"egress":1},)"
+                   R"("egressIps":["20.1.0.1","20.1.0.2"]},)"
+                   R"({"name":"github","flows":0,"verdicts":{},"egressIps":[]}],)"
+                   R"("ungrouped":{"flows":2,"verdicts":{"dropped":1,"egress":1},)"
+                   R"("egressIps":["20.1.0.1"]},"egressPacketsWritten":0,)"),
+            std::string::npos)
+      << j;
+}
+
+TEST(ReplayReport, HumanSummaryHasAGroupTable) {
+  std::string text = format_summary(grouped_summary());
+  EXPECT_NE(
+      text.find("nat       natGateway      1       12  5.0 KiB           7  64,512          2\n"
+                "\n"
+                "group         flows  verdicts             egress IPs\n"
+                "payments-api      1  egress 1             20.1.0.1, 20.1.0.2\n"
+                "github            0  none                 none\n"
+                "(no group)        2  dropped 1, egress 1  20.1.0.1\n"
+                "\n"
+                "models (see 'egress-sim models')"),
+      std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace egress

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "egress/config/topology_loader.h"
+#include "egress/engine/engine.h"
+#include "egress/replay/replay.h"
 #include "egress/synth/synth.h"
 #include "engine/sources.h"
 #include "synth/packet_check.h"
@@ -518,6 +520,73 @@ TEST(SynthSource, ConcurrentFlowsNeverShareALiveTuple) {
   auto flows = flows_of(generate(t, spec));
   EXPECT_EQ(flows.size(), spec.flows);
 }
+
+// `synth --flows N` means N flows in the replay's summary: the generator never reuses a UDP or
+// ICMP tuple within the idle timeout replay would join them in, nor leaves a gap in a flow
+// long enough for replay to split it.
+struct ExactCase {
+  const char* name;
+  const char* topology;
+  void (*change)(SynthSpec&);
+};
+
+class SynthReplaysToExactlyN : public ::testing::TestWithParam<ExactCase> {};
+
+class CountingSink final : public ReplaySink {
+ public:
+  void on_flow(const FlowRecord&) override { ++flows; }
+  uint64_t flows = 0;
+};
+
+TEST_P(SynthReplaysToExactlyN, FlowsInTheSummary) {
+  const ExactCase& c = GetParam();
+  const Topology& t = load(c.topology);
+  SynthSpec spec = base_spec();
+  c.change(spec);
+  auto source = make_synth_source(t, spec);
+  ASSERT_TRUE(source.ok()) << source.error().message;
+  Result<Engine> engine = Engine::build(std::make_shared<const Topology>(t));
+  ASSERT_TRUE(engine.ok());
+  CountingSink sink;
+  ReplayOptions options;
+  options.seed = spec.seed;
+  Result<ReplaySummary> summary = replay(*engine, **source, options, sink);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->flows, spec.flows);
+  EXPECT_EQ(sink.flows, spec.flows);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, SynthReplaysToExactlyN,
+    ::testing::Values(
+        // DNS to one resolver from five nodes: source ports come round within the LB outbound
+        // rule's 30 idle minutes.
+        ExactCase{"UdpToOneResolverThroughTheLoadBalancer", "aks-loadbalancer.yaml",
+                  [](SynthSpec& s) {
+                    s.flows = 20000;
+                    s.protocols = {0, 1, 0};
+                    s.destinations = *parse_destination_list("1.1.1.1:53");
+                  }},
+        // Echo identifiers are flow numbers: they wrap after 65,536 flows.
+        ExactCase{"IcmpIdentifiersWrap", "aks-udr-firewall.yaml",
+                  [](SynthSpec& s) {
+                    s.flows = 70000;
+                    s.flows_per_second = 2000;
+                    s.mean_packets = 2;
+                    s.protocols = {0, 0, 1};
+                    s.sources = *parse_source_list("nodePool:nodepool1");
+                    s.destinations = *parse_destination_list("1.1.1.1");
+                  }},
+        // Ten-minute flows of few packets: gaps longer than any idle timeout.
+        ExactCase{"LongFlowsOfFewPackets", "aks-user-assigned-nat-gateway.yaml",
+                  [](SynthSpec& s) {
+                    s.flows = 500;
+                    s.mean_duration_s = 600;
+                    s.mean_packets = 8;
+                    s.protocols = {0.5, 0.5, 0};
+                  }},
+        ExactCase{"DefaultMix", "aks-loadbalancer.yaml", [](SynthSpec& s) { s.flows = 5000; }}),
+    [](const ::testing::TestParamInfo<ExactCase>& test_case) { return test_case.param.name; });
 
 // The CLI moves the topology into the engine after making the source: the source must keep
 // nothing of it (ASan checks the reads).

@@ -45,6 +45,18 @@ struct DiffWarning {
   std::string text;
 };
 
+/// The flows to one named destination group (`--groups`): what that partner sees change.
+struct GroupDiff {
+  std::string name;
+  uint64_t flows = 0;
+  uint64_t changed = 0;
+  std::vector<std::string> before_ips;  // every IP its flows could leave with
+  std::vector<std::string> after_ips;
+  std::vector<std::string> add;                   // after but not before: its allow-list adds
+  std::vector<std::string> remove;                // before but not after: it may drop them
+  std::map<std::string, uint64_t> newly_dropped;  // reason -> flows that egressed before
+};
+
 struct DiffReport {
   uint64_t flows = 0;
   uint64_t changed = 0;
@@ -52,16 +64,23 @@ struct DiffReport {
   std::vector<std::string> after_ips;
   std::vector<std::string> new_ips;               // after but not before: allow-lists must add them
   std::vector<std::string> gone_ips;              // before but not after: allow-lists may drop them
-  std::vector<IpTransition> transitions;          // changed flows only
+  std::vector<IpTransition> transitions;          // changed flows no group matches
+  bool grouped = false;                           // groups were given
+  std::vector<GroupDiff> groups;                  // one per group, in the file's order
   std::map<std::string, uint64_t> newly_dropped;  // reason -> flows that egressed before
   std::vector<FlowChange> changes;
   std::vector<DiffWarning> warnings;
 };
 
+class DestinationGroups;
+
 /// Replays `source` through both engines at once, packet by packet, and compares the flows.
 /// `rename` maps addresses of the after-state that Azure has yet to allocate to their
-/// `unknown:<resource>#<n>` names.
+/// `unknown:<resource>#<n>` names. With `groups`, flows are also compared per group (a flow in
+/// the first group that matches its destination), and `transitions` hold only the flows no
+/// group matches.
 Result<DiffReport> diff_flows(const Engine& before, const Engine& after, PacketSource& source,
-                              uint64_t seed, const std::map<IpAddress, std::string>& rename = {});
+                              uint64_t seed, const std::map<IpAddress, std::string>& rename = {},
+                              const DestinationGroups* groups = nullptr);
 
 }  // namespace egress

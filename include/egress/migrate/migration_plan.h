@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "egress/config/topology.h"
@@ -33,6 +34,9 @@ struct MigrationPlan {
   /// 240.0.0.0/4 (reserved, never a real egress IP): placeholder -> `unknown:<resource>#<n>`.
   std::map<IpAddress, std::string> unknown;
 };
+
+/// Whether a finding code is AKS's preflight refusing `az aks update` (not advice).
+bool is_preflight_finding(std::string_view code);
 
 /// Builds the after-state as AKS would. Errors: a topology without a cluster.
 Result<MigrationPlan> plan_migration(const Topology& before, const MigrationOptions& options);

@@ -33,8 +33,13 @@ struct FlowRecord {
   FlowStats stats;
 };
 
+class DestinationGroups;
+
 struct ReplayOptions {
   uint64_t seed = 0;
+  /// Named destination groups (`--groups`): the summary then has a row per group. Must outlive
+  /// the Replayer.
+  const DestinationGroups* groups = nullptr;
   /// Build the per-flow records (FlowRecord) for ReplaySink::on_flow. Off, only the summary.
   bool records = true;
   /// Rewrite packets past the egress point for ReplaySink::on_egress_packet.
@@ -78,6 +83,16 @@ struct UsageRow {
   uint64_t snat_exhausted = 0;
 };
 
+/// The flows to one named destination group (or to none of them).
+struct GroupUsage {
+  std::string name;  // empty for the flows no group matches
+  uint64_t flows = 0;
+  std::map<std::string, uint64_t> verdicts;
+  /// Every public IP its flows could leave with (what the partner's allow-list must hold),
+  /// sorted; as the engine names them (unknown:...).
+  std::vector<std::string> egress_ips;
+};
+
 struct ReplaySummary {
   uint64_t packets = 0;  // every packet read
   uint64_t bytes = 0;
@@ -90,6 +105,9 @@ struct ReplaySummary {
   std::vector<UsageRow> egress_ips;          // in order of first use
   std::vector<UsageRow> resources;           // in order of first use
   std::vector<std::string> models;           // the modelled rules the flows relied on, sorted
+  bool grouped = false;                      // ReplayOptions::groups was given
+  std::vector<GroupUsage> groups;            // one per group, in the file's order
+  GroupUsage ungrouped;                      // flows no group matches
   std::vector<Diagnostic> warnings;
   uint64_t seed = 0;
   int64_t first_ns = 0;

@@ -29,7 +29,10 @@ struct SnatIpUse {
   uint32_t ports = 0;    // ports the IP has for SNAT
   uint32_t in_use = 0;   // ports held now, by live flows or cooling down
   uint32_t peak_in_use = 0;
-  uint64_t exhausted = 0;  // new flows that found no port on it
+  /// New flows that found no port, each counted on one IP only, the one it would have left
+  /// with (an LB instance's first frontend; for a NAT gateway or an appliance an IP drawn from
+  /// the flow), so that a resource's IPs add up to the resource's count.
+  uint64_t exhausted = 0;
 };
 
 /// The port pools of every NAT gateway, load balancer outbound rule, appliance and instance

@@ -22,6 +22,10 @@ struct MigrationContext {
   bool refused = false;  // an after-state finding is an AKS preflight failure
 };
 
+/// The JSON of cli.md "The diff". Beside it: `unchangedBecause` ([{code, text}], the
+/// nat-gateway-precedence warnings when no flow changes); for migrate, `migration.refusedBy`
+/// (the preflight codes that refuse the after-state). A refused or unsupported move compares
+/// no flows.
 std::string diff_to_json(const DiffReport& diff, const MigrationContext* migration);
 std::string format_diff(const DiffReport& diff, const MigrationContext* migration);
 /// `-o jsonl`: one item of the JSON's `changes` per line.

@@ -19,9 +19,12 @@ std::string grouped(uint64_t n);
 /// Bytes in binary units with one decimal: "398.1 KiB".
 std::string human_bytes(uint64_t n);
 
-/// The summary as one JSON document (no trailing newline).
+/// The summary as one JSON document (no trailing newline). With groups (`summary.grouped`) it
+/// also has `groups`: [{name, flows, verdicts: {verdict: n}, egressIps: [...]}] in the file's
+/// order, and `ungrouped`: the same without `name`, for the flows no group matches.
 std::string summary_to_json(const ReplaySummary& summary);
-/// The summary as a person reads it in a terminal.
+/// The summary as a person reads it in a terminal; with groups, a table of them after the
+/// resources (group, flows, verdicts, egress IPs; last the row `(no group)`).
 std::string format_summary(const ReplaySummary& summary);
 
 }  // namespace egress
