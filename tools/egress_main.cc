@@ -28,6 +28,7 @@
 #include "egress/migrate/migration_table.h"
 #include "egress/net/ip_address.h"
 #include "egress/replay/replay.h"
+#include "egress/replay/scaled_source.h"
 #include "egress/report/diff_report.h"
 #include "egress/report/json_report.h"
 #include "egress/report/replay_report.h"
@@ -68,6 +69,8 @@ struct Args {
   std::string pcap_out;         // replay: past the egress point; synth: the generated capture
   std::string egress_pcap_out;  // synth: past the egress point
   bool quiet = false;
+  uint32_t scale = 1;
+  std::string speedup = "1";
   // synth
   uint64_t synth_flows = 0;
   std::string mix;
@@ -357,11 +360,18 @@ Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
   }
   CliSink sink(flows ? &*flows : nullptr, csv, pcap ? &*pcap : nullptr,
                !args.quiet && ::isatty(STDERR_FILENO) == 1);
+  Result<Speedup> speedup = parse_speedup(args.speedup);
+  if (!speedup) {
+    return failed(std::move(outcome), speedup.error());
+  }
+  ScaledSource scaled(source, engine.topology(), ScaleOptions{args.scale, *speedup, args.seed});
   ReplayOptions options;
   options.seed = args.seed;
+  options.scale = args.scale;
+  options.speedup = speedup->value();
   options.records = flows.has_value();
   options.rewrite = pcap.has_value();
-  Result<ReplaySummary> summary = replay(engine, source, options, sink);
+  Result<ReplaySummary> summary = replay(engine, scaled, options, sink);
   sink.clear_progress();
   if (!summary) {
     return failed(std::move(outcome), summary.error());
@@ -652,6 +662,19 @@ int emit(const Outcome& outcome) {
   return outcome.exit_code;
 }
 
+// replay and synth: load scaling (ScaledSource).
+void add_scale_options(CLI::App& cmd, Args& args) {
+  cmd.add_option("--scale", args.scale,
+                 "Replay as if K times as many clients: each flow and K-1 clones (new port; a "
+                 "pod's clones other pods of its node)")
+      ->check(CLI::Range(uint32_t{1}, kMaxScale))
+      ->capture_default_str();
+  cmd.add_option("--speedup", args.speedup,
+                 "Compress capture time S times: a packet at t is replayed at "
+                 "first + (t - first) / S")
+      ->capture_default_str();
+}
+
 int run(int argc, char** argv) {
   CLI::App app{
       "Simulates how packets leave an Azure VNet or AKS cluster: routes, NSGs, "
@@ -711,6 +734,7 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   replay_cmd->add_flag("--json", args.json, "Print the summary as one JSON document");
   replay_cmd->add_flag("--quiet", args.quiet, "No progress on stderr");
+  add_scale_options(*replay_cmd, args);
 
   CLI::App* synth = app.add_subcommand(
       "synth", "Generate flows from a described mix and push them through the topology");
@@ -741,6 +765,7 @@ int run(int argc, char** argv) {
                     "Write the packets as they appear past the egress point");
   synth->add_flag("--json", args.json, "Print the summary as one JSON document");
   synth->add_flag("--quiet", args.quiet, "No progress on stderr");
+  add_scale_options(*synth, args);
 
   CLI::App* diff = app.add_subcommand(
       "diff", "The same flows through two topologies: what changes; exit 1 when anything does");

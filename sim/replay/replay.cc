@@ -114,6 +114,8 @@ struct Replayer::Impl {
   Impl(const Engine& e, ReplayOptions o, ReplaySink& s)
       : engine(e), options(o), sink(s), pools(o.seed) {
     summary.seed = o.seed;
+    summary.scale = o.scale;
+    summary.speedup = o.speedup;
   }
 
   const Engine& engine;

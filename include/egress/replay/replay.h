@@ -35,6 +35,9 @@ struct FlowRecord {
 
 struct ReplayOptions {
   uint64_t seed = 0;
+  /// What the input was scaled by (ScaledSource, replay --scale/--speedup), for the summary.
+  uint32_t scale = 1;
+  double speedup = 1;
   /// Build the per-flow records (FlowRecord) for ReplaySink::on_flow. Off, only the summary.
   bool records = true;
   /// Rewrite packets past the egress point for ReplaySink::on_egress_packet.
@@ -91,6 +94,8 @@ struct ReplaySummary {
   std::vector<std::string> models;           // the modelled rules the flows relied on, sorted
   std::vector<Diagnostic> warnings;
   uint64_t seed = 0;
+  uint32_t scale = 1;  // as ReplayOptions says
+  double speedup = 1;
   int64_t first_ns = 0;
   int64_t last_ns = 0;
 };
