@@ -34,6 +34,7 @@
 #include "egress/migrate/migration_table.h"
 #include "egress/net/ip_address.h"
 #include "egress/replay/replay.h"
+#include "egress/replay/scaled_source.h"
 #include "egress/report/diff_report.h"
 #include "egress/report/json_report.h"
 #include "egress/report/replay_report.h"
@@ -84,6 +85,8 @@ struct Args {
   std::string filter;
   uint64_t count = 0;
   std::string time_range;
+  uint32_t scale = 1;
+  std::string speedup = "1";
   // synth
   uint64_t synth_flows = 0;
   std::string mix;
@@ -486,16 +489,22 @@ Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
     progress.emplace(args.captures.empty() ? "flows" : "bytes");
   }
   CliSink sink(records, pcap ? &*pcap : nullptr, progress ? &*progress : nullptr);
+  Result<Speedup> speedup = parse_speedup(args.speedup);
+  if (!speedup) {
+    return failed(std::move(outcome), speedup.error());
+  }
+  ScaledSource scaled(source, engine.topology(), ScaleOptions{args.scale, *speedup, args.seed});
   ReplayOptions options;
   options.seed = args.seed;
+  options.scale = args.scale;
+  options.speedup = speedup->value();
   options.records = !records.empty();
   options.groups = groups ? &*groups : nullptr;
   if (progress) {
     options.progress_every = uint64_t{1} << 16;
   }
   options.rewrite = pcap.has_value();
-  options.groups = groups ? &*groups : nullptr;
-  Result<ReplaySummary> summary = replay(engine, source, options, sink);
+  Result<ReplaySummary> summary = replay(engine, scaled, options, sink);
   if (progress) {
     progress->clear();
   }
@@ -1004,6 +1013,19 @@ void add_selection_options(CLI::App& command, Args& args) {
                      "the first packet, SECONDS since 1970 or RFC 3339 (2023-11-14T22:13:20Z)");
 }
 
+// replay and synth: load scaling (ScaledSource).
+void add_scale_options(CLI::App& cmd, Args& args) {
+  cmd.add_option("--scale", args.scale,
+                 "Replay as if K times as many clients: each flow and K-1 clones (new port; a "
+                 "pod's clones other pods of its node)")
+      ->check(CLI::Range(uint32_t{1}, kMaxScale))
+      ->capture_default_str();
+  cmd.add_option("--speedup", args.speedup,
+                 "Compress capture time S times: a packet at t is replayed at "
+                 "first + (t - first) / S")
+      ->capture_default_str();
+}
+
 int run(int argc, char** argv) {
   CLI::App app{
       "Simulates how packets leave an Azure VNet or AKS cluster: routes, NSGs, "
@@ -1070,6 +1092,7 @@ int run(int argc, char** argv) {
   add_fail_on(*replay_cmd, args);
   replay_cmd->add_option("--groups", args.groups,
                          "Named destination groups (YAML): a summary row per group");
+  add_scale_options(*replay_cmd, args);
 
   CLI::App* synth = app.add_subcommand(
       "synth", "Generate flows from a described mix and push them through the topology");
@@ -1103,6 +1126,7 @@ int run(int argc, char** argv) {
   add_fail_on(*synth, args);
   synth->add_option("--groups", args.groups,
                     "Named destination groups (YAML): a summary row per group");
+  add_scale_options(*synth, args);
 
   CLI::App* diff = app.add_subcommand(
       "diff", "The same flows through two topologies: what changes; exit 1 when anything does");

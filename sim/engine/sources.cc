@@ -70,6 +70,14 @@ SourceIndex::SourceIndex(const Topology& t) {
 }
 
 std::optional<Sender> SourceIndex::find(const IpAddress& address) const {
+  std::optional<Span> span = find_span(address);
+  if (!span) {
+    return std::nullopt;
+  }
+  return span->sender;
+}
+
+std::optional<SourceIndex::Span> SourceIndex::find_span(const IpAddress& address) const {
   auto it = std::upper_bound(ranges_.begin(), ranges_.end(), address,
                              [](const IpAddress& a, const Range& r) { return a < r.first; });
   if (it == ranges_.begin()) {
@@ -77,7 +85,7 @@ std::optional<Sender> SourceIndex::find(const IpAddress& address) const {
   }
   --it;
   if (address <= it->last && it->first.family() == address.family()) {
-    return it->sender;
+    return Span{it->sender, it->first, it->last};
   }
   return std::nullopt;
 }

@@ -26,6 +26,14 @@ class SourceIndex {
   explicit SourceIndex(const Topology& topology);
 
   std::optional<Sender> find(const IpAddress& address) const;
+  /// Every address that is the same sender as `address` (a node's pod range, or the one
+  /// address of a node, host or appliance), or nullopt for no sender.
+  struct Span {
+    Sender sender;
+    IpAddress first;
+    IpAddress last;
+  };
+  std::optional<Span> find_span(const IpAddress& address) const;
   const std::vector<NodeInfo>& nodes() const { return nodes_; }
 
  private:

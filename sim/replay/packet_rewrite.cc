@@ -200,6 +200,32 @@ bool rewrite_destination(std::span<uint8_t> bytes, const DecodedPacket& packet, 
   return rewrite(bytes, packet, ip, port, false);
 }
 
+bool rewrite_ipv4_id(std::span<uint8_t> bytes, const DecodedPacket& packet, uint16_t id) {
+  if (packet.kind != PacketKind::kIp || packet.ip_version != 4 ||
+      packet.l3_offset + 12 > bytes.size()) {
+    return false;
+  }
+  Checksums sums;
+  sums.add(packet.l3_offset + 10, bytes.size(), false);
+  std::array<uint8_t, 2> value{static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id)};
+  replace(bytes, packet.l3_offset + 4, value, sums);
+  return true;
+}
+
+bool rewrite_echo_id(std::span<uint8_t> bytes, const DecodedPacket& packet, uint16_t id) {
+  const bool transport = packet.l4_offset != 0 && !(packet.fragment && !packet.first_fragment);
+  if (packet.kind != PacketKind::kIp || packet.key.proto != Protocol::kIcmp || packet.icmp_error ||
+      !transport || packet.l4_offset + 6 > bytes.size()) {
+    return false;
+  }
+  // The ICMP checksum covers the identifier in both versions (ICMPv6 the addresses too).
+  Checksums sums;
+  sums.add(packet.l4_offset + 2, bytes.size(), false);
+  std::array<uint8_t, 2> value{static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id)};
+  replace(bytes, packet.l4_offset + 4, value, sums);
+  return true;
+}
+
 uint16_t internet_checksum(std::span<const uint8_t> bytes, uint32_t initial) {
   uint64_t sum = initial;
   size_t i = 0;

@@ -118,6 +118,8 @@ struct Replayer::Impl {
       : engine(e), options(o), sink(s), pools(o.seed) {
     summary.seed = o.seed;
     init_groups();
+    summary.scale = o.scale;
+    summary.speedup = o.speedup;
   }
 
   const Engine& engine;

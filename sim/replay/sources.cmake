@@ -3,4 +3,5 @@ target_sources(egress_core PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/flow_table.cc
   ${CMAKE_CURRENT_LIST_DIR}/packet_rewrite.cc
   ${CMAKE_CURRENT_LIST_DIR}/replay.cc
+  ${CMAKE_CURRENT_LIST_DIR}/scaled_source.cc
 )

@@ -172,6 +172,13 @@ std::string summary_to_json(const ReplaySummary& s) {
   }
   j["egressPacketsWritten"] = s.egress_packets_written;
   j["seed"] = s.seed;
+  // Only when the input was scaled, so unscaled summaries stay as they were.
+  if (s.scale != 1) {
+    j["scale"] = s.scale;
+  }
+  if (s.speedup != 1) {
+    j["speedup"] = s.speedup;
+  }
   j["models"] = s.models;
   Json warnings = Json::array();
   for (const Diagnostic& d : s.warnings) {
@@ -217,6 +224,11 @@ std::string format_summary(const ReplaySummary& s) {
   }
   if (!s.models.empty()) {
     out += "\nmodels (see 'egress-sim models'): " + joined(s.models, ", ") + "\n";
+  }
+  if (s.scale != 1 || s.speedup != 1) {
+    char speedup[32];
+    std::snprintf(speedup, sizeof speedup, "%.10g", s.speedup);
+    out += "scale: " + std::to_string(s.scale) + ", speedup: " + speedup + "\n";
   }
   out += "seed: " + std::to_string(s.seed) + "\n";
   return out;

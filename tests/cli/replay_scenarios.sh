@@ -179,6 +179,51 @@ case "$scenario" in
     cmp -s "$work/nodes.pcap" "$repo/topologies/captures/aks-udr-firewall-nodes.pcap" ||
       fail "topologies/captures/aks-udr-firewall-nodes.pcap is not what its command makes"
     ;;
+  scale-pcap-out-checksums)
+    # replay --scale: tshark reads the clones past the egress point with every checksum right,
+    # and on real captures the clones keep which checksums hold (K times the wrong ones).
+    command -v tshark >/dev/null || exit 77
+    nodes=$repo/topologies/captures/aks-udr-firewall-nodes.pcap
+    "$sim" replay --quiet "$udr" "$nodes" --scale 10 --pcap-out "$work/out.pcap" \
+      --summary "$work/s.json" >/dev/null || fail "replay --scale 10"
+    [ "$(bad_checksums "$work/out.pcap")" = 0 ] || fail "scaled egress capture has bad checksums"
+    written=$(grep -o '"egressPacketsWritten":[0-9]*' "$work/s.json" | cut -d: -f2)
+    [ "$written" = 12100 ] || fail "$written egress packets written, not 12100"
+    [ "$(tshark -r "$work/out.pcap" 2>/dev/null | wc -l)" = "$written" ] ||
+      fail "tshark does not count $written packets"
+    for f in methods communityid-tcp irc-starttls nflog-http get-to-ssh-server; do
+      "$sim" replay --quiet "$lab" "$captures/$f.pcap" --scale 3 --pcap-out "$work/$f.pcap" \
+        >/dev/null || fail "$f: replay --scale 3"
+      [ "$(bad_checksums "$work/$f.pcap")" = "$((3 * $(bad_checksums "$captures/$f.pcap")))" ] ||
+        fail "$f: cloning changed which checksums hold"
+      [ "$(tshark -r "$work/$f.pcap" 2>/dev/null | wc -l)" = \
+        "$((3 * $(tshark -r "$captures/$f.pcap" 2>/dev/null | wc -l)))" ] || fail "$f: packet count"
+    done
+    ;;
+  scale-same-seed-same-bytes)
+    # The same seed gives the same clones, byte for byte; another seed other ports.
+    nodes=$repo/topologies/captures/aks-udr-firewall-nodes.pcap
+    for run in a b; do
+      "$sim" replay --quiet "$udr" "$nodes" --scale 5 --speedup 2 --seed 9 \
+        --pcap-out "$work/$run.pcap" --flows "$work/$run.jsonl" >/dev/null || fail "replay $run"
+    done
+    "$sim" replay --quiet "$udr" "$nodes" --scale 5 --speedup 2 --seed 10 \
+      --flows "$work/c.jsonl" >/dev/null || fail "replay c"
+    cmp -s "$work/a.pcap" "$work/b.pcap" || fail "--pcap-out differs between runs"
+    cmp -s "$work/a.jsonl" "$work/b.jsonl" || fail "--flows differs between runs"
+    cmp -s "$work/a.jsonl" "$work/c.jsonl" && fail "another seed gave the same flows"
+    [ "$(grep -c . "$work/a.jsonl")" = 1250 ] || fail "not 1250 flows"
+    ;;
+  scale-absent-when-one)
+    # Unscaled summaries have neither key; a scaled one has both.
+    nodes=$repo/topologies/captures/aks-udr-firewall-nodes.pcap
+    "$sim" replay --quiet --json "$udr" "$nodes" >"$work/one.json" || fail "replay"
+    grep -q '"scale"\|"speedup"' "$work/one.json" && fail "scale or speedup in an unscaled summary"
+    grep -q '^scale:' <("$sim" replay --quiet "$udr" "$nodes") && fail "scale line when unscaled"
+    "$sim" replay --quiet --json "$udr" "$nodes" --scale 2 >"$work/two.json" || fail "replay"
+    grep -q '"scale":2,"speedup":1' "$work/two.json" && fail "speedup 1 written"
+    grep -q '"scale":2,' "$work/two.json" || fail "no scale in a scaled summary"
+    ;;
   *)
     echo "unknown scenario $scenario"
     exit 2

@@ -172,6 +172,33 @@ TEST(Rewrite, TruncatedPacketRewritesWhatIsThereAndNoMore) {
   }
 }
 
+TEST(Rewrite, Ipv4IdentificationKeepsTheHeaderChecksum) {
+  std::vector<uint8_t> b = testing::udp("10.0.0.4", 5000, "8.8.8.8", 53, 11);
+  DecodedPacket d = decode(b);
+  ASSERT_TRUE(rewrite_ipv4_id(b, d, 0xbeef));
+  EXPECT_EQ(get16(b, 4), 0xbeef);
+  EXPECT_TRUE(checksums_hold(b));
+  std::vector<uint8_t> v6 = udp6();
+  std::vector<uint8_t> before = v6;
+  EXPECT_FALSE(rewrite_ipv4_id(v6, decode(v6), 1));
+  EXPECT_EQ(v6, before);
+}
+
+TEST(Rewrite, EchoIdentifierKeepsTheIcmpChecksum) {
+  for (std::vector<uint8_t> b : {testing::icmp_echo("10.0.0.4", "8.8.8.8", 77, false),
+                                 testing::icmp_echo("8.8.8.8", "10.0.0.4", 77, true), echo6()}) {
+    DecodedPacket d = decode(b);
+    ASSERT_TRUE(rewrite_echo_id(b, d, 4321));
+    EXPECT_EQ(decode(b).key.sport, 4321);
+    EXPECT_EQ(decode(b).key.dport, 4321);
+    EXPECT_TRUE(checksums_hold(b));
+  }
+  std::vector<uint8_t> tcp = testing::tcp("10.0.0.4", 40000, "1.2.3.4", 443, testing::kSyn);
+  std::vector<uint8_t> before = tcp;
+  EXPECT_FALSE(rewrite_echo_id(tcp, decode(tcp), 1));
+  EXPECT_EQ(tcp, before);
+}
+
 TEST(Rewrite, InternetChecksumOfKnownBytes) {
   // RFC 1071's example words 0001 f203 f4f5 f6f7 sum to ddf2; the checksum is its complement.
   std::vector<uint8_t> b = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};

@@ -22,6 +22,14 @@ bool rewrite_source(std::span<uint8_t> bytes, const DecodedPacket& packet, const
 bool rewrite_destination(std::span<uint8_t> bytes, const DecodedPacket& packet, const IpAddress& ip,
                          std::optional<uint16_t> port);
 
+/// The IPv4 identification field becomes `id` (a clone's fragments must not join the
+/// original's datagram: replay --scale). Returns false, changing nothing, for IPv6.
+bool rewrite_ipv4_id(std::span<uint8_t> bytes, const DecodedPacket& packet, uint16_t id);
+
+/// An ICMP or ICMPv6 echo request or reply: its identifier (the flow's port) becomes `id`.
+/// Returns false, changing nothing, for anything else or an echo cut before its identifier.
+bool rewrite_echo_id(std::span<uint8_t> bytes, const DecodedPacket& packet, uint16_t id);
+
 /// The Internet checksum of `bytes` (for tests and for building packets).
 uint16_t internet_checksum(std::span<const uint8_t> bytes, uint32_t initial = 0);
 

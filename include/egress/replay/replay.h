@@ -40,6 +40,9 @@ struct ReplayOptions {
   /// Named destination groups (`--groups`): the summary then has a row per group. Must outlive
   /// the Replayer.
   const DestinationGroups* groups = nullptr;
+  /// What the input was scaled by (ScaledSource, replay --scale/--speedup), for the summary.
+  uint32_t scale = 1;
+  double speedup = 1;
   /// Build the per-flow records (FlowRecord) for ReplaySink::on_flow. Off, only the summary.
   bool records = true;
   /// Rewrite packets past the egress point for ReplaySink::on_egress_packet.
@@ -110,6 +113,8 @@ struct ReplaySummary {
   GroupUsage ungrouped;                      // flows no group matches
   std::vector<Diagnostic> warnings;
   uint64_t seed = 0;
+  uint32_t scale = 1;  // as ReplayOptions says
+  double speedup = 1;
   int64_t first_ns = 0;
   int64_t last_ns = 0;
 };
