@@ -91,4 +91,30 @@ std::optional<Protocol> parse_protocol(std::string_view s) {
   return std::nullopt;
 }
 
+std::optional<PortRange> parse_port_range(std::string_view s) {
+  auto number = [](std::string_view t) -> std::optional<uint16_t> {
+    if (t.empty() || t.size() > 5 || t[0] == '0') {
+      return std::nullopt;
+    }
+    uint32_t v = 0;
+    for (char c : t) {
+      if (c < '0' || c > '9') {
+        return std::nullopt;
+      }
+      v = v * 10 + static_cast<uint32_t>(c - '0');
+    }
+    if (v > 65535) {
+      return std::nullopt;
+    }
+    return static_cast<uint16_t>(v);
+  };
+  size_t dash = s.find('-');
+  auto first = number(s.substr(0, dash));
+  auto last = dash == std::string_view::npos ? first : number(s.substr(dash + 1));
+  if (!first || !last || *first > *last) {
+    return std::nullopt;
+  }
+  return PortRange{*first, *last};
+}
+
 }  // namespace egress

@@ -163,7 +163,7 @@ class NameTable {
 };
 
 // Parses a port or port range: "443", "8000-8080", or a plain integer.
-std::optional<PortRange> parse_port_range(const std::string& text) {
+std::optional<PortRange> parse_rule_ports(const std::string& text) {
   auto number = [](std::string_view s) -> std::optional<uint16_t> {
     if (s.empty() || s.size() > 5 || (s.size() > 1 && s[0] == '0')) {
       return std::nullopt;
@@ -674,7 +674,7 @@ class Loader {
       out.clear();
       return true;
     }
-    auto range = parse_port_range(text);
+    auto range = parse_rule_ports(text);
     if (!range) {
       diags_.error("bad-value", field.label() + " must be " + expected + ", got " + quote(text),
                    field.pos);

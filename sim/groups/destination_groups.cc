@@ -30,33 +30,6 @@ Error item_error(std::string code, std::string message) {
   return Error{std::move(code), std::move(message), {}};
 }
 
-// `443` or `8000-8080`, ports 1..65535.
-std::optional<PortRange> parse_ports(std::string_view s) {
-  auto number = [](std::string_view t) -> std::optional<uint16_t> {
-    if (t.empty() || t.size() > 5 || t[0] == '0') {
-      return std::nullopt;
-    }
-    uint32_t v = 0;
-    for (char c : t) {
-      if (c < '0' || c > '9') {
-        return std::nullopt;
-      }
-      v = v * 10 + static_cast<uint32_t>(c - '0');
-    }
-    if (v > 65535) {
-      return std::nullopt;
-    }
-    return static_cast<uint16_t>(v);
-  };
-  size_t dash = s.find('-');
-  auto first = number(s.substr(0, dash));
-  auto last = dash == std::string_view::npos ? first : number(s.substr(dash + 1));
-  if (!first || !last || *first > *last) {
-    return std::nullopt;
-  }
-  return PortRange{*first, *last};
-}
-
 // A DNS name (letters, digits, '-', '.', at least one letter), which is what a user who wrote
 // one meant: worth its own message.
 bool looks_like_host_name(std::string_view s) {
@@ -271,7 +244,7 @@ Result<GroupDestination> parse_group_destination(std::string_view text) {
     ports = rest.substr(colon + 1);
   }
   if (ports) {
-    d.ports = parse_ports(*ports);
+    d.ports = parse_port_range(*ports);
     if (!d.ports) {
       return item_error("bad-value", what + ": bad port " + quote(*ports) +
                                          "; expected 1..65535 or a range like 8000-8080");

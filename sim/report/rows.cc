@@ -48,17 +48,6 @@ std::string tsv_cell(const std::string& s) {
   return out;
 }
 
-std::string joined(const std::vector<std::string>& items, const char* sep) {
-  std::string out;
-  for (const std::string& item : items) {
-    if (!out.empty()) {
-      out += sep;
-    }
-    out += item;
-  }
-  return out;
-}
-
 std::string address_or_empty(const std::optional<IpAddress>& ip) {
   return ip ? ip->to_string() : std::string();
 }

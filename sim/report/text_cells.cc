@@ -5,6 +5,17 @@
 
 namespace egress {
 
+std::string joined(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) {
+      out += sep;
+    }
+    out += item;
+  }
+  return out;
+}
+
 std::string hop_text(const Hop& hop) {
   std::string out = hop.at;
   if (hop.route) {

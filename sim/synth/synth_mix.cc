@@ -195,33 +195,6 @@ std::optional<int64_t> parse_start(std::string_view s) {
   return *seconds * 1'000'000'000 + ns;
 }
 
-// `443` or `8000-8080`, ports 1..65535.
-std::optional<PortRange> parse_ports(std::string_view s) {
-  auto number = [](std::string_view t) -> std::optional<uint16_t> {
-    if (t.empty() || t.size() > 5 || t[0] == '0') {
-      return std::nullopt;
-    }
-    uint32_t v = 0;
-    for (char c : t) {
-      if (c < '0' || c > '9') {
-        return std::nullopt;
-      }
-      v = v * 10 + static_cast<uint32_t>(c - '0');
-    }
-    if (v > 65535) {
-      return std::nullopt;
-    }
-    return static_cast<uint16_t>(v);
-  };
-  size_t dash = s.find('-');
-  auto first = number(s.substr(0, dash));
-  auto last = dash == std::string_view::npos ? first : number(s.substr(dash + 1));
-  if (!first || !last || *first > *last) {
-    return std::nullopt;
-  }
-  return PortRange{*first, *last};
-}
-
 // An address (one endpoint) or a CIDR prefix.
 Result<Prefix> parse_destination_prefix(std::string_view text) {
   if (text.find('/') == std::string_view::npos) {
@@ -462,7 +435,7 @@ class MixReader {
     if (auto ports = map->get("ports")) {
       internal::for_each_item_nonempty(
           *ports, diags_, "leave it out for the protocol's default port", [&](const Field& p) {
-            auto range = p.node.IsScalar() ? parse_ports(p.node.Scalar()) : std::nullopt;
+            auto range = p.node.IsScalar() ? parse_port_range(p.node.Scalar()) : std::nullopt;
             if (!range) {
               diags_.error("bad-value",
                            p.label() + " must be a port 1..65535 or a range like 8000-8080, got " +
@@ -674,7 +647,7 @@ Result<std::vector<SynthDestination>> parse_destination_list(std::string_view te
           size_t plus = value.find('+', start);
           std::string_view one =
               value.substr(start, plus == std::string_view::npos ? plus : plus - start);
-          auto range = parse_ports(one);
+          auto range = parse_port_range(one);
           if (!range) {
             return flag_error(what + ": port " + quote(one) +
                               " must be 1..65535 or a range like 8000-8080 (join several with "

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "egress/net/ip_address.h"
@@ -59,6 +60,10 @@ struct PortRange {
   bool contains(uint16_t p) const { return p >= first && p <= last; }
   friend bool operator==(const PortRange&, const PortRange&) = default;
 };
+
+/// `443` or `8000-8080`: ports 1..65535 without leading zeros, first <= last; nullopt
+/// otherwise. The form of mix files and groups files.
+std::optional<PortRange> parse_port_range(std::string_view text);
 
 /// Where an element was written: 1-based line and column in `Topology::file`.
 struct Pos {
