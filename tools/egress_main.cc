@@ -537,10 +537,18 @@ Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
   }
   // Published only once everything has been produced, so no output claims a run that failed.
   if (!set.commit(error)) {
-    return bad_input(error);
+    outcome.exit_code = kExitBadInput;
+    outcome.err += "error: " + error + "\n";
+    return outcome;
   }
   outcome.out = args.format == OutputFormat::kJson ? summary_to_json(*summary) + "\n"
                                                    : format_summary(*summary);
+  if (set.takes_stdout() || records_on_stdout) {
+    // Standard output carries an output file or the records: the result goes beside the
+    // diagnostics.
+    outcome.err += outcome.out;
+    outcome.out.clear();
+  }
   std::vector<std::string> gates = failed_gates(*summary, args.fail_on);
   if (!gates.empty()) {
     outcome.exit_code = kExitProblem;
@@ -549,12 +557,6 @@ Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
       joined += (joined.empty() ? "" : ", ") + g;
     }
     outcome.err += "fail-on: " + joined + "\n";
-  }
-  if (set.takes_stdout() || records_on_stdout) {
-    // Standard output carries an output file or the records: the result goes beside the
-    // diagnostics.
-    outcome.err += outcome.out;
-    outcome.out.clear();
   }
   return outcome;
 }
@@ -897,7 +899,7 @@ Outcome run_migrate(const Args& args) {
   if (refused) {
     // The tables allow it but AKS would not: a diff would describe a state that never exists.
     DiffReport none;
-    outcome.out = args.json ? diff_to_json(none, &context) + "\n" : format_diff(none, &context);
+    outcome.out = render_diff(args.format, none, &context);
     outcome.exit_code = kExitProblem;
     return outcome;
   }
@@ -994,7 +996,7 @@ void add_fail_on(CLI::App& cmd, Args& args) {
 int emit(const Outcome& outcome) {
   std::cerr << outcome.err << std::flush;
   std::cout << outcome.out << std::flush;
-  if (!std::cout) {
+  if (!std::cout || std::ferror(stdout) != 0) {
     std::cerr << "error: cannot write to stdout\n";
     return kExitBadInput;
   }
@@ -1202,6 +1204,13 @@ int run(int argc, char** argv) {
   if (synth->parsed()) {
     args.flows_option = "--flows-out";
     args.rewritten_option = "--egress-pcap-out";
+  }
+  // Every value is checked before any work, so a bad one leaves no output started.
+  if (!args.speedup.empty()) {
+    if (Result<Speedup> speedup = parse_speedup(args.speedup); !speedup) {
+      std::cerr << format_diagnostic(speedup.error(), "error") << "\n";
+      return kExitBadInput;
+    }
   }
   if (std::optional<std::string> e = check_fail_on(args.fail_on)) {
     std::cerr << "error: --fail-on: " << *e << "\n";

@@ -36,10 +36,18 @@ extern "C" void remove_partial_files_and_die(int sig) {
     }
   }
   // Ended by the signal itself, so the shell reports 128 + signal (130 for SIGINT, 143 for
-  // SIGTERM) and a script running us in a loop stops as it would for any other program.
+  // SIGTERM) and a script running us in a loop stops as it would for any other program. As a
+  // container's PID 1 the kernel ignores a signal's default action, hence the _exit.
   std::signal(sig, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  sigprocmask(SIG_UNBLOCK, &set, nullptr);
   ::raise(sig);
+  ::_exit(128 + sig);
 }
+
+constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGXFSZ};
 
 void install_handlers() {
   if (g_handlers_installed.exchange(true)) {
@@ -48,7 +56,7 @@ void install_handlers() {
   struct sigaction action {};
   action.sa_handler = remove_partial_files_and_die;
   sigemptyset(&action.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) {
+  for (int sig : kCleanupSignals) {
     // A signal ignored on entry (nohup, a background job of a non-interactive shell) stays
     // ignored, as the caller asked.
     struct sigaction old {};
@@ -146,6 +154,13 @@ bool OutputSet::open(const std::vector<InputFile>& inputs, std::string& error) {
     }
   }
   if (std::optional<Identity> out = identity_of_fd(STDOUT_FILENO)) {
+    // The result goes to stdout: appended to a capture being read, it would corrupt it.
+    for (const Named& t : taken) {
+      if (t.id == *out) {
+        error = "standard output is the same file as " + t.label + "; refusing to write to it";
+        return false;
+      }
+    }
     taken.push_back({"standard output", *out});
   }
 
@@ -218,20 +233,38 @@ bool OutputSet::open(const std::vector<InputFile>& inputs, std::string& error) {
     }
     int fd = -1;
     if (out.kind == Kind::kDirect) {
-      fd = ::open(out.path.c_str(), O_WRONLY | O_CLOEXEC);
+      fd = ::open(out.path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
     } else {
       install_handlers();
-      out.temp = out.target + ".partial-" + std::to_string(::getpid());
-      out.slot = claim_slot(out.temp);
-      fd = ::open(out.temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (fd < 0) {
-        release_slot(out.slot);
-        out.slot = -1;
-        out.temp.clear();
+      // A partial file a killed run left (same PID in another container, say) is not ours to
+      // remove: take the next free name.
+      for (int attempt = 0; fd < 0 && attempt < 100; ++attempt) {
+        out.temp = out.target + ".partial-" + std::to_string(::getpid()) +
+                   (attempt == 0 ? "" : "-" + std::to_string(attempt));
+        out.slot = claim_slot(out.temp);
+        fd = ::open(out.temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0) {
+          release_slot(out.slot);
+          out.slot = -1;
+          out.temp.clear();
+          if (errno != EEXIST) {
+            break;
+          }
+        }
+      }
+      struct stat st {};
+      if (fd >= 0 && ::stat(out.target.c_str(), &st) == 0) {
+        // Replacing a file keeps its permissions (a 0600 flow log stays private).
+        ::fchmod(fd, st.st_mode & 07777);
       }
     }
     if (fd < 0) {
-      error = label + ": cannot create: " + std::strerror(errno);
+      const int saved = errno;
+      const size_t slash = out.target.rfind('/');
+      const std::string dir = slash == std::string::npos ? "." : out.target.substr(0, slash + 1);
+      error = label + ": cannot create" +
+              (out.kind == Kind::kRegular ? " a file in " + dir : std::string()) + ": " +
+              std::strerror(saved);
       discard();
       return false;
     }
@@ -286,27 +319,46 @@ bool OutputSet::commit(std::string& error) {
     discard();
     return false;
   }
-  for (Output& out : outputs_) {
-    if (out.kind != Kind::kRegular || out.temp.empty()) {
-      continue;
-    }
-    // The target may have been replaced by something else while we ran: never rename over
-    // anything but a regular file.
+  // A target may have been replaced by something else while we ran: never rename over
+  // anything but a regular file. Checked for all before the first rename, so one that fails
+  // here leaves every old file as it was.
+  for (const Output& out : outputs_) {
     struct stat st {};
-    if (::lstat(out.target.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (out.kind == Kind::kRegular && !out.temp.empty() && ::lstat(out.target.c_str(), &st) == 0 &&
+        !S_ISREG(st.st_mode)) {
       error = out.option + " " + out.path + ": no longer a regular file; not replaced";
       discard();
       return false;
     }
+  }
+  // The renames are the one step that cannot be undone; no signal splits them.
+  sigset_t block;
+  sigset_t old;
+  sigemptyset(&block);
+  for (int sig : kCleanupSignals) {
+    sigaddset(&block, sig);
+  }
+  sigprocmask(SIG_BLOCK, &block, &old);
+  std::string replaced;
+  for (Output& out : outputs_) {
+    if (out.kind != Kind::kRegular || out.temp.empty()) {
+      continue;
+    }
     if (std::rename(out.temp.c_str(), out.target.c_str()) != 0) {
       error = system_error(out.option + " " + out.path + ": cannot write");
+      if (!replaced.empty()) {
+        error += " (already written: " + replaced + ")";
+      }
       discard();
+      sigprocmask(SIG_SETMASK, &old, nullptr);
       return false;
     }
+    replaced += (replaced.empty() ? "" : ", ") + out.path;
     release_slot(out.slot);
     out.slot = -1;
     out.temp.clear();
   }
+  sigprocmask(SIG_SETMASK, &old, nullptr);
   committed_ = true;
   return true;
 }

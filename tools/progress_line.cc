@@ -1,5 +1,9 @@
 #include "progress_line.h"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <utility>
@@ -64,6 +68,12 @@ void ProgressLine::update(const ReplayProgress& progress) {
   last_draw_ = now;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   std::string line = text(progress, elapsed);
+  // Longer than the terminal, the line would wrap and \r would redraw only its last row.
+  winsize size{};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 1 &&
+      line.size() >= size.ws_col) {
+    line.resize(size.ws_col - 1U);
+  }
   // Pad over a longer previous line instead of clearing it: no flicker.
   const size_t width = line.size();
   if (width < shown_width_) {

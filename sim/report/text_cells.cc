@@ -7,11 +7,11 @@ namespace egress {
 
 std::string joined(const std::vector<std::string>& items, const char* sep) {
   std::string out;
-  for (const std::string& item : items) {
-    if (!out.empty()) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) {
       out += sep;
     }
-    out += item;
+    out += items[i];
   }
   return out;
 }

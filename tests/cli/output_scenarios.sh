@@ -68,6 +68,11 @@ case "$scenario" in
     grep -q '^error: --summary s[.]json is the same file as standard output' err ||
       fail "stdout's file: $(cat err)"
     rm -f s.json
+    # Nor is the result appended to a capture being read.
+    "$sim" replay --quiet t.yaml c.pcap >>c.pcap 2>err
+    [ $? = 2 ] || fail "stdout appended to the capture: not exit 2"
+    grep -q '^error: standard output is the same file as capture c[.]pcap; refusing to write to it$' err ||
+      fail "stdout onto the capture: $(cat err)"
     cmp -s c.pcap "$capture" || fail "the capture changed"
     cmp -s t.yaml "$topo" || fail "the topology changed"
     only c.pcap t.yaml link.pcap sub
@@ -133,6 +138,16 @@ case "$scenario" in
       replay --quiet t.yaml cut.pcap --flows f.jsonl --summary s.json
     [ "$(cat f.jsonl)" = before ] || fail "f.jsonl was replaced by a failed run"
     only c.pcap t.yaml f.jsonl cut.pcap
+    # A file replaced by a run that succeeds keeps its permissions.
+    chmod 600 f.jsonl
+    "$sim" replay --quiet t.yaml c.pcap --flows f.jsonl >/dev/null 2>err || fail "replay: $(cat err)"
+    [ "$(stat -c %a f.jsonl)" = 600 ] || fail "f.jsonl is $(stat -c %a f.jsonl) after the run, was 600"
+    [ "$(wc -l <f.jsonl)" = 250 ] || fail "f.jsonl was not replaced"
+    # A stale partial file of another run (the same PID in another container) is left alone.
+    : >s.json.partial-99999
+    "$sim" replay --quiet t.yaml c.pcap --summary s.json >/dev/null 2>err || fail "stale partial: $(cat err)"
+    [ -e s.json.partial-99999 ] || fail "another run's partial file was removed"
+    rm -f s.json s.json.partial-99999
     ;;
   signals)
     # SIGINT and SIGTERM part-way remove the partial files; the shell sees 130 and 143.
@@ -175,7 +190,7 @@ case "$scenario" in
     as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
     as_nobody ./sim replay --quiet t.yaml c.pcap --flows locked/f.jsonl >out 2>err
     [ $? = 2 ] || fail "nobody into a read-only directory: not exit 2"
-    grep -q '^error: --flows locked/f[.]jsonl: cannot create: Permission denied$' err ||
+    grep -q '^error: --flows locked/f[.]jsonl: cannot create a file in locked/: Permission denied$' err ||
       fail "nobody: $(cat err)"
     [ -n "$(ls -A locked)" ] && fail "left in locked/: $(ls -A locked)"
     if [ -e /dev/full ]; then

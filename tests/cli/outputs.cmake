@@ -28,3 +28,12 @@ egress_cli_test(trace_dropped_exit_1 --exit 1 --err-empty
   -- ${SIM} trace ${UDR} --src 10.42.1.10 --dst 1.2.3.4 --dport 22)
 egress_cli_test(trace_egress_exit_0 --exit 0 --err-empty --out "\nverdict: egress\n"
   -- ${SIM} trace ${UDR} --src 10.42.1.10 --dst 140.82.112.3 --dport 443)
+
+# A bad value is refused before any output is started, even on stdout.
+egress_cli_test(speedup_checked_first --exit 2 --out-empty
+  --err "^error: --speedup: "
+  -- ${SIM} replay --quiet ${UDR} ${UDR_CAPTURE} -o csv --speedup fast)
+# -o json also where AKS's preflight refuses the move.
+egress_cli_test(migrate_refused_o_json --exit 1 --err-empty
+  --out "^[{]\"flows\":0,"
+  -- ${SIM} migrate lb.yaml --to userAssignedNATGateway --synth 10 -o json)
