@@ -493,7 +493,11 @@ Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
   if (!speedup) {
     return failed(std::move(outcome), speedup.error());
   }
-  ScaledSource scaled(source, engine.topology(), ScaleOptions{args.scale, *speedup, args.seed});
+  // Unscaled, the packets go straight from the source: no wrapper to pay for on each one.
+  std::optional<ScaledSource> scaled;
+  if (args.scale != 1 || !speedup->identity()) {
+    scaled.emplace(source, engine.topology(), ScaleOptions{args.scale, *speedup, args.seed});
+  }
   ReplayOptions options;
   options.seed = args.seed;
   options.scale = args.scale;
@@ -504,7 +508,8 @@ Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
     options.progress_every = uint64_t{1} << 16;
   }
   options.rewrite = pcap.has_value();
-  Result<ReplaySummary> summary = replay(engine, scaled, options, sink);
+  Result<ReplaySummary> summary =
+      replay(engine, scaled ? static_cast<PacketSource&>(*scaled) : source, options, sink);
   if (progress) {
     progress->clear();
   }
