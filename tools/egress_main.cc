@@ -1087,10 +1087,12 @@ int run(int argc, char** argv) {
                    "Capture files (merged in time order); - for standard input")
       ->required();
   replay_cmd->add_option("--flows", args.flows_out,
-                         "Write a record per flow: CSV if FILE ends in .csv, else JSON Lines");
-  replay_cmd->add_option("--summary", args.summary_out, "Write the summary as JSON");
-  replay_cmd->add_option("--pcap-out", args.rewritten_out,
-                         "Write the packets as they appear past the egress point (SNAT applied)");
+                         "Write a record per flow: CSV if FILE ends in .csv, TSV if in .tsv, else "
+                         "JSON Lines (- for stdout)");
+  replay_cmd->add_option("--summary", args.summary_out, "Write the summary as JSON (- for stdout)");
+  replay_cmd->add_option(
+      "--pcap-out", args.rewritten_out,
+      "Write the packets as they appear past the egress point, SNAT applied (- for stdout)");
   replay_cmd->add_option("--seed", args.seed, "Seed for Azure's random choices of IP and port")
       ->capture_default_str();
   add_selection_options(*replay_cmd, args);
@@ -1122,12 +1124,14 @@ int run(int argc, char** argv) {
   synth->add_option("--payload", args.payload, "Mean payload bytes of a data packet")
       ->check(CLI::Range(1, 1400));
   synth->add_option("--flows-out", args.flows_out,
-                    "Write a record per flow: CSV if FILE ends in .csv, else JSON Lines");
-  synth->add_option("--summary", args.summary_out, "Write the summary as JSON");
-  synth->add_option("--pcap-out", args.generated_out,
-                    "Write the generated packets as a capture (as taken on the nodes)");
+                    "Write a record per flow: CSV if FILE ends in .csv, TSV if in .tsv, else JSON "
+                    "Lines (- for stdout)");
+  synth->add_option("--summary", args.summary_out, "Write the summary as JSON (- for stdout)");
+  synth->add_option(
+      "--pcap-out", args.generated_out,
+      "Write the generated packets as a capture, as taken on the nodes (- for stdout)");
   synth->add_option("--egress-pcap-out", args.rewritten_out,
-                    "Write the packets as they appear past the egress point");
+                    "Write the packets as they appear past the egress point (- for stdout)");
   add_format(*synth, args, "Print the summary as one JSON document");
   synth->add_flag("--quiet", args.quiet, "No progress on stderr");
   add_fail_on(*synth, args);
