@@ -91,23 +91,25 @@ std::optional<Protocol> parse_protocol(std::string_view s) {
   return std::nullopt;
 }
 
+std::optional<uint16_t> parse_port(std::string_view text, bool allow_zero) {
+  if (text.empty() || text.size() > 5 || (text[0] == '0' && (!allow_zero || text.size() > 1))) {
+    return std::nullopt;
+  }
+  uint32_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    v = v * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (v > 65535) {
+    return std::nullopt;
+  }
+  return static_cast<uint16_t>(v);
+}
+
 std::optional<PortRange> parse_port_range(std::string_view s) {
-  auto number = [](std::string_view t) -> std::optional<uint16_t> {
-    if (t.empty() || t.size() > 5 || t[0] == '0') {
-      return std::nullopt;
-    }
-    uint32_t v = 0;
-    for (char c : t) {
-      if (c < '0' || c > '9') {
-        return std::nullopt;
-      }
-      v = v * 10 + static_cast<uint32_t>(c - '0');
-    }
-    if (v > 65535) {
-      return std::nullopt;
-    }
-    return static_cast<uint16_t>(v);
-  };
+  auto number = [](std::string_view t) { return parse_port(t, false); };
   size_t dash = s.find('-');
   auto first = number(s.substr(0, dash));
   auto last = dash == std::string_view::npos ? first : number(s.substr(dash + 1));

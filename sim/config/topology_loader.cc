@@ -164,22 +164,7 @@ class NameTable {
 
 // Parses a port or port range: "443", "8000-8080", or a plain integer.
 std::optional<PortRange> parse_rule_ports(const std::string& text) {
-  auto number = [](std::string_view s) -> std::optional<uint16_t> {
-    if (s.empty() || s.size() > 5 || (s.size() > 1 && s[0] == '0')) {
-      return std::nullopt;
-    }
-    uint32_t v = 0;
-    for (char c : s) {
-      if (c < '0' || c > '9') {
-        return std::nullopt;
-      }
-      v = v * 10 + static_cast<uint32_t>(c - '0');
-    }
-    if (v > 65535) {
-      return std::nullopt;
-    }
-    return static_cast<uint16_t>(v);
-  };
+  auto number = [](std::string_view t) { return parse_port(t, true); };
   auto dash = text.find('-');
   if (dash == std::string::npos) {
     auto p = number(text);

@@ -61,6 +61,9 @@ struct PortRange {
   friend bool operator==(const PortRange&, const PortRange&) = default;
 };
 
+/// A port number in decimal without leading zeros: 1..65535, or 0..65535 with `allow_zero`.
+std::optional<uint16_t> parse_port(std::string_view text, bool allow_zero);
+
 /// `443` or `8000-8080`: ports 1..65535 without leading zeros, first <= last; nullopt
 /// otherwise. The form of mix files and groups files.
 std::optional<PortRange> parse_port_range(std::string_view text);
