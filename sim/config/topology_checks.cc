@@ -181,8 +181,10 @@ bool covered(const Prefix& p, std::span<const Prefix> children) {
     return true;
   }
   auto [lower, upper] = halves(p);
+  // A copy: clang before 16 cannot capture a structured binding in a lambda.
+  const IpAddress middle = upper.address;
   auto split = std::partition_point(children.begin(), children.end(),
-                                    [&](const Prefix& c) { return c.address < upper.address; });
+                                    [&](const Prefix& c) { return c.address < middle; });
   auto at = static_cast<size_t>(split - children.begin());
   return covered(lower, children.first(at)) && covered(upper, children.subspan(at));
 }
