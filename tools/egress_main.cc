@@ -353,8 +353,10 @@ class CliSink final : public ReplaySink {
     std::FILE* file;
     OutputFormat format;
   };
-  CliSink(std::vector<RecordStream> records, PcapWriter* pcap, ProgressLine* progress)
-      : records_(std::move(records)), pcap_(pcap), progress_(progress) {}
+  /// `source` is asked how far it has read when progress is shown.
+  CliSink(std::vector<RecordStream> records, PcapWriter* pcap, ProgressLine* progress,
+          const PacketSource* source)
+      : records_(std::move(records)), pcap_(pcap), progress_(progress), source_(source) {}
 
   void on_flow(const FlowRecord& record) override {
     for (const RecordStream& stream : records_) {
@@ -372,7 +374,7 @@ class CliSink final : public ReplaySink {
   }
   void on_progress(const ReplayProgress& p) override {
     if (progress_ != nullptr) {
-      progress_->update(p);
+      progress_->update(p, source_ != nullptr ? source_->position() : SourcePosition{});
     }
   }
 
@@ -380,6 +382,7 @@ class CliSink final : public ReplaySink {
   std::vector<RecordStream> records_;
   PcapWriter* pcap_;
   ProgressLine* progress_;
+  const PacketSource* source_;
 };
 
 // synth --pcap-out: every generated packet also goes to a capture file on its way to replay.
@@ -488,7 +491,7 @@ Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
   if (!args.quiet && ::isatty(STDERR_FILENO) == 1) {
     progress.emplace(args.captures.empty() ? "flows" : "bytes");
   }
-  CliSink sink(records, pcap ? &*pcap : nullptr, progress ? &*progress : nullptr);
+  CliSink sink(records, pcap ? &*pcap : nullptr, progress ? &*progress : nullptr, &source);
   Result<Speedup> speedup = parse_speedup(args.speedup);
   if (!speedup) {
     return failed(std::move(outcome), speedup.error());

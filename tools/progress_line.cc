@@ -35,9 +35,9 @@ std::string clock_text(double seconds) {
 ProgressLine::ProgressLine(std::string unit)
     : unit_(std::move(unit)), start_(std::chrono::steady_clock::now()) {}
 
-std::string ProgressLine::text(const ReplayProgress& p, double elapsed_s) const {
+std::string ProgressLine::text(const ReplayProgress& p, const SourcePosition& in,
+                               double elapsed_s) const {
   std::string line = "egress-sim: ";
-  const SourcePosition& in = p.input;
   double fraction = -1;
   if (in.total != 0) {
     fraction = std::min(1.0, static_cast<double>(in.done) / static_cast<double>(in.total));
@@ -60,14 +60,14 @@ std::string ProgressLine::text(const ReplayProgress& p, double elapsed_s) const 
   return line;
 }
 
-void ProgressLine::update(const ReplayProgress& progress) {
+void ProgressLine::update(const ReplayProgress& progress, const SourcePosition& input) {
   const auto now = std::chrono::steady_clock::now();
   if (shown_width_ != 0 && now - last_draw_ < kRedrawEvery) {
     return;
   }
   last_draw_ = now;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
-  std::string line = text(progress, elapsed);
+  std::string line = text(progress, input, elapsed);
   // Longer than the terminal, the line would wrap and \r would redraw only its last row.
   winsize size{};
   if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 1 &&

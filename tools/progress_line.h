@@ -16,13 +16,14 @@ class ProgressLine {
   /// `unit` names what the input position counts: "bytes" (capture files) or "flows".
   explicit ProgressLine(std::string unit);
 
-  /// Redraws the line, at most a few times a second.
-  void update(const ReplayProgress& progress);
+  /// Redraws the line, at most a few times a second; `input` is how far the input is read.
+  void update(const ReplayProgress& progress, const SourcePosition& input);
   /// Erases the line, if one is shown.
   void clear();
 
   /// The line for `progress` after `elapsed_s` seconds (no redraw; for tests of the wording).
-  std::string text(const ReplayProgress& progress, double elapsed_s) const;
+  std::string text(const ReplayProgress& progress, const SourcePosition& input,
+                   double elapsed_s) const;
 
  private:
   std::string unit_;

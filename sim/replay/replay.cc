@@ -604,34 +604,9 @@ size_t Replayer::memory_bytes() const {
   return m.flows.memory_bytes() + m.pools.memory_bytes() + paths + m.timers.size() * sizeof(Timer);
 }
 
-namespace {
-
-// Adds the source's position to progress reports.
-class PositionSink final : public ReplaySink {
- public:
-  PositionSink(ReplaySink& inner, const PacketSource& source) : inner_(inner), source_(source) {}
-  void on_flow(const FlowRecord& record) override { inner_.on_flow(record); }
-  void on_egress_packet(const RawPacket& packet, const DecodedPacket& decoded,
-                        std::span<const uint8_t> bytes) override {
-    inner_.on_egress_packet(packet, decoded, bytes);
-  }
-  void on_progress(const ReplayProgress& progress) override {
-    ReplayProgress with_position = progress;
-    with_position.input = source_.position();
-    inner_.on_progress(with_position);
-  }
-
- private:
-  ReplaySink& inner_;
-  const PacketSource& source_;
-};
-
-}  // namespace
-
 Result<ReplaySummary> replay(const Engine& engine, PacketSource& source,
                              const ReplayOptions& options, ReplaySink& sink) {
-  PositionSink positioned(sink, source);
-  Replayer replayer(engine, options, positioned);
+  Replayer replayer(engine, options, sink);
   Result<bool> read = for_each_packet(source, [&](const RawPacket& p) { replayer.push(p); });
   if (!read.ok()) {
     return read.error();

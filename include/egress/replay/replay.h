@@ -56,7 +56,6 @@ struct ReplayProgress {
   uint64_t flows = 0;
   uint64_t live_flows = 0;
   int64_t now_ns = 0;
-  SourcePosition input;  // how far the input has been read (replay() fills it in)
 };
 
 /// Where results go as they happen, so nothing grows with the capture's length.
