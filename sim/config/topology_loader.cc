@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "config/topology_builder_internal.h"
 #include "config/yaml_reader_internal.h"
 
 namespace egress {
@@ -26,15 +27,15 @@ using internal::Case;
 using internal::Diagnostics;
 using internal::Field;
 using internal::MapReader;
+using internal::NameTable;
 using internal::quote;
+using internal::Ref;
 
 // AKS limits (VMSS node pools): 1000 nodes per pool, 5000 per cluster, 250 pods per node.
 // They also keep node address computation and the model small whatever the file says.
 constexpr int64_t kMaxNodesPerPool = 1000;
 constexpr int64_t kMaxClusterNodes = 5000;
 constexpr int64_t kMaxPodsPerNode = 250;
-// Azure reserves the first four addresses of every subnet and, for IPv4, the last one.
-constexpr uint64_t kReservedAtStart = 4;
 
 constexpr std::string_view kTopologyKeys[] = {"version",
                                               "name",
@@ -115,53 +116,6 @@ constexpr std::string_view kAccesses[] = {"Allow", "Deny"};
 constexpr std::string_view kNsgProtocols[] = {"Tcp", "Udp", "Icmp", "*"};
 constexpr std::string_view kNsgTags[] = {"Internet", "VirtualNetwork", "*"};
 
-// A name written where a resource is referred to, resolved once every name is known.
-struct Ref {
-  std::string name;
-  Pos pos;
-};
-
-// The names of one kind of resource, for duplicate detection and reference resolution.
-class NameTable {
- public:
-  explicit NameTable(std::string kind) : kind_(std::move(kind)) {}
-
-  // Reports duplicate-name (at the second definition) when `name` is already taken.
-  void add(const std::string& name, Pos pos, Index index, Diagnostics& diags) {
-    auto [it, inserted] = entries_.try_emplace(name, Entry{index, pos});
-    if (!inserted) {
-      diags.error("duplicate-name",
-                  "duplicate " + kind_ + " name " + quote(name) + "; first defined at line " +
-                      std::to_string(it->second.pos.line) + ", column " +
-                      std::to_string(it->second.pos.column),
-                  pos);
-      return;
-    }
-    order_.push_back(name);
-  }
-
-  std::optional<Index> find(const std::string& name) const {
-    auto it = entries_.find(name);
-    if (it == entries_.end()) {
-      return std::nullopt;
-    }
-    return it->second.index;
-  }
-
-  std::vector<std::string_view> names() const {
-    return std::vector<std::string_view>(order_.begin(), order_.end());
-  }
-
- private:
-  struct Entry {
-    Index index;
-    Pos pos;
-  };
-  std::string kind_;
-  std::unordered_map<std::string, Entry> entries_;
-  std::vector<std::string> order_;
-};
-
 // Parses a port or port range: "443", "8000-8080", or a plain integer.
 std::optional<PortRange> parse_rule_ports(const std::string& text) {
   auto number = [](std::string_view t) { return parse_port(t, true); };
@@ -218,15 +172,14 @@ LoadResult too_large_file(const std::string& file, std::optional<uint64_t> size,
   return result;
 }
 
-class Loader {
+// The YAML front end of the builder: reads a topology file's maps and lists into it.
+class Loader : private internal::TopologyBuilder {
  public:
   Loader(const std::string& file, const LoadLimits& limits)
-      : diags_(file, limits.max_items(),
-               "the limit is one per " + std::to_string(LoadLimits::kBytesPerItem) +
-                   " bytes of the size limit, " + size_text(limits.max_bytes) + "; set " +
-                   std::string(kMaxTopologyBytesVariable) + " to raise both") {
-    topology_.file = file;
-  }
+      : TopologyBuilder(file, limits.max_items(),
+                        "the limit is one per " + std::to_string(LoadLimits::kBytesPerItem) +
+                            " bytes of the size limit, " + size_text(limits.max_bytes) + "; set " +
+                            std::string(kMaxTopologyBytesVariable) + " to raise both") {}
 
   LoadResult run(std::string_view text) {
     internal::run_guarded(diags_, [&] { load(text); });
@@ -265,12 +218,7 @@ class Loader {
     if (diags_.stopped()) {
       return;
     }
-    for (auto& resolve : deferred_) {
-      resolve();
-    }
-    complete_peerings();
-    assign_node_addresses();
-    apply_managed_vnet_defaults();
+    finish();
   }
 
   // --- helpers --------------------------------------------------------------------------
@@ -379,80 +327,6 @@ class Loader {
         out = static_cast<T>(*v);
       }
     }
-  }
-
-  void dangling(const Ref& ref, std::string_view label, std::string_view collection,
-                std::span<const std::string_view> candidates, std::string extra = {}) {
-    std::string message = std::string(label) + " " + quote(ref.name) + " is not defined in " +
-                          std::string(collection);
-    if (!extra.empty()) {
-      message += extra;
-    } else if (auto near = internal::closest(ref.name, candidates); !near.empty()) {
-      message += "; did you mean '" + std::string(near) + "'?";
-    }
-    diags_.error("dangling-reference", std::move(message), ref.pos);
-  }
-
-  Index resolve(const NameTable& table, const Ref& ref, std::string_view label,
-                std::string_view collection) {
-    if (auto index = table.find(ref.name)) {
-      return *index;
-    }
-    auto names = table.names();
-    dangling(ref, label, collection, names);
-    return kNoIndex;
-  }
-
-  Index resolve_subnet(const Ref& ref) {
-    if (auto index = subnet_names_.find(ref.name)) {
-      return *index;
-    }
-    std::string extra;
-    if (ref.name.find('/') == std::string::npos) {
-      extra = "; subnets are referred to as VNET/SUBNET";
-      for (const Subnet& s : topology_.subnets) {
-        if (s.name == ref.name && !s.full_name.empty()) {
-          extra += ", e.g. '" + s.full_name + "'";
-          break;
-        }
-      }
-    }
-    auto names = subnet_names_.names();
-    dangling(ref, "subnet", "vnets", names, extra);
-    return kNoIndex;
-  }
-
-  template <class F>
-  void defer(F&& fn) {
-    deferred_.emplace_back(std::forward<F>(fn));
-  }
-
-  // Defers resolving `ref` against `table` into the Index that `target` returns.
-  template <class Target>
-  void defer_ref(std::optional<Ref> ref, const NameTable& table, std::string_view label,
-                 std::string_view collection, Target target) {
-    if (!ref) {
-      return;
-    }
-    defer([this, ref = std::move(*ref), &table, label, collection, target] {
-      target() = resolve(table, ref, label, collection);
-    });
-  }
-
-  template <class Target>
-  void defer_ref_list(std::vector<Ref> refs, const NameTable& table, std::string_view label,
-                      std::string_view collection, Target target) {
-    if (refs.empty()) {
-      return;
-    }
-    defer([this, refs = std::move(refs), &table, label, collection, target] {
-      for (const Ref& ref : refs) {
-        Index index = resolve(table, ref, label, collection);
-        if (index != kNoIndex) {
-          target().push_back(index);
-        }
-      }
-    });
   }
 
   // --- the top level --------------------------------------------------------------------
@@ -844,15 +718,6 @@ class Loader {
     topology_.gateways.push_back(std::move(gw));
   }
 
-  // Subnet references resolve by VNET/SUBNET, with a hint for a bare subnet name.
-  template <class Target>
-  void defer_subnet(std::optional<Ref> ref, Target target) {
-    if (!ref) {
-      return;
-    }
-    defer([this, ref = std::move(*ref), target] { target() = resolve_subnet(ref); });
-  }
-
   // --- appliances and hosts -------------------------------------------------------------
 
   void read_appliance(const MapReader& m) {
@@ -1076,8 +941,8 @@ class Loader {
       nodes = internal::read_int(*m.require("nodes"), 0, kMaxNodesPerPool, diags_);
     }
     pool.nodes = static_cast<uint32_t>(nodes.value_or(0));
-    node_pool_nodes_pos_.push_back(nodes_field ? nodes_field->pos : pool.pos);
-    node_pool_explicit_.push_back(explicit_addresses);
+    node_pool_sources_.push_back(
+        internal::NodePoolSource{nodes_field ? nodes_field->pos : pool.pos, explicit_addresses});
     c.node_pools.push_back(std::move(pool));
   }
 
@@ -1162,175 +1027,6 @@ class Loader {
     });
     topology_.load_balancers.push_back(std::move(lb));
   }
-
-  void resolve_members(const std::vector<Ref>& members, std::vector<PoolMember>& out) {
-    for (const Ref& ref : members) {
-      auto pool = node_pool_names_.find(ref.name);
-      auto host = host_names_.find(ref.name);
-      if (pool && host) {
-        diags_.error(
-            "ambiguous-reference",
-            "member " + quote(ref.name) + " names both a node pool and a host; rename one of them",
-            ref.pos);
-      } else if (pool) {
-        out.push_back(PoolMember{PoolMember::Kind::kNodePool, *pool});
-      } else if (host) {
-        out.push_back(PoolMember{PoolMember::Kind::kHost, *host});
-      } else {
-        std::vector<std::string_view> candidates = node_pool_names_.names();
-        for (std::string_view h : host_names_.names()) {
-          candidates.push_back(h);
-        }
-        std::string message =
-            "member " + quote(ref.name) + " is neither a node pool of the cluster nor a host";
-        if (auto near = internal::closest(ref.name, candidates); !near.empty()) {
-          message += "; did you mean '" + std::string(near) + "'?";
-        }
-        diags_.error("dangling-reference", std::move(message), ref.pos);
-      }
-    }
-  }
-
-  // --- after reading --------------------------------------------------------------------
-
-  // Peering is two-sided in Azure; a side written only once is completed here so the engine
-  // can walk peerings from either VNet.
-  void complete_peerings() {
-    for (Index v = 0; v < topology_.vnets.size(); ++v) {
-      Vnet& vnet = topology_.vnets[v];
-      std::unordered_map<Index, Pos> seen;
-      for (const Peering& p : vnet.peerings) {
-        if (p.remote_vnet == kNoIndex) {
-          continue;
-        }
-        if (p.remote_vnet == v) {
-          diags_.error("bad-value", "vnet " + quote(vnet.name) + " cannot peer with itself", p.pos);
-          continue;
-        }
-        auto [it, inserted] = seen.try_emplace(p.remote_vnet, p.pos);
-        if (!inserted) {
-          diags_.error("duplicate-name",
-                       "duplicate peering to " + quote(topology_.vnets[p.remote_vnet].name) +
-                           "; first defined at line " + std::to_string(it->second.line) +
-                           ", column " + std::to_string(it->second.column),
-                       p.pos);
-        }
-      }
-    }
-    auto declares = [&](Index from, Index to) {
-      for (const Peering& p : topology_.vnets[from].peerings) {
-        if (p.remote_vnet == to) {
-          return true;
-        }
-      }
-      return false;
-    };
-    size_t count = topology_.vnets.size();
-    for (Index v = 0; v < count; ++v) {
-      size_t declared = topology_.vnets[v].peerings.size();
-      for (size_t i = 0; i < declared; ++i) {
-        Peering p = topology_.vnets[v].peerings[i];
-        if (!p.declared || p.remote_vnet == kNoIndex || p.remote_vnet == v ||
-            declares(p.remote_vnet, v)) {
-          continue;
-        }
-        Peering reverse = p;
-        reverse.remote_vnet = v;
-        reverse.declared = false;
-        topology_.vnets[p.remote_vnet].peerings.push_back(reverse);
-      }
-    }
-  }
-
-  // Node IPs not listed in the file are the subnet's first usable addresses, handed out in
-  // node order across pools; with the azure plugin each node's pod IPs follow its own.
-  void assign_node_addresses() {
-    if (!topology_.cluster || too_many_nodes_) {
-      return;
-    }
-    Cluster& c = *topology_.cluster;
-    uint64_t per_node = c.network_plugin == NetworkPlugin::kAzure ? 1 + uint64_t{c.max_pods} : 1;
-    std::unordered_map<Index, uint64_t> used;
-    for (size_t i = 0; i < c.node_pools.size(); ++i) {
-      NodePool& pool = c.node_pools[i];
-      if (node_pool_explicit_[i] || pool.subnet == kNoIndex) {
-        continue;
-      }
-      const Subnet& subnet = topology_.subnets[pool.subnet];
-      if (subnet.address_prefixes.empty()) {
-        continue;
-      }
-      const Prefix& prefix = subnet.address_prefixes.front();
-      uint64_t reserved = kReservedAtStart + (prefix.family() == Family::kV4 ? 1 : 0);
-      uint64_t size = prefix.size();
-      uint64_t usable = size > reserved ? size - reserved : 0;
-      uint64_t& cursor = used[pool.subnet];
-      uint64_t need = uint64_t{pool.nodes} * per_node;
-      if (need > usable - cursor) {
-        std::string message = "node pool " + quote(pool.name) + " needs " +
-                              std::to_string(pool.nodes) + " nodes x " + std::to_string(per_node) +
-                              (per_node == 1 ? " address" : " addresses") + " from " +
-                              subnet.full_name + " (" + prefix.to_string() + ") but only ";
-        if (cursor == 0) {
-          message += std::to_string(usable) + " are usable";
-        } else {
-          message += std::to_string(usable - cursor) + " of its " + std::to_string(usable) +
-                     " usable addresses are left";
-        }
-        diags_.error("node-overflow", std::move(message), node_pool_nodes_pos_[i]);
-        cursor = usable;
-        continue;
-      }
-      pool.addresses.reserve(pool.nodes);
-      for (uint64_t k = 0; k < pool.nodes; ++k) {
-        auto address = prefix.address.offset(kReservedAtStart + cursor + k * per_node);
-        if (address) {
-          pool.addresses.push_back(*address);
-        }
-      }
-      cursor += need;
-    }
-  }
-
-  // AKS-managed VNets are created private (no default outbound access) since 31 March 2026.
-  void apply_managed_vnet_defaults() {
-    if (!topology_.cluster || topology_.cluster->vnet_mode != VnetMode::kManaged) {
-      return;
-    }
-    for (const NodePool& pool : topology_.cluster->node_pools) {
-      if (pool.subnet == kNoIndex) {
-        continue;
-      }
-      Subnet& subnet = topology_.subnets[pool.subnet];
-      if (!subnet.default_outbound_access_set) {
-        subnet.default_outbound_access = false;
-      }
-    }
-  }
-
-  Topology topology_;
-  Diagnostics diags_;
-  std::vector<std::function<void()>> deferred_;
-  // Per node pool, in cluster order: where `nodes` is written, and whether IPs are listed.
-  std::vector<Pos> node_pool_nodes_pos_;
-  std::vector<bool> node_pool_explicit_;
-  bool too_many_nodes_ = false;
-
-  // Each public IP address: the first public IP with it, and where that wrote it.
-  std::map<IpAddress, std::pair<size_t, Pos>> public_ip_addresses_;
-
-  NameTable vnet_names_{"vnet"};
-  NameTable subnet_names_{"subnet"};
-  NameTable route_table_names_{"route table"};
-  NameTable public_ip_names_{"public IP"};
-  NameTable public_ip_prefix_names_{"public IP prefix"};
-  NameTable appliance_names_{"appliance"};
-  NameTable nat_gateway_names_{"NAT gateway"};
-  NameTable load_balancer_names_{"load balancer"};
-  NameTable host_names_{"host"};
-  NameTable gateway_names_{"gateway"};
-  NameTable nsg_names_{"NSG"};
-  NameTable node_pool_names_{"node pool"};
 };
 
 }  // namespace
