@@ -388,7 +388,8 @@ const BadCase kBadCases[] = {
      "version: 1\nvnet: []\n",
      {"[unknown-key] t.yaml:2:1: error: unknown key 'vnet' in topology; expected one of: "
       "version, name, cluster, vnets, routeTables, publicIps, publicIpPrefixes, appliances, "
-      "natGateways, loadBalancers, hosts, gateways, nsgs; did you mean 'vnets'?"}},
+      "natGateways, loadBalancers, hosts, gateways, nsgs, serviceTags, "
+      "applicationSecurityGroups; did you mean 'vnets'?"}},
     {"UnknownKeyWithSuggestion",
      "version: 1\nvnets:\n  - name: hub\n    addressSpace: [10.0.0.0/16]\n    subnets:\n"
      "      - name: aks\n        addresPrefix: 10.0.4.0/24\n",
@@ -402,12 +403,13 @@ const BadCase kBadCases[] = {
      {"[missing-field] t.yaml:8:5: error: host is missing required field 'subnet'",
       "[missing-field] t.yaml:8:5: error: host is missing required field 'address'",
       "[unknown-key] t.yaml:8:15: error: unknown key 'color' in host; expected one of: name, "
-      "subnet, address, publicIp, nsg"}},
+      "subnet, address, publicIp, nsg, applicationSecurityGroups"}},
     {"MergeKey",
      "version: 1\n<<: {name: x}\n",
      {"[unknown-key] t.yaml:2:1: error: unknown key '<<' in topology; expected one of: version, "
       "name, cluster, vnets, routeTables, publicIps, publicIpPrefixes, appliances, natGateways, "
-      "loadBalancers, hosts, gateways, nsgs (YAML merge keys are not supported)"}},
+      "loadBalancers, hosts, gateways, nsgs, serviceTags, applicationSecurityGroups (YAML merge "
+      "keys are not supported)"}},
     {"DuplicateKey",
      "version: 1\nname: a\nname: b\n",
      {"[duplicate-key] t.yaml:3:1: error: duplicate key 'name'; first given at line 2, column 1"}},
@@ -589,8 +591,9 @@ const BadCase kBadCases[] = {
      {"[bad-value] t.yaml:5:29: error: 'priority' must be an integer from 100 to 4096, got 99",
       "[bad-value] t.yaml:5:58: error: 'protocol' must be one of Tcp, Udp, Icmp, *; got 'TCP'; "
       "did you mean 'Tcp'?",
-      "[bad-value] t.yaml:5:76: error: 'destination' must be a CIDR, a list of CIDRs, or one of "
-      "the tags Internet, VirtualNetwork, *; got 'Internt'; did you mean 'Internet'?",
+      "[unknown-service-tag] t.yaml:5:76: error: 'destination' names 'Internt', which is neither "
+      "a built-in tag (Internet, VirtualNetwork, AzureLoadBalancer, *) nor listed under "
+      "serviceTags; did you mean 'Internet'?",
       "[bad-value] t.yaml:5:103: error: 'destinationPorts': range '90-80' ends before it starts"}},
     {"NsgPortListItems",
      "version: 1\nnsgs:\n  - name: n\n    rules:\n"
