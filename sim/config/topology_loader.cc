@@ -56,7 +56,7 @@ constexpr std::string_view kClusterKeys[] = {
     "networkPlugin", "podCidr",      "nonMasqueradeCidrs", "maxPods",   "nodePools",
     "loadBalancer",  "natGateway",   "apiServer",          "services"};
 constexpr std::string_view kNodePoolKeys[] = {"name", "subnet", "nodes", "addresses",
-                                               "applicationSecurityGroups"};
+                                              "applicationSecurityGroups"};
 constexpr std::string_view kApiServerKeys[] = {"address", "private", "authorizedIpRanges"};
 constexpr std::string_view kServiceKeys[] = {"name", "frontendIp", "port", "protocol"};
 constexpr std::string_view kVnetKeys[] = {"name", "addressSpace", "subnets", "peerings"};
@@ -84,8 +84,8 @@ constexpr std::string_view kBackendPoolKeys[] = {"name", "members"};
 constexpr std::string_view kOutboundRuleKeys[] = {
     "name",    "frontends", "backendPool", "allocatedOutboundPorts", "idleTimeoutInMinutes",
     "protocol"};
-constexpr std::string_view kHostKeys[] = {"name", "subnet", "address", "publicIp", "nsg",
-                                           "applicationSecurityGroups"};
+constexpr std::string_view kHostKeys[] = {"name",     "subnet", "address",
+                                          "publicIp", "nsg",    "applicationSecurityGroups"};
 constexpr std::string_view kGatewayKeys[] = {"name", "vnet", "bgpRoutes"};
 constexpr std::string_view kNsgKeys[] = {"name", "rules"};
 constexpr std::string_view kNsgRuleKeys[] = {"name",
@@ -687,8 +687,8 @@ class Loader {
       return;
     }
     out.kind = NsgAddress::Kind::kApplicationSecurityGroups;
-    defer_ref_list(std::move(refs), application_security_group_names_,
-                   "application security group", "applicationSecurityGroups", groups);
+    defer_ref_list(std::move(refs), application_security_group_names_, "application security group",
+                   "applicationSecurityGroups", groups);
   }
 
   // A CIDR or, as Azure allows in NSG rules, a bare address meaning just that address.

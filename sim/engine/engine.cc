@@ -297,8 +297,7 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed) const {
 
     // azure-egress-facts 7: outbound, the NIC's NSG first, then the subnet's.
     if (w.nic_nsg != kNoIndex) {
-      NsgDecision d =
-          evaluate_nsg(&t().nsgs[w.nic_nsg], {}, Direction::kOutbound, tag, nf);
+      NsgDecision d = evaluate_nsg(&t().nsgs[w.nic_nsg], {}, Direction::kOutbound, tag, nf);
       if (d.access == RuleAction::kDeny) {
         drop(res, Reason::kNsgDeny,
              Hop{sn.full_name,
@@ -666,7 +665,9 @@ std::span<const Index> Engine::Impl::groups_of(const IpAddress& address) const {
       }
       [[fallthrough]];
     case Sender::Kind::kNode:
-      return t().cluster->node_pools[sources.nodes()[owner->index].pool].application_security_groups;
+      return t()
+          .cluster->node_pools[sources.nodes()[owner->index].pool]
+          .application_security_groups;
     case Sender::Kind::kHost:
       return t().hosts[owner->index].application_security_groups;
     case Sender::Kind::kAppliance:
