@@ -777,12 +777,14 @@ void check_nsgs(const Topology& t, Findings& f) {
         const NsgRule& a = nsg.rules[i];
         const NsgRule& b = nsg.rules[j];
         if (a.priority == b.priority && a.direction == b.direction && a.priority != 0) {
-          f.add("nsg-duplicate-priority",
-                "NSG " + nsg.name + ": rules " + b.name + " and " + a.name +
-                    " both have priority " + std::to_string(a.priority) + " for " +
-                    (a.direction == Direction::kInbound ? "inbound" : "outbound") +
-                    " traffic; Azure requires the priority to be unique in the collection",
-                a.pos);
+          f.add(
+              "nsg-duplicate-priority",
+              "NSG " + nsg.name + ": rules " + b.name + " and " + a.name + " both have priority " +
+                  std::to_string(a.priority) + " for " +
+                  (a.direction == Direction::kInbound ? "inbound" : "outbound") +
+                  " traffic; Azure refuses this (SecurityRuleConflict: rules cannot have the same "
+                  "Priority and Direction)",
+              a.pos);
           break;
         }
       }

@@ -153,7 +153,8 @@ TEST(TopologyChecksTest, PreflightAndConsistency) {
          "destinationPorts: \"443\"}\n      - {name: again, priority: 100, direction: "
          "Outbound, access: Allow}\n"}},
        {"nsg-duplicate-priority: NSG deny-web: rules deny-https and again both have priority 100 "
-        "for outbound traffic; Azure requires the priority to be unique in the collection"}},
+        "for outbound traffic; Azure refuses this (SecurityRuleConflict: rules cannot have the "
+        "same Priority and Direction)"}},
       // azure-behaviour C5: an application security group's NICs share one VNet.
       {"a group with members in two VNets",
        {{"publicIp: host-pip}", "publicIp: host-pip, applicationSecurityGroups: [web]}"},
