@@ -150,6 +150,8 @@ class TopologyBuilder {
   NameTable gateway_names_{"gateway"};
   NameTable nsg_names_{"NSG"};
   NameTable node_pool_names_{"node pool"};
+  NameTable service_tag_names_{"service tag"};
+  NameTable application_security_group_names_{"application security group"};
 };
 
 }  // namespace egress::internal
