@@ -68,17 +68,17 @@ constexpr std::string_view kRouteTableKeys[] = {"name", "id", "disableBgpRoutePr
                                                 "routes"};
 constexpr std::string_view kRouteKeys[] = {"name", "id", "addressPrefix", "nextHopType",
                                            "nextHopIpAddress"};
-constexpr std::string_view kPublicIpKeys[] = {"name", "id", "address"};
-constexpr std::string_view kPublicIpPrefixKeys[] = {"name", "id", "addressPrefix"};
+constexpr std::string_view kPublicIpKeys[] = {"name", "id", "address", "sku"};
+constexpr std::string_view kPublicIpPrefixKeys[] = {"name", "id", "addressPrefix", "sku"};
 constexpr std::string_view kApplianceKeys[] = {
     "name",           "id",        "subnet", "privateIp",     "ipForwarding", "publicIps", "snat",
     "snatPortsPerIp", "instances", "rules",  "defaultAction", "nsg"};
 constexpr std::string_view kApplianceRuleKeys[] = {"name",      "id",           "action",
                                                    "protocols", "destinations", "ports"};
-constexpr std::string_view kNatGatewayKeys[] = {"name", "id", "publicIps", "publicIpPrefixes",
-                                                "idleTimeoutInMinutes"};
-constexpr std::string_view kLoadBalancerKeys[] = {"name", "id", "frontends", "backendPools",
-                                                  "outboundRules"};
+constexpr std::string_view kNatGatewayKeys[] = {
+    "name", "id", "publicIps", "publicIpPrefixes", "idleTimeoutInMinutes", "sku"};
+constexpr std::string_view kLoadBalancerKeys[] = {
+    "name", "id", "frontends", "backendPools", "outboundRules", "sku"};
 constexpr std::string_view kFrontendKeys[] = {"name", "id", "publicIp"};
 constexpr std::string_view kBackendPoolKeys[] = {"name", "id", "members"};
 constexpr std::string_view kOutboundRuleKeys[] = {
@@ -111,6 +111,10 @@ constexpr NextHopType kNextHopTypeValues[] = {
     NextHopType::kVirtualAppliance, NextHopType::kInternet, NextHopType::kVnetLocal,
     NextHopType::kVirtualNetworkGateway, NextHopType::kNone};
 constexpr std::string_view kActions[] = {"allow", "deny"};
+// azure-behaviour D1: the SKU names as ARM writes them.
+constexpr std::string_view kPublicIpSkus[] = {"Basic", "Standard", "StandardV2"};
+constexpr std::string_view kNatGatewaySkus[] = {"Standard", "StandardV2"};
+constexpr std::string_view kLoadBalancerSkuNames[] = {"Standard", "Basic"};
 constexpr std::string_view kApplianceProtocols[] = {"tcp", "udp", "icmp", "any"};
 constexpr std::string_view kOutboundRuleProtocols[] = {"Tcp", "Udp", "All"};
 constexpr std::string_view kDirections[] = {"Inbound", "Outbound"};
@@ -538,6 +542,8 @@ class Loader {
     ip.pos = m.pos();
     ip.name = read_element_name(m, public_ip_names_, topology_.public_ips.size());
     ip.id = read_id(m, "public IP");
+    read_enum_into<PublicIpSku>(m, "sku", kPublicIpSkus, Case::kIgnore, ip.sku,
+                                [](size_t i) { return static_cast<PublicIpSku>(i); });
     if (auto field = m.require("address")) {
       if (auto a = internal::read_address(*field, diags_)) {
         ip.address = *a;
@@ -565,6 +571,8 @@ class Loader {
     p.pos = m.pos();
     p.name = read_element_name(m, public_ip_prefix_names_, topology_.public_ip_prefixes.size());
     p.id = read_id(m, "public IP prefix");
+    read_enum_into<PublicIpSku>(m, "sku", kPublicIpSkus, Case::kIgnore, p.sku,
+                                [](size_t i) { return static_cast<PublicIpSku>(i); });
     if (auto field = m.require("addressPrefix")) {
       if (auto prefix = internal::read_prefix(*field, diags_)) {
         p.prefix = *prefix;
@@ -780,6 +788,8 @@ class Loader {
     Index index = static_cast<Index>(topology_.nat_gateways.size());
     gw.name = read_element_name(m, nat_gateway_names_, index);
     gw.id = read_id(m, "NAT gateway");
+    read_enum_into<NatGatewaySku>(m, "sku", kNatGatewaySkus, Case::kIgnore, gw.sku,
+                                  [](size_t i) { return static_cast<NatGatewaySku>(i); });
     defer_ref_list(read_ref_list(m, "publicIps", false), public_ip_names_, "publicIp", "publicIps",
                    [this, index]() -> std::vector<Index>& {
                      return topology_.nat_gateways[index].public_ips;
@@ -1160,6 +1170,8 @@ class Loader {
     Index index = static_cast<Index>(topology_.load_balancers.size());
     lb.name = read_element_name(m, load_balancer_names_, index);
     lb.id = read_id(m, "load balancer");
+    read_enum_into<LoadBalancerSku>(m, "sku", kLoadBalancerSkuNames, Case::kIgnore, lb.sku,
+                                    [](size_t i) { return static_cast<LoadBalancerSku>(i); });
     NameTable frontend_names("frontend");
     for_each_map(m, "frontends", "frontend", kFrontendKeys, [&](const MapReader& fm) {
       Frontend f;
