@@ -50,11 +50,12 @@ constexpr std::string_view kTopologyKeys[] = {"version",
                                               "hosts",
                                               "gateways",
                                               "nsgs"};
-constexpr std::string_view kClusterKeys[] = {"name",          "id",        "outboundType",
-                                             "vnetMode",      "vmSetType", "loadBalancerSku",
-                                             "networkPlugin", "podCidr",   "nonMasqueradeCidrs",
-                                             "maxPods",       "nodePools", "loadBalancer",
-                                             "natGateway",    "apiServer", "services"};
+constexpr std::string_view kClusterKeys[] = {"name",          "id",           "outboundType",
+                                             "vnetMode",      "vmSetType",    "loadBalancerSku",
+                                             "networkPlugin", "podCidr",      "nonMasqueradeCidrs",
+                                             "maxPods",       "nodePools",    "loadBalancer",
+                                             "natGateway",    "apiServer",    "services",
+                                             "podCidrs",      "serviceCidrs", "ipFamilies"};
 constexpr std::string_view kNodePoolKeys[] = {"name", "id", "subnet", "nodes", "addresses"};
 constexpr std::string_view kApiServerKeys[] = {"address", "private", "authorizedIpRanges"};
 constexpr std::string_view kServiceKeys[] = {"name", "frontendIp", "port", "protocol"};
@@ -111,6 +112,7 @@ constexpr NextHopType kNextHopTypeValues[] = {
     NextHopType::kVirtualAppliance, NextHopType::kInternet, NextHopType::kVnetLocal,
     NextHopType::kVirtualNetworkGateway, NextHopType::kNone};
 constexpr std::string_view kActions[] = {"allow", "deny"};
+constexpr std::string_view kIpFamilies[] = {"IPv4", "IPv6"};
 // azure-behaviour D1: the SKU names as ARM writes them.
 constexpr std::string_view kPublicIpSkus[] = {"Basic", "Standard", "StandardV2"};
 constexpr std::string_view kNatGatewaySkus[] = {"Standard", "StandardV2"};
@@ -1046,6 +1048,41 @@ class Loader {
                                   [](size_t i) { return static_cast<NetworkPlugin>(i); });
     if (auto field = m.get("podCidr")) {
       c.pod_cidr = internal::read_prefix(*field, diags_);
+      if (c.pod_cidr) {
+        c.pod_cidrs = {*c.pod_cidr};
+      }
+    }
+    // azure-behaviour D3: dual-stack clusters list a pod and a service CIDR per family.
+    if (auto field = m.get("podCidrs")) {
+      if (m.has("podCidr")) {
+        diags_.error("bad-value",
+                     "cluster has both 'podCidr' and 'podCidrs'; give one of them (podCidrs for "
+                     "dual stack)",
+                     field->key_pos);
+      } else {
+        c.pod_cidrs = read_prefix_list(*field, true);
+        for (const Prefix& p : c.pod_cidrs) {
+          if (p.address.is_v4() && !c.pod_cidr) {
+            c.pod_cidr = p;
+          }
+        }
+      }
+    }
+    if (auto field = m.get("serviceCidrs")) {
+      c.service_cidrs = read_prefix_list(*field, true);
+    }
+    if (auto field = m.get("ipFamilies")) {
+      internal::for_each_item_nonempty(*field, diags_, {}, [&](const Field& item) {
+        if (auto i = internal::read_enum(item, kIpFamilies, Case::kExact, diags_)) {
+          Family family = *i == 0 ? Family::kV4 : Family::kV6;
+          if (std::find(c.ip_families.begin(), c.ip_families.end(), family) !=
+              c.ip_families.end()) {
+            diags_.error("bad-value",
+                         "'ipFamilies' lists " + std::string(kIpFamilies[*i]) + " twice", item.pos);
+          }
+          c.ip_families.push_back(family);
+        }
+      });
     }
     if (auto field = m.get("nonMasqueradeCidrs")) {
       c.non_masquerade_cidrs = read_prefix_list(*field, false);

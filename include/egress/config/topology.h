@@ -303,7 +303,10 @@ struct Cluster {
   VmSetType vm_set_type = VmSetType::kVirtualMachineScaleSets;
   LoadBalancerSku load_balancer_sku = LoadBalancerSku::kStandard;
   NetworkPlugin network_plugin = NetworkPlugin::kAzure;
-  std::optional<Prefix> pod_cidr;
+  std::optional<Prefix> pod_cidr;  // podCidr, or the first IPv4 prefix of podCidrs
+  std::vector<Prefix> pod_cidrs;   // podCidrs (dual stack), else pod_cidr alone
+  std::vector<Prefix> service_cidrs;
+  std::vector<Family> ip_families;                          // empty: not written (single stack)
   std::optional<std::vector<Prefix>> non_masquerade_cidrs;  // nullopt: the VNet address spaces
   uint32_t max_pods = 30;
   std::vector<NodePool> node_pools;
