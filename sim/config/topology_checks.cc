@@ -43,10 +43,41 @@ bool inside_any(const std::vector<Prefix>& outer, const Prefix& p) {
   return std::any_of(outer.begin(), outer.end(), [&](const Prefix& o) { return o.contains(p); });
 }
 
+// azure-behaviour E1, E2: the sizes Azure accepts, and what GatewaySubnet may not hold.
+void check_subnet_limits(const Topology& t, const Subnet& s, Findings& f) {
+  for (const Prefix& p : s.address_prefixes) {
+    if (p.address.is_v4() && p.length > 29) {
+      f.add("subnet-too-small",
+            "subnet " + s.full_name + " (" + p.to_string() +
+                "): Azure: \"The smallest supported IPv4 subnet is /29\"",
+            s.pos);
+    } else if (!p.address.is_v4() && p.length != 64) {
+      f.add("subnet-too-small",
+            "subnet " + s.full_name + " (" + p.to_string() +
+                "): Azure: \"IPv6 subnets must be exactly /64 in size\"",
+            s.pos);
+    }
+    if (s.name == "AzureFirewallSubnet" && p.address.is_v4() && p.length > 26) {
+      f.add("firewall-subnet-too-small",
+            "subnet " + s.full_name + " (" + p.to_string() +
+                "): Azure Firewall needs a dedicated subnet named "
+                "AzureFirewallSubnet of at least /26",
+            s.pos);
+    }
+  }
+  if (s.name == "GatewaySubnet" && s.nat_gateway != kNoIndex) {
+    f.add("nat-gateway-on-gateway-subnet",
+          "subnet " + s.full_name + " has NAT gateway " + t.nat_gateways[s.nat_gateway].name +
+              "; Azure: a NAT gateway can't be associated with the GatewaySubnet",
+          s.pos);
+  }
+}
+
 void check_subnets(const Topology& t, Findings& f) {
   for (const Vnet& vnet : t.vnets) {
     for (size_t i = 0; i < vnet.subnets.size(); ++i) {
       const Subnet& a = t.subnets[vnet.subnets[i]];
+      check_subnet_limits(t, a, f);
       for (const Prefix& p : a.address_prefixes) {
         if (!inside_any(vnet.address_space, p)) {
           f.add("subnet-outside-address-space",

@@ -449,5 +449,31 @@ TEST(TopologyChecksTest, ALoadBalancerAndItsPublicIpsShareASku) {
                 "IP resources\""}));
 }
 
+// --- limits (azure-behaviour E1, E2) -------------------------------------------------------
+
+TEST(TopologyChecksTest, SubnetSizesAndGatewaySubnet) {
+  const std::string yaml =
+      "version: 1\n"
+      "natGateways: [{name: nat}]\n"
+      "vnets:\n"
+      "  - name: v\n"
+      "    addressSpace: [10.0.0.0/16, 'fd00::/48']\n"
+      "    subnets:\n"
+      "      - {name: ok, addressPrefixes: [10.0.0.0/29, 'fd00:0:0:1::/64']}\n"
+      "      - {name: tiny, addressPrefixes: [10.0.1.0/30, 'fd00:0:0:2::/80']}\n"
+      "      - {name: AzureFirewallSubnet, addressPrefix: 10.0.2.0/27}\n"
+      "      - {name: GatewaySubnet, addressPrefix: 10.0.3.0/27, natGateway: nat}\n";
+  EXPECT_EQ(findings(yaml),
+            (std::vector<std::string>{
+                "subnet-too-small: subnet v/tiny (10.0.1.0/30): Azure: \"The smallest supported "
+                "IPv4 subnet is /29\"",
+                "subnet-too-small: subnet v/tiny (fd00:0:0:2::/80): Azure: \"IPv6 subnets must be "
+                "exactly /64 in size\"",
+                "firewall-subnet-too-small: subnet v/AzureFirewallSubnet (10.0.2.0/27): "
+                "Azure Firewall needs a dedicated subnet named AzureFirewallSubnet of at least /26",
+                "nat-gateway-on-gateway-subnet: subnet v/GatewaySubnet has NAT gateway nat; "
+                "Azure: a NAT gateway can't be associated with the GatewaySubnet"}));
+}
+
 }  // namespace
 }  // namespace egress
