@@ -53,6 +53,8 @@ void complete_peerings(Topology& topology, Diagnostics& diags) {
         continue;
       }
       Peering reverse = p;
+      reverse.name.clear();
+      reverse.id.clear();
       reverse.remote_vnet = v;
       reverse.declared = false;
       topology.vnets[p.remote_vnet].peerings.push_back(reverse);

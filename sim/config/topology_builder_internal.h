@@ -135,6 +135,8 @@ class TopologyBuilder {
   std::vector<NodePoolSource> node_pool_sources_;
   bool too_many_nodes_ = false;
 
+  // Per kind of element, each id folded to lower case: the id as first written, and where.
+  std::map<std::string, std::unordered_map<std::string, std::pair<std::string, Pos>>> ids_;
   // Each public IP address: the first public IP with it, and where that wrote it.
   std::map<IpAddress, std::pair<size_t, Pos>> public_ip_addresses_;
 

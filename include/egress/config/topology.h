@@ -3,7 +3,8 @@
 // so it can be shared by any number of threads.
 //
 // Field names follow the YAML (which follows Azure Resource Manager); each element keeps where
-// it was written so that findings can point at it.
+// it was written so that findings can point at it, and its `id` (the ARM resource id, as
+// written; empty when the file gives none).
 #pragma once
 
 #include <cstdint>
@@ -33,6 +34,9 @@ enum class VnetMode : uint8_t { kManaged, kByo };
 enum class NetworkPlugin : uint8_t { kKubenet, kAzure, kAzureOverlay };
 enum class VmSetType : uint8_t { kVirtualMachineScaleSets, kAvailabilitySet };
 enum class LoadBalancerSku : uint8_t { kStandard, kBasic };
+/// SKUs of public IPs and prefixes, and of NAT gateways (azure-behaviour D1).
+enum class PublicIpSku : uint8_t { kBasic, kStandard, kStandardV2 };
+enum class NatGatewaySku : uint8_t { kStandard, kStandardV2 };
 
 /// Next hop types of effective routes. `kVnetPeering` is system-only: a user route cannot
 /// name it (azure-egress-facts 1b).
@@ -81,6 +85,7 @@ struct Route {
   std::optional<IpAddress> next_hop_ip;
   Pos pos;
   Pos next_hop_pos;
+  std::string id;
 };
 
 struct RouteTable {
@@ -88,6 +93,7 @@ struct RouteTable {
   bool disable_bgp_route_propagation = false;
   std::vector<Route> routes;
   Pos pos;
+  std::string id;
 };
 
 struct Peering {
@@ -98,6 +104,8 @@ struct Peering {
   /// two-sided: see models.h).
   bool declared = true;
   Pos pos;
+  std::string name;  // optional: Azure names peerings, the schema refers to them by remoteVnet
+  std::string id;
 };
 
 struct Vnet {
@@ -106,6 +114,7 @@ struct Vnet {
   std::vector<Index> subnets;  // into Topology::subnets
   std::vector<Peering> peerings;
   Pos pos;
+  std::string id;
 };
 
 struct Subnet {
@@ -119,18 +128,23 @@ struct Subnet {
   bool default_outbound_access = true;
   bool default_outbound_access_set = false;  // written in the file, not defaulted
   Pos pos;
+  std::string id;
 };
 
 struct PublicIp {
   std::string name;
   IpAddress address;
   Pos pos;
+  PublicIpSku sku = PublicIpSku::kStandard;
+  std::string id;
 };
 
 struct PublicIpPrefix {
   std::string name;
   Prefix prefix;
   Pos pos;
+  PublicIpSku sku = PublicIpSku::kStandard;
+  std::string id;
 };
 
 enum class RuleAction : uint8_t { kAllow, kDeny };
@@ -143,6 +157,7 @@ struct ApplianceRule {
   std::vector<Prefix> destinations;  // empty: any
   std::vector<PortRange> ports;      // empty: any
   Pos pos;
+  std::string id;
 };
 
 struct Appliance {
@@ -158,6 +173,7 @@ struct Appliance {
   RuleAction default_action = RuleAction::kAllow;
   Index nsg = kNoIndex;  // NIC-level NSG
   Pos pos;
+  std::string id;
 };
 
 struct NatGateway {
@@ -166,12 +182,15 @@ struct NatGateway {
   std::vector<Index> public_ip_prefixes;
   uint32_t idle_timeout_minutes = 4;  // azure-egress-facts 3b: TCP default 4 min
   Pos pos;
+  NatGatewaySku sku = NatGatewaySku::kStandard;
+  std::string id;
 };
 
 struct Frontend {
   std::string name;
   Index public_ip = kNoIndex;
   Pos pos;
+  std::string id;
 };
 
 /// A backend pool member: a node pool of the cluster or a host.
@@ -184,6 +203,7 @@ struct BackendPool {
   std::string name;
   std::vector<PoolMember> members;
   Pos pos;
+  std::string id;
 };
 
 struct OutboundRule {
@@ -194,6 +214,7 @@ struct OutboundRule {
   uint32_t idle_timeout_minutes = 4;      // azure-egress-facts 3a: default 4 min
   ProtocolSet protocols = kAnyProtocol;   // Tcp | Udp | All
   Pos pos;
+  std::string id;
 };
 
 struct LoadBalancer {
@@ -202,6 +223,8 @@ struct LoadBalancer {
   std::vector<BackendPool> backend_pools;
   std::vector<OutboundRule> outbound_rules;
   Pos pos;
+  LoadBalancerSku sku = LoadBalancerSku::kStandard;
+  std::string id;
 };
 
 struct Host {
@@ -212,6 +235,7 @@ struct Host {
   Index nsg = kNoIndex;                            // NIC-level NSG
   std::vector<Index> application_security_groups;  // of its NIC
   Pos pos;
+  std::string id;
 };
 
 struct Gateway {
@@ -219,6 +243,7 @@ struct Gateway {
   Index vnet = kNoIndex;
   std::vector<Prefix> bgp_routes;
   Pos pos;
+  std::string id;
 };
 
 enum class Direction : uint8_t { kInbound, kOutbound };
@@ -268,12 +293,14 @@ struct NsgRule {
   NsgAddress destination;
   std::vector<PortRange> destination_ports;  // empty: any
   Pos pos;
+  std::string id;
 };
 
 struct Nsg {
   std::string name;
   std::vector<NsgRule> rules;
   Pos pos;
+  std::string id;
 };
 
 struct NodePool {
@@ -283,6 +310,7 @@ struct NodePool {
   std::vector<IpAddress> addresses;  // explicit node IPs; empty: the subnet's first usable
   std::vector<Index> application_security_groups;  // of every node's NIC
   Pos pos;
+  std::string id;
 };
 
 struct Service {
@@ -307,7 +335,10 @@ struct Cluster {
   VmSetType vm_set_type = VmSetType::kVirtualMachineScaleSets;
   LoadBalancerSku load_balancer_sku = LoadBalancerSku::kStandard;
   NetworkPlugin network_plugin = NetworkPlugin::kAzure;
-  std::optional<Prefix> pod_cidr;
+  std::optional<Prefix> pod_cidr;  // podCidr, or the first IPv4 prefix of podCidrs
+  std::vector<Prefix> pod_cidrs;   // podCidrs (dual stack), else pod_cidr alone
+  std::vector<Prefix> service_cidrs;
+  std::vector<Family> ip_families;                          // empty: not written (single stack)
   std::optional<std::vector<Prefix>> non_masquerade_cidrs;  // nullopt: the VNet address spaces
   uint32_t max_pods = 30;
   std::vector<NodePool> node_pools;
@@ -319,6 +350,7 @@ struct Cluster {
   Pos outbound_type_pos;
   Pos vm_set_type_pos;
   Pos load_balancer_sku_pos;
+  std::string id;
 };
 
 struct Topology {
@@ -352,6 +384,8 @@ const char* to_string(OutboundType t);
 const char* to_string(NextHopType t);
 const char* to_string(NetworkPlugin p);
 const char* to_string(Protocol p);
+const char* to_string(PublicIpSku s);
+const char* to_string(NatGatewaySku s);
 std::optional<OutboundType> parse_outbound_type(std::string_view s);
 std::optional<Protocol> parse_protocol(std::string_view s);
 
