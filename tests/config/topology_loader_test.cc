@@ -388,7 +388,7 @@ const BadCase kBadCases[] = {
      "version: 1\nvnet: []\n",
      {"[unknown-key] t.yaml:2:1: error: unknown key 'vnet' in topology; expected one of: "
       "version, name, cluster, vnets, routeTables, publicIps, publicIpPrefixes, appliances, "
-      "natGateways, loadBalancers, hosts, gateways, nsgs; did you mean 'vnets'?"}},
+      "natGateways, loadBalancers, hosts, gateways, nsgs, serviceTags; did you mean 'vnets'?"}},
     {"UnknownKeyWithSuggestion",
      "version: 1\nvnets:\n  - name: hub\n    addressSpace: [10.0.0.0/16]\n    subnets:\n"
      "      - name: aks\n        addresPrefix: 10.0.4.0/24\n",
@@ -407,7 +407,7 @@ const BadCase kBadCases[] = {
      "version: 1\n<<: {name: x}\n",
      {"[unknown-key] t.yaml:2:1: error: unknown key '<<' in topology; expected one of: version, "
       "name, cluster, vnets, routeTables, publicIps, publicIpPrefixes, appliances, natGateways, "
-      "loadBalancers, hosts, gateways, nsgs (YAML merge keys are not supported)"}},
+      "loadBalancers, hosts, gateways, nsgs, serviceTags (YAML merge keys are not supported)"}},
     {"DuplicateKey",
      "version: 1\nname: a\nname: b\n",
      {"[duplicate-key] t.yaml:3:1: error: duplicate key 'name'; first given at line 2, column 1"}},
