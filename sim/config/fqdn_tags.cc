@@ -94,4 +94,28 @@ bool fqdn_matches(std::string_view pattern, std::string_view host) {
   return labels_match(pattern, host);
 }
 
+bool valid_host_name(std::string_view host) {
+  if (!host.empty() && host.back() == '.') {
+    host.remove_suffix(1);
+  }
+  if (host.empty() || host.size() > 253) {
+    return false;
+  }
+  size_t label = 0;
+  for (char c : host) {
+    if (c == '.') {
+      if (label == 0) {
+        return false;
+      }
+      label = 0;
+      continue;
+    }
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
+    if (!ok || ++label > 63) {
+      return false;
+    }
+  }
+  return label > 0;
+}
+
 }  // namespace egress

@@ -20,4 +20,8 @@ std::vector<std::string_view> fqdn_tag_fqdns(std::string_view tag);
 /// `example.com` but not `example.com` itself (azure-behaviour B5); `<location>` one label.
 bool fqdn_matches(std::string_view pattern, std::string_view host);
 
+/// Whether `host` is a host name as TLS SNI and HTTP Host carry it: 1 to 253 characters of
+/// dot-separated labels of letters, digits, '-' and '_', one trailing dot allowed.
+bool valid_host_name(std::string_view host);
+
 }  // namespace egress
