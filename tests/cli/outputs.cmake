@@ -27,7 +27,7 @@ egress_cli_test(trace_dropped_exit_1 --exit 1 --err-empty
   --out "\nverdict: dropped\nreason: appliance-deny(\n|$)"
   -- ${SIM} trace ${UDR} --src 10.42.1.10 --dst 1.2.3.4 --dport 22)
 egress_cli_test(trace_egress_exit_0 --exit 0 --err-empty --out "\nverdict: egress\n"
-  -- ${SIM} trace ${UDR} --src 10.42.1.10 --dst 140.82.112.3 --dport 443)
+  -- ${SIM} trace ${UDR} --src 10.42.1.10 --dst 140.82.112.3 --dport 443 --host ghcr.io)
 
 # A bad value is refused before any output is started, even on stdout.
 egress_cli_test(speedup_checked_first --exit 2 --out-empty
