@@ -21,6 +21,7 @@
 #include "egress/capture/capture_reader.h"
 #include "egress/capture/packet_selection.h"
 #include "egress/capture/pcap_writer.h"
+#include "egress/config/fqdn_tags.h"
 #include "egress/config/topology.h"
 #include "egress/config/topology_checks.h"
 #include "egress/config/topology_loader.h"
@@ -66,6 +67,7 @@ struct Args {
   std::string src;
   std::string dst;
   std::string proto = "tcp";
+  std::string host;  // trace --host
   int sport = kDefaultSport;
   int dport = kDefaultDport;
   uint64_t seed = 0;
@@ -310,6 +312,11 @@ Outcome run_trace(const Args& args) {
   if (!proto) {
     return bad_input("--proto: '" + args.proto + "' is not one of tcp, udp, icmp");
   }
+  if (!args.host.empty() && !valid_host_name(args.host)) {
+    return bad_input("--host: '" + args.host +
+                     "' is not a host name (labels of letters, digits, "
+                     "'-' and '_', separated by dots)");
+  }
 
   Outcome outcome;
   std::optional<Topology> topology = load_for_simulation(args.topology, outcome);
@@ -323,7 +330,7 @@ Outcome run_trace(const Args& args) {
   // CLI11 has range-checked the ports.
   FlowKey flow{*proto, *src, static_cast<uint16_t>(args.sport), *dst,
                static_cast<uint16_t>(args.dport)};
-  FlowResult result = engine->trace(flow, args.seed);
+  FlowResult result = engine->trace(flow, args.seed, args.host);
   switch (args.format) {
     case OutputFormat::kTable:
       outcome.out = format_trace(result);
@@ -334,7 +341,9 @@ Outcome run_trace(const Args& args) {
       break;
     case OutputFormat::kCsv:
     case OutputFormat::kTsv:
-      outcome.out = render_delimited(Rows{flow_columns(), {flow_cells(result)}}, args.format);
+      outcome.out = render_delimited(
+          Rows{flow_columns(!args.host.empty()), {flow_cells(result, !args.host.empty())}},
+          args.format);
       break;
   }
   // A script gates on the exit code: 1 when the flow does not get where it was going.
@@ -1080,6 +1089,9 @@ int run(int argc, char** argv) {
                    "Seed for the choices Azure makes at random (NAT gateway and firewall "
                    "public IP and port)")
       ->capture_default_str();
+  trace->add_option("--host", args.host,
+                    "The flow's host name (TLS SNI, HTTP Host), which Azure Firewall's FQDN "
+                    "rules read");
   add_format(*trace, args, "Print the flow result as one JSON line");
 
   CLI::App* replay_cmd = app.add_subcommand(

@@ -20,6 +20,7 @@
 
 #include "config/topology_builder_internal.h"
 #include "config/yaml_reader_internal.h"
+#include "egress/config/fqdn_tags.h"
 
 namespace egress {
 namespace {
@@ -75,11 +76,25 @@ constexpr std::string_view kRouteKeys[] = {"name", "id", "addressPrefix", "nextH
                                            "nextHopIpAddress"};
 constexpr std::string_view kPublicIpKeys[] = {"name", "id", "address", "sku"};
 constexpr std::string_view kPublicIpPrefixKeys[] = {"name", "id", "addressPrefix", "sku"};
-constexpr std::string_view kApplianceKeys[] = {
-    "name",           "id",        "subnet", "privateIp",     "ipForwarding", "publicIps", "snat",
-    "snatPortsPerIp", "instances", "rules",  "defaultAction", "nsg"};
-constexpr std::string_view kApplianceRuleKeys[] = {"name",      "id",           "action",
-                                                   "protocols", "destinations", "ports"};
+constexpr std::string_view kApplianceKeys[] = {"name",           "id",
+                                               "type",           "subnet",
+                                               "privateIp",      "ipForwarding",
+                                               "publicIps",      "snat",
+                                               "snatPortsPerIp", "instances",
+                                               "privateRanges",  "rules",
+                                               "defaultAction",  "applicationRules",
+                                               "dnatRules",      "nsg"};
+constexpr std::string_view kApplianceRuleKeys[] = {
+    "name",       "id",           "action",           "protocols",
+    "sources",    "destinations", "destinationFqdns", "ports",
+    "collection", "priority",     "groupPriority"};
+constexpr std::string_view kApplicationRuleKeys[] = {
+    "name",        "id",       "action",     "sources",  "protocols",
+    "targetFqdns", "fqdnTags", "collection", "priority", "groupPriority"};
+constexpr std::string_view kDnatRuleKeys[] = {
+    "name",         "id",       "sources",           "protocols",
+    "destinations", "ports",    "translatedAddress", "translatedPort",
+    "collection",   "priority", "groupPriority"};
 constexpr std::string_view kNatGatewayKeys[] = {
     "name", "id", "publicIps", "publicIpPrefixes", "idleTimeoutInMinutes", "sku"};
 constexpr std::string_view kLoadBalancerKeys[] = {
@@ -135,6 +150,9 @@ constexpr std::string_view kPublicIpSkus[] = {"Basic", "Standard", "StandardV2"}
 constexpr std::string_view kNatGatewaySkus[] = {"Standard", "StandardV2"};
 constexpr std::string_view kLoadBalancerSkuNames[] = {"Standard", "Basic"};
 constexpr std::string_view kApplianceProtocols[] = {"tcp", "udp", "icmp", "any"};
+constexpr std::string_view kApplianceTypes[] = {"NetworkVirtualAppliance", "AzureFirewall"};
+constexpr std::string_view kApplicationProtocols[] = {"Http", "Https", "Mssql"};
+constexpr std::string_view kDnatProtocols[] = {"tcp", "udp"};
 constexpr std::string_view kOutboundRuleProtocols[] = {"Tcp", "Udp", "All"};
 constexpr std::string_view kDirections[] = {"Inbound", "Outbound"};
 constexpr std::string_view kAccesses[] = {"Allow", "Deny"};
@@ -495,7 +513,7 @@ class Loader : private internal::TopologyBuilder {
                      m.require("name")->pos);
       }
     }
-    read_id_into(m, tag.id);
+    tag.id = read_id(m, "service tag");
     if (auto field = m.require("addressPrefixes")) {
       tag.address_prefixes = read_prefix_list(*field, false);
     }
@@ -507,16 +525,8 @@ class Loader : private internal::TopologyBuilder {
     group.pos = m.pos();
     group.name = read_element_name(m, application_security_group_names_,
                                    topology_.application_security_groups.size());
-    read_id_into(m, group.id);
+    group.id = read_id(m, "application security group");
     topology_.application_security_groups.push_back(std::move(group));
-  }
-
-  void read_id_into(const MapReader& m, std::string& out) {
-    if (auto field = m.get("id")) {
-      if (auto id = internal::read_string(*field, diags_)) {
-        out = *id;
-      }
-    }
   }
 
   // `applicationSecurityGroups: [NAME]` of a host or node pool, resolved into `target()`.
@@ -922,6 +932,33 @@ class Loader : private internal::TopologyBuilder {
     Index index = static_cast<Index>(topology_.appliances.size());
     a.name = read_element_name(m, appliance_names_, index);
     a.id = read_id(m, "appliance");
+    if (auto field = m.get("type")) {
+      if (auto i = internal::read_enum(*field, kApplianceTypes, Case::kIgnore, diags_)) {
+        a.type = *i == 0 ? ApplianceType::kNetworkVirtualAppliance : ApplianceType::kAzureFirewall;
+      }
+    }
+    bool firewall = a.type == ApplianceType::kAzureFirewall;
+    if (firewall) {
+      // azure-behaviour B1: "Azure Firewall denies all traffic by default".
+      a.default_action = RuleAction::kDeny;
+    }
+    // Settings only Azure Firewall has: an error on any other appliance, not ignored.
+    for (std::string_view key : {"privateRanges", "applicationRules", "dnatRules"}) {
+      if (!firewall && m.has(key)) {
+        diags_.error(
+            "bad-value",
+            "'" + std::string(key) +
+                "' is a setting of Azure Firewall; add 'type: AzureFirewall' to appliance " +
+                quote(a.name),
+            m.require(key)->key_pos);
+      }
+    }
+    if (firewall && m.has("snat")) {
+      diags_.error("bad-value",
+                   "Azure Firewall always SNATs what leaves by its public IPs; 'privateRanges' "
+                   "says where it does not (0.0.0.0/0: never), so 'snat' does not apply",
+                   m.require("snat")->key_pos);
+    }
     defer_subnet(read_required_ref(m, "subnet"),
                  [this, index]() -> Index& { return topology_.appliances[index].subnet; });
     if (auto field = m.require("privateIp")) {
@@ -937,10 +974,29 @@ class Loader : private internal::TopologyBuilder {
     // Ports 1024-65535 are what one IP can give.
     read_int_into(m, "snatPortsPerIp", 1, 64512, a.snat_ports_per_ip);
     read_int_into(m, "instances", 1, 100, a.instances);
+    a.private_ranges = iana_private_ranges();
+    if (auto field = m.get("privateRanges"); field && firewall) {
+      a.private_ranges = read_private_ranges(*field);
+    }
     NameTable rule_names("appliance rule");
     for_each_map(m, "rules", "appliance rule", kApplianceRuleKeys, [&](const MapReader& rm) {
       a.rules.push_back(read_appliance_rule(rm, rule_names, a.rules.size()));
+      defer_rule_tags(rm, [this, index, r = a.rules.size() - 1]() -> ApplianceRule& {
+        return topology_.appliances[index].rules[r];
+      });
     });
+    if (firewall) {
+      NameTable app_names("application rule");
+      for_each_map(m, "applicationRules", "application rule", kApplicationRuleKeys,
+                   [&](const MapReader& rm) {
+                     a.application_rules.push_back(
+                         read_application_rule(rm, app_names, a.application_rules.size()));
+                   });
+      NameTable dnat_names("DNAT rule");
+      for_each_map(m, "dnatRules", "DNAT rule", kDnatRuleKeys, [&](const MapReader& rm) {
+        a.dnat_rules.push_back(read_dnat_rule(rm, dnat_names, a.dnat_rules.size()));
+      });
+    }
     if (auto field = m.get("defaultAction")) {
       if (auto i = internal::read_enum(*field, kActions, Case::kIgnore, diags_)) {
         a.default_action = *i == 0 ? RuleAction::kAllow : RuleAction::kDeny;
@@ -951,16 +1007,170 @@ class Loader : private internal::TopologyBuilder {
     topology_.appliances.push_back(std::move(a));
   }
 
+  // azure-behaviour B2: the default SNAT private ranges, "IANA RFC 1918" and "IANA RFC 6598".
+  static std::vector<Prefix> iana_private_ranges() {
+    return {Prefix{IpAddress::v4(0x0a000000), 8}, Prefix{IpAddress::v4(0xac100000), 12},
+            Prefix{IpAddress::v4(0xc0a80000), 16}, Prefix{IpAddress::v4(0x64400000), 10}};
+  }
+
+  // `privateRanges: [IANAPrivateRanges | CIDR ...]` (azure-behaviour B2).
+  std::vector<Prefix> read_private_ranges(const Field& field) {
+    std::vector<Prefix> out;
+    internal::for_each_item_nonempty(
+        field, diags_, "leave it out for the IANA private ranges", [&](const Field& item) {
+          if (item.node.IsScalar() &&
+              internal::enum_matches(item.node.Scalar(), "IANAPrivateRanges", Case::kIgnore)) {
+            auto iana = iana_private_ranges();
+            out.insert(out.end(), iana.begin(), iana.end());
+            return;
+          }
+          if (auto p = internal::read_prefix(item, diags_)) {
+            // 255.255.255.255/32 means "always SNAT": a range no flow is sent to.
+            if (*p != Prefix{IpAddress::v4(0xffffffff), 32}) {
+              out.push_back(*p);
+            }
+          }
+        });
+    return out;
+  }
+
+  // Whether a source or destination item is an address or CIDR rather than a tag name.
+  static bool looks_like_address(const std::string& text) {
+    return !text.empty() &&
+           (text.find(':') != std::string::npos || (text[0] >= '0' && text[0] <= '9'));
+  }
+
+  // `sources` / `destinations` of a firewall rule: CIDRs, `*`, and (network rules) service tag
+  // names, which defer_rule_tags resolves; `tags` collects those names.
+  std::vector<Prefix> read_rule_addresses(const Field& field, bool allow_tags,
+                                          std::vector<std::string>* tags) {
+    std::vector<Prefix> out;
+    internal::for_each_item_nonempty(field, diags_, "leave it out to match any address",
+                                     [&](const Field& item) {
+                                       if (!item.node.IsScalar()) {
+                                         internal::read_prefix(item, diags_);
+                                         return;
+                                       }
+                                       const std::string& text = item.node.Scalar();
+                                       if (text == "*") {
+                                         out.push_back(Prefix{IpAddress::v4(0), 0});
+                                         out.push_back(Prefix{IpAddress::v6(0, 0), 0});
+                                         return;
+                                       }
+                                       if (allow_tags && !looks_like_address(text)) {
+                                         if (tags != nullptr) {
+                                           tags->push_back(text);
+                                         }
+                                         return;
+                                       }
+                                       if (auto p = internal::read_prefix(item, diags_)) {
+                                         out.push_back(*p);
+                                       }
+                                     });
+    return out;
+  }
+
+  // Resolves the service tag names of a network rule's sources and destinations against
+  // `serviceTags` once every tag is read (azure-behaviour B4).
+  template <class Target>
+  void defer_rule_tags(const MapReader& m, Target target) {
+    for (std::string_view key : {"sources", "destinations"}) {
+      auto field = m.get(key);
+      if (!field || !field->node.IsSequence()) {
+        continue;
+      }
+      std::vector<Ref> refs;
+      for (size_t i = 0; i < field->node.size(); ++i) {
+        const YAML::Node& item = field->node[i];
+        if (item.IsScalar() && item.Scalar() != "*" && !looks_like_address(item.Scalar())) {
+          refs.push_back(Ref{item.Scalar(), internal::pos_of(item)});
+        }
+      }
+      if (refs.empty()) {
+        continue;
+      }
+      bool sources = key == "sources";
+      defer([this, refs = std::move(refs), sources, target] {
+        for (const Ref& ref : refs) {
+          auto tag = service_tag_names_.find(ref.name);
+          if (!tag) {
+            auto names = service_tag_names_.names();
+            dangling(ref, "service tag", "serviceTags", names);
+            continue;
+          }
+          const auto& prefixes = topology_.service_tags[*tag].address_prefixes;
+          auto& list = sources ? target().sources : target().destinations;
+          list.insert(list.end(), prefixes.begin(), prefixes.end());
+        }
+      });
+    }
+  }
+
+  // `collection`, `priority`, `groupPriority` of any firewall rule (azure-behaviour B3).
+  RulePlace read_rule_place(const MapReader& m) {
+    RulePlace place;
+    if (auto field = m.get("collection")) {
+      if (auto name = internal::read_name(*field, diags_)) {
+        place.collection = *name;
+      }
+    }
+    // azure-behaviour B3: priorities run from 100 to 65,000.
+    read_int_into(m, "priority", 100, 65000, place.priority);
+    read_int_into(m, "groupPriority", 100, 65000, place.group_priority);
+    return place;
+  }
+
+  RuleAction read_rule_action(const MapReader& m) {
+    RuleAction action = RuleAction::kAllow;
+    if (auto field = m.require("action")) {
+      if (auto i = internal::read_enum(*field, kActions, Case::kIgnore, diags_)) {
+        action = *i == 0 ? RuleAction::kAllow : RuleAction::kDeny;
+      }
+    }
+    return action;
+  }
+
+  // A host name pattern as Azure writes it: labels of letters, digits, '-' and '_', a
+  // leading `*.` wildcard or `*` alone (azure-behaviour B5). Stored in lower case.
+  std::optional<std::string> read_fqdn(const Field& item, bool allow_wildcard) {
+    auto text = internal::read_name(item, diags_);
+    if (!text) {
+      return std::nullopt;
+    }
+    std::string fqdn = *text;
+    std::transform(fqdn.begin(), fqdn.end(), fqdn.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string_view rest = fqdn;
+    if (allow_wildcard && (rest == "*" || rest.starts_with("*."))) {
+      rest.remove_prefix(rest == "*" ? 1 : 2);
+      if (rest.empty()) {
+        return fqdn;
+      }
+    }
+    bool ok = !rest.empty() && rest.size() <= 253 && rest.front() != '.' && rest.back() != '.' &&
+              rest.find("..") == std::string_view::npos;
+    for (char c : rest) {
+      ok = ok &&
+           ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.');
+    }
+    if (!ok) {
+      diags_.error("bad-value",
+                   item.label() + " must be a host name like " +
+                       (allow_wildcard ? "'*.example.com' or 'api.example.com'"
+                                       : "'api.example.com' (no wildcards)") +
+                       ", got " + quote(*text),
+                   item.pos);
+      return std::nullopt;
+    }
+    return fqdn;
+  }
+
   ApplianceRule read_appliance_rule(const MapReader& m, NameTable& names, size_t index) {
     ApplianceRule rule;
     rule.pos = m.pos();
     rule.name = read_element_name(m, names, index);
     rule.id = read_id(m, "appliance rule");
-    if (auto field = m.require("action")) {
-      if (auto i = internal::read_enum(*field, kActions, Case::kIgnore, diags_)) {
-        rule.action = *i == 0 ? RuleAction::kAllow : RuleAction::kDeny;
-      }
-    }
+    rule.action = read_rule_action(m);
     if (auto field = m.get("protocols")) {
       ProtocolSet set = 0;
       internal::for_each_item_nonempty(
@@ -973,11 +1183,18 @@ class Loader : private internal::TopologyBuilder {
         rule.protocols = set;
       }
     }
+    if (auto field = m.get("sources")) {
+      rule.sources = read_rule_addresses(*field, true, &rule.source_tags);
+    }
     if (auto field = m.get("destinations")) {
+      rule.destinations = read_rule_addresses(*field, true, &rule.destination_tags);
+    }
+    if (auto field = m.get("destinationFqdns")) {
       internal::for_each_item_nonempty(*field, diags_, "leave it out to match any destination",
                                        [&](const Field& item) {
-                                         if (auto p = internal::read_prefix(item, diags_)) {
-                                           rule.destinations.push_back(*p);
+                                         // azure-behaviour B6: no wildcards in network rules.
+                                         if (auto f = read_fqdn(item, false)) {
+                                           rule.destination_fqdns.push_back(*f);
                                          }
                                        });
     }
@@ -986,6 +1203,148 @@ class Loader : private internal::TopologyBuilder {
           *field, diags_, "leave it out to match any port",
           [&](const Field& item) { read_port_item(item, false, rule.ports); });
     }
+    rule.place = read_rule_place(m);
+    return rule;
+  }
+
+  ApplicationRule read_application_rule(const MapReader& m, NameTable& names, size_t index) {
+    ApplicationRule rule;
+    rule.pos = m.pos();
+    rule.name = read_element_name(m, names, index);
+    rule.id = read_id(m, "application rule");
+    rule.action = read_rule_action(m);
+    if (auto field = m.get("sources")) {
+      rule.sources = read_rule_addresses(*field, false, nullptr);
+    }
+    if (auto field = m.get("protocols")) {
+      internal::for_each_item_nonempty(*field, diags_, {}, [&](const Field& item) {
+        if (auto p = read_application_protocol(item)) {
+          rule.protocols.push_back(*p);
+        }
+      });
+    }
+    if (auto field = m.get("targetFqdns")) {
+      internal::for_each_item_nonempty(*field, diags_, {}, [&](const Field& item) {
+        if (auto f = read_fqdn(item, true)) {
+          rule.target_fqdns.push_back(*f);
+        }
+      });
+    }
+    if (auto field = m.get("fqdnTags")) {
+      internal::for_each_item_nonempty(*field, diags_, {}, [&](const Field& item) {
+        auto tag = internal::read_name(item, diags_);
+        if (!tag) {
+          return;
+        }
+        if (!fqdn_tag_known(*tag)) {
+          std::string known;
+          for (std::string_view name : fqdn_tag_names()) {
+            known += (known.empty() ? "" : ", ") + std::string(name);
+          }
+          diags_.error("bad-value",
+                       item.label() + ": unknown FQDN tag " + quote(*tag) + "; known: " + known,
+                       item.pos);
+          return;
+        }
+        rule.fqdn_tags.push_back(*tag);
+      });
+    }
+    if (rule.target_fqdns.empty() && rule.fqdn_tags.empty()) {
+      diags_.error("missing-field",
+                   "application rule " + quote(rule.name) + " needs 'targetFqdns' or 'fqdnTags'",
+                   m.pos());
+    }
+    if (rule.protocols.empty()) {
+      if (!rule.fqdn_tags.empty() && rule.target_fqdns.empty()) {
+        // azure-behaviour B5: an FQDN tag rule is set to https ("Http:80, Https:443" in the
+        // AKS tutorial's command).
+        rule.protocols = {{ApplicationProtocol::Kind::kHttp, 80},
+                          {ApplicationProtocol::Kind::kHttps, 443}};
+      } else {
+        diags_.error("missing-field",
+                     "application rule " + quote(rule.name) +
+                         " needs 'protocols', e.g. [\"Http:80\", \"Https:443\"]",
+                     m.pos());
+      }
+    }
+    rule.place = read_rule_place(m);
+    return rule;
+  }
+
+  // `Http:80`, `Https:443`, `Mssql:1433`; the port may be any, the protocol's own by default.
+  std::optional<ApplicationProtocol> read_application_protocol(const Field& item) {
+    auto text = internal::read_name(item, diags_);
+    if (!text) {
+      return std::nullopt;
+    }
+    std::string_view kind = *text;
+    std::string_view port;
+    if (auto colon = kind.find(':'); colon != std::string_view::npos) {
+      port = kind.substr(colon + 1);
+      kind = kind.substr(0, colon);
+    }
+    constexpr uint16_t kDefaultPorts[] = {80, 443, 1433};
+    for (size_t i = 0; i < std::size(kApplicationProtocols); ++i) {
+      if (!internal::enum_matches(kind, kApplicationProtocols[i], Case::kIgnore)) {
+        continue;
+      }
+      ApplicationProtocol p{static_cast<ApplicationProtocol::Kind>(i), kDefaultPorts[i]};
+      if (!port.empty()) {
+        auto n = parse_port(port, false);
+        if (!n) {
+          break;
+        }
+        p.port = *n;
+      }
+      return p;
+    }
+    diags_.error("bad-value",
+                 item.label() +
+                     " must be Http, Https or Mssql with an optional port, like "
+                     "'Https:443', got " +
+                     quote(*text),
+                 item.pos);
+    return std::nullopt;
+  }
+
+  DnatRule read_dnat_rule(const MapReader& m, NameTable& names, size_t index) {
+    DnatRule rule;
+    rule.pos = m.pos();
+    rule.name = read_element_name(m, names, index);
+    rule.id = read_id(m, "DNAT rule");
+    if (auto field = m.get("sources")) {
+      rule.sources = read_rule_addresses(*field, false, nullptr);
+    }
+    if (auto field = m.require("protocols")) {
+      ProtocolSet set = 0;
+      internal::for_each_item_nonempty(*field, diags_, {}, [&](const Field& item) {
+        if (auto i = internal::read_enum(item, kDnatProtocols, Case::kIgnore, diags_)) {
+          set |= protocol_bit(static_cast<Protocol>(*i));
+        }
+      });
+      rule.protocols = set == 0 ? kAnyProtocol : set;
+    }
+    if (auto field = m.require("destinations")) {
+      internal::for_each_item_nonempty(*field, diags_, {}, [&](const Field& item) {
+        if (auto ip = internal::read_address(item, diags_)) {
+          rule.destinations.push_back(*ip);
+        }
+      });
+    }
+    if (auto field = m.require("ports")) {
+      internal::for_each_item_nonempty(
+          *field, diags_, {}, [&](const Field& item) { read_port_item(item, false, rule.ports); });
+    }
+    if (auto field = m.require("translatedAddress")) {
+      if (auto ip = internal::read_address(*field, diags_)) {
+        rule.translated_address = *ip;
+      }
+    }
+    read_int_into(m, "translatedPort", 1, 65535, rule.translated_port);
+    if (!m.has("translatedPort")) {
+      (void)m.require("translatedPort");
+    }
+    rule.place = read_rule_place(m);
     return rule;
   }
 

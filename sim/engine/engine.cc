@@ -6,6 +6,7 @@
 
 #include "egress/engine/models.h"
 #include "egress/lpm/lpm_table.h"
+#include "engine/firewall_eval.h"
 #include "engine/nsg_eval.h"
 #include "engine/sources.h"
 
@@ -31,13 +32,13 @@ bool in_any(const std::vector<Prefix>& prefixes, const IpAddress& a) {
                      [&](const Prefix& p) { return p.contains(a); });
 }
 
-// azure-egress-facts 3c: Azure Firewall network rules do not SNAT towards RFC 1918 and
-// RFC 6598 destinations.
-bool snat_exempt(const IpAddress& dst) {
-  static const std::vector<Prefix> kPrivate = {
-      Prefix{IpAddress::v4(0x0a000000), 8}, Prefix{IpAddress::v4(0xac100000), 12},
-      Prefix{IpAddress::v4(0xc0a80000), 16}, Prefix{IpAddress::v4(0x64400000), 10}};
-  return in_any(kPrivate, dst);
+// azure-behaviour B2 (azure-egress-facts 3c): network-rule traffic is not SNATed towards the
+// private ranges (by default RFC 1918 and RFC 6598); application rules "are always SNATed".
+bool appliance_snats(const Appliance& a, const IpAddress& dst, bool by_application_rule) {
+  if (a.type == ApplianceType::kAzureFirewall && by_application_rule) {
+    return true;
+  }
+  return a.snat && !in_any(a.private_ranges, dst);
 }
 
 // azure-egress-facts 7: the platform addresses (DNS, DHCP, health, IMDS) are served by the
@@ -117,6 +118,7 @@ struct PoolInstance {
 struct Walk {
   Index subnet = kNoIndex;
   Sender sender;
+  IpAddress src;  // the packet's source address now (after pod SNAT)
   Index nic_nsg = kNoIndex;
   IpAddress src;                    // the source address as NSGs see it (after a pod's SNAT)
   bool forwarded = false;           // it passed through an appliance
@@ -136,16 +138,20 @@ struct Engine::Impl {
   std::vector<bool> node_subnet;                // per subnet
   std::vector<NsgRule> block_rules;             // the AKS block rule, when outboundType block
   std::map<IpAddress, Index> appliance_by_ip;
+  std::vector<FirewallOrder> appliance_order;  // per appliance
   // Per load balancer, per backend pool: its instances in order.
   std::vector<std::vector<std::vector<PoolInstance>>> pool_instances;
 
   explicit Impl(std::shared_ptr<const Topology> t) : topo(std::move(t)), sources(*topo) {}
 
-  FlowResult trace(const FlowKey& f, uint64_t seed) const;
+  FlowResult trace(const FlowKey& f, uint64_t seed, std::string_view host) const;
 
  private:
   const Topology& t() const { return *topo; }
   void ingress(const FlowKey& f, FlowResult& res) const;
+  bool firewall_dnat(const FlowKey& f, FlowResult& res) const;
+  void reply_path(const IpAddress& reply_to, const std::string& entered_at,
+                  bool to_firewall_public_ip, FlowResult& res) const;
   void internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop, FlowResult& res) const;
   void check_api_server(const FlowKey& f, const std::optional<Sender>& origin,
                         FlowResult& res) const;
@@ -198,7 +204,7 @@ std::string Engine::Impl::appliance_name(const std::optional<IpAddress>& ip) con
   return t().appliances[it->second].name + " (" + ip->to_string() + ")";
 }
 
-FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed) const {
+FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view host) const {
   FlowResult res;
   res.flow = f;
   std::optional<Sender> origin = sources.find(f.src);
@@ -269,7 +275,7 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed) const {
       const Appliance& a = t().appliances[origin->index];
       w.subnet = a.subnet;
       w.nic_nsg = a.nsg;
-      w.appliance_snats = a.snat && !snat_exempt(f.dst);
+      w.appliance_snats = appliance_snats(a, f.dst, false);
       break;
     }
   }
@@ -354,6 +360,14 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed) const {
     }
     w.appliance_hop = SIZE_MAX;
 
+    if (w.forwarded && w.appliance_snats && w.sender.kind == Sender::Kind::kAppliance &&
+        t().appliances[w.sender.index].type == ApplianceType::kAzureFirewall &&
+        r.next_hop_type != NextHopType::kInternet) {
+      // azure-behaviour B2: towards a destination outside privateRanges that is not sent to
+      // the Internet (forced tunnelling, public ranges used privately) and for application
+      // rules, the firewall SNATs to one of its instances' addresses in its subnet.
+      hop.note = "source translated to an instance IP of " + sn.full_name;
+    }
     switch (r.next_hop_type) {
       case NextHopType::kVnetLocal:
         if (inbound_denied(nf, res)) {
@@ -424,23 +438,24 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed) const {
           drop(res, Reason::kIpForwardingDisabled, ah);
           return res;
         }
-        RuleAction action = a.default_action;
-        ah.rule = "defaultAction";
-        for (const ApplianceRule& rule : a.rules) {
-          bool proto_ok = (rule.protocols & protocol_bit(f.proto)) != 0;
-          bool dst_ok = rule.destinations.empty() || in_any(rule.destinations, f.dst);
-          bool port_ok = rule.ports.empty() ||
-                         (f.proto != Protocol::kIcmp &&
-                          std::any_of(rule.ports.begin(), rule.ports.end(),
-                                      [&](const PortRange& p) { return p.contains(f.dport); }));
-          if (proto_ok && dst_ok && port_ok) {
-            action = rule.action;
-            ah.rule = rule.name;
-            break;
-          }
+        FirewallDecision d = evaluate_firewall(
+            a, appliance_order[it->second], FirewallPacket{f.proto, w.src, f.dst, f.dport, host});
+        ah.rule = d.rule;
+        if (d.host_dependent) {
+          res.host_dependent = true;
+          add_model(res, model::kFirewallNoHost);
         }
-        if (action == RuleAction::kDeny) {
+        if (d.fqdn_by_host) {
+          add_model(res, model::kFirewallFqdnByHost);
+        }
+        if (d.order_decided) {
+          add_model(res, model::kFirewallRuleOrder);
+        }
+        if (d.action == RuleAction::kDeny) {
           ah.action = "deny";
+          if (d.host_dependent) {
+            ah.note = "no host name known (TLS SNI, HTTP Host) for the firewall's FQDN rules";
+          }
           drop(res, Reason::kApplianceDeny, ah);
           return res;
         }
@@ -451,7 +466,8 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed) const {
         w.subnet = a.subnet;
         w.nic_nsg = a.nsg;
         w.forwarded = true;
-        w.appliance_snats = a.snat && !snat_exempt(f.dst);
+        w.appliance_snats =
+            appliance_snats(a, f.dst, d.stage == FirewallDecision::Stage::kApplication);
         continue;
       }
     }
@@ -521,6 +537,14 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
   }
 
   if (appliance != nullptr) {
+    if (w.forwarded && !w.appliance_snats && appliance->type == ApplianceType::kAzureFirewall) {
+      // azure-behaviour B2: with the destination in privateRanges "Azure Firewall can't route
+      // traffic directly to the Internet".
+      hop.note =
+          f.dst.to_string() + " is in privateRanges: not SNATed, so not sent to the Internet";
+      drop(res, Reason::kNoOutboundConnectivity, hop);
+      return;
+    }
     if (w.forwarded && !w.appliance_snats) {
       add_model(res, model::kApplianceNoSnatNoNat);
       hop.note = appliance->snat ? "no SNAT towards private ranges, and no NAT gateway"
@@ -767,6 +791,9 @@ bool Engine::Impl::inbound_denied(const NsgFlow& nf, FlowResult& res) const {
 }
 
 void Engine::Impl::ingress(const FlowKey& f, FlowResult& res) const {
+  if (firewall_dnat(f, res)) {
+    return;
+  }
   const Cluster* c = t().cluster ? &*t().cluster : nullptr;
   const Service* hit = nullptr;
   bool frontend = false;
@@ -810,6 +837,88 @@ void Engine::Impl::ingress(const FlowKey& f, FlowResult& res) const {
   res.resource = lb_name;
   res.egress_ips = {f.dst.to_string()};
   add_model(res, model::kIngressBackend);
+  reply_path(f.src, f.dst.to_string(), false, res);
+}
+
+bool Engine::Impl::firewall_dnat(const FlowKey& f, FlowResult& res) const {
+  for (Index i = 0; i < t().appliances.size(); ++i) {
+    const Appliance& a = t().appliances[i];
+    bool mine = a.type == ApplianceType::kAzureFirewall &&
+                std::any_of(a.public_ips.begin(), a.public_ips.end(),
+                            [&](Index p) { return t().public_ips[p].address == f.dst; });
+    if (!mine) {
+      continue;
+    }
+    FirewallPacket packet{f.proto, f.src, f.dst, f.dport, {}};
+    const DnatRule* rule = match_dnat(a, appliance_order[i], packet);
+    if (rule == nullptr) {
+      // azure-behaviour B1: what no rule allows is denied.
+      drop(res, Reason::kApplianceDeny,
+           Hop{a.name,
+               {},
+               "defaultAction",
+               "deny",
+               "",
+               std::string("no DNAT rule for ") + to_string(f.proto) + "/" +
+                   std::to_string(f.dport) + " at " + f.dst.to_string()});
+      return true;
+    }
+    // azure-behaviour B7: DNAT adds an implicit network rule for the translated traffic, which
+    // only a network rule that denies it overrides; application rules are not applied inbound.
+    FirewallPacket translated{f.proto, f.src, rule->translated_address, rule->translated_port, {}};
+    FirewallDecision d = evaluate_firewall(a, appliance_order[i], translated);
+    if (d.stage == FirewallDecision::Stage::kNetwork && d.action == RuleAction::kDeny) {
+      drop(res, Reason::kApplianceDeny,
+           Hop{a.name, {}, d.rule, "deny", "", "a network rule denies the translated traffic"});
+      return true;
+    }
+    std::string to = rule->translated_address.is_v4()
+                         ? rule->translated_address.to_string()
+                         : "[" + rule->translated_address.to_string() + "]";
+    to += ":" + std::to_string(rule->translated_port);
+    res.hops.push_back(Hop{a.name, {}, rule_label(rule->place, rule->name), "dnat", to, ""});
+    res.via = Via::kAppliance;
+    res.resource = a.name;
+    res.egress_ips = {f.dst.to_string()};
+    const Cluster* c = t().cluster ? &*t().cluster : nullptr;
+    if (c != nullptr) {
+      for (const Service& s : c->services) {
+        if (t().public_ips[s.frontend_ip].address != rule->translated_address ||
+            s.port != rule->translated_port || s.protocol != f.proto) {
+          continue;
+        }
+        // azure-behaviour B7 (FWLB): the firewall NATs the packets to the load balancer's
+        // public IP; the nodes' replies are addressed to the firewall's public IP.
+        std::string lb = c->load_balancer != kNoIndex ? t().load_balancers[c->load_balancer].name
+                                                      : "load balancer";
+        res.hops.push_back(Hop{lb, {}, s.name, "to-backend", "", "Service " + s.name});
+        add_model(res, model::kIngressBackend);
+        reply_path(f.dst, f.dst.to_string(), true, res);
+        return true;
+      }
+    }
+    // FWLB: translated to a private address, the replies return to the firewall's private IP
+    // by the same path.
+    uint32_t ri = fibs[a.subnet].lookup(rule->translated_address);
+    const Subnet& sn = t().subnets[a.subnet];
+    if (ri == LpmTable::kNoMatch || routes[a.subnet][ri].next_hop_type == NextHopType::kNone) {
+      Hop hop{sn.full_name, {}, "", "", "", "no route to " + to};
+      if (ri != LpmTable::kNoMatch) {
+        hop.route = route_ref(t(), routes[a.subnet][ri]);
+      }
+      drop(res, Reason::kRouteNone, hop);
+      return true;
+    }
+    res.hops.push_back(Hop{sn.full_name, route_ref(t(), routes[a.subnet][ri]), "", "deliver", "",
+                           "replies return to the firewall"});
+    res.verdict = Verdict::kIngress;
+    return true;
+  }
+  return false;
+}
+
+void Engine::Impl::reply_path(const IpAddress& reply_to, const std::string& entered_at,
+                              bool to_firewall_public_ip, FlowResult& res) const {
   // semantics.md 7: replies follow the node subnet's routes back to the client.
   std::vector<Index> seen;
   for (const NodeInfo& node : sources.nodes()) {
@@ -817,7 +926,7 @@ void Engine::Impl::ingress(const FlowKey& f, FlowResult& res) const {
       continue;
     }
     seen.push_back(node.subnet);
-    uint32_t ri = fibs[node.subnet].lookup(f.src);
+    uint32_t ri = fibs[node.subnet].lookup(reply_to);
     if (ri == LpmTable::kNoMatch) {
       drop(res, Reason::kRouteNone,
            Hop{t().subnets[node.subnet].full_name, {}, "", "reply", "", "no route back"});
@@ -830,9 +939,13 @@ void Engine::Impl::ingress(const FlowKey& f, FlowResult& res) const {
         res.hops.push_back(hop);
         continue;
       case NextHopType::kVirtualAppliance:
-        hop.note = "replies leave through " + appliance_name(r.next_hop_ip) +
-                   " with another source IP than " + f.dst.to_string() +
-                   "; a stateful firewall drops them";
+        hop.note = to_firewall_public_ip
+                       ? "replies to " + reply_to.to_string() + " go to " +
+                             appliance_name(r.next_hop_ip) +
+                             ", not back over the Internet; the stateful firewall drops them"
+                       : "replies leave through " + appliance_name(r.next_hop_ip) +
+                             " with another source IP than " + entered_at +
+                             "; a stateful firewall drops them";
         res.hops.push_back(hop);
         res.verdict = Verdict::kAsymmetric;
         res.reason = Reason::kReturnViaAppliance;
@@ -934,6 +1047,7 @@ Result<Engine> Engine::build(std::shared_ptr<const Topology> topology) {
 
   for (Index a = 0; a < t.appliances.size(); ++a) {
     impl->appliance_by_ip.emplace(t.appliances[a].private_ip, a);
+    impl->appliance_order.push_back(FirewallOrder::of(t.appliances[a]));
   }
 
   for (const LoadBalancer& lb : t.load_balancers) {
@@ -963,8 +1077,14 @@ Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
 Engine::~Engine() = default;
 
-FlowResult Engine::trace(const FlowKey& flow, uint64_t seed) const {
-  return impl_->trace(flow, seed);
+FlowResult Engine::trace(const FlowKey& flow, uint64_t seed, std::string_view host) const {
+  FlowResult res = impl_->trace(flow, seed, host);
+  res.host = std::string(host);
+  return res;
+}
+
+bool Engine::decides_by_host(const FlowKey& flow) const {
+  return impl_->trace(flow, 0, {}).host_dependent;
 }
 
 const std::vector<EffectiveRoute>& Engine::routes(Index subnet) const {

@@ -40,6 +40,19 @@ constexpr std::array kModels = {
     Model{model::kPodToPod,
           "With kubenet and azure-overlay, traffic from a pod to podCidr stays in the cluster "
           "network (internal) without touching VNet routing."},
+    Model{model::kFirewallNoHost,
+          "A flow through Azure Firewall whose host name is not known (no TLS SNI or HTTP Host "
+          "seen, no --host) matches no application rule and no destinationFqdns network rule, "
+          "which Azure matches by name; it falls to the rules after them, in the end the "
+          "firewall's default deny. Azure documents nothing for a flow without a name."},
+    Model{model::kFirewallFqdnByHost,
+          "A network rule's destinationFqdns match a flow whose host name is one of them: Azure "
+          "matches the addresses its DNS proxy resolves the names to, which egress-sim never "
+          "looks up; the name the client connected to stands for them."},
+    Model{model::kFirewallRuleOrder,
+          "The rules of one Azure Firewall rule collection are tried in the order written; "
+          "Azure documents the order of rule collection groups and collections, not of the "
+          "rules in one."},
     Model{model::kFlowIdleTimeout,
           "Where Azure documents no idle timeout (instance public IPs, appliances, flows that "
           "never reach a SNAT point), a flow ends after 4 minutes without a packet, the default "

@@ -90,6 +90,10 @@ Json flow_json(const FlowResult& result) {
   j["sport"] = result.flow.sport;
   j["dst"] = result.flow.dst.to_string();
   j["dport"] = result.flow.dport;
+  if (!result.host.empty()) {
+    // Only when known, so records of flows without one stay as they were.
+    j["host"] = result.host;
+  }
   j["verdict"] = to_string(result.verdict);
   j["reason"] = string_or_null(to_string(result.reason));
   j["via"] = string_or_null(to_string(result.via));

@@ -101,17 +101,22 @@ std::string render_delimited(const Rows& rows, OutputFormat format) {
   return out;
 }
 
-std::vector<std::string> flow_columns() {
-  return {"proto", "src",      "sport",  "dst",      "dport",     "verdict", "reason",
-          "via",   "resource", "snatIp", "snatPort", "egressIps", "hops",    "models"};
+std::vector<std::string> flow_columns(bool with_host) {
+  std::vector<std::string> columns = {"proto",    "src",       "sport", "dst",      "dport",
+                                      "verdict",  "reason",    "via",   "resource", "snatIp",
+                                      "snatPort", "egressIps", "hops",  "models"};
+  if (with_host) {
+    columns.insert(columns.begin() + 5, "host");
+  }
+  return columns;
 }
 
-std::vector<std::string> flow_cells(const FlowResult& r) {
+std::vector<std::string> flow_cells(const FlowResult& r, bool with_host) {
   std::vector<std::string> hops;
   for (const Hop& hop : r.hops) {
     hops.push_back(hop_text(hop));
   }
-  return {
+  std::vector<std::string> cells = {
       to_string(r.flow.proto),
       r.flow.src.to_string(),
       std::to_string(r.flow.sport),
@@ -127,16 +132,20 @@ std::vector<std::string> flow_cells(const FlowResult& r) {
       joined(hops, " > "),
       joined(r.models, ";"),
   };
+  if (with_host) {
+    cells.insert(cells.begin() + 5, r.host);
+  }
+  return cells;
 }
 
-std::vector<std::string> flow_record_columns() {
-  std::vector<std::string> columns = flow_columns();
+std::vector<std::string> flow_record_columns(bool with_host) {
+  std::vector<std::string> columns = flow_columns(with_host);
   columns.insert(columns.end() - 1, {"first", "last", "packets", "bytes"});
   return columns;
 }
 
-std::vector<std::string> flow_record_cells(const FlowRecord& record) {
-  std::vector<std::string> cells = flow_cells(record.result);
+std::vector<std::string> flow_record_cells(const FlowRecord& record, bool with_host) {
+  std::vector<std::string> cells = flow_cells(record.result, with_host);
   cells.insert(cells.end() - 1,
                {seconds_text(record.stats.first_ns), seconds_text(record.stats.last_ns),
                 std::to_string(record.stats.packets), std::to_string(record.stats.bytes)});

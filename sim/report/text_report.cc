@@ -199,7 +199,8 @@ std::string format_trace(const FlowResult& result) {
   const FlowKey& flow = result.flow;
   std::string out = std::string(to_string(flow.proto)) + " " +
                     endpoint(flow.src, flow.sport, flow.proto) + " -> " +
-                    endpoint(flow.dst, flow.dport, flow.proto) + "\n";
+                    endpoint(flow.dst, flow.dport, flow.proto) +
+                    (result.host.empty() ? "" : " (host " + result.host + ")") + "\n";
   if (!result.hops.empty()) {
     out += "\n" + hop_table(result.hops) + "\n";
   }

@@ -9,10 +9,10 @@ endforeach()
 # --fail-on: the run completes, its outputs are written, and the gate decides the exit code.
 set(UDR ${PROJECT_SOURCE_DIR}/topologies/aks-udr-firewall.yaml)
 set(UDR_CAPTURE ${PROJECT_SOURCE_DIR}/topologies/captures/aks-udr-firewall-nodes.pcap)
-egress_cli_test(fail_on_hit --exit 1 --err "^fail-on: 141 flows appliance-deny$"
+egress_cli_test(fail_on_hit --exit 1 --err "^fail-on: 243 flows appliance-deny$"
   --out "^2,579 packets"
   -- ${SIM} replay --quiet ${UDR} ${UDR_CAPTURE} --fail-on snat-exhausted,appliance-deny)
-egress_cli_test(fail_on_verdict --exit 1 --err "^fail-on: 141 flows dropped$"
+egress_cli_test(fail_on_verdict --exit 1 --err "^fail-on: 243 flows dropped$"
   -- ${SIM} replay --quiet ${UDR} ${UDR_CAPTURE} --fail-on dropped)
 egress_cli_test(fail_on_miss --exit 0 --err-empty
   -- ${SIM} replay --quiet ${UDR} ${UDR_CAPTURE} --fail-on snat-exhausted,nsg-deny)
@@ -27,7 +27,7 @@ egress_cli_test(trace_dropped_exit_1 --exit 1 --err-empty
   --out "\nverdict: dropped\nreason: appliance-deny(\n|$)"
   -- ${SIM} trace ${UDR} --src 10.42.1.10 --dst 1.2.3.4 --dport 22)
 egress_cli_test(trace_egress_exit_0 --exit 0 --err-empty --out "\nverdict: egress\n"
-  -- ${SIM} trace ${UDR} --src 10.42.1.10 --dst 140.82.112.3 --dport 443)
+  -- ${SIM} trace ${UDR} --src 10.42.1.10 --dst 140.82.112.3 --dport 443 --host ghcr.io)
 
 # A bad value is refused before any output is started, even on stdout.
 egress_cli_test(speedup_checked_first --exit 2 --out-empty

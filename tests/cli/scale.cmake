@@ -6,13 +6,13 @@ set(scale_capture ${PROJECT_SOURCE_DIR}/topologies/captures/aks-udr-firewall-nod
 
 egress_cli_test(scale_one_is_the_capture --err-empty
   --out "^2,579 packets [(]398[.]1 KiB[)] over 157[.]058 s of capture time. 250 flows"
-  --out "\n20[.]83[.]201[.]36 +appliance +109 +1,210 +191[.]1 KiB +25 +4,992 +0\n"
+  --out "\n20[.]83[.]201[.]36 +appliance +7 +101 +17[.]6 KiB +3 +4,992 +0\n"
   --out "\nseed: 0$"
   -- ${SIM} replay --quiet ${scale_topology} ${scale_capture} --scale 1)
 egress_cli_test(scale_ten_times_the_flows --err-empty
   --out "^25,790 packets [(]3[.]9 MiB[)] over 157[.]058 s of capture time. 2,500 flows"
-  --out "\nverdicts: dropped 1,410, egress 1,090\n"
-  --out "\n20[.]83[.]201[.]36 +appliance +1,090 +12,100 +1[.]9 MiB +245 +4,992 +0\n"
+  --out "\nverdicts: dropped 2,430, egress 70\n"
+  --out "\n20[.]83[.]201[.]36 +appliance +70 +1,010 +176[.]3 KiB +30 +4,992 +0\n"
   --out "\nscale: 10, speedup: 1\nseed: 0$"
   -- ${SIM} replay --quiet ${scale_topology} ${scale_capture} --scale 10)
 egress_cli_test(scale_json --err-empty

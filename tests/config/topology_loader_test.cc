@@ -738,6 +738,48 @@ const BadCase kBadCases[] = {
      "1000}\n"
      "    - {name: e, subnet: hub/aks, nodes: 1000}\n    - {name: f, subnet: hub/aks, nodes: 1}\n",
      {"[bad-value] t.yaml:9:5: error: the cluster has 5001 nodes; AKS allows at most 5000"}},
+    {"FirewallSettingsOnNva",
+     EGRESS_BASE "appliances:\n  - name: nva\n    subnet: hub/aks\n    privateIp: 10.0.4.4\n"
+                 "    privateRanges: [IANAPrivateRanges]\n    dnatRules: []\n",
+     {"[bad-value] t.yaml:11:5: error: 'privateRanges' is a setting of Azure Firewall; add "
+      "'type: AzureFirewall' to appliance 'nva'",
+      "[bad-value] t.yaml:12:5: error: 'dnatRules' is a setting of Azure Firewall; add "
+      "'type: AzureFirewall' to appliance 'nva'"}},
+    {"FirewallRuleValues",
+     EGRESS_BASE
+     "appliances:\n  - name: fw\n    type: AzureFirewall\n    subnet: hub/aks\n"
+     "    privateIp: 10.0.4.4\n    snat: true\n    privateRanges: [IANAPrivateRanges, 10.1.2.3/8]\n"
+     "    rules:\n      - {name: r, action: allow, destinations: [AzureCloud.westus], "
+     "destinationFqdns: ['*.example.com']}\n"
+     "    applicationRules:\n      - {name: a, action: allow, protocols: ['Ftp:21', "
+     "'Https:99999'], "
+     "fqdnTags: [WindowsUpdate], targetFqdns: ['bad host']}\n"
+     "      - {name: b, action: allow, targetFqdns: [x.example.com]}\n"
+     "    dnatRules:\n      - {name: d, protocols: [tcp], destinations: [20.0.0.1], ports: [80]}\n",
+     {"[bad-value] t.yaml:12:5: error: Azure Firewall always SNATs what leaves by its public IPs; "
+      "'privateRanges' says where it does not (0.0.0.0/0: never), so 'snat' does not apply",
+      "[host-bits] t.yaml:13:40: error: 'privateRanges': '10.1.2.3/8' has host bits set; did you "
+      "mean 10.0.0.0/8?",
+      "[dangling-reference] t.yaml:15:49: error: service tag 'AzureCloud.westus' is not defined "
+      "in serviceTags",
+      "[bad-value] t.yaml:15:88: error: each item of 'destinationFqdns' must be a host name like "
+      "'api.example.com' (no wildcards), got '*.example.com'",
+      "[missing-field] t.yaml:17:9: error: application rule 'a' needs 'targetFqdns' or 'fqdnTags'",
+      "[missing-field] t.yaml:17:9: error: application rule 'a' needs 'protocols', e.g. "
+      "[\"Http:80\", \"Https:443\"]",
+      "[bad-value] t.yaml:17:46: error: each item of 'protocols' must be Http, Https or Mssql with "
+      "an optional port, like 'Https:443', got 'Ftp:21'",
+      "[bad-value] t.yaml:17:56: error: each item of 'protocols' must be Http, Https or Mssql with "
+      "an optional port, like 'Https:443', got 'Https:99999'",
+      "[bad-value] t.yaml:17:83: error: each item of 'fqdnTags': unknown FQDN tag "
+      "'WindowsUpdate'; known: AzureKubernetesService",
+      "[bad-value] t.yaml:17:113: error: each item of 'targetFqdns' must be a host name like "
+      "'*.example.com' or 'api.example.com', got 'bad host'",
+      "[missing-field] t.yaml:18:9: error: application rule 'b' needs 'protocols', e.g. "
+      "[\"Http:80\", \"Https:443\"]",
+      "[missing-field] t.yaml:20:9: error: DNAT rule is missing required field "
+      "'translatedAddress'",
+      "[missing-field] t.yaml:20:9: error: DNAT rule is missing required field 'translatedPort'"}},
 };
 
 INSTANTIATE_TEST_SUITE_P(TopologyLoader, BadInput, ::testing::ValuesIn(kBadCases), case_name);

@@ -237,8 +237,9 @@ Expect default_outbound() {
 }
 
 // Traces `k` and checks it against `x`. Returns the result for further checks.
-FlowResult expect_flow(const Engine& engine, const FlowKey& k, const Expect& x, uint64_t seed = 0) {
-  FlowResult r = engine.trace(k, seed);
+FlowResult expect_flow(const Engine& engine, const FlowKey& k, const Expect& x, uint64_t seed = 0,
+                       std::string_view host = {}) {
+  FlowResult r = engine.trace(k, seed, host);
   SCOPED_TRACE("trace: " + describe(r));
   EXPECT_TRUE(r.flow == k) << "the result must carry the flow it traced";
   EXPECT_STREQ(to_string(r.verdict), to_string(x.verdict));
@@ -579,30 +580,45 @@ const char* const kFirewallSubnet = "aks-egress-vnet/AzureFirewallSubnet";
 TEST(AksUdrFirewallTest, PodHttpsLeavesThroughTheFirewall) {
   EGRESS_EXAMPLE(engine, "aks-udr-firewall.yaml");
   const Expect fw = egress(Via::kAppliance, "aks-egress-fw", kFirewallIps, "20.83.201.36");
-  FlowResult r = expect_flow(engine, tcp("10.42.1.10", "140.82.112.3", 443), fw);
+  // The tutorial's network rule `ghcr`: TCP 443 to ghcr.io by FQDN (azure-behaviour B6).
+  FlowResult r = expect_flow(engine, tcp("10.42.1.10", "140.82.112.3", 443), fw, 0, "ghcr.io");
   expect_snat_to_node(r, "10.42.1.4");
   expect_route_at(r, kAksSubnet, RouteSource::kUser, NextHopType::kVirtualAppliance, "0.0.0.0/0",
                   "aks-egress-fwrt", "aks-egress-fwrn");
-  EXPECT_TRUE(has_rule(r, "https")) << describe(r);
+  EXPECT_TRUE(has_rule(r, "aksfwnr/ghcr")) << describe(r);
   // The firewall's own subnet sends it to the Internet by its system route.
   expect_route_at_any(r, {kFirewallSubnet, "aks-egress-fw"}, RouteSource::kDefault,
                       NextHopType::kInternet, "0.0.0.0/0");
   // Node 1 is 10.42.1.35 (Azure CNI: 30 pod IPs after each node).
-  r = expect_flow(engine, tcp("10.42.1.40", "140.82.112.3", 443), fw);
+  r = expect_flow(engine, tcp("10.42.1.40", "140.82.112.3", 443), fw, 0, "ghcr.io");
   expect_snat_to_node(r, "10.42.1.35");
+  // The application rule with the AzureKubernetesService FQDN tag (B5).
+  r = expect_flow(engine, tcp("10.42.1.10", "20.42.15.95", 443), fw, 0, "mcr.microsoft.com");
+  EXPECT_TRUE(has_rule(r, "aksfwar/fqdn")) << describe(r);
+  // No host name: no FQDN rule can match, Azure Firewall's default deny (B1, B8).
+  expect_flow(engine, tcp("10.42.1.10", "140.82.112.3", 443), dropped(Reason::kApplianceDeny));
+  expect_flow(engine, tcp("10.42.1.10", "140.82.112.3", 443), dropped(Reason::kApplianceDeny), 0,
+              "github.com");
 }
 
 TEST(AksUdrFirewallTest, FirewallNetworkRules) {
   EGRESS_EXAMPLE(engine, "aks-udr-firewall.yaml");
   const Expect fw = egress(Via::kAppliance, "aks-egress-fw", kFirewallIps);
-  EXPECT_TRUE(has_rule(expect_flow(engine, udp("10.42.1.10", "20.50.1.1", 1194), fw), "apiudp"));
-  EXPECT_TRUE(has_rule(expect_flow(engine, tcp("10.42.1.10", "40.70.3.9", 9000), fw), "apitcp"));
-  EXPECT_TRUE(has_rule(expect_flow(engine, udp("10.42.1.4", "91.189.91.157", 123), fw), "time"));
+  // 20.42.0.0/17 and 40.71.0.0/16 are prefixes of AzureCloud.eastus.
+  EXPECT_TRUE(
+      has_rule(expect_flow(engine, udp("10.42.1.10", "20.42.1.1", 1194), fw), "aksfwnr/apiudp"));
+  EXPECT_TRUE(
+      has_rule(expect_flow(engine, tcp("10.42.1.10", "40.71.3.9", 9000), fw), "aksfwnr/apitcp"));
+  EXPECT_TRUE(
+      has_rule(expect_flow(engine, udp("10.42.1.4", "91.189.91.157", 123), fw, 0, "ntp.ubuntu.com"),
+               "aksfwnr/time"));
   const Expect deny = dropped(Reason::kApplianceDeny);
   expect_flow(engine, tcp("10.42.1.40", "140.82.112.3", 22), deny);
-  expect_flow(engine, tcp("10.42.1.10", "140.82.112.3", 9000), deny);  // not AzureCloud
+  expect_flow(engine, tcp("10.42.1.10", "140.82.112.3", 9000), deny);  // not AzureCloud.eastus
+  expect_flow(engine, tcp("10.42.1.10", "20.50.1.1", 9000), deny);     // AzureCloud, not eastus
   expect_flow(engine, udp("10.42.1.10", "140.82.112.3", 1194), deny);
   expect_flow(engine, tcp("10.42.1.10", "140.82.112.3", 80), deny);
+  expect_flow(engine, udp("10.42.1.4", "91.189.91.157", 123), deny);  // no name known
 }
 
 TEST(AksUdrFirewallTest, VnetTrafficIsInternalAndKeepsThePodIp) {
@@ -618,9 +634,10 @@ TEST(AksUdrFirewallTest, VnetTrafficIsInternalAndKeepsThePodIp) {
 TEST(AksUdrFirewallTest, PrivateAddressOutsideTheVnetDiesInTheFirewallSubnet) {
   EGRESS_EXAMPLE(engine, "aks-udr-firewall.yaml");
   // aks-subnet lost its 10/8 None route to the 0/0 user route (facts 1a), so 10.0.0.5 goes to
-  // the firewall, which allows TCP 443; AzureFirewallSubnet kept 10/8 -> None.
-  FlowResult r =
-      expect_flow(engine, tcp("10.42.1.10", "10.0.0.5", 443), dropped(Reason::kRouteNone));
+  // the firewall, whose application rule allows HTTPS to mcr.microsoft.com (as a proxy at that
+  // address would be named); AzureFirewallSubnet kept 10/8 -> None.
+  FlowResult r = expect_flow(engine, tcp("10.42.1.10", "10.0.0.5", 443),
+                             dropped(Reason::kRouteNone), 0, "mcr.microsoft.com");
   expect_snat_to_node(r, "10.42.1.4");  // Azure CNI: outside the VNet, the node's IP (1)
   expect_route_at(r, kAksSubnet, RouteSource::kUser, NextHopType::kVirtualAppliance, "0.0.0.0/0",
                   "aks-egress-fwrt", "aks-egress-fwrn");
@@ -640,8 +657,19 @@ TEST(AksUdrFirewallTest, FirewallPublicIpRouteBypassesTheFirewallWithoutAnyOutbo
 
 TEST(AksUdrFirewallTest, ApiServerTrafficLeavesWithTheAuthorizedFirewallIp) {
   EGRESS_EXAMPLE(engine, "aks-udr-firewall.yaml");
+  // The API server's name is under *.hcp.<location>.azmk8s.io, in the AKS FQDN tag (B5).
   expect_flow(engine, tcp("10.42.1.4", "20.85.17.44", 443),
-              egress(Via::kAppliance, "aks-egress-fw", kFirewallIps, "20.83.201.36"));
+              egress(Via::kAppliance, "aks-egress-fw", kFirewallIps, "20.83.201.36"), 0,
+              "aks-egress-1a2b3c4d.hcp.eastus.azmk8s.io");
+}
+
+TEST(AksUdrFirewallTest, DnatIngressIsSymmetric) {
+  EGRESS_EXAMPLE(engine, "aks-udr-firewall.yaml");
+  // The tutorial's DNAT rule to the Service's public IP; the replies to the firewall's public IP
+  // take the <FW public IP>/32 -> Internet route (azure-behaviour B7, facts 4).
+  FlowResult r = expect_flow(engine, tcp("198.51.100.7", "20.83.201.36", 80, 51000),
+                             verdict(Verdict::kIngress));
+  EXPECT_TRUE(has_rule(r, "exampleset/inboundrule")) << describe(r);
 }
 
 TEST(AksUdrFirewallTest, ServiceIngressIsAsymmetric) {

@@ -149,19 +149,77 @@ struct PublicIpPrefix {
 
 enum class RuleAction : uint8_t { kAllow, kDeny };
 
-/// A network rule of an appliance (Azure Firewall network rules): first match wins.
+/// What an appliance is: Azure Firewall, whose documented behaviour the engine follows
+/// (azure-behaviour B1), or any other network virtual appliance (a plain rule list).
+enum class ApplianceType : uint8_t { kNetworkVirtualAppliance, kAzureFirewall };
+
+/// Where an Azure Firewall rule sits in its firewall policy: the rule collection group's
+/// priority, the rule collection's priority and name (azure-behaviour B3). 0: not written,
+/// which sorts before every written priority (100..65000).
+struct RulePlace {
+  std::string collection;
+  uint32_t priority = 0;
+  uint32_t group_priority = 0;
+};
+
+/// A network rule of an appliance (Azure Firewall network rules): first match wins, in the
+/// order of RulePlace then file order.
 struct ApplianceRule {
   std::string name;
   RuleAction action = RuleAction::kAllow;
   ProtocolSet protocols = kAnyProtocol;
-  std::vector<Prefix> destinations;  // empty: any
-  std::vector<PortRange> ports;      // empty: any
+  std::vector<Prefix> sources;       // empty: any (service tags resolved to their prefixes)
+  std::vector<Prefix> destinations;  // empty (and no destinationFqdns): any
+  /// The service tag names written among `sources` and `destinations` (their prefixes are in
+  /// the lists above).
+  std::vector<std::string> source_tags;
+  std::vector<std::string> destination_tags;
+  /// destinationFqdns: matched against the flow's host name (azure-behaviour B6).
+  std::vector<std::string> destination_fqdns;
+  std::vector<PortRange> ports;  // empty: any
+  RulePlace place;
   Pos pos;
-  std::string id;
+  std::string id;  // ARM resource id, as written
+};
+
+/// An application rule's protocol: `Http:80`, `Https:443`, `Mssql:1433` (any port allowed).
+struct ApplicationProtocol {
+  enum class Kind : uint8_t { kHttp, kHttps, kMssql } kind = Kind::kHttps;
+  uint16_t port = 443;
+};
+
+/// An Azure Firewall application rule (azure-behaviour B5): matches TCP flows whose host name
+/// (TLS SNI, HTTP Host) is one of `target_fqdns` (leading `*.` wildcards) or in an FQDN tag.
+struct ApplicationRule {
+  std::string name;
+  RuleAction action = RuleAction::kAllow;
+  std::vector<Prefix> sources;  // empty: any
+  std::vector<ApplicationProtocol> protocols;
+  std::vector<std::string> target_fqdns;  // lower case
+  std::vector<std::string> fqdn_tags;     // as written; known tags only (fqdn_tags.inc)
+  RulePlace place;
+  Pos pos;
+  std::string id;  // ARM resource id, as written
+};
+
+/// An Azure Firewall DNAT rule (azure-behaviour B7): a flow from outside to one of the
+/// firewall's public IPs and `ports` goes on to `translated_address`:`translated_port`.
+struct DnatRule {
+  std::string name;
+  std::vector<Prefix> sources;  // empty: any
+  ProtocolSet protocols = kAnyProtocol;
+  std::vector<IpAddress> destinations;  // firewall public IPs
+  std::vector<PortRange> ports;
+  IpAddress translated_address;
+  uint16_t translated_port = 0;
+  RulePlace place;
+  Pos pos;
+  std::string id;  // ARM resource id, as written
 };
 
 struct Appliance {
   std::string name;
+  ApplianceType type = ApplianceType::kNetworkVirtualAppliance;
   Index subnet = kNoIndex;
   IpAddress private_ip;
   bool ip_forwarding = true;
@@ -170,8 +228,13 @@ struct Appliance {
   uint32_t snat_ports_per_ip = 2496;  // azure-egress-facts 3c: Azure Firewall, per IP per instance
   uint32_t instances = 2;             // azure-egress-facts 3c: at least 2 instances
   std::vector<ApplianceRule> rules;
-  RuleAction default_action = RuleAction::kAllow;
-  Index nsg = kNoIndex;  // NIC-level NSG
+  std::vector<ApplicationRule> application_rules;  // Azure Firewall only
+  std::vector<DnatRule> dnat_rules;                // Azure Firewall only
+  /// Destinations the appliance does not SNAT network-rule traffic to (azure-behaviour B2):
+  /// privateRanges with IANAPrivateRanges expanded; by default RFC 1918 and RFC 6598.
+  std::vector<Prefix> private_ranges;
+  RuleAction default_action = RuleAction::kAllow;  // kDeny for Azure Firewall
+  Index nsg = kNoIndex;                            // NIC-level NSG
   Pos pos;
   std::string id;
 };

@@ -24,6 +24,10 @@ inline constexpr std::string_view kSnatSample = "snat-sample";
 inline constexpr std::string_view kIngressBackend = "ingress-backend-nodes";
 inline constexpr std::string_view kBgpShadowedByVnet = "bgp-shadowed-by-vnet";
 inline constexpr std::string_view kPodToPod = "pod-cidr-internal";
+// Azure Firewall (azure-behaviour B): where its documents stop.
+inline constexpr std::string_view kFirewallNoHost = "firewall-no-host";
+inline constexpr std::string_view kFirewallFqdnByHost = "firewall-fqdn-by-host";
+inline constexpr std::string_view kFirewallRuleOrder = "firewall-rule-order";
 // Replay (semantics.md 5): what time and ports add.
 inline constexpr std::string_view kFlowIdleTimeout = "flow-idle-timeout";
 inline constexpr std::string_view kFlowEnd = "flow-end";

@@ -35,13 +35,15 @@ std::string delimited_line(const std::vector<std::string>& cells, OutputFormat f
 std::string render_delimited(const Rows& rows, OutputFormat format);
 
 /// A flow result's columns: the keys of `trace --json` up to `hops`, then `models`; `hops` is
-/// one ` > `-joined cell, `egressIps` and `models` `;`-joined.
-std::vector<std::string> flow_columns();
-std::vector<std::string> flow_cells(const FlowResult& result);
+/// one ` > `-joined cell, `egressIps` and `models` `;`-joined. `with_host` adds the `host`
+/// column after `dport` (empty cell: not known), where JSON has it when known; commands that
+/// can know host names pass true, so the columns of the others stay as they were.
+std::vector<std::string> flow_columns(bool with_host = false);
+std::vector<std::string> flow_cells(const FlowResult& result, bool with_host = false);
 /// A flow record's columns: the flow's, with `first`, `last`, `packets`, `bytes` before
 /// `models` (the order of `--flows` JSON Lines).
-std::vector<std::string> flow_record_columns();
-std::vector<std::string> flow_record_cells(const FlowRecord& record);
+std::vector<std::string> flow_record_columns(bool with_host = false);
+std::vector<std::string> flow_record_cells(const FlowRecord& record, bool with_host = false);
 
 /// validate: `severity` (error or warning), code, message, file, line, column.
 Rows diagnostics_rows(const std::vector<Diagnostic>& errors,
