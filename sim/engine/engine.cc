@@ -833,8 +833,14 @@ Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
 Engine::~Engine() = default;
 
-FlowResult Engine::trace(const FlowKey& flow, uint64_t seed) const {
-  return impl_->trace(flow, seed);
+FlowResult Engine::trace(const FlowKey& flow, uint64_t seed, std::string_view host) const {
+  FlowResult res = impl_->trace(flow, seed);
+  res.host = std::string(host);
+  return res;
+}
+
+bool Engine::decides_by_host(const FlowKey& /*flow*/) const {
+  return false;
 }
 
 const std::vector<EffectiveRoute>& Engine::routes(Index subnet) const {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "egress/config/topology.h"
@@ -24,8 +25,16 @@ class Engine {
 
   /// Follows one flow from its source to its verdict. Where Azure picks at random (NAT
   /// gateway and firewall public IP, SNAT port) the choice is a hash of `seed` and the flow,
-  /// so the same inputs always give the same result.
-  FlowResult trace(const FlowKey& flow, uint64_t seed = 0) const;
+  /// so the same inputs always give the same result. `host` is the flow's host name (TLS SNI,
+  /// HTTP Host, `trace --host`), empty when unknown; only Azure Firewall application rules
+  /// read it (azure-behaviour B4), and it is copied into FlowResult::host.
+  FlowResult trace(const FlowKey& flow, uint64_t seed = 0, std::string_view host = {}) const;
+
+  /// True when the flow's verdict can depend on its host name: it reaches an Azure Firewall
+  /// whose DNAT and network rules leave it to the application rules, and an application rule
+  /// could match its protocol and port. Replay waits for the first payload (SNI or Host) of
+  /// such a flow before calling trace(); for any other flow the host changes nothing.
+  bool decides_by_host(const FlowKey& flow) const;
 
   /// The subnet's effective routes, as compute_effective_routes gives them.
   const std::vector<EffectiveRoute>& routes(Index subnet) const;

@@ -101,7 +101,10 @@ struct FlowResult {
   std::vector<std::string> egress_ips;  // every IP the flow could leave with, sorted
   std::vector<Hop> hops;
   std::vector<std::string> models;  // ids of the modelled (undocumented) rules that decided it
-  SnatPoint snat;                   // not part of the printed record
+  /// The flow's host name (SNI, HTTP Host, trace --host), as given to Engine::trace; empty:
+  /// not known. Printed only when set, so records without one stay as they were.
+  std::string host;
+  SnatPoint snat;  // not part of the printed record
 };
 
 const char* to_string(Verdict v);
