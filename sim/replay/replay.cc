@@ -59,25 +59,6 @@ struct PathKeyHash {
   }
 };
 
-// The engine's host API (Engine::decides_by_host, Engine::trace with a host), reached through
-// a requires-expression so this file builds against an engine with or without it.
-template <class E>
-bool engine_decides_by_host(const E& engine, const FlowKey& key) {
-  if constexpr (requires { engine.decides_by_host(key); }) {
-    return engine.decides_by_host(key);
-  } else {
-    return false;
-  }
-}
-template <class E>
-FlowResult engine_trace(const E& engine, const FlowKey& key, uint64_t seed, std::string_view host) {
-  if constexpr (requires { engine.trace(key, seed, host); }) {
-    return engine.trace(key, seed, host);
-  } else {
-    return engine.trace(key, seed);
-  }
-}
-
 struct HostPathKey {
   PathKey path;
   std::string host;
@@ -244,7 +225,7 @@ struct Replayer::Impl {
       return it->second;
     }
     uint32_t index = new_path(key, {});
-    paths[index].by_host = engine_decides_by_host(engine, key);
+    paths[index].by_host = engine.decides_by_host(key);
     path_index.emplace(pk, index);
     return index;
   }
@@ -279,7 +260,7 @@ struct Replayer::Impl {
       paths.emplace_back();
     }
     Path& p = paths[index];
-    FlowResult r = engine_trace(engine, key, options.seed, host);
+    FlowResult r = engine.trace(key, options.seed, host);
     p.by_host = false;
     p.has_host = false;
     p.key = pk;
@@ -545,7 +526,7 @@ struct Replayer::Impl {
 
     if (options.records) {
       FlowRecord rec;
-      rec.result = engine_trace(engine, f.key, options.seed, host_of(path, f.path));
+      rec.result = engine.trace(f.key, options.seed, host_of(path, f.path));
       rec.result.models.assign(used.begin(), used.end());
       std::sort(rec.result.models.begin(), rec.result.models.end());
       rec.result.models.erase(std::unique(rec.result.models.begin(), rec.result.models.end()),
