@@ -564,7 +564,7 @@ DecodedPacket PacketDecoder::decode(const RawPacket& packet) {
     key.sport = be16(d + l4);
     key.dport = be16(d + l4 + 2);
     out.tcp_flags = d[l4 + 13];
-    const size_t data_offset = size_t{d[l4 + 12] >> 4} * 4;
+    const size_t data_offset = static_cast<size_t>(d[l4 + 12] >> 4) * 4;
     if (data_offset >= kTcpHeader && l4 + data_offset <= bounds.limit) {
       out.payload_offset = static_cast<uint32_t>(l4 + data_offset);
       out.payload_length = static_cast<uint32_t>(bounds.limit - l4 - data_offset);
