@@ -387,13 +387,6 @@ struct Replayer::Impl {
   void feed(uint32_t index, const RawPacket& packet, const DecodedPacket& d, bool reverse) {
     PendingFlow& p = pending.at(index);
     ++p.packets;
-    if (options.rewrite) {
-      HeldPacket& h = p.held.emplace_back();
-      h.packet = packet;
-      h.bytes.assign(packet.data.begin(), packet.data.end());
-      h.decoded = d;
-      h.outbound = !reverse;
-    }
     bool done = false;
     std::string host;
     if (!reverse && d.payload_length != 0 && !d.fragment) {
@@ -425,7 +418,15 @@ struct Replayer::Impl {
       // else: a retransmission of bytes already read.
     }
     if (done || p.packets >= kMaxPendingPackets) {
-      decide(index, host, now);
+      decide(index, host, now);  // this packet is written by push(), after the held ones
+      return;
+    }
+    if (options.rewrite) {
+      HeldPacket& h = p.held.emplace_back();
+      h.packet = packet;
+      h.bytes.assign(packet.data.begin(), packet.data.end());
+      h.decoded = d;
+      h.outbound = !reverse;
     }
   }
 
@@ -654,6 +655,8 @@ struct Replayer::Impl {
     if (flows[index].pending) {
       feed(index, packet, d, reverse);
     }
+    // Still pending: feed() held it for --pcap-out, and decide() writes it.
+    const bool held = flows[index].pending;
     LiveFlow& f = flows[index];
     if (f.key.proto == Protocol::kTcp && !f.ended) {
       if ((d.tcp_flags & kTcpRst) != 0) {
@@ -673,7 +676,7 @@ struct Replayer::Impl {
         }
       }
     }
-    if (!f.pending) {
+    if (!held) {
       emit(packet, d, f, !reverse);
     }
   }
