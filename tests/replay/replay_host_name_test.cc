@@ -51,6 +51,7 @@ publicIps:
   - {name: fw-ip, address: 20.30.40.50}
 appliances:
   - name: azfw
+    type: AzureFirewall
     subnet: lab/AzureFirewallSubnet
     privateIp: 10.1.1.4
     ipForwarding: true
