@@ -364,7 +364,8 @@ struct Replayer::Impl {
 
   // The flow's verdict, now that its host name is known (or known to be missing): the path
   // traced with it, and the SNAT port taken at this moment of capture time.
-  void decide(uint32_t index, const std::string& host, int64_t at) {
+  // Out of line, as feed(): rare next to push() and expire(), which stay small and inlined.
+  [[gnu::noinline]] void decide(uint32_t index, const std::string& host, int64_t at) {
     LiveFlow& f = flows[index];
     auto it = pending.find(index);
     std::vector<HeldPacket> held = std::move(it->second.held);
@@ -384,7 +385,8 @@ struct Replayer::Impl {
 
   // One packet of a pending flow: its client payload, in sequence order, until a host name
   // is found or cannot be.
-  void feed(uint32_t index, const RawPacket& packet, const DecodedPacket& d, bool reverse) {
+  [[gnu::noinline]] void feed(uint32_t index, const RawPacket& packet, const DecodedPacket& d,
+                              bool reverse) {
     PendingFlow& p = pending.at(index);
     ++p.packets;
     bool done = false;
@@ -581,7 +583,7 @@ struct Replayer::Impl {
         timers.push(Timer{deadline, f.id, t.flow, t.generation});
         continue;
       }
-      if (f.pending) {
+      if (f.pending) [[unlikely]] {
         decide(t.flow, {}, deadline);
       }
       bool half_open = f.key.proto == Protocol::kTcp && !f.replied;
@@ -652,7 +654,7 @@ struct Replayer::Impl {
       index = create(d.key, !(d.key.proto == Protocol::kTcp && syn), &reverse);
     }
     account(index, packet, reverse);
-    if (flows[index].pending) {
+    if (flows[index].pending) [[unlikely]] {
       feed(index, packet, d, reverse);
     }
     // Still pending: feed() held it for --pcap-out, and decide() writes it.
