@@ -80,7 +80,14 @@ case "$scenario" in
       2>"$work/err" || { fail "replay exit $?"; cat "$work/err"; }
     bad=$(tshark -r "$work/o.pcap" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
       -Y 'ip.checksum.status==0 || tcp.checksum.status==0' 2>/dev/null | wc -l)
-    [ "$bad" = 0 ] || fail "$bad packets with wrong checksums"
+    # Rewriting updates checksums (RFC 1624): one wrong in the capture (offload, the zeek.org
+    # client's) stays wrong, no other may be.
+    bad_in=$(for f in $captures; do
+      tshark -r "$f" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
+        -Y '(ip.checksum.status==0 || tcp.checksum.status==0) && tcp.port in {55058 35634}' \
+        2>/dev/null
+    done | wc -l)
+    [ "$bad" = "$bad_in" ] || fail "$bad packets with wrong checksums, $bad_in in the capture"
     zeek=$(tshark -r "$work/o.pcap" -Y 'ip.src==20.30.40.50 && ip.dst==192.0.78.150' 2>/dev/null |
       wc -l)
     zeek_in=$(tshark -r "$shared/captures/openjdk-25.0.2-zeek.org.pcap" \
