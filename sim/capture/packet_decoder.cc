@@ -564,6 +564,11 @@ DecodedPacket PacketDecoder::decode(const RawPacket& packet) {
     key.sport = be16(d + l4);
     key.dport = be16(d + l4 + 2);
     out.tcp_flags = d[l4 + 13];
+    const size_t data_offset = static_cast<size_t>(d[l4 + 12] >> 4) * 4;
+    if (data_offset >= kTcpHeader && l4 + data_offset <= bounds.limit) {
+      out.payload_offset = static_cast<uint32_t>(l4 + data_offset);
+      out.payload_length = static_cast<uint32_t>(bounds.limit - l4 - data_offset);
+    }
   } else if (ip.proto == kProtoUdp) {
     if (l4 + kUdpHeader > bounds.limit) {
       out.kind = bounds.short_kind();
@@ -572,6 +577,8 @@ DecodedPacket PacketDecoder::decode(const RawPacket& packet) {
     key.proto = Protocol::kUdp;
     key.sport = be16(d + l4);
     key.dport = be16(d + l4 + 2);
+    out.payload_offset = static_cast<uint32_t>(l4 + kUdpHeader);
+    out.payload_length = static_cast<uint32_t>(bounds.limit - l4 - kUdpHeader);
   } else if (ip.proto == icmp_proto) {
     if (l4 + kIcmpHeader > bounds.limit) {
       out.kind = bounds.short_kind();

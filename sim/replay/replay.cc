@@ -8,11 +8,13 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "egress/capture/host_name.h"
 #include "egress/engine/models.h"
 #include "egress/groups/destination_groups.h"
 #include "egress/replay/packet_rewrite.h"
@@ -31,6 +33,10 @@ constexpr uint8_t kTcpSyn = 0x02;
 constexpr uint8_t kTcpRst = 0x04;
 constexpr uint8_t kTcpAck = 0x10;
 constexpr uint32_t kNoSnat = UINT32_MAX;
+// A flow waiting for its host name is decided without one after this many packets: a client
+// names its host in its first payload, a few packets after the SYN, so this only ends the
+// wait of flows whose first payload never comes in order (and bounds what --pcap-out holds).
+constexpr uint32_t kMaxPendingPackets = 32;
 
 FlowKey reversed(const FlowKey& k) {
   return FlowKey{k.proto, k.dst, k.dport, k.src, k.sport};
@@ -53,6 +59,37 @@ struct PathKeyHash {
   }
 };
 
+struct HostPathKey {
+  PathKey path;
+  std::string host;
+  friend bool operator==(const HostPathKey&, const HostPathKey&) = default;
+};
+struct HostPathKeyHash {
+  size_t operator()(const HostPathKey& k) const noexcept {
+    return PathKeyHash{}(k.path) ^ std::hash<std::string>{}(k.host) * 31;
+  }
+};
+
+// A flow waiting for its host name: the client's first payload bytes in sequence order,
+// and with --pcap-out the packets it sent and received so far, written once it is decided.
+struct HeldPacket {
+  RawPacket packet;
+  std::vector<uint8_t> bytes;
+  DecodedPacket decoded;
+  bool outbound = false;
+};
+struct PendingFlow {
+  std::vector<uint8_t> stream;
+  uint32_t next_seq = 0;
+  bool have_seq = false;
+  uint32_t packets = 0;
+  std::vector<HeldPacket> held;
+};
+
+uint32_t read_be32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+
 // What replay keeps of a traced path: enough to count, time out and translate a flow. The
 // full result (hops, notes) is traced again when a flow's record is written: trace is pure,
 // and keeping it per flow would cost kilobytes for every live flow.
@@ -68,6 +105,8 @@ struct Path {
   int64_t idle_ns = kDefaultIdleNs;
   uint32_t group = 0;       // with groups: the group's row, or the ungrouped row's
   uint32_t egress_set = 0;  // with groups: into Impl::egress_sets
+  bool by_host = false;     // an application rule may match: TCP flows wait for a host name
+  bool has_host = false;    // traced with a host name (Impl::path_hosts holds it)
 };
 
 // One place where flows are translated, shared by every path through it.
@@ -134,6 +173,9 @@ struct Replayer::Impl {
   std::map<std::tuple<Via, Index, Index, uint32_t>, uint32_t> snat_index;
   std::span<const Model> model_list = all_models();
   std::unordered_map<PathKey, uint32_t, PathKeyHash> path_index;
+  std::unordered_map<HostPathKey, uint32_t, HostPathKeyHash> host_path_index;
+  std::unordered_map<uint32_t, std::string> path_hosts;  // paths traced with a host name
+  std::unordered_map<uint32_t, PendingFlow> pending;     // by flow index
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers;
   ReplaySummary summary;
   std::array<uint64_t, kPacketKindCount> kinds{};
@@ -182,6 +224,33 @@ struct Replayer::Impl {
       ++paths[it->second].users;
       return it->second;
     }
+    uint32_t index = new_path(key, {});
+    paths[index].by_host = engine.decides_by_host(key);
+    path_index.emplace(pk, index);
+    return index;
+  }
+
+  // The path of a flow decided by its host name; shared by the flows to one host.
+  uint32_t host_path_for(const FlowKey& key, const std::string& host) {
+    HostPathKey hk{PathKey{key.proto, key.dport, key.src, key.dst}, host};
+    auto it = host_path_index.find(hk);
+    if (it != host_path_index.end()) {
+      ++paths[it->second].users;
+      return it->second;
+    }
+    uint32_t index = new_path(key, host);
+    paths[index].has_host = true;
+    path_hosts[index] = host;
+    host_path_index.emplace(std::move(hk), index);
+    return index;
+  }
+
+  std::string_view host_of(const Path& p, uint32_t index) const {
+    return p.has_host ? std::string_view(path_hosts.at(index)) : std::string_view();
+  }
+
+  uint32_t new_path(const FlowKey& key, std::string_view host) {
+    PathKey pk{key.proto, key.dport, key.src, key.dst};
     uint32_t index;
     if (!free_paths.empty()) {
       index = free_paths.back();
@@ -191,7 +260,9 @@ struct Replayer::Impl {
       paths.emplace_back();
     }
     Path& p = paths[index];
-    FlowResult r = engine.trace(key, options.seed);
+    FlowResult r = engine.trace(key, options.seed, host);
+    p.by_host = false;
+    p.has_host = false;
     p.key = pk;
     p.users = 1;
     p.verdict = r.verdict;
@@ -221,14 +292,19 @@ struct Replayer::Impl {
     if (options.groups != nullptr) {
       group_path(p, key, r);
     }
-    path_index.emplace(pk, index);
     return index;
   }
 
   void drop_path(uint32_t index) {
     Path& p = paths[index];
     if (--p.users == 0) {
-      path_index.erase(p.key);
+      if (p.has_host) {
+        auto host = path_hosts.find(index);
+        host_path_index.erase(HostPathKey{p.key, std::move(host->second)});
+        path_hosts.erase(host);
+      } else {
+        path_index.erase(p.key);
+      }
       free_paths.push_back(index);
     }
   }
@@ -257,20 +333,103 @@ struct Replayer::Impl {
     f.path = path;
     f.stats.first_ns = now;
     f.flipped = flipped;
-    if (paths[path].snat != kNoSnat) {
-      const SnatEntry& e = snat_points[paths[path].snat];
-      if (auto lease = pools.acquire(e.point, e.resource, oriented, now)) {
-        f.lease = *lease;
-        f.leased = true;
-      } else {
-        f.exhausted = pools.exhausted();
-      }
+    // azure-behaviour B, "Host names of flows": a TCP flow an application rule may match is
+    // decided at its first client payload; until then it holds no port.
+    f.pending = paths[path].by_host && oriented.proto == Protocol::kTcp;
+    if (!f.pending) {
+      acquire(f, now);
     }
     uint32_t index = flows.add(f);
+    if (f.pending) {
+      pending[index] = PendingFlow{};
+    }
     timers.push(Timer{now + paths[path].idle_ns, flows[index].id, index, flows[index].generation});
     ++summary.flows;
     summary.peak_live_flows = std::max<uint64_t>(summary.peak_live_flows, flows.size());
     return index;
+  }
+
+  void acquire(LiveFlow& f, int64_t at) {
+    if (paths[f.path].snat == kNoSnat) {
+      return;
+    }
+    const SnatEntry& e = snat_points[paths[f.path].snat];
+    if (auto lease = pools.acquire(e.point, e.resource, f.key, at)) {
+      f.lease = *lease;
+      f.leased = true;
+    } else {
+      f.exhausted = pools.exhausted();
+    }
+  }
+
+  // The flow's verdict, now that its host name is known (or known to be missing): the path
+  // traced with it, and the SNAT port taken at this moment of capture time.
+  // Out of line, as feed(): rare next to push() and expire(), which stay small and inlined.
+  [[gnu::noinline]] void decide(uint32_t index, const std::string& host, int64_t at) {
+    LiveFlow& f = flows[index];
+    auto it = pending.find(index);
+    std::vector<HeldPacket> held = std::move(it->second.held);
+    pending.erase(it);
+    f.pending = false;
+    if (!host.empty()) {
+      uint32_t path = host_path_for(f.key, host);
+      drop_path(f.path);
+      f.path = path;
+    }
+    acquire(f, at);
+    for (HeldPacket& h : held) {
+      h.packet.data = h.bytes;
+      emit(h.packet, h.decoded, f, h.outbound);
+    }
+  }
+
+  // One packet of a pending flow: its client payload, in sequence order, until a host name
+  // is found or cannot be.
+  [[gnu::noinline]] void feed(uint32_t index, const RawPacket& packet, const DecodedPacket& d,
+                              bool reverse) {
+    PendingFlow& p = pending.at(index);
+    ++p.packets;
+    bool done = false;
+    std::string host;
+    if (!reverse && d.payload_length != 0 && !d.fragment) {
+      const uint32_t seq = read_be32(packet.data.data() + d.l4_offset + 4);
+      if (!p.have_seq) {
+        p.have_seq = true;
+        p.next_seq = seq;
+      }
+      const uint32_t ahead = seq - p.next_seq;
+      if (ahead == 0) {
+        const size_t room = kHostNameWindow - p.stream.size();
+        auto payload =
+            packet.data.subspan(d.payload_offset, std::min<size_t>(d.payload_length, room));
+        p.stream.insert(p.stream.end(), payload.begin(), payload.end());
+        // The segment as the IP header states it: the capture may have kept less.
+        const uint32_t segment = d.l4_length - (d.payload_offset - d.l4_offset);
+        p.next_seq += segment;
+        HostName h = extract_host_name(p.stream);
+        if (h.status == HostNameStatus::kFound) {
+          host = std::move(h.name);
+          done = true;
+        } else {
+          done = h.status == HostNameStatus::kNone || segment != d.payload_length ||
+                 p.stream.size() >= kHostNameWindow;
+        }
+      } else if (ahead < (1U << 31)) {
+        done = true;  // bytes before this segment are missing from the capture
+      }
+      // else: a retransmission of bytes already read.
+    }
+    if (done || p.packets >= kMaxPendingPackets) {
+      decide(index, host, now);  // this packet is written by push(), after the held ones
+      return;
+    }
+    if (options.rewrite) {
+      HeldPacket& h = p.held.emplace_back();
+      h.packet = packet;
+      h.bytes.assign(packet.data.begin(), packet.data.end());
+      h.decoded = d;
+      h.outbound = !reverse;
+    }
   }
 
   void end_flow(uint32_t index, FlowEnd end, int64_t at) {
@@ -370,7 +529,7 @@ struct Replayer::Impl {
 
     if (options.records) {
       FlowRecord rec;
-      rec.result = engine.trace(f.key, options.seed);
+      rec.result = engine.trace(f.key, options.seed, host_of(path, f.path));
       rec.result.models.assign(used.begin(), used.end());
       std::sort(rec.result.models.begin(), rec.result.models.end());
       rec.result.models.erase(std::unique(rec.result.models.begin(), rec.result.models.end()),
@@ -423,6 +582,9 @@ struct Replayer::Impl {
       if (deadline > t.at) {
         timers.push(Timer{deadline, f.id, t.flow, t.generation});
         continue;
+      }
+      if (f.pending) [[unlikely]] {
+        decide(t.flow, {}, deadline);
       }
       bool half_open = f.key.proto == Protocol::kTcp && !f.replied;
       end_flow(t.flow, half_open ? FlowEnd::kHalfOpen : FlowEnd::kIdle, deadline);
@@ -492,20 +654,33 @@ struct Replayer::Impl {
       index = create(d.key, !(d.key.proto == Protocol::kTcp && syn), &reverse);
     }
     account(index, packet, reverse);
+    if (flows[index].pending) [[unlikely]] {
+      feed(index, packet, d, reverse);
+    }
+    // Still pending: feed() held it for --pcap-out, and decide() writes it.
+    const bool held = flows[index].pending;
     LiveFlow& f = flows[index];
     if (f.key.proto == Protocol::kTcp && !f.ended) {
       if ((d.tcp_flags & kTcpRst) != 0) {
+        if (f.pending) {
+          decide(index, {}, now);
+        }
         end_flow(index, FlowEnd::kRst, now);
         linger(index);
       } else if ((d.tcp_flags & kTcpFin) != 0) {
         f.fins |= reverse ? 2 : 1;
         if (f.fins == 3) {
+          if (f.pending) {
+            decide(index, {}, now);
+          }
           end_flow(index, FlowEnd::kFin, now);
           linger(index);
         }
       }
     }
-    emit(packet, d, f, !reverse);
+    if (!held) {
+      emit(packet, d, f, !reverse);
+    }
   }
 
   // model flow-end: a closed TCP flow takes its last packets for 60 s. Its idle timer would
@@ -530,6 +705,9 @@ struct Replayer::Impl {
     }
     finished = true;
     for (uint32_t index : flows.live_in_order()) {
+      if (flows[index].pending) {
+        decide(index, {}, now);
+      }
       if (!flows[index].ended) {
         end_flow(index, FlowEnd::kEndOfInput, now);
       }
@@ -601,7 +779,15 @@ size_t Replayer::memory_bytes() const {
                  m.path_index.size() * (sizeof(PathKey) + sizeof(uint32_t) + 3 * sizeof(void*)) +
                  m.path_index.bucket_count() * sizeof(void*) +
                  m.snat_points.size() * sizeof(SnatEntry);
-  return m.flows.memory_bytes() + m.pools.memory_bytes() + paths + m.timers.size() * sizeof(Timer);
+  size_t pending = m.pending.size() * (sizeof(PendingFlow) + sizeof(uint32_t) + 3 * sizeof(void*));
+  for (const auto& [index, p] : m.pending) {
+    pending += p.stream.capacity() + p.held.capacity() * sizeof(HeldPacket);
+    for (const HeldPacket& h : p.held) {
+      pending += h.bytes.capacity();
+    }
+  }
+  return m.flows.memory_bytes() + m.pools.memory_bytes() + paths + pending +
+         m.timers.size() * sizeof(Timer);
 }
 
 Result<ReplaySummary> replay(const Engine& engine, PacketSource& source,

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "egress/capture/host_name.h"
 #include "egress/capture/packet_decoder.h"
 #include "fuzz_checks.h"
 
@@ -51,6 +52,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       check(!d.icmp_error || d.l4_offset == 0 || d.inner_l3_offset == d.l4_offset + 8,
             "quoted header right after the ICMP header");
       check(d.l4_offset == 0 || d.l4_offset > d.l3_offset, "transport after IP");
+      check(d.payload_length == 0 ||
+                (d.payload_offset > d.l4_offset && d.payload_offset + d.payload_length <= length),
+            "payload after the transport header, inside the packet");
+      if (d.payload_length != 0) {
+        // The extractor reads the payload where it lies, as replay hands it over.
+        (void)egress::extract_host_name(packet.data.subspan(d.payload_offset, d.payload_length));
+      }
     } else {
       check(d.key == egress::FlowKey{}, "no key for an unusable packet");
     }

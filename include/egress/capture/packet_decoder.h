@@ -45,6 +45,11 @@ struct DecodedPacket {
   uint32_t l4_length = 0;
   /// For an ICMP error: where the quoted IP header starts (its transport header follows).
   uint32_t inner_l3_offset = 0;
+  /// TCP and UDP: the payload after the transport header, as far as it was captured and lies
+  /// inside the datagram (Ethernet padding excluded); a first fragment's share of it. Length 0
+  /// otherwise (ICMP, later fragments, a TCP data offset past the captured bytes).
+  uint32_t payload_offset = 0;
+  uint32_t payload_length = 0;
 };
 
 /// How long a first fragment's flow is remembered, in capture time (RFC 791 suggests 15 s
