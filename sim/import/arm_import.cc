@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <set>
+#include <tuple>
 
 #include "egress/config/topology_loader.h"
 #include "import/arm_import_internal.h"
@@ -519,8 +520,7 @@ void Importer::collect_item(const JsonFile& file, const FileItems& items, const 
       return;
     }
     if (v.contains("nextHopType")) {
-      unknown_types_["(effective routes and next hops: answers for `check`)"].emplace_back(
-          &file, item.pointer);
+      unknown_types_["(answers) " + file.path].emplace_back(&file, item.pointer);
       return;
     }
     finding("not-a-resource", "an object without a 'type': not an ARM resource, skipped", &file,
@@ -778,7 +778,11 @@ ImportResult Importer::run(std::span<const std::string> sources, bool load_back)
   index_resources();
   assign_names();
   Node root = build();
-  for (const auto& [type, places] : unknown_types_) {
+  for (auto& [type, places] : unknown_types_) {
+    // The first by file name and pointer, whatever the order of the sources.
+    std::sort(places.begin(), places.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.first->path, a.second) < std::tie(b.first->path, b.second);
+    });
     std::string where = places.front().second.empty() ? "/" : places.front().second;
     if (type.front() == '(') {
       finding("check-input",
