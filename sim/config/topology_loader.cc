@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -49,43 +50,45 @@ constexpr std::string_view kTopologyKeys[] = {"version",
                                               "hosts",
                                               "gateways",
                                               "nsgs"};
-constexpr std::string_view kClusterKeys[] = {
-    "name",          "outboundType", "vnetMode",           "vmSetType", "loadBalancerSku",
-    "networkPlugin", "podCidr",      "nonMasqueradeCidrs", "maxPods",   "nodePools",
-    "loadBalancer",  "natGateway",   "apiServer",          "services"};
-constexpr std::string_view kNodePoolKeys[] = {"name", "subnet", "nodes", "addresses"};
+constexpr std::string_view kClusterKeys[] = {"name",          "id",        "outboundType",
+                                             "vnetMode",      "vmSetType", "loadBalancerSku",
+                                             "networkPlugin", "podCidr",   "nonMasqueradeCidrs",
+                                             "maxPods",       "nodePools", "loadBalancer",
+                                             "natGateway",    "apiServer", "services"};
+constexpr std::string_view kNodePoolKeys[] = {"name", "id", "subnet", "nodes", "addresses"};
 constexpr std::string_view kApiServerKeys[] = {"address", "private", "authorizedIpRanges"};
 constexpr std::string_view kServiceKeys[] = {"name", "frontendIp", "port", "protocol"};
-constexpr std::string_view kVnetKeys[] = {"name", "addressSpace", "subnets", "peerings"};
+constexpr std::string_view kVnetKeys[] = {"name", "id", "addressSpace", "subnets", "peerings"};
 constexpr std::string_view kSubnetKeys[] = {
-    "name",       "addressPrefix", "addressPrefixes",      "routeTable",
-    "natGateway", "nsg",           "defaultOutboundAccess"};
-constexpr std::string_view kPeeringKeys[] = {"remoteVnet", "allowForwardedTraffic",
+    "name",       "id",         "addressPrefix", "addressPrefixes",
+    "routeTable", "natGateway", "nsg",           "defaultOutboundAccess"};
+constexpr std::string_view kPeeringKeys[] = {"name", "id", "remoteVnet", "allowForwardedTraffic",
                                              "useRemoteGateways"};
-constexpr std::string_view kRouteTableKeys[] = {"name", "disableBgpRoutePropagation", "routes"};
-constexpr std::string_view kRouteKeys[] = {"name", "addressPrefix", "nextHopType",
+constexpr std::string_view kRouteTableKeys[] = {"name", "id", "disableBgpRoutePropagation",
+                                                "routes"};
+constexpr std::string_view kRouteKeys[] = {"name", "id", "addressPrefix", "nextHopType",
                                            "nextHopIpAddress"};
-constexpr std::string_view kPublicIpKeys[] = {"name", "address"};
-constexpr std::string_view kPublicIpPrefixKeys[] = {"name", "addressPrefix"};
+constexpr std::string_view kPublicIpKeys[] = {"name", "id", "address"};
+constexpr std::string_view kPublicIpPrefixKeys[] = {"name", "id", "addressPrefix"};
 constexpr std::string_view kApplianceKeys[] = {
-    "name",           "subnet",    "privateIp", "ipForwarding",  "publicIps", "snat",
-    "snatPortsPerIp", "instances", "rules",     "defaultAction", "nsg"};
-constexpr std::string_view kApplianceRuleKeys[] = {"name", "action", "protocols", "destinations",
-                                                   "ports"};
-constexpr std::string_view kNatGatewayKeys[] = {"name", "publicIps", "publicIpPrefixes",
+    "name",           "id",        "subnet", "privateIp",     "ipForwarding", "publicIps", "snat",
+    "snatPortsPerIp", "instances", "rules",  "defaultAction", "nsg"};
+constexpr std::string_view kApplianceRuleKeys[] = {"name",      "id",           "action",
+                                                   "protocols", "destinations", "ports"};
+constexpr std::string_view kNatGatewayKeys[] = {"name", "id", "publicIps", "publicIpPrefixes",
                                                 "idleTimeoutInMinutes"};
-constexpr std::string_view kLoadBalancerKeys[] = {"name", "frontends", "backendPools",
+constexpr std::string_view kLoadBalancerKeys[] = {"name", "id", "frontends", "backendPools",
                                                   "outboundRules"};
-constexpr std::string_view kFrontendKeys[] = {"name", "publicIp"};
-constexpr std::string_view kBackendPoolKeys[] = {"name", "members"};
+constexpr std::string_view kFrontendKeys[] = {"name", "id", "publicIp"};
+constexpr std::string_view kBackendPoolKeys[] = {"name", "id", "members"};
 constexpr std::string_view kOutboundRuleKeys[] = {
-    "name",    "frontends", "backendPool", "allocatedOutboundPorts", "idleTimeoutInMinutes",
+    "name",    "id", "frontends", "backendPool", "allocatedOutboundPorts", "idleTimeoutInMinutes",
     "protocol"};
-constexpr std::string_view kHostKeys[] = {"name", "subnet", "address", "publicIp", "nsg"};
-constexpr std::string_view kGatewayKeys[] = {"name", "vnet", "bgpRoutes"};
-constexpr std::string_view kNsgKeys[] = {"name", "rules"};
-constexpr std::string_view kNsgRuleKeys[] = {"name",     "priority",    "direction",       "access",
-                                             "protocol", "destination", "destinationPorts"};
+constexpr std::string_view kHostKeys[] = {"name", "id", "subnet", "address", "publicIp", "nsg"};
+constexpr std::string_view kGatewayKeys[] = {"name", "id", "vnet", "bgpRoutes"};
+constexpr std::string_view kNsgKeys[] = {"name", "id", "rules"};
+constexpr std::string_view kNsgRuleKeys[] = {
+    "name", "id", "priority", "direction", "access", "protocol", "destination", "destinationPorts"};
 
 // Enum spellings, in the order of the values they map to.
 constexpr std::string_view kOutboundTypes[] = {
@@ -310,6 +313,36 @@ class Loader {
     return *name;
   }
 
+  // The optional `id` of an element of `kind`: its ARM resource id, kept as written. Azure
+  // compares ids ignoring case, so two elements of one kind whose ids differ only in case are
+  // one resource written twice.
+  std::string read_id(const MapReader& m, std::string_view kind) {
+    auto field = m.get("id");
+    if (!field) {
+      return {};
+    }
+    auto id = internal::read_name(*field, diags_);
+    if (!id) {
+      return {};
+    }
+    std::string key = *id;
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    auto [it, inserted] =
+        ids_[std::string(kind)].try_emplace(std::move(key), std::pair(*id, field->pos));
+    if (!inserted) {
+      const auto& [first, first_pos] = it->second;
+      std::string message = "duplicate " + std::string(kind) + " id " + quote(*id) +
+                            "; first defined at line " + std::to_string(first_pos.line) +
+                            ", column " + std::to_string(first_pos.column);
+      if (first != *id) {
+        message += " as " + quote(first) + " (Azure compares ids ignoring case)";
+      }
+      diags_.error("duplicate-id", std::move(message), field->pos);
+    }
+    return *id;
+  }
+
   std::optional<Ref> read_ref(const Field& field) {
     auto name = internal::read_name(field, diags_);
     if (!name) {
@@ -504,6 +537,7 @@ class Loader {
     PublicIp ip;
     ip.pos = m.pos();
     ip.name = read_element_name(m, public_ip_names_, topology_.public_ips.size());
+    ip.id = read_id(m, "public IP");
     if (auto field = m.require("address")) {
       if (auto a = internal::read_address(*field, diags_)) {
         ip.address = *a;
@@ -530,6 +564,7 @@ class Loader {
     PublicIpPrefix p;
     p.pos = m.pos();
     p.name = read_element_name(m, public_ip_prefix_names_, topology_.public_ip_prefixes.size());
+    p.id = read_id(m, "public IP prefix");
     if (auto field = m.require("addressPrefix")) {
       if (auto prefix = internal::read_prefix(*field, diags_)) {
         p.prefix = *prefix;
@@ -544,6 +579,7 @@ class Loader {
     Nsg nsg;
     nsg.pos = m.pos();
     nsg.name = read_element_name(m, nsg_names_, topology_.nsgs.size());
+    nsg.id = read_id(m, "NSG");
     NameTable rule_names("NSG rule");
     for_each_map(m, "rules", "NSG rule", kNsgRuleKeys, [&](const MapReader& rm) {
       nsg.rules.push_back(read_nsg_rule(rm, rule_names, nsg.rules.size()));
@@ -555,6 +591,7 @@ class Loader {
     NsgRule rule;
     rule.pos = m.pos();
     rule.name = read_element_name(m, names, index);
+    rule.id = read_id(m, "NSG rule");
     if (auto field = m.require("priority")) {
       // Azure's range for user rules; 65000 and up are the default rules.
       if (auto v = internal::read_int(*field, 100, 4096, diags_)) {
@@ -690,6 +727,7 @@ class Loader {
     RouteTable table;
     table.pos = m.pos();
     table.name = read_element_name(m, route_table_names_, topology_.route_tables.size());
+    table.id = read_id(m, "route table");
     read_bool_into(m, "disableBgpRoutePropagation", table.disable_bgp_route_propagation);
     NameTable route_names("route");
     for_each_map(m, "routes", "route", kRouteKeys, [&](const MapReader& rm) {
@@ -702,6 +740,7 @@ class Loader {
     Route route;
     route.pos = m.pos();
     route.name = read_element_name(m, names, index);
+    route.id = read_id(m, "route");
     if (auto field = m.require("addressPrefix")) {
       if (auto p = internal::read_prefix(*field, diags_)) {
         route.prefix = *p;
@@ -740,6 +779,7 @@ class Loader {
     gw.pos = m.pos();
     Index index = static_cast<Index>(topology_.nat_gateways.size());
     gw.name = read_element_name(m, nat_gateway_names_, index);
+    gw.id = read_id(m, "NAT gateway");
     defer_ref_list(read_ref_list(m, "publicIps", false), public_ip_names_, "publicIp", "publicIps",
                    [this, index]() -> std::vector<Index>& {
                      return topology_.nat_gateways[index].public_ips;
@@ -760,6 +800,7 @@ class Loader {
     vnet.pos = m.pos();
     Index index = static_cast<Index>(topology_.vnets.size());
     vnet.name = read_element_name(m, vnet_names_, index, true);
+    vnet.id = read_id(m, "vnet");
     if (auto field = m.require("addressSpace")) {
       vnet.address_space = read_prefix_list(*field, true);
     }
@@ -769,6 +810,10 @@ class Loader {
     for_each_map(m, "peerings", "peering", kPeeringKeys, [&](const MapReader& pm) {
       Peering peering;
       peering.pos = pm.pos();
+      if (auto field = pm.get("name")) {
+        peering.name = internal::read_name(*field, diags_).value_or("");
+      }
+      peering.id = read_id(pm, "peering");
       size_t pi = vnet.peerings.size();
       defer_ref(read_required_ref(pm, "remoteVnet"), vnet_names_, "remoteVnet", "vnets",
                 [this, index, pi]() -> Index& {
@@ -786,6 +831,7 @@ class Loader {
     subnet.pos = m.pos();
     subnet.vnet = vnet;
     Index index = static_cast<Index>(topology_.subnets.size());
+    subnet.id = read_id(m, "subnet");
     if (auto field = m.require("name")) {
       if (auto name = internal::read_name(*field, diags_)) {
         if (name->find('/') != std::string::npos) {
@@ -836,6 +882,7 @@ class Loader {
     gw.pos = m.pos();
     Index index = static_cast<Index>(topology_.gateways.size());
     gw.name = read_element_name(m, gateway_names_, index);
+    gw.id = read_id(m, "gateway");
     defer_ref(read_required_ref(m, "vnet"), vnet_names_, "vnet", "vnets",
               [this, index]() -> Index& { return topology_.gateways[index].vnet; });
     if (auto field = m.get("bgpRoutes")) {
@@ -860,6 +907,7 @@ class Loader {
     a.pos = m.pos();
     Index index = static_cast<Index>(topology_.appliances.size());
     a.name = read_element_name(m, appliance_names_, index);
+    a.id = read_id(m, "appliance");
     defer_subnet(read_required_ref(m, "subnet"),
                  [this, index]() -> Index& { return topology_.appliances[index].subnet; });
     if (auto field = m.require("privateIp")) {
@@ -893,6 +941,7 @@ class Loader {
     ApplianceRule rule;
     rule.pos = m.pos();
     rule.name = read_element_name(m, names, index);
+    rule.id = read_id(m, "appliance rule");
     if (auto field = m.require("action")) {
       if (auto i = internal::read_enum(*field, kActions, Case::kIgnore, diags_)) {
         rule.action = *i == 0 ? RuleAction::kAllow : RuleAction::kDeny;
@@ -931,6 +980,7 @@ class Loader {
     host.pos = m.pos();
     Index index = static_cast<Index>(topology_.hosts.size());
     host.name = read_element_name(m, host_names_, index);
+    host.id = read_id(m, "host");
     defer_subnet(read_required_ref(m, "subnet"),
                  [this, index]() -> Index& { return topology_.hosts[index].subnet; });
     if (auto field = m.require("address")) {
@@ -968,6 +1018,7 @@ class Loader {
         c.name = *name;
       }
     }
+    c.id = read_id(m, "cluster");
     c.outbound_type_pos = read_enum_into<OutboundType>(
         m, "outboundType", kOutboundTypes, Case::kExact, c.outbound_type,
         [](size_t i) { return kOutboundTypeValues[i]; });
@@ -1039,6 +1090,7 @@ class Loader {
     pool.pos = m.pos();
     size_t index = c.node_pools.size();
     pool.name = read_element_name(m, names, index);
+    pool.id = read_id(m, "node pool");
     defer_subnet(read_required_ref(m, "subnet"),
                  [this, index]() -> Index& { return topology_.cluster->node_pools[index].subnet; });
     std::optional<Field> nodes_field = m.get("nodes");
@@ -1107,12 +1159,14 @@ class Loader {
     lb.pos = m.pos();
     Index index = static_cast<Index>(topology_.load_balancers.size());
     lb.name = read_element_name(m, load_balancer_names_, index);
+    lb.id = read_id(m, "load balancer");
     NameTable frontend_names("frontend");
     for_each_map(m, "frontends", "frontend", kFrontendKeys, [&](const MapReader& fm) {
       Frontend f;
       f.pos = fm.pos();
       size_t fi = lb.frontends.size();
       f.name = read_element_name(fm, frontend_names, fi);
+      f.id = read_id(fm, "frontend");
       defer_ref(read_required_ref(fm, "publicIp"), public_ip_names_, "publicIp", "publicIps",
                 [this, index, fi]() -> Index& {
                   return topology_.load_balancers[index].frontends[fi].public_ip;
@@ -1125,6 +1179,7 @@ class Loader {
       pool.pos = bm.pos();
       size_t bi = lb.backend_pools.size();
       pool.name = read_element_name(bm, pool_names, bi);
+      pool.id = read_id(bm, "backend pool");
       std::vector<Ref> members = read_ref_list(bm, "members", false);
       if (!members.empty()) {
         defer([this, index, bi, members = std::move(members)] {
@@ -1139,6 +1194,7 @@ class Loader {
       OutboundRule rule;
       rule.pos = rm.pos();
       rule.name = read_element_name(rm, rule_names, lb.outbound_rules.size());
+      rule.id = read_id(rm, "outbound rule");
       // Frontends and pools live in this load balancer, already read.
       for (const Ref& ref : read_ref_list(rm, "frontends", true)) {
         Index fi = resolve(frontend_names, ref, "frontend", "frontends" + where);
@@ -1235,6 +1291,8 @@ class Loader {
           continue;
         }
         Peering reverse = p;
+        reverse.name.clear();
+        reverse.id.clear();
         reverse.remote_vnet = v;
         reverse.declared = false;
         topology_.vnets[p.remote_vnet].peerings.push_back(reverse);
@@ -1316,6 +1374,8 @@ class Loader {
   std::vector<bool> node_pool_explicit_;
   bool too_many_nodes_ = false;
 
+  // Per kind of element, each id folded to lower case: the id as first written, and where.
+  std::map<std::string, std::unordered_map<std::string, std::pair<std::string, Pos>>> ids_;
   // Each public IP address: the first public IP with it, and where that wrote it.
   std::map<IpAddress, std::pair<size_t, Pos>> public_ip_addresses_;
 

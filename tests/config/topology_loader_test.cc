@@ -395,14 +395,14 @@ const BadCase kBadCases[] = {
      {"[missing-field] t.yaml:6:9: error: subnet is missing required field 'addressPrefix' (or "
       "'addressPrefixes' for dual stack)",
       "[unknown-key] t.yaml:7:9: error: unknown key 'addresPrefix' in subnet; expected one of: "
-      "name, addressPrefix, addressPrefixes, routeTable, natGateway, nsg, "
+      "name, id, addressPrefix, addressPrefixes, routeTable, natGateway, nsg, "
       "defaultOutboundAccess; did you mean 'addressPrefix'?"}},
     {"UnknownKeyWithoutSuggestion",
      EGRESS_BASE "hosts:\n  - {name: h, color: red}\n",
      {"[missing-field] t.yaml:8:5: error: host is missing required field 'subnet'",
       "[missing-field] t.yaml:8:5: error: host is missing required field 'address'",
       "[unknown-key] t.yaml:8:15: error: unknown key 'color' in host; expected one of: name, "
-      "subnet, address, publicIp, nsg"}},
+      "id, subnet, address, publicIp, nsg"}},
     {"MergeKey",
      "version: 1\n<<: {name: x}\n",
      {"[unknown-key] t.yaml:2:1: error: unknown key '<<' in topology; expected one of: version, "
@@ -670,7 +670,7 @@ vnets:
                 "[duplicate-name] t.yaml:11:10: error: duplicate subnet name 'hub/a'; first "
                 "defined at line 10, column 10",
                 "[unknown-key] t.yaml:11:47: error: unknown key 'color' in subnet; expected one "
-                "of: name, addressPrefix, addressPrefixes, routeTable, natGateway, nsg, "
+                "of: name, id, addressPrefix, addressPrefixes, routeTable, natGateway, nsg, "
                 "defaultOutboundAccess",
             }));
 }
@@ -1299,6 +1299,102 @@ TEST(TopologyLoader, GoodFilesLoad) {
   }
   EXPECT_GE(count, 1);
 }
+
+// --- the model of real networks (issue 15): ids, SKUs, endpoints, load balancer rules ------
+
+TEST(TopologyLoader, IdsAreKeptAsWrittenOnEveryElement) {
+  Topology t = load_ok(
+      "version: 1\n"
+      "cluster:\n  id: /S/aks\n"
+      "  nodePools: [{name: system, id: /S/aks/agentPools/system, subnet: hub/aks, nodes: 1}]\n"
+      "vnets:\n  - name: hub\n    id: /S/virtualNetworks/Hub\n    addressSpace: [10.0.0.0/16]\n"
+      "    subnets: [{name: aks, id: /S/virtualNetworks/Hub/subnets/aks, addressPrefix: "
+      "10.0.4.0/24}]\n"
+      "    peerings: [{name: hub-to-spoke, id: /S/peer, remoteVnet: spoke}]\n"
+      "  - {name: spoke, addressSpace: [10.1.0.0/16]}\n"
+      "routeTables:\n  - name: rt\n    id: /S/rt\n"
+      "    routes: [{name: r, id: /S/rt/routes/r, addressPrefix: 0.0.0.0/0, nextHopType: None}]\n"
+      "publicIps: [{name: pip, id: /S/pip, address: 20.0.0.1}]\n"
+      "publicIpPrefixes: [{name: pre, id: /S/pre, addressPrefix: 20.0.1.0/31}]\n"
+      "natGateways: [{name: nat, id: /S/nat}]\n"
+      "appliances:\n  - name: fw\n    id: /S/fw\n    subnet: hub/aks\n    privateIp: 10.0.4.100\n"
+      "    rules: [{name: r, id: /S/fw/r, action: allow}]\n"
+      "loadBalancers:\n  - name: lb\n    id: /S/lb\n"
+      "    frontends: [{name: f, id: /S/lb/f, publicIp: pip}]\n"
+      "    backendPools: [{name: p, id: /S/lb/p}]\n"
+      "    outboundRules: [{name: o, id: /S/lb/o, frontends: [f], backendPool: p}]\n"
+      "hosts: [{name: h, id: /S/h, subnet: hub/aks, address: 10.0.4.200}]\n"
+      "gateways: [{name: g, id: /S/g, vnet: hub}]\n"
+      "nsgs:\n  - name: n\n    id: /S/n\n"
+      "    rules: [{name: r, id: /S/n/r, priority: 100, access: Allow}]\n");
+  EXPECT_EQ(t.cluster->id, "/S/aks");
+  EXPECT_EQ(t.cluster->node_pools[0].id, "/S/aks/agentPools/system");
+  EXPECT_EQ(t.vnets[0].id, "/S/virtualNetworks/Hub");
+  EXPECT_EQ(t.subnets[0].id, "/S/virtualNetworks/Hub/subnets/aks");
+  EXPECT_EQ(t.vnets[0].peerings[0].name, "hub-to-spoke");
+  EXPECT_EQ(t.vnets[0].peerings[0].id, "/S/peer");
+  // The completed reverse side is not the resource the id names.
+  EXPECT_EQ(t.vnets[1].peerings[0].id, "");
+  EXPECT_EQ(t.route_tables[0].id, "/S/rt");
+  EXPECT_EQ(t.route_tables[0].routes[0].id, "/S/rt/routes/r");
+  EXPECT_EQ(t.public_ips[0].id, "/S/pip");
+  EXPECT_EQ(t.public_ip_prefixes[0].id, "/S/pre");
+  EXPECT_EQ(t.nat_gateways[0].id, "/S/nat");
+  EXPECT_EQ(t.appliances[0].id, "/S/fw");
+  EXPECT_EQ(t.appliances[0].rules[0].id, "/S/fw/r");
+  const LoadBalancer& lb = t.load_balancers[0];
+  EXPECT_EQ(lb.id, "/S/lb");
+  EXPECT_EQ(lb.frontends[0].id, "/S/lb/f");
+  EXPECT_EQ(lb.backend_pools[0].id, "/S/lb/p");
+  EXPECT_EQ(lb.outbound_rules[0].id, "/S/lb/o");
+  EXPECT_EQ(t.hosts[0].id, "/S/h");
+  EXPECT_EQ(t.gateways[0].id, "/S/g");
+  EXPECT_EQ(t.nsgs[0].id, "/S/n");
+  EXPECT_EQ(t.nsgs[0].rules[0].id, "/S/n/r");
+}
+
+TEST(TopologyLoader, AnElementWithoutIdHasAnEmptyOne) {
+  Topology t = load_ok(EGRESS_BASE);
+  EXPECT_EQ(t.vnets[0].id, "");
+  EXPECT_EQ(t.subnets[0].id, "");
+}
+
+TEST(TopologyLoader, IdsOfDifferentKindsMayBeEqual) {
+  // Only one kind's ids are compared: a route table and a route may not collide in Azure, but
+  // a model of two kinds sharing an id is nothing the loader needs to refuse.
+  load_ok("version: 1\nrouteTables:\n  - {name: a, id: /X}\nnatGateways:\n  - {name: b, id: /X}\n");
+}
+
+const BadCase kModelBadCases[] = {
+    {"DuplicateIdIgnoringCase",
+     "version: 1\nvnets:\n  - {name: a, id: /S/vnets/Hub, addressSpace: [10.0.0.0/16]}\n"
+     "  - {name: b, id: /s/VNETS/hub, addressSpace: [10.1.0.0/16]}\n",
+     {"[duplicate-id] t.yaml:4:19: error: duplicate vnet id '/s/VNETS/hub'; first defined at line "
+      "3, column 19 as '/S/vnets/Hub' (Azure compares ids ignoring case)"}},
+    {"DuplicateIdAcrossParents",
+     "version: 1\nrouteTables:\n"
+     "  - {name: a, routes: [{name: r, id: /R, addressPrefix: 1.0.0.0/8, nextHopType: None}]}\n"
+     "  - {name: b, routes: [{name: r, id: /R, addressPrefix: 1.0.0.0/8, nextHopType: None}]}\n",
+     {"[duplicate-id] t.yaml:4:38: error: duplicate route id '/R'; first defined at line 3, "
+      "column 38"}},
+    {"DuplicateSubnetId",
+     "version: 1\nvnets:\n  - name: a\n    addressSpace: [10.0.0.0/16]\n"
+     "    subnets:\n      - {name: x, id: /S, addressPrefix: 10.0.0.0/24}\n"
+     "      - {name: y, id: /S, addressPrefix: 10.0.1.0/24}\n",
+     {"[duplicate-id] t.yaml:7:23: error: duplicate subnet id '/S'; first defined at line 6, "
+      "column 23"}},
+    {"EmptyId",
+     "version: 1\npublicIps:\n  - {name: a, id: '', address: 20.0.0.1}\n",
+     {"[bad-value] t.yaml:3:19: error: 'id' must not be empty"}},
+    {"IdOnServiceIsUnknown",
+     EGRESS_BASE "cluster:\n  nodePools: [{name: s, subnet: hub/aks, nodes: 1}]\n"
+                 "  services: [{name: web, id: /x, frontendIp: p, port: 80}]\n"
+                 "publicIps: [{name: p, address: 20.0.0.1}]\n",
+     {"[unknown-key] t.yaml:9:26: error: unknown key 'id' in service; expected one of: name, "
+      "frontendIp, port, protocol"}},
+};
+
+INSTANTIATE_TEST_SUITE_P(TopologyModel, BadInput, ::testing::ValuesIn(kModelBadCases), case_name);
 
 }  // namespace
 }  // namespace egress

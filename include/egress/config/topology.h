@@ -3,7 +3,8 @@
 // so it can be shared by any number of threads.
 //
 // Field names follow the YAML (which follows Azure Resource Manager); each element keeps where
-// it was written so that findings can point at it.
+// it was written so that findings can point at it, and its `id` (the ARM resource id, as
+// written; empty when the file gives none).
 #pragma once
 
 #include <cstdint>
@@ -81,6 +82,7 @@ struct Route {
   std::optional<IpAddress> next_hop_ip;
   Pos pos;
   Pos next_hop_pos;
+  std::string id;
 };
 
 struct RouteTable {
@@ -88,6 +90,7 @@ struct RouteTable {
   bool disable_bgp_route_propagation = false;
   std::vector<Route> routes;
   Pos pos;
+  std::string id;
 };
 
 struct Peering {
@@ -98,6 +101,8 @@ struct Peering {
   /// two-sided: see models.h).
   bool declared = true;
   Pos pos;
+  std::string name;  // optional: Azure names peerings, the schema refers to them by remoteVnet
+  std::string id;
 };
 
 struct Vnet {
@@ -106,6 +111,7 @@ struct Vnet {
   std::vector<Index> subnets;  // into Topology::subnets
   std::vector<Peering> peerings;
   Pos pos;
+  std::string id;
 };
 
 struct Subnet {
@@ -119,18 +125,21 @@ struct Subnet {
   bool default_outbound_access = true;
   bool default_outbound_access_set = false;  // written in the file, not defaulted
   Pos pos;
+  std::string id;
 };
 
 struct PublicIp {
   std::string name;
   IpAddress address;
   Pos pos;
+  std::string id;
 };
 
 struct PublicIpPrefix {
   std::string name;
   Prefix prefix;
   Pos pos;
+  std::string id;
 };
 
 enum class RuleAction : uint8_t { kAllow, kDeny };
@@ -143,6 +152,7 @@ struct ApplianceRule {
   std::vector<Prefix> destinations;  // empty: any
   std::vector<PortRange> ports;      // empty: any
   Pos pos;
+  std::string id;
 };
 
 struct Appliance {
@@ -158,6 +168,7 @@ struct Appliance {
   RuleAction default_action = RuleAction::kAllow;
   Index nsg = kNoIndex;  // NIC-level NSG
   Pos pos;
+  std::string id;
 };
 
 struct NatGateway {
@@ -166,12 +177,14 @@ struct NatGateway {
   std::vector<Index> public_ip_prefixes;
   uint32_t idle_timeout_minutes = 4;  // azure-egress-facts 3b: TCP default 4 min
   Pos pos;
+  std::string id;
 };
 
 struct Frontend {
   std::string name;
   Index public_ip = kNoIndex;
   Pos pos;
+  std::string id;
 };
 
 /// A backend pool member: a node pool of the cluster or a host.
@@ -184,6 +197,7 @@ struct BackendPool {
   std::string name;
   std::vector<PoolMember> members;
   Pos pos;
+  std::string id;
 };
 
 struct OutboundRule {
@@ -194,6 +208,7 @@ struct OutboundRule {
   uint32_t idle_timeout_minutes = 4;      // azure-egress-facts 3a: default 4 min
   ProtocolSet protocols = kAnyProtocol;   // Tcp | Udp | All
   Pos pos;
+  std::string id;
 };
 
 struct LoadBalancer {
@@ -202,6 +217,7 @@ struct LoadBalancer {
   std::vector<BackendPool> backend_pools;
   std::vector<OutboundRule> outbound_rules;
   Pos pos;
+  std::string id;
 };
 
 struct Host {
@@ -211,6 +227,7 @@ struct Host {
   Index public_ip = kNoIndex;  // instance-level public IP
   Index nsg = kNoIndex;        // NIC-level NSG
   Pos pos;
+  std::string id;
 };
 
 struct Gateway {
@@ -218,6 +235,7 @@ struct Gateway {
   Index vnet = kNoIndex;
   std::vector<Prefix> bgp_routes;
   Pos pos;
+  std::string id;
 };
 
 enum class Direction : uint8_t { kInbound, kOutbound };
@@ -237,12 +255,14 @@ struct NsgRule {
   NsgAddress destination;
   std::vector<PortRange> destination_ports;  // empty: any
   Pos pos;
+  std::string id;
 };
 
 struct Nsg {
   std::string name;
   std::vector<NsgRule> rules;
   Pos pos;
+  std::string id;
 };
 
 struct NodePool {
@@ -251,6 +271,7 @@ struct NodePool {
   uint32_t nodes = 0;
   std::vector<IpAddress> addresses;  // explicit node IPs; empty: the subnet's first usable
   Pos pos;
+  std::string id;
 };
 
 struct Service {
@@ -287,6 +308,7 @@ struct Cluster {
   Pos outbound_type_pos;
   Pos vm_set_type_pos;
   Pos load_balancer_sku_pos;
+  std::string id;
 };
 
 struct Topology {
