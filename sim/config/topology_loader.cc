@@ -49,13 +49,16 @@ constexpr std::string_view kTopologyKeys[] = {"version",
                                               "loadBalancers",
                                               "hosts",
                                               "gateways",
-                                              "nsgs"};
+                                              "nsgs",
+                                              "serviceTags",
+                                              "applicationSecurityGroups"};
 constexpr std::string_view kClusterKeys[] = {"name",          "id",        "outboundType",
                                              "vnetMode",      "vmSetType", "loadBalancerSku",
                                              "networkPlugin", "podCidr",   "nonMasqueradeCidrs",
                                              "maxPods",       "nodePools", "loadBalancer",
                                              "natGateway",    "apiServer", "services"};
-constexpr std::string_view kNodePoolKeys[] = {"name", "id", "subnet", "nodes", "addresses"};
+constexpr std::string_view kNodePoolKeys[] = {"name", "id", "subnet", "nodes", "addresses",
+                                              "applicationSecurityGroups"};
 constexpr std::string_view kApiServerKeys[] = {"address", "private", "authorizedIpRanges"};
 constexpr std::string_view kServiceKeys[] = {"name", "frontendIp", "port", "protocol"};
 constexpr std::string_view kVnetKeys[] = {"name", "id", "addressSpace", "subnets", "peerings"};
@@ -84,11 +87,24 @@ constexpr std::string_view kBackendPoolKeys[] = {"name", "id", "members"};
 constexpr std::string_view kOutboundRuleKeys[] = {
     "name",    "id", "frontends", "backendPool", "allocatedOutboundPorts", "idleTimeoutInMinutes",
     "protocol"};
-constexpr std::string_view kHostKeys[] = {"name", "id", "subnet", "address", "publicIp", "nsg"};
+constexpr std::string_view kHostKeys[] = {"name",     "id",  "subnet", "address",
+                                          "publicIp", "nsg", "applicationSecurityGroups"};
 constexpr std::string_view kGatewayKeys[] = {"name", "id", "vnet", "bgpRoutes"};
 constexpr std::string_view kNsgKeys[] = {"name", "id", "rules"};
-constexpr std::string_view kNsgRuleKeys[] = {
-    "name", "id", "priority", "direction", "access", "protocol", "destination", "destinationPorts"};
+constexpr std::string_view kNsgRuleKeys[] = {"name",
+                                             "id",
+                                             "priority",
+                                             "direction",
+                                             "access",
+                                             "protocol",
+                                             "source",
+                                             "sourcePorts",
+                                             "sourceApplicationSecurityGroups",
+                                             "destination",
+                                             "destinationPorts",
+                                             "destinationApplicationSecurityGroups"};
+constexpr std::string_view kServiceTagKeys[] = {"name", "id", "addressPrefixes"};
+constexpr std::string_view kApplicationSecurityGroupKeys[] = {"name", "id"};
 
 // Enum spellings, in the order of the values they map to.
 constexpr std::string_view kOutboundTypes[] = {
@@ -116,7 +132,8 @@ constexpr std::string_view kOutboundRuleProtocols[] = {"Tcp", "Udp", "All"};
 constexpr std::string_view kDirections[] = {"Inbound", "Outbound"};
 constexpr std::string_view kAccesses[] = {"Allow", "Deny"};
 constexpr std::string_view kNsgProtocols[] = {"Tcp", "Udp", "Icmp", "*"};
-constexpr std::string_view kNsgTags[] = {"Internet", "VirtualNetwork", "*"};
+// The tags every NSG rule may name without a `serviceTags` entry (azure-behaviour C3).
+constexpr std::string_view kNsgTags[] = {"Internet", "VirtualNetwork", "AzureLoadBalancer", "*"};
 
 // A name written where a resource is referred to, resolved once every name is known.
 struct Ref {
@@ -511,6 +528,12 @@ class Loader {
                  [&](const MapReader& e) { read_public_ip(e); });
     for_each_map(m, "publicIpPrefixes", "public IP prefix", kPublicIpPrefixKeys,
                  [&](const MapReader& e) { read_public_ip_prefix(e); });
+    // Before the NSGs, whose rules name them.
+    for_each_map(m, "serviceTags", "service tag", kServiceTagKeys,
+                 [&](const MapReader& e) { read_service_tag(e); });
+    for_each_map(m, "applicationSecurityGroups", "application security group",
+                 kApplicationSecurityGroupKeys,
+                 [&](const MapReader& e) { read_application_security_group(e); });
     for_each_map(m, "nsgs", "NSG", kNsgKeys, [&](const MapReader& e) { read_nsg(e); });
     for_each_map(m, "routeTables", "route table", kRouteTableKeys,
                  [&](const MapReader& e) { read_route_table(e); });
@@ -573,21 +596,67 @@ class Loader {
     topology_.public_ip_prefixes.push_back(std::move(p));
   }
 
-  // --- NSGs -----------------------------------------------------------------------------
+  // --- NSGs, service tags, application security groups ------------------------------------
+
+  void read_service_tag(const MapReader& m) {
+    ServiceTag tag;
+    tag.pos = m.pos();
+    tag.name = read_element_name(m, service_tag_names_, topology_.service_tags.size());
+    for (std::string_view builtin : kNsgTags) {
+      if (!tag.name.empty() && internal::enum_matches(tag.name, builtin, Case::kIgnore)) {
+        // azure-behaviour C3: these mean the VNet's own view, not a fixed prefix list.
+        diags_.error("bad-value",
+                     "service tag " + quote(tag.name) +
+                         " is built in and cannot be listed; its addresses depend on the VNet",
+                     m.require("name")->pos);
+      }
+    }
+    read_id_into(m, tag.id);
+    if (auto field = m.require("addressPrefixes")) {
+      tag.address_prefixes = read_prefix_list(*field, false);
+    }
+    topology_.service_tags.push_back(std::move(tag));
+  }
+
+  void read_application_security_group(const MapReader& m) {
+    ApplicationSecurityGroup group;
+    group.pos = m.pos();
+    group.name = read_element_name(m, application_security_group_names_,
+                                   topology_.application_security_groups.size());
+    read_id_into(m, group.id);
+    topology_.application_security_groups.push_back(std::move(group));
+  }
+
+  void read_id_into(const MapReader& m, std::string& out) {
+    if (auto field = m.get("id")) {
+      if (auto id = internal::read_string(*field, diags_)) {
+        out = *id;
+      }
+    }
+  }
+
+  // `applicationSecurityGroups: [NAME]` of a host or node pool, resolved into `target()`.
+  template <class Target>
+  void defer_application_security_groups(const MapReader& m, Target target) {
+    defer_ref_list(read_ref_list(m, "applicationSecurityGroups", false),
+                   application_security_group_names_, "application security group",
+                   "applicationSecurityGroups", target);
+  }
 
   void read_nsg(const MapReader& m) {
     Nsg nsg;
     nsg.pos = m.pos();
-    nsg.name = read_element_name(m, nsg_names_, topology_.nsgs.size());
+    Index nsg_index = static_cast<Index>(topology_.nsgs.size());
+    nsg.name = read_element_name(m, nsg_names_, nsg_index);
     nsg.id = read_id(m, "NSG");
     NameTable rule_names("NSG rule");
     for_each_map(m, "rules", "NSG rule", kNsgRuleKeys, [&](const MapReader& rm) {
-      nsg.rules.push_back(read_nsg_rule(rm, rule_names, nsg.rules.size()));
+      nsg.rules.push_back(read_nsg_rule(rm, rule_names, nsg_index, nsg.rules.size()));
     });
     topology_.nsgs.push_back(std::move(nsg));
   }
 
-  NsgRule read_nsg_rule(const MapReader& m, NameTable& names, size_t index) {
+  NsgRule read_nsg_rule(const MapReader& m, NameTable& names, Index nsg, size_t index) {
     NsgRule rule;
     rule.pos = m.pos();
     rule.name = read_element_name(m, names, index);
@@ -613,13 +682,51 @@ class Loader {
         rule.protocols = *i == 3 ? kAnyProtocol : protocol_bit(static_cast<Protocol>(*i));
       }
     }
-    if (auto field = m.get("destination")) {
-      read_nsg_destination(*field, rule.destination);
+    size_t rule_index = index;
+    read_nsg_side(m, "source", "sourceApplicationSecurityGroups", rule.source,
+                  [this, nsg, rule_index]() -> std::vector<Index>& {
+                    return topology_.nsgs[nsg].rules[rule_index].source.groups;
+                  });
+    read_nsg_side(m, "destination", "destinationApplicationSecurityGroups", rule.destination,
+                  [this, nsg, rule_index]() -> std::vector<Index>& {
+                    return topology_.nsgs[nsg].rules[rule_index].destination.groups;
+                  });
+    if (auto field = m.get("sourcePorts")) {
+      read_nsg_ports(*field, rule.source_ports);
     }
     if (auto field = m.get("destinationPorts")) {
       read_nsg_ports(*field, rule.destination_ports);
     }
     return rule;
+  }
+
+  // One side of a rule: `key` (addresses, a tag) or `groups_key` (application security
+  // groups), not both (azure-behaviour C2).
+  template <class Target>
+  void read_nsg_side(const MapReader& m, std::string_view key, std::string_view groups_key,
+                     NsgAddress& out, Target groups) {
+    if (m.has(key) && m.has(groups_key)) {
+      diags_.error("bad-value",
+                   "NSG rule has both '" + std::string(key) + "' and '" + std::string(groups_key) +
+                       "'; Azure takes addresses or application security groups on one side, "
+                       "not both",
+                   m.require(groups_key)->key_pos);
+      return;
+    }
+    if (auto field = m.get(key)) {
+      read_nsg_address(*field, std::string(key), out);
+      return;
+    }
+    if (!m.has(groups_key)) {
+      return;
+    }
+    std::vector<Ref> refs = read_ref_list(m, groups_key, true);
+    if (refs.empty()) {
+      return;
+    }
+    out.kind = NsgAddress::Kind::kApplicationSecurityGroups;
+    defer_ref_list(std::move(refs), application_security_group_names_, "application security group",
+                   "applicationSecurityGroups", groups);
   }
 
   // A CIDR or, as Azure allows in NSG rules, a bare address meaning just that address.
@@ -632,46 +739,76 @@ class Loader {
     return internal::read_prefix(field, diags_);
   }
 
-  void read_nsg_destination(const Field& field, NsgAddress& out) {
+  static bool looks_like_address(const std::string& text) {
+    return !text.empty() &&
+           (text.find('/') != std::string::npos || text.find(':') != std::string::npos ||
+            (text[0] >= '0' && text[0] <= '9'));
+  }
+
+  // What `key` (source or destination) may hold, for messages.
+  std::string nsg_address_forms(const std::string& key) const {
+    return "'" + key +
+           "' must be a CIDR or address, a list of them, or one tag (Internet, VirtualNetwork, "
+           "AzureLoadBalancer, *, or a service tag listed under serviceTags)";
+  }
+
+  void read_nsg_address(const Field& field, const std::string& key, NsgAddress& out) {
     if (field.node.IsSequence()) {
       out.kind = NsgAddress::Kind::kPrefixes;
-      internal::for_each_item_nonempty(field, diags_, "leave it out to match any destination",
-                                       [&](const Field& item) {
-                                         if (auto p = read_nsg_prefix(item)) {
-                                           out.prefixes.push_back(*p);
-                                         }
-                                       });
+      internal::for_each_item_nonempty(
+          field, diags_, "leave it out to match any " + key, [&](const Field& item) {
+            if (item.node.IsScalar() && !looks_like_address(item.node.Scalar())) {
+              // azure-behaviour C2: augmented rules list addresses and ranges only.
+              diags_.error("bad-value",
+                           "'" + key + "' lists " + quote(item.node.Scalar()) +
+                               "; a list holds addresses and CIDRs only, a tag must stand alone "
+                               "(one tag per rule, as in Azure)",
+                           item.pos);
+              return;
+            }
+            if (auto p = read_nsg_prefix(item)) {
+              out.prefixes.push_back(*p);
+            }
+          });
       return;
     }
     if (!field.node.IsScalar()) {
-      diags_.error("bad-type",
-                   "'destination' must be a CIDR, a list of CIDRs, or one of the tags Internet, "
-                   "VirtualNetwork, *; got " +
-                       internal::describe(field.node),
+      diags_.error("bad-type", nsg_address_forms(key) + "; got " + internal::describe(field.node),
                    field.pos);
       return;
     }
     const std::string& text = field.node.Scalar();
     constexpr NsgAddress::Kind kTagKinds[] = {
-        NsgAddress::Kind::kInternet, NsgAddress::Kind::kVirtualNetwork, NsgAddress::Kind::kAny};
+        NsgAddress::Kind::kInternet, NsgAddress::Kind::kVirtualNetwork,
+        NsgAddress::Kind::kAzureLoadBalancer, NsgAddress::Kind::kAny};
     for (size_t i = 0; i < std::size(kNsgTags); ++i) {
       if (internal::enum_matches(text, kNsgTags[i], Case::kIgnore)) {
         out.kind = kTagKinds[i];
         return;
       }
     }
-    bool looks_like_address = !text.empty() && (text.find('/') != std::string::npos ||
-                                                text.find(':') != std::string::npos ||
-                                                (text[0] >= '0' && text[0] <= '9'));
-    if (!looks_like_address) {
-      std::string message =
-          "'destination' must be a CIDR, a list of CIDRs, or one of the tags Internet, "
-          "VirtualNetwork, *; got " +
-          quote(text);
-      if (auto near = internal::closest(text, kNsgTags); !near.empty()) {
-        message += "; did you mean '" + std::string(near) + "'?";
+    if (!looks_like_address(text)) {
+      Index tag = topology_.find_service_tag(text);
+      if (tag != kNoIndex) {
+        out.kind = NsgAddress::Kind::kServiceTag;
+        out.service_tag = tag;
+        return;
       }
-      diags_.error("bad-value", std::move(message), field.pos);
+      std::vector<std::string_view> candidates(std::begin(kNsgTags), std::end(kNsgTags));
+      for (const ServiceTag& t : topology_.service_tags) {
+        candidates.push_back(t.name);
+      }
+      std::string message = "'" + key + "' names " + quote(text) +
+                            ", which is neither a built-in tag (Internet, VirtualNetwork, "
+                            "AzureLoadBalancer, *) nor listed under serviceTags";
+      if (auto near = internal::closest(text, candidates); !near.empty()) {
+        message += "; did you mean '" + std::string(near) + "'?";
+      } else {
+        message +=
+            "; import Azure's service tags (az network list-service-tags -o json) or add it "
+            "with its addressPrefixes";
+      }
+      diags_.error("unknown-service-tag", std::move(message), field.pos);
       return;
     }
     if (auto p = read_nsg_prefix(field)) {
@@ -992,6 +1129,9 @@ class Loader {
               [this, index]() -> Index& { return topology_.hosts[index].public_ip; });
     defer_ref(read_optional_ref(m, "nsg"), nsg_names_, "nsg", "nsgs",
               [this, index]() -> Index& { return topology_.hosts[index].nsg; });
+    defer_application_security_groups(m, [this, index]() -> std::vector<Index>& {
+      return topology_.hosts[index].application_security_groups;
+    });
     topology_.hosts.push_back(std::move(host));
   }
 
@@ -1093,6 +1233,9 @@ class Loader {
     pool.id = read_id(m, "node pool");
     defer_subnet(read_required_ref(m, "subnet"),
                  [this, index]() -> Index& { return topology_.cluster->node_pools[index].subnet; });
+    defer_application_security_groups(m, [this, index]() -> std::vector<Index>& {
+      return topology_.cluster->node_pools[index].application_security_groups;
+    });
     std::optional<Field> nodes_field = m.get("nodes");
     std::optional<int64_t> nodes;
     if (nodes_field) {
@@ -1391,6 +1534,8 @@ class Loader {
   NameTable gateway_names_{"gateway"};
   NameTable nsg_names_{"NSG"};
   NameTable node_pool_names_{"node pool"};
+  NameTable service_tag_names_{"service tag"};
+  NameTable application_security_group_names_{"application security group"};
 };
 
 }  // namespace

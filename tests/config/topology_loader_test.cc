@@ -255,6 +255,66 @@ TEST(TopologyLoader, LoadsTheFullExampleWithEveryField) {
   EXPECT_EQ(web.destination_ports, (std::vector<PortRange>{{443, 443}, {8000, 8080}}));
 }
 
+#define EGRESS_BASE_GOOD              \
+  "version: 1\n"                      \
+  "vnets:\n"                          \
+  "  - name: hub\n"                   \
+  "    addressSpace: [10.0.0.0/16]\n" \
+  "    subnets:\n"                    \
+  "      - {name: aks, addressPrefix: 10.0.4.0/24}\n"
+
+// azure-behaviour C2, C3, C5: every NSG rule field, service tags and application security
+// groups as the importer writes them.
+TEST(TopologyLoader, NsgRuleFieldsServiceTagsAndGroups) {
+  Topology t = load_ok(EGRESS_BASE_GOOD
+                       "serviceTags:\n"
+                       "  - {name: Storage.WestEurope, id: Storage.WestEurope, addressPrefixes: "
+                       "[13.69.40.16/28, \"2603:1020:206:402::88/125\"]}\n"
+                       "applicationSecurityGroups:\n"
+                       "  - {name: web, id: /subscriptions/s/resourceGroups/rg/providers/"
+                       "Microsoft.Network/applicationSecurityGroups/web}\n"
+                       "  - {name: db}\n"
+                       "hosts:\n"
+                       "  - {name: h, subnet: hub/aks, address: 10.0.4.9, "
+                       "applicationSecurityGroups: [db, web]}\n"
+                       "cluster:\n  nodePools:\n"
+                       "    - {name: p, subnet: hub/aks, nodes: 1, applicationSecurityGroups: "
+                       "[web]}\n"
+                       "nsgs:\n  - name: n\n    rules:\n"
+                       "      - {name: a, priority: 100, direction: Inbound, access: Allow, "
+                       "protocol: Tcp, source: [203.0.113.0/24, 198.51.100.7], sourcePorts: "
+                       "[\"1024-65535\", 80], destinationApplicationSecurityGroups: [db]}\n"
+                       "      - {name: b, priority: 110, access: Deny, source: AzureLoadBalancer, "
+                       "destination: storage.westeurope}\n"
+                       "      - {name: c, priority: 120, access: Allow, "
+                       "sourceApplicationSecurityGroups: [web, db], destination: \"*\"}\n");
+  ASSERT_EQ(t.service_tags.size(), 1U);
+  EXPECT_EQ(t.service_tags[0].id, "Storage.WestEurope");
+  ASSERT_EQ(t.service_tags[0].address_prefixes.size(), 2U);
+  EXPECT_EQ(t.service_tags[0].address_prefixes[1], prefix("2603:1020:206:402::88/125"));
+  ASSERT_EQ(t.application_security_groups.size(), 2U);
+  EXPECT_EQ(t.application_security_groups[0].id,
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/"
+            "applicationSecurityGroups/web");
+  EXPECT_EQ(t.hosts[0].application_security_groups, (std::vector<Index>{1, 0}));
+  EXPECT_EQ(t.cluster->node_pools[0].application_security_groups, (std::vector<Index>{0}));
+  const auto& rules = t.nsgs[0].rules;
+  ASSERT_EQ(rules.size(), 3U);
+  EXPECT_EQ(rules[0].source.kind, NsgAddress::Kind::kPrefixes);
+  EXPECT_EQ(rules[0].source.prefixes,
+            (std::vector<Prefix>{prefix("203.0.113.0/24"), prefix("198.51.100.7/32")}));
+  EXPECT_EQ(rules[0].source_ports, (std::vector<PortRange>{{1024, 65535}, {80, 80}}));
+  EXPECT_EQ(rules[0].destination.kind, NsgAddress::Kind::kApplicationSecurityGroups);
+  EXPECT_EQ(rules[0].destination.groups, (std::vector<Index>{1}));
+  EXPECT_EQ(rules[1].source.kind, NsgAddress::Kind::kAzureLoadBalancer);
+  EXPECT_EQ(rules[1].destination.kind, NsgAddress::Kind::kServiceTag);
+  EXPECT_EQ(rules[1].destination.service_tag, 0U);
+  EXPECT_EQ(rules[2].source.groups, (std::vector<Index>{0, 1}));
+  EXPECT_EQ(rules[2].destination.kind, NsgAddress::Kind::kAny);
+  EXPECT_EQ(t.find_service_tag("STORAGE.westeurope"), 0U);
+  EXPECT_EQ(t.find_service_tag("Storage"), kNoIndex);
+}
+
 TEST(TopologyLoader, MinimalTopologyTakesTheDefaults) {
   Topology t = load_ok(R"(version: 1
 vnets:
@@ -388,7 +448,8 @@ const BadCase kBadCases[] = {
      "version: 1\nvnet: []\n",
      {"[unknown-key] t.yaml:2:1: error: unknown key 'vnet' in topology; expected one of: "
       "version, name, cluster, vnets, routeTables, publicIps, publicIpPrefixes, appliances, "
-      "natGateways, loadBalancers, hosts, gateways, nsgs; did you mean 'vnets'?"}},
+      "natGateways, loadBalancers, hosts, gateways, nsgs, serviceTags, "
+      "applicationSecurityGroups; did you mean 'vnets'?"}},
     {"UnknownKeyWithSuggestion",
      "version: 1\nvnets:\n  - name: hub\n    addressSpace: [10.0.0.0/16]\n    subnets:\n"
      "      - name: aks\n        addresPrefix: 10.0.4.0/24\n",
@@ -402,12 +463,13 @@ const BadCase kBadCases[] = {
      {"[missing-field] t.yaml:8:5: error: host is missing required field 'subnet'",
       "[missing-field] t.yaml:8:5: error: host is missing required field 'address'",
       "[unknown-key] t.yaml:8:15: error: unknown key 'color' in host; expected one of: name, "
-      "id, subnet, address, publicIp, nsg"}},
+      "id, subnet, address, publicIp, nsg, applicationSecurityGroups"}},
     {"MergeKey",
      "version: 1\n<<: {name: x}\n",
      {"[unknown-key] t.yaml:2:1: error: unknown key '<<' in topology; expected one of: version, "
       "name, cluster, vnets, routeTables, publicIps, publicIpPrefixes, appliances, natGateways, "
-      "loadBalancers, hosts, gateways, nsgs (YAML merge keys are not supported)"}},
+      "loadBalancers, hosts, gateways, nsgs, serviceTags, applicationSecurityGroups (YAML merge "
+      "keys are not supported)"}},
     {"DuplicateKey",
      "version: 1\nname: a\nname: b\n",
      {"[duplicate-key] t.yaml:3:1: error: duplicate key 'name'; first given at line 2, column 1"}},
@@ -589,9 +651,48 @@ const BadCase kBadCases[] = {
      {"[bad-value] t.yaml:5:29: error: 'priority' must be an integer from 100 to 4096, got 99",
       "[bad-value] t.yaml:5:58: error: 'protocol' must be one of Tcp, Udp, Icmp, *; got 'TCP'; "
       "did you mean 'Tcp'?",
-      "[bad-value] t.yaml:5:76: error: 'destination' must be a CIDR, a list of CIDRs, or one of "
-      "the tags Internet, VirtualNetwork, *; got 'Internt'; did you mean 'Internet'?",
+      "[unknown-service-tag] t.yaml:5:76: error: 'destination' names 'Internt', which is neither "
+      "a built-in tag (Internet, VirtualNetwork, AzureLoadBalancer, *) nor listed under "
+      "serviceTags; did you mean 'Internet'?",
       "[bad-value] t.yaml:5:103: error: 'destinationPorts': range '90-80' ends before it starts"}},
+    // azure-behaviour C3: a tag that is neither built in nor listed under serviceTags.
+    {"NsgUnlistedServiceTag",
+     "version: 1\nserviceTags:\n  - {name: Storage.WestEurope, addressPrefixes: [13.69.40.16/28]}\n"
+     "nsgs:\n  - name: n\n    rules:\n"
+     "      - {name: a, priority: 100, access: Allow, destination: Sql}\n"
+     "      - {name: b, priority: 110, access: Allow, source: Storage.WestEuropa}\n",
+     {"[unknown-service-tag] t.yaml:7:62: error: 'destination' names 'Sql', which is neither a "
+      "built-in tag (Internet, VirtualNetwork, AzureLoadBalancer, *) nor listed under "
+      "serviceTags; import Azure's service tags (az network list-service-tags -o json) or add it "
+      "with its addressPrefixes",
+      "[unknown-service-tag] t.yaml:8:57: error: 'source' names 'Storage.WestEuropa', which is "
+      "neither a built-in tag (Internet, VirtualNetwork, AzureLoadBalancer, *) nor listed under "
+      "serviceTags; did you mean 'Storage.WestEurope'?"}},
+    // azure-behaviour C2: augmented rules list addresses; a tag stands alone.
+    {"NsgTagInAList",
+     "version: 1\nnsgs:\n  - name: n\n    rules:\n"
+     "      - {name: r, priority: 100, access: Allow, source: [10.0.0.0/8, VirtualNetwork]}\n",
+     {"[bad-value] t.yaml:5:70: error: 'source' lists 'VirtualNetwork'; a list holds addresses "
+      "and CIDRs only, a tag must stand alone (one tag per rule, as in Azure)"}},
+    {"NsgAddressesAndGroupsOnOneSide",
+     "version: 1\napplicationSecurityGroups: [{name: web}]\nnsgs:\n  - name: n\n    rules:\n"
+     "      - {name: r, priority: 100, access: Allow, source: 10.0.0.4,\n"
+     "         sourceApplicationSecurityGroups: [web], destinationApplicationSecurityGroups: "
+     "[wbe]}\n",
+     {"[bad-value] t.yaml:7:10: error: NSG rule has both 'source' and "
+      "'sourceApplicationSecurityGroups'; Azure takes addresses or application security groups "
+      "on one side, not both",
+      "[dangling-reference] t.yaml:7:89: error: application security group 'wbe' is not defined "
+      "in applicationSecurityGroups; did you mean 'web'?"}},
+    {"ServiceTagThatIsBuiltIn",
+     "version: 1\nserviceTags:\n  - {name: internet, addressPrefixes: [0.0.0.0/0]}\n",
+     {"[bad-value] t.yaml:3:12: error: service tag 'internet' is built in and cannot be listed; "
+      "its addresses depend on the VNet"}},
+    {"NsgSourcePorts",
+     "version: 1\nnsgs:\n  - name: n\n    rules:\n"
+     "      - {name: r, priority: 100, access: Allow, sourcePorts: [\"1024-\"]}\n",
+     {"[bad-value] t.yaml:5:63: error: each item of 'sourcePorts' must be a port like 443 or a "
+      "range like 8000-8080, got '1024-'"}},
     {"NsgPortListItems",
      "version: 1\nnsgs:\n  - name: n\n    rules:\n"
      "      - {name: r, priority: 100, access: Allow, destinationPorts: [\"*\", 70000]}\n",

@@ -224,8 +224,9 @@ struct Host {
   std::string name;
   Index subnet = kNoIndex;
   IpAddress address;
-  Index public_ip = kNoIndex;  // instance-level public IP
-  Index nsg = kNoIndex;        // NIC-level NSG
+  Index public_ip = kNoIndex;                      // instance-level public IP
+  Index nsg = kNoIndex;                            // NIC-level NSG
+  std::vector<Index> application_security_groups;  // of its NIC
   Pos pos;
   std::string id;
 };
@@ -240,10 +241,38 @@ struct Gateway {
 
 enum class Direction : uint8_t { kInbound, kOutbound };
 
-/// The destination of an NSG rule: CIDRs or one of the service tags we model.
+/// A service tag of Azure's published file (`serviceTags:`): the prefixes one name stands for
+/// (azure-behaviour C3).
+struct ServiceTag {
+  std::string name;  // as Azure's file writes it: AzureCloud.eastus, Storage.WestEurope, ...
+  std::string id;
+  std::vector<Prefix> address_prefixes;  // IPv4 and IPv6
+  Pos pos;
+};
+
+/// An application security group: NICs (hosts, all nodes of a node pool) name it, NSG rules
+/// match the addresses of its members (azure-behaviour C5).
+struct ApplicationSecurityGroup {
+  std::string name;
+  std::string id;
+  Pos pos;
+};
+
+/// The source or destination of an NSG rule: CIDRs, one tag, or application security groups
+/// (azure-behaviour C2: a rule takes several prefixes but one tag or group set at most).
 struct NsgAddress {
-  enum class Kind : uint8_t { kAny, kInternet, kVirtualNetwork, kPrefixes } kind = Kind::kAny;
+  enum class Kind : uint8_t {
+    kAny,
+    kInternet,
+    kVirtualNetwork,
+    kPrefixes,
+    kAzureLoadBalancer,
+    kServiceTag,
+    kApplicationSecurityGroups,
+  } kind = Kind::kAny;
   std::vector<Prefix> prefixes;
+  Index service_tag = kNoIndex;  // into Topology::service_tags, for kServiceTag
+  std::vector<Index> groups;     // into Topology::application_security_groups
 };
 
 struct NsgRule {
@@ -252,6 +281,8 @@ struct NsgRule {
   Direction direction = Direction::kOutbound;
   RuleAction access = RuleAction::kAllow;
   ProtocolSet protocols = kAnyProtocol;
+  NsgAddress source;
+  std::vector<PortRange> source_ports;  // empty: any
   NsgAddress destination;
   std::vector<PortRange> destination_ports;  // empty: any
   Pos pos;
@@ -270,6 +301,7 @@ struct NodePool {
   Index subnet = kNoIndex;
   uint32_t nodes = 0;
   std::vector<IpAddress> addresses;  // explicit node IPs; empty: the subnet's first usable
+  std::vector<Index> application_security_groups;  // of every node's NIC
   Pos pos;
   std::string id;
 };
@@ -327,10 +359,15 @@ struct Topology {
   std::vector<Host> hosts;
   std::vector<Gateway> gateways;
   std::vector<Nsg> nsgs;
+  std::vector<ServiceTag> service_tags;
+  std::vector<ApplicationSecurityGroup> application_security_groups;
 
   SourceLocation at(Pos p) const { return SourceLocation{file, p.line, p.column}; }
   /// The subnet named `VNET/SUBNET`, or kNoIndex.
   Index find_subnet(std::string_view full_name) const;
+  /// The entry of `service_tags` named `name`, compared ignoring case as Azure does, or
+  /// kNoIndex. The built-in tags (VirtualNetwork, Internet, AzureLoadBalancer) are not in it.
+  Index find_service_tag(std::string_view tag_name) const;
 };
 
 const char* to_string(OutboundType t);
