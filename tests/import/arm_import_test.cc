@@ -7,10 +7,13 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "egress/config/topology_loader.h"
+#include "egress/engine/effective_routes.h"
 #include "import/arm_import_internal.h"
 
 namespace egress {
@@ -449,6 +452,97 @@ TEST(ImportAzure, ClusterExamples) {
   ImportResult user =
       import_text({kExamples + "/ManagedClustersCreate_UserAssignedNATGateway.json"});
   EXPECT_NE(user.yaml.find("  outboundType: userAssignedNATGateway\n"), std::string::npos);
+}
+
+// The NIC of NetworkInterfaceGet.json is the NIC of NetworkInterfaceEffectiveRouteTableList
+// (test-nic, rg1). Its VNet is in no example; its VnetLocal row says the address space is
+// 172.20.2.0/24, so this VNet is made from that row. With it, the imported topology's
+// effective routes are the example's rows.
+const char* kNicVnet =
+    R"({"name":"rg1-vnet","type":"Microsoft.Network/virtualNetworks","id":"/subscriptions/)"
+    R"(subid/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/rg1-vnet",)"
+    R"("properties":{"addressSpace":{"addressPrefixes":["172.20.2.0/24"]},"subnets":[)"
+    R"({"name":"default","id":"/subscriptions/subid/resourceGroups/rg1/providers/)"
+    R"(Microsoft.Network/virtualNetworks/rg1-vnet/subnets/default","properties":)"
+    R"({"addressPrefix":"172.20.2.0/24"}}]}})";
+
+Index subnet_named(const Topology& t, const std::string& full_name) {
+  for (Index i = 0; i < t.subnets.size(); ++i) {
+    if (t.subnets[i].full_name == full_name) {
+      return i;
+    }
+  }
+  return kNoIndex;
+}
+
+TEST(ImportAgreesWithAzure, EffectiveRoutesOfTheExampleNic) {
+  ScratchDir dir("routes");
+  std::string vnet = dir.write("vnet.json", kNicVnet);
+  ImportResult r =
+      import_azure(std::vector<std::string>{kExamples + "/NetworkInterfaceGet.json", vnet}, {});
+  ASSERT_TRUE(r.errors.empty()) << format_diagnostic(r.errors[0], "error");
+  LoadResult loaded = parse_topology(r.yaml, "imported.yaml");
+  ASSERT_TRUE(loaded.topology);
+  Index subnet = subnet_named(*loaded.topology, "rg1-vnet/default");
+  ASSERT_NE(subnet, kNoIndex);
+  std::set<std::string> ours;
+  for (const EffectiveRoute& route : compute_effective_routes(*loaded.topology, subnet)) {
+    if (route.active && route.prefix.address.is_v4()) {
+      ours.insert(std::string(to_string(route.source)) + " " + route.prefix.to_string() + " " +
+                  to_string(route.next_hop_type));
+    }
+  }
+  std::set<std::string> azure;
+  const Json answer = body_of(kExamples + "/NetworkInterfaceEffectiveRouteTableList.json");
+  for (const Json& row : answer["value"]) {
+    ASSERT_EQ(row["state"], "Active");
+    azure.insert(row["source"].get<std::string>() + " " +
+                 row["addressPrefix"][0].get<std::string>() + " " +
+                 row["nextHopType"].get<std::string>());
+  }
+  EXPECT_EQ(ours, azure);
+}
+
+TEST(ImportAgreesWithAzure, NextHopOfTheExampleIsVnetLocal) {
+  // NetworkWatcherNextHopGet: from 10.0.0.5 to 10.0.0.10, next hop VnetLocal. SubnetGet's
+  // subnet 10.0.0.0/16 holds both addresses (the example's VM is in no example).
+  ImportResult r = import_azure(std::vector<std::string>{kExamples + "/SubnetGet.json"}, {});
+  ASSERT_TRUE(r.errors.empty()) << format_diagnostic(r.errors[0], "error");
+  LoadResult loaded = parse_topology(r.yaml, "imported.yaml");
+  ASSERT_TRUE(loaded.topology);
+  Index subnet = subnet_named(*loaded.topology, "vnetname/subnet1");
+  ASSERT_NE(subnet, kNoIndex);
+  Json answer = body_of(kExamples + "/NetworkWatcherNextHopGet.json");
+  IpAddress destination = *IpAddress::parse("10.0.0.10");
+  const EffectiveRoute* best = nullptr;
+  for (const EffectiveRoute& route : compute_effective_routes(*loaded.topology, subnet)) {
+    if (route.active && route.prefix.contains(destination) &&
+        (best == nullptr || route.prefix.length > best->prefix.length)) {
+      best = &route;
+    }
+  }
+  ASSERT_NE(best, nullptr);
+  EXPECT_EQ(std::string(to_string(best->next_hop_type)), answer["nextHopType"]);
+}
+
+TEST(ImportAgreesWithAzure, PublicIpAddressesAsListed) {
+  ImportResult r =
+      import_azure(std::vector<std::string>{kExamples + "/PublicIpAddressListAll.json"}, {});
+  ASSERT_TRUE(r.errors.empty()) << format_diagnostic(r.errors[0], "error");
+  LoadResult loaded = parse_topology(r.yaml, "imported.yaml");
+  ASSERT_TRUE(loaded.topology);
+  std::set<std::string> ours;
+  for (const PublicIp& ip : loaded.topology->public_ips) {
+    ours.insert(ip.address.to_string());
+  }
+  std::set<std::string> azure;
+  const Json listed = body_of(kExamples + "/PublicIpAddressListAll.json");
+  for (const Json& ip : listed["value"]) {
+    if (ip["properties"].contains("ipAddress")) {
+      azure.insert(ip["properties"]["ipAddress"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(ours, azure);
 }
 
 TEST(YamlScalar, QuotesWhatWouldReadBackDifferently) {
