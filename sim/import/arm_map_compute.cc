@@ -35,19 +35,56 @@ std::string host_name(const std::string& nic, const Json& config, size_t index, 
   return is_primary ? nic : nic + "." + config.value("name", std::to_string(index));
 }
 
-// A firewall rule's address: a CIDR stays, an address becomes its /32 or /128, a service tag
-// stays its name; nullopt for what the schema cannot hold (ranges like 10.0.0.1-10.0.0.9).
-std::optional<std::string> rule_address(const std::string& text) {
+// An IPv4 range FIRST-LAST as the fewest CIDRs that cover exactly it (Azure Firewall rules
+// accept ranges; the schema holds prefixes). Empty when it is not an IPv4 range.
+std::vector<std::string> range_cidrs(const std::string& text) {
+  size_t dash = text.find('-');
+  auto first = IpAddress::parse(text.substr(0, dash));
+  auto last = dash == std::string::npos ? std::nullopt : IpAddress::parse(text.substr(dash + 1));
+  std::vector<std::string> out;
+  if (!first || !last || !first->is_v4() || !last->is_v4() || first->v4_bits() > last->v4_bits()) {
+    return out;
+  }
+  uint64_t lo = first->v4_bits();
+  const uint64_t hi = last->v4_bits();
+  while (lo <= hi) {
+    int length = 32;
+    while (length > 0) {
+      uint64_t size = uint64_t{1} << (32 - (length - 1));
+      if (lo % size != 0 || lo + size - 1 > hi) {
+        break;
+      }
+      --length;
+    }
+    out.push_back(Prefix::of(IpAddress::v4(static_cast<uint32_t>(lo)), length).to_string());
+    lo += uint64_t{1} << (32 - length);
+  }
+  return out;
+}
+
+// A firewall rule's addresses: a CIDR stays, an address becomes its /32 or /128, an IPv4
+// range its CIDRs, a service tag stays its name; nullopt for what the schema cannot hold.
+std::optional<std::vector<std::string>> rule_address(const std::string& text) {
   if (text.find('/') != std::string::npos) {
-    return Prefix::parse(text).ok() ? std::optional<std::string>(text) : std::nullopt;
+    return Prefix::parse(text).ok() ? std::optional(std::vector<std::string>{text}) : std::nullopt;
   }
   if (auto a = IpAddress::parse(text)) {
-    return Prefix::host(*a).to_string();
+    return std::vector<std::string>{Prefix::host(*a).to_string()};
   }
   if (text.find('-') != std::string::npos && IpAddress::parse(text.substr(0, text.find('-')))) {
-    return std::nullopt;
+    std::vector<std::string> cidrs = range_cidrs(text);
+    return cidrs.empty() ? std::nullopt : std::optional(cidrs);
   }
-  return text;
+  return std::vector<std::string>{text};
+}
+
+// A port as a number, a range ("8000-8080") as written.
+Node port_node(const std::string& text) {
+  if (!text.empty() && text.size() <= 5 &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return Node::num(std::stoll(text));
+  }
+  return Node::str(text);
 }
 
 }  // namespace
@@ -432,7 +469,7 @@ void Importer::map_rule_collection(const Json& collection, const std::string& po
     }
     bool drop = false;
     auto not_modelled = [&](const char* member, const std::string& why) {
-      Field f = find_field(rule, rp, member);
+      Field f = ro.get(member);
       if (f && !(f.value->is_array() && f.value->empty())) {
         finding("not-modelled", "firewall rule " + name + ": " + why + "; the rule is left out",
                 file, f.pointer);
@@ -450,25 +487,25 @@ void Importer::map_rule_collection(const Json& collection, const std::string& po
         auto mapped = rule_address(a);
         if (!mapped) {
           finding("not-modelled",
-                  "firewall rule " + name + ": address range '" + a +
-                      "' is not modelled; the rule is left out",
+                  "firewall rule " + name + ": address '" + a +
+                      "' is not modelled (an IPv6 range?); the rule is left out",
                   file, find_field(rule, rp, member).pointer);
           drop = true;
           continue;
         }
-        if (mapped->find('/') == std::string::npos) {
-          if (service_tags_.count(*mapped) == 0 && *mapped != "Internet" &&
-              *mapped != "VirtualNetwork") {
+        if (mapped->size() == 1 && mapped->front().find('/') == std::string::npos) {
+          const std::string& tag = mapped->front();
+          if (service_tags_.count(tag) == 0 && tag != "Internet" && tag != "VirtualNetwork") {
             finding("not-modelled",
-                    "firewall rule " + name + " names the service tag '" + *mapped +
+                    "firewall rule " + name + " names the service tag '" + tag +
                         "', whose prefixes are not in the snapshot; the rule is left out",
                     file, find_field(rule, rp, member).pointer);
             drop = true;
             continue;
           }
-          used_service_tags_.push_back(*mapped);
+          used_service_tags_.push_back(tag);
         }
-        out.push_back(*mapped);
+        out.insert(out.end(), mapped->begin(), mapped->end());
       }
       return out;
     };
@@ -507,7 +544,7 @@ void Importer::map_rule_collection(const Json& collection, const std::string& po
           ports.items.clear();
           break;
         }
-        ports.items.push_back(Node::str(p));
+        ports.items.push_back(port_node(p));
       }
       if (!ports.items.empty()) {
         n.set("ports", std::move(ports));
@@ -566,7 +603,7 @@ void Importer::map_rule_collection(const Json& collection, const std::string& po
       }
       Node ports = Node::list();
       for (const std::string& p : ro.strings("destinationPorts")) {
-        ports.items.push_back(Node::str(p));
+        ports.items.push_back(port_node(p));
       }
       if (!ports.items.empty()) {
         n.set("ports", std::move(ports));
@@ -1517,8 +1554,8 @@ void Importer::map_cluster(Node& root) {
     std::vector<std::string> ranges;
     for (const std::string& range : a.strings("authorizedIPRanges")) {
       auto mapped = rule_address(range);
-      if (mapped && mapped->find('/') != std::string::npos) {
-        ranges.push_back(*mapped);
+      if (mapped && mapped->front().find('/') != std::string::npos) {
+        ranges.insert(ranges.end(), mapped->begin(), mapped->end());
       }
     }
     if (!ranges.empty()) {

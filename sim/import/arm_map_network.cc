@@ -602,10 +602,19 @@ Node Importer::map_nsg_rule(const Child& c) {
   if (access) {
     n.set("access", Node::str(*access));
   }
+  bool droppable = false;
   if (protocol) {
+    static constexpr std::string_view kProtocols[] = {"Tcp", "Udp", "Icmp", "*"};
+    if (std::find(std::begin(kProtocols), std::end(kProtocols), *protocol) ==
+        std::end(kProtocols)) {
+      finding("not-modelled",
+              "NSG rule " + name + " for protocol " + *protocol +
+                  " (only Tcp, Udp, Icmp and * are modelled) is left out",
+              c.file, find_field(*c.json, c.pointer, "protocol").pointer);
+      droppable = true;
+    }
     n.set("protocol", Node::str(*protocol));
   }
-  bool droppable = false;
   auto addresses = [&](const char* single, const char* plural, const char* key) {
     std::vector<std::string> list = o.strings(plural);
     if (auto s = o.string(single); s && list.empty()) {

@@ -454,6 +454,44 @@ TEST(ImportAzure, ClusterExamples) {
   EXPECT_NE(user.yaml.find("  outboundType: userAssignedNATGateway\n"), std::string::npos);
 }
 
+TEST(ImportAzure, FirewallOfTheExampleWithItsSubnetAndPublicIp) {
+  // AzureFirewallGet's subnet and public IP are in no example: firewall-vnet.json holds them
+  // (flattened, as az prints them). Source ranges become their CIDRs; DNAT to an FQDN is left
+  // out with a finding.
+  ImportResult r =
+      import_text({kExamples + "/AzureFirewallGet.json",
+                   std::string(EGRESS_TEST_DATA_DIR) + "/arm/import/firewall-vnet.json"});
+  ASSERT_TRUE(r.errors.empty());
+  EXPECT_NE(r.yaml.find("    type: AzureFirewall\n"
+                        "    subnet: vnet2/AzureFirewallSubnet\n"
+                        "    privateIp: 10.0.0.0\n"
+                        "    publicIps: [pipName]\n"
+                        "    instances: 10\n"
+                        "    rules:\n"
+                        "      - name: L4-traffic\n"
+                        "        action: deny\n"
+                        "        protocols: [tcp]\n"
+                        "        sources: [192.168.1.1/32, 192.168.1.2/31, 192.168.1.4/30, "
+                        "192.168.1.8/30, 192.168.1.12/32, 10.1.4.12/30, 10.1.4.16/28, "
+                        "10.1.4.32/27, 10.1.4.64/26, 10.1.4.128/25]\n"
+                        "        ports: [\"443-444\", 8443]\n"
+                        "        collection: netrulecoll\n"
+                        "        priority: 112\n"),
+            std::string::npos)
+      << r.yaml;
+  EXPECT_NE(r.yaml.find("        protocols: [Https:443]\n        targetFqdns: [www.test.com]\n"),
+            std::string::npos);
+  EXPECT_NE(r.yaml.find("      - name: DNAT-HTTPS-traffic\n        protocols: [tcp]\n"
+                        "        destinations: [1.2.3.4]\n        ports: [443]\n"
+                        "        translatedAddress: 1.2.3.5\n        translatedPort: 8443\n"),
+            std::string::npos);
+  EXPECT_EQ(r.yaml.find("DNAT-HTTP-traffic-With-FQDN"), std::string::npos);
+  EXPECT_TRUE(has_finding(r,
+                          "firewall rule DNAT-HTTP-traffic-With-FQDN: DNAT to an FQDN is not "
+                          "modelled; the rule is left out at /responses/200/body/properties/"
+                          "natRuleCollections/0/properties/rules/1/translatedFqdn"));
+}
+
 // The NIC of NetworkInterfaceGet.json is the NIC of NetworkInterfaceEffectiveRouteTableList
 // (test-nic, rg1). Its VNet is in no example; its VnetLocal row says the address space is
 // 172.20.2.0/24, so this VNet is made from that row. With it, the imported topology's
