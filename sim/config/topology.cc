@@ -100,6 +100,22 @@ const char* to_string(Protocol p) {
   return "?";
 }
 
+const char* to_string(PublicIpSku s) {
+  switch (s) {
+    case PublicIpSku::kBasic:
+      return "Basic";
+    case PublicIpSku::kStandard:
+      return "Standard";
+    case PublicIpSku::kStandardV2:
+      return "StandardV2";
+  }
+  return "?";
+}
+
+const char* to_string(NatGatewaySku s) {
+  return s == NatGatewaySku::kStandardV2 ? "StandardV2" : "Standard";
+}
+
 std::optional<Protocol> parse_protocol(std::string_view s) {
   for (auto p : {Protocol::kTcp, Protocol::kUdp, Protocol::kIcmp}) {
     if (s == to_string(p)) {

@@ -524,24 +524,64 @@ void check_addresses(const Topology& t, Findings& f) {
 void check_nat_gateways(const Topology& t, Findings& f) {
   for (Index g = 0; g < t.nat_gateways.size(); ++g) {
     const NatGateway& nat = t.nat_gateways[g];
-    uint64_t addresses = nat.public_ips.size();
+    bool v2 = nat.sku == NatGatewaySku::kStandardV2;
+    uint64_t v4_addresses = 0;
+    uint64_t v6_addresses = 0;
+    // azure-behaviour D1: the public IP SKUs and IP versions each NAT gateway SKU accepts.
+    auto check_sku = [&](const std::string& what, PublicIpSku sku, bool is_v6) {
+      if (sku == PublicIpSku::kBasic) {
+        f.add("nat-gateway-public-ip-sku",
+              "NAT gateway " + nat.name + ": " + what +
+                  " is Basic; Azure: \"Basic SKU resources, such as basic load balancer or "
+                  "basic public IPs aren't compatible with NAT gateway\"",
+              nat.pos);
+      } else if (v2 && sku != PublicIpSku::kStandardV2) {
+        f.add("nat-gateway-public-ip-sku",
+              "NAT gateway " + nat.name + " (StandardV2): " + what + " is " + to_string(sku) +
+                  "; Azure: \"StandardV2 NAT gateway must use a StandardV2 Public IP address\"",
+              nat.pos);
+      }
+      if (is_v6 && !v2) {
+        f.add("nat-gateway-ipv6-needs-v2",
+              "NAT gateway " + nat.name + " (Standard): " + what +
+                  " is IPv6; Azure's Standard NAT gateway supports public IP version IPv4 only, "
+                  "StandardV2 supports IPv4 and IPv6",
+              nat.pos);
+      }
+    };
+    for (Index i : nat.public_ips) {
+      const PublicIp& ip = t.public_ips[i];
+      (ip.address.is_v4() ? v4_addresses : v6_addresses) += 1;
+      check_sku("public IP " + ip.name, ip.sku, !ip.address.is_v4());
+    }
     for (Index p : nat.public_ip_prefixes) {
-      const Prefix& prefix = t.public_ip_prefixes[p].prefix;
-      addresses += prefix.size();
-      // azure-egress-facts 3b: prefixes of /28 to /31.
-      if (prefix.address.is_v4() && (prefix.length < 28 || prefix.length > 31)) {
+      const PublicIpPrefix& pp = t.public_ip_prefixes[p];
+      const Prefix& prefix = pp.prefix;
+      bool is_v4 = prefix.address.is_v4();
+      (is_v4 ? v4_addresses : v6_addresses) += prefix.size();
+      check_sku("public IP prefix " + pp.name, pp.sku, !is_v4);
+      // azure-egress-facts 3b: prefixes of /28 to /31; azure-behaviour D1: IPv6 up to /124.
+      if (is_v4 && (prefix.length < 28 || prefix.length > 31)) {
         f.add("nat-gateway-prefix-size",
               "NAT gateway " + nat.name + ": public IP prefix " + prefix.to_string() +
                   " is not /28 to /31",
               nat.pos);
+      } else if (!is_v4 && prefix.length < 124) {
+        f.add("nat-gateway-prefix-size",
+              "NAT gateway " + nat.name + ": public IP prefix " + prefix.to_string() +
+                  " is larger than /124, the largest IPv6 prefix a NAT gateway takes",
+              nat.pos);
       }
     }
-    // azure-egress-facts 3b: up to 16 IPv4 addresses.
-    if (addresses > 16) {
-      f.add("nat-gateway-too-many-ips",
-            "NAT gateway " + nat.name + " has " + std::to_string(addresses) +
-                " public addresses; Azure allows at most 16",
-            nat.pos);
+    // azure-egress-facts 3b, azure-behaviour D1: up to 16 IPv4 (and, StandardV2, 16 IPv6).
+    for (auto [count, family] :
+         {std::pair(v4_addresses, "IPv4"), std::pair(v6_addresses, "IPv6")}) {
+      if (count > 16) {
+        f.add("nat-gateway-too-many-ips",
+              "NAT gateway " + nat.name + " has " + std::to_string(count) + " public " + family +
+                  " addresses; Azure allows at most 16",
+              nat.pos);
+      }
     }
     // azure-egress-facts 3b: one gateway cannot span VNets.
     Index vnet = kNoIndex;
@@ -570,6 +610,23 @@ uint64_t pool_size(const Topology& t, const BackendPool& pool) {
 
 void check_load_balancers(const Topology& t, Findings& f) {
   for (const LoadBalancer& lb : t.load_balancers) {
+    // azure-behaviour D2: a load balancer's public IPs are of its own SKU.
+    for (const Frontend& fe : lb.frontends) {
+      if (fe.public_ip == kNoIndex) {
+        continue;
+      }
+      const PublicIp& ip = t.public_ips[fe.public_ip];
+      bool basic_lb = lb.sku == LoadBalancerSku::kBasic;
+      if (basic_lb != (ip.sku == PublicIpSku::kBasic)) {
+        f.add("load-balancer-public-ip-sku",
+              "load balancer " + lb.name + " (" + (basic_lb ? "Basic" : "Standard") +
+                  "): frontend " + fe.name + " uses public IP " + ip.name + " (" +
+                  to_string(ip.sku) +
+                  "); Azure: \"Matching SKUs are required for load balancer "
+                  "and public IP resources\"",
+              fe.pos);
+      }
+    }
     for (const OutboundRule& rule : lb.outbound_rules) {
       uint32_t ports = rule.allocated_outbound_ports;
       // azure-egress-facts 3a: a multiple of 8, within what the frontends hold.

@@ -52,11 +52,12 @@ constexpr std::string_view kTopologyKeys[] = {"version",
                                               "nsgs",
                                               "serviceTags",
                                               "applicationSecurityGroups"};
-constexpr std::string_view kClusterKeys[] = {"name",          "id",        "outboundType",
-                                             "vnetMode",      "vmSetType", "loadBalancerSku",
-                                             "networkPlugin", "podCidr",   "nonMasqueradeCidrs",
-                                             "maxPods",       "nodePools", "loadBalancer",
-                                             "natGateway",    "apiServer", "services"};
+constexpr std::string_view kClusterKeys[] = {"name",          "id",           "outboundType",
+                                             "vnetMode",      "vmSetType",    "loadBalancerSku",
+                                             "networkPlugin", "podCidr",      "nonMasqueradeCidrs",
+                                             "maxPods",       "nodePools",    "loadBalancer",
+                                             "natGateway",    "apiServer",    "services",
+                                             "podCidrs",      "serviceCidrs", "ipFamilies"};
 constexpr std::string_view kNodePoolKeys[] = {"name", "id", "subnet", "nodes", "addresses",
                                               "applicationSecurityGroups"};
 constexpr std::string_view kApiServerKeys[] = {"address", "private", "authorizedIpRanges"};
@@ -71,17 +72,17 @@ constexpr std::string_view kRouteTableKeys[] = {"name", "id", "disableBgpRoutePr
                                                 "routes"};
 constexpr std::string_view kRouteKeys[] = {"name", "id", "addressPrefix", "nextHopType",
                                            "nextHopIpAddress"};
-constexpr std::string_view kPublicIpKeys[] = {"name", "id", "address"};
-constexpr std::string_view kPublicIpPrefixKeys[] = {"name", "id", "addressPrefix"};
+constexpr std::string_view kPublicIpKeys[] = {"name", "id", "address", "sku"};
+constexpr std::string_view kPublicIpPrefixKeys[] = {"name", "id", "addressPrefix", "sku"};
 constexpr std::string_view kApplianceKeys[] = {
     "name",           "id",        "subnet", "privateIp",     "ipForwarding", "publicIps", "snat",
     "snatPortsPerIp", "instances", "rules",  "defaultAction", "nsg"};
 constexpr std::string_view kApplianceRuleKeys[] = {"name",      "id",           "action",
                                                    "protocols", "destinations", "ports"};
-constexpr std::string_view kNatGatewayKeys[] = {"name", "id", "publicIps", "publicIpPrefixes",
-                                                "idleTimeoutInMinutes"};
-constexpr std::string_view kLoadBalancerKeys[] = {"name", "id", "frontends", "backendPools",
-                                                  "outboundRules"};
+constexpr std::string_view kNatGatewayKeys[] = {
+    "name", "id", "publicIps", "publicIpPrefixes", "idleTimeoutInMinutes", "sku"};
+constexpr std::string_view kLoadBalancerKeys[] = {
+    "name", "id", "frontends", "backendPools", "outboundRules", "sku"};
 constexpr std::string_view kFrontendKeys[] = {"name", "id", "publicIp"};
 constexpr std::string_view kBackendPoolKeys[] = {"name", "id", "members"};
 constexpr std::string_view kOutboundRuleKeys[] = {
@@ -127,6 +128,11 @@ constexpr NextHopType kNextHopTypeValues[] = {
     NextHopType::kVirtualAppliance, NextHopType::kInternet, NextHopType::kVnetLocal,
     NextHopType::kVirtualNetworkGateway, NextHopType::kNone};
 constexpr std::string_view kActions[] = {"allow", "deny"};
+constexpr std::string_view kIpFamilies[] = {"IPv4", "IPv6"};
+// azure-behaviour D1: the SKU names as ARM writes them.
+constexpr std::string_view kPublicIpSkus[] = {"Basic", "Standard", "StandardV2"};
+constexpr std::string_view kNatGatewaySkus[] = {"Standard", "StandardV2"};
+constexpr std::string_view kLoadBalancerSkuNames[] = {"Standard", "Basic"};
 constexpr std::string_view kApplianceProtocols[] = {"tcp", "udp", "icmp", "any"};
 constexpr std::string_view kOutboundRuleProtocols[] = {"Tcp", "Udp", "All"};
 constexpr std::string_view kDirections[] = {"Inbound", "Outbound"};
@@ -561,6 +567,8 @@ class Loader {
     ip.pos = m.pos();
     ip.name = read_element_name(m, public_ip_names_, topology_.public_ips.size());
     ip.id = read_id(m, "public IP");
+    read_enum_into<PublicIpSku>(m, "sku", kPublicIpSkus, Case::kIgnore, ip.sku,
+                                [](size_t i) { return static_cast<PublicIpSku>(i); });
     if (auto field = m.require("address")) {
       if (auto a = internal::read_address(*field, diags_)) {
         ip.address = *a;
@@ -588,6 +596,8 @@ class Loader {
     p.pos = m.pos();
     p.name = read_element_name(m, public_ip_prefix_names_, topology_.public_ip_prefixes.size());
     p.id = read_id(m, "public IP prefix");
+    read_enum_into<PublicIpSku>(m, "sku", kPublicIpSkus, Case::kIgnore, p.sku,
+                                [](size_t i) { return static_cast<PublicIpSku>(i); });
     if (auto field = m.require("addressPrefix")) {
       if (auto prefix = internal::read_prefix(*field, diags_)) {
         p.prefix = *prefix;
@@ -917,6 +927,8 @@ class Loader {
     Index index = static_cast<Index>(topology_.nat_gateways.size());
     gw.name = read_element_name(m, nat_gateway_names_, index);
     gw.id = read_id(m, "NAT gateway");
+    read_enum_into<NatGatewaySku>(m, "sku", kNatGatewaySkus, Case::kIgnore, gw.sku,
+                                  [](size_t i) { return static_cast<NatGatewaySku>(i); });
     defer_ref_list(read_ref_list(m, "publicIps", false), public_ip_names_, "publicIp", "publicIps",
                    [this, index]() -> std::vector<Index>& {
                      return topology_.nat_gateways[index].public_ips;
@@ -1176,6 +1188,41 @@ class Loader {
                                   [](size_t i) { return static_cast<NetworkPlugin>(i); });
     if (auto field = m.get("podCidr")) {
       c.pod_cidr = internal::read_prefix(*field, diags_);
+      if (c.pod_cidr) {
+        c.pod_cidrs = {*c.pod_cidr};
+      }
+    }
+    // azure-behaviour D3: dual-stack clusters list a pod and a service CIDR per family.
+    if (auto field = m.get("podCidrs")) {
+      if (m.has("podCidr")) {
+        diags_.error("bad-value",
+                     "cluster has both 'podCidr' and 'podCidrs'; give one of them (podCidrs for "
+                     "dual stack)",
+                     field->key_pos);
+      } else {
+        c.pod_cidrs = read_prefix_list(*field, true);
+        for (const Prefix& p : c.pod_cidrs) {
+          if (p.address.is_v4() && !c.pod_cidr) {
+            c.pod_cidr = p;
+          }
+        }
+      }
+    }
+    if (auto field = m.get("serviceCidrs")) {
+      c.service_cidrs = read_prefix_list(*field, true);
+    }
+    if (auto field = m.get("ipFamilies")) {
+      internal::for_each_item_nonempty(*field, diags_, {}, [&](const Field& item) {
+        if (auto i = internal::read_enum(item, kIpFamilies, Case::kExact, diags_)) {
+          Family family = *i == 0 ? Family::kV4 : Family::kV6;
+          if (std::find(c.ip_families.begin(), c.ip_families.end(), family) !=
+              c.ip_families.end()) {
+            diags_.error("bad-value",
+                         "'ipFamilies' lists " + std::string(kIpFamilies[*i]) + " twice", item.pos);
+          }
+          c.ip_families.push_back(family);
+        }
+      });
     }
     if (auto field = m.get("nonMasqueradeCidrs")) {
       c.non_masquerade_cidrs = read_prefix_list(*field, false);
@@ -1303,6 +1350,8 @@ class Loader {
     Index index = static_cast<Index>(topology_.load_balancers.size());
     lb.name = read_element_name(m, load_balancer_names_, index);
     lb.id = read_id(m, "load balancer");
+    read_enum_into<LoadBalancerSku>(m, "sku", kLoadBalancerSkuNames, Case::kIgnore, lb.sku,
+                                    [](size_t i) { return static_cast<LoadBalancerSku>(i); });
     NameTable frontend_names("frontend");
     for_each_map(m, "frontends", "frontend", kFrontendKeys, [&](const MapReader& fm) {
       Frontend f;

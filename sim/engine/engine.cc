@@ -476,10 +476,27 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
   };
   const Appliance* appliance =
       w.sender.kind == Sender::Kind::kAppliance ? &t().appliances[w.sender.index] : nullptr;
+  // azure-behaviour D3: a flow leaves with a public IP of its own family; a resource with
+  // none of that family does not translate it.
+  const Family family = f.dst.family();
+  const char* family_name = family == Family::kV4 ? "IPv4" : "IPv6";
+  auto of_family = [&](std::vector<IpAddress> ips) {
+    std::erase_if(ips, [&](const IpAddress& a) { return a.family() != family; });
+    return ips;
+  };
+  std::string no_family;
 
   // semantics.md 4.1 (azure-egress-facts 2): the subnet's NAT gateway comes first. An
   // appliance on a NAT gateway subnet sends from its private IP: no double NAT (facts 3c).
+  std::vector<IpAddress> nat_family_ips;
   if (sn.nat_gateway != kNoIndex) {
+    nat_family_ips = of_family(nat_ips[sn.nat_gateway]);
+    if (nat_family_ips.empty()) {
+      no_family = "NAT gateway " + t().nat_gateways[sn.nat_gateway].name + " has no " +
+                  family_name + " public IP";
+    }
+  }
+  if (!nat_family_ips.empty()) {
     const NatGateway& g = t().nat_gateways[sn.nat_gateway];
     res.hops.push_back(hop);
     if (f.proto == Protocol::kIcmp) {
@@ -488,7 +505,7 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
            Hop{g.name, {}, "", "", "", "NAT gateway translates TCP and UDP only"});
       return;
     }
-    const std::vector<IpAddress>& ips = nat_ips[sn.nat_gateway];
+    const std::vector<IpAddress>& ips = nat_family_ips;
     add_model(res, model::kSnatSample);
     egress(Via::kNatGateway, g.name, ips, h % ips.size(), sampled_port());
     // azure-egress-facts 3b: 64,512 ports per IP; TCP idle timeout as set, UDP fixed 4 min.
@@ -511,12 +528,18 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
       drop(res, Reason::kNoOutboundConnectivity, hop);
       return;
     }
-    if (!appliance->public_ips.empty()) {
+    std::vector<IpAddress> ips;
+    for (Index p : appliance->public_ips) {
+      ips.push_back(t().public_ips[p].address);
+    }
+    ips = of_family(std::move(ips));
+    if (!appliance->public_ips.empty() && ips.empty()) {
+      hop.note = "appliance " + appliance->name + " has no " + family_name + " public IP";
+      drop(res, Reason::kNoOutboundConnectivity, hop);
+      return;
+    }
+    if (!ips.empty()) {
       // azure-egress-facts 3c: the firewall "randomly selects the source public IP".
-      std::vector<IpAddress> ips;
-      for (Index p : appliance->public_ips) {
-        ips.push_back(t().public_ips[p].address);
-      }
       add_model(res, model::kSnatSample);
       egress(Via::kAppliance, appliance->name, ips, h % ips.size(), sampled_port());
       // azure-egress-facts 3c: snatPortsPerIp per IP per instance.
@@ -539,7 +562,8 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
   }
   res.hops.push_back(hop);
 
-  if (w.sender.kind == Sender::Kind::kHost && t().hosts[w.sender.index].public_ip != kNoIndex) {
+  if (w.sender.kind == Sender::Kind::kHost && t().hosts[w.sender.index].public_ip != kNoIndex &&
+      t().public_ips[t().hosts[w.sender.index].public_ip].address.family() == family) {
     // azure-egress-facts 2: an instance-level public IP is a 1:1 NAT with every port.
     const Host& host = t().hosts[w.sender.index];
     egress(Via::kInstancePublicIp, host.name, {t().public_ips[host.public_ip].address}, 0, f.sport);
@@ -578,6 +602,12 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
       for (Index fe : rule.frontends) {
         ips.push_back(t().public_ips[lb.frontends[fe].public_ip].address);
       }
+      ips = of_family(std::move(ips));
+      if (ips.empty()) {
+        uncovered =
+            "outbound rule " + lb.name + "/" + rule.name + " has no " + family_name + " frontend";
+        continue;
+      }
       uint32_t ports = rule.allocated_outbound_ports != 0 ? rule.allocated_outbound_ports
                                                           : default_ports_for_pool(pool.size());
       // azure-egress-facts 3a: frontends are used in order; an instance owns a block of ports.
@@ -614,10 +644,13 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
   }
 
   std::string why;
-  if (!uncovered.empty()) {
+  if (!no_family.empty()) {
+    why = no_family;
+  } else if (!uncovered.empty()) {
     why = uncovered;
   } else if (in_pool) {
     why = "in a Standard LB backend pool without an outbound rule";
+
   } else if (!sn.default_outbound_access) {
     why =
         "private subnet (defaultOutboundAccess false) without NAT gateway, public IP or "

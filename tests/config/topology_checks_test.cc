@@ -411,5 +411,71 @@ TEST(TopologyChecksTest, AHubFirewallIsNoLoop) {
   EXPECT_EQ(located_findings(yaml), std::vector<std::string>{});
 }
 
+// --- SKUs (azure-behaviour D1, D2) ---------------------------------------------------------
+
+std::vector<std::string> findings_with_code(const std::string& yaml, std::string_view prefix) {
+  std::vector<std::string> out;
+  for (const std::string& line : findings(yaml)) {
+    if (line.rfind(prefix, 0) == 0) {
+      out.push_back(line);
+    }
+  }
+  return out;
+}
+
+TEST(TopologyChecksTest, NatGatewaySkusAcceptTheirPublicIpSkusAndVersions) {
+  const std::string yaml =
+      "version: 1\n"
+      "publicIps:\n"
+      "  - {name: basic, address: 20.0.0.1, sku: Basic}\n"
+      "  - {name: std4, address: 20.0.0.2}\n"
+      "  - {name: std6, address: '2001:db8::1', sku: Standard}\n"
+      "  - {name: v2-4, address: 20.0.0.3, sku: StandardV2}\n"
+      "  - {name: v2-6, address: '2001:db8::2', sku: StandardV2}\n"
+      "publicIpPrefixes:\n"
+      "  - {name: v2pre6, addressPrefix: '2001:db8:1::/125', sku: StandardV2}\n"
+      "  - {name: big6, addressPrefix: '2001:db8:2::/120', sku: StandardV2}\n"
+      "natGateways:\n"
+      "  - {name: a, publicIps: [basic, std4]}\n"
+      "  - {name: b, publicIps: [std6]}\n"
+      "  - {name: c, sku: StandardV2, publicIps: [std4, v2-4, v2-6], publicIpPrefixes: [v2pre6]}\n"
+      "  - {name: d, sku: StandardV2, publicIpPrefixes: [big6]}\n";
+  EXPECT_EQ(
+      findings_with_code(yaml, "nat-gateway"),
+      (std::vector<std::string>{
+          "nat-gateway-public-ip-sku: NAT gateway a: public IP basic is Basic; Azure: \"Basic SKU "
+          "resources, such as basic load balancer or basic public IPs aren't compatible with NAT "
+          "gateway\"",
+          "nat-gateway-ipv6-needs-v2: NAT gateway b (Standard): public IP std6 is IPv6; Azure's "
+          "Standard NAT gateway supports public IP version IPv4 only, StandardV2 supports IPv4 "
+          "and IPv6",
+          "nat-gateway-public-ip-sku: NAT gateway c (StandardV2): public IP std4 is Standard; "
+          "Azure: \"StandardV2 NAT gateway must use a StandardV2 Public IP address\"",
+          "nat-gateway-prefix-size: NAT gateway d: public IP prefix 2001:db8:2::/120 is larger "
+          "than /124, the largest IPv6 prefix a NAT gateway takes",
+          "nat-gateway-too-many-ips: NAT gateway d has 256 public IPv6 addresses; Azure allows at "
+          "most 16"}));
+}
+
+TEST(TopologyChecksTest, ALoadBalancerAndItsPublicIpsShareASku) {
+  const std::string yaml =
+      "version: 1\n"
+      "publicIps:\n"
+      "  - {name: basic, address: 20.0.0.1, sku: Basic}\n"
+      "  - {name: std, address: 20.0.0.2}\n"
+      "loadBalancers:\n"
+      "  - {name: s, frontends: [{name: f1, publicIp: basic}, {name: f2, publicIp: std}]}\n"
+      "  - {name: b, sku: Basic, frontends: [{name: f1, publicIp: basic}, {name: f2, publicIp: "
+      "std}]}\n";
+  EXPECT_EQ(findings_with_code(yaml, "load-balancer-public-ip-sku"),
+            (std::vector<std::string>{
+                "load-balancer-public-ip-sku: load balancer s (Standard): frontend f1 uses public "
+                "IP basic (Basic); Azure: \"Matching SKUs are required for load balancer and "
+                "public IP resources\"",
+                "load-balancer-public-ip-sku: load balancer b (Basic): frontend f2 uses public IP "
+                "std (Standard); Azure: \"Matching SKUs are required for load balancer and public "
+                "IP resources\""}));
+}
+
 }  // namespace
 }  // namespace egress

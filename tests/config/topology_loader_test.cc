@@ -1497,5 +1497,33 @@ const BadCase kModelBadCases[] = {
 
 INSTANTIATE_TEST_SUITE_P(TopologyModel, BadInput, ::testing::ValuesIn(kModelBadCases), case_name);
 
+TEST(TopologyLoader, DualStackClusterListsCidrsPerFamily) {
+  Topology t = load_ok(EGRESS_BASE
+                       "cluster:\n  networkPlugin: azure-overlay\n"
+                       "  podCidrs: ['fd10::/64', 10.244.0.0/16]\n"
+                       "  serviceCidrs: [10.96.0.0/16, 'fd11::/108']\n"
+                       "  ipFamilies: [IPv4, IPv6]\n"
+                       "  nodePools: [{name: s, subnet: hub/aks, nodes: 1}]\n");
+  const Cluster& c = *t.cluster;
+  EXPECT_EQ(c.pod_cidrs, (std::vector<Prefix>{prefix("fd10::/64"), prefix("10.244.0.0/16")}));
+  EXPECT_EQ(c.pod_cidr, prefix("10.244.0.0/16"));
+  EXPECT_EQ(c.service_cidrs.size(), 2U);
+  EXPECT_EQ(c.ip_families, (std::vector<Family>{Family::kV4, Family::kV6}));
+}
+
+const BadCase kDualStackBadCases[] = {
+    {"PodCidrAndPodCidrs",
+     EGRESS_BASE "cluster:\n  podCidr: 10.244.0.0/16\n  podCidrs: [10.244.0.0/16]\n"
+                 "  nodePools: [{name: s, subnet: hub/aks, nodes: 1}]\n",
+     {"[bad-value] t.yaml:9:3: error: cluster has both 'podCidr' and 'podCidrs'; give one of "
+      "them (podCidrs for dual stack)"}},
+    {"IpFamilyTwice",
+     EGRESS_BASE "cluster:\n  ipFamilies: [IPv4, IPv4]\n"
+                 "  nodePools: [{name: s, subnet: hub/aks, nodes: 1}]\n",
+     {"[bad-value] t.yaml:8:22: error: 'ipFamilies' lists IPv4 twice"}},
+};
+
+INSTANTIATE_TEST_SUITE_P(DualStack, BadInput, ::testing::ValuesIn(kDualStackBadCases), case_name);
+
 }  // namespace
 }  // namespace egress

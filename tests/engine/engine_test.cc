@@ -555,5 +555,89 @@ TEST(EngineTest, EveryVerdictIsReachable) {
   }
 }
 
+// --- dual stack (azure-behaviour D3) ---------------------------------------------------------
+
+// A dual-stack host subnet: a StandardV2 NAT gateway with one IP of each family, a Standard
+// one with IPv4 only, and a load balancer with an IPv6 frontend.
+const char kDualStack[] =
+    "version: 1\n"
+    "vnets:\n"
+    "  - name: v\n"
+    "    addressSpace: [10.0.0.0/16, 'fd00::/48']\n"
+    "    subnets:\n"
+    "      - {name: both, addressPrefixes: [10.0.1.0/24, 'fd00:0:0:1::/64'], natGateway: v2}\n"
+    "      - {name: std, addressPrefixes: [10.0.2.0/24, 'fd00:0:0:2::/64'], natGateway: std,\n"
+    "         defaultOutboundAccess: false}\n"
+    "      - {name: lb, addressPrefixes: [10.0.3.0/24, 'fd00:0:0:3::/64'],\n"
+    "         defaultOutboundAccess: false}\n"
+    "publicIps:\n"
+    "  - {name: v4, address: 20.0.0.1, sku: StandardV2}\n"
+    "  - {name: v6, address: '2001:db8::1', sku: StandardV2}\n"
+    "  - {name: s4, address: 20.0.0.2}\n"
+    "  - {name: lb4, address: 20.0.0.3}\n"
+    "  - {name: lb6, address: '2001:db8::3'}\n"
+    "natGateways:\n"
+    "  - {name: v2, sku: StandardV2, publicIps: [v4, v6]}\n"
+    "  - {name: std, publicIps: [s4]}\n"
+    "hosts:\n"
+    "  - {name: a6, subnet: v/both, address: 'fd00:0:0:1::10'}\n"
+    "  - {name: a4, subnet: v/both, address: 10.0.1.10}\n"
+    "  - {name: s6, subnet: v/std, address: 'fd00:0:0:2::10'}\n"
+    "  - {name: l6, subnet: v/lb, address: 'fd00:0:0:3::10'}\n"
+    "  - {name: l4, subnet: v/lb, address: 10.0.3.10}\n"
+    "loadBalancers:\n"
+    "  - name: lb\n"
+    "    frontends: [{name: f4, publicIp: lb4}, {name: f6, publicIp: lb6}]\n"
+    "    backendPools: [{name: p, members: [l6, l4]}]\n"
+    "    outboundRules: [{name: o, frontends: [f4, f6], backendPool: p}]\n";
+
+TEST(EngineTest, ASnatIpIsOfTheFlowsFamily) {
+  Engine engine = build_engine(kDualStack);
+  const Case cases[] = {
+      {"IPv6 through a StandardV2 NAT gateway leaves with its IPv6 address",
+       flow("fd00:0:0:1::10", "2606:4700::1"),
+       V::kEgress,
+       R::kNone,
+       Via::kNatGateway,
+       "v2",
+       {"2001:db8::1"}},
+      {"IPv4 through the same gateway leaves with its IPv4 address",
+       flow("10.0.1.10", "140.82.112.3"),
+       V::kEgress,
+       R::kNone,
+       Via::kNatGateway,
+       "v2",
+       {"20.0.0.1"}},
+      {"IPv6 on a subnet whose NAT gateway has no IPv6 address has no way out",
+       flow("fd00:0:0:2::10", "2606:4700::1"),
+       V::kDropped,
+       R::kNoOutboundConnectivity,
+       Via::kNone,
+       "",
+       {}},
+      {"IPv6 through a load balancer uses its IPv6 frontends",
+       flow("fd00:0:0:3::10", "2606:4700::1"),
+       V::kEgress,
+       R::kNone,
+       Via::kLoadBalancer,
+       "lb",
+       {"2001:db8::3"}},
+      {"IPv4 through the load balancer uses its IPv4 frontends",
+       flow("10.0.3.10", "140.82.112.3"),
+       V::kEgress,
+       R::kNone,
+       Via::kLoadBalancer,
+       "lb",
+       {"20.0.0.3"}},
+  };
+  for (const Case& c : cases) {
+    expect_case(engine, c);
+    FlowResult r = engine.trace(c.flow);
+    if (!r.snat_ip.empty()) {
+      EXPECT_EQ(IpAddress::parse(r.snat_ip)->is_v4(), c.flow.dst.is_v4()) << c.name;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace egress

@@ -34,6 +34,9 @@ enum class VnetMode : uint8_t { kManaged, kByo };
 enum class NetworkPlugin : uint8_t { kKubenet, kAzure, kAzureOverlay };
 enum class VmSetType : uint8_t { kVirtualMachineScaleSets, kAvailabilitySet };
 enum class LoadBalancerSku : uint8_t { kStandard, kBasic };
+/// SKUs of public IPs and prefixes, and of NAT gateways (azure-behaviour D1).
+enum class PublicIpSku : uint8_t { kBasic, kStandard, kStandardV2 };
+enum class NatGatewaySku : uint8_t { kStandard, kStandardV2 };
 
 /// Next hop types of effective routes. `kVnetPeering` is system-only: a user route cannot
 /// name it (azure-egress-facts 1b).
@@ -132,6 +135,7 @@ struct PublicIp {
   std::string name;
   IpAddress address;
   Pos pos;
+  PublicIpSku sku = PublicIpSku::kStandard;
   std::string id;
 };
 
@@ -139,6 +143,7 @@ struct PublicIpPrefix {
   std::string name;
   Prefix prefix;
   Pos pos;
+  PublicIpSku sku = PublicIpSku::kStandard;
   std::string id;
 };
 
@@ -177,6 +182,7 @@ struct NatGateway {
   std::vector<Index> public_ip_prefixes;
   uint32_t idle_timeout_minutes = 4;  // azure-egress-facts 3b: TCP default 4 min
   Pos pos;
+  NatGatewaySku sku = NatGatewaySku::kStandard;
   std::string id;
 };
 
@@ -217,6 +223,7 @@ struct LoadBalancer {
   std::vector<BackendPool> backend_pools;
   std::vector<OutboundRule> outbound_rules;
   Pos pos;
+  LoadBalancerSku sku = LoadBalancerSku::kStandard;
   std::string id;
 };
 
@@ -328,7 +335,10 @@ struct Cluster {
   VmSetType vm_set_type = VmSetType::kVirtualMachineScaleSets;
   LoadBalancerSku load_balancer_sku = LoadBalancerSku::kStandard;
   NetworkPlugin network_plugin = NetworkPlugin::kAzure;
-  std::optional<Prefix> pod_cidr;
+  std::optional<Prefix> pod_cidr;  // podCidr, or the first IPv4 prefix of podCidrs
+  std::vector<Prefix> pod_cidrs;   // podCidrs (dual stack), else pod_cidr alone
+  std::vector<Prefix> service_cidrs;
+  std::vector<Family> ip_families;                          // empty: not written (single stack)
   std::optional<std::vector<Prefix>> non_masquerade_cidrs;  // nullopt: the VNet address spaces
   uint32_t max_pods = 30;
   std::vector<NodePool> node_pools;
@@ -374,6 +384,8 @@ const char* to_string(OutboundType t);
 const char* to_string(NextHopType t);
 const char* to_string(NetworkPlugin p);
 const char* to_string(Protocol p);
+const char* to_string(PublicIpSku s);
+const char* to_string(NatGatewaySku s);
 std::optional<OutboundType> parse_outbound_type(std::string_view s);
 std::optional<Protocol> parse_protocol(std::string_view s);
 
