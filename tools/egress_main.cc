@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "egress/capture/capture_reader.h"
-#include "egress/check/azure_check.h"
 #include "egress/capture/packet_selection.h"
 #include "egress/capture/pcap_writer.h"
+#include "egress/check/azure_check.h"
 #include "egress/config/topology.h"
 #include "egress/config/topology_checks.h"
 #include "egress/config/topology_loader.h"
@@ -306,13 +306,15 @@ Outcome run_check(const Args& args) {
     outcome.err += lines(load.errors, "error");
     return outcome;
   }
-  CheckResult result = check_against_azure(*topology, load.answers, CheckOptions{args.nic, args.subnet});
+  CheckResult result =
+      check_against_azure(*topology, load.answers, CheckOptions{args.nic, args.subnet});
   if (!result.errors.empty()) {
     outcome.exit_code = kExitBadInput;
     outcome.err += lines(result.errors, "error");
     return outcome;
   }
-  outcome.out = args.format == OutputFormat::kJson ? check_to_json(result) + "\n" : format_check(result);
+  outcome.out =
+      args.format == OutputFormat::kJson ? check_to_json(result) + "\n" : format_check(result);
   outcome.exit_code = result.differences.empty() ? kExitOk : kExitProblem;
   return outcome;
 }
@@ -1003,8 +1005,9 @@ void add_format(CLI::App& cmd, Args& args, const std::string& json_help) {
                  "Output format: table (default), json, jsonl, csv or tsv (one item per line)")
       ->check(CLI::Validator(
           [](std::string& v) {
-            return v == "azure" ? std::string("-o azure (Azure's effective-route JSON) is for "
-                                              "routes only; give table, json, jsonl, csv or tsv")
+            return v == "azure" ? std::string(
+                                      "-o azure (Azure's effective-route JSON) is for "
+                                      "routes only; give table, json, jsonl, csv or tsv")
                                 : std::string();
           },
           ""))

@@ -81,8 +81,8 @@ bool is_route_list(const Json& j) {
 
 struct FileContext {
   SourceLocation where;
-  std::string nic;     // REST wrapper's networkInterfaceName, or the export file name
-  std::string subnet;  // the export file name
+  std::string nic;                // REST wrapper's networkInterfaceName, or the export file name
+  std::string subnet;             // the export file name
   const Json* request = nullptr;  // REST wrapper's request body (next hop)
 };
 
@@ -152,8 +152,7 @@ class Reader {
     }
     for (const char* status : {"200", "201"}) {
       auto response = j["responses"].find(status);
-      if (response != j["responses"].end() && response->is_object() &&
-          response->contains("body")) {
+      if (response != j["responses"].end() && response->is_object() && response->contains("body")) {
         visit((*response)["body"], pointer + "/responses/" + status + "/body", inner);
         return;
       }
@@ -293,7 +292,8 @@ void read_file(const fs::path& path, uint64_t max_bytes, Reader& reader,
   } catch (const Json::parse_error& e) {
     // e.byte is 1-based: the byte after the last one read.
     auto [line, column] = line_column(text, e.byte == 0 ? 0 : e.byte - 1);
-    errors.push_back({"bad-json", "malformed JSON: " + parse_message(e.what()), {name, line, column}});
+    errors.push_back(
+        {"bad-json", "malformed JSON: " + parse_message(e.what()), {name, line, column}});
     return;
   }
   FileContext ctx;

@@ -131,8 +131,7 @@ class Checker {
       if (!matched[i]) {
         ++r_.routes;
         const EffectiveRoute& m = model[i];
-        add("route-extra",
-            subject + " " + m.prefix.to_string() + " " + to_string(m.source), "",
+        add("route-extra", subject + " " + m.prefix.to_string() + " " + to_string(m.source), "",
             describe_hop(to_string(m.next_hop_type),
                          m.next_hop_ip ? std::vector<std::string>{m.next_hop_ip->to_string()}
                                        : std::vector<std::string>{}) +
@@ -199,8 +198,7 @@ class Checker {
             arm_id(table).empty() ? table.name : std::string(arm_id(table)), answer.where, "");
       }
     } else if (!iequals(answer.route_table_id, "System Route")) {
-      add("next-hop-route-table", subject, answer.route_table_id, "System Route", answer.where,
-          "");
+      add("next-hop-route-table", subject, answer.route_table_id, "System Route", answer.where, "");
     }
   }
 
@@ -222,8 +220,8 @@ class Checker {
       case EgressIpAnswer::Kind::kNatGateway: {
         subject = "natGateway " + answer.resource + " publicIpAddresses";
         for (Index g = 0; g < t_.nat_gateways.size(); ++g) {
-          if (same_resource(t_.nat_gateways[g], answer.resource_id.empty() ? answer.resource
-                                                                            : answer.resource_id)) {
+          if (same_resource(t_.nat_gateways[g],
+                            answer.resource_id.empty() ? answer.resource : answer.resource_id)) {
             gateway_ips(g, ips, prefixes);
           }
         }
@@ -336,9 +334,7 @@ class Checker {
   // A NIC named by name or ARM id: a host, a node pool or an appliance, and its subnet.
   Index subnet_of_nic(std::string_view nic) const {
     std::string_view name = last_segment(nic);
-    auto matches = [&](const auto& e) {
-      return same_resource(e, nic) || iequals(e.name, name);
-    };
+    auto matches = [&](const auto& e) { return same_resource(e, nic) || iequals(e.name, name); };
     for (const Host& h : t_.hosts) {
       if (matches(h)) {
         return h.subnet;
@@ -390,10 +386,9 @@ class Checker {
     if (answer.subnet.empty() && answer.nic.empty() && t_.subnets.size() == 1) {
       return 0;
     }
-    std::string said = !answer.subnet.empty()
-                           ? "the file names subnet '" + answer.subnet + "'"
-                       : !answer.nic.empty() ? "the file names NIC '" + answer.nic + "'"
-                                             : "the file does not say which NIC they are of";
+    std::string said = !answer.subnet.empty() ? "the file names subnet '" + answer.subnet + "'"
+                       : !answer.nic.empty()  ? "the file names NIC '" + answer.nic + "'"
+                                              : "the file does not say which NIC they are of";
     if (!answer.subnet.empty() || !answer.nic.empty()) {
       said += ", which " + t_.file + " does not have";
     }
@@ -451,10 +446,13 @@ std::string format_check(const CheckResult& result) {
            (d.azure.empty() ? "-" : d.azure) + ", model " + (d.model.empty() ? "-" : d.model) +
            "\n";
   }
-  const std::string compared =
-      std::to_string(result.routes) + " routes of " + std::to_string(result.route_tables) +
-      " route tables, " + std::to_string(result.next_hops) + " next hops, " +
-      std::to_string(result.egress_ips) + " egress IPs compared";
+  auto counted = [](size_t n, const char* noun) {
+    return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+  };
+  const std::string compared = counted(result.routes, "route") + " of " +
+                               counted(result.route_tables, "route table") + ", " +
+                               counted(result.next_hops, "next hop") + ", " +
+                               counted(result.egress_ips, "egress IP") + " compared";
   if (result.differences.empty()) {
     out += "check: no differences (" + compared + ")\n";
   } else {

@@ -43,10 +43,9 @@ std::tuple<int, size_t, size_t> azure_rank(const Topology& t, const Subnet& subn
           return {2, r.prefix.address.is_v4() ? 0 : 1, 0};
       }
     case RouteSource::kVirtualNetworkGateway:
-      return {3, r.gateway == kNoIndex ? kLast : r.gateway,
-              r.gateway < t.gateways.size()
-                  ? index_of(t.gateways[r.gateway].bgp_routes, r.prefix)
-                  : 0};
+      return {
+          3, r.gateway == kNoIndex ? kLast : r.gateway,
+          r.gateway < t.gateways.size() ? index_of(t.gateways[r.gateway].bgp_routes, r.prefix) : 0};
     case RouteSource::kUser: {
       size_t at = kLast;
       if (r.route_table < t.route_tables.size()) {
@@ -96,8 +95,8 @@ std::string routes_to_azure_json(const Topology& topology, Index subnet,
     j["state"] = r.active ? "Active" : "Invalid";
     j["addressPrefix"] = Json::array({r.prefix.to_string()});
     j["nextHopType"] = to_string(r.next_hop_type);
-    j["nextHopIpAddress"] = r.next_hop_ip ? Json::array({r.next_hop_ip->to_string()})
-                                          : Json::array();
+    j["nextHopIpAddress"] =
+        r.next_hop_ip ? Json::array({r.next_hop_ip->to_string()}) : Json::array();
     // azure-behaviour F1: Azure writes the user route's name and its table's
     // disableBgpRoutePropagation; null and false on system and BGP routes.
     j["name"] = r.name.empty() ? Json(nullptr) : Json(r.name);

@@ -20,15 +20,15 @@ struct AzureRouteRow {
   std::vector<std::string> address_prefixes;
   std::string next_hop_type;
   std::vector<std::string> next_hop_ips;
-  std::string name;  // the user route's name; empty for null
+  std::string name;     // the user route's name; empty for null
   std::string pointer;  // JSON pointer of the row in its file
 };
 
 /// `az network nic show-effective-route-table` (or the REST response) of one NIC.
 struct EffectiveRouteAnswer {
-  SourceLocation where;     // the file
-  std::string nic;          // from the REST wrapper or the export folder's file name
-  std::string subnet;       // VNET/SUBNET, from the export folder's file name
+  SourceLocation where;  // the file
+  std::string nic;       // from the REST wrapper or the export folder's file name
+  std::string subnet;    // VNET/SUBNET, from the export folder's file name
   std::vector<AzureRouteRow> rows;
 };
 
@@ -39,8 +39,8 @@ struct NextHopAnswer {
   std::string destination_ip;
   std::string target_nic_id;  // may be empty
   std::string next_hop_type;
-  std::string next_hop_ip;    // may be empty
-  std::string route_table_id; // "System Route" for system routes
+  std::string next_hop_ip;     // may be empty
+  std::string route_table_id;  // "System Route" for system routes
 };
 
 /// Egress IPs one resource reports: a managed cluster's loadBalancerProfile or
@@ -52,7 +52,7 @@ struct EgressIpAnswer {
   Kind kind = Kind::kLoadBalancerProfile;
   std::string resource;  // the cluster's or NAT gateway's name
   std::string resource_id;
-  std::string pointer;   // of the list
+  std::string pointer;           // of the list
   std::vector<std::string> ids;  // public IPs (and, for a NAT gateway, prefixes) by ARM id
 };
 
@@ -98,11 +98,11 @@ struct CheckOptions {
 /// egress-ip-address.
 struct Difference {
   std::string kind;
-  std::string subject;  // subnet VNET/SUBNET, flow SRC -> DST, cluster NAME, natGateway NAME
-  std::string azure;    // what Azure answered ("" when it has nothing)
-  std::string model;    // what the model says ("" when it has nothing)
-  SourceLocation where; // the answer file
-  std::string pointer;  // JSON pointer in it, where known
+  std::string subject;   // subnet VNET/SUBNET, flow SRC -> DST, cluster NAME, natGateway NAME
+  std::string azure;     // what Azure answered ("" when it has nothing)
+  std::string model;     // what the model says ("" when it has nothing)
+  SourceLocation where;  // the answer file
+  std::string pointer;   // JSON pointer in it, where known
 };
 
 struct CheckResult {
