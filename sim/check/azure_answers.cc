@@ -72,7 +72,9 @@ std::vector<std::string> ids(const Json& list) {
 }
 
 bool is_route_row(const Json& j) {
-  return j.is_object() && j.contains("nextHopType") && j.contains("addressPrefix");
+  // addressPrefix a list: a user route (az network route-table route list) has a string.
+  return j.is_object() && j.contains("nextHopType") && j.contains("addressPrefix") &&
+         j["addressPrefix"].is_array();
 }
 
 bool is_route_list(const Json& j) {
