@@ -1,0 +1,2 @@
+# Azure Resource Manager JSON in (egress/import/arm_import.h), part of egress_core.
+target_sources(egress_core PRIVATE ${CMAKE_CURRENT_LIST_DIR}/arm_json.cc)
