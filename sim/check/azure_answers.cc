@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "egress/check/azure_check.h"
+#include "import/arm_json_internal.h"
 
 namespace egress {
 namespace {
@@ -243,74 +242,19 @@ class Reader {
   AzureAnswers& answers_;
 };
 
-// 1-based line and column of byte `offset` of `text`.
-std::pair<int, int> line_column(const std::string& text, size_t offset) {
-  offset = std::min(offset, text.size());
-  int line = 1;
-  size_t line_start = 0;
-  for (size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  return {line, static_cast<int>(offset - line_start) + 1};
-}
-
-// nlohmann's message without its "[json.exception...] parse error at line L, column C: "
-// prefix, whose position we print the compiler way instead.
-std::string parse_message(const std::string& what) {
-  size_t colon = what.find(": ", what.find("parse error"));
-  return colon == std::string::npos ? what : what.substr(colon + 2);
-}
-
-void read_file(const fs::path& path, uint64_t max_bytes, Reader& reader,
-               std::vector<Diagnostic>& errors) {
-  const std::string name = path.string();
-  std::error_code ec;
-  uint64_t size = fs::file_size(path, ec);
-  if (ec) {
-    errors.push_back({"io", "cannot read: " + ec.message(), {name, 0, 0}});
+// The export folder names each table VNET~SUBNET~NIC.json (tools/azure-export.sh).
+void names_from_export(const std::string& path, FileContext& ctx) {
+  fs::path p(path);
+  if (p.parent_path().filename() != "effective-routes") {
     return;
   }
-  if (size > max_bytes) {
-    errors.push_back({"file-too-large",
-                      std::to_string(size) + " bytes, more than the " + std::to_string(max_bytes) +
-                          " an answer file may hold",
-                      {name, 0, 0}});
-    return;
+  std::string stem = p.stem().string();
+  size_t first = stem.find('~');
+  size_t second = first == std::string::npos ? first : stem.find('~', first + 1);
+  if (second != std::string::npos) {
+    ctx.subnet = stem.substr(0, first) + "/" + stem.substr(first + 1, second - first - 1);
+    ctx.nic = stem.substr(second + 1);
   }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (!in && !in.eof()) {
-    errors.push_back({"io", "cannot read", {name, 0, 0}});
-    return;
-  }
-  const std::string text = buffer.str();
-  Json doc;
-  try {
-    doc = Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    // e.byte is 1-based: the byte after the last one read.
-    auto [line, column] = line_column(text, e.byte == 0 ? 0 : e.byte - 1);
-    errors.push_back(
-        {"bad-json", "malformed JSON: " + parse_message(e.what()), {name, line, column}});
-    return;
-  }
-  FileContext ctx;
-  ctx.where = SourceLocation{name, 0, 0};
-  // The export folder names each table VNET~SUBNET~NIC.json (tools/azure-export.sh).
-  if (path.parent_path().filename() == "effective-routes") {
-    std::string stem = path.stem().string();
-    size_t first = stem.find('~');
-    size_t second = first == std::string::npos ? first : stem.find('~', first + 1);
-    if (second != std::string::npos) {
-      ctx.subnet = stem.substr(0, first) + "/" + stem.substr(first + 1, second - first - 1);
-      ctx.nic = stem.substr(second + 1);
-    }
-  }
-  reader.visit(doc, "", ctx);
 }
 
 }  // namespace
@@ -318,29 +262,14 @@ void read_file(const fs::path& path, uint64_t max_bytes, Reader& reader,
 AnswersLoad read_azure_answers(std::span<const std::string> paths, uint64_t max_bytes) {
   AnswersLoad load;
   Reader reader(load.answers);
-  for (const std::string& p : paths) {
-    std::error_code ec;
-    if (fs::is_directory(p, ec)) {
-      std::vector<fs::path> files;
-      for (auto it = fs::recursive_directory_iterator(p, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (it->is_regular_file(ec) && it->path().extension() == ".json") {
-          files.push_back(it->path());
-        }
-      }
-      if (ec) {
-        load.errors.push_back({"io", "cannot list: " + ec.message(), {p, 0, 0}});
-        continue;
-      }
-      std::sort(files.begin(), files.end());
-      for (const fs::path& f : files) {
-        read_file(f, max_bytes, reader, load.errors);
-      }
-    } else if (!fs::exists(p, ec)) {
-      load.errors.push_back({"io", "no such file or folder", {p, 0, 0}});
-    } else {
-      read_file(p, max_bytes, reader, load.errors);
-    }
+  // File limits, folders, line:column parse errors: import's reading (arm_json_internal.h).
+  arm::Snapshot snapshot = arm::read_sources(paths, arm::ReadLimits{max_bytes});
+  load.errors = std::move(snapshot.errors);
+  for (const arm::Snapshot::FileEntry& entry : snapshot.entries) {
+    FileContext ctx;
+    ctx.where = SourceLocation{entry.file->path, 0, 0};
+    names_from_export(entry.file->path, ctx);
+    reader.visit(entry.file->root, "", ctx);
   }
   return load;
 }

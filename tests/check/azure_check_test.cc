@@ -186,7 +186,7 @@ TEST(ReadAzureAnswers, MalformedJsonSaysWhereAndOversizedFilesAreRefused) {
   ASSERT_EQ(load.errors.size(), 1U);
   EXPECT_EQ(format_diagnostic(load.errors[0], "error"),
             p.string() +
-                ":3:13: error: malformed JSON: syntax error while parsing object key - "
+                ":3:13: error: syntax error while parsing object key - "
                 "unexpected '}'; expected string literal");
   load = read_azure_answers(std::vector<std::string>{p.string()}, 10);
   ASSERT_EQ(load.errors.size(), 1U);

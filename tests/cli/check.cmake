@@ -36,7 +36,7 @@ egress_cli_test(check_nothing --exit 2 --out-empty --err "^error: no answer to c
   -- ${SIM} check lb.yaml ${ARM}/VirtualNetworkGet.json)
 egress_cli_test(check_csv --exit 2 --out-empty --err "check prints a table or -o json, not -o csv"
   -- ${SIM} check lb.yaml ${ARM}/ManagedClustersGet.json -o csv)
-egress_cli_test(check_missing_file --exit 2 --out-empty --err "nope[.]json: error: no such file or folder"
+egress_cli_test(check_missing_file --exit 2 --out-empty --err "^nope[.]json: error: cannot read 'nope[.]json': No such file or directory"
   -- ${SIM} check lb.yaml nope.json)
 
 foreach(scenario syntax help usage no-az fake-az)

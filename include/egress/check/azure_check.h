@@ -74,7 +74,7 @@ struct AzureAnswers {
 };
 
 /// Most a single answer file may hold; EGRESS_MAX_TOPOLOGY_BYTES does not apply to answers.
-inline constexpr uint64_t kMaxAnswerBytes = 256ULL << 20;
+inline constexpr uint64_t kMaxAnswerBytes = uint64_t{256} << 20;
 
 /// Reads answer files and folders (every `*.json` below, sorted by path): az's output
 /// (flattened or nested, one object, an array, `{"value": [...]}`) and the REST examples'
