@@ -87,18 +87,25 @@ struct FileContext {
   const Json* request = nullptr;  // REST wrapper's request body (next hop)
 };
 
+constexpr int kMaxDepth = 8;
+
 class Reader {
  public:
   explicit Reader(AzureAnswers& answers) : answers_(answers) {}
 
-  void visit(const Json& j, const std::string& pointer, const FileContext& ctx) {
+  // `depth` bounds the recursion: answers nest a list in a wrapper at most a few levels deep,
+  // and a hostile file of nested arrays must not exhaust the stack.
+  void visit(const Json& j, const std::string& pointer, const FileContext& ctx, int depth = 0) {
+    if (depth > kMaxDepth) {
+      return;
+    }
     if (j.is_array()) {
       if (is_route_list(j)) {
         add_route_table(j, pointer, ctx);
         return;
       }
       for (size_t i = 0; i < j.size(); ++i) {
-        visit(j[i], pointer + "/" + std::to_string(i), ctx);
+        visit(j[i], pointer + "/" + std::to_string(i), ctx, depth + 1);
       }
       return;
     }
@@ -106,13 +113,13 @@ class Reader {
       return;
     }
     if (j.contains("parameters") && j.contains("responses") && j["responses"].is_object()) {
-      unwrap(j, pointer, ctx);
+      unwrap(j, pointer, ctx, depth);
       return;
     }
     for (const char* list : {"value", "data"}) {
       auto it = j.find(list);
       if (it != j.end() && it->is_array() && !j.contains("type")) {
-        visit(*it, pointer + "/" + list, ctx);
+        visit(*it, pointer + "/" + list, ctx, depth + 1);
         return;
       }
     }
@@ -139,7 +146,7 @@ class Reader {
  private:
   // The REST examples' wrapper: the answer is the 200 (else 201) body; the path parameters
   // say which NIC, the request body which flow.
-  void unwrap(const Json& j, const std::string& pointer, const FileContext& ctx) {
+  void unwrap(const Json& j, const std::string& pointer, const FileContext& ctx, int depth) {
     FileContext inner = ctx;
     const Json& params = j["parameters"];
     if (params.is_object()) {
@@ -154,7 +161,7 @@ class Reader {
     for (const char* status : {"200", "201"}) {
       auto response = j["responses"].find(status);
       if (response != j["responses"].end() && response->is_object() && response->contains("body")) {
-        visit((*response)["body"], pointer + "/responses/" + status + "/body", inner);
+        visit((*response)["body"], pointer + "/responses/" + status + "/body", inner, depth + 1);
         return;
       }
     }
