@@ -98,6 +98,21 @@ case "$scenario" in
     out="$("$sim" check "$topology" "$work/out")" || fail "check exit $?: $out"
     grep -q "^check: no differences (7 routes of 1 route table, 0 next hops, 2 egress IPs compared)$" \
       <<<"$out" || fail "check: $out"
+    # Issue 15, done when: check reports a deliberately changed route and a missing egress IP.
+    routes="$work/out/effective-routes/vnet1~nodes~aks-system-12345678-vmss.json"
+    sed -i 's/"10[.]1[.]8[.]4"/"10.1.8.5"/' "$routes"
+    sed -i 's#"effectiveOutboundIPs": \[#"effectiveOutboundIPs": [{"id": "/subscriptions/s/resourceGroups/MC_rg1_aks1_eastus/providers/Microsoft.Network/publicIPAddresses/pip3"},#' \
+      "$work/out/resources/rg1/aks.json"
+    set +e
+    out="$("$sim" check "$topology" "$work/out")"
+    code=$?
+    set -e
+    [[ $code -eq 1 ]] || fail "changed: check exit $code: $out"
+    grep -qF "$routes: route-next-hop: subnet vnet1/nodes 192.168.10.0/24 User: Azure VirtualAppliance 10.1.8.5, model VirtualAppliance 10.1.8.4" \
+      <<<"$out" || fail "changed route not reported: $out"
+    grep -qF "$work/out/resources/rg1/aks.json: egress-ip-missing: cluster aks1 loadBalancerProfile.effectiveOutboundIPs: Azure /subscriptions/s/resourceGroups/MC_rg1_aks1_eastus/providers/Microsoft.Network/publicIPAddresses/pip3, model -" \
+      <<<"$out" || fail "missing egress IP not reported: $out"
+    grep -q "^check: 2 differences " <<<"$out" || fail "count: $out"
     # A non-empty --out is refused before any az call.
     set +e
     PATH="$work/bin:$PATH" bash "$script" -g rg1 --out "$work/out" 2>"$work/err"
