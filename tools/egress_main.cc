@@ -30,6 +30,7 @@
 #include "egress/engine/flow.h"
 #include "egress/engine/models.h"
 #include "egress/groups/destination_groups.h"
+#include "egress/import/arm_import.h"
 #include "egress/migrate/flow_diff.h"
 #include "egress/migrate/migration_plan.h"
 #include "egress/migrate/migration_table.h"
@@ -108,6 +109,10 @@ struct Args {
   std::string migration_table;
   uint64_t synth_n = 0;
   uint32_t managed_ips = 1;
+  // import
+  std::vector<std::string> import_sources;
+  std::string import_out;
+  bool strict = false;
   // check
   std::vector<std::string> answers;
   std::string nic;
@@ -245,6 +250,62 @@ Outcome run_validate(const Args& args) {
     outcome.out = lines(loaded.errors, "error") + finding_lines(findings) + args.topology + ": " +
                   counted(loaded.errors.size(), "error") + ", " +
                   counted(findings.size(), "finding") + "\n";
+  }
+  return outcome;
+}
+
+// import: the topology YAML on stdout or in --out (whole or not at all), findings on stderr
+// as warnings; -o json/jsonl/csv/tsv print the diagnostics on stdout instead, the YAML then
+// only in --out. Exit 0 imported, 2 nothing imported (errors, and with --strict findings).
+Outcome run_import(const Args& args) {
+  ImportOptions options;
+  options.strict = args.strict;
+  if (const char* v = std::getenv(std::string(kMaxImportBytesVariable).c_str())) {
+    Result<uint64_t> max = parse_max_import_bytes(v);
+    if (!max) {
+      return failed(Outcome{}, max.error());
+    }
+    options.max_file_bytes = *max;
+  }
+  OutputSet set;
+  const int out = set.add("--out", args.import_out);
+  std::vector<InputFile> inputs;
+  for (const std::string& source : args.import_sources) {
+    inputs.push_back(InputFile{"source", source});
+  }
+  std::string error;
+  if (!set.open(inputs, error)) {
+    return bad_input(error);
+  }
+  ImportResult result = import_azure(args.import_sources, options);
+  Outcome outcome;
+  outcome.exit_code = result.errors.empty() ? kExitOk : kExitBadInput;
+  if (args.format == OutputFormat::kJson) {
+    outcome.out = "{\"resources\":" + std::to_string(result.resources) + "," +
+                  diagnostics_to_json(result.errors, result.findings).substr(1) + "\n";
+  } else if (args.format == OutputFormat::kJsonl) {
+    outcome.out = diagnostics_to_jsonl(result.errors, result.findings);
+  } else if (args.format != OutputFormat::kTable) {
+    outcome.out = render_delimited(diagnostics_rows(result.errors, result.findings), args.format);
+  } else {
+    outcome.err = finding_lines(result.findings) + lines(result.errors, "error");
+  }
+  if (!result.errors.empty()) {
+    return outcome;  // the set removes what it created
+  }
+  if (std::FILE* f = set.file(out)) {
+    std::fwrite(result.yaml.data(), 1, result.yaml.size(), f);
+  } else if (args.format == OutputFormat::kTable) {
+    outcome.out = result.yaml;
+  }
+  if (!set.commit(error)) {
+    outcome.exit_code = kExitBadInput;
+    outcome.err += "error: " + error + "\n";
+    return outcome;
+  }
+  if (set.takes_stdout() && args.format != OutputFormat::kTable) {
+    outcome.err += outcome.out;
+    outcome.out.clear();
   }
   return outcome;
 }
@@ -1114,6 +1175,21 @@ int run(int argc, char** argv) {
   validate->add_option("TOPOLOGY", args.topology, "Topology YAML file")->required();
   add_format(*validate, args, R"(Print {"errors":[...],"findings":[...]})");
 
+  CLI::App* import_cmd = app.add_subcommand(
+      "import",
+      "Read Azure Resource Manager JSON (az, REST, Resource Graph, an export folder) into a "
+      "topology");
+  import_cmd
+      ->add_option("SOURCE", args.import_sources,
+                   "JSON file, folder of them (tools/azure-export.sh), or - for stdin")
+      ->required();
+  import_cmd->add_option("--out", args.import_out,
+                         "Write the topology YAML to this file instead of stdout ('-' for stdout)");
+  import_cmd->add_flag("--strict", args.strict,
+                       "Findings (fields not used, references left out) are errors: exit 2");
+  add_format(*import_cmd, args,
+             R"(Print {"resources":N,"errors":[...],"findings":[...]} (the YAML only in --out))");
+
   CLI::App* routes = app.add_subcommand("routes", "Print a subnet's effective routes");
   routes->add_option("TOPOLOGY", args.topology, "Topology YAML file")->required();
   routes->add_option("--subnet", args.subnet, "The subnet, as VNET/SUBNET")->required();
@@ -1273,8 +1349,8 @@ int run(int argc, char** argv) {
   }
 
   if (app.get_subcommands().empty()) {
-    std::cerr << "error: a command is required: validate, routes, trace, replay, synth, diff, "
-                 "migrate, check or models\n"
+    std::cerr << "error: a command is required: validate, import, routes, trace, replay, synth, "
+                 "diff, migrate, check or models\n"
                  "Run with --help for more information.\n";
     return kExitBadInput;
   }
@@ -1319,6 +1395,7 @@ int run(int argc, char** argv) {
   }
   const std::pair<CLI::App*, std::function<Outcome()>> commands[] = {
       {validate, [&] { return run_validate(args); }},
+      {import_cmd, [&] { return run_import(args); }},
       {routes, [&] { return run_routes(args); }},
       {check, [&] { return run_check(args); }},
       {trace, [&] { return run_trace(args); }},

@@ -1,10 +1,28 @@
 #include "egress/config/topology.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace egress {
 
 Index Topology::find_subnet(std::string_view full_name) const {
   for (Index i = 0; i < subnets.size(); ++i) {
     if (subnets[i].full_name == full_name) {
+      return i;
+    }
+  }
+  return kNoIndex;
+}
+
+Index Topology::find_service_tag(std::string_view tag_name) const {
+  auto equal_ignoring_case = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) ==
+                    std::tolower(static_cast<unsigned char>(y));
+           });
+  };
+  for (Index i = 0; i < service_tags.size(); ++i) {
+    if (equal_ignoring_case(service_tags[i].name, tag_name)) {
       return i;
     }
   }

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
@@ -768,6 +769,85 @@ void check_cluster(const Topology& t, Findings& f) {
 
 }  // namespace
 
+// azure-behaviour C5, C6: what Azure refuses in NSG rules and application security groups.
+void check_nsgs(const Topology& t, Findings& f) {
+  for (const Nsg& nsg : t.nsgs) {
+    for (size_t i = 0; i < nsg.rules.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        const NsgRule& a = nsg.rules[i];
+        const NsgRule& b = nsg.rules[j];
+        if (a.priority == b.priority && a.direction == b.direction && a.priority != 0) {
+          f.add(
+              "nsg-duplicate-priority",
+              "NSG " + nsg.name + ": rules " + b.name + " and " + a.name + " both have priority " +
+                  std::to_string(a.priority) + " for " +
+                  (a.direction == Direction::kInbound ? "inbound" : "outbound") +
+                  " traffic; Azure refuses this (SecurityRuleConflict: rules cannot have the same "
+                  "Priority and Direction)",
+              a.pos);
+          break;
+        }
+      }
+    }
+  }
+  // The VNet of each group: that of its first member (hosts, then node pools, in file order).
+  struct Member {
+    Index vnet;
+    std::string what;
+  };
+  std::vector<std::optional<Member>> first(t.application_security_groups.size());
+  auto member = [&](std::span<const Index> groups, Index subnet, const std::string& what, Pos pos) {
+    if (subnet == kNoIndex) {
+      return;
+    }
+    Index vnet = t.subnets[subnet].vnet;
+    for (Index g : groups) {
+      if (!first[g]) {
+        first[g] = Member{vnet, what};
+      } else if (first[g]->vnet != vnet) {
+        f.add("asg-spans-vnets",
+              "application security group " + t.application_security_groups[g].name + " has " +
+                  first[g]->what + " in VNet " + t.vnets[first[g]->vnet].name + " and " + what +
+                  " in VNet " + t.vnets[vnet].name +
+                  "; Azure requires every network interface of an application security group to "
+                  "be in the virtual network of its first one",
+              pos);
+      }
+    }
+  };
+  for (const Host& h : t.hosts) {
+    member(h.application_security_groups, h.subnet, "host " + h.name, h.pos);
+  }
+  if (t.cluster) {
+    for (const NodePool& p : t.cluster->node_pools) {
+      member(p.application_security_groups, p.subnet, "node pool " + p.name, p.pos);
+    }
+  }
+  for (const Nsg& nsg : t.nsgs) {
+    for (const NsgRule& r : nsg.rules) {
+      if (r.source.kind != NsgAddress::Kind::kApplicationSecurityGroups ||
+          r.destination.kind != NsgAddress::Kind::kApplicationSecurityGroups) {
+        continue;
+      }
+      for (Index s : r.source.groups) {
+        for (Index d : r.destination.groups) {
+          if (first[s] && first[d] && first[s]->vnet != first[d]->vnet) {
+            f.add("asg-rule-vnets",
+                  "NSG " + nsg.name + ", rule " + r.name + ": source group " +
+                      t.application_security_groups[s].name + " is in VNet " +
+                      t.vnets[first[s]->vnet].name + " and destination group " +
+                      t.application_security_groups[d].name + " in VNet " +
+                      t.vnets[first[d]->vnet].name +
+                      "; Azure requires the network interfaces of both to be in one virtual "
+                      "network",
+                  r.pos);
+          }
+        }
+      }
+    }
+  }
+}
+
 std::vector<Diagnostic> check_topology(const Topology& topology) {
   Findings f(topology);
   check_subnets(topology, f);
@@ -776,6 +856,7 @@ std::vector<Diagnostic> check_topology(const Topology& topology) {
   check_addresses(topology, f);
   check_nat_gateways(topology, f);
   check_load_balancers(topology, f);
+  check_nsgs(topology, f);
   check_cluster(topology, f);
   return f.take();
 }

@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -48,44 +49,62 @@ constexpr std::string_view kTopologyKeys[] = {"version",
                                               "loadBalancers",
                                               "hosts",
                                               "gateways",
-                                              "nsgs"};
-constexpr std::string_view kClusterKeys[] = {
-    "name",          "outboundType", "vnetMode",           "vmSetType", "loadBalancerSku",
-    "networkPlugin", "podCidr",      "nonMasqueradeCidrs", "maxPods",   "nodePools",
-    "loadBalancer",  "natGateway",   "apiServer",          "services"};
-constexpr std::string_view kNodePoolKeys[] = {"name", "subnet", "nodes", "addresses"};
+                                              "nsgs",
+                                              "serviceTags",
+                                              "applicationSecurityGroups"};
+constexpr std::string_view kClusterKeys[] = {"name",          "id",        "outboundType",
+                                             "vnetMode",      "vmSetType", "loadBalancerSku",
+                                             "networkPlugin", "podCidr",   "nonMasqueradeCidrs",
+                                             "maxPods",       "nodePools", "loadBalancer",
+                                             "natGateway",    "apiServer", "services"};
+constexpr std::string_view kNodePoolKeys[] = {"name", "id", "subnet", "nodes", "addresses",
+                                              "applicationSecurityGroups"};
 constexpr std::string_view kApiServerKeys[] = {"address", "private", "authorizedIpRanges"};
 constexpr std::string_view kServiceKeys[] = {"name", "frontendIp", "port", "protocol"};
-constexpr std::string_view kVnetKeys[] = {"name", "addressSpace", "subnets", "peerings"};
+constexpr std::string_view kVnetKeys[] = {"name", "id", "addressSpace", "subnets", "peerings"};
 constexpr std::string_view kSubnetKeys[] = {
-    "name",       "addressPrefix", "addressPrefixes",      "routeTable",
-    "natGateway", "nsg",           "defaultOutboundAccess"};
-constexpr std::string_view kPeeringKeys[] = {"remoteVnet", "allowForwardedTraffic",
+    "name",       "id",         "addressPrefix", "addressPrefixes",
+    "routeTable", "natGateway", "nsg",           "defaultOutboundAccess"};
+constexpr std::string_view kPeeringKeys[] = {"name", "id", "remoteVnet", "allowForwardedTraffic",
                                              "useRemoteGateways"};
-constexpr std::string_view kRouteTableKeys[] = {"name", "disableBgpRoutePropagation", "routes"};
-constexpr std::string_view kRouteKeys[] = {"name", "addressPrefix", "nextHopType",
+constexpr std::string_view kRouteTableKeys[] = {"name", "id", "disableBgpRoutePropagation",
+                                                "routes"};
+constexpr std::string_view kRouteKeys[] = {"name", "id", "addressPrefix", "nextHopType",
                                            "nextHopIpAddress"};
-constexpr std::string_view kPublicIpKeys[] = {"name", "address"};
-constexpr std::string_view kPublicIpPrefixKeys[] = {"name", "addressPrefix"};
+constexpr std::string_view kPublicIpKeys[] = {"name", "id", "address"};
+constexpr std::string_view kPublicIpPrefixKeys[] = {"name", "id", "addressPrefix"};
 constexpr std::string_view kApplianceKeys[] = {
-    "name",           "subnet",    "privateIp", "ipForwarding",  "publicIps", "snat",
-    "snatPortsPerIp", "instances", "rules",     "defaultAction", "nsg"};
-constexpr std::string_view kApplianceRuleKeys[] = {"name", "action", "protocols", "destinations",
-                                                   "ports"};
-constexpr std::string_view kNatGatewayKeys[] = {"name", "publicIps", "publicIpPrefixes",
+    "name",           "id",        "subnet", "privateIp",     "ipForwarding", "publicIps", "snat",
+    "snatPortsPerIp", "instances", "rules",  "defaultAction", "nsg"};
+constexpr std::string_view kApplianceRuleKeys[] = {"name",      "id",           "action",
+                                                   "protocols", "destinations", "ports"};
+constexpr std::string_view kNatGatewayKeys[] = {"name", "id", "publicIps", "publicIpPrefixes",
                                                 "idleTimeoutInMinutes"};
-constexpr std::string_view kLoadBalancerKeys[] = {"name", "frontends", "backendPools",
+constexpr std::string_view kLoadBalancerKeys[] = {"name", "id", "frontends", "backendPools",
                                                   "outboundRules"};
-constexpr std::string_view kFrontendKeys[] = {"name", "publicIp"};
-constexpr std::string_view kBackendPoolKeys[] = {"name", "members"};
+constexpr std::string_view kFrontendKeys[] = {"name", "id", "publicIp"};
+constexpr std::string_view kBackendPoolKeys[] = {"name", "id", "members"};
 constexpr std::string_view kOutboundRuleKeys[] = {
-    "name",    "frontends", "backendPool", "allocatedOutboundPorts", "idleTimeoutInMinutes",
+    "name",    "id", "frontends", "backendPool", "allocatedOutboundPorts", "idleTimeoutInMinutes",
     "protocol"};
-constexpr std::string_view kHostKeys[] = {"name", "subnet", "address", "publicIp", "nsg"};
-constexpr std::string_view kGatewayKeys[] = {"name", "vnet", "bgpRoutes"};
-constexpr std::string_view kNsgKeys[] = {"name", "rules"};
-constexpr std::string_view kNsgRuleKeys[] = {"name",     "priority",    "direction",       "access",
-                                             "protocol", "destination", "destinationPorts"};
+constexpr std::string_view kHostKeys[] = {"name",     "id",  "subnet", "address",
+                                          "publicIp", "nsg", "applicationSecurityGroups"};
+constexpr std::string_view kGatewayKeys[] = {"name", "id", "vnet", "bgpRoutes"};
+constexpr std::string_view kNsgKeys[] = {"name", "id", "rules"};
+constexpr std::string_view kNsgRuleKeys[] = {"name",
+                                             "id",
+                                             "priority",
+                                             "direction",
+                                             "access",
+                                             "protocol",
+                                             "source",
+                                             "sourcePorts",
+                                             "sourceApplicationSecurityGroups",
+                                             "destination",
+                                             "destinationPorts",
+                                             "destinationApplicationSecurityGroups"};
+constexpr std::string_view kServiceTagKeys[] = {"name", "id", "addressPrefixes"};
+constexpr std::string_view kApplicationSecurityGroupKeys[] = {"name", "id"};
 
 // Enum spellings, in the order of the values they map to.
 constexpr std::string_view kOutboundTypes[] = {
@@ -113,7 +132,8 @@ constexpr std::string_view kOutboundRuleProtocols[] = {"Tcp", "Udp", "All"};
 constexpr std::string_view kDirections[] = {"Inbound", "Outbound"};
 constexpr std::string_view kAccesses[] = {"Allow", "Deny"};
 constexpr std::string_view kNsgProtocols[] = {"Tcp", "Udp", "Icmp", "*"};
-constexpr std::string_view kNsgTags[] = {"Internet", "VirtualNetwork", "*"};
+// The tags every NSG rule may name without a `serviceTags` entry (azure-behaviour C3).
+constexpr std::string_view kNsgTags[] = {"Internet", "VirtualNetwork", "AzureLoadBalancer", "*"};
 
 // A name written where a resource is referred to, resolved once every name is known.
 struct Ref {
@@ -310,6 +330,36 @@ class Loader {
     return *name;
   }
 
+  // The optional `id` of an element of `kind`: its ARM resource id, kept as written. Azure
+  // compares ids ignoring case, so two elements of one kind whose ids differ only in case are
+  // one resource written twice.
+  std::string read_id(const MapReader& m, std::string_view kind) {
+    auto field = m.get("id");
+    if (!field) {
+      return {};
+    }
+    auto id = internal::read_name(*field, diags_);
+    if (!id) {
+      return {};
+    }
+    std::string key = *id;
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    auto [it, inserted] =
+        ids_[std::string(kind)].try_emplace(std::move(key), std::pair(*id, field->pos));
+    if (!inserted) {
+      const auto& [first, first_pos] = it->second;
+      std::string message = "duplicate " + std::string(kind) + " id " + quote(*id) +
+                            "; first defined at line " + std::to_string(first_pos.line) +
+                            ", column " + std::to_string(first_pos.column);
+      if (first != *id) {
+        message += " as " + quote(first) + " (Azure compares ids ignoring case)";
+      }
+      diags_.error("duplicate-id", std::move(message), field->pos);
+    }
+    return *id;
+  }
+
   std::optional<Ref> read_ref(const Field& field) {
     auto name = internal::read_name(field, diags_);
     if (!name) {
@@ -478,6 +528,12 @@ class Loader {
                  [&](const MapReader& e) { read_public_ip(e); });
     for_each_map(m, "publicIpPrefixes", "public IP prefix", kPublicIpPrefixKeys,
                  [&](const MapReader& e) { read_public_ip_prefix(e); });
+    // Before the NSGs, whose rules name them.
+    for_each_map(m, "serviceTags", "service tag", kServiceTagKeys,
+                 [&](const MapReader& e) { read_service_tag(e); });
+    for_each_map(m, "applicationSecurityGroups", "application security group",
+                 kApplicationSecurityGroupKeys,
+                 [&](const MapReader& e) { read_application_security_group(e); });
     for_each_map(m, "nsgs", "NSG", kNsgKeys, [&](const MapReader& e) { read_nsg(e); });
     for_each_map(m, "routeTables", "route table", kRouteTableKeys,
                  [&](const MapReader& e) { read_route_table(e); });
@@ -504,6 +560,7 @@ class Loader {
     PublicIp ip;
     ip.pos = m.pos();
     ip.name = read_element_name(m, public_ip_names_, topology_.public_ips.size());
+    ip.id = read_id(m, "public IP");
     if (auto field = m.require("address")) {
       if (auto a = internal::read_address(*field, diags_)) {
         ip.address = *a;
@@ -530,6 +587,7 @@ class Loader {
     PublicIpPrefix p;
     p.pos = m.pos();
     p.name = read_element_name(m, public_ip_prefix_names_, topology_.public_ip_prefixes.size());
+    p.id = read_id(m, "public IP prefix");
     if (auto field = m.require("addressPrefix")) {
       if (auto prefix = internal::read_prefix(*field, diags_)) {
         p.prefix = *prefix;
@@ -538,23 +596,71 @@ class Loader {
     topology_.public_ip_prefixes.push_back(std::move(p));
   }
 
-  // --- NSGs -----------------------------------------------------------------------------
+  // --- NSGs, service tags, application security groups ------------------------------------
+
+  void read_service_tag(const MapReader& m) {
+    ServiceTag tag;
+    tag.pos = m.pos();
+    tag.name = read_element_name(m, service_tag_names_, topology_.service_tags.size());
+    for (std::string_view builtin : kNsgTags) {
+      if (!tag.name.empty() && internal::enum_matches(tag.name, builtin, Case::kIgnore)) {
+        // azure-behaviour C3: these mean the VNet's own view, not a fixed prefix list.
+        diags_.error("bad-value",
+                     "service tag " + quote(tag.name) +
+                         " is built in and cannot be listed; its addresses depend on the VNet",
+                     m.require("name")->pos);
+      }
+    }
+    read_id_into(m, tag.id);
+    if (auto field = m.require("addressPrefixes")) {
+      tag.address_prefixes = read_prefix_list(*field, false);
+    }
+    topology_.service_tags.push_back(std::move(tag));
+  }
+
+  void read_application_security_group(const MapReader& m) {
+    ApplicationSecurityGroup group;
+    group.pos = m.pos();
+    group.name = read_element_name(m, application_security_group_names_,
+                                   topology_.application_security_groups.size());
+    read_id_into(m, group.id);
+    topology_.application_security_groups.push_back(std::move(group));
+  }
+
+  void read_id_into(const MapReader& m, std::string& out) {
+    if (auto field = m.get("id")) {
+      if (auto id = internal::read_string(*field, diags_)) {
+        out = *id;
+      }
+    }
+  }
+
+  // `applicationSecurityGroups: [NAME]` of a host or node pool, resolved into `target()`.
+  template <class Target>
+  void defer_application_security_groups(const MapReader& m, Target target) {
+    defer_ref_list(read_ref_list(m, "applicationSecurityGroups", false),
+                   application_security_group_names_, "application security group",
+                   "applicationSecurityGroups", target);
+  }
 
   void read_nsg(const MapReader& m) {
     Nsg nsg;
     nsg.pos = m.pos();
-    nsg.name = read_element_name(m, nsg_names_, topology_.nsgs.size());
+    Index nsg_index = static_cast<Index>(topology_.nsgs.size());
+    nsg.name = read_element_name(m, nsg_names_, nsg_index);
+    nsg.id = read_id(m, "NSG");
     NameTable rule_names("NSG rule");
     for_each_map(m, "rules", "NSG rule", kNsgRuleKeys, [&](const MapReader& rm) {
-      nsg.rules.push_back(read_nsg_rule(rm, rule_names, nsg.rules.size()));
+      nsg.rules.push_back(read_nsg_rule(rm, rule_names, nsg_index, nsg.rules.size()));
     });
     topology_.nsgs.push_back(std::move(nsg));
   }
 
-  NsgRule read_nsg_rule(const MapReader& m, NameTable& names, size_t index) {
+  NsgRule read_nsg_rule(const MapReader& m, NameTable& names, Index nsg, size_t index) {
     NsgRule rule;
     rule.pos = m.pos();
     rule.name = read_element_name(m, names, index);
+    rule.id = read_id(m, "NSG rule");
     if (auto field = m.require("priority")) {
       // Azure's range for user rules; 65000 and up are the default rules.
       if (auto v = internal::read_int(*field, 100, 4096, diags_)) {
@@ -576,13 +682,51 @@ class Loader {
         rule.protocols = *i == 3 ? kAnyProtocol : protocol_bit(static_cast<Protocol>(*i));
       }
     }
-    if (auto field = m.get("destination")) {
-      read_nsg_destination(*field, rule.destination);
+    size_t rule_index = index;
+    read_nsg_side(m, "source", "sourceApplicationSecurityGroups", rule.source,
+                  [this, nsg, rule_index]() -> std::vector<Index>& {
+                    return topology_.nsgs[nsg].rules[rule_index].source.groups;
+                  });
+    read_nsg_side(m, "destination", "destinationApplicationSecurityGroups", rule.destination,
+                  [this, nsg, rule_index]() -> std::vector<Index>& {
+                    return topology_.nsgs[nsg].rules[rule_index].destination.groups;
+                  });
+    if (auto field = m.get("sourcePorts")) {
+      read_nsg_ports(*field, rule.source_ports);
     }
     if (auto field = m.get("destinationPorts")) {
       read_nsg_ports(*field, rule.destination_ports);
     }
     return rule;
+  }
+
+  // One side of a rule: `key` (addresses, a tag) or `groups_key` (application security
+  // groups), not both (azure-behaviour C2).
+  template <class Target>
+  void read_nsg_side(const MapReader& m, std::string_view key, std::string_view groups_key,
+                     NsgAddress& out, Target groups) {
+    if (m.has(key) && m.has(groups_key)) {
+      diags_.error("bad-value",
+                   "NSG rule has both '" + std::string(key) + "' and '" + std::string(groups_key) +
+                       "'; Azure takes addresses or application security groups on one side, "
+                       "not both",
+                   m.require(groups_key)->key_pos);
+      return;
+    }
+    if (auto field = m.get(key)) {
+      read_nsg_address(*field, std::string(key), out);
+      return;
+    }
+    if (!m.has(groups_key)) {
+      return;
+    }
+    std::vector<Ref> refs = read_ref_list(m, groups_key, true);
+    if (refs.empty()) {
+      return;
+    }
+    out.kind = NsgAddress::Kind::kApplicationSecurityGroups;
+    defer_ref_list(std::move(refs), application_security_group_names_, "application security group",
+                   "applicationSecurityGroups", groups);
   }
 
   // A CIDR or, as Azure allows in NSG rules, a bare address meaning just that address.
@@ -595,46 +739,76 @@ class Loader {
     return internal::read_prefix(field, diags_);
   }
 
-  void read_nsg_destination(const Field& field, NsgAddress& out) {
+  static bool looks_like_address(const std::string& text) {
+    return !text.empty() &&
+           (text.find('/') != std::string::npos || text.find(':') != std::string::npos ||
+            (text[0] >= '0' && text[0] <= '9'));
+  }
+
+  // What `key` (source or destination) may hold, for messages.
+  std::string nsg_address_forms(const std::string& key) const {
+    return "'" + key +
+           "' must be a CIDR or address, a list of them, or one tag (Internet, VirtualNetwork, "
+           "AzureLoadBalancer, *, or a service tag listed under serviceTags)";
+  }
+
+  void read_nsg_address(const Field& field, const std::string& key, NsgAddress& out) {
     if (field.node.IsSequence()) {
       out.kind = NsgAddress::Kind::kPrefixes;
-      internal::for_each_item_nonempty(field, diags_, "leave it out to match any destination",
-                                       [&](const Field& item) {
-                                         if (auto p = read_nsg_prefix(item)) {
-                                           out.prefixes.push_back(*p);
-                                         }
-                                       });
+      internal::for_each_item_nonempty(
+          field, diags_, "leave it out to match any " + key, [&](const Field& item) {
+            if (item.node.IsScalar() && !looks_like_address(item.node.Scalar())) {
+              // azure-behaviour C2: augmented rules list addresses and ranges only.
+              diags_.error("bad-value",
+                           "'" + key + "' lists " + quote(item.node.Scalar()) +
+                               "; a list holds addresses and CIDRs only, a tag must stand alone "
+                               "(one tag per rule, as in Azure)",
+                           item.pos);
+              return;
+            }
+            if (auto p = read_nsg_prefix(item)) {
+              out.prefixes.push_back(*p);
+            }
+          });
       return;
     }
     if (!field.node.IsScalar()) {
-      diags_.error("bad-type",
-                   "'destination' must be a CIDR, a list of CIDRs, or one of the tags Internet, "
-                   "VirtualNetwork, *; got " +
-                       internal::describe(field.node),
+      diags_.error("bad-type", nsg_address_forms(key) + "; got " + internal::describe(field.node),
                    field.pos);
       return;
     }
     const std::string& text = field.node.Scalar();
     constexpr NsgAddress::Kind kTagKinds[] = {
-        NsgAddress::Kind::kInternet, NsgAddress::Kind::kVirtualNetwork, NsgAddress::Kind::kAny};
+        NsgAddress::Kind::kInternet, NsgAddress::Kind::kVirtualNetwork,
+        NsgAddress::Kind::kAzureLoadBalancer, NsgAddress::Kind::kAny};
     for (size_t i = 0; i < std::size(kNsgTags); ++i) {
       if (internal::enum_matches(text, kNsgTags[i], Case::kIgnore)) {
         out.kind = kTagKinds[i];
         return;
       }
     }
-    bool looks_like_address = !text.empty() && (text.find('/') != std::string::npos ||
-                                                text.find(':') != std::string::npos ||
-                                                (text[0] >= '0' && text[0] <= '9'));
-    if (!looks_like_address) {
-      std::string message =
-          "'destination' must be a CIDR, a list of CIDRs, or one of the tags Internet, "
-          "VirtualNetwork, *; got " +
-          quote(text);
-      if (auto near = internal::closest(text, kNsgTags); !near.empty()) {
-        message += "; did you mean '" + std::string(near) + "'?";
+    if (!looks_like_address(text)) {
+      Index tag = topology_.find_service_tag(text);
+      if (tag != kNoIndex) {
+        out.kind = NsgAddress::Kind::kServiceTag;
+        out.service_tag = tag;
+        return;
       }
-      diags_.error("bad-value", std::move(message), field.pos);
+      std::vector<std::string_view> candidates(std::begin(kNsgTags), std::end(kNsgTags));
+      for (const ServiceTag& t : topology_.service_tags) {
+        candidates.push_back(t.name);
+      }
+      std::string message = "'" + key + "' names " + quote(text) +
+                            ", which is neither a built-in tag (Internet, VirtualNetwork, "
+                            "AzureLoadBalancer, *) nor listed under serviceTags";
+      if (auto near = internal::closest(text, candidates); !near.empty()) {
+        message += "; did you mean '" + std::string(near) + "'?";
+      } else {
+        message +=
+            "; import Azure's service tags (az network list-service-tags -o json) or add it "
+            "with its addressPrefixes";
+      }
+      diags_.error("unknown-service-tag", std::move(message), field.pos);
       return;
     }
     if (auto p = read_nsg_prefix(field)) {
@@ -690,6 +864,7 @@ class Loader {
     RouteTable table;
     table.pos = m.pos();
     table.name = read_element_name(m, route_table_names_, topology_.route_tables.size());
+    table.id = read_id(m, "route table");
     read_bool_into(m, "disableBgpRoutePropagation", table.disable_bgp_route_propagation);
     NameTable route_names("route");
     for_each_map(m, "routes", "route", kRouteKeys, [&](const MapReader& rm) {
@@ -702,6 +877,7 @@ class Loader {
     Route route;
     route.pos = m.pos();
     route.name = read_element_name(m, names, index);
+    route.id = read_id(m, "route");
     if (auto field = m.require("addressPrefix")) {
       if (auto p = internal::read_prefix(*field, diags_)) {
         route.prefix = *p;
@@ -740,6 +916,7 @@ class Loader {
     gw.pos = m.pos();
     Index index = static_cast<Index>(topology_.nat_gateways.size());
     gw.name = read_element_name(m, nat_gateway_names_, index);
+    gw.id = read_id(m, "NAT gateway");
     defer_ref_list(read_ref_list(m, "publicIps", false), public_ip_names_, "publicIp", "publicIps",
                    [this, index]() -> std::vector<Index>& {
                      return topology_.nat_gateways[index].public_ips;
@@ -760,6 +937,7 @@ class Loader {
     vnet.pos = m.pos();
     Index index = static_cast<Index>(topology_.vnets.size());
     vnet.name = read_element_name(m, vnet_names_, index, true);
+    vnet.id = read_id(m, "vnet");
     if (auto field = m.require("addressSpace")) {
       vnet.address_space = read_prefix_list(*field, true);
     }
@@ -769,6 +947,10 @@ class Loader {
     for_each_map(m, "peerings", "peering", kPeeringKeys, [&](const MapReader& pm) {
       Peering peering;
       peering.pos = pm.pos();
+      if (auto field = pm.get("name")) {
+        peering.name = internal::read_name(*field, diags_).value_or("");
+      }
+      peering.id = read_id(pm, "peering");
       size_t pi = vnet.peerings.size();
       defer_ref(read_required_ref(pm, "remoteVnet"), vnet_names_, "remoteVnet", "vnets",
                 [this, index, pi]() -> Index& {
@@ -786,6 +968,7 @@ class Loader {
     subnet.pos = m.pos();
     subnet.vnet = vnet;
     Index index = static_cast<Index>(topology_.subnets.size());
+    subnet.id = read_id(m, "subnet");
     if (auto field = m.require("name")) {
       if (auto name = internal::read_name(*field, diags_)) {
         if (name->find('/') != std::string::npos) {
@@ -836,6 +1019,7 @@ class Loader {
     gw.pos = m.pos();
     Index index = static_cast<Index>(topology_.gateways.size());
     gw.name = read_element_name(m, gateway_names_, index);
+    gw.id = read_id(m, "gateway");
     defer_ref(read_required_ref(m, "vnet"), vnet_names_, "vnet", "vnets",
               [this, index]() -> Index& { return topology_.gateways[index].vnet; });
     if (auto field = m.get("bgpRoutes")) {
@@ -860,6 +1044,7 @@ class Loader {
     a.pos = m.pos();
     Index index = static_cast<Index>(topology_.appliances.size());
     a.name = read_element_name(m, appliance_names_, index);
+    a.id = read_id(m, "appliance");
     defer_subnet(read_required_ref(m, "subnet"),
                  [this, index]() -> Index& { return topology_.appliances[index].subnet; });
     if (auto field = m.require("privateIp")) {
@@ -893,6 +1078,7 @@ class Loader {
     ApplianceRule rule;
     rule.pos = m.pos();
     rule.name = read_element_name(m, names, index);
+    rule.id = read_id(m, "appliance rule");
     if (auto field = m.require("action")) {
       if (auto i = internal::read_enum(*field, kActions, Case::kIgnore, diags_)) {
         rule.action = *i == 0 ? RuleAction::kAllow : RuleAction::kDeny;
@@ -931,6 +1117,7 @@ class Loader {
     host.pos = m.pos();
     Index index = static_cast<Index>(topology_.hosts.size());
     host.name = read_element_name(m, host_names_, index);
+    host.id = read_id(m, "host");
     defer_subnet(read_required_ref(m, "subnet"),
                  [this, index]() -> Index& { return topology_.hosts[index].subnet; });
     if (auto field = m.require("address")) {
@@ -942,6 +1129,9 @@ class Loader {
               [this, index]() -> Index& { return topology_.hosts[index].public_ip; });
     defer_ref(read_optional_ref(m, "nsg"), nsg_names_, "nsg", "nsgs",
               [this, index]() -> Index& { return topology_.hosts[index].nsg; });
+    defer_application_security_groups(m, [this, index]() -> std::vector<Index>& {
+      return topology_.hosts[index].application_security_groups;
+    });
     topology_.hosts.push_back(std::move(host));
   }
 
@@ -968,6 +1158,7 @@ class Loader {
         c.name = *name;
       }
     }
+    c.id = read_id(m, "cluster");
     c.outbound_type_pos = read_enum_into<OutboundType>(
         m, "outboundType", kOutboundTypes, Case::kExact, c.outbound_type,
         [](size_t i) { return kOutboundTypeValues[i]; });
@@ -1039,8 +1230,12 @@ class Loader {
     pool.pos = m.pos();
     size_t index = c.node_pools.size();
     pool.name = read_element_name(m, names, index);
+    pool.id = read_id(m, "node pool");
     defer_subnet(read_required_ref(m, "subnet"),
                  [this, index]() -> Index& { return topology_.cluster->node_pools[index].subnet; });
+    defer_application_security_groups(m, [this, index]() -> std::vector<Index>& {
+      return topology_.cluster->node_pools[index].application_security_groups;
+    });
     std::optional<Field> nodes_field = m.get("nodes");
     std::optional<int64_t> nodes;
     if (nodes_field) {
@@ -1107,12 +1302,14 @@ class Loader {
     lb.pos = m.pos();
     Index index = static_cast<Index>(topology_.load_balancers.size());
     lb.name = read_element_name(m, load_balancer_names_, index);
+    lb.id = read_id(m, "load balancer");
     NameTable frontend_names("frontend");
     for_each_map(m, "frontends", "frontend", kFrontendKeys, [&](const MapReader& fm) {
       Frontend f;
       f.pos = fm.pos();
       size_t fi = lb.frontends.size();
       f.name = read_element_name(fm, frontend_names, fi);
+      f.id = read_id(fm, "frontend");
       defer_ref(read_required_ref(fm, "publicIp"), public_ip_names_, "publicIp", "publicIps",
                 [this, index, fi]() -> Index& {
                   return topology_.load_balancers[index].frontends[fi].public_ip;
@@ -1125,6 +1322,7 @@ class Loader {
       pool.pos = bm.pos();
       size_t bi = lb.backend_pools.size();
       pool.name = read_element_name(bm, pool_names, bi);
+      pool.id = read_id(bm, "backend pool");
       std::vector<Ref> members = read_ref_list(bm, "members", false);
       if (!members.empty()) {
         defer([this, index, bi, members = std::move(members)] {
@@ -1139,6 +1337,7 @@ class Loader {
       OutboundRule rule;
       rule.pos = rm.pos();
       rule.name = read_element_name(rm, rule_names, lb.outbound_rules.size());
+      rule.id = read_id(rm, "outbound rule");
       // Frontends and pools live in this load balancer, already read.
       for (const Ref& ref : read_ref_list(rm, "frontends", true)) {
         Index fi = resolve(frontend_names, ref, "frontend", "frontends" + where);
@@ -1235,6 +1434,8 @@ class Loader {
           continue;
         }
         Peering reverse = p;
+        reverse.name.clear();
+        reverse.id.clear();
         reverse.remote_vnet = v;
         reverse.declared = false;
         topology_.vnets[p.remote_vnet].peerings.push_back(reverse);
@@ -1316,6 +1517,8 @@ class Loader {
   std::vector<bool> node_pool_explicit_;
   bool too_many_nodes_ = false;
 
+  // Per kind of element, each id folded to lower case: the id as first written, and where.
+  std::map<std::string, std::unordered_map<std::string, std::pair<std::string, Pos>>> ids_;
   // Each public IP address: the first public IP with it, and where that wrote it.
   std::map<IpAddress, std::pair<size_t, Pos>> public_ip_addresses_;
 
@@ -1331,6 +1534,8 @@ class Loader {
   NameTable gateway_names_{"gateway"};
   NameTable nsg_names_{"NSG"};
   NameTable node_pool_names_{"node pool"};
+  NameTable service_tag_names_{"service tag"};
+  NameTable application_security_group_names_{"application security group"};
 };
 
 }  // namespace

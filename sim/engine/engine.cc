@@ -118,6 +118,7 @@ struct Walk {
   Index subnet = kNoIndex;
   Sender sender;
   Index nic_nsg = kNoIndex;
+  IpAddress src;                    // the source address as NSGs see it (after a pod's SNAT)
   bool forwarded = false;           // it passed through an appliance
   bool appliance_snats = false;     // that appliance will SNAT it at Internet
   size_t appliance_hop = SIZE_MAX;  // the appliance's hop, where its subnet's route goes
@@ -149,6 +150,8 @@ struct Engine::Impl {
   void check_api_server(const FlowKey& f, const std::optional<Sender>& origin,
                         FlowResult& res) const;
   bool pool_holds(const std::vector<PoolInstance>& pool, const Sender& s, uint32_t* ordinal) const;
+  std::span<const Index> groups_of(const IpAddress& address) const;
+  bool inbound_denied(const NsgFlow& nf, FlowResult& res) const;
   std::string appliance_name(const std::optional<IpAddress>& ip) const;
 };
 
@@ -206,6 +209,7 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed) const {
 
   Walk w;
   w.sender = *origin;
+  w.src = f.src;
   switch (origin->kind) {
     case Sender::Kind::kPod: {
       const NodeInfo& node = sources.nodes()[origin->index];
@@ -225,6 +229,7 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed) const {
         // podCidr, on-premises and peered VNets included.
         hop.action = "snat-to-node";
         hop.ip = node.address.to_string();
+        w.src = node.address;
       } else {
         // azure-egress-facts 5: Azure CNI keeps the pod IP inside nonMasqueradeCidrs (by
         // default the VNet's address spaces) and uses the node IP beyond.
@@ -238,6 +243,7 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed) const {
         } else {
           hop.action = "snat-to-node";
           hop.ip = node.address.to_string();
+          w.src = node.address;
         }
       }
       res.hops.push_back(hop);
@@ -287,10 +293,11 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed) const {
       return res;
     }
     const TagSets& tag = tags[sn.vnet];
+    NsgFlow nf{f.proto, w.src, f.sport, f.dst, f.dport, groups_of(w.src), groups_of(f.dst)};
 
     // azure-egress-facts 7: outbound, the NIC's NSG first, then the subnet's.
     if (w.nic_nsg != kNoIndex) {
-      NsgDecision d = evaluate_outbound(&t().nsgs[w.nic_nsg], {}, tag, f.proto, f.dst, f.dport);
+      NsgDecision d = evaluate_nsg(&t().nsgs[w.nic_nsg], {}, Direction::kOutbound, tag, nf);
       if (d.access == RuleAction::kDeny) {
         drop(res, Reason::kNsgDeny,
              Hop{sn.full_name,
@@ -309,7 +316,7 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed) const {
     }
     if (sn.nsg != kNoIndex || !extra.empty()) {
       const Nsg* nsg = sn.nsg == kNoIndex ? nullptr : &t().nsgs[sn.nsg];
-      NsgDecision d = evaluate_outbound(nsg, extra, tag, f.proto, f.dst, f.dport);
+      NsgDecision d = evaluate_nsg(nsg, extra, Direction::kOutbound, tag, nf);
       nsg_rule = (nsg != nullptr ? nsg->name + "/" : std::string()) + d.rule;
       if (d.block_rule) {
         add_model(res, model::kBlockRule);
@@ -349,6 +356,10 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed) const {
 
     switch (r.next_hop_type) {
       case NextHopType::kVnetLocal:
+        if (inbound_denied(nf, res)) {
+          res.hops.insert(res.hops.end() - 1, hop);
+          return res;
+        }
         hop.action = "deliver";
         res.hops.push_back(hop);
         res.verdict = Verdict::kInternal;
@@ -371,6 +382,10 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed) const {
               }
             }
           }
+        }
+        if (inbound_denied(nf, res)) {
+          res.hops.insert(res.hops.end() - 1, hop);
+          return res;
         }
         hop.action = "deliver";
         res.hops.push_back(hop);
@@ -637,6 +652,87 @@ void Engine::Impl::check_api_server(const FlowKey& f, const std::optional<Sender
   }
 }
 
+std::span<const Index> Engine::Impl::groups_of(const IpAddress& address) const {
+  std::optional<Sender> owner = sources.find(address);
+  if (!owner) {
+    return {};
+  }
+  switch (owner->kind) {
+    case Sender::Kind::kPod:
+      // Only Azure CNI pod addresses are IP configurations of the node's NIC.
+      if (t().cluster->network_plugin != NetworkPlugin::kAzure) {
+        return {};
+      }
+      [[fallthrough]];
+    case Sender::Kind::kNode:
+      return t()
+          .cluster->node_pools[sources.nodes()[owner->index].pool]
+          .application_security_groups;
+    case Sender::Kind::kHost:
+      return t().hosts[owner->index].application_security_groups;
+    case Sender::Kind::kAppliance:
+      return {};
+  }
+  return {};
+}
+
+// azure-behaviour C1: inbound, the destination subnet's NSG first, then its NIC's. The
+// destination is the NIC that owns the address, else the subnet whose prefix holds it.
+bool Engine::Impl::inbound_denied(const NsgFlow& nf, FlowResult& res) const {
+  Index subnet = kNoIndex;
+  Index nic_nsg = kNoIndex;
+  if (std::optional<Sender> owner = sources.find(nf.dst)) {
+    switch (owner->kind) {
+      case Sender::Kind::kPod:
+        if (t().cluster->network_plugin != NetworkPlugin::kAzure) {
+          return false;  // an overlay or kubenet pod address is no NIC's
+        }
+        [[fallthrough]];
+      case Sender::Kind::kNode:
+        subnet = sources.nodes()[owner->index].subnet;
+        break;
+      case Sender::Kind::kHost:
+        subnet = t().hosts[owner->index].subnet;
+        nic_nsg = t().hosts[owner->index].nsg;
+        break;
+      case Sender::Kind::kAppliance:
+        subnet = t().appliances[owner->index].subnet;
+        nic_nsg = t().appliances[owner->index].nsg;
+        break;
+    }
+  } else {
+    for (Index s = 0; s < t().subnets.size() && subnet == kNoIndex; ++s) {
+      if (in_any(t().subnets[s].address_prefixes, nf.dst)) {
+        subnet = s;
+      }
+    }
+  }
+  if (subnet == kNoIndex) {
+    return false;
+  }
+  const Subnet& sn = t().subnets[subnet];
+  const TagSets& tag = tags[sn.vnet];
+  for (Index nsg : {sn.nsg, nic_nsg}) {
+    if (nsg == kNoIndex) {
+      continue;
+    }
+    NsgDecision d = evaluate_nsg(&t().nsgs[nsg], {}, Direction::kInbound, tag, nf);
+    if (d.access == RuleAction::kDeny) {
+      add_model(res, model::kInternetTag);
+      drop(res, Reason::kNsgDeny,
+           Hop{sn.full_name,
+               {},
+               t().nsgs[nsg].name + "/" + d.rule,
+               "deny",
+               "",
+               nsg == sn.nsg ? "inbound, subnet network security group of the destination"
+                             : "inbound, NIC network security group of the destination"});
+      return true;
+    }
+  }
+  return false;
+}
+
 void Engine::Impl::ingress(const FlowKey& f, FlowResult& res) const {
   const Cluster* c = t().cluster ? &*t().cluster : nullptr;
   const Service* hit = nullptr;
@@ -756,6 +852,7 @@ Result<Engine> Engine::build(std::shared_ptr<const Topology> topology) {
   for (Index v = 0; v < t.vnets.size(); ++v) {
     // models.h kInternetTag: the VirtualNetwork tag.
     TagSets tags;
+    tags.service_tags = &t.service_tags;
     const Vnet& vnet = t.vnets[v];
     tags.virtual_network = vnet.address_space;
     auto add_gateways = [&](Index of) {

@@ -14,15 +14,12 @@
 #include <utility>
 #include <vector>
 
+#include "egress/import/arm_import.h"
 #include "egress/util/result.h"
 
 namespace egress::arm {
 
 using Json = nlohmann::json;
-
-/// The environment variable from which the binary takes ReadLimits::max_bytes; the
-/// file-too-large message names it.
-inline constexpr std::string_view kMaxImportBytesVariable = "EGRESS_MAX_IMPORT_BYTES";
 
 /// What one JSON file may cost. nlohmann::json takes about 10 times the text; a whole
 /// subscription from Resource Graph is tens of megabytes.
@@ -31,8 +28,8 @@ struct ReadLimits {
   uint64_t max_bytes = kDefaultMaxBytes;
 };
 
-/// ReadLimits from the text of kMaxImportBytesVariable: a positive number of bytes with an
-/// optional K, M or G suffix (powers of 1024), as EGRESS_MAX_TOPOLOGY_BYTES.
+/// ReadLimits from the text of kMaxImportBytesVariable (EGRESS_MAX_IMPORT_BYTES): a positive number
+/// of bytes with an optional K, M or G suffix (powers of 1024), as EGRESS_MAX_TOPOLOGY_BYTES.
 Result<ReadLimits> parse_read_limits(std::string_view max_bytes_text);
 
 /// 1-based line and column of the byte at 0-based `offset` in `text` (clamped to the text).

@@ -147,6 +147,34 @@ TEST(TopologyChecksTest, PreflightAndConsistency) {
       {"two owners of one address",
        {{"address: 10.0.4.12}", "address: 10.0.4.11}"}},
        {"address-in-use: 10.0.4.11 of host open-doa is already used by host open-lb"}},
+      // azure-behaviour C6: priorities are unique per direction in an NSG.
+      {"two outbound rules with one priority",
+       {{"destinationPorts: \"443\"}\n",
+         "destinationPorts: \"443\"}\n      - {name: again, priority: 100, direction: "
+         "Outbound, access: Allow}\n"}},
+       {"nsg-duplicate-priority: NSG deny-web: rules deny-https and again both have priority 100 "
+        "for outbound traffic; Azure refuses this (SecurityRuleConflict: rules cannot have the "
+        "same Priority and Direction)"}},
+      // azure-behaviour C5: an application security group's NICs share one VNet.
+      {"a group with members in two VNets",
+       {{"publicIp: host-pip}", "publicIp: host-pip, applicationSecurityGroups: [web]}"},
+        {"address: 10.1.0.10}", "address: 10.1.0.10, applicationSecurityGroups: [web]}"},
+        {"nsgs:\n", "applicationSecurityGroups: [{name: web}, {name: db}]\nnsgs:\n"}},
+       {"asg-spans-vnets: application security group web has host natted-vm in VNet hub and host "
+        "spoke-vm in VNet spoke; Azure requires every network interface of an application "
+        "security group to be in the virtual network of its first one"}},
+      // Same priority as deny-https but inbound: no duplicate.
+      {"a rule between groups of two VNets",
+       {{"publicIp: host-pip}", "publicIp: host-pip, applicationSecurityGroups: [web]}"},
+        {"address: 10.1.0.10}", "address: 10.1.0.10, applicationSecurityGroups: [db]}"},
+        {"nsgs:\n", "applicationSecurityGroups: [{name: web}, {name: db}]\nnsgs:\n"},
+        {"destinationPorts: \"443\"}\n",
+         "destinationPorts: \"443\"}\n      - {name: web-db, priority: 100, direction: Inbound, "
+         "access: Allow, sourceApplicationSecurityGroups: [web], "
+         "destinationApplicationSecurityGroups: [db]}\n"}},
+       {"asg-rule-vnets: NSG deny-web, rule web-db: source group web is in VNet hub and "
+        "destination group db in VNet spoke; Azure requires the network interfaces of both to be "
+        "in one virtual network"}},
   };
   for (const Case& c : cases) {
     auto got = findings(lab_with(c.edits));

@@ -255,6 +255,66 @@ TEST(TopologyLoader, LoadsTheFullExampleWithEveryField) {
   EXPECT_EQ(web.destination_ports, (std::vector<PortRange>{{443, 443}, {8000, 8080}}));
 }
 
+#define EGRESS_BASE_GOOD              \
+  "version: 1\n"                      \
+  "vnets:\n"                          \
+  "  - name: hub\n"                   \
+  "    addressSpace: [10.0.0.0/16]\n" \
+  "    subnets:\n"                    \
+  "      - {name: aks, addressPrefix: 10.0.4.0/24}\n"
+
+// azure-behaviour C2, C3, C5: every NSG rule field, service tags and application security
+// groups as the importer writes them.
+TEST(TopologyLoader, NsgRuleFieldsServiceTagsAndGroups) {
+  Topology t = load_ok(EGRESS_BASE_GOOD
+                       "serviceTags:\n"
+                       "  - {name: Storage.WestEurope, id: Storage.WestEurope, addressPrefixes: "
+                       "[13.69.40.16/28, \"2603:1020:206:402::88/125\"]}\n"
+                       "applicationSecurityGroups:\n"
+                       "  - {name: web, id: /subscriptions/s/resourceGroups/rg/providers/"
+                       "Microsoft.Network/applicationSecurityGroups/web}\n"
+                       "  - {name: db}\n"
+                       "hosts:\n"
+                       "  - {name: h, subnet: hub/aks, address: 10.0.4.9, "
+                       "applicationSecurityGroups: [db, web]}\n"
+                       "cluster:\n  nodePools:\n"
+                       "    - {name: p, subnet: hub/aks, nodes: 1, applicationSecurityGroups: "
+                       "[web]}\n"
+                       "nsgs:\n  - name: n\n    rules:\n"
+                       "      - {name: a, priority: 100, direction: Inbound, access: Allow, "
+                       "protocol: Tcp, source: [203.0.113.0/24, 198.51.100.7], sourcePorts: "
+                       "[\"1024-65535\", 80], destinationApplicationSecurityGroups: [db]}\n"
+                       "      - {name: b, priority: 110, access: Deny, source: AzureLoadBalancer, "
+                       "destination: storage.westeurope}\n"
+                       "      - {name: c, priority: 120, access: Allow, "
+                       "sourceApplicationSecurityGroups: [web, db], destination: \"*\"}\n");
+  ASSERT_EQ(t.service_tags.size(), 1U);
+  EXPECT_EQ(t.service_tags[0].id, "Storage.WestEurope");
+  ASSERT_EQ(t.service_tags[0].address_prefixes.size(), 2U);
+  EXPECT_EQ(t.service_tags[0].address_prefixes[1], prefix("2603:1020:206:402::88/125"));
+  ASSERT_EQ(t.application_security_groups.size(), 2U);
+  EXPECT_EQ(t.application_security_groups[0].id,
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/"
+            "applicationSecurityGroups/web");
+  EXPECT_EQ(t.hosts[0].application_security_groups, (std::vector<Index>{1, 0}));
+  EXPECT_EQ(t.cluster->node_pools[0].application_security_groups, (std::vector<Index>{0}));
+  const auto& rules = t.nsgs[0].rules;
+  ASSERT_EQ(rules.size(), 3U);
+  EXPECT_EQ(rules[0].source.kind, NsgAddress::Kind::kPrefixes);
+  EXPECT_EQ(rules[0].source.prefixes,
+            (std::vector<Prefix>{prefix("203.0.113.0/24"), prefix("198.51.100.7/32")}));
+  EXPECT_EQ(rules[0].source_ports, (std::vector<PortRange>{{1024, 65535}, {80, 80}}));
+  EXPECT_EQ(rules[0].destination.kind, NsgAddress::Kind::kApplicationSecurityGroups);
+  EXPECT_EQ(rules[0].destination.groups, (std::vector<Index>{1}));
+  EXPECT_EQ(rules[1].source.kind, NsgAddress::Kind::kAzureLoadBalancer);
+  EXPECT_EQ(rules[1].destination.kind, NsgAddress::Kind::kServiceTag);
+  EXPECT_EQ(rules[1].destination.service_tag, 0U);
+  EXPECT_EQ(rules[2].source.groups, (std::vector<Index>{0, 1}));
+  EXPECT_EQ(rules[2].destination.kind, NsgAddress::Kind::kAny);
+  EXPECT_EQ(t.find_service_tag("STORAGE.westeurope"), 0U);
+  EXPECT_EQ(t.find_service_tag("Storage"), kNoIndex);
+}
+
 TEST(TopologyLoader, MinimalTopologyTakesTheDefaults) {
   Topology t = load_ok(R"(version: 1
 vnets:
@@ -388,26 +448,28 @@ const BadCase kBadCases[] = {
      "version: 1\nvnet: []\n",
      {"[unknown-key] t.yaml:2:1: error: unknown key 'vnet' in topology; expected one of: "
       "version, name, cluster, vnets, routeTables, publicIps, publicIpPrefixes, appliances, "
-      "natGateways, loadBalancers, hosts, gateways, nsgs; did you mean 'vnets'?"}},
+      "natGateways, loadBalancers, hosts, gateways, nsgs, serviceTags, "
+      "applicationSecurityGroups; did you mean 'vnets'?"}},
     {"UnknownKeyWithSuggestion",
      "version: 1\nvnets:\n  - name: hub\n    addressSpace: [10.0.0.0/16]\n    subnets:\n"
      "      - name: aks\n        addresPrefix: 10.0.4.0/24\n",
      {"[missing-field] t.yaml:6:9: error: subnet is missing required field 'addressPrefix' (or "
       "'addressPrefixes' for dual stack)",
       "[unknown-key] t.yaml:7:9: error: unknown key 'addresPrefix' in subnet; expected one of: "
-      "name, addressPrefix, addressPrefixes, routeTable, natGateway, nsg, "
+      "name, id, addressPrefix, addressPrefixes, routeTable, natGateway, nsg, "
       "defaultOutboundAccess; did you mean 'addressPrefix'?"}},
     {"UnknownKeyWithoutSuggestion",
      EGRESS_BASE "hosts:\n  - {name: h, color: red}\n",
      {"[missing-field] t.yaml:8:5: error: host is missing required field 'subnet'",
       "[missing-field] t.yaml:8:5: error: host is missing required field 'address'",
       "[unknown-key] t.yaml:8:15: error: unknown key 'color' in host; expected one of: name, "
-      "subnet, address, publicIp, nsg"}},
+      "id, subnet, address, publicIp, nsg, applicationSecurityGroups"}},
     {"MergeKey",
      "version: 1\n<<: {name: x}\n",
      {"[unknown-key] t.yaml:2:1: error: unknown key '<<' in topology; expected one of: version, "
       "name, cluster, vnets, routeTables, publicIps, publicIpPrefixes, appliances, natGateways, "
-      "loadBalancers, hosts, gateways, nsgs (YAML merge keys are not supported)"}},
+      "loadBalancers, hosts, gateways, nsgs, serviceTags, applicationSecurityGroups (YAML merge "
+      "keys are not supported)"}},
     {"DuplicateKey",
      "version: 1\nname: a\nname: b\n",
      {"[duplicate-key] t.yaml:3:1: error: duplicate key 'name'; first given at line 2, column 1"}},
@@ -589,9 +651,48 @@ const BadCase kBadCases[] = {
      {"[bad-value] t.yaml:5:29: error: 'priority' must be an integer from 100 to 4096, got 99",
       "[bad-value] t.yaml:5:58: error: 'protocol' must be one of Tcp, Udp, Icmp, *; got 'TCP'; "
       "did you mean 'Tcp'?",
-      "[bad-value] t.yaml:5:76: error: 'destination' must be a CIDR, a list of CIDRs, or one of "
-      "the tags Internet, VirtualNetwork, *; got 'Internt'; did you mean 'Internet'?",
+      "[unknown-service-tag] t.yaml:5:76: error: 'destination' names 'Internt', which is neither "
+      "a built-in tag (Internet, VirtualNetwork, AzureLoadBalancer, *) nor listed under "
+      "serviceTags; did you mean 'Internet'?",
       "[bad-value] t.yaml:5:103: error: 'destinationPorts': range '90-80' ends before it starts"}},
+    // azure-behaviour C3: a tag that is neither built in nor listed under serviceTags.
+    {"NsgUnlistedServiceTag",
+     "version: 1\nserviceTags:\n  - {name: Storage.WestEurope, addressPrefixes: [13.69.40.16/28]}\n"
+     "nsgs:\n  - name: n\n    rules:\n"
+     "      - {name: a, priority: 100, access: Allow, destination: Sql}\n"
+     "      - {name: b, priority: 110, access: Allow, source: Storage.WestEuropa}\n",
+     {"[unknown-service-tag] t.yaml:7:62: error: 'destination' names 'Sql', which is neither a "
+      "built-in tag (Internet, VirtualNetwork, AzureLoadBalancer, *) nor listed under "
+      "serviceTags; import Azure's service tags (az network list-service-tags -o json) or add it "
+      "with its addressPrefixes",
+      "[unknown-service-tag] t.yaml:8:57: error: 'source' names 'Storage.WestEuropa', which is "
+      "neither a built-in tag (Internet, VirtualNetwork, AzureLoadBalancer, *) nor listed under "
+      "serviceTags; did you mean 'Storage.WestEurope'?"}},
+    // azure-behaviour C2: augmented rules list addresses; a tag stands alone.
+    {"NsgTagInAList",
+     "version: 1\nnsgs:\n  - name: n\n    rules:\n"
+     "      - {name: r, priority: 100, access: Allow, source: [10.0.0.0/8, VirtualNetwork]}\n",
+     {"[bad-value] t.yaml:5:70: error: 'source' lists 'VirtualNetwork'; a list holds addresses "
+      "and CIDRs only, a tag must stand alone (one tag per rule, as in Azure)"}},
+    {"NsgAddressesAndGroupsOnOneSide",
+     "version: 1\napplicationSecurityGroups: [{name: web}]\nnsgs:\n  - name: n\n    rules:\n"
+     "      - {name: r, priority: 100, access: Allow, source: 10.0.0.4,\n"
+     "         sourceApplicationSecurityGroups: [web], destinationApplicationSecurityGroups: "
+     "[wbe]}\n",
+     {"[bad-value] t.yaml:7:10: error: NSG rule has both 'source' and "
+      "'sourceApplicationSecurityGroups'; Azure takes addresses or application security groups "
+      "on one side, not both",
+      "[dangling-reference] t.yaml:7:89: error: application security group 'wbe' is not defined "
+      "in applicationSecurityGroups; did you mean 'web'?"}},
+    {"ServiceTagThatIsBuiltIn",
+     "version: 1\nserviceTags:\n  - {name: internet, addressPrefixes: [0.0.0.0/0]}\n",
+     {"[bad-value] t.yaml:3:12: error: service tag 'internet' is built in and cannot be listed; "
+      "its addresses depend on the VNet"}},
+    {"NsgSourcePorts",
+     "version: 1\nnsgs:\n  - name: n\n    rules:\n"
+     "      - {name: r, priority: 100, access: Allow, sourcePorts: [\"1024-\"]}\n",
+     {"[bad-value] t.yaml:5:63: error: each item of 'sourcePorts' must be a port like 443 or a "
+      "range like 8000-8080, got '1024-'"}},
     {"NsgPortListItems",
      "version: 1\nnsgs:\n  - name: n\n    rules:\n"
      "      - {name: r, priority: 100, access: Allow, destinationPorts: [\"*\", 70000]}\n",
@@ -670,7 +771,7 @@ vnets:
                 "[duplicate-name] t.yaml:11:10: error: duplicate subnet name 'hub/a'; first "
                 "defined at line 10, column 10",
                 "[unknown-key] t.yaml:11:47: error: unknown key 'color' in subnet; expected one "
-                "of: name, addressPrefix, addressPrefixes, routeTable, natGateway, nsg, "
+                "of: name, id, addressPrefix, addressPrefixes, routeTable, natGateway, nsg, "
                 "defaultOutboundAccess",
             }));
 }
@@ -1299,6 +1400,102 @@ TEST(TopologyLoader, GoodFilesLoad) {
   }
   EXPECT_GE(count, 1);
 }
+
+// --- the model of real networks (issue 15): ids, SKUs, endpoints, load balancer rules ------
+
+TEST(TopologyLoader, IdsAreKeptAsWrittenOnEveryElement) {
+  Topology t = load_ok(
+      "version: 1\n"
+      "cluster:\n  id: /S/aks\n"
+      "  nodePools: [{name: system, id: /S/aks/agentPools/system, subnet: hub/aks, nodes: 1}]\n"
+      "vnets:\n  - name: hub\n    id: /S/virtualNetworks/Hub\n    addressSpace: [10.0.0.0/16]\n"
+      "    subnets: [{name: aks, id: /S/virtualNetworks/Hub/subnets/aks, addressPrefix: "
+      "10.0.4.0/24}]\n"
+      "    peerings: [{name: hub-to-spoke, id: /S/peer, remoteVnet: spoke}]\n"
+      "  - {name: spoke, addressSpace: [10.1.0.0/16]}\n"
+      "routeTables:\n  - name: rt\n    id: /S/rt\n"
+      "    routes: [{name: r, id: /S/rt/routes/r, addressPrefix: 0.0.0.0/0, nextHopType: None}]\n"
+      "publicIps: [{name: pip, id: /S/pip, address: 20.0.0.1}]\n"
+      "publicIpPrefixes: [{name: pre, id: /S/pre, addressPrefix: 20.0.1.0/31}]\n"
+      "natGateways: [{name: nat, id: /S/nat}]\n"
+      "appliances:\n  - name: fw\n    id: /S/fw\n    subnet: hub/aks\n    privateIp: 10.0.4.100\n"
+      "    rules: [{name: r, id: /S/fw/r, action: allow}]\n"
+      "loadBalancers:\n  - name: lb\n    id: /S/lb\n"
+      "    frontends: [{name: f, id: /S/lb/f, publicIp: pip}]\n"
+      "    backendPools: [{name: p, id: /S/lb/p}]\n"
+      "    outboundRules: [{name: o, id: /S/lb/o, frontends: [f], backendPool: p}]\n"
+      "hosts: [{name: h, id: /S/h, subnet: hub/aks, address: 10.0.4.200}]\n"
+      "gateways: [{name: g, id: /S/g, vnet: hub}]\n"
+      "nsgs:\n  - name: n\n    id: /S/n\n"
+      "    rules: [{name: r, id: /S/n/r, priority: 100, access: Allow}]\n");
+  EXPECT_EQ(t.cluster->id, "/S/aks");
+  EXPECT_EQ(t.cluster->node_pools[0].id, "/S/aks/agentPools/system");
+  EXPECT_EQ(t.vnets[0].id, "/S/virtualNetworks/Hub");
+  EXPECT_EQ(t.subnets[0].id, "/S/virtualNetworks/Hub/subnets/aks");
+  EXPECT_EQ(t.vnets[0].peerings[0].name, "hub-to-spoke");
+  EXPECT_EQ(t.vnets[0].peerings[0].id, "/S/peer");
+  // The completed reverse side is not the resource the id names.
+  EXPECT_EQ(t.vnets[1].peerings[0].id, "");
+  EXPECT_EQ(t.route_tables[0].id, "/S/rt");
+  EXPECT_EQ(t.route_tables[0].routes[0].id, "/S/rt/routes/r");
+  EXPECT_EQ(t.public_ips[0].id, "/S/pip");
+  EXPECT_EQ(t.public_ip_prefixes[0].id, "/S/pre");
+  EXPECT_EQ(t.nat_gateways[0].id, "/S/nat");
+  EXPECT_EQ(t.appliances[0].id, "/S/fw");
+  EXPECT_EQ(t.appliances[0].rules[0].id, "/S/fw/r");
+  const LoadBalancer& lb = t.load_balancers[0];
+  EXPECT_EQ(lb.id, "/S/lb");
+  EXPECT_EQ(lb.frontends[0].id, "/S/lb/f");
+  EXPECT_EQ(lb.backend_pools[0].id, "/S/lb/p");
+  EXPECT_EQ(lb.outbound_rules[0].id, "/S/lb/o");
+  EXPECT_EQ(t.hosts[0].id, "/S/h");
+  EXPECT_EQ(t.gateways[0].id, "/S/g");
+  EXPECT_EQ(t.nsgs[0].id, "/S/n");
+  EXPECT_EQ(t.nsgs[0].rules[0].id, "/S/n/r");
+}
+
+TEST(TopologyLoader, AnElementWithoutIdHasAnEmptyOne) {
+  Topology t = load_ok(EGRESS_BASE);
+  EXPECT_EQ(t.vnets[0].id, "");
+  EXPECT_EQ(t.subnets[0].id, "");
+}
+
+TEST(TopologyLoader, IdsOfDifferentKindsMayBeEqual) {
+  // Only one kind's ids are compared: a route table and a route may not collide in Azure, but
+  // a model of two kinds sharing an id is nothing the loader needs to refuse.
+  load_ok("version: 1\nrouteTables:\n  - {name: a, id: /X}\nnatGateways:\n  - {name: b, id: /X}\n");
+}
+
+const BadCase kModelBadCases[] = {
+    {"DuplicateIdIgnoringCase",
+     "version: 1\nvnets:\n  - {name: a, id: /S/vnets/Hub, addressSpace: [10.0.0.0/16]}\n"
+     "  - {name: b, id: /s/VNETS/hub, addressSpace: [10.1.0.0/16]}\n",
+     {"[duplicate-id] t.yaml:4:19: error: duplicate vnet id '/s/VNETS/hub'; first defined at line "
+      "3, column 19 as '/S/vnets/Hub' (Azure compares ids ignoring case)"}},
+    {"DuplicateIdAcrossParents",
+     "version: 1\nrouteTables:\n"
+     "  - {name: a, routes: [{name: r, id: /R, addressPrefix: 1.0.0.0/8, nextHopType: None}]}\n"
+     "  - {name: b, routes: [{name: r, id: /R, addressPrefix: 1.0.0.0/8, nextHopType: None}]}\n",
+     {"[duplicate-id] t.yaml:4:38: error: duplicate route id '/R'; first defined at line 3, "
+      "column 38"}},
+    {"DuplicateSubnetId",
+     "version: 1\nvnets:\n  - name: a\n    addressSpace: [10.0.0.0/16]\n"
+     "    subnets:\n      - {name: x, id: /S, addressPrefix: 10.0.0.0/24}\n"
+     "      - {name: y, id: /S, addressPrefix: 10.0.1.0/24}\n",
+     {"[duplicate-id] t.yaml:7:23: error: duplicate subnet id '/S'; first defined at line 6, "
+      "column 23"}},
+    {"EmptyId",
+     "version: 1\npublicIps:\n  - {name: a, id: '', address: 20.0.0.1}\n",
+     {"[bad-value] t.yaml:3:19: error: 'id' must not be empty"}},
+    {"IdOnServiceIsUnknown",
+     EGRESS_BASE "cluster:\n  nodePools: [{name: s, subnet: hub/aks, nodes: 1}]\n"
+                 "  services: [{name: web, id: /x, frontendIp: p, port: 80}]\n"
+                 "publicIps: [{name: p, address: 20.0.0.1}]\n",
+     {"[unknown-key] t.yaml:9:26: error: unknown key 'id' in service; expected one of: name, "
+      "frontendIp, port, protocol"}},
+};
+
+INSTANTIATE_TEST_SUITE_P(TopologyModel, BadInput, ::testing::ValuesIn(kModelBadCases), case_name);
 
 }  // namespace
 }  // namespace egress

@@ -446,6 +446,60 @@ TEST(EngineTest, BlockOutboundTypeDeniesInternetOnly) {
   EXPECT_EQ(engine.trace(flow("10.0.4.12", "140.82.112.3")).verdict, Verdict::kEgress);
 }
 
+// azure-behaviour C1, C3, C5: the destination's subnet NSG judges inbound, rules match NICs
+// by their application security groups (pods of Azure CNI are their node's NIC) and listed
+// service tags by prefix.
+TEST(EngineTest, NsgsJudgeInboundByGroupsAndOutboundByServiceTags) {
+  Engine engine = build_engine(lab_with(
+      {{"      nodes: 2\n", "      nodes: 2\n      applicationSecurityGroups: [aks-nodes]\n"},
+       {"address: 10.0.3.10}", "address: 10.0.3.10, applicationSecurityGroups: [db]}"},
+       {"        defaultOutboundAccess: false\n",
+        "        defaultOutboundAccess: false\n        nsg: db-nsg\n"},
+       {"nsgs:\n",
+        "serviceTags:\n  - {name: Storage.WestEurope, addressPrefixes: [13.69.40.16/28]}\n"
+        "applicationSecurityGroups: [{name: aks-nodes}, {name: db}]\n"
+        "nsgs:\n  - name: db-nsg\n    rules:\n"
+        "      - {name: nodes-to-db, priority: 100, direction: Inbound, access: Allow, "
+        "protocol: Tcp, sourceApplicationSecurityGroups: [aks-nodes], "
+        "destinationApplicationSecurityGroups: [db], destinationPorts: \"5432\"}\n"
+        "      - {name: deny-db, priority: 200, direction: Inbound, access: Deny, "
+        "destinationApplicationSecurityGroups: [db]}\n"
+        "      - {name: deny-storage, priority: 100, direction: Outbound, access: Deny, "
+        "destination: Storage.WestEurope}\n"}}));
+  struct In {
+    const char* what;
+    FlowKey flow;
+    Verdict verdict;
+    Reason reason;
+    const char* rule;  // of the last hop
+  };
+  const std::vector<In> cases = {
+      {"node to the database port", flow("10.0.0.4", "10.0.3.10", 5432), V::kInternal, R::kNone,
+       ""},
+      {"Azure CNI pod, its node's groups", flow("10.0.0.5", "10.0.3.10", 5432), V::kInternal,
+       R::kNone, ""},
+      {"node to another port", flow("10.0.0.4", "10.0.3.10", 22), V::kDropped, R::kNsgDeny,
+       "db-nsg/deny-db"},
+      {"host outside the group", flow("10.0.4.12", "10.0.3.10", 5432), V::kDropped, R::kNsgDeny,
+       "db-nsg/deny-db"},
+      {"to the storage tag", flow("10.0.3.10", "13.69.40.20"), V::kDropped, R::kNsgDeny,
+       "db-nsg/deny-storage"},
+      {"past the tag's prefix", flow("10.0.3.10", "13.69.40.32"), V::kDropped,
+       R::kNoOutboundConnectivity, "db-nsg/AllowInternetOutBound"},
+  };
+  for (const In& c : cases) {
+    FlowResult r = engine.trace(c.flow);
+    SCOPED_TRACE(std::string(c.what) + ": " + describe(r));
+    EXPECT_EQ(r.verdict, c.verdict);
+    EXPECT_EQ(r.reason, c.reason);
+    EXPECT_EQ(r.hops.back().rule, c.rule);
+  }
+  FlowResult denied = engine.trace(flow("10.0.0.4", "10.0.3.10", 22));
+  ASSERT_EQ(denied.hops.size(), 2U);  // the node subnet's route, then the destination's deny
+  EXPECT_EQ(denied.hops[1].at, "hub/private");
+  EXPECT_EQ(denied.hops[1].note, "inbound, subnet network security group of the destination");
+}
+
 TEST(EngineTest, KubenetPodsUseTheirNodeOutsidePodCidr) {
   Engine engine = build_engine(lab_with({{"networkPlugin: azure\n  maxPods: 3",
                                           "networkPlugin: kubenet\n  podCidr: 10.244.0.0/16"}}));

@@ -3,7 +3,8 @@
 // so it can be shared by any number of threads.
 //
 // Field names follow the YAML (which follows Azure Resource Manager); each element keeps where
-// it was written so that findings can point at it.
+// it was written so that findings can point at it, and its `id` (the ARM resource id, as
+// written; empty when the file gives none).
 #pragma once
 
 #include <cstdint>
@@ -81,6 +82,7 @@ struct Route {
   std::optional<IpAddress> next_hop_ip;
   Pos pos;
   Pos next_hop_pos;
+  std::string id;
 };
 
 struct RouteTable {
@@ -88,6 +90,7 @@ struct RouteTable {
   bool disable_bgp_route_propagation = false;
   std::vector<Route> routes;
   Pos pos;
+  std::string id;
 };
 
 struct Peering {
@@ -98,6 +101,8 @@ struct Peering {
   /// two-sided: see models.h).
   bool declared = true;
   Pos pos;
+  std::string name;  // optional: Azure names peerings, the schema refers to them by remoteVnet
+  std::string id;
 };
 
 struct Vnet {
@@ -106,6 +111,7 @@ struct Vnet {
   std::vector<Index> subnets;  // into Topology::subnets
   std::vector<Peering> peerings;
   Pos pos;
+  std::string id;
 };
 
 struct Subnet {
@@ -119,18 +125,21 @@ struct Subnet {
   bool default_outbound_access = true;
   bool default_outbound_access_set = false;  // written in the file, not defaulted
   Pos pos;
+  std::string id;
 };
 
 struct PublicIp {
   std::string name;
   IpAddress address;
   Pos pos;
+  std::string id;
 };
 
 struct PublicIpPrefix {
   std::string name;
   Prefix prefix;
   Pos pos;
+  std::string id;
 };
 
 enum class RuleAction : uint8_t { kAllow, kDeny };
@@ -143,6 +152,7 @@ struct ApplianceRule {
   std::vector<Prefix> destinations;  // empty: any
   std::vector<PortRange> ports;      // empty: any
   Pos pos;
+  std::string id;
 };
 
 struct Appliance {
@@ -158,6 +168,7 @@ struct Appliance {
   RuleAction default_action = RuleAction::kAllow;
   Index nsg = kNoIndex;  // NIC-level NSG
   Pos pos;
+  std::string id;
 };
 
 struct NatGateway {
@@ -166,12 +177,14 @@ struct NatGateway {
   std::vector<Index> public_ip_prefixes;
   uint32_t idle_timeout_minutes = 4;  // azure-egress-facts 3b: TCP default 4 min
   Pos pos;
+  std::string id;
 };
 
 struct Frontend {
   std::string name;
   Index public_ip = kNoIndex;
   Pos pos;
+  std::string id;
 };
 
 /// A backend pool member: a node pool of the cluster or a host.
@@ -184,6 +197,7 @@ struct BackendPool {
   std::string name;
   std::vector<PoolMember> members;
   Pos pos;
+  std::string id;
 };
 
 struct OutboundRule {
@@ -194,6 +208,7 @@ struct OutboundRule {
   uint32_t idle_timeout_minutes = 4;      // azure-egress-facts 3a: default 4 min
   ProtocolSet protocols = kAnyProtocol;   // Tcp | Udp | All
   Pos pos;
+  std::string id;
 };
 
 struct LoadBalancer {
@@ -202,15 +217,18 @@ struct LoadBalancer {
   std::vector<BackendPool> backend_pools;
   std::vector<OutboundRule> outbound_rules;
   Pos pos;
+  std::string id;
 };
 
 struct Host {
   std::string name;
   Index subnet = kNoIndex;
   IpAddress address;
-  Index public_ip = kNoIndex;  // instance-level public IP
-  Index nsg = kNoIndex;        // NIC-level NSG
+  Index public_ip = kNoIndex;                      // instance-level public IP
+  Index nsg = kNoIndex;                            // NIC-level NSG
+  std::vector<Index> application_security_groups;  // of its NIC
   Pos pos;
+  std::string id;
 };
 
 struct Gateway {
@@ -218,14 +236,43 @@ struct Gateway {
   Index vnet = kNoIndex;
   std::vector<Prefix> bgp_routes;
   Pos pos;
+  std::string id;
 };
 
 enum class Direction : uint8_t { kInbound, kOutbound };
 
-/// The destination of an NSG rule: CIDRs or one of the service tags we model.
+/// A service tag of Azure's published file (`serviceTags:`): the prefixes one name stands for
+/// (azure-behaviour C3).
+struct ServiceTag {
+  std::string name;  // as Azure's file writes it: AzureCloud.eastus, Storage.WestEurope, ...
+  std::string id;
+  std::vector<Prefix> address_prefixes;  // IPv4 and IPv6
+  Pos pos;
+};
+
+/// An application security group: NICs (hosts, all nodes of a node pool) name it, NSG rules
+/// match the addresses of its members (azure-behaviour C5).
+struct ApplicationSecurityGroup {
+  std::string name;
+  std::string id;
+  Pos pos;
+};
+
+/// The source or destination of an NSG rule: CIDRs, one tag, or application security groups
+/// (azure-behaviour C2: a rule takes several prefixes but one tag or group set at most).
 struct NsgAddress {
-  enum class Kind : uint8_t { kAny, kInternet, kVirtualNetwork, kPrefixes } kind = Kind::kAny;
+  enum class Kind : uint8_t {
+    kAny,
+    kInternet,
+    kVirtualNetwork,
+    kPrefixes,
+    kAzureLoadBalancer,
+    kServiceTag,
+    kApplicationSecurityGroups,
+  } kind = Kind::kAny;
   std::vector<Prefix> prefixes;
+  Index service_tag = kNoIndex;  // into Topology::service_tags, for kServiceTag
+  std::vector<Index> groups;     // into Topology::application_security_groups
 };
 
 struct NsgRule {
@@ -234,15 +281,19 @@ struct NsgRule {
   Direction direction = Direction::kOutbound;
   RuleAction access = RuleAction::kAllow;
   ProtocolSet protocols = kAnyProtocol;
+  NsgAddress source;
+  std::vector<PortRange> source_ports;  // empty: any
   NsgAddress destination;
   std::vector<PortRange> destination_ports;  // empty: any
   Pos pos;
+  std::string id;
 };
 
 struct Nsg {
   std::string name;
   std::vector<NsgRule> rules;
   Pos pos;
+  std::string id;
 };
 
 struct NodePool {
@@ -250,7 +301,9 @@ struct NodePool {
   Index subnet = kNoIndex;
   uint32_t nodes = 0;
   std::vector<IpAddress> addresses;  // explicit node IPs; empty: the subnet's first usable
+  std::vector<Index> application_security_groups;  // of every node's NIC
   Pos pos;
+  std::string id;
 };
 
 struct Service {
@@ -287,6 +340,7 @@ struct Cluster {
   Pos outbound_type_pos;
   Pos vm_set_type_pos;
   Pos load_balancer_sku_pos;
+  std::string id;
 };
 
 struct Topology {
@@ -305,10 +359,15 @@ struct Topology {
   std::vector<Host> hosts;
   std::vector<Gateway> gateways;
   std::vector<Nsg> nsgs;
+  std::vector<ServiceTag> service_tags;
+  std::vector<ApplicationSecurityGroup> application_security_groups;
 
   SourceLocation at(Pos p) const { return SourceLocation{file, p.line, p.column}; }
   /// The subnet named `VNET/SUBNET`, or kNoIndex.
   Index find_subnet(std::string_view full_name) const;
+  /// The entry of `service_tags` named `name`, compared ignoring case as Azure does, or
+  /// kNoIndex. The built-in tags (VirtualNetwork, Internet, AzureLoadBalancer) are not in it.
+  Index find_service_tag(std::string_view tag_name) const;
 };
 
 const char* to_string(OutboundType t);

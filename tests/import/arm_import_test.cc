@@ -1,0 +1,565 @@
+#include "egress/import/arm_import.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "egress/config/topology_loader.h"
+#include "egress/engine/effective_routes.h"
+#include "import/arm_import_internal.h"
+
+namespace egress {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+const std::string kExamples = std::string(EGRESS_SHARED_DIR) + "/arm-examples";
+
+std::vector<std::string> example_files() {
+  std::vector<std::string> files;
+  for (const auto& entry : fs::directory_iterator(kExamples)) {
+    if (entry.path().extension() == ".json") {
+      files.push_back(entry.path().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& name)
+      : path_(fs::path(::testing::TempDir()) /
+              ("egress_arm_import_" + name + "_" + std::to_string(::getpid()))) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string write(const std::string& relative, const std::string& text) const {
+    fs::path file = path_ / relative;
+    fs::create_directories(file.parent_path());
+    std::ofstream(file, std::ios::binary) << text;
+    return file.string();
+  }
+  std::string str() const { return path_.string(); }
+
+ private:
+  fs::path path_;
+};
+
+// The YAML text without the final parse_topology: the ids and the fields the model, NSG and
+// firewall branches add to the loader are not in this branch's loader yet.
+// TODO(lead): once model, nsg and firewall are merged, these tests use import_azure.
+ImportResult import_text(std::vector<std::string> sources, ImportOptions options = {}) {
+  return arm::import_unchecked(sources, options);
+}
+
+std::vector<std::string> codes(const std::vector<Diagnostic>& diagnostics) {
+  std::vector<std::string> out;
+  for (const Diagnostic& d : diagnostics) {
+    out.push_back(d.code);
+  }
+  return out;
+}
+
+bool has_finding(const ImportResult& r, const std::string& text) {
+  for (const Diagnostic& d : r.findings) {
+    if (format_diagnostic(d, "warning").find(text) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The ARM body of a REST example (responses.200.body, else 201).
+Json body_of(const std::string& file) {
+  Json root = Json::parse(read(file));
+  const Json& responses = root["responses"];
+  return responses.contains("200") ? responses["200"]["body"] : responses["201"]["body"];
+}
+
+// az network's flattened shape: properties lifted into the object (and into each
+// subresource), plus resourceGroup.
+Json flatten(const Json& resource) {
+  if (resource.is_array()) {
+    Json out = Json::array();
+    for (const Json& item : resource) {
+      out.push_back(flatten(item));
+    }
+    return out;
+  }
+  if (!resource.is_object()) {
+    return resource;
+  }
+  Json out = Json::object();
+  for (auto it = resource.begin(); it != resource.end(); ++it) {
+    if (it.key() == "properties" && it->is_object()) {
+      for (auto p = it->begin(); p != it->end(); ++p) {
+        out[p.key()] = flatten(*p);
+      }
+    } else {
+      out[it.key()] = flatten(*it);
+    }
+  }
+  if (out.contains("id") && out.contains("type")) {
+    out["resourceGroup"] = "rg1";
+  }
+  return out;
+}
+
+TEST(ImportAzure, EveryExampleImportsAlone) {
+  for (const std::string& file : example_files()) {
+    ImportResult r = import_text({file});
+    EXPECT_TRUE(r.errors.empty()) << file << ": " << format_diagnostic(r.errors[0], "error");
+    EXPECT_EQ(r.yaml.rfind("# Imported by egress-sim import", 0), 0U) << file;
+  }
+}
+
+TEST(ImportAzure, AllExamplesTogetherAndDeterministic) {
+  std::vector<std::string> files = example_files();
+  ImportResult a = import_text(files);
+  ASSERT_TRUE(a.errors.empty());
+  // 20 files: 2 of answers (effective routes, next hop), one list of 3 public IPs.
+  EXPECT_EQ(a.resources, 20U);
+  std::vector<std::string> reversed(files.rbegin(), files.rend());
+  ImportResult b = import_text(reversed);
+  EXPECT_EQ(a.yaml, b.yaml);
+  ImportResult folder = import_text({kExamples});
+  EXPECT_EQ(a.yaml, folder.yaml);
+  // The same findings, whatever the order of the files (sorted by file).
+  ASSERT_EQ(a.findings.size(), b.findings.size());
+  for (size_t i = 0; i < a.findings.size(); ++i) {
+    EXPECT_EQ(format_diagnostic(a.findings[i], "warning"),
+              format_diagnostic(b.findings[i], "warning"));
+  }
+  // The upstream examples share placeholder ids: kept first by file name, said so.
+  EXPECT_TRUE(has_finding(
+      a,
+      "LoadBalancerGet.json: warning: /subscriptions/00000000-0000-0000-0000-000000000000/"
+      "resourceGroups/rg1/providers/Microsoft.Network/loadBalancers/lb is also defined in " +
+          kExamples +
+          "/LoadBalancerCreateWithOutboundRules.json at /responses/200/body with other "
+          "content; that one (first by file name) is used, this one skipped at "
+          "/responses/200/body"));
+}
+
+TEST(ImportAzure, FormsGiveTheSameTopology) {
+  // One VNet and a route table in every shape a user has them.
+  Json vnet = body_of(kExamples + "/VirtualNetworkGet.json");
+  Json table = body_of(kExamples + "/RouteTableGet.json");
+  ScratchDir dir("forms");
+  std::vector<std::pair<std::string, std::vector<std::string>>> forms;
+  forms.push_back(
+      {"wrapper", {kExamples + "/VirtualNetworkGet.json", kExamples + "/RouteTableGet.json"}});
+  forms.push_back({"nested objects",
+                   {dir.write("n/vnet.json", vnet.dump(2)), dir.write("n/rt.json", table.dump())}});
+  forms.push_back({"flattened az list",
+                   {dir.write("f/vnets.json", Json::array({flatten(vnet)}).dump(2)),
+                    dir.write("f/rts.json", Json::array({flatten(table)}).dump(2))}});
+  forms.push_back(
+      {"REST value list", {dir.write("v/all.json", Json{{"value", {vnet, table}}}.dump())}});
+  Json graph_vnet = vnet;
+  graph_vnet["type"] = "microsoft.network/virtualnetworks";  // Resource Graph lower-cases types
+  forms.push_back(
+      {"resource graph",
+       {dir.write("g/q.json", Json{{"count", 2}, {"data", {graph_vnet, table}}}.dump())}});
+  dir.write("folder/resources/rg1/vnets.json", Json::array({flatten(vnet)}).dump());
+  dir.write("folder/resources/rg1/route-tables.json", Json::array({flatten(table)}).dump());
+  dir.write("folder/manifest.json", R"({"tool":"azure-export.sh","format":1})");
+  forms.push_back({"export folder", {dir.str() + "/folder"}});
+  const std::string expected = import_text(forms[0].second).yaml;
+  ASSERT_NE(expected.find("addressPrefix: 10.0.1.0/24"), std::string::npos) << expected;
+  ASSERT_NE(expected.find("nextHopType: VirtualNetworkGateway"), std::string::npos) << expected;
+  for (const auto& [form, sources] : forms) {
+    ImportResult r = import_text(sources);
+    EXPECT_TRUE(r.errors.empty()) << form;
+    EXPECT_EQ(r.yaml, expected) << form;
+    EXPECT_EQ(r.resources, 2U) << form;
+  }
+}
+
+TEST(ImportAzure, PublicIpsAsTheListSaysAndUnallocatedOnesLeftOut) {
+  ImportResult r = import_text({kExamples + "/PublicIpAddressListAll.json"});
+  ASSERT_TRUE(r.errors.empty());
+  // The addresses PublicIpAddressListAll lists, and no third one: testDNS-ip has none.
+  EXPECT_NE(r.yaml.find("  - name: ip01\n    id: /subscriptions/subid/resourceGroups/rg2/"
+                        "providers/Microsoft.Network/publicIPAddresses/ip01\n    address: "
+                        "40.85.154.247\n"),
+            std::string::npos)
+      << r.yaml;
+  EXPECT_NE(r.yaml.find("address: 40.85.154.248\n"), std::string::npos);
+  EXPECT_EQ(r.yaml.find("testDNS-ip"), std::string::npos);
+  EXPECT_EQ(codes(r.findings), std::vector<std::string>{"unallocated-public-ip"});
+  EXPECT_EQ(format_diagnostic(r.findings[0], "warning"),
+            kExamples +
+                "/PublicIpAddressListAll.json: warning: public IP testDNS-ip has no allocated "
+                "ipAddress (a dynamic IP not in use): left out, references to it too at "
+                "/responses/200/body/value/0");
+}
+
+TEST(ImportAzure, PrefixWithHostBitsIsCanonicalised) {
+  ImportResult r = import_text({kExamples + "/PublicIpPrefixGet.json"});
+  ASSERT_TRUE(r.errors.empty());
+  EXPECT_NE(r.yaml.find("addressPrefix: 192.168.254.0/30\n"), std::string::npos) << r.yaml;
+  ASSERT_EQ(codes(r.findings), std::vector<std::string>{"canonicalised-prefix"});
+  EXPECT_EQ(format_diagnostic(r.findings[0], "warning"),
+            kExamples +
+                "/PublicIpPrefixGet.json: warning: ipPrefix 192.168.254.2/30 has host bits set; "
+                "imported as 192.168.254.0/30 at /responses/200/body/properties/ipPrefix");
+}
+
+TEST(ImportAzure, OutboundRuleOfTheExampleWithItsPublicIp) {
+  // The example's frontend names public IP `pip`, which the examples do not hold: with it
+  // (an address of ours, 20.0.0.1), the outbound rule and the LB rule come through as the
+  // example writes them.
+  ScratchDir dir("lb");
+  std::string pip = dir.write(
+      "pip.json",
+      R"({"name":"pip","type":"Microsoft.Network/publicIPAddresses","id":"/subscriptions/)"
+      R"(00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.Network/)"
+      R"(publicIPAddresses/pip","properties":{"ipAddress":"20.0.0.1"}})");
+  ImportResult r = import_text({kExamples + "/LoadBalancerCreateWithOutboundRules.json", pip});
+  ASSERT_TRUE(r.errors.empty());
+  const std::string lb_id =
+      "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/"
+      "Microsoft.Network/loadBalancers/lb";
+  EXPECT_NE(r.yaml.find("    outboundRules:\n"
+                        "      - name: rule1\n"
+                        "        id: " +
+                        lb_id +
+                        "/outboundRules/rule1\n"
+                        "        frontends: [fe-lb]\n"
+                        "        backendPool: be-lb\n"
+                        "        allocatedOutboundPorts: 1024\n"
+                        "        idleTimeoutInMinutes: 4\n"
+                        "        protocol: All\n"),
+            std::string::npos)
+      << r.yaml;
+  EXPECT_NE(r.yaml.find("        protocol: Tcp\n"
+                        "        frontendPort: 80\n"
+                        "        backendPort: 80\n"
+                        "        disableOutboundSnat: true\n"),
+            std::string::npos)
+      << r.yaml;
+  EXPECT_NE(r.yaml.find("        publicIp: pip\n"), std::string::npos);
+}
+
+TEST(ImportAzure, StandaloneChildrenJoinTheirParentOrMakeOne) {
+  ImportResult alone = import_text({kExamples + "/RouteTableRouteGet.json"});
+  ASSERT_TRUE(alone.errors.empty());
+  EXPECT_NE(alone.yaml.find("  - name: testrt\n"), std::string::npos) << alone.yaml;
+  EXPECT_NE(alone.yaml.find("nextHopType: Internet\n"), std::string::npos);
+  EXPECT_EQ(codes(alone.findings), std::vector<std::string>{"synthesised"});
+  // With its table, the table's own copy of route1 is used and no table is made up.
+  ImportResult both =
+      import_text({kExamples + "/RouteTableRouteGet.json", kExamples + "/RouteTableGet.json"});
+  EXPECT_TRUE(both.findings.empty());
+  EXPECT_NE(both.yaml.find("nextHopType: VirtualNetworkGateway\n"), std::string::npos);
+  EXPECT_EQ(both.yaml.find("nextHopType: Internet"), std::string::npos);
+}
+
+TEST(ImportAzure, SameNameInTwoResourceGroups) {
+  ScratchDir dir("names");
+  auto vnet = [](const std::string& rg, const std::string& prefix) {
+    return Json{{"name", "hub"},
+                {"type", "Microsoft.Network/virtualNetworks"},
+                {"id", "/subscriptions/s/resourceGroups/" + rg +
+                           "/providers/Microsoft.Network/virtualNetworks/hub"},
+                {"properties", {{"addressSpace", {{"addressPrefixes", {prefix}}}}}}};
+  };
+  std::string file = dir.write(
+      "v.json", Json::array({vnet("rg2", "10.2.0.0/16"), vnet("rg1", "10.1.0.0/16")}).dump());
+  ImportResult r = import_text({file});
+  ASSERT_TRUE(r.errors.empty());
+  EXPECT_NE(r.yaml.find("  - name: hub@rg1\n"), std::string::npos) << r.yaml;
+  EXPECT_NE(r.yaml.find("  - name: hub@rg2\n"), std::string::npos);
+  EXPECT_LT(r.yaml.find("hub@rg1"), r.yaml.find("hub@rg2"));
+  ASSERT_EQ(codes(r.findings), (std::vector<std::string>{"duplicate-name", "duplicate-name"}));
+  EXPECT_EQ(format_diagnostic(r.findings[0], "warning"),
+            file +
+                ": warning: 2 resources of type microsoft.network/virtualnetworks are named "
+                "'hub'; this one (/subscriptions/s/resourceGroups/rg1/providers/"
+                "Microsoft.Network/virtualNetworks/hub) is 'hub@rg1' in the topology at /1");
+}
+
+TEST(ImportAzure, UnknownTypesCountedOncePerType) {
+  ScratchDir dir("unknown");
+  std::string file = dir.write(
+      "x.json", R"([{"id":"/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/)"
+                R"(storageAccounts/a","type":"Microsoft.Storage/storageAccounts"},)"
+                R"({"id":"/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/)"
+                R"(storageAccounts/b","type":"Microsoft.Storage/storageAccounts"}])");
+  ImportResult r = import_text({file});
+  ASSERT_TRUE(r.errors.empty());
+  ASSERT_EQ(r.findings.size(), 1U);
+  EXPECT_EQ(format_diagnostic(r.findings[0], "warning"),
+            file +
+                ": warning: 2 resource(s) of type Microsoft.Storage/storageAccounts skipped (not "
+                "modelled), the first at /0");
+}
+
+TEST(ImportAzure, UnusedFieldsAreFindingsAndStrictMakesThemErrors) {
+  ImportResult r = import_text({kExamples + "/VirtualNetworkGet.json"});
+  ASSERT_EQ(codes(r.findings), std::vector<std::string>{"unused-field"});
+  EXPECT_EQ(format_diagnostic(r.findings[0], "warning"),
+            kExamples +
+                "/VirtualNetworkGet.json: warning: 'defaultPublicNatGateway' is not used by the "
+                "model at /responses/200/body/properties/defaultPublicNatGateway");
+  ImportOptions strict;
+  strict.strict = true;
+  ImportResult s = import_text({kExamples + "/VirtualNetworkGet.json"}, strict);
+  EXPECT_TRUE(s.yaml.empty());
+  EXPECT_TRUE(s.findings.empty());
+  EXPECT_EQ(codes(s.errors), std::vector<std::string>{"unused-field"});
+}
+
+TEST(ImportAzure, BadInputIsAnErrorWithFileAndPointerAndNoYaml) {
+  ScratchDir dir("bad");
+  struct Case {
+    std::string text;
+    std::string expected;  // after "FILE"
+  };
+  const std::vector<Case> cases = {
+      {"[{\"id\": \"/x\",\n \"type\": }]",
+       ":2:10: error: syntax error while parsing value - unexpected '}'; expected '[', '{', or "
+       "a literal"},
+      {R"([{"type":"Microsoft.Network/routeTables","name":"t"}])",
+       ": error: a resource of type Microsoft.Network/routeTables without an 'id' at /0"},
+      {R"({"id":"/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/)"
+       R"(publicIPAddresses/p","type":"Microsoft.Network/publicIPAddresses",)"
+       R"("properties":{"ipAddress":"300.1.1.1"}})",
+       ": error: '300.1.1.1' is not an IP address at /properties/ipAddress"},
+      {R"({"id":"/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/)"
+       R"(natGateways/n","type":"Microsoft.Network/natGateways",)"
+       R"("properties":{"idleTimeoutInMinutes":"four"}})",
+       ": error: expected an integer, got \"four\" at /properties/idleTimeoutInMinutes"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    std::string file = dir.write("bad" + std::to_string(i) + ".json", cases[i].text);
+    ImportResult r = import_azure(std::vector<std::string>{file}, {});
+    ASSERT_EQ(r.errors.size(), 1U) << cases[i].text;
+    EXPECT_EQ(format_diagnostic(r.errors[0], "error"), file + cases[i].expected);
+    EXPECT_TRUE(r.yaml.empty());
+  }
+  // A malformed file among good ones: nothing is imported.
+  ImportResult mixed = import_azure(
+      std::vector<std::string>{kExamples + "/RouteTableGet.json", dir.str() + "/bad0.json"}, {});
+  EXPECT_EQ(codes(mixed.errors), std::vector<std::string>{"json-syntax"});
+  EXPECT_TRUE(mixed.yaml.empty());
+}
+
+TEST(ImportAzure, HugeFileIsRefusedBeforeReading) {
+  ImportOptions options;
+  options.max_file_bytes = 1024;
+  ImportResult r =
+      import_azure(std::vector<std::string>{kExamples + "/LoadBalancerGet.json"}, options);
+  ASSERT_EQ(r.errors.size(), 1U);
+  EXPECT_EQ(format_diagnostic(r.errors[0], "error"),
+            kExamples +
+                "/LoadBalancerGet.json: error: the file is 6524 bytes, over the limit of 1 KiB "
+                "for a JSON file; set EGRESS_MAX_IMPORT_BYTES to raise it");
+}
+
+TEST(ImportAzure, AnswersAloneGiveAnEmptyTopologyThatLoads) {
+  // The effective routes example belongs to a NIC whose subnet (172.20.2.0/24) no example
+  // holds, and the next-hop example to a VM none holds: they are `check`'s inputs, and alone
+  // import an empty topology with one finding each.
+  for (const char* name :
+       {"NetworkInterfaceEffectiveRouteTableList.json", "NetworkWatcherNextHopGet.json"}) {
+    ImportResult r = import_azure(std::vector<std::string>{kExamples + "/" + name}, {});
+    EXPECT_TRUE(r.errors.empty()) << name;
+    EXPECT_EQ(r.yaml,
+              "# Imported by egress-sim import from Azure Resource Manager JSON; ids are ARM "
+              "ids.\nversion: 1\nname: imported\n");
+    EXPECT_EQ(codes(r.findings), (std::vector<std::string>{"check-input", "empty-import"}));
+  }
+}
+
+TEST(ImportAzure, NicOfTheExampleNeedsItsSubnet) {
+  // NetworkInterfaceGet's subnet rg1-vnet/default is in no example, so its host cannot be
+  // placed: the finding says so (and the second ip configuration is a NIC prefix).
+  ImportResult r = import_text({kExamples + "/NetworkInterfaceGet.json"});
+  EXPECT_EQ(codes(r.findings),
+            (std::vector<std::string>{"dangling-reference", "dangling-reference", "not-modelled"}));
+  EXPECT_TRUE(has_finding(r,
+                          "subnet /subscriptions/subid/resourceGroups/rg1/providers/"
+                          "Microsoft.Network/virtualNetworks/rg1-vnet/subnets/default is not "
+                          "in the snapshot; what is in it is left out at "
+                          "/responses/200/body/properties/ipConfigurations/0/properties/subnet"));
+  // With a VNet holding that subnet, the NIC is a host with its address.
+  ScratchDir dir("nic");
+  std::string vnet = dir.write(
+      "vnet.json",
+      R"({"name":"rg1-vnet","type":"Microsoft.Network/virtualNetworks","id":"/subscriptions/)"
+      R"(subid/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/rg1-vnet",)"
+      R"("properties":{"addressSpace":{"addressPrefixes":["172.20.0.0/16"]},"subnets":[)"
+      R"({"name":"default","id":"/subscriptions/subid/resourceGroups/rg1/providers/)"
+      R"(Microsoft.Network/virtualNetworks/rg1-vnet/subnets/default","properties":)"
+      R"({"addressPrefix":"172.20.2.0/24"}}]}})");
+  ImportResult with = import_text({kExamples + "/NetworkInterfaceGet.json", vnet});
+  EXPECT_NE(with.yaml.find("hosts:\n  - name: test-nic\n"), std::string::npos) << with.yaml;
+  EXPECT_NE(with.yaml.find("    subnet: rg1-vnet/default\n    address: 172.20.2.4\n"),
+            std::string::npos);
+}
+
+TEST(ImportAzure, ClusterExamples) {
+  ImportResult lb = import_text({kExamples + "/ManagedClustersGet.json"});
+  ASSERT_TRUE(lb.errors.empty());
+  EXPECT_NE(lb.yaml.find("  outboundType: loadBalancer\n  vnetMode: managed\n"), std::string::npos)
+      << lb.yaml;
+  EXPECT_NE(lb.yaml.find("  podCidr: 10.244.0.0/16\n"), std::string::npos);
+  EXPECT_NE(lb.yaml.find("      subnet: aks-vnet/aks-subnet\n      nodes: 3\n"), std::string::npos);
+  EXPECT_NE(lb.yaml.find("  loadBalancer: kubernetes\n"), std::string::npos);
+  // The effective outbound IPs are in the MC_ group, not in the snapshot: their addresses
+  // are unknown, so the synthesised load balancer has no outbound rule, and findings say why.
+  EXPECT_TRUE(has_finding(lb, "mgdoutboundip1 is not in the snapshot"));
+  EXPECT_TRUE(has_finding(lb, "so no outbound rule"));
+
+  ImportResult dual = import_text({kExamples + "/ManagedClustersCreate_DualStackNetworking.json"});
+  EXPECT_NE(dual.yaml.find("  podCidrs: [10.244.0.0/16, fd11:1234::/64]\n"
+                           "  serviceCidrs: [10.0.0.0/16, fd00:1234::/108]\n"
+                           "  ipFamilies: [IPv4, IPv6]\n"),
+            std::string::npos)
+      << dual.yaml;
+  EXPECT_NE(dual.yaml.find("      enableNodePublicIP: true\n"), std::string::npos);
+
+  ImportResult nat = import_text({kExamples + "/ManagedClustersCreate_ManagedNATGateway.json"});
+  EXPECT_NE(nat.yaml.find("  natGateway: aks-nat-gateway\n"), std::string::npos) << nat.yaml;
+  EXPECT_NE(nat.yaml.find("        addressPrefix: 10.224.0.0/16\n        natGateway: "
+                          "aks-nat-gateway\n"),
+            std::string::npos);
+  EXPECT_NE(nat.yaml.find("    idleTimeoutInMinutes: 4\n"), std::string::npos);
+
+  ImportResult user =
+      import_text({kExamples + "/ManagedClustersCreate_UserAssignedNATGateway.json"});
+  EXPECT_NE(user.yaml.find("  outboundType: userAssignedNATGateway\n"), std::string::npos);
+}
+
+// The NIC of NetworkInterfaceGet.json is the NIC of NetworkInterfaceEffectiveRouteTableList
+// (test-nic, rg1). Its VNet is in no example; its VnetLocal row says the address space is
+// 172.20.2.0/24, so this VNet is made from that row. With it, the imported topology's
+// effective routes are the example's rows.
+const char* kNicVnet =
+    R"({"name":"rg1-vnet","type":"Microsoft.Network/virtualNetworks","id":"/subscriptions/)"
+    R"(subid/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/rg1-vnet",)"
+    R"("properties":{"addressSpace":{"addressPrefixes":["172.20.2.0/24"]},"subnets":[)"
+    R"({"name":"default","id":"/subscriptions/subid/resourceGroups/rg1/providers/)"
+    R"(Microsoft.Network/virtualNetworks/rg1-vnet/subnets/default","properties":)"
+    R"({"addressPrefix":"172.20.2.0/24"}}]}})";
+
+Index subnet_named(const Topology& t, const std::string& full_name) {
+  for (Index i = 0; i < t.subnets.size(); ++i) {
+    if (t.subnets[i].full_name == full_name) {
+      return i;
+    }
+  }
+  return kNoIndex;
+}
+
+TEST(ImportAgreesWithAzure, EffectiveRoutesOfTheExampleNic) {
+  ScratchDir dir("routes");
+  std::string vnet = dir.write("vnet.json", kNicVnet);
+  ImportResult r =
+      import_azure(std::vector<std::string>{kExamples + "/NetworkInterfaceGet.json", vnet}, {});
+  ASSERT_TRUE(r.errors.empty()) << format_diagnostic(r.errors[0], "error");
+  LoadResult loaded = parse_topology(r.yaml, "imported.yaml");
+  ASSERT_TRUE(loaded.topology);
+  Index subnet = subnet_named(*loaded.topology, "rg1-vnet/default");
+  ASSERT_NE(subnet, kNoIndex);
+  std::set<std::string> ours;
+  for (const EffectiveRoute& route : compute_effective_routes(*loaded.topology, subnet)) {
+    if (route.active && route.prefix.address.is_v4()) {
+      ours.insert(std::string(to_string(route.source)) + " " + route.prefix.to_string() + " " +
+                  to_string(route.next_hop_type));
+    }
+  }
+  std::set<std::string> azure;
+  const Json answer = body_of(kExamples + "/NetworkInterfaceEffectiveRouteTableList.json");
+  for (const Json& row : answer["value"]) {
+    ASSERT_EQ(row["state"], "Active");
+    azure.insert(row["source"].get<std::string>() + " " +
+                 row["addressPrefix"][0].get<std::string>() + " " +
+                 row["nextHopType"].get<std::string>());
+  }
+  EXPECT_EQ(ours, azure);
+}
+
+TEST(ImportAgreesWithAzure, NextHopOfTheExampleIsVnetLocal) {
+  // NetworkWatcherNextHopGet: from 10.0.0.5 to 10.0.0.10, next hop VnetLocal. SubnetGet's
+  // subnet 10.0.0.0/16 holds both addresses (the example's VM is in no example).
+  ImportResult r = import_azure(std::vector<std::string>{kExamples + "/SubnetGet.json"}, {});
+  ASSERT_TRUE(r.errors.empty()) << format_diagnostic(r.errors[0], "error");
+  LoadResult loaded = parse_topology(r.yaml, "imported.yaml");
+  ASSERT_TRUE(loaded.topology);
+  Index subnet = subnet_named(*loaded.topology, "vnetname/subnet1");
+  ASSERT_NE(subnet, kNoIndex);
+  Json answer = body_of(kExamples + "/NetworkWatcherNextHopGet.json");
+  IpAddress destination = *IpAddress::parse("10.0.0.10");
+  const EffectiveRoute* best = nullptr;
+  for (const EffectiveRoute& route : compute_effective_routes(*loaded.topology, subnet)) {
+    if (route.active && route.prefix.contains(destination) &&
+        (best == nullptr || route.prefix.length > best->prefix.length)) {
+      best = &route;
+    }
+  }
+  ASSERT_NE(best, nullptr);
+  EXPECT_EQ(std::string(to_string(best->next_hop_type)), answer["nextHopType"]);
+}
+
+TEST(ImportAgreesWithAzure, PublicIpAddressesAsListed) {
+  ImportResult r =
+      import_azure(std::vector<std::string>{kExamples + "/PublicIpAddressListAll.json"}, {});
+  ASSERT_TRUE(r.errors.empty()) << format_diagnostic(r.errors[0], "error");
+  LoadResult loaded = parse_topology(r.yaml, "imported.yaml");
+  ASSERT_TRUE(loaded.topology);
+  std::set<std::string> ours;
+  for (const PublicIp& ip : loaded.topology->public_ips) {
+    ours.insert(ip.address.to_string());
+  }
+  std::set<std::string> azure;
+  const Json listed = body_of(kExamples + "/PublicIpAddressListAll.json");
+  for (const Json& ip : listed["value"]) {
+    if (ip["properties"].contains("ipAddress")) {
+      azure.insert(ip["properties"]["ipAddress"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(ours, azure);
+}
+
+TEST(YamlScalar, QuotesWhatWouldReadBackDifferently) {
+  EXPECT_EQ(arm::yaml_scalar("10.0.0.0/16"), "10.0.0.0/16");
+  EXPECT_EQ(arm::yaml_scalar("fd00::/8"), "fd00::/8");
+  EXPECT_EQ(arm::yaml_scalar("::/0"), "\"::/0\"");
+  EXPECT_EQ(arm::yaml_scalar("*"), "\"*\"");
+  EXPECT_EQ(arm::yaml_scalar("80"), "\"80\"");
+  EXPECT_EQ(arm::yaml_scalar("1.5"), "\"1.5\"");
+  EXPECT_EQ(arm::yaml_scalar("true"), "\"true\"");
+  EXPECT_EQ(arm::yaml_scalar("No"), "\"No\"");
+  EXPECT_EQ(arm::yaml_scalar("hub@rg1"), "hub@rg1");
+  EXPECT_EQ(arm::yaml_scalar("a b"), "\"a b\"");
+  EXPECT_EQ(arm::yaml_scalar("x: y"), "\"x: y\"");
+  EXPECT_EQ(arm::yaml_scalar("q\"\\\n"), "\"q\\\"\\\\\\n\"");
+  EXPECT_EQ(arm::yaml_scalar(""), "\"\"");
+}
+
+}  // namespace
+}  // namespace egress
