@@ -41,7 +41,7 @@ def common(rg, kind, name, *children):
     return {
         "etag": etag(_counter[0]),
         "id": rid(rg, kind, name, *children),
-        "name": name,
+        "name": children[-1] if children else name,
         "provisioningState": "Succeeded",
         "resourceGroup": rg,
     }
