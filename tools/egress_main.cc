@@ -21,6 +21,7 @@
 #include "egress/capture/capture_reader.h"
 #include "egress/capture/packet_selection.h"
 #include "egress/capture/pcap_writer.h"
+#include "egress/check/azure_check.h"
 #include "egress/config/fqdn_tags.h"
 #include "egress/config/topology.h"
 #include "egress/config/topology_checks.h"
@@ -37,6 +38,7 @@
 #include "egress/net/ip_address.h"
 #include "egress/replay/replay.h"
 #include "egress/replay/scaled_source.h"
+#include "egress/report/azure_routes.h"
 #include "egress/report/diff_report.h"
 #include "egress/report/json_report.h"
 #include "egress/report/replay_report.h"
@@ -64,6 +66,7 @@ struct Args {
   bool json = false;   // --json, a synonym of -o json
   std::string output;  // -o
   OutputFormat format = OutputFormat::kTable;
+  bool azure = false;  // routes -o azure: Azure's own effective-route JSON
   std::string subnet;
   std::string src;
   std::string dst;
@@ -112,6 +115,9 @@ struct Args {
   std::vector<std::string> import_sources;
   std::string import_out;
   bool strict = false;
+  // check
+  std::vector<std::string> answers;
+  std::string nic;
 };
 
 /// What a command produced. Written only once complete, so a failure never leaves half an
@@ -324,6 +330,10 @@ Outcome run_routes(const Args& args) {
     return outcome;
   }
   std::vector<EffectiveRoute> routes = compute_effective_routes(*topology, subnet);
+  if (args.azure) {
+    outcome.out = routes_to_azure_json(*topology, subnet, routes);
+    return outcome;
+  }
   switch (args.format) {
     case OutputFormat::kTable:
       outcome.out = format_routes(*topology, subnet, routes);
@@ -339,6 +349,36 @@ Outcome run_routes(const Args& args) {
       outcome.out = render_delimited(routes_rows(*topology, subnet, routes), args.format);
       break;
   }
+  return outcome;
+}
+
+// check: the model against Azure's answers; differences are the result (stdout, exit 1), answers
+// that cannot be read or placed are bad input.
+Outcome run_check(const Args& args) {
+  if (args.format != OutputFormat::kTable && args.format != OutputFormat::kJson) {
+    return bad_input("check prints a table or -o json, not -o " + args.output);
+  }
+  Outcome outcome;
+  std::optional<Topology> topology = load_for_simulation(args.topology, outcome);
+  if (!topology) {
+    return outcome;
+  }
+  AnswersLoad load = read_azure_answers(args.answers);
+  if (!load.errors.empty()) {
+    outcome.exit_code = kExitBadInput;
+    outcome.err += lines(load.errors, "error");
+    return outcome;
+  }
+  CheckResult result =
+      check_against_azure(*topology, load.answers, CheckOptions{args.nic, args.subnet});
+  if (!result.errors.empty()) {
+    outcome.exit_code = kExitBadInput;
+    outcome.err += lines(result.errors, "error");
+    return outcome;
+  }
+  outcome.out =
+      args.format == OutputFormat::kJson ? check_to_json(result) + "\n" : format_check(result);
+  outcome.exit_code = result.differences.empty() ? kExitOk : kExitProblem;
   return outcome;
 }
 
@@ -1030,10 +1070,27 @@ Outcome run_models(const Args& args) {
 
 // -o on every command, and --json, its synonym for `-o json` (what --json printed before).
 void add_format(CLI::App& cmd, Args& args, const std::string& json_help) {
+  // -o azure (Azure's own JSON shape) is routes' alone; elsewhere it is named as such.
   cmd.add_option("-o,--output", args.output,
                  "Output format: table (default), json, jsonl, csv or tsv (one item per line)")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return v == "azure" ? std::string(
+                                      "-o azure (Azure's effective-route JSON) is for "
+                                      "routes only; give table, json, jsonl, csv or tsv")
+                                : std::string();
+          },
+          ""))
       ->check(CLI::IsMember({"table", "json", "jsonl", "csv", "tsv"}));
   cmd.add_flag("--json", args.json, json_help + " (the same as -o json)");
+}
+
+void add_routes_format(CLI::App& cmd, Args& args) {
+  cmd.add_option("-o,--output", args.output,
+                 "Output format: table (default), json, jsonl, csv or tsv (one item per line), "
+                 "or azure (as az network nic show-effective-route-table -o json prints them)")
+      ->check(CLI::IsMember({"table", "json", "jsonl", "csv", "tsv", "azure"}));
+  cmd.add_flag("--json", args.json, "Print one JSON document (the same as -o json)");
 }
 
 // --fail-on takes what the summary counts: drop and asymmetry reasons, and verdicts.
@@ -1145,7 +1202,7 @@ int run(int argc, char** argv) {
   CLI::App* routes = app.add_subcommand("routes", "Print a subnet's effective routes");
   routes->add_option("TOPOLOGY", args.topology, "Topology YAML file")->required();
   routes->add_option("--subnet", args.subnet, "The subnet, as VNET/SUBNET")->required();
-  add_format(*routes, args, "Print one JSON document");
+  add_routes_format(*routes, args);
 
   CLI::App* trace = app.add_subcommand("trace", "Follow one flow hop by hop to its verdict");
   trace->add_option("TOPOLOGY", args.topology, "Topology YAML file")->required();
@@ -1274,6 +1331,23 @@ int run(int argc, char** argv) {
   migrate->add_option("--groups", args.groups,
                       "Named destination groups (YAML): what each partner sees change");
 
+  CLI::App* check = app.add_subcommand(
+      "check",
+      "Compare the model with Azure's answers: effective routes, next hops, egress IPs; exit 1 "
+      "on differences");
+  check->add_option("TOPOLOGY", args.topology, "Topology YAML file")->required();
+  check
+      ->add_option("AZURE_JSON", args.answers,
+                   "Azure's answers: az ... -o json output, REST responses, or an export folder")
+      ->required();
+  check->add_option("--nic", args.nic,
+                    "The host, node pool or appliance (name or ARM id) an effective route table "
+                    "is of, where its file does not say");
+  check->add_option("--subnet", args.subnet,
+                    "The subnet, as VNET/SUBNET, an effective route table is of, where its file "
+                    "does not say");
+  add_format(*check, args, "Print one JSON document");
+
   CLI::App* models = app.add_subcommand(
       "models", "List the behaviours Azure does not document and egress-sim models");
   add_format(*models, args, "Print one JSON document");
@@ -1288,11 +1362,17 @@ int run(int argc, char** argv) {
 
   if (app.get_subcommands().empty()) {
     std::cerr << "error: a command is required: validate, import, routes, trace, replay, synth, "
-                 "diff, migrate or models\n"
+                 "diff, migrate, check or models\n"
                  "Run with --help for more information.\n";
     return kExitBadInput;
   }
-  if (!args.output.empty()) {
+  if (args.output == "azure") {
+    args.azure = true;
+    if (args.json) {
+      std::cerr << "error: --json and -o azure disagree; give one of them\n";
+      return kExitBadInput;
+    }
+  } else if (!args.output.empty()) {
     args.format = *parse_output_format(args.output);  // CLI11 has checked it
     if (args.json && args.format != OutputFormat::kJson) {
       std::cerr << "error: --json and -o " << args.output << " disagree; give one of them\n";
@@ -1329,6 +1409,7 @@ int run(int argc, char** argv) {
       {validate, [&] { return run_validate(args); }},
       {import_cmd, [&] { return run_import(args); }},
       {routes, [&] { return run_routes(args); }},
+      {check, [&] { return run_check(args); }},
       {trace, [&] { return run_trace(args); }},
       {diff, [&] { return run_diff(args); }},
       {migrate, [&] { return run_migrate(args); }},
