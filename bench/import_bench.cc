@@ -29,7 +29,7 @@ std::string id(const std::string& kind, const std::string& name) {
          "/providers/Microsoft.Network/" + kind + "/" + name;
 }
 
-Json ref(const std::string& id_text) {
+Json id_ref(const std::string& id_text) {
   return Json{{"id", id_text}, {"resourceGroup", kRg}};
 }
 
@@ -68,8 +68,8 @@ fs::path generate(int resources) {
                       "Microsoft.Network/virtualNetworks/subnets");
       sub["name"] = "snet-" + std::to_string(s);
       sub["addressPrefix"] = v4(net + static_cast<uint32_t>(s) * 256) + "/24";
-      sub["routeTable"] = ref(id("routeTables", "rt-" + n));
-      sub["networkSecurityGroup"] = ref(id("networkSecurityGroups", "nsg-" + n));
+      sub["routeTable"] = id_ref(id("routeTables", "rt-" + n));
+      sub["networkSecurityGroup"] = id_ref(id("networkSecurityGroups", "nsg-" + n));
       subnets.push_back(std::move(sub));
     }
     vnet["subnets"] = std::move(subnets);
@@ -117,7 +117,7 @@ fs::path generate(int resources) {
 
     if (i % 2 == 0) {
       Json nat = base("natGateways", "nat-" + n, "Microsoft.Network/natGateways");
-      nat["publicIpAddresses"] = {ref(id("publicIPAddresses", "pip-" + n))};
+      nat["publicIpAddresses"] = {id_ref(id("publicIPAddresses", "pip-" + n))};
       nat["idleTimeoutInMinutes"] = 4;
       nat["sku"] = {{"name", "Standard"}};
       nats.push_back(std::move(nat));
@@ -127,7 +127,7 @@ fs::path generate(int resources) {
       lb["frontendIPConfigurations"] = {
           Json{{"name", "fe"},
                {"id", id("loadBalancers", "lb-" + n + "/frontendIPConfigurations/fe")},
-               {"publicIPAddress", ref(id("publicIPAddresses", "pip-" + n))}}};
+               {"publicIPAddress", id_ref(id("publicIPAddresses", "pip-" + n))}}};
       lb["backendAddressPools"] = Json::array();
       lb["outboundRules"] = Json::array();
       lbs.push_back(std::move(lb));

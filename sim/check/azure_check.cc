@@ -17,17 +17,6 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-// The ARM id an element was imported with (`id:` in the topology), where the model has the
-// field; empty otherwise.
-template <class T>
-std::string_view arm_id(const T& element) {
-  if constexpr (requires { element.id; }) {
-    return element.id;
-  } else {
-    return {};
-  }
-}
-
 std::string_view last_segment(std::string_view id) {
   size_t slash = id.rfind('/');
   return slash == std::string_view::npos ? id : id.substr(slash + 1);
@@ -37,7 +26,7 @@ std::string_view last_segment(std::string_view id) {
 // element written without an id matches by its name, the id's last segment.
 template <class T>
 bool same_resource(const T& element, std::string_view id) {
-  std::string_view own = arm_id(element);
+  std::string_view own = element.id;
   return own.empty() ? iequals(element.name, last_segment(id)) : iequals(own, id);
 }
 
@@ -195,7 +184,7 @@ class Checker {
       const RouteTable& table = t_.route_tables[route->route_table];
       if (!same_resource(table, answer.route_table_id)) {
         add("next-hop-route-table", subject, answer.route_table_id,
-            arm_id(table).empty() ? table.name : std::string(arm_id(table)), answer.where, "");
+            table.id.empty() ? table.name : table.id, answer.where, "");
       }
     } else if (!iequals(answer.route_table_id, "System Route")) {
       add("next-hop-route-table", subject, answer.route_table_id, "System Route", answer.where, "");
@@ -269,7 +258,7 @@ class Checker {
  private:
   template <class T>
   static std::string name_or_id(const T& e) {
-    return arm_id(e).empty() ? e.name : std::string(arm_id(e));
+    return e.id.empty() ? e.name : e.id;
   }
 
   void compare_address(const std::string& subject, const PublicIp& ip, const std::string& id,

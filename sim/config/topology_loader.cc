@@ -633,6 +633,7 @@ class Loader : private internal::TopologyBuilder {
     return internal::read_prefix(field, diags_);
   }
 
+  // Whether a source or destination item is an address or CIDR rather than a tag name.
   static bool looks_like_address(const std::string& text) {
     return !text.empty() &&
            (text.find('/') != std::string::npos || text.find(':') != std::string::npos ||
@@ -1032,12 +1033,6 @@ class Loader : private internal::TopologyBuilder {
           }
         });
     return out;
-  }
-
-  // Whether a source or destination item is an address or CIDR rather than a tag name.
-  static bool looks_like_address(const std::string& text) {
-    return !text.empty() &&
-           (text.find(':') != std::string::npos || (text[0] >= '0' && text[0] <= '9'));
   }
 
   // `sources` / `destinations` of a firewall rule: CIDRs, `*`, and (network rules) service tag

@@ -118,9 +118,8 @@ struct PoolInstance {
 struct Walk {
   Index subnet = kNoIndex;
   Sender sender;
-  IpAddress src;  // the packet's source address now (after pod SNAT)
+  IpAddress src;  // the packet's source address now (after pod SNAT), as NSGs see it
   Index nic_nsg = kNoIndex;
-  IpAddress src;                    // the source address as NSGs see it (after a pod's SNAT)
   bool forwarded = false;           // it passed through an appliance
   bool appliance_snats = false;     // that appliance will SNAT it at Internet
   size_t appliance_hop = SIZE_MAX;  // the appliance's hop, where its subnet's route goes

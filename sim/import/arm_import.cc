@@ -310,7 +310,8 @@ Obj::~Obj() {
     for (auto it = object.begin(); it != object.end(); ++it) {
       const std::string& key = it.key();
       if (key == "properties" || key == "id" || key == "name" || key == "type" || ignored(key) ||
-          std::find(used_.begin(), used_.end(), key) != used_.end()) {
+          std::any_of(used_.begin(), used_.end(),
+                      [&](const std::string& used) { return same_member_name(used, key); })) {
         continue;
       }
       // Empty members say nothing; an empty list of rules is the same as none.
@@ -729,8 +730,7 @@ Node Importer::build() {
   map_gateways(gateways);
   Node nsgs = Node::list();
   map_nsgs(nsgs);
-  Node endpoints = Node::list();
-  map_private_endpoints(endpoints);
+  map_private_endpoints();
   Node asgs = Node::list();
   map_asgs(asgs);
   Node tags = Node::list();
@@ -756,7 +756,6 @@ Node Importer::build() {
       {"hosts", &hosts},
       {"gateways", &gateways},
       {"nsgs", &nsgs},
-      {"privateEndpoints", &endpoints},
       {"applicationSecurityGroups", &asgs},
       {"serviceTags", &tags},
   };
@@ -843,11 +842,6 @@ ImportResult Importer::run(std::span<const std::string> sources, bool load_back)
   result.findings = std::move(findings_);
   result.errors = std::move(errors_);
   return result;
-}
-
-ImportResult import_unchecked(std::span<const std::string> sources, const ImportOptions& options) {
-  Importer importer(options);
-  return importer.run(sources, false);
 }
 
 }  // namespace arm

@@ -170,7 +170,7 @@ class Importer {
   void check_default_rules(Obj& nsg);
   void map_nat_gateways(Node& out);
   void map_gateways(Node& out);
-  void map_private_endpoints(Node& out);
+  void map_private_endpoints();
   void map_asgs(Node& out);
   void map_service_tags(Node& out);
   void index_network();
@@ -237,9 +237,6 @@ class Importer {
   std::string cluster_lb_key_;  // key of the cluster's load balancer when in the snapshot
   std::string cluster_nat_name_;
 };
-
-/// import_azure without the final parse_topology: for tests of the YAML text alone.
-ImportResult import_unchecked(std::span<const std::string> sources, const ImportOptions& options);
 
 /// `/subscriptions/S/resourceGroups/RG/providers/NS/TYPE/NAME/CHILD/NAME2` -> the id up to
 /// NAME ("" when the id has no parent).

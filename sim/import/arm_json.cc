@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -272,24 +273,52 @@ Result<FileItems> file_items(const Json& root, const std::string& file) {
   return out;
 }
 
+bool same_member_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+namespace {
+
+// The member `name` of `object`: exactly as written, else ignoring case. ARM reads member
+// names ignoring case, and az spells some as its SDK does (`vnetSubnetId` for the REST
+// `vnetSubnetID`, `enableNodePublicIp`): azure-behaviour A1.
+const Json* member(const Json& object, std::string_view name, std::string& key) {
+  auto it = object.find(name);
+  if (it != object.end()) {
+    key = name;
+    return &*it;
+  }
+  for (auto m = object.begin(); m != object.end(); ++m) {
+    if (same_member_name(m.key(), name)) {
+      key = m.key();
+      return &*m;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 Field find_field(const Json& object, const std::string& pointer, std::string_view name) {
   Field out;
   if (!object.is_object()) {
     return out;
   }
+  std::string key;
   auto properties = object.find("properties");
   if (properties != object.end() && properties->is_object()) {
-    auto it = properties->find(name);
-    if (it != properties->end()) {
-      out.value = &*it;
-      out.pointer = pointer + "/properties/" + pointer_token(name);
+    if (const Json* value = member(*properties, name, key)) {
+      out.value = value;
+      out.pointer = pointer + "/properties/" + pointer_token(key);
       return out;
     }
   }
-  auto it = object.find(name);
-  if (it != object.end()) {
-    out.value = &*it;
-    out.pointer = pointer + "/" + pointer_token(name);
+  if (const Json* value = member(object, name, key)) {
+    out.value = value;
+    out.pointer = pointer + "/" + pointer_token(key);
   }
   return out;
 }

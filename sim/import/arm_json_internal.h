@@ -85,6 +85,9 @@ struct FileItems {
 /// object is one kObject item.
 Result<FileItems> file_items(const Json& root, const std::string& file);
 
+/// Whether two JSON member names are one to ARM, which compares them ignoring case.
+bool same_member_name(std::string_view a, std::string_view b);
+
 /// A field of an ARM object in either shape: nested (`properties.NAME`, the REST API) or
 /// flattened (`NAME` at the top, az network/aks). `pointer` is the object's own pointer;
 /// the result's is the field's. Nested wins when both are present.

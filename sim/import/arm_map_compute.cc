@@ -192,7 +192,12 @@ void Importer::map_load_balancers(Node& out) {
                     r->file, pointer);
             continue;
           }
-          fn.set("publicIpPrefix", Node::str(it->second));
+          // azure-behaviour A12: a frontend from a public IP prefix is not in the model yet.
+          finding("not-modelled",
+                  "frontend " + name + " takes its addresses from public IP prefix " + it->second +
+                      ": prefix frontends are not modelled; left out",
+                  r->file, pointer);
+          continue;
         } else {
           finding("not-modelled",
                   "frontend " + name + " is private (" + private_ip.value_or("no address") +
@@ -350,7 +355,12 @@ void Importer::map_load_balancers(Node& out) {
       }
     }
     if (!balancing.items.empty()) {
-      n.set("loadBalancingRules", std::move(balancing));
+      // azure-behaviour A12: outbound SNAT by load-balancing rules is not in the model yet.
+      finding("not-modelled",
+              std::to_string(balancing.items.size()) +
+                  " load-balancing rules: SNAT by load-balancing rules (disableOutboundSnat "
+                  "false) and inbound load balancing are not modelled; outbound rules are",
+              r->file, find_field(*r->json, r->pointer, "loadBalancingRules").pointer);
     }
     Node nat_rules = Node::list();
     if (Field f = o.get("inboundNatRules"); f && f.value->is_array()) {
@@ -396,7 +406,10 @@ void Importer::map_load_balancers(Node& out) {
       }
     }
     if (!nat_rules.items.empty()) {
-      n.set("inboundNatRules", std::move(nat_rules));
+      finding("not-modelled",
+              std::to_string(nat_rules.items.size()) +
+                  " inbound NAT rules: inbound NAT is not modelled",
+              r->file, find_field(*r->json, r->pointer, "inboundNatRules").pointer);
     }
     out.items.push_back(std::move(n));
   }
@@ -939,7 +952,11 @@ void Importer::map_nics(Node& hosts, Node& appliances) {
         n.set("nsg", Node::str(*nsg));
       }
       if (forwarding) {
-        n.set("ipForwarding", Node::boolean(true));
+        finding("not-modelled",
+                "NIC " + name +
+                    " has IP forwarding on but no route names its address as a "
+                    "VirtualAppliance next hop; it is modelled as a host, which forwards nothing",
+                r->file, find_field(*r->json, r->pointer, "enableIPForwarding").pointer);
       }
       if (!asgs.empty()) {
         n.set("applicationSecurityGroups", Node::strs(asgs));
@@ -1094,6 +1111,7 @@ void Importer::map_cluster(Node& root) {
     bool public_ip = false;
     std::string public_ip_prefix;
     std::optional<int64_t> max_pods;
+    std::string pointer;  // the agent pool profile's
   };
   std::vector<Pool> pools;
   bool managed = false;
@@ -1155,6 +1173,7 @@ void Importer::map_cluster(Node& root) {
       pool.id = r.id + "/agentPools/" + pool.name;
       pool.count = p.integer("count").value_or(0);
       pool.public_ip = p.boolean("enableNodePublicIP").value_or(false);
+      pool.pointer = pointer;
       pool.max_pods = p.integer("maxPods");
       if (auto type = p.string("type")) {
         if (*type == "AvailabilitySet") {
@@ -1331,10 +1350,15 @@ void Importer::map_cluster(Node& root) {
     p.set("subnet", Node::str(pool.subnet));
     p.set("nodes", Node::num(pool.count));
     if (pool.public_ip) {
-      p.set("enableNodePublicIP", Node::boolean(true));
-    }
-    if (!pool.public_ip_prefix.empty()) {
-      p.set("nodePublicIPPrefix", Node::str(pool.public_ip_prefix));
+      // azure-behaviour A12: instance-level public IPs of nodes are not in the model yet.
+      finding("not-modelled",
+              "node pool " + pool.name + " has enableNodePublicIP" +
+                  (pool.public_ip_prefix.empty()
+                       ? std::string()
+                       : " (addresses from prefix " + pool.public_ip_prefix + ")") +
+                  ": node public IPs, which take precedence over the cluster's outbound type, "
+                  "are not modelled; the nodes are given none",
+              r.file, pool.pointer);
     }
     pool_list.items.push_back(std::move(p));
     node_pool_names_.push_back(pool.name);
@@ -1423,11 +1447,10 @@ void Importer::map_cluster(Node& root) {
           fe_names.push_back(ip);
         }
         for (const std::string& prefix : prefixes) {
-          Node fe = Node::map();
-          fe.set("name", Node::str(prefix));
-          fe.set("publicIpPrefix", Node::str(prefix));
-          frontends.items.push_back(std::move(fe));
-          fe_names.push_back(prefix);
+          finding("not-modelled",
+                  "outbound IP prefix " + prefix +
+                      ": prefix frontends are not modelled; the load balancer leaves without it",
+                  r.file, r.pointer.empty() ? "/" : r.pointer);
         }
         if (!frontends.items.empty()) {
           lb.set("frontends", std::move(frontends));

@@ -50,21 +50,6 @@ Imported import_snapshot(const std::string& name) {
   return out;
 }
 
-// The flow with its TLS SNI where the engine takes one (Engine::trace's host, issue 15
-// firewall work); nullopt where it does not yet, so host-dependent cases can say so.
-template <class E>
-std::optional<FlowResult> trace_with_host(const E& engine, const FlowKey& flow,
-                                          std::string_view host) {
-  if constexpr (requires { engine.trace(flow, uint64_t{0}, host); }) {
-    return engine.trace(flow, 0, host);
-  } else {
-    if (!host.empty()) {
-      return std::nullopt;
-    }
-    return engine.trace(flow, 0);
-  }
-}
-
 FlowKey tcp(const char* src, const char* dst, uint16_t dport) {
   return FlowKey{Protocol::kTcp, *IpAddress::parse(src), 50000, *IpAddress::parse(dst), dport};
 }
@@ -86,12 +71,7 @@ TEST_P(Snapshots, TraceToWhatTheDocumentsPredict) {
   const Case& c = GetParam();
   Imported imported = import_snapshot(c.snapshot);
   ASSERT_TRUE(imported.engine);
-  std::optional<FlowResult> traced =
-      trace_with_host(*imported.engine, tcp(c.src, c.dst, c.dport), c.host);
-  if (!traced) {
-    GTEST_SKIP() << "Engine::trace takes no host name yet (the firewall's FQDN rules)";
-  }
-  const FlowResult& r = *traced;
+  FlowResult r = imported.engine->trace(tcp(c.src, c.dst, c.dport), 0, c.host);
   EXPECT_EQ(to_string(r.verdict), std::string(to_string(c.verdict)));
   EXPECT_EQ(std::string(to_string(r.reason)), c.reason);
   EXPECT_EQ(r.egress_ips, c.egress_ips);
