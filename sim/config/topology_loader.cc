@@ -21,6 +21,7 @@
 #include "config/topology_builder_internal.h"
 #include "config/yaml_reader_internal.h"
 #include "egress/config/fqdn_tags.h"
+#include "egress/util/byte_count.h"
 
 namespace egress {
 namespace {
@@ -1640,43 +1641,12 @@ Result<LoadLimits> parse_load_limits(std::string_view text) {
                      "16777216 or 16M (K, M, G: powers of 1024), got '" + std::string(text) + "'",
                  {}};
   };
-  std::string_view digits = text;
-  int shift = 0;
-  if (!digits.empty()) {
-    switch (digits.back()) {
-      case 'K':
-      case 'k':
-        shift = 10;
-        break;
-      case 'M':
-      case 'm':
-        shift = 20;
-        break;
-      case 'G':
-      case 'g':
-        shift = 30;
-        break;
-      default:
-        break;
-    }
-    if (shift != 0) {
-      digits.remove_suffix(1);
-    }
-  }
-  if (digits.empty() || digits.size() > 12 ||
-      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return bad();
-  }
-  uint64_t value = 0;
-  for (char c : digits) {
-    value = value * 10 + static_cast<uint64_t>(c - '0');
-  }
-  // Up to 1 TiB: anything more is a typo, and the shift must not overflow.
-  if (value == 0 || value > (uint64_t{1} << (40 - shift))) {
+  std::optional<uint64_t> bytes = parse_byte_count(text);
+  if (!bytes) {
     return bad();
   }
   LoadLimits limits;
-  limits.max_bytes = value << shift;
+  limits.max_bytes = *bytes;
   return limits;
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <system_error>
 
+#include "egress/util/byte_count.h"
 #include "import/arm_json_internal.h"
 
 namespace egress::arm {
@@ -82,43 +83,12 @@ Result<ReadLimits> parse_read_limits(std::string_view text) {
                      "268435456 or 256M (K, M, G: powers of 1024), got '" + std::string(text) + "'",
                  {}};
   };
-  std::string_view digits = text;
-  int shift = 0;
-  if (!digits.empty()) {
-    switch (digits.back()) {
-      case 'K':
-      case 'k':
-        shift = 10;
-        break;
-      case 'M':
-      case 'm':
-        shift = 20;
-        break;
-      case 'G':
-      case 'g':
-        shift = 30;
-        break;
-      default:
-        break;
-    }
-    if (shift != 0) {
-      digits.remove_suffix(1);
-    }
-  }
-  if (digits.empty() || digits.size() > 12 ||
-      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return bad();
-  }
-  uint64_t value = 0;
-  for (char c : digits) {
-    value = value * 10 + static_cast<uint64_t>(c - '0');
-  }
-  // Up to 1 TiB: anything more is a typo, and the shift must not overflow.
-  if (value == 0 || value > (uint64_t{1} << (40 - shift))) {
+  std::optional<uint64_t> bytes = parse_byte_count(text);
+  if (!bytes) {
     return bad();
   }
   ReadLimits limits;
-  limits.max_bytes = value << shift;
+  limits.max_bytes = *bytes;
   return limits;
 }
 
@@ -269,6 +239,16 @@ Result<FileItems> file_items(const Json& root, const std::string& file) {
   } else {
     out.shape = Shape::kObject;
     out.items.push_back(Item{body, out.body_pointer});
+  }
+  return out;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
   }
   return out;
 }

@@ -85,6 +85,9 @@ struct FileItems {
 /// object is one kObject item.
 Result<FileItems> file_items(const Json& root, const std::string& file);
 
+/// `s` with A-Z in lower case: ARM ids, names and member names compare ignoring case.
+std::string lower(std::string_view s);
+
 /// Whether two JSON member names are one to ARM, which compares them ignoring case.
 bool same_member_name(std::string_view a, std::string_view b);
 

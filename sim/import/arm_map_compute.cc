@@ -9,16 +9,6 @@
 namespace egress::arm {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
-
 std::string optional_id(const Json& j) {
   return j.is_object() && j.contains("id") && j["id"].is_string() ? j["id"].get<std::string>()
                                                                   : std::string();

@@ -18,16 +18,6 @@ std::string joined(const std::vector<std::string>& items) {
   return text;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
-
 // "a.b.c.d/n" with host bits allowed (the REST example's 192.168.254.2/30): the prefix and
 // whether it was canonical.
 std::optional<std::pair<Prefix, bool>> loose_prefix(std::string_view text) {

@@ -1,0 +1,14 @@
+// Sizes as people write them in the EGRESS_MAX_* environment variables.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace egress {
+
+/// A positive number of bytes with an optional K, M or G suffix (powers of 1024, either case),
+/// at most 1 TiB (more is a typo); nullopt for anything else.
+std::optional<uint64_t> parse_byte_count(std::string_view text);
+
+}  // namespace egress
