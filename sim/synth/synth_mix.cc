@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "config/yaml_reader_internal.h"
+#include "egress/config/fqdn_tags.h"
 #include "egress/synth/synth.h"
 
 namespace egress {
@@ -33,7 +34,7 @@ constexpr std::string_view kProtocolKeys[] = {"tcp", "udp", "icmp"};
 constexpr std::string_view kPortKeys[] = {"tcp", "udp"};
 constexpr std::string_view kSourceKinds[] = {"nodePool", "pods", "host"};
 constexpr std::string_view kSourceKeys[] = {"nodePool", "pods", "host", "weight"};
-constexpr std::string_view kDestinationKeys[] = {"prefix", "ports", "weight"};
+constexpr std::string_view kDestinationKeys[] = {"prefix", "ports", "weight", "hosts"};
 
 constexpr int64_t kMaxFlows = int64_t{1} << 40;
 constexpr int64_t kYear2200 = 7'258'118'400;  // 2200-01-01T00:00:00Z in seconds
@@ -430,7 +431,7 @@ class MixReader {
       diags_.error(prefix.error().code, "'prefix': " + prefix.error().message, prefix_field->pos);
       return;
     }
-    SynthDestination destination{*prefix, {}, 1};
+    SynthDestination destination{*prefix, {}, 1, {}};
     bool ok = true;
     if (auto ports = map->get("ports")) {
       internal::for_each_item_nonempty(
@@ -451,6 +452,20 @@ class MixReader {
       auto v = read_number(*w, kWeightRange, diags_);
       ok = ok && v.has_value();
       destination.weight = v.value_or(1);
+    }
+    if (auto hosts = map->get("hosts")) {
+      internal::for_each_item_nonempty(
+          *hosts, diags_, "leave it out for flows without host names", [&](const Field& h) {
+            if (!h.node.IsScalar() || !valid_host_name(h.node.Scalar())) {
+              diags_.error("bad-value",
+                           h.label() + " must be a host name like mcr.microsoft.com, got " +
+                               internal::describe(h.node),
+                           h.pos);
+              ok = false;
+              return;
+            }
+            destination.hosts.push_back(h.node.Scalar());
+          });
     }
     if (ok) {
       spec_.destinations.push_back(std::move(destination));
@@ -622,7 +637,7 @@ Result<std::vector<SynthDestination>> parse_destination_list(std::string_view te
     if (!prefix) {
       return flag_error(what + ": " + prefix.error().message);
     }
-    SynthDestination destination{*prefix, {}, 1};
+    SynthDestination destination{*prefix, {}, 1, {}};
     // Then `:PORTS` and `*WEIGHT`, each at most once, in either order.
     bool has_weight = false;
     bool has_ports = false;

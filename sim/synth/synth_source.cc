@@ -139,6 +139,65 @@ uint32_t sum_words(const uint8_t* p, size_t n) {
   return sum;
 }
 
+// An HTTP/1.1 GET naming `host` (RFC 9112 3.2): what a client's first packet to port 80
+// carries. Returns the length written (host names are at most 253 bytes: under 300).
+uint32_t write_http_request(uint8_t* m, std::string_view host) {
+  std::string text = "GET / HTTP/1.1\r\nHost: ";
+  text.append(host);
+  text += "\r\nUser-Agent: egress-sim\r\nAccept: */*\r\n\r\n";
+  std::memcpy(m, text.data(), text.size());
+  return static_cast<uint32_t>(text.size());
+}
+
+// A TLS 1.3 ClientHello (RFC 8446 4.1.2) in one record, with server_name (RFC 6066 3) and
+// supported_versions, its random drawn from `seed`: what a client's first packet of TLS
+// carries, and all Azure Firewall reads of it. Returns the length written (under 350).
+uint32_t write_client_hello(uint8_t* m, std::string_view host, uint64_t seed) {
+  const auto name = static_cast<uint32_t>(host.size());
+  const uint32_t server_name = 2 + 1 + 2 + name;  // list length, type, name length, name
+  const uint32_t extensions = (4 + server_name) + (4 + 3);
+  const uint32_t body = 2 + 32 + 1 + (2 + 6) + 2 + 2 + extensions;
+  uint8_t* q = m;
+  auto byte = [&](uint32_t v) { *q++ = static_cast<uint8_t>(v); };
+  auto u16 = [&](uint32_t v) {
+    byte(v >> 8);
+    byte(v);
+  };
+  byte(22);  // handshake record
+  u16(0x0301);
+  u16(4 + body);
+  byte(1);  // ClientHello
+  byte(body >> 16);
+  u16(body);
+  u16(0x0303);  // legacy_version
+  for (int i = 0; i < 4; ++i) {
+    uint64_t r = mix64(seed + static_cast<uint64_t>(i));
+    for (int b = 0; b < 8; ++b) {
+      byte(static_cast<uint32_t>(r >> (8 * b)));
+    }
+  }
+  byte(0);  // no legacy session id
+  u16(6);   // TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE-RSA-AES128-GCM-SHA256
+  u16(0x1301);
+  u16(0x1302);
+  u16(0xc02f);
+  byte(1);  // compression: null
+  byte(0);
+  u16(extensions);
+  u16(0);  // server_name
+  u16(server_name);
+  u16(server_name - 2);
+  byte(0);  // host_name
+  u16(name);
+  std::memcpy(q, host.data(), name);
+  q += name;
+  u16(43);  // supported_versions: TLS 1.3
+  u16(3);
+  byte(2);
+  u16(0x0304);
+  return static_cast<uint32_t>(q - m);
+}
+
 // A DNS query for A of n<flow number in hex>.example, or its answer (RFC 1035): 35 and 51
 // bytes. Returns the length written.
 uint32_t write_dns_message(uint8_t* m, uint16_t id, uint32_t flow, bool query, uint32_t answer) {
@@ -194,6 +253,7 @@ struct Destination {
   Prefix prefix;
   std::vector<PortRange> ports;
   std::vector<uint32_t> port_cumulative;  // ports in ranges [0..i]
+  std::vector<std::string> hosts;
 };
 
 // Live 5-tuples, as 64-bit fingerprints in an open-addressed set (linear probing, backward
@@ -285,6 +345,7 @@ struct Flow {
   uint16_t dport = 0;
   Protocol protocol = Protocol::kTcp;
   bool dns = false;  // UDP to port 53: DNS queries and answers, so dissectors accept them
+  const std::string* host = nullptr;  // TCP: the name its first data packet carries
   uint8_t client_mac[6] = {};
   uint32_t client_seq = 0;  // TCP: next sequence number each side sends
   uint32_t server_seq = 0;
@@ -404,6 +465,8 @@ class SynthPacketSource final : public PacketSource {
   static size_t frame_index(bool v6, Protocol p, bool dns) {
     return (v6 ? 4 : 0) + (dns ? 3 : static_cast<size_t>(p));
   }
+  // The buffer of a first data packet that names a host, apart for the same reason.
+  static size_t named_frame_index(bool v6) { return v6 ? 9 : 8; }
   static size_t transport_header(Protocol p) { return p == Protocol::kTcp ? 20 : 8; }
   static size_t payload_offset(bool v6, Protocol p) {
     return kEthernetHeader + (v6 ? 40 : 20) + transport_header(p);
@@ -532,6 +595,10 @@ class SynthPacketSource final : public PacketSource {
       }
     }
     f.dns = f.protocol == Protocol::kUdp && f.dport == 53;
+    // Only destinations with host names draw one, so mixes without them keep their bytes.
+    if (f.protocol == Protocol::kTcp && destination != nullptr && !destination->hosts.empty()) {
+      f.host = &destination->hosts[rng_.below(destination->hosts.size())];
+    }
     f.client = draw_source(f.server.family());
     f.pseudo_sum = address_sum(f.client) + address_sum(f.server);
     uint64_t mac = address_hash(f.client);
@@ -636,7 +703,10 @@ class SynthPacketSource final : public PacketSource {
     const Step s = step_of(f, f.step);
     const bool v6 = !f.client.is_v4();
     const bool from_client = s.from == Side::kClient;
-    uint8_t* p = frames_[frame_index(v6, f.protocol, f.dns)].data();
+    // The client's first data packet (step 3, after the handshake) names the flow's host.
+    const bool names_host = f.host != nullptr && f.step == 3 && s.data && from_client;
+    uint8_t* p =
+        frames_[names_host ? named_frame_index(v6) : frame_index(v6, f.protocol, f.dns)].data();
     current_ = p;
 
     if (from_client && f.protocol != Protocol::kTcp) {
@@ -647,6 +717,11 @@ class SynthPacketSource final : public PacketSource {
     if (f.dns) {
       uint8_t* message = p + payload_offset(v6, Protocol::kUdp);
       payload = write_dns(message, f, from_client);
+      payload_sum = sum_words(message, payload);
+    } else if (names_host) {
+      uint8_t* message = p + payload_offset(v6, Protocol::kTcp);
+      payload = f.dport == 80 ? write_http_request(message, *f.host)
+                              : write_client_hello(message, *f.host, f.tuple_key);
       payload_sum = sum_words(message, payload);
     } else if (s.data) {
       payload = f.payload_low == f.payload_high
@@ -753,7 +828,7 @@ class SynthPacketSource final : public PacketSource {
   WeightedTable popular_table_;
   WeightedTable protocol_table_;
 
-  std::array<std::array<uint8_t, kMaxFrame>, 8> frames_{};  // see frame_index
+  std::array<std::array<uint8_t, kMaxFrame>, 10> frames_{};  // see frame_index
   const uint8_t* current_ = nullptr;
 
   std::vector<Flow> flows_;  // slots; free ones listed in free_slots_
@@ -969,7 +1044,7 @@ Result<std::unique_ptr<PacketSource>> make_synth_source(const Topology& topology
                         (d.prefix.address.is_v4() ? "IPv4" : "IPv6") + " but no source has an " +
                         (d.prefix.address.is_v4() ? "IPv4" : "IPv6") + " address");
     }
-    Destination out{d.prefix, d.ports, {}};
+    Destination out{d.prefix, d.ports, {}, d.hosts};
     uint32_t total = 0;
     for (const PortRange& r : d.ports) {
       total += uint32_t{r.last} - r.first + 1;

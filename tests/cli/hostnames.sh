@@ -100,6 +100,38 @@ case "$scenario" in
       sort -u | tr '\n' ' ')
     [ "$hosts" = "www.wikipedia.org " ] || fail "HTTP hosts out: '$hosts'"
     ;;
+  synth)
+    # Synthetic flows name their hosts as real clients do (a ClientHello's server_name, an
+    # HTTP Host): tshark reads the names synth wrote, and the tutorial's firewall decides by
+    # them (mcr.microsoft.com is in the AzureKubernetesService FQDN tag, example.com is not).
+    cat >"$work/mix.yaml" <<'MIX'
+flows: 60
+seed: 7
+rate: 20
+packets: 12
+protocols: {tcp: 1}
+destinations:
+  - {prefix: 20.61.99.0/24, ports: [443], hosts: [mcr.microsoft.com, example.com]}
+  - {prefix: 91.189.91.0/24, ports: [80], hosts: [example.org]}
+MIX
+    "$sim" synth --quiet "$repo/topologies/aks-udr-firewall.yaml" --mix "$work/mix.yaml" \
+      --flows-out "$work/f.jsonl" --pcap-out "$work/s.pcap" >/dev/null 2>"$work/err" ||
+      { fail "synth exit $?"; cat "$work/err"; }
+    written=$(tshark -r "$work/s.pcap" -Y 'tls.handshake.type==1 || http.request' -T fields \
+      -e tls.handshake.extensions_server_name -e http.host 2>/dev/null | tr -d '\t' | sort |
+      uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')
+    decided=$(grep -o '"host":"[^"]*"' "$work/f.jsonl" | cut -d'"' -f4 | sort | uniq -c |
+      awk '{print $2 "=" $1}' | tr '\n' ' ')
+    [ -n "$written" ] && [ "$written" = "$decided" ] ||
+      fail "names in the capture '$written', in the flow records '$decided'"
+    for host in mcr.microsoft.com example.com example.org; do
+      grep -q "\"host\":\"$host\"" "$work/f.jsonl" || fail "no flow names $host"
+    done
+    grep '"host":"mcr.microsoft.com"' "$work/f.jsonl" | grep -vq '"verdict":"egress"' &&
+      fail "a flow to mcr.microsoft.com did not egress"
+    grep '"host":"example.' "$work/f.jsonl" | grep -vq '"reason":"appliance-deny"' &&
+      fail "a flow to example.com or example.org was not denied"
+    ;;
   *)
     echo "unknown scenario $scenario"
     exit 1

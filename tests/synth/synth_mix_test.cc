@@ -130,6 +130,13 @@ INSTANTIATE_TEST_SUITE_P(
                "m.yaml:1:1: error: unknown key 'flow' in the mix; expected one of: flows, seed, "
                "start, rate, duration, packets, payload, rstShare, zipf, ports, sources, "
                "protocols, destinations, popularEndpoints; did you mean 'flows'?\n"},
+        BadMix{"HostThatIsNoHostName",
+               "destinations:\n  - {prefix: 20.0.0.0/8, hosts: [mcr.microsoft.com, 'a b']}\n",
+               "m.yaml:2:53: error: each item of 'hosts' must be a host name like "
+               "mcr.microsoft.com, got 'a b'\n"},
+        BadMix{"EmptyHosts", "destinations:\n  - {prefix: 20.0.0.0/8, hosts: []}\n",
+               "m.yaml:2:33: error: 'hosts' must not be an empty list; leave it out for flows "
+               "without host names\n"},
         BadMix{"DuplicateKey", "rate: 1\nrate: 2\n",
                "m.yaml:2:1: error: duplicate key 'rate'; first given at line 1, column 1\n"},
         BadMix{"NegativeRate", "rate: -5\n",

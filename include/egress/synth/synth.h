@@ -29,6 +29,7 @@
 //     - prefix: 140.82.112.0/20   # an address or CIDR; /32 or /128 is one endpoint; addresses
 //       ports: [443, 8000-8080]   # are drawn uniformly inside. Ports optional
 //       weight: 3                 # > 0, default 1
+//       hosts: [mcr.microsoft.com]  # TCP flows name one (TLS SNI, or HTTP Host on port 80)
 //   zipf: 1.0                # 0: weights as given; s > 0: destination i (1-based, in list
 //                            # order) drawn with weight w_i / i^s
 //   popularEndpoints: 1000   # zipf > 0 without destinations: K public endpoints drawn once,
@@ -77,6 +78,10 @@ struct SynthDestination {
   Prefix prefix;
   std::vector<PortRange> ports;  // empty: SynthSpec::tcp_port / udp_port
   double weight = 1;
+  /// Host names a TCP flow to it names, one drawn per flow: its first data packet is an
+  /// HTTP/1.1 request with that Host (port 80) or a TLS ClientHello with that server_name
+  /// (any other port), as Azure Firewall's application rules read them. Empty: no names.
+  std::vector<std::string> hosts;
 };
 
 /// Relative protocol shares (normalised by their sum, which must be positive).
