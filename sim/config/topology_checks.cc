@@ -526,11 +526,36 @@ void check_addresses(const Topology& t, Findings& f) {
     }
   };
   auto check_in_subnet = [&](const IpAddress& ip, Index subnet, const std::string& who, Pos pos) {
-    if (!in_any(t.subnets[subnet].address_prefixes, ip)) {
-      f.add(
-          "address-outside-subnet",
-          who + " address " + ip.to_string() + " is outside subnet " + t.subnets[subnet].full_name,
-          pos);
+    const Subnet& s = t.subnets[subnet];
+    if (!in_any(s.address_prefixes, ip)) {
+      f.add("address-outside-subnet",
+            who + " address " + ip.to_string() + " is outside subnet " + s.full_name, pos);
+      return;
+    }
+    // azure-behaviour E4: the first four addresses of every subnet prefix, and the last of an
+    // IPv4 one, are Azure's.
+    for (const Prefix& p : s.address_prefixes) {
+      if (!p.contains(ip)) {
+        continue;
+      }
+      std::string what;
+      if (ip == p.address) {
+        what = "its network address";
+      } else if (p.address.offset(1) == ip) {
+        what = "reserved by Azure for the default gateway";
+      } else if (p.address.offset(2) == ip || p.address.offset(3) == ip) {
+        what = "reserved by Azure to map Azure DNS IPs into the virtual network";
+      } else if (p.address.is_v4() && p.address.offset(p.size() - 1) == ip) {
+        what = "its broadcast address";
+      }
+      if (!what.empty()) {
+        f.add("address-reserved",
+              who + " address " + ip.to_string() + " is " + what + " in subnet " + s.full_name +
+                  " (" + p.to_string() +
+                  "); Azure reserves the first four addresses and the "
+                  "last one of each subnet",
+              pos);
+      }
     }
   };
   if (t.cluster) {
@@ -549,6 +574,15 @@ void check_addresses(const Topology& t, Findings& f) {
   for (const Appliance& a : t.appliances) {
     claim(a.private_ip, "appliance " + a.name, a.pos);
     check_in_subnet(a.private_ip, a.subnet, "appliance " + a.name, a.pos);
+    // azure-behaviour E5: public IPs and DNAT destination rules share a limit of 250.
+    if (size_t used = a.public_ips.size() + a.dnat_rules.size();
+        a.type == ApplianceType::kAzureFirewall && used > 250) {
+      f.add("firewall-too-many-public-ips",
+            "Azure Firewall " + a.name + " has " + std::to_string(a.public_ips.size()) +
+                " public IPs and " + std::to_string(a.dnat_rules.size()) +
+                " DNAT rules; Azure: \"Public IPs + DNAT destination rule = 250 max\"",
+            a.pos);
+    }
   }
 }
 

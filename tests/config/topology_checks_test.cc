@@ -503,5 +503,49 @@ TEST(TopologyChecksTest, SubnetSizesAndGatewaySubnet) {
                 "Azure: a NAT gateway can't be associated with the GatewaySubnet"}));
 }
 
+TEST(TopologyChecksTest, ReservedAddressesAndFirewallPublicIps) {
+  std::string yaml =
+      "version: 1\n"
+      "vnets:\n"
+      "  - name: v\n"
+      "    addressSpace: [10.0.0.0/16]\n"
+      "    subnets:\n"
+      "      - {name: s, addressPrefix: 10.0.0.0/24}\n"
+      "      - {name: AzureFirewallSubnet, addressPrefix: 10.0.1.0/26}\n"
+      "hosts:\n"
+      "  - {name: network, subnet: v/s, address: 10.0.0.0}\n"
+      "  - {name: gateway, subnet: v/s, address: 10.0.0.1}\n"
+      "  - {name: dns, subnet: v/s, address: 10.0.0.3}\n"
+      "  - {name: first-usable, subnet: v/s, address: 10.0.0.4}\n"
+      "  - {name: last-usable, subnet: v/s, address: 10.0.0.254}\n"
+      "  - {name: broadcast, subnet: v/s, address: 10.0.0.255}\n"
+      "appliances:\n"
+      "  - {name: fw, type: AzureFirewall, subnet: v/AzureFirewallSubnet, privateIp: 10.0.1.4,\n"
+      "     publicIps: [";
+  std::string ips = "publicIps:\n";
+  for (int i = 0; i < 251; ++i) {
+    yaml += (i == 0 ? "" : ", ") + std::string("p") + std::to_string(i);
+    ips += "  - {name: p" + std::to_string(i) + ", address: 20.0." + std::to_string(i / 200) + "." +
+           std::to_string(i % 200) + "}\n";
+  }
+  yaml += "]}\n" + ips;
+  EXPECT_EQ(findings(yaml),
+            (std::vector<std::string>{
+                "address-reserved: host network address 10.0.0.0 is its network address in subnet "
+                "v/s (10.0.0.0/24); Azure reserves the first four addresses and the last one of "
+                "each subnet",
+                "address-reserved: host gateway address 10.0.0.1 is reserved by Azure for the "
+                "default gateway in subnet v/s (10.0.0.0/24); Azure reserves the first four "
+                "addresses and the last one of each subnet",
+                "address-reserved: host dns address 10.0.0.3 is reserved by Azure to map Azure "
+                "DNS IPs into the virtual network in subnet v/s (10.0.0.0/24); Azure reserves "
+                "the first four addresses and the last one of each subnet",
+                "address-reserved: host broadcast address 10.0.0.255 is its broadcast address in "
+                "subnet v/s (10.0.0.0/24); Azure reserves the first four addresses and the last "
+                "one of each subnet",
+                "firewall-too-many-public-ips: Azure Firewall fw has 251 public IPs and 0 DNAT "
+                "rules; Azure: \"Public IPs + DNAT destination rule = 250 max\""}));
+}
+
 }  // namespace
 }  // namespace egress
