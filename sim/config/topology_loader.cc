@@ -22,6 +22,7 @@
 #include "config/yaml_reader_internal.h"
 #include "egress/config/fqdn_tags.h"
 #include "egress/util/byte_count.h"
+#include "util/file_descriptor_internal.h"
 
 namespace egress {
 namespace {
@@ -180,36 +181,13 @@ std::optional<PortRange> parse_rule_ports(const std::string& text) {
   return PortRange{*first, *last};
 }
 
-struct FileDescriptor {
-  explicit FileDescriptor(int f) : fd(f) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd >= 0) {
-      ::close(fd);
-    }
-  }
-  int fd;
-};
-
-// 16 MiB, 512 KiB, or 1000 bytes: a limit as people set it.
-std::string size_text(uint64_t bytes) {
-  if (bytes >= (uint64_t{1} << 20) && bytes % (uint64_t{1} << 20) == 0) {
-    return std::to_string(bytes >> 20) + " MiB";
-  }
-  if (bytes >= 1024 && bytes % 1024 == 0) {
-    return std::to_string(bytes >> 10) + " KiB";
-  }
-  return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
-}
-
 LoadResult too_large_file(const std::string& file, std::optional<uint64_t> size,
                           const LoadLimits& limits) {
   std::string message = "the file is ";
   if (size) {
     message += std::to_string(*size) + " bytes, ";
   }
-  message += "over the limit of " + size_text(limits.max_bytes) + " for a topology; set " +
+  message += "over the limit of " + byte_count_text(limits.max_bytes) + " for a topology; set " +
              std::string(kMaxTopologyBytesVariable) + " to raise it";
   LoadResult result;
   result.errors.push_back(
@@ -223,8 +201,8 @@ class Loader : private internal::TopologyBuilder {
   Loader(const std::string& file, const LoadLimits& limits)
       : TopologyBuilder(file, limits.max_items(),
                         "the limit is one per " + std::to_string(LoadLimits::kBytesPerItem) +
-                            " bytes of the size limit, " + size_text(limits.max_bytes) + "; set " +
-                            std::string(kMaxTopologyBytesVariable) + " to raise both") {}
+                            " bytes of the size limit, " + byte_count_text(limits.max_bytes) +
+                            "; set " + std::string(kMaxTopologyBytesVariable) + " to raise both") {}
 
   LoadResult run(std::string_view text) {
     internal::run_guarded(diags_, [&] { load(text); });
@@ -1675,7 +1653,7 @@ LoadResult load_topology_file(const std::string& path, const LoadLimits& limits)
     return result;
   };
   try {
-    FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    internal::FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     int fd = file.fd;
     if (fd < 0) {
       return io_error(std::strerror(errno));

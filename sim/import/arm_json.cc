@@ -12,38 +12,17 @@
 
 #include "egress/util/byte_count.h"
 #include "import/arm_json_internal.h"
+#include "util/file_descriptor_internal.h"
 
 namespace egress::arm {
 namespace {
-
-struct FileDescriptor {
-  explicit FileDescriptor(int f) : fd(f) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd >= 0) {
-      ::close(fd);
-    }
-  }
-  int fd;
-};
-
-std::string size_text(uint64_t bytes) {
-  if (bytes >= (uint64_t{1} << 20) && bytes % (uint64_t{1} << 20) == 0) {
-    return std::to_string(bytes >> 20) + " MiB";
-  }
-  if (bytes >= 1024 && bytes % 1024 == 0) {
-    return std::to_string(bytes >> 10) + " KiB";
-  }
-  return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
-}
 
 Error too_large(const std::string& file, std::optional<uint64_t> size, const ReadLimits& limits) {
   std::string message = "the file is ";
   if (size) {
     message += std::to_string(*size) + " bytes, ";
   }
-  message += "over the limit of " + size_text(limits.max_bytes) + " for a JSON file; set " +
+  message += "over the limit of " + byte_count_text(limits.max_bytes) + " for a JSON file; set " +
              std::string(kMaxImportBytesVariable) + " to raise it";
   return Error{"file-too-large", std::move(message), SourceLocation{file, 0, 0}};
 }
@@ -127,8 +106,8 @@ Result<JsonFile> read_json_file(const std::string& path, const ReadLimits& limit
   };
   std::string text;
   try {
-    FileDescriptor file(path == "-" ? ::dup(STDIN_FILENO)
-                                    : ::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    egress::internal::FileDescriptor file(path == "-" ? ::dup(STDIN_FILENO)
+                                                      : ::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (file.fd < 0) {
       return io_error(std::strerror(errno));
     }

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace egress {
@@ -10,5 +11,8 @@ namespace egress {
 /// A positive number of bytes with an optional K, M or G suffix (powers of 1024, either case),
 /// at most 1 TiB (more is a typo); nullopt for anything else.
 std::optional<uint64_t> parse_byte_count(std::string_view text);
+
+/// A limit as people write it: "16 MiB", "512 KiB", "1000 bytes".
+std::string byte_count_text(uint64_t bytes);
 
 }  // namespace egress
