@@ -546,8 +546,9 @@ TEST(ImportAgreesWithAzure, NextHopOfTheExampleIsVnetLocal) {
   ASSERT_NE(subnet, kNoIndex);
   Json answer = body_of(kExamples + "/NetworkWatcherNextHopGet.json");
   IpAddress destination = *IpAddress::parse("10.0.0.10");
+  const std::vector<EffectiveRoute> routes = compute_effective_routes(*loaded.topology, subnet);
   const EffectiveRoute* best = nullptr;
-  for (const EffectiveRoute& route : compute_effective_routes(*loaded.topology, subnet)) {
+  for (const EffectiveRoute& route : routes) {
     if (route.active && route.prefix.contains(destination) &&
         (best == nullptr || route.prefix.length > best->prefix.length)) {
       best = &route;
