@@ -1613,15 +1613,10 @@ class Loader : private internal::TopologyBuilder {
 }  // namespace
 
 Result<LoadLimits> parse_load_limits(std::string_view text) {
-  auto bad = [&] {
-    return Error{"bad-value",
-                 std::string(kMaxTopologyBytesVariable) + ": expected a number of bytes like " +
-                     "16777216 or 16M (K, M, G: powers of 1024), got '" + std::string(text) + "'",
-                 {}};
-  };
-  std::optional<uint64_t> bytes = parse_byte_count(text);
+  Result<uint64_t> bytes =
+      parse_byte_limit(text, kMaxTopologyBytesVariable, LoadLimits::kDefaultMaxBytes);
   if (!bytes) {
-    return bad();
+    return bytes.error();
   }
   LoadLimits limits;
   limits.max_bytes = *bytes;

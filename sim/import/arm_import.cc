@@ -757,7 +757,7 @@ Node Importer::build() {
   return root;
 }
 
-ImportResult Importer::run(std::span<const std::string> sources, bool load_back) {
+ImportResult Importer::run(std::span<const std::string> sources) {
   ImportResult result;
   ReadLimits limits;
   limits.max_bytes = options_.max_file_bytes;
@@ -806,11 +806,8 @@ ImportResult Importer::run(std::span<const std::string> sources, bool load_back)
         emit_yaml(root);
     LoadLimits load_limits;
     load_limits.max_bytes = std::max<uint64_t>(load_limits.max_bytes, yaml.size() * 2);
-    LoadResult loaded;
-    if (load_back) {
-      loaded = parse_topology(yaml, "<imported topology>", load_limits);
-    }
-    if (load_back && !loaded.topology) {
+    LoadResult loaded = parse_topology(yaml, "<imported topology>", load_limits);
+    if (!loaded.topology) {
       // The importer wrote something the loader refuses: an importer bug or a combination
       // the schema cannot hold; never a silent partial import.
       for (Diagnostic& d : loaded.errors) {
@@ -847,7 +844,7 @@ Result<uint64_t> parse_max_import_bytes(std::string_view text) {
 ImportResult import_azure(std::span<const std::string> sources, const ImportOptions& options) {
   try {
     arm::Importer importer(options);
-    return importer.run(sources, true);
+    return importer.run(sources);
   } catch (const std::bad_alloc&) {
     ImportResult result;
     result.errors.push_back(Diagnostic{"internal", "out of memory while importing", {}});

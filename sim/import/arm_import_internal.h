@@ -135,8 +135,8 @@ struct Child {
 class Importer {
  public:
   explicit Importer(const ImportOptions& options) : options_(options) {}
-  /// `load_back`: parse the YAML with the topology loader (import_azure always does).
-  ImportResult run(std::span<const std::string> sources, bool load_back);
+  /// Reads, maps, writes the YAML and parses it back with the topology loader.
+  ImportResult run(std::span<const std::string> sources);
 
   // --- diagnostics ---
   void finding(std::string code, std::string message, const JsonFile* file,

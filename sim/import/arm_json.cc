@@ -56,15 +56,10 @@ void add_list_items(const Json& list, const std::string& pointer, FileItems& out
 }  // namespace
 
 Result<ReadLimits> parse_read_limits(std::string_view text) {
-  auto bad = [&] {
-    return Error{"bad-value",
-                 std::string(kMaxImportBytesVariable) + ": expected a number of bytes like " +
-                     "268435456 or 256M (K, M, G: powers of 1024), got '" + std::string(text) + "'",
-                 {}};
-  };
-  std::optional<uint64_t> bytes = parse_byte_count(text);
+  Result<uint64_t> bytes =
+      parse_byte_limit(text, kMaxImportBytesVariable, ReadLimits::kDefaultMaxBytes);
   if (!bytes) {
-    return bad();
+    return bytes.error();
   }
   ReadLimits limits;
   limits.max_bytes = *bytes;

@@ -296,110 +296,52 @@ void Importer::map_load_balancers(Node& out) {
     if (!outbound.items.empty()) {
       n.set("outboundRules", std::move(outbound));
     }
-    Node balancing = Node::list();
-    if (Field f = o.get("loadBalancingRules"); f && f.value->is_array()) {
+    // Load-balancing and inbound NAT rules are read (types checked, frontends resolved) and
+    // counted, not modelled yet (azure-behaviour A12): one finding per kind says so.
+    auto count_rules = [&](std::string_view member, bool nat) -> size_t {
+      size_t count = 0;
+      Field f = o.get(member);
+      if (!f || !f.value->is_array()) {
+        return 0;
+      }
       for (size_t i = 0; i < f.value->size(); ++i) {
         const Json& rule = (*f.value)[i];
         std::string pointer = f.pointer + "/" + std::to_string(i);
         Obj ro(*this, rule, pointer, r->file);
         ro.use({"probe", "enableFloatingIP", "idleTimeoutInMinutes", "loadDistribution",
-                "enableTcpReset", "enableConnectionTracking"});
+                "enableTcpReset", "enableConnectionTracking", "backendIPConfiguration",
+                "backendAddressPool", "backendAddressPools"});
         std::string name = rule.value("name", std::string());
         auto fe = ro.ref("frontendIPConfiguration");
-        auto pool = ro.ref("backendAddressPool");
-        std::vector<std::pair<std::string, std::string>> more = ro.refs("backendAddressPools");
-        if (!pool && !more.empty()) {
-          pool = more.front().first;
-        }
-        auto protocol = ro.string("protocol");
-        auto fport = ro.integer("frontendPort");
-        auto bport = ro.integer("backendPort");
-        auto disable = ro.boolean("disableOutboundSnat");
-        std::optional<std::string> fe_name =
-            fe ? frontend_of(*fe, name, pointer) : std::optional<std::string>();
-        if (!fe_name) {
-          continue;
-        }
-        Node rn = Node::map();
-        rn.set("name", Node::str(name));
-        if (!optional_id(rule).empty()) {
-          rn.set("id", Node::str(optional_id(rule)));
-        }
-        rn.set("frontend", Node::str(*fe_name));
-        if (auto p = pool ? pool_of(*pool) : std::nullopt) {
-          rn.set("backendPool", Node::str(*p));
-        }
-        if (protocol) {
-          rn.set("protocol", Node::str(*protocol));
-        }
-        if (fport) {
-          rn.set("frontendPort", Node::num(*fport));
-        }
-        if (bport) {
-          rn.set("backendPort", Node::num(*bport));
-        }
-        if (disable) {
-          rn.set("disableOutboundSnat", Node::boolean(*disable));
-        }
-        balancing.items.push_back(std::move(rn));
-      }
-    }
-    if (!balancing.items.empty()) {
-      // azure-behaviour A12: outbound SNAT by load-balancing rules is not in the model yet.
-      finding("not-modelled",
-              std::to_string(balancing.items.size()) +
-                  " load-balancing rules: SNAT by load-balancing rules (disableOutboundSnat "
-                  "false) and inbound load balancing are not modelled; outbound rules are",
-              r->file, find_field(*r->json, r->pointer, "loadBalancingRules").pointer);
-    }
-    Node nat_rules = Node::list();
-    if (Field f = o.get("inboundNatRules"); f && f.value->is_array()) {
-      for (size_t i = 0; i < f.value->size(); ++i) {
-        const Json& rule = (*f.value)[i];
-        std::string pointer = f.pointer + "/" + std::to_string(i);
-        Obj ro(*this, rule, pointer, r->file);
-        ro.use({"backendIPConfiguration", "enableFloatingIP", "idleTimeoutInMinutes",
-                "enableTcpReset", "backendAddressPool"});
-        std::string name = rule.value("name", std::string());
-        auto fe = ro.ref("frontendIPConfiguration");
-        auto protocol = ro.string("protocol");
-        auto fport = ro.integer("frontendPort");
-        auto bport = ro.integer("backendPort");
-        if (ro.integer("frontendPortRangeStart")) {
+        ro.string("protocol");
+        ro.integer("frontendPort");
+        ro.integer("backendPort");
+        if (!nat) {
+          ro.boolean("disableOutboundSnat");
+        } else if (ro.integer("frontendPortRangeStart")) {
           finding("not-modelled",
                   "inbound NAT rule " + name + " maps a port range (a backend pool rule); left out",
                   r->file, pointer);
           ro.integer("frontendPortRangeEnd");
           continue;
         }
-        std::optional<std::string> fe_name =
-            fe ? frontend_of(*fe, name, pointer) : std::optional<std::string>();
-        if (!fe_name) {
-          continue;
+        if (fe && frontend_of(*fe, name, pointer)) {
+          ++count;
         }
-        Node rn = Node::map();
-        rn.set("name", Node::str(name));
-        if (!optional_id(rule).empty()) {
-          rn.set("id", Node::str(optional_id(rule)));
-        }
-        rn.set("frontend", Node::str(*fe_name));
-        if (protocol) {
-          rn.set("protocol", Node::str(*protocol));
-        }
-        if (fport) {
-          rn.set("frontendPort", Node::num(*fport));
-        }
-        if (bport) {
-          rn.set("backendPort", Node::num(*bport));
-        }
-        nat_rules.items.push_back(std::move(rn));
       }
-    }
-    if (!nat_rules.items.empty()) {
+      return count;
+    };
+    if (size_t n_rules = count_rules("loadBalancingRules", false); n_rules > 0) {
       finding("not-modelled",
-              std::to_string(nat_rules.items.size()) +
-                  " inbound NAT rules: inbound NAT is not modelled",
-              r->file, find_field(*r->json, r->pointer, "inboundNatRules").pointer);
+              std::to_string(n_rules) +
+                  " load-balancing rules: SNAT by load-balancing rules (disableOutboundSnat "
+                  "false) and inbound load balancing are not modelled; outbound rules are",
+              r->file, find_field(*r->json, r->pointer, "loadBalancingRules").pointer);
+    }
+    if (size_t n_rules = count_rules("inboundNatRules", true); n_rules > 0) {
+      finding("not-modelled",
+              std::to_string(n_rules) + " inbound NAT rules: inbound NAT is not modelled", r->file,
+              find_field(*r->json, r->pointer, "inboundNatRules").pointer);
     }
     out.items.push_back(std::move(n));
   }

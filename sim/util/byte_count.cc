@@ -43,6 +43,18 @@ std::optional<uint64_t> parse_byte_count(std::string_view text) {
   return value << shift;
 }
 
+Result<uint64_t> parse_byte_limit(std::string_view text, std::string_view variable,
+                                  uint64_t example) {
+  if (std::optional<uint64_t> bytes = parse_byte_count(text)) {
+    return *bytes;
+  }
+  return Error{"bad-value",
+               std::string(variable) + ": expected a number of bytes like " +
+                   std::to_string(example) + " or " + std::to_string(example >> 20) +
+                   "M (K, M, G: powers of 1024), got '" + std::string(text) + "'",
+               {}};
+}
+
 std::string byte_count_text(uint64_t bytes) {
   if (bytes >= (uint64_t{1} << 20) && bytes % (uint64_t{1} << 20) == 0) {
     return std::to_string(bytes >> 20) + " MiB";

@@ -15,6 +15,7 @@
 #include "egress/config/topology_loader.h"
 #include "egress/engine/effective_routes.h"
 #include "import/arm_import_internal.h"
+#include "import/scratch_dir.h"
 
 namespace egress {
 namespace {
@@ -41,30 +42,6 @@ std::string read(const std::string& path) {
   s << in.rdbuf();
   return s.str();
 }
-
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& name)
-      : path_(fs::path(::testing::TempDir()) /
-              ("egress_arm_import_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string write(const std::string& relative, const std::string& text) const {
-    fs::path file = path_ / relative;
-    fs::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << text;
-    return file.string();
-  }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
 
 ImportResult import_text(std::vector<std::string> sources, ImportOptions options = {}) {
   return import_azure(sources, options);
@@ -163,7 +140,7 @@ TEST(ImportAzure, FormsGiveTheSameTopology) {
   // One VNet and a route table in every shape a user has them.
   Json vnet = body_of(kExamples + "/VirtualNetworkGet.json");
   Json table = body_of(kExamples + "/RouteTableGet.json");
-  ScratchDir dir("forms");
+  ScratchDir dir("egress_arm_import", "forms");
   std::vector<std::pair<std::string, std::vector<std::string>>> forms;
   forms.push_back(
       {"wrapper", {kExamples + "/VirtualNetworkGet.json", kExamples + "/RouteTableGet.json"}});
@@ -228,7 +205,7 @@ TEST(ImportAzure, OutboundRuleOfTheExampleWithItsPublicIp) {
   // The example's frontend names public IP `pip`, which the examples do not hold: with it
   // (an address of ours, 20.0.0.1), the outbound rule and the LB rule come through as the
   // example writes them.
-  ScratchDir dir("lb");
+  ScratchDir dir("egress_arm_import", "lb");
   std::string pip = dir.write(
       "pip.json",
       R"({"name":"pip","type":"Microsoft.Network/publicIPAddresses","id":"/subscriptions/)"
@@ -271,7 +248,7 @@ TEST(ImportAzure, StandaloneChildrenJoinTheirParentOrMakeOne) {
 }
 
 TEST(ImportAzure, SameNameInTwoResourceGroups) {
-  ScratchDir dir("names");
+  ScratchDir dir("egress_arm_import", "names");
   auto vnet = [](const std::string& rg, const std::string& prefix) {
     return Json{{"name", "hub"},
                 {"type", "Microsoft.Network/virtualNetworks"},
@@ -295,7 +272,7 @@ TEST(ImportAzure, SameNameInTwoResourceGroups) {
 }
 
 TEST(ImportAzure, UnknownTypesCountedOncePerType) {
-  ScratchDir dir("unknown");
+  ScratchDir dir("egress_arm_import", "unknown");
   std::string file = dir.write(
       "x.json", R"([{"id":"/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/)"
                 R"(storageAccounts/a","type":"Microsoft.Storage/storageAccounts"},)"
@@ -326,7 +303,7 @@ TEST(ImportAzure, UnusedFieldsAreFindingsAndStrictMakesThemErrors) {
 }
 
 TEST(ImportAzure, BadInputIsAnErrorWithFileAndPointerAndNoYaml) {
-  ScratchDir dir("bad");
+  ScratchDir dir("egress_arm_import", "bad");
   struct Case {
     std::string text;
     std::string expected;  // after "FILE"
@@ -399,7 +376,7 @@ TEST(ImportAzure, NicOfTheExampleNeedsItsSubnet) {
                           "in the snapshot; what is in it is left out at "
                           "/responses/200/body/properties/ipConfigurations/0/properties/subnet"));
   // With a VNet holding that subnet, the NIC is a host with its address.
-  ScratchDir dir("nic");
+  ScratchDir dir("egress_arm_import", "nic");
   std::string vnet = dir.write(
       "vnet.json",
       R"({"name":"rg1-vnet","type":"Microsoft.Network/virtualNetworks","id":"/subscriptions/)"
@@ -508,7 +485,7 @@ Index subnet_named(const Topology& t, const std::string& full_name) {
 }
 
 TEST(ImportAgreesWithAzure, EffectiveRoutesOfTheExampleNic) {
-  ScratchDir dir("routes");
+  ScratchDir dir("egress_arm_import", "routes");
   std::string vnet = dir.write("vnet.json", kNicVnet);
   ImportResult r =
       import_azure(std::vector<std::string>{kExamples + "/NetworkInterfaceGet.json", vnet}, {});

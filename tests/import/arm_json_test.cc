@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "import/arm_json_internal.h"
+#include "import/scratch_dir.h"
 
 namespace egress::arm {
 namespace {
@@ -14,31 +15,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kExamples = std::string(EGRESS_SHARED_DIR) + "/arm-examples";
-
-// A fresh folder under the test temp dir, removed at the end.
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& name)
-      : path_(fs::path(::testing::TempDir()) /
-              ("egress_arm_json_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string write(const std::string& relative, const std::string& text) const {
-    fs::path file = path_ / relative;
-    fs::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << text;
-    return file.generic_string();
-  }
-  std::string str() const { return path_.generic_string(); }
-
- private:
-  fs::path path_;
-};
 
 TEST(LineColumn, CountsLinesAndColumnsFromOne) {
   EXPECT_EQ(line_column("abc", 0), std::make_pair(1, 1));
@@ -91,7 +67,7 @@ TEST(ParseReadLimits, NumbersWithSuffixes) {
 }
 
 TEST(ReadJsonFile, TooLargeNamesTheVariable) {
-  ScratchDir dir("large");
+  ScratchDir dir("egress_arm_json", "large");
   std::string path = dir.write("big.json", "[" + std::string(2000, ' ') + "]");
   ReadLimits limits;
   limits.max_bytes = 1024;
@@ -182,7 +158,7 @@ TEST(Ids, CaseInsensitiveKeysAndResourceGroups) {
 }
 
 TEST(ReadSources, FolderSortedAndRelative) {
-  ScratchDir dir("folder");
+  ScratchDir dir("egress_arm_json", "folder");
   dir.write("resources/rg1/vnets.json", R"([{"id":"/v"}])");
   dir.write("manifest.json", R"({"tool":"azure-export.sh","format":1})");
   dir.write("resources/rg1/nics.json", R"([])");
@@ -199,7 +175,7 @@ TEST(ReadSources, FolderSortedAndRelative) {
 }
 
 TEST(ReadSources, BadFilesAreErrorsAndTheRestIsRead) {
-  ScratchDir dir("bad");
+  ScratchDir dir("egress_arm_json", "bad");
   std::string good = dir.write("good.json", R"({"id":"/v"})");
   std::string bad = dir.write("bad.json", "{\"id\": }");
   std::vector<std::string> sources = {bad, good, dir.str() + "/missing.json"};
