@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -512,6 +513,28 @@ class LoopFinder {
   std::vector<bool> marked_;
 };
 
+// azure-behaviour E6: a user route to VirtualNetworkGateway needs a gateway in the VNet of the
+// subnet it applies to (or a peer's, through useRemoteGateways).
+void check_gateway_routes(const Topology& t, Findings& f) {
+  std::set<std::pair<const Route*, Index>> reported;  // route, VNet
+  for (const Subnet& s : t.subnets) {
+    if (s.route_table == kNoIndex || reachable_gateway(t, s.vnet) != kNoIndex) {
+      continue;
+    }
+    for (const Route& r : t.route_tables[s.route_table].routes) {
+      if (r.next_hop_type == NextHopType::kVirtualNetworkGateway &&
+          reported.emplace(&r, s.vnet).second) {
+        f.add("gateway-missing",
+              "route " + r.name + " sends " + r.prefix.to_string() +
+                  " to VirtualNetworkGateway, but VNet " + t.vnets[s.vnet].name +
+                  " has no virtual network gateway and uses no peer's; Azure shows its next "
+                  "hop as None and traffic on it is dropped (modelled: gateway-missing-drops)",
+              r.pos);
+      }
+    }
+  }
+}
+
 void check_routing_loops(const Topology& t, Findings& f) {
   LoopFinder(t, f).run();
 }
@@ -974,6 +997,7 @@ std::vector<Diagnostic> check_topology(const Topology& topology) {
   Findings f(topology);
   check_subnets(topology, f);
   check_routes(topology, f);
+  check_gateway_routes(topology, f);
   check_routing_loops(topology, f);
   check_addresses(topology, f);
   check_nat_gateways(topology, f);

@@ -79,6 +79,25 @@ const char* to_string(RouteSource s) {
   return "?";
 }
 
+Index reachable_gateway(const Topology& t, Index vnet) {
+  for (Index g = 0; g < t.gateways.size(); ++g) {
+    if (t.gateways[g].vnet == vnet) {
+      return g;
+    }
+  }
+  for (const Peering& peering : t.vnets[vnet].peerings) {
+    if (!peering.use_remote_gateways) {
+      continue;
+    }
+    for (Index g = 0; g < t.gateways.size(); ++g) {
+      if (t.gateways[g].vnet == peering.remote_vnet) {
+        return g;
+      }
+    }
+  }
+  return kNoIndex;
+}
+
 std::vector<EffectiveRoute> compute_effective_routes(const Topology& t, Index subnet_index) {
   const Subnet& subnet = t.subnets[subnet_index];
   const Vnet& vnet = t.vnets[subnet.vnet];
@@ -141,6 +160,9 @@ std::vector<EffectiveRoute> compute_effective_routes(const Topology& t, Index su
       // azure-egress-facts 1c: nextHopIpAddress only means something for VirtualAppliance.
       if (ur.next_hop_type == NextHopType::kVirtualAppliance) {
         r.next_hop_ip = ur.next_hop_ip;
+      }
+      if (ur.next_hop_type == NextHopType::kVirtualNetworkGateway) {
+        r.gateway = reachable_gateway(t, subnet.vnet);  // azure-behaviour E6
       }
       r.name = ur.name;
       r.route_table = subnet.route_table;

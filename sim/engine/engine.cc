@@ -406,6 +406,13 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
         return res;
       }
       case NextHopType::kVirtualNetworkGateway:
+        if (r.source == RouteSource::kUser && r.gateway == kNoIndex) {
+          // azure-behaviour E6: nothing in this VNet can take the packet.
+          add_model(res, model::kGatewayMissing);
+          hop.note = "VNet " + t().vnets[sn.vnet].name + " has no virtual network gateway";
+          drop(res, Reason::kGatewayMissing, hop);
+          return res;
+        }
         hop.action = "to-gateway";
         res.hops.push_back(hop);
         res.verdict = Verdict::kOnprem;

@@ -50,6 +50,8 @@ const char* to_string(Reason r) {
       return "route-none";
     case Reason::kApplianceMissing:
       return "appliance-missing";
+    case Reason::kGatewayMissing:
+      return "gateway-missing";
     case Reason::kIpForwardingDisabled:
       return "ip-forwarding-disabled";
     case Reason::kApplianceDeny:

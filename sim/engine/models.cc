@@ -10,6 +10,11 @@ constexpr std::array kModels = {
     Model{model::kApplianceMissing,
           "A VirtualAppliance route whose nextHopIpAddress no appliance owns drops the packet "
           "(azure-egress-facts 1f: Azure documents no behaviour)."},
+    Model{model::kGatewayMissing,
+          "A user route to VirtualNetworkGateway in a VNet with no virtual network gateway (its "
+          "own or a peer's through useRemoteGateways) drops the packet: Azure lists such a "
+          "route's next hop as None when the device \"isn't fully configured\" and documents "
+          "nothing more (azure-behaviour E6)."},
     Model{model::kApplianceNoSnatNoNat,
           "An appliance with snat: false forwards with the original source; at Internet that "
           "leaves only through its subnet's NAT gateway, since an instance public IP maps only "
@@ -76,6 +81,13 @@ constexpr std::array kModels = {
     Model{model::kNatGatewayDestination,
           "A NAT gateway port is busy towards one destination IP and port (TCP and UDP "
           "separately); the same port serves other destinations at once."},
+    Model{model::kHostNameWait,
+          "A TCP flow whose verdict depends on its host name (an application rule or a "
+          "destinationFqdns network rule could match it) waits for its client's first bytes: "
+          "the TLS SNI or HTTP Host in the first 16 KiB (one TLS record) sent in order. It is "
+          "decided without a name after 32 packets, at a gap in the client's bytes or at its end, "
+          "and takes its "
+          "SNAT port when it is decided, not at its SYN (azure-behaviour B, host names)."},
 };
 
 }  // namespace

@@ -22,13 +22,14 @@ struct LiveFlow {
   SnatLease lease;
   bool leased = false;
   bool exhausted = false;
-  bool replied = false;  // a packet came back: for TCP, no longer half-open
-  uint8_t fins = 0;      // bit 0: FIN from the initiator, bit 1: from the responder
-  bool ended = false;    // FIN both ways or RST: lingering for its last packets
-  bool flipped = false;  // its first packet was a reply (model flow-direction)
+  bool replied = false;      // a packet came back: for TCP, no longer half-open
+  uint8_t fins = 0;          // bit 0: FIN from the initiator, bit 1: from the responder
+  bool ended = false;        // FIN both ways or RST: lingering for its last packets
+  bool flipped : 1 = false;  // its first packet was a reply (model flow-direction)
   /// Its verdict waits for its host name (azure-behaviour B, "Host names of flows"): no port
   /// yet, its state in the replay's side table of pending flows.
-  bool pending = false;
+  bool pending : 1 = false;
+  bool waited : 1 = false;  // it was pending once (model host-name-wait)
   FlowEnd end = FlowEnd::kIdle;
 };
 // Every live flow has one: issue 17 wants it smaller, so nothing may make it larger.

@@ -336,6 +336,7 @@ struct Replayer::Impl {
     // azure-behaviour B, "Host names of flows": a TCP flow an application rule may match is
     // decided at its first client payload; until then it holds no port.
     f.pending = paths[path].by_host && oriented.proto == Protocol::kTcp;
+    f.waited = f.pending;
     if (!f.pending) {
       acquire(f, now);
     }
@@ -520,6 +521,9 @@ struct Replayer::Impl {
     }
     if (f.flipped) {
       used.push_back(model::kFlowDirection);
+    }
+    if (f.waited) {
+      used.push_back(model::kHostNameWait);
     }
     for (std::string_view m : used) {
       if (!models.contains(m)) {

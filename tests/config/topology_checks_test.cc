@@ -503,6 +503,43 @@ TEST(TopologyChecksTest, SubnetSizesAndGatewaySubnet) {
                 "Azure: a NAT gateway can't be associated with the GatewaySubnet"}));
 }
 
+// azure-behaviour E6: a user route to VirtualNetworkGateway where no gateway can take it.
+TEST(TopologyChecksTest, ARouteToAGatewayNeedsOneInTheVnetOrAPeers) {
+  const std::string yaml =
+      "version: 1\n"
+      "routeTables:\n"
+      "  - name: tunnel\n"
+      "    routes: [{name: onprem, addressPrefix: 192.168.0.0/16, "
+      "nextHopType: VirtualNetworkGateway}]\n"
+      "vnets:\n"
+      "  - name: hub\n"
+      "    addressSpace: [10.0.0.0/16]\n"
+      "    subnets:\n"
+      "      - {name: GatewaySubnet, addressPrefix: 10.0.0.0/27}\n"
+      "      - {name: app, addressPrefix: 10.0.1.0/24, routeTable: tunnel}\n"
+      "  - name: spoke\n"
+      "    addressSpace: [10.1.0.0/16]\n"
+      "    peerings: [{remoteVnet: hub, useRemoteGateways: true}]\n"
+      "    subnets: [{name: app, addressPrefix: 10.1.1.0/24, routeTable: tunnel}]\n"
+      "  - name: island\n"
+      "    addressSpace: [10.2.0.0/16]\n"
+      "    peerings: [{remoteVnet: hub}]\n"
+      "    subnets:\n"
+      "      - {name: a, addressPrefix: 10.2.1.0/24, routeTable: tunnel}\n"
+      "      - {name: b, addressPrefix: 10.2.2.0/24, routeTable: tunnel}\n"
+      "gateways: [{name: vpngw, vnet: hub}]\n";
+  // One finding for the island (its two subnets share the route); the hub has the gateway
+  // and the spoke uses it.
+  EXPECT_EQ(findings(yaml),
+            (std::vector<std::string>{
+                "gateway-missing: route onprem sends 192.168.0.0/16 to VirtualNetworkGateway, "
+                "but VNet island has no virtual network gateway and uses no peer's; Azure shows "
+                "its next hop as None and traffic on it is dropped (modelled: "
+                "gateway-missing-drops)"}));
+  std::string without_gateway = yaml.substr(0, yaml.find("gateways:"));
+  EXPECT_EQ(findings(without_gateway).size(), 3U);
+}
+
 TEST(TopologyChecksTest, ReservedAddressesAndFirewallPublicIps) {
   std::string yaml =
       "version: 1\n"

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "egress/engine/models.h"
 #include "engine/lab_topology.h"
 
 namespace egress {
@@ -432,6 +433,23 @@ TEST(EngineTest, ForcedTunnelMakesIngressAsymmetricThroughTheGateway) {
                        Via::kNone,
                        "",
                        {}});
+}
+
+// azure-behaviour E6, model gateway-missing-drops.
+TEST(EngineTest, ForcedTunnelWithoutAGatewayDrops) {
+  Engine engine = build_engine(lab_with(
+      {{"        addressPrefix: 10.0.0.0/24\n",
+        "        addressPrefix: 10.0.0.0/24\n"
+        "        routeTable: to-onprem\n"},
+       {"gateways:\n  - {name: vpngw, vnet: hub, bgpRoutes: [192.168.0.0/16, 10.0.200.0/24]}\n",
+        ""}}));
+  FlowResult r = engine.trace(flow("10.0.0.4", "140.82.112.3"));
+  EXPECT_EQ(r.verdict, Verdict::kDropped) << describe(r);
+  EXPECT_EQ(r.reason, Reason::kGatewayMissing) << describe(r);
+  ASSERT_FALSE(r.hops.empty());
+  EXPECT_EQ(r.hops.back().note, "VNet hub has no virtual network gateway");
+  EXPECT_NE(std::find(r.models.begin(), r.models.end(), model::kGatewayMissing), r.models.end());
+  EXPECT_STREQ(to_string(r.reason), "gateway-missing");
 }
 
 TEST(EngineTest, BlockOutboundTypeDeniesInternetOnly) {

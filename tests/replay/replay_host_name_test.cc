@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "egress/capture/capture_reader.h"
 #include "egress/capture/packet_decoder.h"
 #include "egress/config/topology_loader.h"
+#include "egress/engine/models.h"
 #include "egress/replay/replay.h"
 #include "engine/lab_topology.h"
 #include "replay/packets.h"
@@ -247,6 +249,30 @@ TEST(ReplayHostName, ClientHelloAcrossSegmentsAndARetransmission) {
 
 // A flow that never sends a payload is decided when it ends, with no host: denied, as the
 // firewall denies what no rule allows; its record names no host.
+bool names_model(const FlowRecord& r, std::string_view id) {
+  return std::find(r.result.models.begin(), r.result.models.end(), id) != r.result.models.end();
+}
+
+// A flow held for its host name says so (model host-name-wait), whether a name came or not; a
+// flow no application rule can match is decided at once and does not.
+TEST(ReplayHostName, AFlowThatWaitedNamesTheModel) {
+  const Engine* engine = firewall();
+  ASSERT_NE(engine, nullptr);
+  std::vector<Built> packets = session(kT0, 40001, kT0 + 5'000'000, client_hello());
+  packets.push_back({kT0, segment(kClient, 40002, kServer, 443, kSyn, 1)});
+  packets.push_back({kT0, segment(kClient, 40003, kServer, 22, kSyn, 1)});
+  Collected c = run(*engine, packets);
+  ASSERT_EQ(c.flows.size(), 3U);
+  const FlowRecord* named = by_port(c, 40001);
+  const FlowRecord* unnamed = by_port(c, 40002);
+  const FlowRecord* ssh = by_port(c, 40003);
+  ASSERT_TRUE(named != nullptr && unnamed != nullptr && ssh != nullptr);
+  EXPECT_EQ(named->result.host, "zeek.org");
+  EXPECT_TRUE(names_model(*named, model::kHostNameWait));
+  EXPECT_TRUE(names_model(*unnamed, model::kHostNameWait));
+  EXPECT_FALSE(names_model(*ssh, model::kHostNameWait));
+}
+
 TEST(ReplayHostName, NoPayloadNoHost) {
   const Engine* engine = firewall();
   ASSERT_NE(engine, nullptr);

@@ -21,12 +21,19 @@ struct EffectiveRoute {
   std::optional<IpAddress> next_hop_ip;
   std::string name;              // the user route's name; empty for system and BGP routes
   Index route_table = kNoIndex;  // user routes: the table that holds it
-  Index gateway = kNoIndex;      // BGP routes: the gateway that learned it
+  /// BGP routes: the gateway that learned it. User routes to VirtualNetworkGateway: the
+  /// gateway they reach (the VNet's own, else a peer's through useRemoteGateways), kNoIndex
+  /// when there is none (azure-behaviour E6).
+  Index gateway = kNoIndex;
 };
 
 /// Every route of the subnet, shadowed ones included, in longest-prefix order (IPv4 first,
 /// then IPv6; longer prefixes first; on equal prefixes the active route first).
 std::vector<EffectiveRoute> compute_effective_routes(const Topology& topology, Index subnet);
+
+/// The virtual network gateway a subnet of `vnet` reaches: the VNet's own, else the one of a
+/// peer it uses through useRemoteGateways (azure-egress-facts 1e); kNoIndex when none.
+Index reachable_gateway(const Topology& topology, Index vnet);
 
 const char* to_string(RouteSource s);
 

@@ -42,6 +42,7 @@ enum class Reason : uint8_t {
   kNsgDeny,                     // nsg-deny
   kRouteNone,                   // route-none
   kApplianceMissing,            // appliance-missing
+  kGatewayMissing,              // gateway-missing: a user route to a gateway the VNet lacks
   kIpForwardingDisabled,        // ip-forwarding-disabled
   kApplianceDeny,               // appliance-deny
   kLoop,                        // loop

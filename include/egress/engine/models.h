@@ -15,6 +15,7 @@ struct Model {
 
 namespace model {
 inline constexpr std::string_view kApplianceMissing = "appliance-missing-drops";
+inline constexpr std::string_view kGatewayMissing = "gateway-missing-drops";
 inline constexpr std::string_view kApplianceNoSnatNoNat = "appliance-no-snat-needs-nat-gateway";
 inline constexpr std::string_view kInternetTag = "nsg-internet-tag";
 inline constexpr std::string_view kBlockRule = "block-nsg-rule";
@@ -35,6 +36,7 @@ inline constexpr std::string_view kFlowDirection = "flow-direction";
 inline constexpr std::string_view kLbPortChoice = "lb-port-choice";
 inline constexpr std::string_view kAppliancePorts = "appliance-snat-ports";
 inline constexpr std::string_view kNatGatewayDestination = "nat-gateway-destination";
+inline constexpr std::string_view kHostNameWait = "host-name-wait";
 }  // namespace model
 
 /// All models, in a stable order.
