@@ -76,6 +76,10 @@ constexpr std::array kModels = {
     Model{model::kNatGatewayDestination,
           "A NAT gateway port is busy towards one destination IP and port (TCP and UDP "
           "separately); the same port serves other destinations at once."},
+    Model{model::kServiceEndpointAllRegions,
+          "A service endpoint written without locations covers the service in every region "
+          "(the service's top-level tag, Storage, Sql, ...): Azure fills in the VNet's region "
+          "(and for Storage its paired region), which the topology does not record."},
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "egress/config/topology.h"
@@ -22,6 +23,11 @@ struct EffectiveRoute {
   std::string name;              // the user route's name; empty for system and BGP routes
   Index route_table = kNoIndex;  // user routes: the table that holds it
   Index gateway = kNoIndex;      // BGP routes: the gateway that learned it
+  /// VirtualNetworkServiceEndpoint routes: the service (Microsoft.Storage); InterfaceEndpoint
+  /// routes: the private endpoint's name.
+  std::string service;
+  Index private_endpoint = kNoIndex;  // InterfaceEndpoint routes
+  std::string_view model;             // the models.h id the route rests on; empty: documented
 };
 
 /// Every route of the subnet, shadowed ones included, in longest-prefix order (IPv4 first,
