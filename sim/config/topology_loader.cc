@@ -777,11 +777,17 @@ class Loader : private internal::TopologyBuilder {
     Pos type_pos = m.pos();
     if (auto field = m.require("nextHopType")) {
       type_pos = field->pos;
-      bool peering = field->node.IsScalar() &&
-                     internal::enum_matches(field->node.Scalar(), "VNetPeering", Case::kIgnore);
-      auto i = internal::read_enum(
-          *field, kNextHopTypes, Case::kIgnore, diags_,
-          peering ? "(only Azure creates VNetPeering routes; a user route cannot name it)" : "");
+      std::string system_only;
+      for (std::string_view t :
+           {"VNetPeering", "VirtualNetworkServiceEndpoint", "InterfaceEndpoint"}) {
+        if (field->node.IsScalar() &&
+            internal::enum_matches(field->node.Scalar(), t, Case::kIgnore)) {
+          // azure-behaviour D4, D5: like peering routes, only Azure creates these.
+          system_only =
+              "(only Azure creates " + std::string(t) + " routes; a user route cannot name it)";
+        }
+      }
+      auto i = internal::read_enum(*field, kNextHopTypes, Case::kIgnore, diags_, system_only);
       if (i) {
         type = kNextHopTypeValues[*i];
         route.next_hop_type = *type;
