@@ -72,6 +72,24 @@ const char* to_string(NextHopType t) {
       return "VirtualNetworkGateway";
     case NextHopType::kNone:
       return "None";
+    case NextHopType::kVirtualNetworkServiceEndpoint:
+      return "VirtualNetworkServiceEndpoint";
+    case NextHopType::kInterfaceEndpoint:
+      return "InterfaceEndpoint";
+  }
+  return "?";
+}
+
+const char* to_string(PrivateEndpointNetworkPolicies p) {
+  switch (p) {
+    case PrivateEndpointNetworkPolicies::kDisabled:
+      return "Disabled";
+    case PrivateEndpointNetworkPolicies::kEnabled:
+      return "Enabled";
+    case PrivateEndpointNetworkPolicies::kNetworkSecurityGroupEnabled:
+      return "NetworkSecurityGroupEnabled";
+    case PrivateEndpointNetworkPolicies::kRouteTableEnabled:
+      return "RouteTableEnabled";
   }
   return "?";
 }

@@ -139,6 +139,8 @@ class TopologyBuilder {
   std::map<std::string, std::unordered_map<std::string, std::pair<std::string, Pos>>> ids_;
   // Each public IP address: the first public IP with it, and where that wrote it.
   std::map<IpAddress, std::pair<size_t, Pos>> public_ip_addresses_;
+  // Each private endpoint address: the first private endpoint with it, and where.
+  std::map<IpAddress, std::pair<size_t, Pos>> private_endpoint_addresses_;
 
   NameTable vnet_names_{"vnet"};
   NameTable subnet_names_{"subnet"};
@@ -154,6 +156,7 @@ class TopologyBuilder {
   NameTable node_pool_names_{"node pool"};
   NameTable service_tag_names_{"service tag"};
   NameTable application_security_group_names_{"application security group"};
+  NameTable private_endpoint_names_{"private endpoint"};
 };
 
 }  // namespace egress::internal

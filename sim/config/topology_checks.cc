@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "egress/config/service_endpoints.h"
 #include "egress/engine/effective_routes.h"
 
 namespace egress {
@@ -915,6 +916,28 @@ void check_cluster(const Topology& t, Findings& f) {
 }  // namespace
 
 // azure-behaviour C5, C6: what Azure refuses in NSG rules and application security groups.
+// azure-behaviour D4: the routes of a service endpoint come from the service tags; one not
+// listed leaves them out, which must not pass unnoticed.
+void check_service_endpoints(const Topology& t, Findings& f) {
+  for (const Subnet& s : t.subnets) {
+    for (const ServiceEndpoint& se : s.service_endpoints) {
+      for (const std::string& tag : service_endpoint_tags(se)) {
+        if (t.find_service_tag(tag) != kNoIndex) {
+          continue;
+        }
+        f.add("service-endpoint-tag-missing",
+              "service endpoint " + se.service + " of subnet " + s.full_name + ": service tag " +
+                  tag +
+                  " is not listed under serviceTags, so the VirtualNetworkServiceEndpoint routes "
+                  "Azure adds for it are missing and its traffic follows the other routes; "
+                  "import Azure's service tag file (az network list-service-tags --location "
+                  "REGION -o json) with the network (egress-sim import)",
+              se.pos);
+      }
+    }
+  }
+}
+
 void check_nsgs(const Topology& t, Findings& f) {
   for (const Nsg& nsg : t.nsgs) {
     for (size_t i = 0; i < nsg.rules.size(); ++i) {
@@ -1003,6 +1026,7 @@ std::vector<Diagnostic> check_topology(const Topology& topology) {
   check_nat_gateways(topology, f);
   check_load_balancers(topology, f);
   check_nsgs(topology, f);
+  check_service_endpoints(topology, f);
   check_cluster(topology, f);
   return f.take();
 }

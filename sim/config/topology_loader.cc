@@ -21,6 +21,7 @@
 #include "config/topology_builder_internal.h"
 #include "config/yaml_reader_internal.h"
 #include "egress/config/fqdn_tags.h"
+#include "egress/config/service_endpoints.h"
 #include "egress/util/byte_count.h"
 #include "util/file_descriptor_internal.h"
 
@@ -55,7 +56,8 @@ constexpr std::string_view kTopologyKeys[] = {"version",
                                               "gateways",
                                               "nsgs",
                                               "serviceTags",
-                                              "applicationSecurityGroups"};
+                                              "applicationSecurityGroups",
+                                              "privateEndpoints"};
 constexpr std::string_view kClusterKeys[] = {"name",          "id",           "outboundType",
                                              "vnetMode",      "vmSetType",    "loadBalancerSku",
                                              "networkPlugin", "podCidr",      "nonMasqueradeCidrs",
@@ -67,9 +69,21 @@ constexpr std::string_view kNodePoolKeys[] = {"name",  "id",        "subnet",
 constexpr std::string_view kApiServerKeys[] = {"address", "private", "authorizedIpRanges"};
 constexpr std::string_view kServiceKeys[] = {"name", "frontendIp", "port", "protocol"};
 constexpr std::string_view kVnetKeys[] = {"name", "id", "addressSpace", "subnets", "peerings"};
-constexpr std::string_view kSubnetKeys[] = {
-    "name",       "id",         "addressPrefix", "addressPrefixes",
-    "routeTable", "natGateway", "nsg",           "defaultOutboundAccess"};
+constexpr std::string_view kSubnetKeys[] = {"name",
+                                            "id",
+                                            "addressPrefix",
+                                            "addressPrefixes",
+                                            "routeTable",
+                                            "natGateway",
+                                            "nsg",
+                                            "defaultOutboundAccess",
+                                            "serviceEndpoints",
+                                            "privateEndpointNetworkPolicies"};
+constexpr std::string_view kServiceEndpointKeys[] = {"service", "locations"};
+constexpr std::string_view kPrivateEndpointKeys[] = {"name", "id", "subnet", "address", "service"};
+// azure-behaviour D5: the values ARM writes, in the order of PrivateEndpointNetworkPolicies.
+constexpr std::string_view kPrivateEndpointNetworkPolicies[] = {
+    "Disabled", "Enabled", "NetworkSecurityGroupEnabled", "RouteTableEnabled"};
 constexpr std::string_view kPeeringKeys[] = {"name", "id", "remoteVnet", "allowForwardedTraffic",
                                              "useRemoteGateways"};
 constexpr std::string_view kRouteTableKeys[] = {"name", "id", "disableBgpRoutePropagation",
@@ -422,6 +436,8 @@ class Loader : private internal::TopologyBuilder {
     for_each_map(m, "appliances", "appliance", kApplianceKeys,
                  [&](const MapReader& e) { read_appliance(e); });
     for_each_map(m, "hosts", "host", kHostKeys, [&](const MapReader& e) { read_host(e); });
+    for_each_map(m, "privateEndpoints", "private endpoint", kPrivateEndpointKeys,
+                 [&](const MapReader& e) { read_private_endpoint(e); });
     if (auto field = m.get("cluster")) {
       if (auto cm = MapReader::open(*field, "cluster", kClusterKeys, diags_)) {
         read_cluster(*cm);
@@ -761,11 +777,17 @@ class Loader : private internal::TopologyBuilder {
     Pos type_pos = m.pos();
     if (auto field = m.require("nextHopType")) {
       type_pos = field->pos;
-      bool peering = field->node.IsScalar() &&
-                     internal::enum_matches(field->node.Scalar(), "VNetPeering", Case::kIgnore);
-      auto i = internal::read_enum(
-          *field, kNextHopTypes, Case::kIgnore, diags_,
-          peering ? "(only Azure creates VNetPeering routes; a user route cannot name it)" : "");
+      std::string system_only;
+      for (std::string_view t :
+           {"VNetPeering", "VirtualNetworkServiceEndpoint", "InterfaceEndpoint"}) {
+        if (field->node.IsScalar() &&
+            internal::enum_matches(field->node.Scalar(), t, Case::kIgnore)) {
+          // azure-behaviour D4, D5: like peering routes, only Azure creates these.
+          system_only =
+              "(only Azure creates " + std::string(t) + " routes; a user route cannot name it)";
+        }
+      }
+      auto i = internal::read_enum(*field, kNextHopTypes, Case::kIgnore, diags_, system_only);
       if (i) {
         type = kNextHopTypeValues[*i];
         route.next_hop_type = *type;
@@ -886,8 +908,75 @@ class Loader : private internal::TopologyBuilder {
         subnet.default_outbound_access_set = true;
       }
     }
+    read_service_endpoints(m, subnet);
+    read_enum_into<PrivateEndpointNetworkPolicies>(
+        m, "privateEndpointNetworkPolicies", kPrivateEndpointNetworkPolicies, Case::kIgnore,
+        subnet.private_endpoint_network_policies,
+        [](size_t i) { return static_cast<PrivateEndpointNetworkPolicies>(i); });
     topology_.subnets.push_back(std::move(subnet));
     return index;
+  }
+
+  // azure-behaviour D4: `serviceEndpoints: [Microsoft.Storage, {service, locations}]`.
+  void read_service_endpoints(const MapReader& m, Subnet& subnet) {
+    auto field = m.get("serviceEndpoints");
+    if (!field) {
+      return;
+    }
+    std::vector<std::string_view> names;
+    for (const ServiceEndpointService& s : service_endpoint_services()) {
+      names.push_back(s.service);
+    }
+    std::map<std::string_view, Pos> seen;
+    internal::for_each_item(*field, diags_, [&](const Field& item) {
+      ServiceEndpoint endpoint;
+      endpoint.pos = item.pos;
+      std::optional<Field> service = item;
+      std::optional<MapReader> em;
+      if (item.node.IsMap()) {
+        em = MapReader::open(item, "service endpoint", kServiceEndpointKeys, diags_);
+        service = em ? em->require("service") : std::nullopt;
+      }
+      if (!service) {
+        return;
+      }
+      auto i = internal::read_enum(*service, names, Case::kIgnore, diags_);
+      if (!i) {
+        return;
+      }
+      endpoint.service = std::string(names[*i]);
+      auto [first, fresh] = seen.try_emplace(names[*i], service->pos);
+      if (!fresh) {
+        diags_.error("duplicate-name",
+                     "duplicate service endpoint " + quote(endpoint.service) +
+                         " in subnet; first written at line " + std::to_string(first->second.line) +
+                         ", column " + std::to_string(first->second.column),
+                     service->pos);
+        return;
+      }
+      if (auto locations = em ? em->get("locations") : std::nullopt) {
+        internal::for_each_item_nonempty(
+            *locations, diags_, "leave it out for every region", [&](const Field& l) {
+              auto text = internal::read_name(l, diags_);
+              if (!text) {
+                return;
+              }
+              bool region = std::all_of(text->begin(), text->end(),
+                                        [](unsigned char c) { return std::isalnum(c) != 0; });
+              if (*text != "*" && !region) {
+                diags_.error("bad-value",
+                             l.label() +
+                                 " must be an Azure region name as ARM writes it "
+                                 "(eastus, westeurope) or *, got " +
+                                 quote(*text),
+                             l.pos);
+                return;
+              }
+              endpoint.locations.push_back(*text);
+            });
+      }
+      subnet.service_endpoints.push_back(std::move(endpoint));
+    });
   }
 
   void read_gateway(const MapReader& m) {
@@ -1343,6 +1432,57 @@ class Loader : private internal::TopologyBuilder {
       return topology_.hosts[index].application_security_groups;
     });
     topology_.hosts.push_back(std::move(host));
+  }
+
+  // azure-behaviour D5: a private endpoint's address is one of its subnet's.
+  void read_private_endpoint(const MapReader& m) {
+    PrivateEndpoint pe;
+    pe.pos = m.pos();
+    Index index = static_cast<Index>(topology_.private_endpoints.size());
+    pe.name = read_element_name(m, private_endpoint_names_, index);
+    pe.id = read_id(m, "private endpoint");
+    std::optional<Ref> subnet = read_required_ref(m, "subnet");
+    Pos address_pos = m.pos();
+    if (auto field = m.require("address")) {
+      address_pos = field->pos;
+      if (auto a = internal::read_address(*field, diags_)) {
+        pe.address = *a;
+        auto [first, fresh] = private_endpoint_addresses_.try_emplace(*a, index, field->pos);
+        if (!fresh) {
+          auto [other, other_pos] = first->second;
+          diags_.error("duplicate-address",
+                       "address " + a->to_string() + " of private endpoint " + quote(pe.name) +
+                           " is already the address of private endpoint " +
+                           quote(topology_.private_endpoints[other].name) + " (line " +
+                           std::to_string(other_pos.line) + ", column " +
+                           std::to_string(other_pos.column) + ")",
+                       field->pos);
+        }
+      }
+    }
+    if (auto field = m.get("service")) {
+      pe.service = internal::read_string(*field, diags_).value_or("");
+    }
+    bool has_address = m.has("address");
+    if (subnet) {
+      defer([this, ref = std::move(*subnet), index, address_pos, has_address] {
+        PrivateEndpoint& e = topology_.private_endpoints[index];
+        e.subnet = resolve_subnet(ref);
+        if (e.subnet == kNoIndex || !has_address) {
+          return;
+        }
+        const Subnet& s = topology_.subnets[e.subnet];
+        bool inside = std::any_of(s.address_prefixes.begin(), s.address_prefixes.end(),
+                                  [&](const Prefix& p) { return p.contains(e.address); });
+        if (!inside) {
+          diags_.error("address-outside-subnet",
+                       "address " + e.address.to_string() + " of private endpoint " +
+                           quote(e.name) + " is outside subnet " + s.full_name,
+                       address_pos);
+        }
+      });
+    }
+    topology_.private_endpoints.push_back(std::move(pe));
   }
 
   // --- the cluster ----------------------------------------------------------------------

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 
+#include "egress/config/service_endpoints.h"
+#include "egress/engine/models.h"
+
 namespace egress {
 namespace {
 
@@ -27,6 +30,15 @@ bool is_vnet_system_route(const EffectiveRoute& r) {
                                                r.next_hop_type == NextHopType::kVnetPeering);
 }
 
+// azure-behaviour D4: "System routes for traffic related to virtual network, virtual network
+// peerings, or virtual network service endpoints, are preferred routes, even if BGP routes are
+// more specific."
+bool preferred_over_bgp(const EffectiveRoute& r) {
+  return is_vnet_system_route(r) ||
+         (r.source == RouteSource::kDefault &&
+          r.next_hop_type == NextHopType::kVirtualNetworkServiceEndpoint);
+}
+
 int precedence(const EffectiveRoute& r) {
   // azure-egress-facts 1d: on equal prefixes, User > BGP > System, except that the system
   // routes of the VNet and its peerings beat BGP routes.
@@ -36,7 +48,7 @@ int precedence(const EffectiveRoute& r) {
     case RouteSource::kVirtualNetworkGateway:
       return 2;
     case RouteSource::kDefault:
-      return is_vnet_system_route(r) ? 3 : 1;
+      return preferred_over_bgp(r) ? 3 : 1;
   }
   return 0;
 }
@@ -63,6 +75,84 @@ void add_bgp_routes(const Topology& t, Index vnet, std::vector<EffectiveRoute>& 
       out.push_back(r);
     }
   }
+}
+
+// azure-behaviour D4: a service endpoint adds the public IPv4 prefixes of its service in the
+// regions of `locations`, taken from the topology's service tags (a tag not listed adds
+// nothing here; topology_checks reports it). Equal prefixes of two endpoints are one route.
+void add_service_endpoint_routes(const Topology& t, const Subnet& subnet,
+                                 std::vector<EffectiveRoute>& out) {
+  size_t first = out.size();
+  for (const ServiceEndpoint& se : subnet.service_endpoints) {
+    for (const std::string& tag_name : service_endpoint_tags(se)) {
+      Index tag = t.find_service_tag(tag_name);
+      if (tag == kNoIndex) {
+        continue;
+      }
+      for (const Prefix& p : t.service_tags[tag].address_prefixes) {
+        bool seen = std::any_of(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+                                [&](const EffectiveRoute& r) { return r.prefix == p; });
+        if (!p.address.is_v4() || seen) {
+          continue;  // "from using public IPv4 addresses to using private IPv4 addresses"
+        }
+        EffectiveRoute r = system_route(p, NextHopType::kVirtualNetworkServiceEndpoint);
+        r.service = se.service;
+        if (se.locations.empty()) {
+          r.model = model::kServiceEndpointAllRegions;
+        }
+        out.push_back(r);
+      }
+    }
+  }
+}
+
+// azure-behaviour D5: a private endpoint's /32 (/128) InterfaceEndpoint route is in every
+// subnet of its VNet and of the VNets peered with it.
+void add_private_endpoint_routes(const Topology& t, Index vnet, std::vector<EffectiveRoute>& out) {
+  const Vnet& v = t.vnets[vnet];
+  for (Index i = 0; i < t.private_endpoints.size(); ++i) {
+    const PrivateEndpoint& pe = t.private_endpoints[i];
+    if (pe.subnet == kNoIndex) {
+      continue;
+    }
+    Index pe_vnet = t.subnets[pe.subnet].vnet;
+    bool reaches =
+        pe_vnet == vnet || std::any_of(v.peerings.begin(), v.peerings.end(),
+                                       [&](const Peering& p) { return p.remote_vnet == pe_vnet; });
+    if (!reaches) {
+      continue;
+    }
+    EffectiveRoute r =
+        system_route(Prefix{pe.address, static_cast<uint8_t>(pe.address.is_v4() ? 32 : 128)},
+                     NextHopType::kInterfaceEndpoint);
+    r.service = pe.name;
+    r.private_endpoint = i;
+    out.push_back(r);
+  }
+}
+
+// azure-behaviour D5: with route table policies on for the private endpoint's subnet
+// (privateEndpointNetworkPolicies Enabled or RouteTableEnabled), a user route whose prefix
+// holds the endpoint and is at least as long as the endpoint VNet's address-space range
+// "invalidates" the /32; without them only an equal /32 user route overrides it.
+bool user_route_invalidates(const Topology& t, const EffectiveRoute& pe_route,
+                            const EffectiveRoute& user) {
+  if (user.source != RouteSource::kUser || !user.prefix.contains(pe_route.prefix.address)) {
+    return false;
+  }
+  const PrivateEndpoint& pe = t.private_endpoints[pe_route.private_endpoint];
+  const Subnet& home = t.subnets[pe.subnet];
+  if (home.private_endpoint_network_policies != PrivateEndpointNetworkPolicies::kEnabled &&
+      home.private_endpoint_network_policies !=
+          PrivateEndpointNetworkPolicies::kRouteTableEnabled) {
+    return false;
+  }
+  for (const Prefix& range : t.vnets[home.vnet].address_space) {
+    if (range.contains(pe.address) && user.prefix.length >= range.length) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -118,6 +208,8 @@ std::vector<EffectiveRoute> compute_effective_routes(const Topology& t, Index su
       routes.push_back(system_route(p, NextHopType::kVnetPeering));
     }
   }
+  add_service_endpoint_routes(t, subnet, routes);
+  add_private_endpoint_routes(t, subnet.vnet, routes);
   routes.push_back(system_route(Prefix{IpAddress::v4(0), 0}, NextHopType::kInternet));
   if (has_v6) {
     routes.push_back(system_route(Prefix{IpAddress::v6(0, 0), 0}, NextHopType::kInternet));
@@ -199,9 +291,20 @@ std::vector<EffectiveRoute> compute_effective_routes(const Topology& t, Index su
       continue;
     }
     bool inside_vnet = std::any_of(routes.begin(), routes.end(), [&](const EffectiveRoute& s) {
-      return is_vnet_system_route(s) && s.prefix.contains(r.prefix);
+      return preferred_over_bgp(s) && s.prefix.contains(r.prefix);
     });
     if (inside_vnet) {
+      r.active = false;
+    }
+  }
+
+  for (EffectiveRoute& r : routes) {
+    if (r.next_hop_type != NextHopType::kInterfaceEndpoint || !r.active) {
+      continue;
+    }
+    if (std::any_of(routes.begin(), routes.end(), [&](const EffectiveRoute& u) {
+          return u.active && user_route_invalidates(t, r, u);
+        })) {
       r.active = false;
     }
   }

@@ -417,6 +417,65 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
         res.hops.push_back(hop);
         res.verdict = Verdict::kOnprem;
         return res;
+      case NextHopType::kVirtualNetworkServiceEndpoint:
+        // azure-behaviour D4: over the service endpoint the service sees the sender's private
+        // address ("service traffic switches to use virtual network private addresses as the
+        // source IP addresses"): no SNAT, no public IP.
+        hop.action = "to-service";
+        hop.note = r.service + " service endpoint: source " + w.src.to_string() + " kept (no SNAT)";
+        res.hops.push_back(hop);
+        res.verdict = Verdict::kInternal;
+        res.via = Via::kServiceEndpoint;
+        res.resource = r.service;
+        if (!r.model.empty()) {
+          add_model(res, r.model);
+        }
+        return res;
+      case NextHopType::kInterfaceEndpoint: {
+        const PrivateEndpoint& pe = t().private_endpoints[r.private_endpoint];
+        const Subnet& home = t().subnets[pe.subnet];
+        hop.action = "deliver";
+        hop.note = "private endpoint " + pe.name + (pe.service.empty() ? "" : " to " + pe.service);
+        if (w.forwarded && home.vnet != sn.vnet) {
+          // As for kVnetPeering: the endpoint's VNet must accept forwarded traffic.
+          for (const Peering& back : t().vnets[home.vnet].peerings) {
+            if (back.remote_vnet == sn.vnet && !back.allow_forwarded_traffic) {
+              add_model(res, model::kForwardedPeering);
+              hop.note = "the peering of " + t().vnets[home.vnet].name +
+                         " does not allow forwarded traffic";
+              drop(res, Reason::kForwardedTrafficNotAllowed, hop);
+              return res;
+            }
+          }
+        }
+        // azure-behaviour D5: the endpoint's subnet NSG applies to it only with network
+        // policies for NSGs on (Enabled, NetworkSecurityGroupEnabled).
+        bool nsg_applies =
+            home.private_endpoint_network_policies == PrivateEndpointNetworkPolicies::kEnabled ||
+            home.private_endpoint_network_policies ==
+                PrivateEndpointNetworkPolicies::kNetworkSecurityGroupEnabled;
+        if (home.nsg != kNoIndex && nsg_applies) {
+          NsgDecision d =
+              evaluate_nsg(&t().nsgs[home.nsg], {}, Direction::kInbound, tags[home.vnet], nf);
+          if (d.access == RuleAction::kDeny) {
+            res.hops.push_back(hop);
+            add_model(res, model::kInternetTag);
+            drop(res, Reason::kNsgDeny,
+                 Hop{home.full_name,
+                     {},
+                     t().nsgs[home.nsg].name + "/" + d.rule,
+                     "deny",
+                     "",
+                     "inbound, subnet network security group of private endpoint " + pe.name});
+            return res;
+          }
+        }
+        res.hops.push_back(hop);
+        res.verdict = Verdict::kInternal;
+        res.via = Via::kPrivateEndpoint;
+        res.resource = pe.name;
+        return res;
+      }
       case NextHopType::kNone:
         drop(res, Reason::kRouteNone, hop);
         return res;

@@ -34,6 +34,10 @@ const char* to_string(Via v) {
       return "appliance";
     case Via::kDefaultOutbound:
       return "defaultOutbound";
+    case Via::kServiceEndpoint:
+      return "serviceEndpoint";
+    case Via::kPrivateEndpoint:
+      return "privateEndpoint";
   }
   return "?";
 }

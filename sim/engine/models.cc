@@ -88,6 +88,10 @@ constexpr std::array kModels = {
           "decided without a name after 32 packets, at a gap in the client's bytes or at its end, "
           "and takes its "
           "SNAT port when it is decided, not at its SYN (azure-behaviour B, host names)."},
+    Model{model::kServiceEndpointAllRegions,
+          "A service endpoint written without locations covers the service in every region "
+          "(the service's top-level tag, Storage, Sql, ...): Azure fills in the VNet's region "
+          "(and for Storage its paired region), which the topology does not record."},
 };
 
 }  // namespace

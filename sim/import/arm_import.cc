@@ -720,7 +720,8 @@ Node Importer::build() {
   map_gateways(gateways);
   Node nsgs = Node::list();
   map_nsgs(nsgs);
-  map_private_endpoints();
+  Node private_endpoints = Node::list();
+  map_private_endpoints(private_endpoints);
   Node asgs = Node::list();
   map_asgs(asgs);
   Node tags = Node::list();
@@ -746,6 +747,7 @@ Node Importer::build() {
       {"hosts", &hosts},
       {"gateways", &gateways},
       {"nsgs", &nsgs},
+      {"privateEndpoints", &private_endpoints},
       {"applicationSecurityGroups", &asgs},
       {"serviceTags", &tags},
   };

@@ -170,7 +170,7 @@ class Importer {
   void check_default_rules(Obj& nsg);
   void map_nat_gateways(Node& out);
   void map_gateways(Node& out);
-  void map_private_endpoints();
+  void map_private_endpoints(Node& out);
   void map_asgs(Node& out);
   void map_service_tags(Node& out);
   void index_network();

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "egress/config/service_endpoints.h"
 #include "import/arm_import_internal.h"
 
 namespace egress::arm {
@@ -339,28 +340,64 @@ Node Importer::map_subnet(const Child& c, const std::string& vnet_name) {
     n.set("defaultOutboundAccess", Node::boolean(*doa));
   }
   if (auto policies = o.string("privateEndpointNetworkPolicies");
-      policies && *policies != "Disabled") {
-    finding("not-modelled",
-            "privateEndpointNetworkPolicies " + *policies +
-                ": NSGs and route tables applied to private endpoints are not modelled",
-            c.file, find_field(*c.json, c.pointer, "privateEndpointNetworkPolicies").pointer);
+      policies && lower(*policies) != "disabled") {
+    // azure-behaviour D5: the four values ARM writes.
+    static constexpr std::string_view kPolicies[] = {"Enabled", "NetworkSecurityGroupEnabled",
+                                                     "RouteTableEnabled"};
+    auto known = std::find_if(std::begin(kPolicies), std::end(kPolicies),
+                              [&](std::string_view p) { return lower(p) == lower(*policies); });
+    if (known != std::end(kPolicies)) {
+      n.set("privateEndpointNetworkPolicies", Node::str(std::string(*known)));
+    } else {
+      finding("not-modelled",
+              "privateEndpointNetworkPolicies " + *policies +
+                  " is none of Disabled, Enabled, NetworkSecurityGroupEnabled, "
+                  "RouteTableEnabled; left out (Disabled)",
+              c.file, find_field(*c.json, c.pointer, "privateEndpointNetworkPolicies").pointer);
+    }
   }
   if (Field f = o.get("serviceEndpoints"); f && f.value->is_array()) {
-    std::vector<std::string> services;
+    // azure-behaviour D4: service and locations as ARM writes them; the service tags of the
+    // endpoint's regions are written with the topology when the snapshot holds them.
+    Node endpoints = Node::list();
     for (size_t i = 0; i < f.value->size(); ++i) {
-      Obj e(*this, (*f.value)[i], f.pointer + "/" + std::to_string(i), c.file);
-      e.use({"locations", "networkIdentifier"});
-      if (auto s = e.string("service")) {
-        services.push_back(*s);
+      std::string pointer = f.pointer + "/" + std::to_string(i);
+      Obj e(*this, (*f.value)[i], pointer, c.file);
+      e.use({"networkIdentifier", "locations"});
+      auto s = e.string("service");
+      if (!s) {
+        continue;
       }
+      const ServiceEndpointService* known = find_service_endpoint_service(*s);
+      if (known == nullptr) {
+        finding("not-modelled",
+                "service endpoint " + *s +
+                    ": a service egress-sim does not know the service tag of; left out, so "
+                    "traffic to it follows the subnet's other routes",
+                c.file, pointer);
+        continue;
+      }
+      ServiceEndpoint endpoint;
+      endpoint.service = std::string(known->service);
+      endpoint.locations = e.strings("locations");
+      for (const std::string& tag : service_endpoint_tags(endpoint)) {
+        for (const auto& [name, prefixes] : service_tags_) {
+          if (lower(name) == lower(tag)) {
+            used_service_tags_.push_back(name);
+          }
+        }
+      }
+      if (endpoint.locations.empty()) {
+        endpoints.items.push_back(Node::str(endpoint.service));
+        continue;
+      }
+      Node item = Node::map();
+      item.set("service", Node::str(endpoint.service));
+      item.set("locations", Node::strs(endpoint.locations));
+      endpoints.items.push_back(std::move(item));
     }
-    if (!services.empty()) {
-      // azure-behaviour A12: the routes service endpoints add are not in the model yet.
-      finding("not-modelled",
-              "service endpoints " + joined(services) +
-                  ": the routes Azure adds for them (VirtualNetworkServiceEndpoint) are not "
-                  "modelled; traffic to those services follows the subnet's other routes",
-              c.file, f.pointer);
+    if (!endpoints.items.empty()) {
+      n.set("serviceEndpoints", std::move(endpoints));
     }
   }
   if (Field f = o.get("delegations"); f && f.value->is_array()) {
@@ -873,7 +910,7 @@ void Importer::map_gateways(Node& out) {
   }
 }
 
-void Importer::map_private_endpoints() {
+void Importer::map_private_endpoints(Node& out) {
   for (const Resource* r : of_type("microsoft.network/privateendpoints")) {
     Obj o(*this, *r->json, r->pointer, r->file);
     o.use({"customNetworkInterfaceName", "applicationSecurityGroups", "ipVersionType"});
@@ -922,9 +959,10 @@ void Importer::map_private_endpoints() {
       }
       for (size_t i = 0; i < f.value->size(); ++i) {
         Obj conn(*this, (*f.value)[i], f.pointer + "/" + std::to_string(i), r->file);
-        conn.use({"privateLinkServiceConnectionState", "requestMessage", "groupIds"});
+        conn.use({"privateLinkServiceConnectionState", "requestMessage"});
+        std::vector<std::string> groups = conn.strings("groupIds");
         if (auto id = conn.string("privateLinkServiceId"); id && service.empty()) {
-          service = *id;
+          service = *id + (groups.empty() ? std::string() : " (" + joined(groups) + ")");
         }
       }
     }
@@ -938,14 +976,16 @@ void Importer::map_private_endpoints() {
       }
       continue;
     }
-    // azure-behaviour A12: the /32 InterfaceEndpoint route a private endpoint adds is not in
-    // the model yet, so the endpoint is named here rather than written.
-    finding("not-modelled",
-            "private endpoint " + name + " (" + address + " in " + *subnet +
-                (service.empty() ? std::string() : ", to " + service) +
-                "): the InterfaceEndpoint route Azure adds for it is not modelled; traffic to " +
-                address + " follows the subnet's other routes",
-            r->file, r->pointer.empty() ? "/" : r->pointer);
+    // azure-behaviour D5: the endpoint's /32 InterfaceEndpoint route is the loader's.
+    Node n = Node::map();
+    n.set("name", Node::str(name));
+    n.set("id", Node::str(r->id));
+    n.set("subnet", Node::str(*subnet));
+    n.set("address", Node::str(address));
+    if (!service.empty()) {
+      n.set("service", Node::str(service));
+    }
+    out.items.push_back(std::move(n));
   }
 }
 
@@ -977,7 +1017,8 @@ void Importer::map_service_tags(Node& out) {
   if (!files.empty() && service_tags_.size() > used_service_tags_.size()) {
     finding("unused-field",
             std::to_string(service_tags_.size() - used_service_tags_.size()) +
-                " service tags are named by no NSG or firewall rule; left out of the topology",
+                " service tags are named by no NSG rule, firewall rule or service endpoint; left "
+                "out of the topology",
             files.front()->file, files.front()->pointer + "/values");
   }
   for (const Resource* r : files) {

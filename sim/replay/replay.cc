@@ -140,6 +140,8 @@ const char* via_key(Via via) {
       return "instancePublicIp";
     case Via::kDefaultOutbound:
       return "defaultOutbound";
+    case Via::kServiceEndpoint:
+    case Via::kPrivateEndpoint:
     case Via::kNone:
       break;
   }

@@ -302,6 +302,8 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
     }
     case Via::kNone:
     case Via::kDefaultOutbound:
+    case Via::kServiceEndpoint:
+    case Via::kPrivateEndpoint:
       return std::nullopt;
   }
   m.last_exhausted = true;

@@ -37,6 +37,11 @@ std::tuple<int, size_t, size_t> azure_rank(const Topology& t, const Subnet& subn
           return {0, 1 + vnet.peerings.size(), 0};
         case NextHopType::kInternet:
           return {1, r.prefix.address.is_v4() ? 0 : 1, 0};
+        case NextHopType::kVirtualNetworkServiceEndpoint:
+          // Not documented either: after the reserved ranges, by address (azure-behaviour D4).
+          return {2, 2, 0};
+        case NextHopType::kInterfaceEndpoint:
+          return {2, 3, 0};
         default:
           // The reserved ranges, by address: the REST example's order (10/8, 100.64/10,
           // 172.16/12, 192.168/16).

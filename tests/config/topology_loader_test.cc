@@ -449,7 +449,7 @@ const BadCase kBadCases[] = {
      {"[unknown-key] t.yaml:2:1: error: unknown key 'vnet' in topology; expected one of: "
       "version, name, cluster, vnets, routeTables, publicIps, publicIpPrefixes, appliances, "
       "natGateways, loadBalancers, hosts, gateways, nsgs, serviceTags, "
-      "applicationSecurityGroups; did you mean 'vnets'?"}},
+      "applicationSecurityGroups, privateEndpoints; did you mean 'vnets'?"}},
     {"UnknownKeyWithSuggestion",
      "version: 1\nvnets:\n  - name: hub\n    addressSpace: [10.0.0.0/16]\n    subnets:\n"
      "      - name: aks\n        addresPrefix: 10.0.4.0/24\n",
@@ -457,7 +457,8 @@ const BadCase kBadCases[] = {
       "'addressPrefixes' for dual stack)",
       "[unknown-key] t.yaml:7:9: error: unknown key 'addresPrefix' in subnet; expected one of: "
       "name, id, addressPrefix, addressPrefixes, routeTable, natGateway, nsg, "
-      "defaultOutboundAccess; did you mean 'addressPrefix'?"}},
+      "defaultOutboundAccess, serviceEndpoints, privateEndpointNetworkPolicies; did you mean "
+      "'addressPrefix'?"}},
     {"UnknownKeyWithoutSuggestion",
      EGRESS_BASE "hosts:\n  - {name: h, color: red}\n",
      {"[missing-field] t.yaml:8:5: error: host is missing required field 'subnet'",
@@ -468,8 +469,8 @@ const BadCase kBadCases[] = {
      "version: 1\n<<: {name: x}\n",
      {"[unknown-key] t.yaml:2:1: error: unknown key '<<' in topology; expected one of: version, "
       "name, cluster, vnets, routeTables, publicIps, publicIpPrefixes, appliances, natGateways, "
-      "loadBalancers, hosts, gateways, nsgs, serviceTags, applicationSecurityGroups (YAML merge "
-      "keys are not supported)"}},
+      "loadBalancers, hosts, gateways, nsgs, serviceTags, applicationSecurityGroups, "
+      "privateEndpoints (YAML merge keys are not supported)"}},
     {"DuplicateKey",
      "version: 1\nname: a\nname: b\n",
      {"[duplicate-key] t.yaml:3:1: error: duplicate key 'name'; first given at line 2, column 1"}},
@@ -814,7 +815,7 @@ vnets:
                 "defined at line 10, column 10",
                 "[unknown-key] t.yaml:11:47: error: unknown key 'color' in subnet; expected one "
                 "of: name, id, addressPrefix, addressPrefixes, routeTable, natGateway, nsg, "
-                "defaultOutboundAccess",
+                "defaultOutboundAccess, serviceEndpoints, privateEndpointNetworkPolicies",
             }));
 }
 
@@ -1566,6 +1567,102 @@ const BadCase kDualStackBadCases[] = {
 };
 
 INSTANTIATE_TEST_SUITE_P(DualStack, BadInput, ::testing::ValuesIn(kDualStackBadCases), case_name);
+
+// azure-behaviour D4, D5: service endpoints, private endpoint network policies, private
+// endpoints.
+#define EGRESS_ENDPOINTS_BASE         \
+  "version: 1\n"                      \
+  "vnets:\n"                          \
+  "  - name: hub\n"                   \
+  "    addressSpace: [10.0.0.0/16]\n" \
+  "    subnets:\n"                    \
+  "      - name: aks\n"               \
+  "        addressPrefix: 10.0.4.0/24\n"
+
+TEST(TopologyLoader, ServiceEndpointsAndPrivateEndpoints) {
+  Topology t = load_ok(EGRESS_ENDPOINTS_BASE
+                       "        privateEndpointNetworkPolicies: routetableenabled\n"
+                       "        serviceEndpoints:\n"
+                       "          - microsoft.keyvault\n"
+                       "          - {service: Microsoft.Storage, locations: [eastus, \"*\"]}\n"
+                       "privateEndpoints:\n"
+                       "  - {name: kv-pe, id: /x/kv-pe, subnet: hub/aks, address: 10.0.4.9, "
+                       "service: kv1 (vault)}\n");
+  const Subnet& s = t.subnets[0];
+  EXPECT_EQ(s.private_endpoint_network_policies,
+            PrivateEndpointNetworkPolicies::kRouteTableEnabled);
+  ASSERT_EQ(s.service_endpoints.size(), 2U);
+  EXPECT_EQ(s.service_endpoints[0].service, "Microsoft.KeyVault");  // ARM's spelling
+  EXPECT_TRUE(s.service_endpoints[0].locations.empty());
+  EXPECT_EQ(s.service_endpoints[1].service, "Microsoft.Storage");
+  EXPECT_EQ(s.service_endpoints[1].locations, (std::vector<std::string>{"eastus", "*"}));
+  ASSERT_EQ(t.private_endpoints.size(), 1U);
+  const PrivateEndpoint& pe = t.private_endpoints[0];
+  EXPECT_EQ(pe.name, "kv-pe");
+  EXPECT_EQ(pe.id, "/x/kv-pe");
+  EXPECT_EQ(pe.subnet, 0U);
+  EXPECT_EQ(pe.address, ip("10.0.4.9"));
+  EXPECT_EQ(pe.service, "kv1 (vault)");
+}
+
+const BadCase kEndpointBadCases[] = {
+    {"UnknownService",
+     EGRESS_ENDPOINTS_BASE "        serviceEndpoints: [Microsoft.Storag]\n",
+     {"[bad-value] t.yaml:8:28: error: each item of 'serviceEndpoints' must be one of "
+      "Microsoft.Storage, Microsoft.Storage.Global, Microsoft.Sql, Microsoft.AzureCosmosDB, "
+      "Microsoft.KeyVault, Microsoft.ServiceBus, Microsoft.EventHub, "
+      "Microsoft.AzureActiveDirectory, Microsoft.Web, Microsoft.CognitiveServices, "
+      "Microsoft.ContainerRegistry; got 'Microsoft.Storag'; did you mean 'Microsoft.Storage'?"}},
+    {"ServiceTwiceAndBadLocations",
+     EGRESS_ENDPOINTS_BASE
+     "        serviceEndpoints:\n"
+     "          - Microsoft.Sql\n"
+     "          - {service: microsoft.sql}\n"
+     "          - {service: Microsoft.Web, locations: [\"East US\"], zone: 1}\n"
+     "          - {service: Microsoft.Storage, locations: []}\n",
+     {"[duplicate-name] t.yaml:10:23: error: duplicate service endpoint 'Microsoft.Sql' in "
+      "subnet; first written at line 9, column 13",
+      "[bad-value] t.yaml:11:50: error: each item of 'locations' must be an Azure region name "
+      "as ARM writes it (eastus, westeurope) or *, got 'East US'",
+      "[unknown-key] t.yaml:11:62: error: unknown key 'zone' in service endpoint; expected one "
+      "of: service, locations",
+      "[bad-value] t.yaml:12:53: error: 'locations' must not be an empty list; leave it out for "
+      "every region"}},
+    {"BadPolicies",
+     EGRESS_ENDPOINTS_BASE "        privateEndpointNetworkPolicies: On\n",
+     {"[bad-value] t.yaml:8:41: error: 'privateEndpointNetworkPolicies' must be one of "
+      "Disabled, Enabled, NetworkSecurityGroupEnabled, RouteTableEnabled; got 'On'"}},
+    {"UserRouteToServiceEndpoint",
+     "version: 1\nrouteTables:\n  - name: rt\n    routes:\n"
+     "      - {name: r, addressPrefix: 10.9.0.0/16, nextHopType: InterfaceEndpoint}\n",
+     {"[bad-value] t.yaml:5:60: error: 'nextHopType' must be one of VirtualAppliance, "
+      "Internet, VnetLocal, VirtualNetworkGateway, None; got 'InterfaceEndpoint' (only Azure "
+      "creates InterfaceEndpoint routes; a user route cannot name it)"}},
+    {"PrivateEndpointErrors",
+     EGRESS_ENDPOINTS_BASE "privateEndpoints:\n"
+                           "  - {name: a, subnet: hub/aks, address: 10.0.5.1}\n"
+                           "  - {name: b, subnet: hub/ask, address: 10.0.4.7}\n"
+                           "  - {name: c, subnet: hub/aks, address: 10.0.4.7, id: /X}\n"
+                           "  - {name: c, subnet: hub/aks, address: 10.0.4.7, id: /x}\n"
+                           "  - {name: d, address: 10.0.4.8, size: 1}\n",
+     {"[address-outside-subnet] t.yaml:9:41: error: address 10.0.5.1 of private endpoint 'a' "
+      "is outside subnet hub/aks",
+      "[dangling-reference] t.yaml:10:23: error: subnet 'hub/ask' is not defined in vnets; did "
+      "you mean 'hub/aks'?",
+      "[duplicate-address] t.yaml:11:41: error: address 10.0.4.7 of private endpoint 'c' is "
+      "already the address of private endpoint 'b' (line 10, column 41)",
+      "[duplicate-name] t.yaml:12:6: error: duplicate private endpoint name 'c'; first defined "
+      "at line 11, column 6",
+      "[duplicate-address] t.yaml:12:41: error: address 10.0.4.7 of private endpoint 'c' is "
+      "already the address of private endpoint 'b' (line 10, column 41)",
+      "[duplicate-id] t.yaml:12:55: error: duplicate private endpoint id '/x'; first defined at "
+      "line 11, column 55 as '/X' (Azure compares ids ignoring case)",
+      "[missing-field] t.yaml:13:5: error: private endpoint is missing required field 'subnet'",
+      "[unknown-key] t.yaml:13:34: error: unknown key 'size' in private endpoint; expected one "
+      "of: name, id, subnet, address, service"}},
+};
+
+INSTANTIATE_TEST_SUITE_P(Endpoints, BadInput, ::testing::ValuesIn(kEndpointBadCases), case_name);
 
 }  // namespace
 }  // namespace egress

@@ -197,5 +197,190 @@ TEST(EffectiveRoutesTest, EachPrefixHasExactlyOneActiveRoute) {
   }
 }
 
+// azure-behaviour D4, D5: the routes service endpoints and private endpoints add, and which
+// user routes override them. hub/app has a Storage (eastus) and a Sql (every region) service
+// endpoint and the route table of the case; hub/pe holds the private endpoint 10.0.2.5 with
+// the case's privateEndpointNetworkPolicies; spoke is peered with hub, far is not.
+std::string endpoints_yaml(const std::string& routes, const std::string& policies) {
+  return "version: 1\n"
+         "vnets:\n"
+         "  - name: hub\n"
+         "    addressSpace: [10.0.0.0/16]\n"
+         "    peerings: [{remoteVnet: spoke}]\n"
+         "    subnets:\n"
+         "      - name: app\n"
+         "        addressPrefix: 10.0.1.0/24\n"
+         "        routeTable: rt\n"
+         "        serviceEndpoints:\n"
+         "          - {service: Microsoft.Storage, locations: [eastus]}\n"
+         "          - Microsoft.Sql\n"
+         "      - name: pe\n"
+         "        addressPrefix: 10.0.2.0/24\n"
+         "        privateEndpointNetworkPolicies: " +
+         policies +
+         "\n"
+         "  - name: spoke\n"
+         "    addressSpace: [10.1.0.0/16]\n"
+         "    subnets: [{name: s, addressPrefix: 10.1.1.0/24}]\n"
+         "  - name: far\n"
+         "    addressSpace: [10.2.0.0/16]\n"
+         "    subnets: [{name: x, addressPrefix: 10.2.1.0/24}]\n"
+         "gateways: [{name: vpn, vnet: hub, bgpRoutes: [20.38.100.0/24]}]\n"
+         "serviceTags:\n"
+         "  - {name: Storage.EastUS, addressPrefixes: [20.38.96.0/19, '2603:1030::/48']}\n"
+         "  - {name: Storage.WestUS, addressPrefixes: [13.93.168.0/24]}\n"
+         "  - {name: Sql, addressPrefixes: [20.42.65.64/29]}\n"
+         "privateEndpoints: [{name: kv-pe, subnet: hub/pe, address: 10.0.2.5}]\n"
+         "routeTables:\n"
+         "  - name: rt\n"
+         "    routes: [" +
+         routes + "]\n";
+}
+
+struct EndpointRouteCase {
+  const char* name;
+  const char* routes;    // the items of hub/app's route table
+  const char* policies;  // privateEndpointNetworkPolicies of hub/pe
+  const char* subnet;
+  std::vector<std::string> expected;  // the subnet's lines that name an endpoint or a user route
+};
+
+class EndpointRoutes : public ::testing::TestWithParam<EndpointRouteCase> {};
+
+TEST_P(EndpointRoutes, AsAzureDocumentsThem) {
+  const EndpointRouteCase& c = GetParam();
+  auto t = load_yaml(endpoints_yaml(c.routes, c.policies));
+  std::vector<std::string> got;
+  for (const std::string& line : lines(*t, c.subnet)) {
+    if (line.find("Endpoint") != std::string::npos || line.rfind("User", 0) == 0 ||
+        line.find("20.38.100.0/24") != std::string::npos) {
+      got.push_back(line);
+    }
+  }
+  EXPECT_EQ(got, c.expected);
+}
+
+const EndpointRouteCase kEndpointRouteCases[] = {
+    // D4: one row per IPv4 prefix of the tags (none for the unlisted westus, no IPv6); the BGP
+    // route inside a service endpoint prefix never applies. D5: the /32 in the VNet.
+    {"NoUserRoutes",
+     "",
+     "Disabled",
+     "hub/app",
+     {"Default Active 10.0.2.5/32 InterfaceEndpoint",
+      "Default Active 20.42.65.64/29 VirtualNetworkServiceEndpoint",
+      "VirtualNetworkGateway Invalid 20.38.100.0/24 VirtualNetworkGateway",
+      "Default Active 20.38.96.0/19 VirtualNetworkServiceEndpoint"}},
+    // D4: "The address prefixes for the service are longer than 0.0.0.0/0"; D5: "a
+    // user-defined routes default route (0.0.0.0/0) doesn't invalidate private endpoint routes".
+    {"DefaultRouteOverridesNeither",
+     "{name: all, addressPrefix: 0.0.0.0/0, nextHopType: VirtualAppliance, "
+     "nextHopIpAddress: 10.0.9.4}",
+     "Enabled",
+     "hub/app",
+     {"Default Active 10.0.2.5/32 InterfaceEndpoint",
+      "Default Active 20.42.65.64/29 VirtualNetworkServiceEndpoint",
+      "VirtualNetworkGateway Invalid 20.38.100.0/24 VirtualNetworkGateway",
+      "Default Active 20.38.96.0/19 VirtualNetworkServiceEndpoint",
+      "User Active 0.0.0.0/0 VirtualAppliance 10.0.9.4 all"}},
+    // D4: on equal prefixes the user route wins.
+    {"EqualPrefixUserRouteWins",
+     "{name: st, addressPrefix: 20.38.96.0/19, nextHopType: None}",
+     "Disabled",
+     "hub/app",
+     {"Default Active 10.0.2.5/32 InterfaceEndpoint",
+      "Default Active 20.42.65.64/29 VirtualNetworkServiceEndpoint",
+      "VirtualNetworkGateway Invalid 20.38.100.0/24 VirtualNetworkGateway",
+      "User Active 20.38.96.0/19 None st",
+      "Default Invalid 20.38.96.0/19 VirtualNetworkServiceEndpoint"}},
+    // D5: "Deploy individual routes with /32 prefix to override private endpoint routes".
+    {"ExactUserRouteOverridesPrivateEndpoint",
+     "{name: kv, addressPrefix: 10.0.2.5/32, nextHopType: VirtualAppliance, "
+     "nextHopIpAddress: 10.0.9.4}",
+     "Disabled",
+     "hub/app",
+     {"User Active 10.0.2.5/32 VirtualAppliance 10.0.9.4 kv",
+      "Default Invalid 10.0.2.5/32 InterfaceEndpoint",
+      "Default Active 20.42.65.64/29 VirtualNetworkServiceEndpoint",
+      "VirtualNetworkGateway Invalid 20.38.100.0/24 VirtualNetworkGateway",
+      "Default Active 20.38.96.0/19 VirtualNetworkServiceEndpoint"}},
+    // D5: without route table policies the /32 wins by longest prefix.
+    {"VnetRangeRouteWithoutPolicies",
+     "{name: vnet, addressPrefix: 10.0.0.0/16, nextHopType: VirtualAppliance, "
+     "nextHopIpAddress: 10.0.9.4}",
+     "NetworkSecurityGroupEnabled",
+     "hub/app",
+     {"Default Active 10.0.2.5/32 InterfaceEndpoint",
+      "Default Active 20.42.65.64/29 VirtualNetworkServiceEndpoint",
+      "VirtualNetworkGateway Invalid 20.38.100.0/24 VirtualNetworkGateway",
+      "Default Active 20.38.96.0/19 VirtualNetworkServiceEndpoint",
+      "User Active 10.0.0.0/16 VirtualAppliance 10.0.9.4 vnet"}},
+    // D5: with them, a route at least as long as the VNet's range invalidates the /32 ...
+    {"VnetRangeRouteWithRouteTablePolicies",
+     "{name: vnet, addressPrefix: 10.0.0.0/16, nextHopType: VirtualAppliance, "
+     "nextHopIpAddress: 10.0.9.4}",
+     "RouteTableEnabled",
+     "hub/app",
+     {"Default Invalid 10.0.2.5/32 InterfaceEndpoint",
+      "Default Active 20.42.65.64/29 VirtualNetworkServiceEndpoint",
+      "VirtualNetworkGateway Invalid 20.38.100.0/24 VirtualNetworkGateway",
+      "Default Active 20.38.96.0/19 VirtualNetworkServiceEndpoint",
+      "User Active 10.0.0.0/16 VirtualAppliance 10.0.9.4 vnet"}},
+    {"SubnetRouteWithEnabledPolicies",
+     "{name: pe, addressPrefix: 10.0.2.0/24, nextHopType: None}",
+     "Enabled",
+     "hub/app",
+     {"Default Invalid 10.0.2.5/32 InterfaceEndpoint",
+      "Default Active 20.42.65.64/29 VirtualNetworkServiceEndpoint",
+      "User Active 10.0.2.0/24 None pe",
+      "VirtualNetworkGateway Invalid 20.38.100.0/24 VirtualNetworkGateway",
+      "Default Active 20.38.96.0/19 VirtualNetworkServiceEndpoint"}},
+    // ... and a shorter one does not.
+    {"ShorterThanTheVnetWithPolicies",
+     "{name: ten, addressPrefix: 10.0.0.0/8, nextHopType: None}",
+     "RouteTableEnabled",
+     "hub/app",
+     {"Default Active 10.0.2.5/32 InterfaceEndpoint",
+      "Default Active 20.42.65.64/29 VirtualNetworkServiceEndpoint",
+      "VirtualNetworkGateway Invalid 20.38.100.0/24 VirtualNetworkGateway",
+      "Default Active 20.38.96.0/19 VirtualNetworkServiceEndpoint",
+      "User Active 10.0.0.0/8 None ten"}},
+    // D5: the /32 reaches peered VNets, not others; D4: service endpoint routes only in the
+    // subnet that enables them.
+    {"PeeredVnetGetsThePrivateEndpointRoute",
+     "",
+     "Disabled",
+     "spoke/s",
+     {"Default Active 10.0.2.5/32 InterfaceEndpoint"}},
+    {"UnpeeredVnetDoesNot", "", "Disabled", "far/x", {}},
+    {"OtherSubnetOfTheVnet",
+     "",
+     "Disabled",
+     "hub/pe",
+     {"Default Active 10.0.2.5/32 InterfaceEndpoint",
+      "VirtualNetworkGateway Active 20.38.100.0/24 VirtualNetworkGateway"}},
+};
+
+INSTANTIATE_TEST_SUITE_P(EffectiveRoutesTest, EndpointRoutes,
+                         ::testing::ValuesIn(kEndpointRouteCases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(EffectiveRoutesTest, ServiceEndpointRoutesNameTheServiceAndTheirModel) {
+  auto t = load_yaml(endpoints_yaml("", "Disabled"));
+  std::vector<std::string> got;
+  for (const EffectiveRoute& r : compute_effective_routes(*t, t->find_subnet("hub/app"))) {
+    if (r.next_hop_type == NextHopType::kVirtualNetworkServiceEndpoint ||
+        r.next_hop_type == NextHopType::kInterfaceEndpoint) {
+      got.push_back(r.prefix.to_string() + " " + r.service + " " + std::string(r.model));
+    }
+  }
+  // D4: Microsoft.Sql without locations covers every region (model
+  // service-endpoint-all-regions).
+  EXPECT_EQ(got, (std::vector<std::string>{"10.0.2.5/32 kv-pe ",
+                                           "20.42.65.64/29 Microsoft.Sql "
+                                           "service-endpoint-all-regions",
+                                           "20.38.96.0/19 Microsoft.Storage "}));
+}
+
 }  // namespace
 }  // namespace egress

@@ -657,5 +657,137 @@ TEST(EngineTest, ASnatIpIsOfTheFlowsFamily) {
   }
 }
 
+// azure-behaviour D4, D5: flows over service endpoints and to private endpoints. hub/app and
+// hub/locked send 0.0.0.0/0 to an appliance and have a Storage service endpoint; hub/locked's
+// NSG denies Storage; hub/plain has neither endpoint nor NSG; the private endpoint is in the
+// peered VNet shared, whose subnet NSG denies everything inbound.
+std::string endpoint_lab(const std::string& policies, const std::string& storage_locations) {
+  return "version: 1\n"
+         "vnets:\n"
+         "  - name: hub\n"
+         "    addressSpace: [10.0.0.0/16]\n"
+         "    peerings: [{remoteVnet: shared}]\n"
+         "    subnets:\n"
+         "      - name: app\n"
+         "        addressPrefix: 10.0.1.0/24\n"
+         "        routeTable: rt\n"
+         "        serviceEndpoints: [{service: Microsoft.Storage" +
+         storage_locations +
+         "}]\n"
+         "      - name: locked\n"
+         "        addressPrefix: 10.0.2.0/24\n"
+         "        routeTable: rt\n"
+         "        nsg: no-storage\n"
+         "        serviceEndpoints: [{service: Microsoft.Storage" +
+         storage_locations +
+         "}]\n"
+         "      - {name: plain, addressPrefix: 10.0.3.0/24, routeTable: rt}\n"
+         "      - {name: nva, addressPrefix: 10.0.9.0/24}\n"
+         "  - name: shared\n"
+         "    addressSpace: [10.1.0.0/16]\n"
+         "    subnets:\n"
+         "      - name: endpoints\n"
+         "        addressPrefix: 10.1.2.0/24\n"
+         "        nsg: closed\n"
+         "        privateEndpointNetworkPolicies: " +
+         policies +
+         "\n"
+         "serviceTags:\n"
+         "  - {name: Storage.EastUS, addressPrefixes: [20.38.96.0/19]}\n"
+         "  - {name: Storage, addressPrefixes: [20.38.96.0/19]}\n"
+         "privateEndpoints:\n"
+         "  - {name: kv-pe, subnet: shared/endpoints, address: 10.1.2.5, service: kv1 (vault)}\n"
+         "publicIps: [{name: nva-pip, address: 20.9.9.9}]\n"
+         "appliances:\n"
+         "  - {name: nva, subnet: hub/nva, privateIp: 10.0.9.4, publicIps: [nva-pip]}\n"
+         "hosts:\n"
+         "  - {name: app-vm, subnet: hub/app, address: 10.0.1.10}\n"
+         "  - {name: locked-vm, subnet: hub/locked, address: 10.0.2.10}\n"
+         "  - {name: plain-vm, subnet: hub/plain, address: 10.0.3.10}\n"
+         "nsgs:\n"
+         "  - name: no-storage\n"
+         "    rules:\n"
+         "      - {name: deny-storage, priority: 100, direction: Outbound, access: Deny, "
+         "protocol: Tcp, destination: Storage.EastUS, destinationPorts: '443'}\n"
+         "  - name: closed\n"
+         "    rules:\n"
+         "      - {name: deny-all-in, priority: 100, direction: Inbound, access: Deny, "
+         "protocol: '*', source: '*', destination: '*'}\n"
+         "routeTables:\n"
+         "  - name: rt\n"
+         "    routes: [{name: all, addressPrefix: 0.0.0.0/0, nextHopType: VirtualAppliance, "
+         "nextHopIpAddress: 10.0.9.4}]\n";
+}
+
+TEST(EngineTest, ServiceEndpointFlowKeepsThePrivateSource) {
+  Engine engine = build_engine(endpoint_lab("Disabled", ", locations: [eastus]"));
+  FlowResult r = engine.trace(flow("10.0.1.10", "20.38.100.1"));
+  EXPECT_EQ(r.verdict, Verdict::kInternal);
+  EXPECT_EQ(r.via, Via::kServiceEndpoint);
+  EXPECT_EQ(r.resource, "Microsoft.Storage");
+  EXPECT_EQ(r.snat_ip, "");
+  EXPECT_TRUE(r.egress_ips.empty());
+  EXPECT_TRUE(r.models.empty());
+  ASSERT_EQ(r.hops.size(), 1U);
+  EXPECT_EQ(r.hops[0].at, "hub/app");
+  EXPECT_EQ(r.hops[0].action, "to-service");
+  ASSERT_TRUE(r.hops[0].route);
+  EXPECT_EQ(r.hops[0].route->next_hop_type, NextHopType::kVirtualNetworkServiceEndpoint);
+  EXPECT_EQ(r.hops[0].note, "Microsoft.Storage service endpoint: source 10.0.1.10 kept (no SNAT)");
+  EXPECT_EQ(std::string(to_string(r.via)), "serviceEndpoint");
+
+  // Without the endpoint the same destination follows 0.0.0.0/0 to the appliance.
+  FlowResult plain = engine.trace(flow("10.0.3.10", "20.38.100.1"));
+  EXPECT_EQ(plain.verdict, Verdict::kEgress);
+  EXPECT_EQ(plain.via, Via::kAppliance);
+  EXPECT_EQ(plain.snat_ip, "20.9.9.9");
+}
+
+TEST(EngineTest, OutboundNsgStillAppliesToServiceEndpointTraffic) {
+  Engine engine = build_engine(endpoint_lab("Disabled", ", locations: [eastus]"));
+  FlowResult r = engine.trace(flow("10.0.2.10", "20.38.100.1"));
+  EXPECT_EQ(r.verdict, Verdict::kDropped);
+  EXPECT_EQ(r.reason, Reason::kNsgDeny);
+  EXPECT_EQ(r.hops.back().rule, "no-storage/deny-storage");
+}
+
+TEST(EngineTest, ServiceEndpointWithoutLocationsNamesItsModel) {
+  Engine engine = build_engine(endpoint_lab("Disabled", ""));
+  FlowResult r = engine.trace(flow("10.0.1.10", "20.38.100.1"));
+  EXPECT_EQ(r.via, Via::kServiceEndpoint);
+  EXPECT_EQ(r.models, (std::vector<std::string>{"service-endpoint-all-regions"}));
+}
+
+TEST(EngineTest, PrivateEndpointAcrossAPeeringIsDeliveredPrivately) {
+  // D5: the endpoint's subnet NSG (deny everything inbound) does not apply to it while its
+  // network policies are off, nor with route table policies only.
+  for (const char* policies : {"Disabled", "RouteTableEnabled"}) {
+    Engine engine = build_engine(endpoint_lab(policies, ", locations: [eastus]"));
+    FlowResult r = engine.trace(flow("10.0.1.10", "10.1.2.5"));
+    EXPECT_EQ(r.verdict, Verdict::kInternal) << policies;
+    EXPECT_EQ(r.via, Via::kPrivateEndpoint);
+    EXPECT_EQ(r.resource, "kv-pe");
+    ASSERT_EQ(r.hops.size(), 1U);
+    EXPECT_EQ(r.hops[0].action, "deliver");
+    EXPECT_EQ(r.hops[0].note, "private endpoint kv-pe to kv1 (vault)");
+    ASSERT_TRUE(r.hops[0].route);
+    EXPECT_EQ(r.hops[0].route->prefix.to_string(), "10.1.2.5/32");
+    EXPECT_EQ(std::string(to_string(r.via)), "privateEndpoint");
+  }
+  // With NSG policies it does.
+  for (const char* policies : {"Enabled", "NetworkSecurityGroupEnabled"}) {
+    Engine engine = build_engine(endpoint_lab(policies, ", locations: [eastus]"));
+    FlowResult r = engine.trace(flow("10.0.1.10", "10.1.2.5"));
+    EXPECT_EQ(r.verdict, Verdict::kDropped) << policies;
+    EXPECT_EQ(r.reason, Reason::kNsgDeny);
+    EXPECT_EQ(r.hops.back().rule, "closed/deny-all-in");
+  }
+  // Another address of the subnet is no endpoint: the peering route and the NSG as ever.
+  Engine engine = build_engine(endpoint_lab("Disabled", ", locations: [eastus]"));
+  FlowResult other = engine.trace(flow("10.0.1.10", "10.1.2.6"));
+  EXPECT_EQ(other.verdict, Verdict::kDropped);
+  EXPECT_EQ(other.reason, Reason::kNsgDeny);
+}
+
 }  // namespace
 }  // namespace egress

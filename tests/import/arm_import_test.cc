@@ -484,6 +484,82 @@ Index subnet_named(const Topology& t, const std::string& full_name) {
   return kNoIndex;
 }
 
+// azure-behaviour D4, D5: subnets' service endpoints and policies, private endpoints with
+// their address from customDnsConfigs or their NIC, in az's flattened shape
+// (tests/data/arm/endpoints).
+TEST(ImportAzure, ServiceEndpointsAndPrivateEndpoints) {
+  const std::string folder = std::string(EGRESS_TEST_DATA_DIR) + "/arm/endpoints";
+  ImportResult r = import_text({folder});
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
+  EXPECT_NE(r.yaml.find("        addressPrefix: 10.0.4.0/22\n"
+                        "        serviceEndpoints:\n"
+                        "          - service: Microsoft.Storage\n"
+                        "            locations: [eastus, westus]\n"
+                        "          - service: Microsoft.KeyVault\n"
+                        "            locations: [\"*\"]\n"),
+            std::string::npos)
+      << r.yaml;
+  EXPECT_NE(r.yaml.find("        addressPrefix: 10.1.2.0/24\n"
+                        "        privateEndpointNetworkPolicies: RouteTableEnabled\n"),
+            std::string::npos);
+  const std::string ids = "/subscriptions/3f2a6c1e-8b4d-4e0a-9c7f-2d5b1a6e4c90/resourceGroups/";
+  EXPECT_NE(r.yaml.find("privateEndpoints:\n"
+                        "  - name: blob-pe\n"
+                        "    id: " +
+                        ids +
+                        "rg-net/providers/Microsoft.Network/privateEndpoints/blob-pe\n"
+                        "    subnet: shared/endpoints\n"
+                        "    address: 10.1.2.6\n"  // from its NIC
+                        "    service: \"" +
+                        ids +
+                        "rg-data/providers/Microsoft.Storage/storageAccounts/st1 (blob)\"\n"
+                        "  - name: kv-pe\n"),
+            std::string::npos)
+      << r.yaml;
+  EXPECT_NE(r.yaml.find("    address: 10.1.2.5\n"  // from customDnsConfigs
+                        "    service: \"" +
+                        ids + "rg-data/providers/Microsoft.KeyVault/vaults/kv1 (vault)\"\n"),
+            std::string::npos);
+  // The tags of the endpoints' regions come along; Sql.EastUS, named by nothing, does not.
+  EXPECT_NE(r.yaml.find("serviceTags:\n  - name: Storage.EastUS\n"), std::string::npos);
+  EXPECT_NE(r.yaml.find("  - name: Storage.WestUS\n"), std::string::npos);
+  EXPECT_EQ(r.yaml.find("Sql.EastUS"), std::string::npos);
+  EXPECT_EQ(r.yaml.find("orphan-pe"), std::string::npos);
+  EXPECT_EQ(r.yaml.find("Frobnicator"), std::string::npos);
+  EXPECT_EQ(codes(r.findings),
+            (std::vector<std::string>{"not-modelled", "not-modelled", "unused-field"}));
+  EXPECT_TRUE(has_finding(r,
+                          "private-endpoints.json: warning: private endpoint orphan-pe has no "
+                          "private IP in the snapshot (customDnsConfigs, ipConfigurations or its "
+                          "NIC); left out at /2"));
+  EXPECT_TRUE(
+      has_finding(r,
+                  "vnets.json: warning: service endpoint Microsoft.Frobnicator: a service "
+                  "egress-sim does not know the service tag of; left out, so traffic to "
+                  "it follows the subnet's other routes at /0/subnets/0/serviceEndpoints/2"));
+
+  // The result routes as Azure would: the /32 in the peered VNet, the Storage prefixes of both
+  // regions in the subnet that enables them.
+  LoadResult loaded = parse_topology(r.yaml, "imported.yaml");
+  ASSERT_TRUE(loaded.topology);
+  const Topology& t = *loaded.topology;
+  std::vector<std::string> endpoint_routes;
+  for (const EffectiveRoute& route : compute_effective_routes(t, t.find_subnet("hub/workload"))) {
+    if (route.next_hop_type == NextHopType::kVirtualNetworkServiceEndpoint ||
+        route.next_hop_type == NextHopType::kInterfaceEndpoint) {
+      endpoint_routes.push_back(route.prefix.to_string() + " " + to_string(route.next_hop_type));
+    }
+  }
+  EXPECT_EQ(endpoint_routes, (std::vector<std::string>{
+                                 "10.1.2.5/32 InterfaceEndpoint",
+                                 "10.1.2.6/32 InterfaceEndpoint",
+                                 "13.93.168.0/24 VirtualNetworkServiceEndpoint",
+                                 "52.239.228.0/23 VirtualNetworkServiceEndpoint",
+                                 "52.239.152.0/22 VirtualNetworkServiceEndpoint",
+                                 "20.38.96.0/19 VirtualNetworkServiceEndpoint",
+                             }));
+}
+
 TEST(ImportAgreesWithAzure, EffectiveRoutesOfTheExampleNic) {
   ScratchDir dir("egress_arm_import", "routes");
   std::string vnet = dir.write("vnet.json", kNicVnet);

@@ -47,6 +47,9 @@ enum class NextHopType : uint8_t {
   kVirtualAppliance,
   kVirtualNetworkGateway,
   kNone,
+  /// System-only, like kVnetPeering (azure-behaviour D4, D5).
+  kVirtualNetworkServiceEndpoint,
+  kInterfaceEndpoint,
 };
 
 enum class Protocol : uint8_t { kTcp, kUdp, kIcmp };
@@ -117,6 +120,22 @@ struct Vnet {
   std::string id;
 };
 
+/// A subnet's service endpoint (azure-behaviour D4): ARM's `service` and `locations`.
+struct ServiceEndpoint {
+  std::string service;                 // as ARM writes it: Microsoft.Storage
+  std::vector<std::string> locations;  // as written; `*` is every region; empty: not written
+  Pos pos;
+};
+
+/// ARM's privateEndpointNetworkPolicies of a subnet (azure-behaviour D5): whether NSGs and
+/// route tables apply to the private endpoints in it.
+enum class PrivateEndpointNetworkPolicies : uint8_t {
+  kDisabled,
+  kEnabled,
+  kNetworkSecurityGroupEnabled,
+  kRouteTableEnabled,
+};
+
 struct Subnet {
   std::string name;       // the subnet's own name
   std::string full_name;  // VNET/SUBNET, how it is referred to
@@ -129,6 +148,20 @@ struct Subnet {
   bool default_outbound_access_set = false;  // written in the file, not defaulted
   Pos pos;
   std::string id;
+  std::vector<ServiceEndpoint> service_endpoints;
+  PrivateEndpointNetworkPolicies private_endpoint_network_policies =
+      PrivateEndpointNetworkPolicies::kDisabled;
+};
+
+/// A private endpoint (azure-behaviour D5): a NIC with one private address in `subnet`, the
+/// /32 (/128) InterfaceEndpoint route of which Azure adds to its VNet and peered VNets.
+struct PrivateEndpoint {
+  std::string name;
+  std::string id;
+  Index subnet = kNoIndex;
+  IpAddress address;
+  std::string service;  // the private link resource or group id, free text
+  Pos pos;
 };
 
 struct PublicIp {
@@ -434,6 +467,7 @@ struct Topology {
   std::vector<Nsg> nsgs;
   std::vector<ServiceTag> service_tags;
   std::vector<ApplicationSecurityGroup> application_security_groups;
+  std::vector<PrivateEndpoint> private_endpoints;
 
   SourceLocation at(Pos p) const { return SourceLocation{file, p.line, p.column}; }
   /// The subnet named `VNET/SUBNET`, or kNoIndex.
@@ -449,6 +483,7 @@ const char* to_string(NetworkPlugin p);
 const char* to_string(Protocol p);
 const char* to_string(PublicIpSku s);
 const char* to_string(NatGatewaySku s);
+const char* to_string(PrivateEndpointNetworkPolicies p);
 std::optional<OutboundType> parse_outbound_type(std::string_view s);
 std::optional<Protocol> parse_protocol(std::string_view s);
 

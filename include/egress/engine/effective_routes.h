@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "egress/config/topology.h"
@@ -25,6 +26,11 @@ struct EffectiveRoute {
   /// gateway they reach (the VNet's own, else a peer's through useRemoteGateways), kNoIndex
   /// when there is none (azure-behaviour E6).
   Index gateway = kNoIndex;
+  /// VirtualNetworkServiceEndpoint routes: the service (Microsoft.Storage); InterfaceEndpoint
+  /// routes: the private endpoint's name.
+  std::string service;
+  Index private_endpoint = kNoIndex;  // InterfaceEndpoint routes
+  std::string_view model;             // the models.h id the route rests on; empty: documented
 };
 
 /// Every route of the subnet, shadowed ones included, in longest-prefix order (IPv4 first,

@@ -25,7 +25,8 @@ struct FlowKey {
 
 enum class Verdict : uint8_t { kEgress, kInternal, kOnprem, kIngress, kDropped, kAsymmetric };
 
-/// The mechanism that gave the public source IP (semantics.md 4).
+/// The mechanism that gave the public source IP (semantics.md 4), or for an internal flow
+/// the endpoint that carried it with its private source (azure-behaviour D4, D5).
 enum class Via : uint8_t {
   kNone,
   kNatGateway,
@@ -33,6 +34,8 @@ enum class Via : uint8_t {
   kLoadBalancer,
   kAppliance,
   kDefaultOutbound,
+  kServiceEndpoint,
+  kPrivateEndpoint,
 };
 
 /// Drop and asymmetry reasons. The text forms are the contract (semantics.md).

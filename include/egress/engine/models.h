@@ -37,6 +37,8 @@ inline constexpr std::string_view kLbPortChoice = "lb-port-choice";
 inline constexpr std::string_view kAppliancePorts = "appliance-snat-ports";
 inline constexpr std::string_view kNatGatewayDestination = "nat-gateway-destination";
 inline constexpr std::string_view kHostNameWait = "host-name-wait";
+// Service endpoints (azure-behaviour D4).
+inline constexpr std::string_view kServiceEndpointAllRegions = "service-endpoint-all-regions";
 }  // namespace model
 
 /// All models, in a stable order.
