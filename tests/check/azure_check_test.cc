@@ -222,11 +222,12 @@ TEST_F(CheckTest, AnOutboundIpPrefixIsMatchedByIdOrByItsAddresses) {
   std::string by_id = aks("by-id.json", "{\"id\": \"" + mc + "publicIPPrefixes/PRE\"}");
   EXPECT_TRUE(check({by_id}).differences.empty());
 
-  std::string pips =
-      write("pips.json", "[{\"name\": \"in\", \"id\": \"" + mc +
-                             "publicIPAddresses/in\", \"ipAddress\": \"20.8.0.2\"},"
-                             " {\"name\": \"out\", \"id\": \"" +
-                             mc + "publicIPAddresses/out\", \"ipAddress\": \"20.9.0.1\"}]");
+  std::string pips = write(
+      "pips.json",
+      "[{\"name\": \"in\", \"type\": \"Microsoft.Network/publicIPAddresses\", \"id\": \"" + mc +
+          "publicIPAddresses/in\", \"ipAddress\": \"20.8.0.2\"},"
+          " {\"name\": \"out\", \"type\": \"Microsoft.Network/publicIPAddresses\", \"id\": \"" +
+          mc + "publicIPAddresses/out\", \"ipAddress\": \"20.9.0.1\"}]");
   std::string inside = aks("inside.json", "{\"id\": \"" + mc + "publicIPAddresses/in\"}");
   EXPECT_TRUE(check({inside, pips}).differences.empty());
   std::string outside = aks("outside.json", "{\"id\": \"" + mc + "publicIPAddresses/out\"}");

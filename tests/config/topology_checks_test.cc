@@ -486,7 +486,7 @@ TEST(TopologyChecksTest, ANodePublicIpPrefixTooSmallForItsNodes) {
       "vnets: [{name: v, addressSpace: [10.0.0.0/16], subnets: [{name: n, addressPrefix: "
       "10.0.4.0/24}]}]\n"
       "publicIpPrefixes: [{name: np, addressPrefix: 20.9.8.0/31}]\n"
-      "cluster:\n  nodePools:\n"
+      "cluster:\n  networkPlugin: kubenet\n  podCidr: 10.244.0.0/16\n  nodePools:\n"
       "    - {name: a, subnet: v/n, nodes: 2, enableNodePublicIP: true, nodePublicIPPrefix: np}\n"
       "    - {name: b, subnet: v/n, nodes: 3, enableNodePublicIP: true, nodePublicIPPrefix: np}\n"
       "    - {name: c, subnet: v/n, nodes: 9, enableNodePublicIP: true}\n";

@@ -1614,18 +1614,19 @@ const BadCase kNodePublicIpBadCases[] = {
      EGRESS_BASE "publicIpPrefixes: [{name: np, addressPrefix: 20.9.8.0/30}]\n"
                  "cluster:\n  nodePools: [{name: a, subnet: hub/aks, nodes: 1,"
                  " nodePublicIPPrefix: np}]\n",
-     {"[bad-value] t.yaml:9:66: error: 'nodePublicIPPrefix' needs 'enableNodePublicIP: true' "
+     {"[bad-value] t.yaml:9:72: error: 'nodePublicIPPrefix' needs 'enableNodePublicIP: true' "
       "(AKS gives nodes addresses from the prefix only when they have public IPs)"}},
     {"DanglingNodePublicIpPrefix",
      EGRESS_BASE "publicIpPrefixes: [{name: np, addressPrefix: 20.9.8.0/30}]\n"
                  "cluster:\n  nodePools: [{name: a, subnet: hub/aks, nodes: 1,"
                  " enableNodePublicIP: true, nodePublicIPPrefix: nq}]\n",
-     {"[dangling-reference] t.yaml:9:92: error: nodePublicIPPrefix 'nq' is not defined in "
+     {"[dangling-reference] t.yaml:9:98: error: nodePublicIPPrefix 'nq' is not defined in "
       "publicIpPrefixes; did you mean 'np'?"}},
     {"EnableNodePublicIpNotABool",
      EGRESS_BASE "cluster:\n  nodePools: [{name: a, subnet: hub/aks, nodes: 1,"
                  " enableNodePublicIP: yes please}]\n",
-     {"[bad-value] t.yaml:8:66: error: expected true or false, got 'yes please'"}},
+     {"[bad-type] t.yaml:8:72: error: 'enableNodePublicIP' must be true or false, got 'yes "
+      "please'"}},
     {"FrontendWithBoth",
      EGRESS_BASE "publicIps: [{name: pip, address: 20.0.0.1}]\n"
                  "publicIpPrefixes: [{name: pre, addressPrefix: 20.0.1.0/31}]\n"
@@ -1640,7 +1641,7 @@ const BadCase kNodePublicIpBadCases[] = {
     {"DanglingFrontendPrefix",
      EGRESS_BASE "loadBalancers:\n  - name: lb\n"
                  "    frontends: [{name: f, publicIpPrefix: pre}]\n",
-     {"[dangling-reference] t.yaml:9:42: error: publicIpPrefix 'pre' is not defined in "
+     {"[dangling-reference] t.yaml:9:43: error: publicIpPrefix 'pre' is not defined in "
       "publicIpPrefixes"}},
 };
 

@@ -760,7 +760,7 @@ TEST(EngineTest, APrefixFrontendOfMoreThan65536AddressesIsRefused) {
   ASSERT_FALSE(engine);
   EXPECT_EQ(engine.error().code, "lb-prefix-too-large");
   EXPECT_EQ(format_diagnostic(engine.error(), "error"),
-            "lab.yaml:29:48: error: load balancer 'lb', frontend 'q4': public IP prefix "
+            "lab.yaml:28:71: error: load balancer 'lb', frontend 'q4': public IP prefix "
             "21.0.0.0/15 has more than 65536 addresses; Azure's prefixes are /28 to /31 (IPv6 "
             "/124 to /127)");
 }

@@ -413,48 +413,44 @@ TEST(ImportAzure, NodePublicIpsAndOutboundIpPrefixes) {
                 {"sku", {{"name", "Standard"}}},
                 {"properties", {{"ipPrefix", cidr}, {"prefixLength", 30}}}};
   };
-  Json lb = {
-    {"name", "egress-lb"},
-    {"id", rg + "/providers/Microsoft.Network/loadBalancers/egress-lb"},
-    {"type", "Microsoft.Network/loadBalancers"},
-    {"sku", {{"name", "Standard"}}},
-    {"properties",
-     {{"frontendIPConfigurations",
-       {{{"name", "fe-prefix"},
-         {"id", rg + "/providers/Microsoft.Network/loadBalancers/egress-lb/"
-                     "frontendIPConfigurations/fe-prefix"},
-         {"properties", {{"publicIPPrefix", {{"id", out_prefix}}}}}}}}}}
+  Json lb = Json::parse(R"({"name": "egress-lb", "type": "Microsoft.Network/loadBalancers",
+      "sku": {"name": "Standard"}, "properties": {"frontendIPConfigurations": [
+        {"name": "fe-prefix", "properties": {"publicIPPrefix": {"id": "OUT"}}}]}})");
+  lb["id"] = rg + "/providers/Microsoft.Network/loadBalancers/egress-lb";
+  lb["properties"]["frontendIPConfigurations"][0]["id"] =
+      rg +
+      "/providers/Microsoft.Network/loadBalancers/egress-lb/frontendIPConfigurations/fe-prefix";
+  lb["properties"]["frontendIPConfigurations"][0]["properties"]["publicIPPrefix"]["id"] =
+      out_prefix;
+  ScratchDir dir("egress_arm_import", "prefixes");
+  std::string files =
+      dir.write("all.json", Json::array({cluster, prefix(node_prefix, "nodes-pre", "20.7.0.0/30"),
+                                         prefix(out_prefix, "out-pre", "20.8.0.0/30"), lb})
+                                .dump());
+  ImportResult r = import_text({files});
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
+  EXPECT_NE(r.yaml.find("      nodes: 3\n      enableNodePublicIP: true\n"
+                        "      nodePublicIPPrefix: nodes-pre\n"),
+            std::string::npos)
+      << r.yaml;
+  // The synthesised `kubernetes` load balancer's rule uses the prefix; egress-lb's frontend is
+  // the prefix too.
+  EXPECT_NE(r.yaml.find("      - name: out-pre\n        publicIpPrefix: out-pre\n"),
+            std::string::npos);
+  EXPECT_NE(
+      r.yaml.find("        frontends: [out-pre]\n        backendPool: aksOutboundBackendPool\n"),
+      std::string::npos);
+  EXPECT_NE(r.yaml.find("        publicIpPrefix: out-pre\n"), std::string::npos);
+  EXPECT_NE(r.yaml.find("      - name: fe-prefix\n"), std::string::npos);
+  for (const Diagnostic& d : r.findings) {
+    EXPECT_EQ(d.message.find("prefix"), std::string::npos) << d.message;
   }
-};
-ScratchDir dir("egress_arm_import", "prefixes");
-std::string files =
-    dir.write("all.json", Json::array({cluster, prefix(node_prefix, "nodes-pre", "20.7.0.0/30"),
-                                       prefix(out_prefix, "out-pre", "20.8.0.0/30"), lb})
-                              .dump());
-ImportResult r = import_text({files});
-ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
-EXPECT_NE(r.yaml.find("      nodes: 3\n      enableNodePublicIP: true\n"
-                      "      nodePublicIPPrefix: nodes-pre\n"),
-          std::string::npos)
-    << r.yaml;
-// The synthesised `kubernetes` load balancer's rule uses the prefix; egress-lb's frontend is
-// the prefix too.
-EXPECT_NE(r.yaml.find("      - name: out-pre\n        publicIpPrefix: out-pre\n"),
-          std::string::npos);
-EXPECT_NE(
-    r.yaml.find("        frontends: [out-pre]\n        backendPool: aksOutboundBackendPool\n"),
-    std::string::npos);
-EXPECT_NE(r.yaml.find("        publicIpPrefix: out-pre\n"), std::string::npos);
-EXPECT_NE(r.yaml.find("      - name: fe-prefix\n"), std::string::npos);
-for (const Diagnostic& d : r.findings) {
-  EXPECT_EQ(d.message.find("prefix"), std::string::npos) << d.message;
-}
-LoadResult t = parse_topology(r.yaml, "imported.yaml");
-ASSERT_TRUE(t.topology);
-const NodePool& pool = t.topology->cluster->node_pools[0];
-EXPECT_EQ(pool.public_addresses,
-          (std::vector<IpAddress>{*IpAddress::parse("20.7.0.0"), *IpAddress::parse("20.7.0.1"),
-                                  *IpAddress::parse("20.7.0.2")}));
+  LoadResult t = parse_topology(r.yaml, "imported.yaml");
+  ASSERT_TRUE(t.topology);
+  const NodePool& pool = t.topology->cluster->node_pools[0];
+  EXPECT_EQ(pool.public_addresses,
+            (std::vector<IpAddress>{*IpAddress::parse("20.7.0.0"), *IpAddress::parse("20.7.0.1"),
+                                    *IpAddress::parse("20.7.0.2")}));
 }
 
 TEST(ImportAzure, ClusterExamples) {
