@@ -25,6 +25,6 @@ egress_cli_test(nodeips_synth_node_public_ips --exit 0 --err-empty
   --out "\nweb#0 +instancePublicIp +[0-9]+ "
   -- ${SIM} synth node-public-ips.yaml --flows 40 --sources nodePool:games,nodePool:web
      --destinations 140.82.112.3:443 --protocols tcp=1 --rate 1000 --duration 10 --quiet)
-egress_cli_test(nodeips_prefix_needs_enable --exit 2 --out-empty
-  --err "^node-public-ips-bad[.]yaml:[0-9]+:[0-9]+: error: 'nodePublicIPPrefix' needs 'enableNodePublicIP: true'"
+egress_cli_test(nodeips_prefix_needs_enable --exit 1
+  --out "^node-public-ips-bad[.]yaml:23:27: error: 'nodePublicIPPrefix' needs 'enableNodePublicIP: true'"
   -- ${SIM} validate node-public-ips-bad.yaml)
