@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "egress/engine/effective_routes.h"
 
@@ -198,7 +199,7 @@ class Checker {
     switch (answer.kind) {
       case EgressIpAnswer::Kind::kLoadBalancerProfile:
         subject = "cluster " + answer.resource + " loadBalancerProfile.effectiveOutboundIPs";
-        lb_ips(ips);
+        lb_ips(ips, prefixes);
         break;
       case EgressIpAnswer::Kind::kNatGatewayProfile:
         subject = "cluster " + answer.resource + " natGatewayProfile.effectiveOutboundIPs";
@@ -235,6 +236,14 @@ class Checker {
           prefix_seen[i] = found = true;
         }
       }
+      // azure-behaviour D7: a public IP made from a prefix the model has whole (its address,
+      // from a public IP answer, inside the prefix) is one of the model's egress IPs.
+      std::optional<IpAddress> address = found ? std::nullopt : answered_address(id, addresses);
+      for (size_t i = 0; i < prefixes.size() && address && !found; ++i) {
+        if (t_.public_ip_prefixes[prefixes[i]].prefix.contains(*address)) {
+          prefix_seen[i] = found = true;
+        }
+      }
       if (!found) {
         add("egress-ip-missing", subject, id, "", answer.where, answer.pointer);
       }
@@ -261,6 +270,16 @@ class Checker {
     return e.id.empty() ? e.name : e.id;
   }
 
+  static std::optional<IpAddress> answered_address(const std::string& id,
+                                                   const std::vector<PublicIpAnswer>& addresses) {
+    for (const PublicIpAnswer& a : addresses) {
+      if (iequals(a.id, id) && !a.address.empty()) {
+        return IpAddress::parse(a.address);
+      }
+    }
+    return std::nullopt;
+  }
+
   void compare_address(const std::string& subject, const PublicIp& ip, const std::string& id,
                        const std::vector<PublicIpAnswer>& addresses) {
     for (const PublicIpAnswer& a : addresses) {
@@ -271,9 +290,9 @@ class Checker {
     }
   }
 
-  // The public IPs the cluster's load balancer SNATs with: its outbound rules' frontends, or,
-  // without outbound rules, every frontend with a public IP.
-  void lb_ips(std::vector<Index>& ips) const {
+  // The public IPs and prefixes (azure-behaviour D7) the cluster's load balancer SNATs with:
+  // its outbound rules' frontends, or, without outbound rules, every frontend.
+  void lb_ips(std::vector<Index>& ips, std::vector<Index>& prefixes) const {
     if (!t_.cluster || t_.cluster->load_balancer == kNoIndex) {
       return;
     }
@@ -291,6 +310,10 @@ class Checker {
       Index ip = f < lb.frontends.size() ? lb.frontends[f].public_ip : kNoIndex;
       if (ip != kNoIndex && std::find(ips.begin(), ips.end(), ip) == ips.end()) {
         ips.push_back(ip);
+      }
+      Index p = f < lb.frontends.size() ? lb.frontends[f].public_ip_prefix : kNoIndex;
+      if (p != kNoIndex && std::find(prefixes.begin(), prefixes.end(), p) == prefixes.end()) {
+        prefixes.push_back(p);
       }
     }
   }

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 
@@ -110,6 +111,33 @@ void assign_node_addresses(Topology& topology, std::span<const NodePoolSource> p
       }
     }
     cursor += need;
+  }
+}
+
+// azure-behaviour D6, model node-public-ip: Azure documents only that "each of the nodes in
+// the node pool receives a unique public IP" from the prefix, not which; node k of the pools
+// sharing a prefix takes its next address, in cluster order. Pools run out with the prefix
+// (topology_checks reports node-public-ip-prefix-too-small).
+void assign_node_public_ips(Topology& topology) {
+  if (!topology.cluster) {
+    return;
+  }
+  std::unordered_map<Index, uint64_t> used;
+  for (NodePool& pool : topology.cluster->node_pools) {
+    if (!pool.enable_node_public_ip || pool.node_public_ip_prefix == kNoIndex) {
+      continue;
+    }
+    const Prefix& prefix = topology.public_ip_prefixes[pool.node_public_ip_prefix].prefix;
+    uint64_t& cursor = used[pool.node_public_ip_prefix];
+    uint64_t left = prefix.size() > cursor ? prefix.size() - cursor : 0;
+    uint64_t take = std::min<uint64_t>(pool.nodes, left);
+    pool.public_addresses.reserve(take);
+    for (uint64_t k = 0; k < take; ++k) {
+      if (auto address = prefix.address.offset(cursor + k)) {
+        pool.public_addresses.push_back(*address);
+      }
+    }
+    cursor += take;
   }
 }
 

@@ -27,6 +27,11 @@ void complete_peerings(Topology& topology, Diagnostics& diags);
 void assign_node_addresses(Topology& topology, std::span<const NodePoolSource> pools,
                            Diagnostics& diags);
 
+/// The public IPs of nodes whose pool takes them from a public IP prefix: the prefix's
+/// addresses in node order, pools sharing a prefix continuing where the previous stopped
+/// (azure-behaviour D6). A pool the prefix runs out for gets fewer addresses than nodes.
+void assign_node_public_ips(Topology& topology);
+
 /// AKS-managed VNets are private (no default outbound access) since 31 March 2026, unless the
 /// file says otherwise.
 void apply_managed_vnet_defaults(Topology& topology);

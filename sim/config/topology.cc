@@ -29,6 +29,13 @@ Index Topology::find_service_tag(std::string_view tag_name) const {
   return kNoIndex;
 }
 
+uint64_t Topology::frontend_address_count(const Frontend& frontend) const {
+  if (frontend.public_ip_prefix != kNoIndex) {
+    return public_ip_prefixes[frontend.public_ip_prefix].prefix.size();
+  }
+  return frontend.public_ip != kNoIndex ? 1 : 0;
+}
+
 const char* to_string(OutboundType t) {
   switch (t) {
     case OutboundType::kLoadBalancer:

@@ -15,6 +15,7 @@ void TopologyBuilder::finish() {
   complete_peerings(topology_, diags_);
   if (!too_many_nodes_) {
     assign_node_addresses(topology_, node_pool_sources_, diags_);
+    assign_node_public_ips(topology_);
   }
   apply_managed_vnet_defaults(topology_);
 }

@@ -701,16 +701,21 @@ void check_load_balancers(const Topology& t, Findings& f) {
   for (const LoadBalancer& lb : t.load_balancers) {
     // azure-behaviour D2: a load balancer's public IPs are of its own SKU.
     for (const Frontend& fe : lb.frontends) {
-      if (fe.public_ip == kNoIndex) {
+      if (fe.public_ip == kNoIndex && fe.public_ip_prefix == kNoIndex) {
         continue;
       }
-      const PublicIp& ip = t.public_ips[fe.public_ip];
+      // A prefix frontend's addresses are of the prefix's SKU (azure-behaviour D7).
+      bool prefix = fe.public_ip == kNoIndex;
+      const std::string& name =
+          prefix ? t.public_ip_prefixes[fe.public_ip_prefix].name : t.public_ips[fe.public_ip].name;
+      PublicIpSku sku =
+          prefix ? t.public_ip_prefixes[fe.public_ip_prefix].sku : t.public_ips[fe.public_ip].sku;
       bool basic_lb = lb.sku == LoadBalancerSku::kBasic;
-      if (basic_lb != (ip.sku == PublicIpSku::kBasic)) {
+      if (basic_lb != (sku == PublicIpSku::kBasic)) {
         f.add("load-balancer-public-ip-sku",
               "load balancer " + lb.name + " (" + (basic_lb ? "Basic" : "Standard") +
-                  "): frontend " + fe.name + " uses public IP " + ip.name + " (" +
-                  to_string(ip.sku) +
+                  "): frontend " + fe.name + " uses public IP " + (prefix ? "prefix " : "") + name +
+                  " (" + to_string(sku) +
                   "); Azure: \"Matching SKUs are required for load balancer "
                   "and public IP resources\"",
               fe.pos);
@@ -726,12 +731,18 @@ void check_load_balancers(const Topology& t, Findings& f) {
               rule.pos);
       }
       uint64_t instances = pool_size(t, lb.backend_pools[rule.backend_pool]);
-      uint64_t available = 64000ULL * rule.frontends.size();
+      // azure-behaviour D7: a prefix frontend gives 64,000 ports per address it holds.
+      uint64_t addresses = 0;
+      for (Index fe : rule.frontends) {
+        addresses = std::min<uint64_t>(addresses + t.frontend_address_count(lb.frontends[fe]),
+                                       uint64_t{1} << 32);
+      }
+      uint64_t available = 64000ULL * addresses;
       if (ports != 0 && instances * ports > available) {
         f.add("allocated-ports-exceed-frontends",
               "outbound rule " + rule.name + ": " + std::to_string(instances) + " instances x " +
                   std::to_string(ports) + " ports exceed the " + std::to_string(available) +
-                  " ports of " + std::to_string(rule.frontends.size()) + " frontend IP(s)",
+                  " ports of " + std::to_string(addresses) + " frontend IP(s)",
               rule.pos);
       }
       if (ports == 0 && instances > 1000) {
@@ -740,6 +751,34 @@ void check_load_balancers(const Topology& t, Findings& f) {
                   " instances exceed Azure's default port table (at most 1000)",
               rule.pos);
       }
+    }
+  }
+}
+
+// azure-behaviour D6: "Each of the nodes in the node pool receives a unique public IP"; from a
+// prefix, a node needs one of its addresses, pools sharing the prefix together.
+void check_node_public_ips(const Topology& t, Findings& f) {
+  if (!t.cluster) {
+    return;
+  }
+  std::unordered_map<Index, uint64_t> needed;
+  for (const NodePool& pool : t.cluster->node_pools) {
+    if (!pool.enable_node_public_ip || pool.node_public_ip_prefix == kNoIndex) {
+      continue;
+    }
+    const PublicIpPrefix& p = t.public_ip_prefixes[pool.node_public_ip_prefix];
+    uint64_t& need = needed[pool.node_public_ip_prefix];
+    need += pool.nodes;
+    if (pool.public_addresses.size() < pool.nodes) {
+      f.add("node-public-ip-prefix-too-small",
+            "node pool " + pool.name + ": public IP prefix " + p.name + " (" +
+                p.prefix.to_string() + ") has " + std::to_string(p.prefix.size()) +
+                " addresses for " + std::to_string(need) +
+                " nodes; each node takes one (AKS: \"Each of the nodes in the node pool receives a "
+                "unique public IP\"), so " +
+                std::to_string(pool.nodes - pool.public_addresses.size()) +
+                " node(s) get no address from it",
+            pool.pos);
     }
   }
 }
@@ -1025,6 +1064,7 @@ std::vector<Diagnostic> check_topology(const Topology& topology) {
   check_addresses(topology, f);
   check_nat_gateways(topology, f);
   check_load_balancers(topology, f);
+  check_node_public_ips(topology, f);
   check_nsgs(topology, f);
   check_service_endpoints(topology, f);
   check_cluster(topology, f);

@@ -64,8 +64,14 @@ constexpr std::string_view kClusterKeys[] = {"name",          "id",           "o
                                              "maxPods",       "nodePools",    "loadBalancer",
                                              "natGateway",    "apiServer",    "services",
                                              "podCidrs",      "serviceCidrs", "ipFamilies"};
-constexpr std::string_view kNodePoolKeys[] = {"name",  "id",        "subnet",
-                                              "nodes", "addresses", "applicationSecurityGroups"};
+constexpr std::string_view kNodePoolKeys[] = {"name",
+                                              "id",
+                                              "subnet",
+                                              "nodes",
+                                              "addresses",
+                                              "applicationSecurityGroups",
+                                              "enableNodePublicIP",
+                                              "nodePublicIPPrefix"};
 constexpr std::string_view kApiServerKeys[] = {"address", "private", "authorizedIpRanges"};
 constexpr std::string_view kServiceKeys[] = {"name", "frontendIp", "port", "protocol"};
 constexpr std::string_view kVnetKeys[] = {"name", "id", "addressSpace", "subnets", "peerings"};
@@ -115,7 +121,7 @@ constexpr std::string_view kNatGatewayKeys[] = {
     "name", "id", "publicIps", "publicIpPrefixes", "idleTimeoutInMinutes", "sku"};
 constexpr std::string_view kLoadBalancerKeys[] = {
     "name", "id", "frontends", "backendPools", "outboundRules", "sku"};
-constexpr std::string_view kFrontendKeys[] = {"name", "id", "publicIp"};
+constexpr std::string_view kFrontendKeys[] = {"name", "id", "publicIp", "publicIpPrefix"};
 constexpr std::string_view kBackendPoolKeys[] = {"name", "id", "members"};
 constexpr std::string_view kOutboundRuleKeys[] = {
     "name",    "id", "frontends", "backendPool", "allocatedOutboundPorts", "idleTimeoutInMinutes",
@@ -1656,9 +1662,28 @@ class Loader : private internal::TopologyBuilder {
       nodes = internal::read_int(*m.require("nodes"), 0, kMaxNodesPerPool, diags_);
     }
     pool.nodes = static_cast<uint32_t>(nodes.value_or(0));
+    read_node_public_ip(m, pool, index);
     node_pool_sources_.push_back(
         internal::NodePoolSource{nodes_field ? nodes_field->pos : pool.pos, explicit_addresses});
     c.node_pools.push_back(std::move(pool));
+  }
+
+  // azure-behaviour D6: enableNodePublicIP and nodePublicIPPrefix (AKS's nodePublicIPPrefixID),
+  // which AKS takes only together with enableNodePublicIP.
+  void read_node_public_ip(const MapReader& m, NodePool& pool, size_t index) {
+    read_bool_into(m, "enableNodePublicIP", pool.enable_node_public_ip);
+    std::optional<Ref> prefix = read_optional_ref(m, "nodePublicIPPrefix");
+    if (prefix && !pool.enable_node_public_ip) {
+      diags_.error("bad-value",
+                   "'nodePublicIPPrefix' needs 'enableNodePublicIP: true' (AKS gives nodes "
+                   "addresses from the prefix only when they have public IPs)",
+                   prefix->pos);
+      return;
+    }
+    defer_ref(std::move(prefix), public_ip_prefix_names_, "nodePublicIPPrefix", "publicIpPrefixes",
+              [this, index]() -> Index& {
+                return topology_.cluster->node_pools[index].node_public_ip_prefix;
+              });
   }
 
   Service read_service(const MapReader& m, NameTable& names, size_t index) {
@@ -1682,6 +1707,32 @@ class Loader : private internal::TopologyBuilder {
 
   // --- load balancers -------------------------------------------------------------------
 
+  // A frontend's address: `publicIp` or `publicIpPrefix` (azure-behaviour D7), exactly one.
+  void read_frontend_address(const MapReader& m, Index lb, size_t fi) {
+    if (m.has("publicIp") && m.has("publicIpPrefix")) {
+      diags_.error("bad-value",
+                   "frontend has both 'publicIp' and 'publicIpPrefix'; a frontend takes one",
+                   m.pos());
+      return;
+    }
+    if (m.has("publicIpPrefix")) {
+      defer_ref(read_required_ref(m, "publicIpPrefix"), public_ip_prefix_names_, "publicIpPrefix",
+                "publicIpPrefixes", [this, lb, fi]() -> Index& {
+                  return topology_.load_balancers[lb].frontends[fi].public_ip_prefix;
+                });
+      return;
+    }
+    if (!m.has("publicIp")) {
+      diags_.error("missing-field",
+                   "frontend is missing required field 'publicIp' (or 'publicIpPrefix')", m.pos());
+      return;
+    }
+    defer_ref(read_required_ref(m, "publicIp"), public_ip_names_, "publicIp", "publicIps",
+              [this, lb, fi]() -> Index& {
+                return topology_.load_balancers[lb].frontends[fi].public_ip;
+              });
+  }
+
   void read_load_balancer(const MapReader& m) {
     LoadBalancer lb;
     lb.pos = m.pos();
@@ -1697,10 +1748,7 @@ class Loader : private internal::TopologyBuilder {
       size_t fi = lb.frontends.size();
       f.name = read_element_name(fm, frontend_names, fi);
       f.id = read_id(fm, "frontend");
-      defer_ref(read_required_ref(fm, "publicIp"), public_ip_names_, "publicIp", "publicIps",
-                [this, index, fi]() -> Index& {
-                  return topology_.load_balancers[index].frontends[fi].public_ip;
-                });
+      read_frontend_address(fm, index, fi);
       lb.frontends.push_back(std::move(f));
     });
     NameTable pool_names("backend pool");

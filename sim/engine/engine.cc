@@ -140,6 +140,9 @@ struct Engine::Impl {
   std::vector<FirewallOrder> appliance_order;  // per appliance
   // Per load balancer, per backend pool: its instances in order.
   std::vector<std::vector<std::vector<PoolInstance>>> pool_instances;
+  // Per load balancer, per outbound rule: its frontends' addresses in the order Azure uses
+  // them, a prefix frontend's in address order (azure-behaviour D7).
+  std::vector<std::vector<std::vector<IpAddress>>> rule_ips;
 
   explicit Impl(std::shared_ptr<const Topology> t) : topo(std::move(t)), sources(*topo) {}
 
@@ -155,6 +158,7 @@ struct Engine::Impl {
   void check_api_server(const FlowKey& f, const std::optional<Sender>& origin,
                         FlowResult& res) const;
   bool pool_holds(const std::vector<PoolInstance>& pool, const Sender& s, uint32_t* ordinal) const;
+  bool node_public_ip(const FlowKey& f, const Walk& w, FlowResult& res) const;
   std::span<const Index> groups_of(const IpAddress& address) const;
   bool inbound_denied(const NsgFlow& nf, FlowResult& res) const;
   std::string appliance_name(const std::optional<IpAddress>& ip) const;
@@ -667,6 +671,10 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
     return;
   }
 
+  if (node_public_ip(f, w, res)) {
+    return;
+  }
+
   bool in_pool = false;
   std::string uncovered;
   for (Index l = 0; l < t().load_balancers.size(); ++l) {
@@ -687,11 +695,8 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
             "outbound rule " + lb.name + "/" + rule.name + " does not cover " + to_string(f.proto);
         continue;
       }
-      std::vector<IpAddress> ips;
-      for (Index fe : rule.frontends) {
-        ips.push_back(t().public_ips[lb.frontends[fe].public_ip].address);
-      }
-      ips = of_family(std::move(ips));
+      std::vector<IpAddress> ips =
+          of_family(rule_ips[l][static_cast<size_t>(&rule - lb.outbound_rules.data())]);
       if (ips.empty()) {
         uncovered =
             "outbound rule " + lb.name + "/" + rule.name + " has no " + family_name + " frontend";
@@ -748,6 +753,59 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
   res.verdict = Verdict::kDropped;
   res.reason = Reason::kNoOutboundConnectivity;
   res.hops.back().note = why;
+}
+
+// azure-behaviour D6: a node of a pool with enableNodePublicIP leaves with its own public IP,
+// after the NAT gateway and before load balancer outbound rules (azure-egress-facts 2), a 1:1
+// NAT with every port, as a host's instance public IP. Only the node's own address (the NIC's
+// primary IP configuration) has it: a pod IP kept by Azure CNI does not.
+bool Engine::Impl::node_public_ip(const FlowKey& f, const Walk& w, FlowResult& res) const {
+  if (w.sender.kind != Sender::Kind::kNode) {
+    return false;
+  }
+  const NodeInfo& node = sources.nodes()[w.sender.index];
+  const NodePool& pool = t().cluster->node_pools[node.pool];
+  if (!pool.enable_node_public_ip || w.src != node.address) {
+    return false;
+  }
+  // Model node-public-ip: without a prefix AKS gives an IPv4 address of Azure's choosing.
+  const Family family = pool.node_public_ip_prefix != kNoIndex
+                            ? t().public_ip_prefixes[pool.node_public_ip_prefix].prefix.family()
+                            : Family::kV4;
+  if (f.dst.family() != family) {
+    return false;  // azure-behaviour D3: the flow goes on to a resource of its family
+  }
+  std::string name = pool.name + "#" + std::to_string(node.ordinal_in_pool);
+  std::optional<IpAddress> address;
+  if (node.ordinal_in_pool < pool.public_addresses.size()) {
+    address = pool.public_addresses[node.ordinal_in_pool];
+  }
+  add_model(res, model::kNodePublicIp);
+  res.verdict = Verdict::kEgress;
+  res.via = Via::kInstancePublicIp;
+  res.resource = name;
+  res.snat_ip = address ? address->to_string() : "unknown:node-public-ip:" + name;
+  res.snat_port = f.sport;
+  res.egress_ips = {res.snat_ip};
+  // rule 0 tells a node's point from a host's (kNoIndex) of the same index.
+  res.snat = SnatPoint{Via::kInstancePublicIp,
+                       w.sender.index,
+                       0,
+                       0,
+                       0,
+                       kDefaultIdleTimeoutS,
+                       address ? std::vector<IpAddress>{*address} : std::vector<IpAddress>{}};
+  std::string note = "node public IP";
+  if (pool.node_public_ip_prefix != kNoIndex) {
+    note += " from prefix " + t().public_ip_prefixes[pool.node_public_ip_prefix].name;
+    if (!address) {
+      note += ", which has no address left for this node";
+    }
+  } else {
+    note += ", an address Azure picks";
+  }
+  res.hops.push_back(Hop{name, {}, "", "snat", res.snat_ip, std::move(note)});
+  return true;
 }
 
 void Engine::Impl::check_api_server(const FlowKey& f, const std::optional<Sender>& origin,
@@ -1133,6 +1191,36 @@ Result<Engine> Engine::build(std::shared_ptr<const Topology> topology) {
       pools.push_back(std::move(instances));
     }
     impl->pool_instances.push_back(std::move(pools));
+    std::vector<std::vector<IpAddress>> rules;
+    for (const OutboundRule& rule : lb.outbound_rules) {
+      std::vector<IpAddress> ips;
+      for (Index fe : rule.frontends) {
+        const Frontend& frontend = lb.frontends[fe];
+        if (frontend.public_ip != kNoIndex) {
+          ips.push_back(t.public_ips[frontend.public_ip].address);
+          continue;
+        }
+        if (frontend.public_ip_prefix == kNoIndex) {
+          continue;
+        }
+        const PublicIpPrefix& p = t.public_ip_prefixes[frontend.public_ip_prefix];
+        if (p.prefix.size() > kMaxNatAddresses) {
+          return Error{"lb-prefix-too-large",
+                       "load balancer '" + lb.name + "', frontend '" + frontend.name +
+                           "': public IP prefix " + p.prefix.to_string() +
+                           " has more than 65536 addresses; Azure's prefixes are /28 to /31 "
+                           "(IPv6 /124 to /127)",
+                       t.at(frontend.pos)};
+        }
+        // azure-behaviour D7: "The outbound rule will automatically use all public IP
+        // addresses contained within the public IP prefix".
+        for (uint64_t k = 0; k < p.prefix.size(); ++k) {
+          ips.push_back(*p.prefix.address.offset(k));
+        }
+      }
+      rules.push_back(std::move(ips));
+    }
+    impl->rule_ips.push_back(std::move(rules));
   }
   return Engine(std::move(impl));
 }

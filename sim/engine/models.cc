@@ -45,6 +45,11 @@ constexpr std::array kModels = {
     Model{model::kPodToPod,
           "With kubenet and azure-overlay, traffic from a pod to podCidr stays in the cluster "
           "network (internal) without touching VNet routing."},
+    Model{model::kNodePublicIp,
+          "A node pool with enableNodePublicIP and a nodePublicIPPrefix gives its nodes the "
+          "prefix's addresses in node order, pools sharing the prefix continuing in cluster "
+          "order; Azure documents only that each node receives a unique public IP. Without a "
+          "prefix the address is Azure's choice (unknown:node-public-ip:POOL#N) and IPv4."},
     Model{model::kFirewallNoHost,
           "A flow through Azure Firewall whose host name is not known (no TLS SNI or HTTP Host "
           "seen, no --host) matches no application rule and no destinationFqdns network rule, "

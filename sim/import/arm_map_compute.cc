@@ -182,12 +182,8 @@ void Importer::map_load_balancers(Node& out) {
                     r->file, pointer);
             continue;
           }
-          // azure-behaviour A12: a frontend from a public IP prefix is not in the model yet.
-          finding("not-modelled",
-                  "frontend " + name + " takes its addresses from public IP prefix " + it->second +
-                      ": prefix frontends are not modelled; left out",
-                  r->file, pointer);
-          continue;
+          // azure-behaviour D7: the frontend holds every address of the prefix.
+          fn.set("publicIpPrefix", Node::str(it->second));
         } else {
           finding("not-modelled",
                   "frontend " + name + " is private (" + private_ip.value_or("no address") +
@@ -1282,15 +1278,12 @@ void Importer::map_cluster(Node& root) {
     p.set("subnet", Node::str(pool.subnet));
     p.set("nodes", Node::num(pool.count));
     if (pool.public_ip) {
-      // azure-behaviour A12: instance-level public IPs of nodes are not in the model yet.
-      finding("not-modelled",
-              "node pool " + pool.name + " has enableNodePublicIP" +
-                  (pool.public_ip_prefix.empty()
-                       ? std::string()
-                       : " (addresses from prefix " + pool.public_ip_prefix + ")") +
-                  ": node public IPs, which take precedence over the cluster's outbound type, "
-                  "are not modelled; the nodes are given none",
-              r.file, pool.pointer);
+      // azure-behaviour D6: each node has an instance-level public IP, from the prefix when
+      // one is given (and in the snapshot), else Azure's choice.
+      p.set("enableNodePublicIP", Node::boolean(true));
+      if (!pool.public_ip_prefix.empty()) {
+        p.set("nodePublicIPPrefix", Node::str(pool.public_ip_prefix));
+      }
     }
     pool_list.items.push_back(std::move(p));
     node_pool_names_.push_back(pool.name);
@@ -1298,6 +1291,16 @@ void Importer::map_cluster(Node& root) {
   c.set("nodePools", std::move(pool_list));
 
   // The outbound path: the cluster's load balancer or NAT gateway.
+  // A public IP of the snapshot made from a public IP prefix of the snapshot.
+  auto made_from_prefix = [&](const std::string& id) {
+    const Resource* ip = find(id);
+    if (ip == nullptr) {
+      return false;
+    }
+    Field prefix = find_field(*ip->json, ip->pointer, "publicIPPrefix");
+    return prefix && prefix.value->is_object() &&
+           prefix_names_.contains(id_key(optional_id(*prefix.value)));
+  };
   auto effective_ips = [&](const Json* profile, const std::string& pointer) {
     std::vector<std::string> names;
     if (profile == nullptr) {
@@ -1309,6 +1312,11 @@ void Importer::map_cluster(Node& root) {
     }
     for (size_t i = 0; i < f.value->size(); ++i) {
       std::string id = optional_id((*f.value)[i]);
+      // azure-behaviour D7: an outbound IP prefix is listed by its own id (it is a frontend
+      // of its own, below), and a public IP made from one is among the prefix's addresses.
+      if (prefix_names_.contains(id_key(id)) || made_from_prefix(id)) {
+        continue;
+      }
       if (auto name = resolve_public_ip(id, r.file, f.pointer + "/" + std::to_string(i))) {
         names.push_back(*name);
       }
@@ -1348,6 +1356,11 @@ void Importer::map_cluster(Node& root) {
         // node pool, aksOutboundRule over all frontends.
         std::vector<std::string> ips = effective_ips(lb_profile, lb_profile_pointer);
         std::vector<std::string> prefixes;
+        auto add_prefix = [&](const std::string& name) {
+          if (std::find(prefixes.begin(), prefixes.end(), name) == prefixes.end()) {
+            prefixes.push_back(name);
+          }
+        };
         if (Field f = find_field(*lb_profile, lb_profile_pointer, "outboundIPPrefixes");
             f && f.value->is_object()) {
           Field list = find_field(*f.value, f.pointer, "publicIPPrefixes");
@@ -1355,12 +1368,23 @@ void Importer::map_cluster(Node& root) {
             for (size_t i = 0; i < list.value->size(); ++i) {
               std::string id = optional_id((*list.value)[i]);
               if (auto it = prefix_names_.find(id_key(id)); it != prefix_names_.end()) {
-                prefixes.push_back(it->second);
+                add_prefix(it->second);
               } else {
                 finding("dangling-reference",
                         "public IP prefix " + id + " is not in the snapshot; left out", r.file,
                         list.pointer + "/" + std::to_string(i));
               }
+            }
+          }
+        }
+        // effectiveOutboundIPs names the prefixes AKS uses by their own ids (azure-behaviour
+        // D7), also when outboundIPPrefixes is not in the answer.
+        if (Field f = find_field(*lb_profile, lb_profile_pointer, "effectiveOutboundIPs");
+            f && f.value->is_array()) {
+          for (const Json& item : *f.value) {
+            if (auto it = prefix_names_.find(id_key(optional_id(item)));
+                it != prefix_names_.end()) {
+              add_prefix(it->second);
             }
           }
         }
@@ -1379,10 +1403,15 @@ void Importer::map_cluster(Node& root) {
           fe_names.push_back(ip);
         }
         for (const std::string& prefix : prefixes) {
-          finding("not-modelled",
-                  "outbound IP prefix " + prefix +
-                      ": prefix frontends are not modelled; the load balancer leaves without it",
-                  r.file, r.pointer.empty() ? "/" : r.pointer);
+          Node fe = Node::map();
+          std::string name = prefix;
+          if (std::find(fe_names.begin(), fe_names.end(), name) != fe_names.end()) {
+            name += "-prefix";  // a public IP of the same name is a frontend already
+          }
+          fe.set("name", Node::str(name));
+          fe.set("publicIpPrefix", Node::str(prefix));
+          frontends.items.push_back(std::move(fe));
+          fe_names.push_back(name);
         }
         if (!frontends.items.empty()) {
           lb.set("frontends", std::move(frontends));

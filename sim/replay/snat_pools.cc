@@ -259,8 +259,14 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
       uint32_t first =
           kFirstPort + static_cast<uint32_t>((static_cast<uint64_t>(p.instance) * p.ports) % span);
       uint32_t ports = std::min(p.ports, 65536 - first);
+      // One scope per instance and frontend address: via, 16 bits of load balancer, 10 of
+      // rule, 14 of instance (AKS: 5,000 nodes), 16 of address, since a prefix frontend
+      // (azure-behaviour D7) makes more than the 16 addresses 4 bits held.
+      const uint64_t lb_scope =
+          (base_scope & (uint64_t{0xff} << 56)) | uint64_t{p.resource & 0xffffU} << 40 |
+          uint64_t{p.rule & 0x3ffU} << 30 | uint64_t{p.instance & 0x3fffU} << 16;
       for (size_t i = 0; i < slots.size(); ++i) {
-        uint64_t scope = base_scope | uint64_t{p.instance} << 4 | (i & 0xf);
+        uint64_t scope = lb_scope | (i & 0xffff);
         auto count = m.counter(Impl::scope_key(scope, p, f));
         std::optional<uint16_t> port;
         if (count->second < ports) {

@@ -194,6 +194,51 @@ TEST(ReadAzureAnswers, MalformedJsonSaysWhereAndOversizedFilesAreRefused) {
   fs::remove(p);
 }
 
+// azure-behaviour D7: AKS lists an outbound IP prefix by its id; a public IP made from the
+// prefix is one of the prefix frontend's addresses.
+TEST_F(CheckTest, AnOutboundIpPrefixIsMatchedByIdOrByItsAddresses) {
+  const std::string mc = "/subscriptions/s/resourceGroups/MC_rg/providers/Microsoft.Network/";
+  LoadResult loaded = parse_topology(
+      "version: 1\n"
+      "vnets: [{name: v, addressSpace: [10.0.0.0/16], subnets: [{name: n, addressPrefix: "
+      "10.0.4.0/24}]}]\n"
+      "publicIpPrefixes: [{name: pre, id: " +
+          mc + "publicIPPrefixes/pre, addressPrefix: 20.8.0.0/30}]\n" +
+          "cluster:\n  nodePools: [{name: s, subnet: v/n, nodes: 1}]\n"
+          "  loadBalancer: kubernetes\n"
+          "loadBalancers:\n  - name: kubernetes\n"
+          "    frontends: [{name: f, publicIpPrefix: pre}]\n"
+          "    backendPools: [{name: p, members: [s]}]\n"
+          "    outboundRules: [{name: o, frontends: [f], backendPool: p}]\n",
+      "t.yaml");
+  ASSERT_TRUE(loaded.topology);
+  topology_ = std::move(*loaded.topology);
+  auto aks = [&](const std::string& name, const std::string& ids) {
+    return write(name, R"({"name": "aks1", "type": "Microsoft.ContainerService/managedClusters",
+      "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks1",
+      "networkProfile": {"loadBalancerProfile": {"effectiveOutboundIPs": [)" +
+                           ids + "]}}}");
+  };
+  std::string by_id = aks("by-id.json", "{\"id\": \"" + mc + "publicIPPrefixes/PRE\"}");
+  EXPECT_TRUE(check({by_id}).differences.empty());
+
+  std::string pips = write(
+      "pips.json",
+      "[{\"name\": \"in\", \"type\": \"Microsoft.Network/publicIPAddresses\", \"id\": \"" + mc +
+          "publicIPAddresses/in\", \"ipAddress\": \"20.8.0.2\"},"
+          " {\"name\": \"out\", \"type\": \"Microsoft.Network/publicIPAddresses\", \"id\": \"" +
+          mc + "publicIPAddresses/out\", \"ipAddress\": \"20.9.0.1\"}]");
+  std::string inside = aks("inside.json", "{\"id\": \"" + mc + "publicIPAddresses/in\"}");
+  EXPECT_TRUE(check({inside, pips}).differences.empty());
+  std::string outside = aks("outside.json", "{\"id\": \"" + mc + "publicIPAddresses/out\"}");
+  EXPECT_EQ(kinds(check({outside, pips})),
+            (std::vector<std::string>{
+                "egress-ip-missing cluster aks1 loadBalancerProfile.effectiveOutboundIPs | " + mc +
+                    "publicIPAddresses/out | ",
+                "egress-ip-extra cluster aks1 loadBalancerProfile.effectiveOutboundIPs |  | " + mc +
+                    "publicIPPrefixes/pre 20.8.0.0/30"}));
+}
+
 TEST(CheckAgainstAzure, NothingToCompareIsAnError) {
   CheckResult r = check_against_azure(Topology{}, AzureAnswers{}, {});
   ASSERT_EQ(r.errors.size(), 1U);

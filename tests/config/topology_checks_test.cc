@@ -479,6 +479,57 @@ TEST(TopologyChecksTest, ALoadBalancerAndItsPublicIpsShareASku) {
 
 // --- limits (azure-behaviour E1, E2) -------------------------------------------------------
 
+// azure-behaviour D6: each node takes one address of its pool's prefix, pools sharing it.
+TEST(TopologyChecksTest, ANodePublicIpPrefixTooSmallForItsNodes) {
+  const std::string yaml =
+      "version: 1\n"
+      "vnets: [{name: v, addressSpace: [10.0.0.0/16], subnets: [{name: n, addressPrefix: "
+      "10.0.4.0/24}]}]\n"
+      "publicIpPrefixes: [{name: np, addressPrefix: 20.9.8.0/31}]\n"
+      "cluster:\n  networkPlugin: kubenet\n  podCidr: 10.244.0.0/16\n  nodePools:\n"
+      "    - {name: a, subnet: v/n, nodes: 2, enableNodePublicIP: true, nodePublicIPPrefix: np}\n"
+      "    - {name: b, subnet: v/n, nodes: 3, enableNodePublicIP: true, nodePublicIPPrefix: np}\n"
+      "    - {name: c, subnet: v/n, nodes: 9, enableNodePublicIP: true}\n";
+  EXPECT_EQ(findings_with_code(yaml, "node-public-ip"),
+            (std::vector<std::string>{
+                "node-public-ip-prefix-too-small: node pool b: public IP prefix np "
+                "(20.9.8.0/31) has 2 addresses for 5 nodes; each node takes one (AKS: \"Each of "
+                "the nodes in the node pool receives a unique public IP\"), so 3 node(s) get no "
+                "address from it"}));
+}
+
+// azure-behaviour D7: a prefix frontend gives 64,000 ports per address, and its SKU is the
+// prefix's.
+TEST(TopologyChecksTest, APrefixFrontendCountsEveryAddressAndItsSku) {
+  const std::string yaml =
+      "version: 1\n"
+      "vnets: [{name: v, addressSpace: [10.0.0.0/16], subnets: [{name: n, addressPrefix: "
+      "10.0.4.0/24}]}]\n"
+      "publicIpPrefixes: [{name: p, addressPrefix: 20.9.7.0/31}]\n"
+      "cluster:\n  nodePools: [{name: s, subnet: v/n, nodes: 4}]\n"
+      "loadBalancers:\n"
+      "  - name: ok\n"
+      "    frontends: [{name: f, publicIpPrefix: p}]\n"
+      "    backendPools: [{name: bp, members: [s]}]\n"
+      "    outboundRules: [{name: o, frontends: [f], backendPool: bp, allocatedOutboundPorts: "
+      "32000}]\n"
+      "  - name: over\n"
+      "    sku: Basic\n"
+      "    frontends: [{name: f, publicIpPrefix: p}]\n"
+      "    backendPools: [{name: bp, members: [s]}]\n"
+      "    outboundRules: [{name: o, frontends: [f], backendPool: bp, allocatedOutboundPorts: "
+      "32008}]\n";
+  EXPECT_EQ(findings_with_code(yaml, "allocated-ports"),
+            (std::vector<std::string>{
+                "allocated-ports-exceed-frontends: outbound rule o: 4 instances x 32008 ports "
+                "exceed the 128000 ports of 2 frontend IP(s)"}));
+  EXPECT_EQ(findings_with_code(yaml, "load-balancer-public-ip-sku"),
+            (std::vector<std::string>{
+                "load-balancer-public-ip-sku: load balancer over (Basic): frontend f uses public "
+                "IP prefix p (Standard); Azure: \"Matching SKUs are required for load balancer "
+                "and public IP resources\""}));
+}
+
 TEST(TopologyChecksTest, SubnetSizesAndGatewaySubnet) {
   const std::string yaml =
       "version: 1\n"

@@ -1664,5 +1664,86 @@ const BadCase kEndpointBadCases[] = {
 
 INSTANTIATE_TEST_SUITE_P(Endpoints, BadInput, ::testing::ValuesIn(kEndpointBadCases), case_name);
 
+// azure-behaviour D6: node public IPs, from a prefix in node order (model node-public-ip),
+// pools sharing the prefix continuing where the previous stopped.
+TEST(TopologyLoader, NodePublicIpsComeFromThePrefixInNodeOrder) {
+  Topology t = load_ok(EGRESS_BASE
+                       "publicIpPrefixes: [{name: np, addressPrefix: 20.9.8.0/30}]\n"
+                       "cluster:\n  nodePools:\n"
+                       "    - {name: a, subnet: hub/aks, nodes: 3, enableNodePublicIP: true,"
+                       " nodePublicIPPrefix: np}\n"
+                       "    - {name: b, subnet: hub/aks, nodes: 2, enableNodePublicIP: true,"
+                       " nodePublicIPPrefix: np}\n"
+                       "    - {name: c, subnet: hub/aks, nodes: 1, enableNodePublicIP: true}\n"
+                       "    - {name: d, subnet: hub/aks, nodes: 1}\n");
+  const std::vector<NodePool>& pools = t.cluster->node_pools;
+  EXPECT_TRUE(pools[0].enable_node_public_ip);
+  EXPECT_EQ(pools[0].node_public_ip_prefix, 0U);
+  EXPECT_EQ(pools[0].public_addresses,
+            (std::vector<IpAddress>{ip("20.9.8.0"), ip("20.9.8.1"), ip("20.9.8.2")}));
+  // The prefix runs out after one more address (topology_checks reports it).
+  EXPECT_EQ(pools[1].public_addresses, std::vector<IpAddress>{ip("20.9.8.3")});
+  EXPECT_TRUE(pools[2].enable_node_public_ip);
+  EXPECT_EQ(pools[2].node_public_ip_prefix, kNoIndex);
+  EXPECT_TRUE(pools[2].public_addresses.empty());
+  EXPECT_FALSE(pools[3].enable_node_public_ip);
+}
+
+// azure-behaviour D7: a frontend takes a public IP prefix instead of a public IP.
+TEST(TopologyLoader, AFrontendMayBeAPublicIpPrefix) {
+  Topology t =
+      load_ok(EGRESS_BASE
+              "publicIps: [{name: pip, address: 20.0.0.1}]\n"
+              "publicIpPrefixes: [{name: pre, addressPrefix: 20.0.1.0/31}]\n"
+              "loadBalancers:\n  - name: lb\n"
+              "    frontends: [{name: a, publicIp: pip}, {name: b, publicIpPrefix: pre}]\n");
+  const LoadBalancer& lb = t.load_balancers[0];
+  EXPECT_EQ(lb.frontends[0].public_ip, 0U);
+  EXPECT_EQ(lb.frontends[0].public_ip_prefix, kNoIndex);
+  EXPECT_EQ(lb.frontends[1].public_ip, kNoIndex);
+  EXPECT_EQ(lb.frontends[1].public_ip_prefix, 0U);
+  EXPECT_EQ(t.frontend_address_count(lb.frontends[0]), 1U);
+  EXPECT_EQ(t.frontend_address_count(lb.frontends[1]), 2U);
+}
+
+const BadCase kNodePublicIpBadCases[] = {
+    {"PrefixWithoutEnableNodePublicIp",
+     EGRESS_BASE "publicIpPrefixes: [{name: np, addressPrefix: 20.9.8.0/30}]\n"
+                 "cluster:\n  nodePools: [{name: a, subnet: hub/aks, nodes: 1,"
+                 " nodePublicIPPrefix: np}]\n",
+     {"[bad-value] t.yaml:9:72: error: 'nodePublicIPPrefix' needs 'enableNodePublicIP: true' "
+      "(AKS gives nodes addresses from the prefix only when they have public IPs)"}},
+    {"DanglingNodePublicIpPrefix",
+     EGRESS_BASE "publicIpPrefixes: [{name: np, addressPrefix: 20.9.8.0/30}]\n"
+                 "cluster:\n  nodePools: [{name: a, subnet: hub/aks, nodes: 1,"
+                 " enableNodePublicIP: true, nodePublicIPPrefix: nq}]\n",
+     {"[dangling-reference] t.yaml:9:98: error: nodePublicIPPrefix 'nq' is not defined in "
+      "publicIpPrefixes; did you mean 'np'?"}},
+    {"EnableNodePublicIpNotABool",
+     EGRESS_BASE "cluster:\n  nodePools: [{name: a, subnet: hub/aks, nodes: 1,"
+                 " enableNodePublicIP: yes please}]\n",
+     {"[bad-type] t.yaml:8:72: error: 'enableNodePublicIP' must be true or false, got 'yes "
+      "please'"}},
+    {"FrontendWithBoth",
+     EGRESS_BASE "publicIps: [{name: pip, address: 20.0.0.1}]\n"
+                 "publicIpPrefixes: [{name: pre, addressPrefix: 20.0.1.0/31}]\n"
+                 "loadBalancers:\n  - name: lb\n"
+                 "    frontends: [{name: f, publicIp: pip, publicIpPrefix: pre}]\n",
+     {"[bad-value] t.yaml:11:17: error: frontend has both 'publicIp' and 'publicIpPrefix'; a "
+      "frontend takes one"}},
+    {"FrontendWithNeither",
+     EGRESS_BASE "loadBalancers:\n  - name: lb\n    frontends: [{name: f}]\n",
+     {"[missing-field] t.yaml:9:17: error: frontend is missing required field 'publicIp' (or "
+      "'publicIpPrefix')"}},
+    {"DanglingFrontendPrefix",
+     EGRESS_BASE "loadBalancers:\n  - name: lb\n"
+                 "    frontends: [{name: f, publicIpPrefix: pre}]\n",
+     {"[dangling-reference] t.yaml:9:43: error: publicIpPrefix 'pre' is not defined in "
+      "publicIpPrefixes"}},
+};
+
+INSTANTIATE_TEST_SUITE_P(NodePublicIps, BadInput, ::testing::ValuesIn(kNodePublicIpBadCases),
+                         case_name);
+
 }  // namespace
 }  // namespace egress

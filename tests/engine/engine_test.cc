@@ -787,6 +787,131 @@ TEST(EngineTest, PrivateEndpointAcrossAPeeringIsDeliveredPrivately) {
   FlowResult other = engine.trace(flow("10.0.1.10", "10.1.2.6"));
   EXPECT_EQ(other.verdict, Verdict::kDropped);
   EXPECT_EQ(other.reason, Reason::kNsgDeny);
+
+// azure-behaviour D6: the lab's system pool with node public IPs, from `prefix` when given.
+std::string lab_with_node_public_ips(const char* prefix) {
+  std::string pool = "      nodes: 2\n      enableNodePublicIP: true\n";
+  if (prefix != nullptr) {
+    pool += std::string("      nodePublicIPPrefix: ") + prefix + "\n";
+  }
+  return lab_with({{"      nodes: 2\n", pool},
+                   {"  - {name: nat-prefix, addressPrefix: 20.1.1.0/30}\n",
+                    "  - {name: nat-prefix, addressPrefix: 20.1.1.0/30}\n"
+                    "  - {name: node-prefix, addressPrefix: 20.6.0.0/31}\n"
+                    "  - {name: node-prefix-6, addressPrefix: '2001:db8:6::/127'}\n"}});
+}
+
+TEST(EngineTest, NodesWithAPrefixLeaveWithItsAddressesInNodeOrder) {
+  Engine engine = build_engine(lab_with_node_public_ips("node-prefix"));
+  const Case cases[] = {
+      {"the first node takes the prefix's first address, before the LB outbound rule",
+       flow("10.0.0.4", "140.82.112.3"),
+       V::kEgress,
+       R::kNone,
+       Via::kInstancePublicIp,
+       "system#0",
+       {"20.6.0.0"}},
+      {"an Azure CNI pod SNATed to the second node leaves with the node's address",
+       flow("10.0.0.9", "140.82.112.3"),
+       V::kEgress,
+       R::kNone,
+       Via::kInstancePublicIp,
+       "system#1",
+       {"20.6.0.1"}},
+      {"ICMP passes a 1:1 instance public IP",
+       flow("10.0.0.8", "140.82.112.3", 0, Protocol::kIcmp),
+       V::kEgress,
+       R::kNone,
+       Via::kInstancePublicIp,
+       "system#1",
+       {"20.6.0.1"}},
+  };
+  for (const Case& c : cases) {
+    expect_case(engine, c);
+  }
+  FlowResult r = engine.trace(flow("10.0.0.4", "140.82.112.3", 443, Protocol::kTcp, 51234));
+  EXPECT_EQ(r.snat_ip, "20.6.0.0");
+  EXPECT_EQ(r.snat_port, 51234);
+  EXPECT_EQ(r.models, std::vector<std::string>{"node-public-ip"});
+  EXPECT_EQ(r.hops.back().note, "node public IP from prefix node-prefix");
+  EXPECT_EQ(r.snat.via, Via::kInstancePublicIp);
+  EXPECT_EQ(r.snat.ips, std::vector<IpAddress>{*IpAddress::parse("20.6.0.0")});
+  // The API server's authorizedIpRanges (20.0.0.0/30) does not hold the node's address.
+  EXPECT_EQ(engine.trace(flow("10.0.0.4", "20.50.1.10")).reason, R::kApiServerUnauthorized);
+  // A pod address kept inside nonMasqueradeCidrs is not the node's: no node public IP.
+  EXPECT_EQ(engine.trace(flow("10.0.0.5", "10.1.0.10")).verdict, V::kInternal);
+}
+
+TEST(EngineTest, NodesWithoutAPrefixLeaveWithAnAddressAzurePicks) {
+  Engine engine = build_engine(lab_with_node_public_ips(nullptr));
+  FlowResult r = engine.trace(flow("10.0.0.8", "140.82.112.3", 443, Protocol::kTcp, 51234));
+  EXPECT_EQ(r.verdict, V::kEgress) << describe(r);
+  EXPECT_EQ(r.via, Via::kInstancePublicIp);
+  EXPECT_EQ(r.resource, "system#1");
+  EXPECT_EQ(r.snat_ip, "unknown:node-public-ip:system#1");
+  EXPECT_EQ(r.egress_ips, std::vector<std::string>{"unknown:node-public-ip:system#1"});
+  EXPECT_EQ(r.snat_port, 51234);
+  EXPECT_TRUE(r.snat.ips.empty());
+  EXPECT_EQ(r.hops.back().note, "node public IP, an address Azure picks");
+}
+
+TEST(EngineTest, ANatGatewayComesBeforeNodePublicIps) {
+  std::string yaml = lab_with_node_public_ips("node-prefix");
+  yaml.replace(yaml.find("        addressPrefix: 10.0.0.0/24\n"),
+               std::string("        addressPrefix: 10.0.0.0/24\n").size(),
+               "        addressPrefix: 10.0.0.0/24\n        natGateway: nat\n");
+  Engine engine = build_engine(yaml);
+  FlowResult r = engine.trace(flow("10.0.0.4", "140.82.112.3"));
+  EXPECT_EQ(r.via, Via::kNatGateway) << describe(r);
+  EXPECT_EQ(r.resource, "nat");
+}
+
+TEST(EngineTest, ANodePublicIpOfTheOtherFamilyLeavesTheFlowToTheLoadBalancer) {
+  Engine engine = build_engine(lab_with_node_public_ips("node-prefix-6"));
+  FlowResult r = engine.trace(flow("10.0.0.4", "140.82.112.3"));
+  EXPECT_EQ(r.via, Via::kLoadBalancer) << describe(r);
+  EXPECT_EQ(r.resource, "kubernetes");
+}
+
+// azure-behaviour D7: a prefix frontend adds every address of the prefix, at its place among
+// the rule's frontends, per family.
+TEST(EngineTest, APrefixFrontendGivesTheRuleEveryAddressOfItsFamily) {
+  std::string yaml = std::string(kDualStack) +
+                     "publicIpPrefixes:\n"
+                     "  - {name: p4, addressPrefix: 20.0.9.0/31}\n"
+                     "  - {name: p6, addressPrefix: '2001:db8:9::/127'}\n";
+  yaml.replace(yaml.find("{name: f6, publicIp: lb6}"),
+               std::string("{name: f6, publicIp: lb6}").size(),
+               "{name: f6, publicIp: lb6}, {name: q4, publicIpPrefix: p4}, "
+               "{name: q6, publicIpPrefix: p6}");
+  yaml.replace(yaml.find("frontends: [f4, f6]"), std::string("frontends: [f4, f6]").size(),
+               "frontends: [q6, f4, q4]");
+  Engine engine = build_engine(yaml);
+  FlowResult v4 = engine.trace(flow("10.0.3.10", "140.82.112.3"));
+  EXPECT_EQ(v4.via, Via::kLoadBalancer) << describe(v4);
+  EXPECT_EQ(v4.egress_ips, (std::vector<std::string>{"20.0.0.3", "20.0.9.0", "20.0.9.1"}));
+  EXPECT_EQ(v4.snat.ips,
+            (std::vector<IpAddress>{*IpAddress::parse("20.0.0.3"), *IpAddress::parse("20.0.9.0"),
+                                    *IpAddress::parse("20.0.9.1")}));
+  FlowResult v6 = engine.trace(flow("fd00:0:0:3::10", "2606:4700::1"));
+  EXPECT_EQ(v6.egress_ips, (std::vector<std::string>{"2001:db8:9::", "2001:db8:9::1"}));
+}
+
+TEST(EngineTest, APrefixFrontendOfMoreThan65536AddressesIsRefused) {
+  std::string yaml =
+      std::string(kDualStack) + "publicIpPrefixes:\n  - {name: p4, addressPrefix: 21.0.0.0/15}\n";
+  yaml.replace(yaml.find("{name: f6, publicIp: lb6}"),
+               std::string("{name: f6, publicIp: lb6}").size(),
+               "{name: f6, publicIp: lb6}, {name: q4, publicIpPrefix: p4}");
+  yaml.replace(yaml.find("frontends: [f4, f6]"), std::string("frontends: [f4, f6]").size(),
+               "frontends: [q4]");
+  auto engine = Engine::build(testing::load_yaml(yaml));
+  ASSERT_FALSE(engine);
+  EXPECT_EQ(engine.error().code, "lb-prefix-too-large");
+  EXPECT_EQ(format_diagnostic(engine.error(), "error"),
+            "lab.yaml:28:71: error: load balancer 'lb', frontend 'q4': public IP prefix "
+            "21.0.0.0/15 has more than 65536 addresses; Azure's prefixes are /28 to /31 (IPv6 "
+            "/124 to /127)");
 }
 
 }  // namespace

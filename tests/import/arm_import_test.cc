@@ -391,6 +391,68 @@ TEST(ImportAzure, NicOfTheExampleNeedsItsSubnet) {
             std::string::npos);
 }
 
+// azure-behaviour D6, D7: ManagedClustersGet.json with a pool's node public IPs from a prefix,
+// the load balancer's outbound IPs from a prefix (effectiveOutboundIPs naming the prefix, as AKS
+// does), and a load balancer of its own whose frontend is a prefix.
+TEST(ImportAzure, NodePublicIpsAndOutboundIpPrefixes) {
+  const std::string rg = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1";
+  const std::string node_prefix = rg + "/providers/Microsoft.Network/publicIPPrefixes/nodes-pre";
+  const std::string out_prefix = rg + "/providers/Microsoft.Network/publicIPPrefixes/out-pre";
+  Json cluster = body_of(kExamples + "/ManagedClustersGet.json");
+  Json& props = cluster["properties"];
+  props["agentPoolProfiles"][0]["enableNodePublicIP"] = true;
+  props["agentPoolProfiles"][0]["nodePublicIPPrefixID"] = node_prefix;
+  Json& lbp = props["networkProfile"]["loadBalancerProfile"];
+  lbp.erase("outboundIPs");
+  lbp["outboundIPPrefixes"] = {{"publicIPPrefixes", {{{"id", out_prefix}}}}};
+  lbp["effectiveOutboundIPs"] = {{{"id", out_prefix}}};
+  auto prefix = [&](const std::string& id, const std::string& name, const std::string& cidr) {
+    return Json{{"name", name},
+                {"id", id},
+                {"type", "Microsoft.Network/publicIPPrefixes"},
+                {"sku", {{"name", "Standard"}}},
+                {"properties", {{"ipPrefix", cidr}, {"prefixLength", 30}}}};
+  };
+  Json lb = Json::parse(R"({"name": "egress-lb", "type": "Microsoft.Network/loadBalancers",
+      "sku": {"name": "Standard"}, "properties": {"frontendIPConfigurations": [
+        {"name": "fe-prefix", "properties": {"publicIPPrefix": {"id": "OUT"}}}]}})");
+  lb["id"] = rg + "/providers/Microsoft.Network/loadBalancers/egress-lb";
+  lb["properties"]["frontendIPConfigurations"][0]["id"] =
+      rg +
+      "/providers/Microsoft.Network/loadBalancers/egress-lb/frontendIPConfigurations/fe-prefix";
+  lb["properties"]["frontendIPConfigurations"][0]["properties"]["publicIPPrefix"]["id"] =
+      out_prefix;
+  ScratchDir dir("egress_arm_import", "prefixes");
+  std::string files =
+      dir.write("all.json", Json::array({cluster, prefix(node_prefix, "nodes-pre", "20.7.0.0/30"),
+                                         prefix(out_prefix, "out-pre", "20.8.0.0/30"), lb})
+                                .dump());
+  ImportResult r = import_text({files});
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
+  EXPECT_NE(r.yaml.find("      nodes: 3\n      enableNodePublicIP: true\n"
+                        "      nodePublicIPPrefix: nodes-pre\n"),
+            std::string::npos)
+      << r.yaml;
+  // The synthesised `kubernetes` load balancer's rule uses the prefix; egress-lb's frontend is
+  // the prefix too.
+  EXPECT_NE(r.yaml.find("      - name: out-pre\n        publicIpPrefix: out-pre\n"),
+            std::string::npos);
+  EXPECT_NE(
+      r.yaml.find("        frontends: [out-pre]\n        backendPool: aksOutboundBackendPool\n"),
+      std::string::npos);
+  EXPECT_NE(r.yaml.find("        publicIpPrefix: out-pre\n"), std::string::npos);
+  EXPECT_NE(r.yaml.find("      - name: fe-prefix\n"), std::string::npos);
+  for (const Diagnostic& d : r.findings) {
+    EXPECT_EQ(d.message.find("prefix"), std::string::npos) << d.message;
+  }
+  LoadResult t = parse_topology(r.yaml, "imported.yaml");
+  ASSERT_TRUE(t.topology);
+  const NodePool& pool = t.topology->cluster->node_pools[0];
+  EXPECT_EQ(pool.public_addresses,
+            (std::vector<IpAddress>{*IpAddress::parse("20.7.0.0"), *IpAddress::parse("20.7.0.1"),
+                                    *IpAddress::parse("20.7.0.2")}));
+}
+
 TEST(ImportAzure, ClusterExamples) {
   ImportResult lb = import_text({kExamples + "/ManagedClustersGet.json"});
   ASSERT_TRUE(lb.errors.empty());
@@ -410,8 +472,11 @@ TEST(ImportAzure, ClusterExamples) {
                            "  ipFamilies: [IPv4, IPv6]\n"),
             std::string::npos)
       << dual.yaml;
-  EXPECT_EQ(dual.yaml.find("enableNodePublicIP"), std::string::npos);
-  EXPECT_TRUE(has_finding(dual, "has enableNodePublicIP: node public IPs"));
+  // azure-behaviour D6: the example's pools have node public IPs, of Azure's addresses.
+  EXPECT_NE(dual.yaml.find("      nodes: 3\n      enableNodePublicIP: true\n"), std::string::npos)
+      << dual.yaml;
+  EXPECT_EQ(dual.yaml.find("nodePublicIPPrefix"), std::string::npos);
+  EXPECT_FALSE(has_finding(dual, "enableNodePublicIP"));
 
   ImportResult nat = import_text({kExamples + "/ManagedClustersCreate_ManagedNATGateway.json"});
   EXPECT_NE(nat.yaml.find("  natGateway: aks-nat-gateway\n"), std::string::npos) << nat.yaml;

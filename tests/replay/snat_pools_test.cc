@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <string>
 #include <utility>
 
 namespace egress {
@@ -71,6 +72,39 @@ TEST(SnatPools, LoadBalancerUsesTheNextFrontendOnlyWhenTheFirstIsFull) {
 
 // A NAT gateway refuses a flow only when every IP is full towards the destination; each
 // refusal counts on one IP, so the IPs' counts add up to the refusals.
+// azure-behaviour D7: a /28 prefix frontend and a public IP make 17 addresses; each is a
+// block of its own for the instance, used in order, and each counts its own ports in use.
+TEST(SnatPools, LoadBalancerCountsEveryAddressOfAPrefixFrontendOnItsOwn) {
+  SnatPools pools(1);
+  std::vector<IpAddress> ips;
+  for (int k = 0; k < 16; ++k) {
+    ips.push_back(ip(("20.0.9." + std::to_string(k)).c_str()));
+  }
+  ips.push_back(ip("20.0.0.1"));
+  SnatPoint p = lb_point(2, 8, ips);
+  std::vector<SnatLease> leases;
+  for (uint16_t i = 0; i < 17 * 8; ++i) {
+    auto lease = pools.acquire(p, "lb", tcp(static_cast<uint16_t>(30000 + i)), 0);
+    ASSERT_TRUE(lease) << "flow " << i;
+    EXPECT_EQ(pools.ip(lease->ip_slot), ips[i / 8]) << "flow " << i;
+    leases.push_back(*lease);
+  }
+  EXPECT_FALSE(pools.acquire(p, "lb", tcp(31000), 0));
+  EXPECT_TRUE(pools.exhausted());
+  ASSERT_EQ(pools.ip_use().size(), 17U);
+  for (const SnatIpUse& use : pools.ip_use()) {
+    EXPECT_EQ(use.in_use, 8U) << use.ip.to_string();
+    EXPECT_EQ(use.ports, 64000U) << use.ip.to_string();
+  }
+  // A port given back on the last address is the one the next flow gets.
+  pools.release(leases.back(), p, tcp(static_cast<uint16_t>(30000 + 17 * 8 - 1)), FlowEnd::kFin, 0);
+  EXPECT_EQ(pools.ip_use()[16].in_use, 7U);
+  auto again = pools.acquire(p, "lb", tcp(31001), 0);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(pools.ip(again->ip_slot), ip("20.0.0.1"));
+  EXPECT_EQ(pools.ip_use()[0].in_use, 8U);
+}
+
 TEST(SnatPools, NatGatewayRefusalCountsOnOneIp) {
   SnatPools pools(3);
   SnatPoint p{Via::kNatGateway, 0, kNoIndex, 0, 4, 240, {ip("20.1.0.1"), ip("20.1.0.2")}};

@@ -287,6 +287,9 @@ struct Frontend {
   Index public_ip = kNoIndex;
   Pos pos;
   std::string id;
+  /// Or a public IP prefix, every address of which the frontend's outbound rules use
+  /// (azure-behaviour D7); exactly one of the two is set.
+  Index public_ip_prefix = kNoIndex;
 };
 
 /// A backend pool member: a node pool of the cluster or a host.
@@ -405,6 +408,13 @@ struct NodePool {
   uint32_t nodes = 0;
   std::vector<IpAddress> addresses;  // explicit node IPs; empty: the subnet's first usable
   std::vector<Index> application_security_groups;  // of every node's NIC
+  /// enableNodePublicIP: every node has an instance-level public IP (azure-behaviour D6),
+  /// from `node_public_ip_prefix` when set, else an address Azure picks.
+  bool enable_node_public_ip = false;
+  Index node_public_ip_prefix = kNoIndex;  // into Topology::public_ip_prefixes
+  /// The nodes' public IPs taken from the prefix, in node order (model node-public-ip); fewer
+  /// than `nodes` when the prefix runs out. Empty without a prefix.
+  std::vector<IpAddress> public_addresses;
   Pos pos;
   std::string id;
 };
@@ -475,6 +485,9 @@ struct Topology {
   /// The entry of `service_tags` named `name`, compared ignoring case as Azure does, or
   /// kNoIndex. The built-in tags (VirtualNetwork, Internet, AzureLoadBalancer) are not in it.
   Index find_service_tag(std::string_view tag_name) const;
+  /// How many public addresses a load balancer frontend holds: 1 for a public IP, every
+  /// address of a public IP prefix (azure-behaviour D7), saturated at 2^64.
+  uint64_t frontend_address_count(const Frontend& frontend) const;
 };
 
 const char* to_string(OutboundType t);

@@ -25,6 +25,7 @@ inline constexpr std::string_view kSnatSample = "snat-sample";
 inline constexpr std::string_view kIngressBackend = "ingress-backend-nodes";
 inline constexpr std::string_view kBgpShadowedByVnet = "bgp-shadowed-by-vnet";
 inline constexpr std::string_view kPodToPod = "pod-cidr-internal";
+inline constexpr std::string_view kNodePublicIp = "node-public-ip";
 // Azure Firewall (azure-behaviour B): where its documents stop.
 inline constexpr std::string_view kFirewallNoHost = "firewall-no-host";
 inline constexpr std::string_view kFirewallFqdnByHost = "firewall-fqdn-by-host";
