@@ -125,8 +125,7 @@ class GroupsReader {
     bool ok = name.has_value();
     if (auto f = map->require("destinations")) {
       internal::for_each_item_nonempty(*f, diags_, "", [&](const Field& d) {
-        ok = (d.node.IsMap() ? read_host(d, group) : read_destination(d, group.destinations)) &&
-             ok;
+        ok = (d.node.IsMap() ? read_host(d, group) : read_destination(d, group.destinations)) && ok;
       });
     } else {
       ok = false;
@@ -304,8 +303,7 @@ Result<GroupDestination> parse_group_destination(std::string_view text) {
   } else if (auto ip = IpAddress::parse(address)) {
     d.prefix = Prefix::host(*ip);
   } else if (looks_like_host_name(address)) {
-    return item_error("host-name", what +
-                                       " is a host name; write {host: " + std::string(address) +
+    return item_error("host-name", what + " is a host name; write {host: " + std::string(address) +
                                        "} for the flows that name it (TLS SNI, HTTP Host), "
                                        "with addresses: [...] for flows to the addresses it "
                                        "resolves to (names are never looked up)");

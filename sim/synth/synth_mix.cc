@@ -441,8 +441,7 @@ class MixReader {
       }
       auto prefix = parse_destination_prefix(*text);
       if (!prefix) {
-        diags_.error(prefix.error().code, "'prefix': " + prefix.error().message,
-                     prefix_field->pos);
+        diags_.error(prefix.error().code, "'prefix': " + prefix.error().message, prefix_field->pos);
         return;
       }
       destination.prefix = *prefix;

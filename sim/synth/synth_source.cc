@@ -668,6 +668,9 @@ class SynthPacketSource final : public PacketSource {
       // Handshake (3) and close (3, or 1 for a reset) are fixed; the rest carries data.
       f.rst = rng_.uniform() < spec_.rst_share;
       f.data_steps = draw_count(std::max(0.0, spec_.mean_packets - 6));
+      if (f.host != nullptr && f.data_steps == 0) {
+        f.data_steps = 1;  // a client that names a host sends its ClientHello or request
+      }
       f.total_steps = 3 + f.data_steps + (f.rst ? 1 : 3);
       exchanges = 1 + f.data_steps / 2 + (f.rst ? 0 : 1);
     } else {
@@ -1083,8 +1086,8 @@ Result<std::unique_ptr<PacketSource>> make_synth_source(const Topology& topology
     const SynthDestination& d = spec.destinations[i];
     Destination out;
     if (!d.service_tag.empty()) {
-      auto prefixes = service_tag_prefixes(topology, d, !sources[0].groups.empty(),
-                                           !sources[1].groups.empty());
+      auto prefixes =
+          service_tag_prefixes(topology, d, !sources[0].groups.empty(), !sources[1].groups.empty());
       if (!prefixes) {
         return prefixes.error();
       }
@@ -1097,8 +1100,7 @@ Result<std::unique_ptr<PacketSource>> make_synth_source(const Topology& topology
     } else {
       if (sources[d.prefix.address.is_v4() ? 0 : 1].groups.empty()) {
         return spec_error("destination " + d.prefix.to_string() + " is " +
-                          (d.prefix.address.is_v4() ? "IPv4" : "IPv6") +
-                          " but no source has an " +
+                          (d.prefix.address.is_v4() ? "IPv4" : "IPv6") + " but no source has an " +
                           (d.prefix.address.is_v4() ? "IPv4" : "IPv6") + " address");
       }
       out.prefixes.push_back(d.prefix);

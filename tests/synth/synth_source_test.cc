@@ -379,6 +379,56 @@ TEST(SynthSource, WeightsAndPortsOfDestinationsAreHonoured) {
   }
 }
 
+TEST(SynthSource, ServiceTagDestinationsDrawFromTheTagWithTheirProtocol) {
+  const Topology& t = load("aks-udr-firewall.yaml");
+  const ServiceTag& tag = t.service_tags[t.find_service_tag("AzureCloud.eastus")];
+  SynthSpec spec = base_spec();
+  spec.flows = 3000;
+  spec.protocols = {1, 0, 0};  // the destinations' protocols replace the drawn one
+  SynthDestination tunnel;
+  tunnel.service_tag = "azurecloud.EASTUS";  // Azure compares tag names ignoring case
+  tunnel.protocol = Protocol::kUdp;
+  tunnel.ports = {{1194, 1194}};
+  SynthDestination ping;
+  ping.prefix = *Prefix::parse("10.0.0.5/32");
+  ping.protocol = Protocol::kIcmp;
+  spec.destinations = {tunnel, ping};
+  auto flows = flows_of(generate(t, spec));
+  ASSERT_EQ(flows.size(), spec.flows);
+  std::set<uint32_t> slash8s;
+  size_t udp = 0;
+  for (const SeenFlow& f : flows) {
+    if (f.key.proto == 17) {
+      ++udp;
+      EXPECT_EQ(f.key.dport, 1194);
+      EXPECT_TRUE(f.key.server.is_v4());
+      EXPECT_TRUE(std::any_of(tag.address_prefixes.begin(), tag.address_prefixes.end(),
+                              [&](const Prefix& p) { return p.contains(f.key.server); }))
+          << f.key.server.to_string();
+      slash8s.insert(f.key.server.v4_bits() >> 24);
+    } else {
+      EXPECT_EQ(f.key.proto, 1);
+      EXPECT_EQ(f.key.server.to_string(), "10.0.0.5");
+    }
+  }
+  EXPECT_NEAR(static_cast<double>(udp), 1500, 150);  // sd 27
+  EXPECT_GT(slash8s.size(), 5U);                     // spread over the tag, not one prefix
+}
+
+TEST(SynthSource, ServiceTagWithoutTheSourcesFamilyIsAnError) {
+  Topology t = load("hub-spoke-vpn.yaml");
+  t.service_tags.push_back(ServiceTag{"Storage", "", {*Prefix::parse("20.60.0.0/24")}, {}});
+  SynthSpec spec = base_spec();
+  spec.sources = *parse_source_list("host:vm-app-v6");
+  spec.destinations.emplace_back();
+  spec.destinations.back().service_tag = "Storage";
+  auto source = make_synth_source(t, spec);
+  ASSERT_FALSE(source.ok());
+  EXPECT_EQ(source.error().message,
+            "destination serviceTag 'Storage': the tag has no prefixes of the sources' family "
+            "(IPv6)");
+}
+
 bool is_private_or_reserved(uint32_t a) {
   struct Block {
     const char* prefix;
@@ -679,6 +729,21 @@ INSTANTIATE_TEST_SUITE_P(
                   "hub-spoke-vpn.yaml",
                   "the default destinations are public IPv4 addresses but no source has an IPv4 "
                   "address"},
+        ErrorCase{"UnknownServiceTag",
+                  [](SynthSpec& s) {
+                    s.destinations.emplace_back();
+                    s.destinations.back().service_tag = "Storage.westus";
+                  },
+                  "aks-udr-firewall.yaml",
+                  "destination serviceTag 'Storage.westus': the topology's serviceTags have no "
+                  "such tag"},
+        ErrorCase{"HostsNeedTcp",
+                  [](SynthSpec& s) {
+                    s.destinations = *parse_destination_list("1.1.1.1:123");
+                    s.destinations[0].protocol = Protocol::kUdp;
+                    s.destinations[0].hosts = {"ntp.ubuntu.com"};
+                  },
+                  "aks-loadbalancer.yaml", "destination 1.1.1.1/32: host names need protocol tcp"},
         ErrorCase{"ZeroRate", [](SynthSpec& s) { s.flows_per_second = 0; }, "aks-loadbalancer.yaml",
                   "rate must be greater than 0 and at most 1e9 flows per second"},
         ErrorCase{"NanDuration", [](SynthSpec& s) { s.mean_duration_s = std::nan(""); },

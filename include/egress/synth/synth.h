@@ -153,9 +153,9 @@ Result<ProtocolMix> parse_protocol_mix(std::string_view text);
 /// dissectors accept every frame. The topology is not referenced after the call.
 ///
 /// Errors (code synth-spec): a source name the topology lacks, a destination's service tag the
-/// topology's `serviceTags` lacks (or without prefixes of a source's family), a pool without nodes, pods the
-/// engine would not recognise (engine/sources.h), a destination family no source has, values
-/// out of range (shares, rate, ...). next() fails only if a source has no free port left or
+/// topology's `serviceTags` lacks (or without prefixes of a source's family), a pool without nodes,
+/// pods the engine would not recognise (engine/sources.h), a destination family no source has,
+/// values out of range (shares, rate, ...). next() fails only if a source has no free port left or
 /// arrivals would run past 2115 (a tiny rate with many flows).
 Result<std::unique_ptr<PacketSource>> make_synth_source(const Topology& topology,
                                                         const SynthSpec& spec);
