@@ -415,6 +415,36 @@ TEST(SynthSource, ServiceTagDestinationsDrawFromTheTagWithTheirProtocol) {
   EXPECT_GT(slash8s.size(), 5U);                     // spread over the tag, not one prefix
 }
 
+// A client that names a host sends its ClientHello, however few packets its flow draws: with 6
+// packets the handshake and close leave no data packets to a flow without a name.
+TEST(SynthSource, AFlowWithAHostNameAlwaysSendsIt) {
+  const Topology& t = load("aks-udr-firewall.yaml");
+  SynthSpec spec = base_spec();
+  spec.flows = 200;
+  spec.mean_packets = 6;
+  spec.rst_share = 0;
+  spec.protocols = {1, 0, 0};
+  auto list = parse_destination_list("20.61.99.0/24:443,151.101.0.0/16:443");
+  ASSERT_TRUE(list.ok());
+  spec.destinations = *list;
+  spec.destinations[0].hosts = {"mcr.microsoft.com"};
+  Prefix named = spec.destinations[0].prefix;
+  size_t named_flows = 0;
+  for (const SeenFlow& f : flows_of(generate(t, spec))) {
+    size_t client_data = 0;
+    for (size_t i = 0; i < f.packets.size(); ++i) {
+      client_data += f.from_client[i] && f.packets[i].payload > 0 ? 1 : 0;
+    }
+    if (named.contains(f.key.server)) {
+      ++named_flows;
+      EXPECT_EQ(client_data, 1U) << f.key.server.to_string();
+    } else {
+      EXPECT_EQ(client_data, 0U) << f.key.server.to_string();
+    }
+  }
+  EXPECT_GT(named_flows, 50U);
+}
+
 TEST(SynthSource, ServiceTagWithoutTheSourcesFamilyIsAnError) {
   Topology t = load("hub-spoke-vpn.yaml");
   t.service_tags.push_back(ServiceTag{"Storage", "", {*Prefix::parse("20.60.0.0/24")}, {}});
