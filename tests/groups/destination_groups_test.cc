@@ -239,7 +239,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"HostWithEmptyAddresses",
                 "groups:\n  - name: a\n    destinations:\n"
                 "      - {host: api.example.com, addresses: }\n",
-                "g.yaml:4:34: error: 'addresses' must be a list, got an empty value\n"},
+                "g.yaml:4:33: error: 'addresses' must be a list, got an empty value\n"},
         BadFile{"WildcardInTheMiddle",
                 "groups:\n  - name: a\n    destinations:\n      - host: api.*.example.com\n",
                 "g.yaml:4:15: error: host 'api.*.example.com': expected a host name like "
@@ -254,7 +254,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"HostWithUnknownKey",
                 "groups:\n  - name: a\n    destinations:\n"
                 "      - {host: a.example.com, ports: [443]}\n",
-                "g.yaml:4:32: error: unknown key 'ports' in a host destination; expected one of: "
+                "g.yaml:4:31: error: unknown key 'ports' in a host destination; expected one of: "
                 "host, addresses\n"},
         BadFile{"HostWithAPrefix",
                 "groups:\n  - name: a\n    destinations:\n"

@@ -167,21 +167,21 @@ INSTANTIATE_TEST_SUITE_P(
                "without host names\n"},
         BadMix{"PrefixAndServiceTag",
                "destinations:\n  - {prefix: 20.0.0.0/8, serviceTag: AzureCloud}\n",
-               "m.yaml:2:27: error: a destination has both 'prefix' and 'serviceTag'; write one "
+               "m.yaml:2:26: error: a destination has both 'prefix' and 'serviceTag'; write one "
                "per item\n"},
         BadMix{"NeitherPrefixNorServiceTag", "destinations:\n  - {ports: [443]}\n",
                "m.yaml:2:5: error: a destination needs 'prefix' or 'serviceTag'\n"},
         BadMix{"EmptyServiceTag", "destinations:\n  - {serviceTag: }\n",
-               "m.yaml:2:17: error: 'serviceTag' must be a string, got an empty value\n"},
+               "m.yaml:2:6: error: 'serviceTag' must be a string, got an empty value\n"},
         BadMix{"UnknownDestinationProtocol",
                "destinations:\n  - {prefix: 1.1.1.1, protocol: sctp}\n",
-               "m.yaml:2:35: error: 'protocol' must be tcp, udp or icmp, got sctp\n"},
+               "m.yaml:2:33: error: 'protocol' must be tcp, udp or icmp, got sctp\n"},
         BadMix{"IcmpWithPorts",
                "destinations:\n  - {prefix: 1.1.1.1, protocol: icmp, ports: [1]}\n",
-               "m.yaml:2:41: error: a destination with protocol icmp has no 'ports'\n"},
+               "m.yaml:2:39: error: a destination with protocol icmp has no 'ports'\n"},
         BadMix{"HostsOverUdp",
                "destinations:\n  - {prefix: 1.1.1.1, protocol: udp, hosts: [ntp.ubuntu.com]}\n",
-               "m.yaml:2:40: error: 'hosts' name TCP flows (TLS server_name, HTTP Host); this "
+               "m.yaml:2:38: error: 'hosts' name TCP flows (TLS server_name, HTTP Host); this "
                "destination's protocol is udp\n"},
         BadMix{"DuplicateKey", "rate: 1\nrate: 2\n",
                "m.yaml:2:1: error: duplicate key 'rate'; first given at line 1, column 1\n"},
@@ -227,7 +227,7 @@ INSTANTIATE_TEST_SUITE_P(
                "m.yaml:2:13: error: 'prefix': '140.82.112.3/20' has host bits set; did you "
                "mean 140.82.112.0/20?\n"},
         BadMix{"MissingPrefix", "destinations:\n  - weight: 2\n",
-               "m.yaml:2:5: error: a destination is missing required field 'prefix'\n"},
+               "m.yaml:2:5: error: a destination needs 'prefix' or 'serviceTag'\n"},
         BadMix{"BadPort", "destinations:\n  - {prefix: 1.2.3.4, ports: [443, 0, 90-80]}\n",
                "m.yaml:2:36: error: each item of 'ports' must be a port 1..65535 or a range like "
                "8000-8080, got '0'\n"

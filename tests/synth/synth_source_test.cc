@@ -183,8 +183,9 @@ TEST(SynthSource, FramesAreWellFormedWithValidChecksumsInTimeOrder) {
   spec.sources = {{SynthSource::Kind::kPods, "system", 2},
                   {SynthSource::Kind::kHost, "vm-app-v6", 1},
                   {SynthSource::Kind::kHost, "vm-isolated", 1}};
-  spec.destinations = {{*Prefix::parse("140.82.112.0/20"), {}, 1},
-                       {*Prefix::parse("2606:50c0::/32"), {{443, 443}, {8000, 8010}}, 1}};
+  spec.destinations = {
+      {*Prefix::parse("140.82.112.0/20"), {}, 1, {}, {}, {}},
+      {*Prefix::parse("2606:50c0::/32"), {{443, 443}, {8000, 8010}}, 1, {}, {}, {}}};
   auto packets = generate(t, spec);
   ASSERT_GT(packets.size(), 2000U);
   int64_t last = 0;
@@ -325,7 +326,7 @@ TEST(SynthSource, DestinationsFollowZipfOverListRanks) {
   spec.zipf = 1.0;
   spec.protocols = {1, 0, 0};  // flows_of tells TCP flows apart by their SYN
   for (uint32_t i = 1; i <= 8; ++i) {
-    spec.destinations.push_back({Prefix::host(IpAddress::v4(0x14000000 + i)), {}, 1});
+    spec.destinations.push_back({Prefix::host(IpAddress::v4(0x14000000 + i)), {}, 1, {}, {}, {}});
   }
   auto flows = flows_of(generate(t, spec));
   ASSERT_EQ(flows.size(), spec.flows);
