@@ -461,7 +461,7 @@ class MixReader {
       destination.protocol = text ? parse_protocol(*text) : std::nullopt;
       if (text && !destination.protocol) {
         diags_.error("bad-value",
-                     "'protocol' must be tcp, udp or icmp, got " + internal::shorten(*text),
+                     "'protocol' must be tcp, udp or icmp, got " + internal::describe(p->node),
                      p->pos);
       }
       ok = destination.protocol.has_value();

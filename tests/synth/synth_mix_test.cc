@@ -175,7 +175,7 @@ INSTANTIATE_TEST_SUITE_P(
                "m.yaml:2:6: error: 'serviceTag' must be a string, got an empty value\n"},
         BadMix{"UnknownDestinationProtocol",
                "destinations:\n  - {prefix: 1.1.1.1, protocol: sctp}\n",
-               "m.yaml:2:33: error: 'protocol' must be tcp, udp or icmp, got sctp\n"},
+               "m.yaml:2:33: error: 'protocol' must be tcp, udp or icmp, got 'sctp'\n"},
         BadMix{"IcmpWithPorts",
                "destinations:\n  - {prefix: 1.1.1.1, protocol: icmp, ports: [1]}\n",
                "m.yaml:2:39: error: a destination with protocol icmp has no 'ports'\n"},
