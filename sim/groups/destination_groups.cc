@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <utility>
 
 #include "config/yaml_reader_internal.h"
+#include "egress/config/fqdn_tags.h"
 
 namespace egress {
 namespace {
@@ -42,6 +44,23 @@ bool looks_like_host_name(std::string_view s) {
     }
   }
   return letter;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+// A name as TLS SNI and HTTP Host carry it, or one behind "*." (a wildcard of Azure Firewall's
+// target FQDNs, azure-behaviour B5).
+bool host_pattern_valid(std::string_view s) {
+  if (s.starts_with("*.")) {
+    s.remove_prefix(2);
+  }
+  return valid_host_name(s);
 }
 
 class GroupsReader {
@@ -106,7 +125,7 @@ class GroupsReader {
     bool ok = name.has_value();
     if (auto f = map->require("destinations")) {
       internal::for_each_item_nonempty(*f, diags_, "", [&](const Field& d) {
-        ok = read_destination(d, group.destinations) && ok;
+        ok = (d.node.IsMap() ? read_host(d, group) : read_destination(d, group.destinations)) && ok;
       });
     } else {
       ok = false;
@@ -117,12 +136,9 @@ class GroupsReader {
     }
   }
 
-  // One item of 'destinations' (or of a host's 'addresses', with `host` set).
+  // One address item of 'destinations' (or of a host's 'addresses', with `host` set).
   bool read_destination(const Field& d, std::vector<GroupDestination>& out,
                         const std::string& host = "") {
-    if (host.empty() && d.node.IsMap()) {
-      return read_host(d, out);
-    }
     auto text = internal::read_string(d, diags_);
     if (!text) {
       return false;
@@ -144,22 +160,38 @@ class GroupsReader {
     return true;
   }
 
-  bool read_host(const Field& d, std::vector<GroupDestination>& out) {
+  bool read_host(const Field& d, DestinationGroup& group) {
     auto map = MapReader::open(d, "a host destination", kHostKeys, diags_);
     if (!map) {
       return false;
     }
     auto host_field = map->require("host");
     std::optional<std::string> host =
-        host_field ? internal::read_name(*host_field, diags_) : std::nullopt;
-    auto addresses = map->require("addresses");
-    if (!host || !addresses) {
+        host_field ? internal::read_string(*host_field, diags_) : std::nullopt;
+    if (!host) {
       return false;
     }
+    if (!host_pattern_valid(*host)) {
+      diags_.error("bad-value",
+                   "host " + quote(*host) +
+                       ": expected a host name like api.example.com or a wildcard like "
+                       "*.example.com",
+                   host_field->pos);
+      return false;
+    }
+    std::string name = lower(*host);
+    if (!name.empty() && name.back() == '.') {
+      name.pop_back();
+    }
+    group.hosts.push_back(name);
     bool ok = true;
-    internal::for_each_item_nonempty(
-        *addresses, diags_, "names are not looked up, so give the addresses it resolves to",
-        [&](const Field& a) { ok = read_destination(a, out, *host) && ok; });
+    if (map->has("addresses")) {
+      if (auto addresses = map->require("addresses")) {
+        internal::for_each_item_nonempty(
+            *addresses, diags_, "leave it out to match the name alone",
+            [&](const Field& a) { ok = read_destination(a, group.destinations, name) && ok; });
+      }
+    }
     return ok;
   }
 
@@ -196,7 +228,16 @@ std::string GroupDestination::to_string() const {
   return out;
 }
 
-size_t DestinationGroups::match(const FlowKey& flow) const {
+size_t DestinationGroups::match(const FlowKey& flow, std::string_view host) const {
+  if (!host.empty()) {
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      for (const std::string& pattern : groups_[g].hosts) {
+        if (fqdn_matches(pattern, host)) {
+          return g;
+        }
+      }
+    }
+  }
   for (size_t g = 0; g < groups_.size(); ++g) {
     for (const GroupDestination& d : groups_[g].destinations) {
       if (d.matches(flow)) {
@@ -262,11 +303,10 @@ Result<GroupDestination> parse_group_destination(std::string_view text) {
   } else if (auto ip = IpAddress::parse(address)) {
     d.prefix = Prefix::host(*ip);
   } else if (looks_like_host_name(address)) {
-    return item_error("host-name", what +
-                                       " is a host name, which is never looked up so that "
-                                       "results repeat offline; write {host: " +
-                                       std::string(address) +
-                                       ", addresses: [...]} with the addresses it resolves to");
+    return item_error("host-name", what + " is a host name; write {host: " + std::string(address) +
+                                       "} for the flows that name it (TLS SNI, HTTP Host), "
+                                       "with addresses: [...] for flows to the addresses it "
+                                       "resolves to (names are never looked up)");
   } else {
     return item_error("bad-prefix",
                       "expected an address or prefix like 140.82.112.0/20 or "

@@ -111,7 +111,9 @@ Result<DiffReport> diff_flows(const Engine& before, const Engine& after, PacketS
     DiffSide as = side_of(a, rename);
     before_ips.insert(bs.egress_ips.begin(), bs.egress_ips.end());
     after_ips.insert(as.egress_ips.begin(), as.egress_ips.end());
-    size_t g = groups == nullptr ? kNoGroup : groups->match(b.result.flow);
+    // The name a firewall on either side read (a side without one does not look).
+    const std::string& host = b.result.host.empty() ? a.result.host : b.result.host;
+    size_t g = groups == nullptr ? kNoGroup : groups->match(b.result.flow, host);
     bool same =
         bs.verdict == as.verdict && bs.egress_ips == as.egress_ips && bs.reason == as.reason;
     bool newly_dropped = as.verdict == Verdict::kDropped && bs.verdict != Verdict::kDropped;

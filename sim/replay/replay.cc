@@ -209,7 +209,7 @@ struct Replayer::Impl {
   }
 
   void group_path(Path& p, const FlowKey& key, const FlowResult& r) {
-    size_t g = options.groups->match(key);
+    size_t g = options.groups->match(key, r.host);
     p.group = static_cast<uint32_t>(g == kNoGroup ? group_rows.size() - 1 : g);
     auto [it, fresh] =
         egress_set_index.try_emplace(r.egress_ips, static_cast<uint32_t>(egress_sets.size()));

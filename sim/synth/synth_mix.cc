@@ -34,7 +34,8 @@ constexpr std::string_view kProtocolKeys[] = {"tcp", "udp", "icmp"};
 constexpr std::string_view kPortKeys[] = {"tcp", "udp"};
 constexpr std::string_view kSourceKinds[] = {"nodePool", "pods", "host"};
 constexpr std::string_view kSourceKeys[] = {"nodePool", "pods", "host", "weight"};
-constexpr std::string_view kDestinationKeys[] = {"prefix", "ports", "weight", "hosts"};
+constexpr std::string_view kDestinationKeys[] = {"prefix", "serviceTag", "ports",
+                                                 "weight", "hosts",      "protocol"};
 
 constexpr int64_t kMaxFlows = int64_t{1} << 40;
 constexpr int64_t kYear2200 = 7'258'118'400;  // 2200-01-01T00:00:00Z in seconds
@@ -418,21 +419,53 @@ class MixReader {
     if (!map) {
       return;
     }
-    auto prefix_field = map->require("prefix");
-    if (!prefix_field) {
+    auto prefix_field = map->get("prefix");
+    auto tag_field = map->get("serviceTag");
+    if (prefix_field && tag_field) {
+      diags_.error("bad-value",
+                   "a destination has both 'prefix' and 'serviceTag'; write one per item",
+                   tag_field->key_pos);
       return;
     }
-    auto text = internal::read_string(*prefix_field, diags_);
-    if (!text) {
+    SynthDestination destination;
+    if (tag_field) {
+      auto name = internal::read_name(*tag_field, diags_);
+      if (!name) {
+        return;
+      }
+      destination.service_tag = *name;
+    } else if (prefix_field) {
+      auto text = internal::read_string(*prefix_field, diags_);
+      if (!text) {
+        return;
+      }
+      auto prefix = parse_destination_prefix(*text);
+      if (!prefix) {
+        diags_.error(prefix.error().code, "'prefix': " + prefix.error().message, prefix_field->pos);
+        return;
+      }
+      destination.prefix = *prefix;
+    } else if (map->has("prefix") || map->has("serviceTag")) {
+      // Written empty: the typed reader says so.
+      if (auto f = map->require(map->has("prefix") ? "prefix" : "serviceTag")) {
+        internal::read_string(*f, diags_);
+      }
+      return;
+    } else {
+      diags_.error("missing-field", "a destination needs 'prefix' or 'serviceTag'", map->pos());
       return;
     }
-    auto prefix = parse_destination_prefix(*text);
-    if (!prefix) {
-      diags_.error(prefix.error().code, "'prefix': " + prefix.error().message, prefix_field->pos);
-      return;
-    }
-    SynthDestination destination{*prefix, {}, 1, {}};
     bool ok = true;
+    if (auto p = map->get("protocol")) {
+      auto text = internal::read_string(*p, diags_);
+      destination.protocol = text ? parse_protocol(*text) : std::nullopt;
+      if (text && !destination.protocol) {
+        diags_.error("bad-value",
+                     "'protocol' must be tcp, udp or icmp, got " + internal::describe(p->node),
+                     p->pos);
+      }
+      ok = destination.protocol.has_value();
+    }
     if (auto ports = map->get("ports")) {
       internal::for_each_item_nonempty(
           *ports, diags_, "leave it out for the protocol's default port", [&](const Field& p) {
@@ -466,6 +499,20 @@ class MixReader {
             }
             destination.hosts.push_back(h.node.Scalar());
           });
+    }
+    if (ok && destination.protocol == Protocol::kIcmp && !destination.ports.empty()) {
+      diags_.error("bad-value", "a destination with protocol icmp has no 'ports'",
+                   map->get("ports")->key_pos);
+      ok = false;
+    }
+    if (ok && destination.protocol && destination.protocol != Protocol::kTcp &&
+        !destination.hosts.empty()) {
+      diags_.error("bad-value",
+                   "'hosts' name TCP flows (TLS server_name, HTTP Host); this destination's "
+                   "protocol is " +
+                       std::string(to_string(*destination.protocol)),
+                   map->get("hosts")->key_pos);
+      ok = false;
     }
     if (ok) {
       spec_.destinations.push_back(std::move(destination));
@@ -637,7 +684,8 @@ Result<std::vector<SynthDestination>> parse_destination_list(std::string_view te
     if (!prefix) {
       return flag_error(what + ": " + prefix.error().message);
     }
-    SynthDestination destination{*prefix, {}, 1, {}};
+    SynthDestination destination;
+    destination.prefix = *prefix;
     // Then `:PORTS` and `*WEIGHT`, each at most once, in either order.
     bool has_weight = false;
     bool has_ports = false;

@@ -5,6 +5,7 @@
 // the headers only (the payload's share of every checksum is precomputed).
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <deque>
 #include <limits>
@@ -250,10 +251,12 @@ struct FamilySources {
 };
 
 struct Destination {
-  Prefix prefix;
+  std::vector<Prefix> prefixes;  // one, or a service tag's of one family
+  WeightedTable prefix_table;    // by addresses, when there are several
   std::vector<PortRange> ports;
   std::vector<uint32_t> port_cumulative;  // ports in ranges [0..i]
   std::vector<std::string> hosts;
+  std::optional<Protocol> protocol;
 };
 
 // Live 5-tuples, as 64-bit fingerprints in an open-addressed set (linear probing, backward
@@ -576,7 +579,12 @@ class SynthPacketSource final : public PacketSource {
     const Destination* destination = nullptr;
     if (!destinations_.empty()) {
       destination = &destinations_[destination_table_.draw(rng_)];
-      f.server = draw_in(destination->prefix);
+      // A single prefix draws nothing to pick it, so mixes without service tags keep their bytes.
+      const std::vector<Prefix>& ps = destination->prefixes;
+      f.server = draw_in(ps.size() == 1 ? ps[0] : ps[destination->prefix_table.draw(rng_)]);
+      if (destination->protocol) {
+        f.protocol = *destination->protocol;
+      }
     } else if (!popular_.empty()) {
       f.server = IpAddress::v4(popular_[popular_table_.draw(rng_)]);
     } else {
@@ -660,6 +668,9 @@ class SynthPacketSource final : public PacketSource {
       // Handshake (3) and close (3, or 1 for a reset) are fixed; the rest carries data.
       f.rst = rng_.uniform() < spec_.rst_share;
       f.data_steps = draw_count(std::max(0.0, spec_.mean_packets - 6));
+      if (f.host != nullptr && f.data_steps == 0) {
+        f.data_steps = 1;  // a client that names a host sends its ClientHello or request
+      }
       f.total_steps = 3 + f.data_steps + (f.rst ? 1 : 3);
       exchanges = 1 + f.data_steps / 2 + (f.rst ? 0 : 1);
     } else {
@@ -935,6 +946,34 @@ Result<std::vector<AddressBlock>> resolve_source(const Topology& t, const Source
   return blocks;
 }
 
+std::string destination_label(const SynthDestination& d) {
+  return d.service_tag.empty() ? "destination " + d.prefix.to_string()
+                               : "destination serviceTag '" + d.service_tag + "'";
+}
+
+// The prefixes a destination's service tag draws from: its IPv4 ones when a source has IPv4
+// (a flow's source has its destination's family), else its IPv6 ones.
+Result<std::vector<Prefix>> service_tag_prefixes(const Topology& topology,
+                                                 const SynthDestination& d, bool have_v4,
+                                                 bool have_v6) {
+  Index tag = topology.find_service_tag(d.service_tag);
+  if (tag == kNoIndex) {
+    return spec_error(destination_label(d) + ": the topology's serviceTags have no such tag");
+  }
+  std::vector<Prefix> out[2];
+  for (const Prefix& p : topology.service_tags[tag].address_prefixes) {
+    out[p.address.is_v4() ? 0 : 1].push_back(p);
+  }
+  if (have_v4 && !out[0].empty()) {
+    return std::move(out[0]);
+  }
+  if (have_v6 && !out[1].empty()) {
+    return std::move(out[1]);
+  }
+  return spec_error(destination_label(d) + ": the tag has no prefixes of the sources' family (" +
+                    (have_v4 ? (have_v6 ? "IPv4 or IPv6" : "IPv4") : "IPv6") + ")");
+}
+
 std::optional<Error> check_spec(const SynthSpec& s) {
   if (s.start_ns < 0 || s.start_ns >= kLatestStartNs) {
     return spec_error("start must be from 1970 to 2199");
@@ -975,19 +1014,25 @@ std::optional<Error> check_spec(const SynthSpec& s) {
     }
   }
   for (const SynthDestination& d : s.destinations) {
+    const std::string label = destination_label(d);
     if (!finite_in(d.weight, 1e-300, 1e12)) {
-      return spec_error("destination " + d.prefix.to_string() +
-                        ": weight must be greater than 0 and at most 1e12");
+      return spec_error(label + ": weight must be greater than 0 and at most 1e12");
     }
-    if (d.prefix.length < 0 || d.prefix.length > d.prefix.address.width() ||
-        d.prefix.address.masked(d.prefix.length) != d.prefix.address) {
-      return spec_error("destination " + d.prefix.to_string() + ": not a valid prefix");
+    if (d.service_tag.empty() &&
+        (d.prefix.length < 0 || d.prefix.length > d.prefix.address.width() ||
+         d.prefix.address.masked(d.prefix.length) != d.prefix.address)) {
+      return spec_error(label + ": not a valid prefix");
     }
     for (const PortRange& r : d.ports) {
       if (r.first == 0 || r.first > r.last) {
-        return spec_error("destination " + d.prefix.to_string() +
-                          ": ports must be 1..65535, ranges low-high");
+        return spec_error(label + ": ports must be 1..65535, ranges low-high");
       }
+    }
+    if (d.protocol == Protocol::kIcmp && !d.ports.empty()) {
+      return spec_error(label + ": icmp has no ports");
+    }
+    if (d.protocol && d.protocol != Protocol::kTcp && !d.hosts.empty()) {
+      return spec_error(label + ": host names need protocol tcp");
     }
   }
   return std::nullopt;
@@ -1039,12 +1084,30 @@ Result<std::unique_ptr<PacketSource>> make_synth_source(const Topology& topology
   std::vector<double> weights;
   for (size_t i = 0; i < spec.destinations.size(); ++i) {
     const SynthDestination& d = spec.destinations[i];
-    if (sources[d.prefix.address.is_v4() ? 0 : 1].groups.empty()) {
-      return spec_error("destination " + d.prefix.to_string() + " is " +
-                        (d.prefix.address.is_v4() ? "IPv4" : "IPv6") + " but no source has an " +
-                        (d.prefix.address.is_v4() ? "IPv4" : "IPv6") + " address");
+    Destination out;
+    if (!d.service_tag.empty()) {
+      auto prefixes =
+          service_tag_prefixes(topology, d, !sources[0].groups.empty(), !sources[1].groups.empty());
+      if (!prefixes) {
+        return prefixes.error();
+      }
+      out.prefixes = std::move(*prefixes);
+      std::vector<double> sizes;
+      for (const Prefix& p : out.prefixes) {
+        sizes.push_back(std::ldexp(1.0, p.address.width() - p.length));  // exact
+      }
+      out.prefix_table = WeightedTable(sizes);
+    } else {
+      if (sources[d.prefix.address.is_v4() ? 0 : 1].groups.empty()) {
+        return spec_error("destination " + d.prefix.to_string() + " is " +
+                          (d.prefix.address.is_v4() ? "IPv4" : "IPv6") + " but no source has an " +
+                          (d.prefix.address.is_v4() ? "IPv4" : "IPv6") + " address");
+      }
+      out.prefixes.push_back(d.prefix);
     }
-    Destination out{d.prefix, d.ports, {}, d.hosts};
+    out.ports = d.ports;
+    out.hosts = d.hosts;
+    out.protocol = d.protocol;
     uint32_t total = 0;
     for (const PortRange& r : d.ports) {
       total += uint32_t{r.last} - r.first + 1;

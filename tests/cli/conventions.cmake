@@ -31,8 +31,8 @@ egress_cli_test(output_models_jsonl --err-empty
 # replay -o csv: the flow records are the result on stdout, the summary goes to stderr.
 egress_cli_test(output_replay_csv
   --out "^proto,src,sport,dst,dport,verdict,reason,via,resource,snatIp,snatPort,egressIps,hops,first,last,packets,bytes,models\n"
-  --out "\ntcp,10[.]42[.]1[.]50,40204,20[.]127[.]125[.]208,9000,egress,,appliance,aks-egress-fw,20[.]83[.]201[.]36,[0-9]+,"
-  --err "^2,579 packets [(]398[.]1 KiB[)]"
+  --out "\ntcp,10[.]42[.]1[.]60,54042,40[.]117[.]164[.]68,9000,egress,,appliance,aks-egress-fw,20[.]83[.]201[.]36,[0-9]+,"
+  --err "^3,863 packets [(]675[.]0 KiB[)]"
   -- ${SIM} replay --quiet ${UDR} ${UDR_CAPTURE} -o csv)
 egress_cli_test(output_replay_jsonl_and_dash --exit 2 --out-empty
   --err "^error: -o jsonl prints the flow records on standard output. an output named '-' cannot go there too$"

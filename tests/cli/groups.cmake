@@ -24,9 +24,11 @@ egress_cli_test(groups_synth_json --err-empty
   --out "${groups_synth_json_re}"
   -- ${SIM} synth lb.yaml --flows 300 --destinations ${GROUPS_DESTS} --groups partners.yaml
      --quiet --json)
-# The shipped capture: GitHub's HTTPS leaves through the firewall, DNS to 1.1.1.1 is denied.
+# The shipped capture: to GitHub's 140.82.112.0/20 on 443, ghcr.io and
+# pkg-containers.githubusercontent.com leave by the firewall's network rule ghcr, github.com and
+# api.github.com are denied (no rule names them); nothing goes to 1.1.1.1.
 egress_cli_test(groups_replay --err-empty
-  --out "\ngithub +28 +dropped 28 +none\ndns +29 +dropped 29 +none\npayments-api +0 +none +none\n"
+  --out "\ngithub +23 +dropped 7, egress 16 +20[.]83[.]201[.]36\ndns +0 +none +none\npayments-api +0 +none +none\n"
   -- ${SIM} replay ${GROUPS_TOPO}/aks-udr-firewall.yaml
      ${GROUPS_TOPO}/captures/aks-udr-firewall-nodes.pcap --groups partners.yaml)
 
@@ -74,9 +76,10 @@ egress_cli_test(groups_diff_destinations --exit 1 --err-empty
 
 # Bad input: every error of the groups file with its position, exit 2, nothing on stdout.
 string(CONCAT groups_bad_file_re
-  "^bad-groups[.]yaml:5:20: error: 'api[.]payments[.]example' is a host name, which is never "
-  "looked up so that results repeat offline. write [{]host: api[.]payments[.]example, "
-  "addresses: \\[[.][.][.]\\][}] with the addresses it resolves to\n"
+  "^bad-groups[.]yaml:5:20: error: 'api[.]payments[.]example' is a host name. write "
+  "[{]host: api[.]payments[.]example[}] for the flows that name it [(]TLS SNI, HTTP Host[)], "
+  "with addresses: \\[[.][.][.]\\] for flows to the addresses it resolves to [(]names are "
+  "never looked up[)]\n"
   "bad-groups[.]yaml:6:11: error: group name 'payments-api' is already used at line 4, "
   "column 11\n"
   "bad-groups[.]yaml:7:20: error: '140[.]82[.]112[.]3/20' has host bits set. did you mean "
@@ -97,3 +100,42 @@ egress_cli_test(groups_destinations_need_synthetic_flows --exit 2 --out-empty
 egress_cli_test(groups_bad_mix --exit 2 --out-empty
   --err "^bad-groups[.]yaml:3:1: error: unknown key 'groups' in the mix"
   -- ${SIM} migrate lb.yaml --to none --mix bad-groups.yaml)
+
+# Groups by host name: the shipped capture's flows fall into the group that lists the name
+# their TLS ClientHello carries (mcr.microsoft.com 20, eastus.data.mcr.microsoft.com 15,
+# ghcr.io 7, pkg-containers.githubusercontent.com 9), before `azure`'s 20.0.0.0/8 that comes
+# first in the file; github.com's 5 flows are denied. The after-state is the tutorial's firewall
+# with a second public IP, which authorizedIpRanges lack: the API server's 42 flows (in azure's
+# 20/8, named *.hcp.eastus.azmk8s.io, which no group lists) newly drop.
+file(READ ${PROJECT_SOURCE_DIR}/topologies/aks-udr-firewall.yaml fw_two_ips)
+string(REPLACE "    publicIps: [aks-egress-fwpublicip]\n"
+  "    publicIps: [aks-egress-fwpublicip, aks-egress-fwpublicip2]\n" fw_two_ips "${fw_two_ips}")
+string(REPLACE "  - name: aks-store-front-pip\n"
+  "  - name: aks-egress-fwpublicip2\n    address: 20.83.201.37\n  - name: aks-store-front-pip\n"
+  fw_two_ips "${fw_two_ips}")
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/aks-udr-firewall-two-ips.yaml "${fw_two_ips}")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+  ${PROJECT_SOURCE_DIR}/topologies/aks-udr-firewall.yaml)
+string(CONCAT groups_hosts_diff_re
+  "^210 of 250 flows change\n.*"
+  "\npartners [(]--groups[)]:\n"
+  "  partner azure: egress IPs change from 20[.]83[.]201[.]36 to 20[.]83[.]201[.]36, "
+  "20[.]83[.]201[.]37. 66 of 66 flows change\n"
+  "    add     20[.]83[.]201[.]37\n"
+  "    42 flows newly drop: api-server-unauthorized\n"
+  "  partner registries: egress IPs change from 20[.]83[.]201[.]36 to 20[.]83[.]201[.]36, "
+  "20[.]83[.]201[.]37. 51 of 51 flows change\n"
+  "    add     20[.]83[.]201[.]37\n"
+  "  partner github: egress IP stays [(]none[)]. 0 of 5 flows change\n")
+egress_cli_test(groups_hosts_diff --exit 1 --err-empty
+  --out "${groups_hosts_diff_re}"
+  -- ${SIM} diff ${GROUPS_TOPO}/aks-udr-firewall.yaml
+     ${CMAKE_CURRENT_BINARY_DIR}/aks-udr-firewall-two-ips.yaml
+     ${GROUPS_TOPO}/captures/aks-udr-firewall-nodes.pcap --groups registry-hosts.yaml)
+egress_cli_test(groups_hosts_replay --err-empty
+  --out "\nazure +66 +egress 66 +20[.]83[.]201[.]36\nregistries +51 +egress 51 +20[.]83[.]201[.]36\ngithub +5 +dropped 5 +none\n[(]no group[)] +128 +dropped 35, egress 93 +20[.]83[.]201[.]36\n"
+  -- ${SIM} replay ${GROUPS_TOPO}/aks-udr-firewall.yaml
+     ${GROUPS_TOPO}/captures/aks-udr-firewall-nodes.pcap --groups registry-hosts.yaml)
+egress_cli_test(groups_hosts_bad_wildcard --exit 2 --out-empty
+  --err "^bad-hosts[.]yaml:4:15: error: host 'api[.][*][.]example[.]com': expected a host name like api[.]example[.]com or a wildcard like [*][.]example[.]com$"
+  -- ${SIM} diff lb.yaml lb.yaml --synth 10 --groups bad-hosts.yaml)

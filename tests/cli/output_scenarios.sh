@@ -109,7 +109,7 @@ case "$scenario" in
     "$sim" replay --quiet t.yaml c.pcap --flows f.jsonl --summary s.json >/dev/null
     "$sim" replay --quiet t.yaml c.pcap --flows - >stdout.jsonl 2>stderr.txt || fail "--flows -"
     cmp -s stdout.jsonl f.jsonl || fail "--flows - wrote other records than --flows FILE"
-    grep -q '^2,579 packets' stderr.txt || fail "the summary is not on stderr"
+    grep -q '^3,863 packets' stderr.txt || fail "the summary is not on stderr"
     "$sim" replay --quiet t.yaml c.pcap --summary - --json >stdout.json 2>/dev/null
     cmp -s stdout.json s.json || fail "--summary - differs from --summary FILE"
     "$sim" replay --quiet t.yaml c.pcap --pcap-out o.pcap >/dev/null

@@ -9,10 +9,10 @@ endforeach()
 # --fail-on: the run completes, its outputs are written, and the gate decides the exit code.
 set(UDR ${PROJECT_SOURCE_DIR}/topologies/aks-udr-firewall.yaml)
 set(UDR_CAPTURE ${PROJECT_SOURCE_DIR}/topologies/captures/aks-udr-firewall-nodes.pcap)
-egress_cli_test(fail_on_hit --exit 1 --err "^fail-on: 243 flows appliance-deny$"
-  --out "^2,579 packets"
+egress_cli_test(fail_on_hit --exit 1 --err "^fail-on: 40 flows appliance-deny$"
+  --out "^3,863 packets"
   -- ${SIM} replay --quiet ${UDR} ${UDR_CAPTURE} --fail-on snat-exhausted,appliance-deny)
-egress_cli_test(fail_on_verdict --exit 1 --err "^fail-on: 243 flows dropped$"
+egress_cli_test(fail_on_verdict --exit 1 --err "^fail-on: 40 flows dropped$"
   -- ${SIM} replay --quiet ${UDR} ${UDR_CAPTURE} --fail-on dropped)
 egress_cli_test(fail_on_miss --exit 0 --err-empty
   -- ${SIM} replay --quiet ${UDR} ${UDR_CAPTURE} --fail-on snat-exhausted,nsg-deny)

@@ -5,14 +5,14 @@ set(scale_topology ${PROJECT_SOURCE_DIR}/topologies/aks-udr-firewall.yaml)
 set(scale_capture ${PROJECT_SOURCE_DIR}/topologies/captures/aks-udr-firewall-nodes.pcap)
 
 egress_cli_test(scale_one_is_the_capture --err-empty
-  --out "^2,579 packets [(]398[.]1 KiB[)] over 157[.]058 s of capture time. 250 flows"
-  --out "\n20[.]83[.]201[.]36 +appliance +7 +101 +17[.]6 KiB +3 +4,992 +0\n"
+  --out "^3,863 packets [(]675[.]0 KiB[)] over 146[.]878 s of capture time. 250 flows"
+  --out "\n20[.]83[.]201[.]36 +appliance +210 +3,259 +566[.]8 KiB +30 +4,992 +0\n"
   --out "\nseed: 0$"
   -- ${SIM} replay --quiet ${scale_topology} ${scale_capture} --scale 1)
 egress_cli_test(scale_ten_times_the_flows --err-empty
-  --out "^25,790 packets [(]3[.]9 MiB[)] over 157[.]058 s of capture time. 2,500 flows"
-  --out "\nverdicts: dropped 2,430, egress 70\n"
-  --out "\n20[.]83[.]201[.]36 +appliance +70 +1,010 +176[.]3 KiB +30 +4,992 +0\n"
+  --out "^38,630 packets [(]6[.]6 MiB[)] over 146[.]878 s of capture time. 2,500 flows"
+  --out "\nverdicts: dropped 400, egress 2,100\n"
+  --out "\n20[.]83[.]201[.]36 +appliance +2,100 +32,590 +5[.]5 MiB +290 +4,992 +0\n"
   --out "\nscale: 10, speedup: 1\nseed: 0$"
   -- ${SIM} replay --quiet ${scale_topology} ${scale_capture} --scale 10)
 egress_cli_test(scale_json --err-empty
@@ -20,7 +20,7 @@ egress_cli_test(scale_json --err-empty
   --out "\"seed\":0,\"scale\":10,\"speedup\":2[.]5,\"models\":"
   -- ${SIM} replay --quiet --json ${scale_topology} ${scale_capture} --scale 10 --speedup 2.5)
 egress_cli_test(speedup_compresses_capture_time --err-empty
-  --out "^2,579 packets [(]398[.]1 KiB[)] over 39[.]265 s of capture time. 250 flows"
+  --out "^3,863 packets [(]675[.]0 KiB[)] over 36[.]720 s of capture time. 250 flows"
   --out "\nscale: 1, speedup: 4\nseed: 0$"
   -- ${SIM} replay --quiet ${scale_topology} ${scale_capture} --speedup 4)
 egress_cli_test(scale_synth --err-empty
@@ -30,11 +30,11 @@ egress_cli_test(scale_synth --err-empty
 
 # 16 ports per node: enough for the capture, not for ten times its flows.
 egress_cli_test(scale_one_fits_a_small_pool --err-empty
-  --out "\n20[.]0[.]0[.]1 +loadBalancer +250 +[^\n]* +0\n"
+  --out "\n20[.]0[.]0[.]1 +loadBalancer +245 +[^\n]* +0\n"
   -- ${SIM} replay --quiet lb-few-ports.yaml ${scale_capture})
 egress_cli_test(scale_ten_exhausts_a_small_pool --err-empty
-  --out "\nreasons: +snat-exhausted 60\n"
-  --out "\n20[.]0[.]0[.]1 +loadBalancer +2,440 +[^\n]* +48 +64,000 +60\n"
+  --out "\nreasons: +route-none 50, snat-exhausted 76\n"
+  --out "\n20[.]0[.]0[.]1 +loadBalancer +2,374 +[^\n]* +48 +64,000 +76\n"
   -- ${SIM} replay --quiet lb-few-ports.yaml ${scale_capture} --scale 10)
 
 egress_cli_test(scale_zero --exit 2 --out-empty --err "^--scale: Value 0 not in range 1 to 1000"

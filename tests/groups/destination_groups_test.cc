@@ -80,6 +80,53 @@ TEST(DestinationGroups, AFlowIsInTheFirstGroupThatMatches) {
   }
 }
 
+// A known host name picks the first group listing a matching name, before any address match;
+// without a name (or one no group lists) the addresses decide, in file order.
+TEST(DestinationGroups, AHostNameGoesBeforeAddresses) {
+  DestinationGroupsLoad r = parse_destination_groups(R"(groups:
+  - name: azure
+    destinations: [20.0.0.0/8]
+  - name: registry
+    destinations:
+      - host: MCR.microsoft.com.
+      - host: "*.data.mcr.microsoft.com"
+  - name: payments
+    destinations:
+      - host: api.payments.example
+        addresses: [203.0.113.10]
+  - name: everything-example
+    destinations:
+      - host: "*.example"
+)",
+                                                     "g.yaml");
+  ASSERT_TRUE(r.groups) << errors_of(r);
+  EXPECT_EQ(r.groups->groups()[1].hosts,
+            (std::vector<std::string>{"mcr.microsoft.com", "*.data.mcr.microsoft.com"}));
+  struct Case {
+    const char* dst;
+    const char* host;
+    size_t group;
+  };
+  const Case cases[] = {
+      {"20.1.2.3", "", 0},                               // no name: the address
+      {"20.1.2.3", "mcr.microsoft.com", 1},              // the name, before azure's 20/8
+      {"20.1.2.3", "Mcr.Microsoft.Com.", 1},             // case and a trailing dot ignored
+      {"20.1.2.3", "eastus.data.mcr.microsoft.com", 1},  // the wildcard: one label
+      {"20.1.2.3", "a.b.data.mcr.microsoft.com", 1},     // or more
+      {"20.1.2.3", "data.mcr.microsoft.com", 0},         // not the apex: the address decides
+      {"20.1.2.3", "login.microsoftonline.com", 0},      // a name no group lists: the address
+      {"198.51.100.1", "api.payments.example", 2},       // a host with addresses: its name
+      {"203.0.113.10", "", 2},                           // and its addresses
+      {"203.0.113.10", "other.example", 3},              // a name wins over the address
+      {"198.51.100.1", "example", kNoGroup},             // *.example is not the apex
+      {"198.51.100.1", "", kNoGroup},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(r.groups->match(flow(Protocol::kTcp, c.dst, 443), c.host), c.group)
+        << c.dst << " " << c.host;
+  }
+}
+
 struct ItemCase {
   const char* text;
   const char* error;  // "" when it parses; else code: message
@@ -123,9 +170,10 @@ INSTANTIATE_TEST_SUITE_P(
         ItemCase{"1.1.1.1:7/icmp", "bad-value: '1.1.1.1:7/icmp': icmp has no ports"},
         ItemCase{"[2001:db8::1:443", "bad-prefix: '[2001:db8::1:443': '[' without ']'"},
         ItemCase{"api.example.com:443",
-                 "host-name: 'api.example.com:443' is a host name, which is never looked up so "
-                 "that results repeat offline; write {host: api.example.com, addresses: [...]} "
-                 "with the addresses it resolves to"},
+                 "host-name: 'api.example.com:443' is a host name; write {host: "
+                 "api.example.com} for the flows that name it (TLS SNI, HTTP Host), with "
+                 "addresses: [...] for flows to the addresses it resolves to (names are never "
+                 "looked up)"},
         ItemCase{"1.1.1.1.1",
                  "bad-prefix: expected an address or prefix like 140.82.112.0/20 or "
                  "2001:db8::/32, with optional :PORTS and /PROTO, got '1.1.1.1.1'"},
@@ -179,17 +227,35 @@ INSTANTIATE_TEST_SUITE_P(
                 "140.82.112.0/20?\n"},
         BadFile{"BareHostName",
                 "groups:\n  - name: a\n    destinations:\n      - api.example.com\n",
-                "g.yaml:4:9: error: 'api.example.com' is a host name, which is never looked up "
-                "so that results repeat offline; write {host: api.example.com, addresses: [...]} "
-                "with the addresses it resolves to\n"},
-        BadFile{"HostWithoutAddresses",
-                "groups:\n  - name: a\n    destinations:\n      - host: api.example.com\n",
-                "g.yaml:4:9: error: a host destination is missing required field 'addresses'\n"},
+                "g.yaml:4:9: error: 'api.example.com' is a host name; write {host: "
+                "api.example.com} for the flows that name it (TLS SNI, HTTP Host), with "
+                "addresses: [...] for flows to the addresses it resolves to (names are never "
+                "looked up)\n"},
         BadFile{"HostWithNoAddresses",
                 "groups:\n  - name: a\n    destinations:\n"
                 "      - {host: api.example.com, addresses: []}\n",
-                "g.yaml:4:44: error: 'addresses' must not be an empty list; names are not looked "
-                "up, so give the addresses it resolves to\n"},
+                "g.yaml:4:44: error: 'addresses' must not be an empty list; leave it out to "
+                "match the name alone\n"},
+        BadFile{"HostWithEmptyAddresses",
+                "groups:\n  - name: a\n    destinations:\n"
+                "      - {host: api.example.com, addresses: }\n",
+                "g.yaml:4:33: error: 'addresses' must be a list, got an empty value\n"},
+        BadFile{"WildcardInTheMiddle",
+                "groups:\n  - name: a\n    destinations:\n      - host: api.*.example.com\n",
+                "g.yaml:4:15: error: host 'api.*.example.com': expected a host name like "
+                "api.example.com or a wildcard like *.example.com\n"},
+        BadFile{"WildcardWithoutDot",
+                "groups:\n  - name: a\n    destinations:\n      - host: '*example.com'\n",
+                "g.yaml:4:15: error: host '*example.com': expected a host name like "
+                "api.example.com or a wildcard like *.example.com\n"},
+        BadFile{"HostNotAString",
+                "groups:\n  - name: a\n    destinations:\n      - host: [a.example.com]\n",
+                "g.yaml:4:15: error: 'host' must be a string, got a list\n"},
+        BadFile{"HostWithUnknownKey",
+                "groups:\n  - name: a\n    destinations:\n"
+                "      - {host: a.example.com, ports: [443]}\n",
+                "g.yaml:4:31: error: unknown key 'ports' in a host destination; expected one of: "
+                "host, addresses\n"},
         BadFile{"HostWithAPrefix",
                 "groups:\n  - name: a\n    destinations:\n"
                 "      - {host: api.example.com, addresses: [203.0.113.0/24]}\n",

@@ -87,6 +87,34 @@ destinations:
   EXPECT_EQ(s.destinations[1].prefix.to_string(), "2001:db8::1/128");
 }
 
+TEST(SynthMix, DestinationsTakeAServiceTagAndAProtocol) {
+  SynthMixLoad r = parse_synth_mix(R"(
+destinations:
+  - {serviceTag: AzureCloud.eastus, protocol: udp, ports: [1194]}
+  - {prefix: 10.0.0.5, protocol: icmp}
+  - {prefix: 20.0.0.0/8, protocol: tcp, hosts: [mcr.microsoft.com]}
+  - prefix: 1.1.1.1
+)",
+                                   "m.yaml");
+  ASSERT_TRUE(r.spec.has_value()) << errors_of(r);
+  const auto& d = r.spec->destinations;
+  ASSERT_EQ(d.size(), 4U);
+  EXPECT_EQ(d[0].service_tag, "AzureCloud.eastus");
+  EXPECT_EQ(d[0].protocol, Protocol::kUdp);
+  EXPECT_EQ(d[0].ports, (std::vector<PortRange>{{1194, 1194}}));
+  EXPECT_EQ(d[1].protocol, Protocol::kIcmp);
+  EXPECT_TRUE(d[1].service_tag.empty());
+  EXPECT_EQ(d[2].protocol, Protocol::kTcp);
+  EXPECT_FALSE(d[3].protocol.has_value());
+}
+
+TEST(SynthMix, ShippedFirewallMixLoads) {
+  SynthMixLoad r =
+      load_synth_mix(std::string(EGRESS_TOPOLOGIES_DIR) + "/mixes/aks-udr-firewall-nodes.yaml");
+  ASSERT_TRUE(r.spec.has_value()) << errors_of(r);
+  EXPECT_EQ(r.spec->flows, 250U);
+}
+
 TEST(SynthMix, StartAcceptsEpochSeconds) {
   SynthMixLoad r = parse_synth_mix("start: 1700000000.5\n", "m.yaml");
   ASSERT_TRUE(r.spec.has_value()) << errors_of(r);
@@ -137,6 +165,24 @@ INSTANTIATE_TEST_SUITE_P(
         BadMix{"EmptyHosts", "destinations:\n  - {prefix: 20.0.0.0/8, hosts: []}\n",
                "m.yaml:2:33: error: 'hosts' must not be an empty list; leave it out for flows "
                "without host names\n"},
+        BadMix{"PrefixAndServiceTag",
+               "destinations:\n  - {prefix: 20.0.0.0/8, serviceTag: AzureCloud}\n",
+               "m.yaml:2:26: error: a destination has both 'prefix' and 'serviceTag'; write one "
+               "per item\n"},
+        BadMix{"NeitherPrefixNorServiceTag", "destinations:\n  - {ports: [443]}\n",
+               "m.yaml:2:5: error: a destination needs 'prefix' or 'serviceTag'\n"},
+        BadMix{"EmptyServiceTag", "destinations:\n  - {serviceTag: }\n",
+               "m.yaml:2:6: error: 'serviceTag' must be a string, got an empty value\n"},
+        BadMix{"UnknownDestinationProtocol",
+               "destinations:\n  - {prefix: 1.1.1.1, protocol: sctp}\n",
+               "m.yaml:2:33: error: 'protocol' must be tcp, udp or icmp, got 'sctp'\n"},
+        BadMix{"IcmpWithPorts",
+               "destinations:\n  - {prefix: 1.1.1.1, protocol: icmp, ports: [1]}\n",
+               "m.yaml:2:39: error: a destination with protocol icmp has no 'ports'\n"},
+        BadMix{"HostsOverUdp",
+               "destinations:\n  - {prefix: 1.1.1.1, protocol: udp, hosts: [ntp.ubuntu.com]}\n",
+               "m.yaml:2:38: error: 'hosts' name TCP flows (TLS server_name, HTTP Host); this "
+               "destination's protocol is udp\n"},
         BadMix{"DuplicateKey", "rate: 1\nrate: 2\n",
                "m.yaml:2:1: error: duplicate key 'rate'; first given at line 1, column 1\n"},
         BadMix{"NegativeRate", "rate: -5\n",
@@ -181,7 +227,7 @@ INSTANTIATE_TEST_SUITE_P(
                "m.yaml:2:13: error: 'prefix': '140.82.112.3/20' has host bits set; did you "
                "mean 140.82.112.0/20?\n"},
         BadMix{"MissingPrefix", "destinations:\n  - weight: 2\n",
-               "m.yaml:2:5: error: a destination is missing required field 'prefix'\n"},
+               "m.yaml:2:5: error: a destination needs 'prefix' or 'serviceTag'\n"},
         BadMix{"BadPort", "destinations:\n  - {prefix: 1.2.3.4, ports: [443, 0, 90-80]}\n",
                "m.yaml:2:36: error: each item of 'ports' must be a port 1..65535 or a range like "
                "8000-8080, got '0'\n"

@@ -183,8 +183,9 @@ TEST(SynthSource, FramesAreWellFormedWithValidChecksumsInTimeOrder) {
   spec.sources = {{SynthSource::Kind::kPods, "system", 2},
                   {SynthSource::Kind::kHost, "vm-app-v6", 1},
                   {SynthSource::Kind::kHost, "vm-isolated", 1}};
-  spec.destinations = {{*Prefix::parse("140.82.112.0/20"), {}, 1},
-                       {*Prefix::parse("2606:50c0::/32"), {{443, 443}, {8000, 8010}}, 1}};
+  spec.destinations = {
+      {*Prefix::parse("140.82.112.0/20"), {}, 1, {}, {}, {}},
+      {*Prefix::parse("2606:50c0::/32"), {{443, 443}, {8000, 8010}}, 1, {}, {}, {}}};
   auto packets = generate(t, spec);
   ASSERT_GT(packets.size(), 2000U);
   int64_t last = 0;
@@ -325,7 +326,7 @@ TEST(SynthSource, DestinationsFollowZipfOverListRanks) {
   spec.zipf = 1.0;
   spec.protocols = {1, 0, 0};  // flows_of tells TCP flows apart by their SYN
   for (uint32_t i = 1; i <= 8; ++i) {
-    spec.destinations.push_back({Prefix::host(IpAddress::v4(0x14000000 + i)), {}, 1});
+    spec.destinations.push_back({Prefix::host(IpAddress::v4(0x14000000 + i)), {}, 1, {}, {}, {}});
   }
   auto flows = flows_of(generate(t, spec));
   ASSERT_EQ(flows.size(), spec.flows);
@@ -377,6 +378,86 @@ TEST(SynthSource, WeightsAndPortsOfDestinationsAreHonoured) {
   for (auto& [port, c] : github_ports) {
     EXPECT_NEAR(c, in_github / 11, 130) << port;
   }
+}
+
+TEST(SynthSource, ServiceTagDestinationsDrawFromTheTagWithTheirProtocol) {
+  const Topology& t = load("aks-udr-firewall.yaml");
+  const ServiceTag& tag = t.service_tags[t.find_service_tag("AzureCloud.eastus")];
+  SynthSpec spec = base_spec();
+  spec.flows = 3000;
+  spec.protocols = {1, 0, 0};  // the destinations' protocols replace the drawn one
+  SynthDestination tunnel;
+  tunnel.service_tag = "azurecloud.EASTUS";  // Azure compares tag names ignoring case
+  tunnel.protocol = Protocol::kUdp;
+  tunnel.ports = {{1194, 1194}};
+  SynthDestination ping;
+  ping.prefix = *Prefix::parse("10.0.0.5/32");
+  ping.protocol = Protocol::kIcmp;
+  spec.destinations = {tunnel, ping};
+  auto flows = flows_of(generate(t, spec));
+  ASSERT_EQ(flows.size(), spec.flows);
+  std::set<uint32_t> slash8s;
+  size_t udp = 0;
+  for (const SeenFlow& f : flows) {
+    if (f.key.proto == 17) {
+      ++udp;
+      EXPECT_EQ(f.key.dport, 1194);
+      EXPECT_TRUE(f.key.server.is_v4());
+      EXPECT_TRUE(std::any_of(tag.address_prefixes.begin(), tag.address_prefixes.end(),
+                              [&](const Prefix& p) { return p.contains(f.key.server); }))
+          << f.key.server.to_string();
+      slash8s.insert(f.key.server.v4_bits() >> 24);
+    } else {
+      EXPECT_EQ(f.key.proto, 1);
+      EXPECT_EQ(f.key.server.to_string(), "10.0.0.5");
+    }
+  }
+  EXPECT_NEAR(static_cast<double>(udp), 1500, 150);  // sd 27
+  EXPECT_GT(slash8s.size(), 5U);                     // spread over the tag, not one prefix
+}
+
+// A client that names a host sends its ClientHello, however few packets its flow draws: with 6
+// packets the handshake and close leave no data packets to a flow without a name.
+TEST(SynthSource, AFlowWithAHostNameAlwaysSendsIt) {
+  const Topology& t = load("aks-udr-firewall.yaml");
+  SynthSpec spec = base_spec();
+  spec.flows = 200;
+  spec.mean_packets = 6;
+  spec.rst_share = 0;
+  spec.protocols = {1, 0, 0};
+  auto list = parse_destination_list("20.61.99.0/24:443,151.101.0.0/16:443");
+  ASSERT_TRUE(list.ok());
+  spec.destinations = *list;
+  spec.destinations[0].hosts = {"mcr.microsoft.com"};
+  Prefix named = spec.destinations[0].prefix;
+  size_t named_flows = 0;
+  for (const SeenFlow& f : flows_of(generate(t, spec))) {
+    size_t client_data = 0;
+    for (size_t i = 0; i < f.packets.size(); ++i) {
+      client_data += f.from_client[i] && f.packets[i].payload > 0 ? 1 : 0;
+    }
+    if (named.contains(f.key.server)) {
+      ++named_flows;
+      EXPECT_EQ(client_data, 1U) << f.key.server.to_string();
+    } else {
+      EXPECT_EQ(client_data, 0U) << f.key.server.to_string();
+    }
+  }
+  EXPECT_GT(named_flows, 50U);
+}
+
+TEST(SynthSource, ServiceTagWithoutTheSourcesFamilyIsAnError) {
+  Topology t = load("hub-spoke-vpn.yaml");
+  t.service_tags.push_back(ServiceTag{"Storage", "", {*Prefix::parse("20.60.0.0/24")}, {}});
+  SynthSpec spec = base_spec();
+  spec.sources = *parse_source_list("host:vm-app-v6");
+  spec.destinations.emplace_back();
+  spec.destinations.back().service_tag = "Storage";
+  auto source = make_synth_source(t, spec);
+  ASSERT_FALSE(source.ok());
+  EXPECT_EQ(source.error().message,
+            "destination serviceTag 'Storage': the tag has no prefixes of the sources' family "
+            "(IPv6)");
 }
 
 bool is_private_or_reserved(uint32_t a) {
@@ -679,6 +760,21 @@ INSTANTIATE_TEST_SUITE_P(
                   "hub-spoke-vpn.yaml",
                   "the default destinations are public IPv4 addresses but no source has an IPv4 "
                   "address"},
+        ErrorCase{"UnknownServiceTag",
+                  [](SynthSpec& s) {
+                    s.destinations.emplace_back();
+                    s.destinations.back().service_tag = "Storage.westus";
+                  },
+                  "aks-udr-firewall.yaml",
+                  "destination serviceTag 'Storage.westus': the topology's serviceTags have no "
+                  "such tag"},
+        ErrorCase{"HostsNeedTcp",
+                  [](SynthSpec& s) {
+                    s.destinations = *parse_destination_list("1.1.1.1:123");
+                    s.destinations[0].protocol = Protocol::kUdp;
+                    s.destinations[0].hosts = {"ntp.ubuntu.com"};
+                  },
+                  "aks-loadbalancer.yaml", "destination 1.1.1.1/32: host names need protocol tcp"},
         ErrorCase{"ZeroRate", [](SynthSpec& s) { s.flows_per_second = 0; }, "aks-loadbalancer.yaml",
                   "rate must be greater than 0 and at most 1e9 flows per second"},
         ErrorCase{"NanDuration", [](SynthSpec& s) { s.mean_duration_s = std::nan(""); },

@@ -11,13 +11,20 @@
 //         - 1.1.1.1/udp             # PROTO tcp, udp or icmp (no ports with icmp). An IPv6
 //         - 2001:db8::/32           # prefix or address takes ports only in brackets:
 //         - "[2001:db8::1]:443/tcp" # [2001:db8::/32]:443. Host bits set are an error.
-//         - host: api.example.com   # a host name with the addresses it resolves to: names
-//           addresses: [203.0.113.10, 203.0.113.11:443/tcp]   # are never looked up, so that
-//                                   # results repeat offline; a bare name is an error saying so
+//         - host: api.example.com   # flows that name it (TLS SNI, HTTP Host: FlowResult::host)
+//         - host: "*.example.com"   # a wildcard, matched as Azure Firewall matches target FQDNs
+//                                   # (fqdn_matches: one or more labels, not the apex)
+//         - host: api.example.com   # with the addresses it resolves to: also flows to them
+//           addresses: [203.0.113.10, 203.0.113.11:443/tcp]   # (names are never looked up,
+//                                   # so that results repeat offline); a bare name is an error
 //
-// A flow belongs to the first group, in file order, with a destination that matches its
-// destination address, port and protocol (not the most specific one: the order of the file is
-// the rule, as in a firewall's rule list); flows no group matches are "ungrouped".
+// A flow whose host name is known belongs to the first group, in file order, with a host that
+// matches that name. Any other flow (no name, or a name no group lists) belongs to the first
+// group, in file order, with an address destination that matches its destination address,
+// port and protocol (not the most specific one: the order of the file is the rule, as in a
+// firewall's rule list); flows neither matches are "ungrouped". A name goes first because it
+// says which partner a flow is for, where an address may be shared by many names (a CDN, a
+// front door).
 #pragma once
 
 #include <cstdint>
@@ -46,7 +53,8 @@ struct GroupDestination {
 
 struct DestinationGroup {
   std::string name;
-  std::vector<GroupDestination> destinations;
+  std::vector<GroupDestination> destinations;  // by address
+  std::vector<std::string> hosts;              // host names and wildcards, in lower case
 };
 
 inline constexpr size_t kNoGroup = SIZE_MAX;
@@ -56,9 +64,10 @@ class DestinationGroups {
   DestinationGroups() = default;
   explicit DestinationGroups(std::vector<DestinationGroup> groups) : groups_(std::move(groups)) {}
 
-  /// The index of the first group with a destination matching the flow's destination
-  /// address, port and protocol, or kNoGroup.
-  size_t match(const FlowKey& flow) const;
+  /// The index of the first group with a host matching `host` (the flow's name, empty when
+  /// not known), else of the first with a destination matching the flow's destination
+  /// address, port and protocol, else kNoGroup.
+  size_t match(const FlowKey& flow, std::string_view host = {}) const;
   const std::vector<DestinationGroup>& groups() const { return groups_; }
   bool empty() const { return groups_.empty(); }
 

@@ -30,6 +30,11 @@
 //       ports: [443, 8000-8080]   # are drawn uniformly inside. Ports optional
 //       weight: 3                 # > 0, default 1
 //       hosts: [mcr.microsoft.com]  # TCP flows name one (TLS SNI, or HTTP Host on port 80)
+//       protocol: tcp             # tcp, udp or icmp: every flow to it; default: drawn from
+//                                 # `protocols`. icmp takes no ports; hosts need tcp
+//     - serviceTag: AzureCloud.eastus  # instead of prefix: the topology's `serviceTags` entry;
+//       ports: [9000]             # addresses drawn uniformly over its prefixes of the
+//       protocol: tcp             # sources' family (IPv4 when sources have both)
 //   zipf: 1.0                # 0: weights as given; s > 0: destination i (1-based, in list
 //                            # order) drawn with weight w_i / i^s
 //   popularEndpoints: 1000   # zipf > 0 without destinations: K public endpoints drawn once,
@@ -82,6 +87,12 @@ struct SynthDestination {
   /// HTTP/1.1 request with that Host (port 80) or a TLS ClientHello with that server_name
   /// (any other port), as Azure Firewall's application rules read them. Empty: no names.
   std::vector<std::string> hosts;
+  /// Instead of `prefix`: the name of a `serviceTags` entry of the topology, whose prefixes
+  /// (of one family: IPv4 when some source has it, else IPv6) the addresses are drawn from,
+  /// uniformly over their addresses. Resolved by make_synth_source.
+  std::string service_tag;
+  /// The protocol of every flow to it; none: drawn from SynthSpec::protocols.
+  std::optional<Protocol> protocol;
 };
 
 /// Relative protocol shares (normalised by their sum, which must be positive).
@@ -141,9 +152,10 @@ Result<ProtocolMix> parse_protocol_mix(std::string_view text);
 /// zeros, except UDP to port 53, which carries DNS A queries and answers, so that Wireshark's
 /// dissectors accept every frame. The topology is not referenced after the call.
 ///
-/// Errors (code synth-spec): a source name the topology lacks, a pool without nodes, pods the
-/// engine would not recognise (engine/sources.h), a destination family no source has, values
-/// out of range (shares, rate, ...). next() fails only if a source has no free port left or
+/// Errors (code synth-spec): a source name the topology lacks, a destination's service tag the
+/// topology's `serviceTags` lacks (or without prefixes of a source's family), a pool without nodes,
+/// pods the engine would not recognise (engine/sources.h), a destination family no source has,
+/// values out of range (shares, rate, ...). next() fails only if a source has no free port left or
 /// arrivals would run past 2115 (a tiny rate with many flows).
 Result<std::unique_ptr<PacketSource>> make_synth_source(const Topology& topology,
                                                         const SynthSpec& spec);
