@@ -787,6 +787,7 @@ TEST(EngineTest, PrivateEndpointAcrossAPeeringIsDeliveredPrivately) {
   FlowResult other = engine.trace(flow("10.0.1.10", "10.1.2.6"));
   EXPECT_EQ(other.verdict, Verdict::kDropped);
   EXPECT_EQ(other.reason, Reason::kNsgDeny);
+}
 
 // azure-behaviour D6: the lab's system pool with node public IPs, from `prefix` when given.
 std::string lab_with_node_public_ips(const char* prefix) {
