@@ -291,77 +291,97 @@ std::vector<std::string> yaml_element_ids(const Node& root) {
 
 namespace {
 
-// The tree's nodes are made inside the root's (`target[key]`, `target[size]`): a node made
-// on its own has a memory of its own, merged into its parent's when inserted, which cost more
-// than the parse this replaces.
-void fill_scalar(YAML::Node target, const std::string& text, bool raw) {
-  target = text;
-  // As the parser tags what emit_yaml writes: plain "?", quoted "!".
-  target.SetTag(raw || plain_safe(text) ? "?" : "!");
-}
+// Builds the tree inside one yaml-cpp memory: a node made on its own (YAML::Node(text), or
+// the key of `map["key"]`) has a memory of its own, merged into its parent's when inserted,
+// which cost more than the parse this replaces. `store_` is a list in that memory whose items
+// are the root and the keys; each key text is one node, in every map that has it, as an alias
+// would be (the loader reads keys, never changes them).
+class TreeBuilder {
+ public:
+  YAML::Node build(const Node& root) {
+    YAML::Node tree = store_[0];
+    tree = YAML::Node(YAML::NodeType::Map);  // defined before the next item of store_ is made
+    fill_map(tree, root);
+    return tree;
+  }
 
-void fill(YAML::Node target, const Node& node);
+ private:
+  void fill_scalar(YAML::Node target, const std::string& text, bool raw) {
+    target = text;
+    // As the parser tags what emit_yaml writes: plain "?", quoted "!".
+    target.SetTag(raw || plain_safe(text) ? "?" : "!");
+  }
 
-void fill_map(YAML::Node target, const Node& node) {
-  for (size_t i = 0; i < node.entries.size(); ++i) {
-    const auto& [key, value] = node.entries[i];
-    for (size_t j = 0; j < i; ++j) {
-      if (node.entries[j].first == key) {
-        // target[key] would find the first; the parser keeps both.
-        throw DuplicateKey{};
-      }
+  YAML::Node key(const std::string& text) {
+    auto [it, fresh] = keys_.try_emplace(text);
+    if (fresh) {
+      YAML::Node made = store_[++stored_];
+      fill_scalar(made, text, false);
+      it->second = made;
     }
-    fill(target[key], value);
+    return it->second;
   }
-  for (auto entry : target) {
-    YAML::Node key = entry.first;
-    key.SetTag(plain_safe(key.Scalar()) ? "?" : "!");
-  }
-}
 
-void fill(YAML::Node target, const Node& node) {
-  switch (node.kind) {
-    case Node::Kind::kScalar:
-      fill_scalar(target, node.text, false);
-      return;
-    case Node::Kind::kRaw:
-      fill_scalar(target, node.text, true);
-      return;
-    case Node::Kind::kList:
-      if (node.items.empty()) {
-        target = YAML::Node(YAML::NodeType::Sequence);
-        return;
-      }
-      for (size_t i = 0; i < node.items.size(); ++i) {
-        const Node& item = node.items[i];
-        // emit() writes an item that is not a map with entries as the scalar of its text.
-        if (item.kind == Node::Kind::kMap && !item.entries.empty()) {
-          fill_map(target[i], item);
-        } else {
-          fill_scalar(target[i], item.text, item.kind == Node::Kind::kRaw);
+  void fill_map(YAML::Node target, const Node& node) {
+    for (size_t i = 0; i < node.entries.size(); ++i) {
+      const auto& [name, value] = node.entries[i];
+      for (size_t j = 0; j < i; ++j) {
+        if (node.entries[j].first == name) {
+          // target[key] would find the first; the parser keeps both.
+          throw DuplicateKey{};
         }
       }
-      return;
-    case Node::Kind::kMap:
-      if (node.entries.empty()) {
-        target = YAML::Node(YAML::NodeType::Map);
-        return;
-      }
-      fill_map(target, node);
-      return;
+      fill(target[key(name)], value);
+    }
   }
-}
+
+  void fill(YAML::Node target, const Node& node) {
+    switch (node.kind) {
+      case Node::Kind::kScalar:
+        fill_scalar(target, node.text, false);
+        return;
+      case Node::Kind::kRaw:
+        fill_scalar(target, node.text, true);
+        return;
+      case Node::Kind::kList:
+        if (node.items.empty()) {
+          target = YAML::Node(YAML::NodeType::Sequence);
+          return;
+        }
+        for (size_t i = 0; i < node.items.size(); ++i) {
+          const Node& item = node.items[i];
+          // emit() writes an item that is not a map with entries as the scalar of its text.
+          if (item.kind == Node::Kind::kMap && !item.entries.empty()) {
+            fill_map(target[i], item);
+          } else {
+            fill_scalar(target[i], item.text, item.kind == Node::Kind::kRaw);
+          }
+        }
+        return;
+      case Node::Kind::kMap:
+        if (node.entries.empty()) {
+          target = YAML::Node(YAML::NodeType::Map);
+          return;
+        }
+        fill_map(target, node);
+        return;
+    }
+  }
+
+  YAML::Node store_{YAML::NodeType::Sequence};
+  size_t stored_ = 0;
+  std::unordered_map<std::string, YAML::Node> keys_;
+};
 
 }  // namespace
 
 std::optional<YAML::Node> yaml_tree(const Node& root) {
-  YAML::Node tree(YAML::NodeType::Map);  // a default Node has no node for copies to share
   try {
-    fill(tree, root);
+    TreeBuilder builder;
+    return builder.build(root);
   } catch (const DuplicateKey&) {
     return std::nullopt;
   }
-  return tree;
 }
 
 std::string parent_id(std::string_view id) {
@@ -1008,11 +1028,11 @@ bool Importer::load_back(const Node& root, const std::string& yaml) {
   // the lines the elements and so the JSON that made them.
   LoadResult from_text = parse_topology(yaml, file, limits);
   if (from_text.topology) {
-    errors_.push_back(Diagnostic{
-        "internal",
-        "the imported topology loads from its text but not from its tree: " +
-            (loaded.errors.empty() ? std::string() : loaded.errors.front().message),
-        {}});
+    errors_.push_back(
+        Diagnostic{"internal",
+                   "the imported topology loads from its text but not from its tree: " +
+                       (loaded.errors.empty() ? std::string() : loaded.errors.front().message),
+                   {}});
     return false;
   }
   const std::vector<std::string> ids = yaml_element_ids(root);
