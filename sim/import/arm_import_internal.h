@@ -31,47 +31,68 @@ namespace egress::arm {
 struct Node {
   enum class Kind : uint8_t { kMap, kList, kScalar, kRaw };
   Kind kind = Kind::kMap;
-  std::vector<std::pair<std::string, Node>> entries;
+  // Not std::pair: clang 14 with libstdc++ 12 cannot instantiate pair<std::string, Node>
+  // while Node is incomplete (pair's conditionally explicit default constructor).
+  struct Entry;
+  std::vector<Entry> entries;
   std::vector<Node> items;
   std::string text;
 
-  static Node map() { return Node{}; }
-  static Node list() {
-    Node n;
-    n.kind = Kind::kList;
-    return n;
-  }
-  static Node str(std::string s) {
-    Node n;
-    n.kind = Kind::kScalar;
-    n.text = std::move(s);
-    return n;
-  }
-  static Node num(int64_t v) {
-    Node n;
-    n.kind = Kind::kRaw;
-    n.text = std::to_string(v);
-    return n;
-  }
-  static Node boolean(bool v) {
-    Node n;
-    n.kind = Kind::kRaw;
-    n.text = v ? "true" : "false";
-    return n;
-  }
-  static Node strs(const std::vector<std::string>& values) {
-    Node n = list();
-    for (const std::string& v : values) {
-      n.items.push_back(str(v));
-    }
-    return n;
-  }
-  Node& set(std::string key, Node value) {
-    entries.emplace_back(std::move(key), std::move(value));
-    return entries.back().second;
-  }
-  bool empty() const { return entries.empty() && items.empty(); }
+  static Node map();
+  static Node list();
+  static Node str(std::string s);
+  static Node num(int64_t v);
+  static Node boolean(bool v);
+  static Node strs(const std::vector<std::string>& values);
+  Node& set(std::string key, Node value);
+  bool empty() const;
 };
+
+struct Node::Entry {
+  std::string first;  // the key
+  Node second;
+};
+
+inline Node Node::map() {
+  return Node{};
+}
+inline Node Node::list() {
+  Node n;
+  n.kind = Kind::kList;
+  return n;
+}
+inline Node Node::str(std::string s) {
+  Node n;
+  n.kind = Kind::kScalar;
+  n.text = std::move(s);
+  return n;
+}
+inline Node Node::num(int64_t v) {
+  Node n;
+  n.kind = Kind::kRaw;
+  n.text = std::to_string(v);
+  return n;
+}
+inline Node Node::boolean(bool v) {
+  Node n;
+  n.kind = Kind::kRaw;
+  n.text = v ? "true" : "false";
+  return n;
+}
+inline Node Node::strs(const std::vector<std::string>& values) {
+  Node n = list();
+  for (const std::string& v : values) {
+    n.items.push_back(str(v));
+  }
+  return n;
+}
+inline bool Node::empty() const {
+  return entries.empty() && items.empty();
+}
+inline Node& Node::set(std::string key, Node value) {
+  entries.push_back(Entry{std::move(key), std::move(value)});
+  return entries.back().second;
+}
 
 /// The topology YAML text of `root` (a map).
 std::string emit_yaml(const Node& root);
