@@ -137,6 +137,15 @@ struct Marks {
 
 void emit(const Node& node, int indent, std::string& out, Marks marks);
 
+const std::string* element_id(const Node& map, const std::string* outer) {
+  for (const auto& [key, value] : map.entries) {
+    if (key == "id" && value.kind == Node::Kind::kScalar) {
+      return &value.text;
+    }
+  }
+  return outer;
+}
+
 // `key: value`; `pad` false when "- " before it is already written.
 void emit_flow_or_block(const std::string& key, const Node& value, int indent, std::string& out,
                         Marks marks, bool pad = true) {
@@ -174,27 +183,27 @@ void emit_flow_or_block(const std::string& key, const Node& value, int indent, s
       emit(value, indent + 2, out, marks);
       return;
     }
-    case Node::Kind::kMap:
+    case Node::Kind::kMap: {
       if (value.entries.empty()) {
         out += " {}\n";
         return;
       }
       out += '\n';
-      emit(value, indent + 2, out, marks);
+      Marks inner = marks;
+      if (marks.at != nullptr) {  // an element that is not in a list: `cluster`
+        inner.id = element_id(value, marks.id);
+        marks.at->emplace_back(out.size(), inner.id);
+      }
+      emit(value, indent + 2, out, inner);
+      if (marks.at != nullptr) {
+        marks.at->emplace_back(out.size(), marks.id);
+      }
       return;
+    }
   }
 }
 
 struct DuplicateKey {};
-
-const std::string* element_id(const Node& map, const std::string* outer) {
-  for (const auto& [key, value] : map.entries) {
-    if (key == "id" && value.kind == Node::Kind::kScalar) {
-      return &value.text;
-    }
-  }
-  return outer;
-}
 
 void emit(const Node& node, int indent, std::string& out, Marks marks) {
   if (node.kind == Node::Kind::kMap) {
@@ -1063,9 +1072,12 @@ bool Importer::load_back(const Node& root, const std::string& yaml) {
       error("import-does-not-load", std::move(message), place->first, shown(place->second));
       continue;
     }
-    d.message = std::move(message);
-    d.code = "import-does-not-load";
-    errors_.push_back(std::move(d));
+    // An element the importer made up (the managed VNet) has no JSON: the line of the text,
+    // which the user does not see, only in the message.
+    if (d.where.line > 0) {
+      message += " (line " + std::to_string(d.where.line) + " of the imported topology)";
+    }
+    errors_.push_back(Diagnostic{"import-does-not-load", std::move(message), {}});
   }
   return false;
 }
