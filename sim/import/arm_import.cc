@@ -666,7 +666,10 @@ void Importer::collect_item(const JsonFile& file, const FileItems& items, const 
       } else {
         gateway = std::filesystem::path(file.path).stem().string();
       }
-      std::string origin = v.value("origin", "");
+      auto origin_field = v.find("origin");
+      std::string origin = origin_field != v.end() && origin_field->is_string()
+                               ? origin_field->get<std::string>()
+                               : std::string();
       auto network = v.find("network");
       if (network != v.end() && network->is_string() && lower(origin) != "network") {
         learned_routes_[lower(gateway)].push_back(network->get<std::string>());
@@ -715,7 +718,9 @@ void Importer::collect(const Snapshot& snapshot) {
       check_answers.push_back(&file);
       continue;
     }
-    if (file.root.is_object() && file.root.value("tool", "") == "azure-export.sh") {
+    // json::value() throws when the member is there but not a string.
+    if (file.root.is_object() && file.root.contains("tool") && file.root["tool"].is_string() &&
+        file.root["tool"].get<std::string>() == "azure-export.sh") {
       continue;  // the export's manifest: what was asked for, not a resource
     }
     for (const Item& item : entry.items.items) {

@@ -376,6 +376,24 @@ TEST(ImportAzure, LoaderErrorsNameTheJsonFileAndPointer) {
                 "/properties/routes/0");
 }
 
+// An element that is no list item (cluster) is placed too.
+TEST(ImportAzure, LoaderErrorInTheClusterNamesItsPointer) {
+  ScratchDir dir("egress_arm_import", "cluster");
+  std::string text = read(kExamples + "/ManagedClustersGet.json");
+  for (size_t at = text.find("\"10.0.0.0/16\""); at != std::string::npos;
+       at = text.find("\"10.0.0.0/16\"")) {
+    text.replace(at, 13, "\"09.0.0.0/16\"");
+  }
+  std::string file = dir.write("cluster.json", text);
+  ImportResult r = import_azure(std::vector<std::string>{file}, {});
+  ASSERT_EQ(r.errors.size(), 1U);
+  EXPECT_EQ(format_diagnostic(r.errors[0], "error"),
+            file +
+                ": error: the imported topology does not load: 'serviceCidrs': expected an IPv4 "
+                "or IPv6 prefix like 10.0.0.0/16 or fd00::/64, got '09.0.0.0/16' at "
+                "/responses/200/body");
+}
+
 // The loader reads the tree the written text parses to (built in memory, not parsed): on every
 // example and snapshot the text gives that tree (verify_text_ reports any difference) and the
 // same YAML as before.
