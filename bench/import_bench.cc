@@ -12,6 +12,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "egress/import/arm_import.h"
@@ -48,11 +49,9 @@ std::string v4(uint32_t bits) {
          std::to_string((bits >> 8) & 255) + "." + std::to_string(bits & 255);
 }
 
-// `resources` resources in five kinds; returns the folder.
-fs::path generate(int resources) {
+// `resources` resources in five kinds into `root`; returns it.
+fs::path generate(int resources, fs::path root) {
   const int unit = resources / 5;  // vnets, route tables, NSGs, public IPs; then NAT gw + LB
-  fs::path root = fs::temp_directory_path() / ("egress_import_bench_" + std::to_string(::getpid()));
-  fs::remove_all(root);
   fs::path dir = root / "resources" / kRg;
   fs::create_directories(dir);
   Json vnets = Json::array(), tables = Json::array(), nsgs = Json::array(), pips = Json::array(),
@@ -152,7 +151,9 @@ double peak_rss_mb() {
 
 void BM_ImportSnapshot(benchmark::State& state) {
   const int resources = static_cast<int>(state.range(0));
-  fs::path root = generate(resources);
+  fs::path root = fs::temp_directory_path() / ("egress_import_bench_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  generate(resources, root);
   const std::vector<std::string> sources = {root.string()};
   size_t yaml_bytes = 0;
   for (auto _ : state) {
@@ -173,4 +174,33 @@ BENCHMARK(BM_ImportSnapshot)->Arg(1000)->Arg(5000)->Unit(benchmark::kMillisecond
 
 }  // namespace
 
-BENCHMARK_MAIN();
+// `--snapshot_out=DIR --resources=N` writes the snapshot to DIR and exits, so that the CLI
+// (`/usr/bin/time -v egress-sim import DIR`) can be measured on the same input.
+int main(int argc, char** argv) {
+  std::string out;
+  int resources = 5000;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg.rfind("--snapshot_out=", 0) == 0) {
+      out = arg.substr(15);
+    } else if (arg.rfind("--resources=", 0) == 0) {
+      resources = std::stoi(std::string(arg.substr(12)));
+    }
+  }
+  if (!out.empty()) {
+    if (fs::exists(out) && !fs::is_empty(out)) {
+      std::fprintf(stderr, "%s exists and is not empty\n", out.c_str());
+      return 2;
+    }
+    generate(resources, out);
+    std::printf("%d resources in %s\n", resources, out.c_str());
+    return 0;
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
+    return 1;
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

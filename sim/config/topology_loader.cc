@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "config/topology_builder_internal.h"
+#include "config/topology_loader_internal.h"
 #include "config/yaml_reader_internal.h"
 #include "egress/config/fqdn_tags.h"
 #include "egress/config/service_endpoints.h"
@@ -226,6 +227,20 @@ class Loader : private internal::TopologyBuilder {
 
   LoadResult run(std::string_view text) {
     internal::run_guarded(diags_, [&] { load(text); });
+    return take_result();
+  }
+
+  LoadResult run(const YAML::Node& root, std::string_view text) {
+    internal::run_guarded(diags_, [&] {
+      if (internal::check_yaml_characters(text, diags_)) {
+        load_root(root);
+      }
+    });
+    return take_result();
+  }
+
+ private:
+  LoadResult take_result() {
     LoadResult result;
     if (diags_.empty()) {
       result.topology = std::move(topology_);
@@ -235,13 +250,15 @@ class Loader : private internal::TopologyBuilder {
     return result;
   }
 
- private:
   void load(std::string_view text) {
     std::optional<YAML::Node> document = internal::load_document(text, diags_);
     if (!document) {
       return;
     }
-    const YAML::Node& root = *document;
+    load_root(*document);
+  }
+
+  void load_root(const YAML::Node& root) {
     if (root.IsNull()) {
       diags_.error("bad-type",
                    "the file holds no topology; expected a map starting with 'version: 1'",
@@ -1827,6 +1844,26 @@ LoadResult parse_topology(std::string_view yaml_text, const std::string& file,
     return result;
   }
 }
+
+namespace internal {
+
+LoadResult load_topology_tree(const YAML::Node& root, std::string_view text,
+                              const std::string& file, const LoadLimits& limits) {
+  if (text.size() > limits.max_bytes) {
+    return too_large_file(file, text.size(), limits);
+  }
+  try {
+    Loader loader(file, limits);
+    return loader.run(root, text);
+  } catch (...) {
+    LoadResult result;
+    result.errors.push_back(
+        Diagnostic{"internal", "out of memory while loading", SourceLocation{file, 0, 0}});
+    return result;
+  }
+}
+
+}  // namespace internal
 
 LoadResult load_topology_file(const std::string& path, const LoadLimits& limits) {
   auto io_error = [&](std::string why) {

@@ -211,6 +211,10 @@ bool check_characters(std::string_view text, Diagnostics& diags) {
 
 }  // namespace
 
+bool check_yaml_characters(std::string_view text, Diagnostics& diags) {
+  return check_characters(text, diags);
+}
+
 std::optional<YAML::Node> load_document(std::string_view text, Diagnostics& diags) {
   if (!check_characters(text, diags)) {
     return std::nullopt;

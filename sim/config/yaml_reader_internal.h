@@ -82,6 +82,10 @@ class Diagnostics {
   bool stopped_ = false;
 };
 
+/// Reports invalid-utf8 or yaml-syntax (a control character) at the first character YAML text
+/// must not hold; false then. load_document checks this first.
+bool check_yaml_characters(std::string_view text, Diagnostics& diags);
+
 /// Parses text that must hold one YAML document. Returns its root (a Null node for an empty
 /// file), or nullopt after reporting invalid-utf8 (with the byte values), yaml-syntax (control
 /// characters, a syntax error, a second document) or too-large (more map keys and list items

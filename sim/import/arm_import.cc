@@ -1,10 +1,15 @@
 #include "egress/import/arm_import.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <functional>
+#include <regex>
 #include <set>
 #include <tuple>
 
+#include "config/topology_loader_internal.h"
 #include "egress/config/topology_loader.h"
 #include "import/arm_import_internal.h"
 
@@ -123,17 +128,42 @@ bool plain_safe(std::string_view s) {
   return !(digits_and_dots && std::count(s.begin(), s.end(), '.') <= 1);
 }
 
-void emit(const Node& node, int indent, std::string& out);
+// Where each element (a map with an `id`) starts and ends in the text, so that a loader error
+// at a line of the YAML can name the ARM id of the element it is in (yaml_element_ids).
+struct Marks {
+  std::vector<std::pair<size_t, const std::string*>>* at = nullptr;  // offset, id from there on
+  const std::string* id = nullptr;                                   // the enclosing element's
+};
 
-void emit_flow_or_block(const std::string& key, const Node& value, int indent, std::string& out) {
-  std::string pad(static_cast<size_t>(indent), ' ');
-  out += pad + yaml_scalar(key) + ":";
+void emit(const Node& node, int indent, std::string& out, Marks marks);
+
+const std::string* element_id(const Node& map, const std::string* outer) {
+  for (const auto& [key, value] : map.entries) {
+    if (key == "id" && value.kind == Node::Kind::kScalar) {
+      return &value.text;
+    }
+  }
+  return outer;
+}
+
+// `key: value`; `pad` false when "- " before it is already written.
+void emit_flow_or_block(const std::string& key, const Node& value, int indent, std::string& out,
+                        Marks marks, bool pad = true) {
+  if (pad) {
+    out.append(static_cast<size_t>(indent), ' ');
+  }
+  out += yaml_scalar(key);
+  out += ':';
   switch (value.kind) {
     case Node::Kind::kScalar:
-      out += " " + yaml_scalar(value.text) + "\n";
+      out += ' ';
+      out += yaml_scalar(value.text);
+      out += '\n';
       return;
     case Node::Kind::kRaw:
-      out += " " + value.text + "\n";
+      out += ' ';
+      out += value.text;
+      out += '\n';
       return;
     case Node::Kind::kList: {
       bool scalars = std::all_of(value.items.begin(), value.items.end(), [](const Node& n) {
@@ -149,41 +179,62 @@ void emit_flow_or_block(const std::string& key, const Node& value, int indent, s
         out += "]\n";
         return;
       }
-      out += "\n";
-      emit(value, indent + 2, out);
+      out += '\n';
+      emit(value, indent + 2, out, marks);
       return;
     }
-    case Node::Kind::kMap:
+    case Node::Kind::kMap: {
       if (value.entries.empty()) {
         out += " {}\n";
         return;
       }
-      out += "\n";
-      emit(value, indent + 2, out);
+      out += '\n';
+      Marks inner = marks;
+      if (marks.at != nullptr) {  // an element that is not in a list: `cluster`
+        inner.id = element_id(value, marks.id);
+        marks.at->emplace_back(out.size(), inner.id);
+      }
+      emit(value, indent + 2, out, inner);
+      if (marks.at != nullptr) {
+        marks.at->emplace_back(out.size(), marks.id);
+      }
       return;
+    }
   }
 }
 
-void emit(const Node& node, int indent, std::string& out) {
+struct DuplicateKey {};
+
+void emit(const Node& node, int indent, std::string& out, Marks marks) {
   if (node.kind == Node::Kind::kMap) {
     for (const auto& [key, value] : node.entries) {
-      emit_flow_or_block(key, value, indent, out);
+      emit_flow_or_block(key, value, indent, out, marks);
     }
     return;
   }
   // A list of maps: "- " then the first entry, the rest under it.
   for (const Node& item : node.items) {
-    std::string pad(static_cast<size_t>(indent), ' ');
     if (item.kind != Node::Kind::kMap || item.entries.empty()) {
-      out +=
-          pad + "- " + (item.kind == Node::Kind::kRaw ? item.text : yaml_scalar(item.text)) + "\n";
+      out.append(static_cast<size_t>(indent), ' ');
+      out += "- ";
+      out += item.kind == Node::Kind::kRaw ? item.text : yaml_scalar(item.text);
+      out += '\n';
       continue;
     }
-    std::string first;
-    emit_flow_or_block(item.entries[0].first, item.entries[0].second, indent + 2, first);
-    out += pad + "- " + first.substr(static_cast<size_t>(indent) + 2);
+    Marks inner = marks;
+    if (marks.at != nullptr) {
+      inner.id = element_id(item, marks.id);
+      marks.at->emplace_back(out.size(), inner.id);
+    }
+    out.append(static_cast<size_t>(indent), ' ');
+    out += "- ";
+    emit_flow_or_block(item.entries[0].first, item.entries[0].second, indent + 2, out, inner,
+                       false);
     for (size_t i = 1; i < item.entries.size(); ++i) {
-      emit_flow_or_block(item.entries[i].first, item.entries[i].second, indent + 2, out);
+      emit_flow_or_block(item.entries[i].first, item.entries[i].second, indent + 2, out, inner);
+    }
+    if (marks.at != nullptr) {
+      marks.at->emplace_back(out.size(), marks.id);
     }
   }
 }
@@ -225,8 +276,121 @@ std::string yaml_scalar(std::string_view text) {
 
 std::string emit_yaml(const Node& root) {
   std::string out;
-  emit(root, 0, out);
+  emit(root, 0, out, Marks{});
   return out;
+}
+
+std::vector<std::string> yaml_element_ids(const Node& root) {
+  std::vector<std::pair<size_t, const std::string*>> at;
+  std::string text;
+  emit(root, 0, text, Marks{&at, nullptr});
+  std::vector<std::string> ids;
+  size_t next = 0;
+  const std::string* id = nullptr;
+  for (size_t line_start = 0; line_start < text.size();) {
+    while (next < at.size() && at[next].first <= line_start) {
+      id = at[next++].second;
+    }
+    ids.push_back(id == nullptr ? "" : *id);
+    size_t end = text.find('\n', line_start);
+    line_start = end == std::string::npos ? text.size() : end + 1;
+  }
+  return ids;
+}
+
+namespace {
+
+// Builds the tree inside one yaml-cpp memory: a node made on its own (YAML::Node(text), or
+// the key of `map["key"]`) has a memory of its own, merged into its parent's when inserted,
+// which cost more than the parse this replaces. `store_` is a list in that memory whose items
+// are the root and the keys; each key text is one node, in every map that has it, as an alias
+// would be (the loader reads keys, never changes them).
+class TreeBuilder {
+ public:
+  YAML::Node build(const Node& root) {
+    YAML::Node tree = store_[0];
+    tree = YAML::Node(YAML::NodeType::Map);  // defined before the next item of store_ is made
+    fill_map(tree, root);
+    return tree;
+  }
+
+ private:
+  void fill_scalar(YAML::Node target, const std::string& text, bool raw) {
+    target = text;
+    // As the parser tags what emit_yaml writes: plain "?", quoted "!".
+    target.SetTag(raw || plain_safe(text) ? "?" : "!");
+  }
+
+  YAML::Node key(const std::string& text) {
+    auto [it, fresh] = keys_.try_emplace(text);
+    if (fresh) {
+      YAML::Node made = store_[++stored_];
+      fill_scalar(made, text, false);
+      it->second = made;
+    }
+    return it->second;
+  }
+
+  void fill_map(YAML::Node target, const Node& node) {
+    for (size_t i = 0; i < node.entries.size(); ++i) {
+      const auto& [name, value] = node.entries[i];
+      for (size_t j = 0; j < i; ++j) {
+        if (node.entries[j].first == name) {
+          // target[key] would find the first; the parser keeps both.
+          throw DuplicateKey{};
+        }
+      }
+      fill(target[key(name)], value);
+    }
+  }
+
+  void fill(YAML::Node target, const Node& node) {
+    switch (node.kind) {
+      case Node::Kind::kScalar:
+        fill_scalar(target, node.text, false);
+        return;
+      case Node::Kind::kRaw:
+        fill_scalar(target, node.text, true);
+        return;
+      case Node::Kind::kList:
+        if (node.items.empty()) {
+          target = YAML::Node(YAML::NodeType::Sequence);
+          return;
+        }
+        for (size_t i = 0; i < node.items.size(); ++i) {
+          const Node& item = node.items[i];
+          // emit() writes an item that is not a map with entries as the scalar of its text.
+          if (item.kind == Node::Kind::kMap && !item.entries.empty()) {
+            fill_map(target[i], item);
+          } else {
+            fill_scalar(target[i], item.text, item.kind == Node::Kind::kRaw);
+          }
+        }
+        return;
+      case Node::Kind::kMap:
+        if (node.entries.empty()) {
+          target = YAML::Node(YAML::NodeType::Map);
+          return;
+        }
+        fill_map(target, node);
+        return;
+    }
+  }
+
+  YAML::Node store_{YAML::NodeType::Sequence};
+  size_t stored_ = 0;
+  std::unordered_map<std::string, YAML::Node> keys_;
+};
+
+}  // namespace
+
+std::optional<YAML::Node> yaml_tree(const Node& root) {
+  try {
+    TreeBuilder builder;
+    return builder.build(root);
+  } catch (const DuplicateKey&) {
+    return std::nullopt;
+  }
 }
 
 std::string parent_id(std::string_view id) {
@@ -502,7 +666,10 @@ void Importer::collect_item(const JsonFile& file, const FileItems& items, const 
       } else {
         gateway = std::filesystem::path(file.path).stem().string();
       }
-      std::string origin = v.value("origin", "");
+      auto origin_field = v.find("origin");
+      std::string origin = origin_field != v.end() && origin_field->is_string()
+                               ? origin_field->get<std::string>()
+                               : std::string();
       auto network = v.find("network");
       if (network != v.end() && network->is_string() && lower(origin) != "network") {
         learned_routes_[lower(gateway)].push_back(network->get<std::string>());
@@ -551,7 +718,9 @@ void Importer::collect(const Snapshot& snapshot) {
       check_answers.push_back(&file);
       continue;
     }
-    if (file.root.is_object() && file.root.value("tool", "") == "azure-export.sh") {
+    // json::value() throws when the member is there but not a string.
+    if (file.root.is_object() && file.root.contains("tool") && file.root["tool"].is_string() &&
+        file.root["tool"].get<std::string>() == "azure-export.sh") {
       continue;  // the export's manifest: what was asked for, not a resource
     }
     for (const Item& item : entry.items.items) {
@@ -759,6 +928,167 @@ Node Importer::build() {
   return root;
 }
 
+std::unordered_map<std::string, std::pair<const JsonFile*, std::string>> Importer::json_places()
+    const {
+  std::unordered_map<std::string, std::pair<const JsonFile*, std::string>> places;
+  for (const Resource& r : resources_) {
+    places.emplace(r.key, std::make_pair(r.file, r.pointer));
+  }
+  // Children embedded in their parents (subnets, rules, frontends): objects with an id and a
+  // body; references ({"id": ...} alone) are not where anything is defined.
+  std::function<void(const Json&, const std::string&, const JsonFile*)> walk =
+      [&](const Json& json, const std::string& pointer, const JsonFile* file) {
+        if (json.is_array()) {
+          for (size_t i = 0; i < json.size(); ++i) {
+            walk(json[i], pointer + "/" + std::to_string(i), file);
+          }
+          return;
+        }
+        if (!json.is_object()) {
+          return;
+        }
+        auto id = json.find("id");
+        if (id != json.end() && id->is_string() &&
+            (json.contains("name") || json.contains("properties"))) {
+          places.emplace(id_key(id->get<std::string>()), std::make_pair(file, pointer));
+        }
+        for (auto it = json.begin(); it != json.end(); ++it) {
+          walk(*it, pointer + "/" + pointer_token(it.key()), file);
+        }
+      };
+  for (const Resource& r : resources_) {
+    walk(*r.json, r.pointer, r.file);
+  }
+  return places;
+}
+
+namespace {
+
+// The first place where two yaml-cpp trees differ (type, tag, text, order), or "".
+std::string tree_difference(const YAML::Node& a, const YAML::Node& b, const std::string& path) {
+  if (a.Type() != b.Type()) {
+    return path + ": node types differ";
+  }
+  if (a.IsScalar()) {
+    if (a.Scalar() != b.Scalar() || a.Tag() != b.Tag()) {
+      return path + ": '" + a.Scalar() + "' (" + a.Tag() + ") vs '" + b.Scalar() + "' (" + b.Tag() +
+             ")";
+    }
+    return "";
+  }
+  if (a.size() != b.size()) {
+    return path + ": sizes differ";
+  }
+  if (a.IsSequence()) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (std::string d = tree_difference(a[i], b[i], path + "/" + std::to_string(i)); !d.empty()) {
+        return d;
+      }
+    }
+    return "";
+  }
+  for (auto ia = a.begin(), ib = b.begin(); ia != a.end() && ib != b.end(); ++ia, ++ib) {
+    std::string key = ia->first.IsScalar() ? ia->first.Scalar() : "?";
+    if (std::string d = tree_difference(ia->first, ib->first, path + "/" + key + " (key)");
+        !d.empty()) {
+      return d;
+    }
+    if (std::string d = tree_difference(ia->second, ib->second, path + "/" + key); !d.empty()) {
+      return d;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+bool Importer::load_back(const Node& root, const std::string& yaml) {
+  const std::string file = "<imported topology>";
+  LoadLimits limits;
+  limits.max_bytes = std::max<uint64_t>(limits.max_bytes, yaml.size() * 2);
+  // The tree the text parses to, loaded without the parse: the parse was three quarters of an
+  // import's time. verify_text_ (the tests and the fuzz target) proves the two are the same.
+  std::optional<YAML::Node> tree;
+  try {
+    tree = yaml_tree(root);
+  } catch (const YAML::Exception& e) {
+    errors_.push_back(Diagnostic{"internal", "cannot build the YAML tree: " + e.msg, {}});
+    return false;
+  }
+  // A map with a key twice (the parser keeps both copies; the loader reports duplicate-key):
+  // the text itself.
+  LoadResult loaded = tree ? internal::load_topology_tree(*tree, yaml, file, limits)
+                           : parse_topology(yaml, file, limits);
+  if (verify_text_ && tree) {
+    std::string difference;
+    try {
+      difference = tree_difference(YAML::Load(yaml), *tree, "");
+    } catch (const YAML::Exception& e) {
+      difference = "the text does not parse: " + e.msg;
+    }
+    LoadResult from_text = parse_topology(yaml, file, limits);
+    if (difference.empty() && from_text.topology.has_value() != loaded.topology.has_value()) {
+      difference = "the text loads differently";
+    }
+    if (!difference.empty()) {
+      errors_.push_back(
+          Diagnostic{"internal", "the written YAML is not the tree loaded: " + difference, {}});
+      return false;
+    }
+  }
+  if (loaded.topology) {
+    return true;
+  }
+  // The importer wrote something the loader refuses: an importer bug or a combination the
+  // schema cannot hold; never a silent partial import. The text gives the errors' lines, and
+  // the lines the elements and so the JSON that made them.
+  LoadResult from_text = parse_topology(yaml, file, limits);
+  if (from_text.topology) {
+    errors_.push_back(
+        Diagnostic{"internal",
+                   "the imported topology loads from its text but not from its tree: " +
+                       (loaded.errors.empty() ? std::string() : loaded.errors.front().message),
+                   {}});
+    return false;
+  }
+  const std::vector<std::string> ids = yaml_element_ids(root);
+  const auto places = json_places();
+  // Line 1 is the comment before emit_yaml's text.
+  auto place_of = [&](int line) -> const std::pair<const JsonFile*, std::string>* {
+    if (line < 2 || static_cast<size_t>(line - 2) >= ids.size() || ids[line - 2].empty()) {
+      return nullptr;
+    }
+    auto it = places.find(id_key(ids[line - 2]));
+    return it == places.end() ? nullptr : &it->second;
+  };
+  auto shown = [](const std::string& pointer) { return pointer.empty() ? "/" : pointer; };
+  for (Diagnostic& d : from_text.errors) {
+    std::string message = "the imported topology does not load: ";
+    // "line N, column M" in a loader message: the YAML's place, which the user never saw.
+    static const std::regex kLineColumn(R"(line (\d+), column \d+)");
+    std::smatch m;
+    std::string rest = d.message;
+    while (std::regex_search(rest, m, kLineColumn)) {
+      message += m.prefix();
+      const auto* other = place_of(std::stoi(m[1].str()));
+      message += other == nullptr ? m[0].str() : shown(other->second) + " in " + other->first->path;
+      rest = m.suffix();
+    }
+    message += rest;
+    if (const auto* place = place_of(d.where.line)) {
+      error("import-does-not-load", std::move(message), place->first, shown(place->second));
+      continue;
+    }
+    // An element the importer made up (the managed VNet) has no JSON: the line of the text,
+    // which the user does not see, only in the message.
+    if (d.where.line > 0) {
+      message += " (line " + std::to_string(d.where.line) + " of the imported topology)";
+    }
+    errors_.push_back(Diagnostic{"import-does-not-load", std::move(message), {}});
+  }
+  return false;
+}
+
 ImportResult Importer::run(std::span<const std::string> sources) {
   ImportResult result;
   ReadLimits limits;
@@ -806,18 +1136,7 @@ ImportResult Importer::run(std::span<const std::string> sources) {
     std::string yaml =
         "# Imported by egress-sim import from Azure Resource Manager JSON; ids are ARM ids.\n" +
         emit_yaml(root);
-    LoadLimits load_limits;
-    load_limits.max_bytes = std::max<uint64_t>(load_limits.max_bytes, yaml.size() * 2);
-    LoadResult loaded = parse_topology(yaml, "<imported topology>", load_limits);
-    if (!loaded.topology) {
-      // The importer wrote something the loader refuses: an importer bug or a combination
-      // the schema cannot hold; never a silent partial import.
-      for (Diagnostic& d : loaded.errors) {
-        d.message = "the imported topology does not load: " + d.message;
-        d.code = "import-does-not-load";
-        errors_.push_back(std::move(d));
-      }
-    } else {
+    if (load_back(root, yaml)) {
       result.yaml = std::move(yaml);
     }
   }

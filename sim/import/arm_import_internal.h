@@ -20,6 +20,10 @@
 #include "egress/net/ip_address.h"
 #include "import/arm_json_internal.h"
 
+namespace YAML {
+class Node;
+}
+
 namespace egress::arm {
 
 /// A YAML value as the importer writes it: maps keep their insertion order, so the output is
@@ -27,50 +31,79 @@ namespace egress::arm {
 struct Node {
   enum class Kind : uint8_t { kMap, kList, kScalar, kRaw };
   Kind kind = Kind::kMap;
-  std::vector<std::pair<std::string, Node>> entries;
+  // Not std::pair: clang 14 with libstdc++ 12 cannot instantiate pair<std::string, Node>
+  // while Node is incomplete (pair's conditionally explicit default constructor).
+  struct Entry;
+  std::vector<Entry> entries;
   std::vector<Node> items;
   std::string text;
 
-  static Node map() { return Node{}; }
-  static Node list() {
-    Node n;
-    n.kind = Kind::kList;
-    return n;
-  }
-  static Node str(std::string s) {
-    Node n;
-    n.kind = Kind::kScalar;
-    n.text = std::move(s);
-    return n;
-  }
-  static Node num(int64_t v) {
-    Node n;
-    n.kind = Kind::kRaw;
-    n.text = std::to_string(v);
-    return n;
-  }
-  static Node boolean(bool v) {
-    Node n;
-    n.kind = Kind::kRaw;
-    n.text = v ? "true" : "false";
-    return n;
-  }
-  static Node strs(const std::vector<std::string>& values) {
-    Node n = list();
-    for (const std::string& v : values) {
-      n.items.push_back(str(v));
-    }
-    return n;
-  }
-  Node& set(std::string key, Node value) {
-    entries.emplace_back(std::move(key), std::move(value));
-    return entries.back().second;
-  }
-  bool empty() const { return entries.empty() && items.empty(); }
+  static Node map();
+  static Node list();
+  static Node str(std::string s);
+  static Node num(int64_t v);
+  static Node boolean(bool v);
+  static Node strs(const std::vector<std::string>& values);
+  Node& set(std::string key, Node value);
+  bool empty() const;
 };
+
+struct Node::Entry {
+  std::string first;  // the key
+  Node second;
+};
+
+inline Node Node::map() {
+  return Node{};
+}
+inline Node Node::list() {
+  Node n;
+  n.kind = Kind::kList;
+  return n;
+}
+inline Node Node::str(std::string s) {
+  Node n;
+  n.kind = Kind::kScalar;
+  n.text = std::move(s);
+  return n;
+}
+inline Node Node::num(int64_t v) {
+  Node n;
+  n.kind = Kind::kRaw;
+  n.text = std::to_string(v);
+  return n;
+}
+inline Node Node::boolean(bool v) {
+  Node n;
+  n.kind = Kind::kRaw;
+  n.text = v ? "true" : "false";
+  return n;
+}
+inline Node Node::strs(const std::vector<std::string>& values) {
+  Node n = list();
+  for (const std::string& v : values) {
+    n.items.push_back(str(v));
+  }
+  return n;
+}
+inline bool Node::empty() const {
+  return entries.empty() && items.empty();
+}
+inline Node& Node::set(std::string key, Node value) {
+  entries.push_back(Entry{std::move(key), std::move(value)});
+  return entries.back().second;
+}
 
 /// The topology YAML text of `root` (a map).
 std::string emit_yaml(const Node& root);
+
+/// Per line of emit_yaml(root): the `id` of the innermost element (list item map) the line is
+/// in, "" outside any element with an id. Loader errors are placed with it.
+std::vector<std::string> yaml_element_ids(const Node& root);
+
+/// The yaml-cpp tree that parsing emit_yaml(root) gives (types, tags, scalars, order), without
+/// the text round trip and without marks; nullopt when a map has a key twice.
+std::optional<YAML::Node> yaml_tree(const Node& root);
 
 /// A scalar as YAML writes it: plain when that reads back as the same string, else quoted.
 std::string yaml_scalar(std::string_view text);
@@ -135,8 +168,13 @@ struct Child {
 class Importer {
  public:
   explicit Importer(const ImportOptions& options) : options_(options) {}
-  /// Reads, maps, writes the YAML and parses it back with the topology loader.
+  /// Reads, maps, writes the YAML and loads it with the topology loader (from the tree the
+  /// text parses to, yaml_tree; from the text itself when that finds errors, for positions).
   ImportResult run(std::span<const std::string> sources);
+
+  /// Also parses the written text and checks it gives the tree that was loaded (tests, fuzzing):
+  /// a difference is an `internal` error.
+  bool verify_text_ = false;
 
   // --- diagnostics ---
   void finding(std::string code, std::string message, const JsonFile* file,
@@ -158,6 +196,9 @@ class Importer {
   std::vector<Child> children(const Resource& parent, std::string_view embedded_key,
                               std::string_view child_type);
   Node build();
+  bool load_back(const Node& root, const std::string& yaml);
+  /// Each element's ARM id (lower case) -> its JSON file and pointer, for errors about the YAML.
+  std::unordered_map<std::string, std::pair<const JsonFile*, std::string>> json_places() const;
 
   // arm_map_network.cc
   void map_public_ips(Node& out);

@@ -2,7 +2,8 @@
 // the answers `check` reads: any bytes as one JSON file must give a topology or errors, never
 // an exception or a crash. Errors name the file and have a code and a message, and an import
 // with errors has no YAML (no partial topology). An import without errors gives YAML that loads
-// without errors (the importer's promise), the same bytes again give the same YAML
+// without errors (the importer's promise) and is the yaml-cpp tree the importer loaded, the
+// same bytes again give the same YAML
 // (deterministic), and `check` of that topology against the same file's answers completes.
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "egress/config/topology_loader.h"
 #include "egress/import/arm_import.h"
 #include "fuzz_checks.h"
+#include "import/arm_import_internal.h"
 
 namespace {
 
@@ -43,7 +45,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::fclose(f);
   const std::vector<std::string> sources = {input_path()};
 
-  egress::ImportResult first = egress::import_azure(sources, egress::ImportOptions{});
+  // verify_text_: the written text parses to the tree the importer loaded (arm_import.cc).
+  const egress::ImportOptions options;
+  egress::arm::Importer importer(options);
+  importer.verify_text_ = true;
+  egress::ImportResult first = importer.run(sources);
   check_errors(first.errors);
   if (!first.errors.empty()) {
     check(first.yaml.empty(), "no partial YAML with errors");

@@ -337,6 +337,92 @@ TEST(ImportAzure, BadInputIsAnErrorWithFileAndPointerAndNoYaml) {
   EXPECT_TRUE(mixed.yaml.empty());
 }
 
+// What the loader says about the imported data names the JSON file and the pointer of the
+// resource that made the element, never a line of the YAML the user did not see: two public
+// IPs with one address (the loader's duplicate-address) and a route whose next hop address is
+// not an address.
+TEST(ImportAzure, LoaderErrorsNameTheJsonFileAndPointer) {
+  ScratchDir dir("egress_arm_import", "loader");
+  const std::string ids = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/";
+  auto pip = [&](const std::string& name) {
+    return R"({"id":")" + ids + "publicIPAddresses/" + name + R"(","name":")" + name +
+           R"(","type":"Microsoft.Network/publicIPAddresses","properties":{"ipAddress":"20.1.2.3"}})";
+  };
+  std::string pips = dir.write("pips.json", "[" + pip("pip-a") + ",\n" + pip("pip-b") + "]");
+  ImportResult r = import_azure(std::vector<std::string>{pips}, {});
+  ASSERT_EQ(r.errors.size(), 1U);
+  EXPECT_EQ(format_diagnostic(r.errors[0], "error"),
+            pips +
+                ": error: the imported topology does not load: address 20.1.2.3 of public IP "
+                "'pip-b' is already the address of public IP 'pip-a' (/0 in " +
+                pips + ") at /1");
+  EXPECT_EQ(r.errors[0].code, "import-does-not-load");
+  EXPECT_TRUE(r.yaml.empty());
+
+  std::string table = dir.write(
+      "routes.json", R"({"id":")" + ids +
+                         R"(routeTables/rt","name":"rt","type":"Microsoft.Network/routeTables",)"
+                         R"("properties":{"routes":[{"id":")" +
+                         ids +
+                         R"(routeTables/rt/routes/r1","name":"r1","properties":)"
+                         R"({"addressPrefix":"0.0.0.0/0","nextHopType":"VirtualAppliance",)"
+                         R"("nextHopIpAddress":"10.0.0.300"}}]}})");
+  ImportResult bad_hop = import_azure(std::vector<std::string>{table}, {});
+  ASSERT_EQ(bad_hop.errors.size(), 1U) << format_diagnostic(bad_hop.errors[0], "error");
+  EXPECT_EQ(format_diagnostic(bad_hop.errors[0], "error"),
+            table +
+                ": error: the imported topology does not load: 'nextHopIpAddress': expected an "
+                "IPv4 or IPv6 address like 10.0.0.4 or fd00::4, got '10.0.0.300' at "
+                "/properties/routes/0");
+}
+
+// An element that is no list item (cluster) is placed too.
+TEST(ImportAzure, LoaderErrorInTheClusterNamesItsPointer) {
+  ScratchDir dir("egress_arm_import", "cluster");
+  std::string text = read(kExamples + "/ManagedClustersGet.json");
+  for (size_t at = text.find("\"10.0.0.0/16\""); at != std::string::npos;
+       at = text.find("\"10.0.0.0/16\"")) {
+    text.replace(at, 13, "\"09.0.0.0/16\"");
+  }
+  std::string file = dir.write("cluster.json", text);
+  ImportResult r = import_azure(std::vector<std::string>{file}, {});
+  ASSERT_EQ(r.errors.size(), 1U);
+  EXPECT_EQ(format_diagnostic(r.errors[0], "error"),
+            file +
+                ": error: the imported topology does not load: 'serviceCidrs': expected an IPv4 "
+                "or IPv6 prefix like 10.0.0.0/16 or fd00::/64, got '09.0.0.0/16' at "
+                "/responses/200/body");
+}
+
+// The loader reads the tree the written text parses to (built in memory, not parsed): on every
+// example and snapshot the text gives that tree (verify_text_ reports any difference) and the
+// same YAML as before.
+TEST(ImportAzure, WrittenYamlIsTheTreeLoaded) {
+  std::vector<std::vector<std::string>> inputs;
+  for (const std::string& file : example_files()) {
+    inputs.push_back({file});
+  }
+  inputs.push_back(example_files());
+  for (const auto& entry : fs::directory_iterator(std::string(EGRESS_TEST_DATA_DIR) + "/arm")) {
+    if (entry.is_directory()) {
+      inputs.push_back({entry.path().string()});
+    }
+  }
+  ASSERT_GT(inputs.size(), 20U);
+  for (const std::vector<std::string>& sources : inputs) {
+    const ImportOptions options;  // the importer keeps a reference
+    arm::Importer importer(options);
+    importer.verify_text_ = true;
+    ImportResult verified = importer.run(sources);
+    for (const Diagnostic& d : verified.errors) {
+      EXPECT_NE(d.code, "internal") << sources.front() << ": " << d.message;
+    }
+    ImportResult plain = import_azure(sources, ImportOptions{});
+    EXPECT_EQ(verified.yaml, plain.yaml) << sources.front();
+    EXPECT_EQ(codes(verified.errors), codes(plain.errors)) << sources.front();
+  }
+}
+
 TEST(ImportAzure, HugeFileIsRefusedBeforeReading) {
   ImportOptions options;
   options.max_file_bytes = 1024;
