@@ -954,11 +954,17 @@ class Loader : private internal::TopologyBuilder {
     internal::for_each_item(*field, diags_, [&](const Field& item) {
       ServiceEndpoint endpoint;
       endpoint.pos = item.pos;
-      std::optional<Field> service = item;
+      // Never assign a Field over another: YAML::Node's assignment writes through to the
+      // node it refers to, which would rewrite the tree the importer loads (and verifies).
+      std::optional<Field> service;
       std::optional<MapReader> em;
       if (item.node.IsMap()) {
         em = MapReader::open(item, "service endpoint", kServiceEndpointKeys, diags_);
-        service = em ? em->require("service") : std::nullopt;
+        if (auto s = em ? em->require("service") : std::nullopt) {
+          service.emplace(*s);
+        }
+      } else {
+        service.emplace(item);
       }
       if (!service) {
         return;
