@@ -303,14 +303,20 @@ HostName http_host(std::string_view s) {
   if (i == 0 || s[i] != ' ') {
     return none();
   }
+  // Only printable ASCII belongs in the request line, judged alike whether its end has come
+  // or not, so that no longer stream changes an answer a shorter one gave.
+  const auto printable = [](std::string_view text) {
+    return std::all_of(text.begin(), text.end(),
+                       [](char c) { return (c >= ' ' && c < 0x7F) || c == '\r'; });
+  };
   const size_t line_end = s.find('\n');
   if (line_end == std::string_view::npos) {
-    // Still inside the request line: only printable ASCII belongs there.
-    const bool printable =
-        std::all_of(s.begin(), s.end(), [](char c) { return (c >= ' ' && c < 0x7F) || c == '\r'; });
-    return printable ? need_more() : none();
+    return printable(s) ? need_more() : none();
   }
   std::string_view line = s.substr(0, line_end);
+  if (!printable(line)) {
+    return none();
+  }
   if (!line.empty() && line.back() == '\r') {
     line.remove_suffix(1);
   }

@@ -61,6 +61,20 @@ Index TopologyBuilder::resolve_subnet(const Ref& ref) {
   return kNoIndex;
 }
 
+void TopologyBuilder::claim_address(AddressOwners& owners, const IpAddress& address,
+                                    std::string_view kind, const std::string& name, Pos pos) {
+  auto [first, fresh] = owners.try_emplace(address, name, pos);
+  if (!fresh) {
+    const auto& [other, other_pos] = first->second;
+    diags_.error("duplicate-address",
+                 "address " + address.to_string() + " of " + std::string(kind) + " " + quote(name) +
+                     " is already the address of " + std::string(kind) + " " + quote(other) +
+                     " (line " + std::to_string(other_pos.line) + ", column " +
+                     std::to_string(other_pos.column) + ")",
+                 pos);
+  }
+}
+
 void TopologyBuilder::resolve_members(const std::vector<Ref>& members,
                                       std::vector<PoolMember>& out) {
   for (const Ref& ref : members) {

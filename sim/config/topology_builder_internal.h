@@ -128,6 +128,12 @@ class TopologyBuilder {
 
   void resolve_members(const std::vector<Ref>& members, std::vector<PoolMember>& out);
 
+  // The name of the element of `kind` that wrote each address first, and where.
+  using AddressOwners = std::map<IpAddress, std::pair<std::string, Pos>>;
+  // Records `address` as the address of `name`, or reports the element that has it already.
+  void claim_address(AddressOwners& owners, const IpAddress& address, std::string_view kind,
+                     const std::string& name, Pos pos);
+
   Topology topology_;
   Diagnostics diags_;
   std::vector<std::function<void()>> deferred_;
@@ -137,10 +143,11 @@ class TopologyBuilder {
 
   // Per kind of element, each id folded to lower case: the id as first written, and where.
   std::map<std::string, std::unordered_map<std::string, std::pair<std::string, Pos>>> ids_;
-  // Each public IP address: the first public IP with it, and where that wrote it.
-  std::map<IpAddress, std::pair<size_t, Pos>> public_ip_addresses_;
+  // Each public IP address: the first public IP with it, and where that wrote it. Azure never
+  // gives two public IPs one address, and SNAT results could not say which a flow left with.
+  AddressOwners public_ip_addresses_;
   // Each private endpoint address: the first private endpoint with it, and where.
-  std::map<IpAddress, std::pair<size_t, Pos>> private_endpoint_addresses_;
+  AddressOwners private_endpoint_addresses_;
 
   NameTable vnet_names_{"vnet"};
   NameTable subnet_names_{"subnet"};

@@ -482,20 +482,7 @@ class Loader : private internal::TopologyBuilder {
     if (auto field = m.require("address")) {
       if (auto a = internal::read_address(*field, diags_)) {
         ip.address = *a;
-        // Azure never gives two public IPs one address, and SNAT results could not say
-        // which of them a flow left with.
-        auto [first, fresh] =
-            public_ip_addresses_.try_emplace(*a, topology_.public_ips.size(), field->pos);
-        if (!fresh) {
-          auto [other, other_pos] = first->second;
-          diags_.error("duplicate-address",
-                       "address " + a->to_string() + " of public IP " + quote(ip.name) +
-                           " is already the address of public IP " +
-                           quote(topology_.public_ips[other].name) + " (line " +
-                           std::to_string(other_pos.line) + ", column " +
-                           std::to_string(other_pos.column) + ")",
-                       field->pos);
-        }
+        claim_address(public_ip_addresses_, *a, "public IP", ip.name, field->pos);
       }
     }
     topology_.public_ips.push_back(std::move(ip));
@@ -1476,17 +1463,7 @@ class Loader : private internal::TopologyBuilder {
       address_pos = field->pos;
       if (auto a = internal::read_address(*field, diags_)) {
         pe.address = *a;
-        auto [first, fresh] = private_endpoint_addresses_.try_emplace(*a, index, field->pos);
-        if (!fresh) {
-          auto [other, other_pos] = first->second;
-          diags_.error("duplicate-address",
-                       "address " + a->to_string() + " of private endpoint " + quote(pe.name) +
-                           " is already the address of private endpoint " +
-                           quote(topology_.private_endpoints[other].name) + " (line " +
-                           std::to_string(other_pos.line) + ", column " +
-                           std::to_string(other_pos.column) + ")",
-                       field->pos);
-        }
+        claim_address(private_endpoint_addresses_, *a, "private endpoint", pe.name, field->pos);
       }
     }
     if (auto field = m.get("service")) {

@@ -97,6 +97,24 @@ Pos at_least_1_1(Pos pos) {
   return pos.line > 0 ? pos : Pos{1, 1};
 }
 
+// yaml-cpp can mark an error past the end of its line (an escape cut by the end of the
+// input: `"\` at 1:6 of a 4-byte file); a position names a character of the text or the end
+// of its line.
+Pos inside_text(Pos p, std::string_view text) {
+  size_t start = 0;
+  int line = 1;
+  for (; line < p.line; ++line) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) {
+      break;
+    }
+    start = end + 1;
+  }
+  size_t end = text.find('\n', start);
+  size_t length = (end == std::string_view::npos ? text.size() : end) - start;
+  return Pos{line, std::min(p.column, static_cast<int>(length) + 1)};
+}
+
 std::string hex_byte(unsigned char c) {
   static constexpr char kHex[] = "0123456789abcdef";
   return std::string("0x") + kHex[c >> 4] + kHex[c & 15];
@@ -259,7 +277,13 @@ std::optional<YAML::Node> load_document(std::string_view text, Diagnostics& diag
                 at_least_1_1(pos_of(e.mark)));
     return std::nullopt;
   } catch (const YAML::ParserException& e) {
-    diags.error("yaml-syntax", e.msg, at_least_1_1(pos_of(e.mark)));
+    // yaml-cpp quotes the offending character as it is; its end of input is 0x04.
+    std::string message;
+    for (char c : e.msg) {
+      auto u = static_cast<unsigned char>(c);
+      message += u < 0x20 || u == 0x7f ? hex_byte(u) : std::string(1, c);
+    }
+    diags.error("yaml-syntax", message, inside_text(at_least_1_1(pos_of(e.mark)), text));
     return std::nullopt;
   }
 }

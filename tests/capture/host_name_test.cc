@@ -260,6 +260,10 @@ TEST(HostName, HttpRequests) {
       {"GET", HostNameStatus::kNeedMore, ""},
       {"", HostNameStatus::kNeedMore, ""},
       {"\x01GET / HTTP/1.1\r\n", HostNameStatus::kNone, ""},
+      // A byte outside printable ASCII in the request line, before and after its end (fuzz:
+      // the whole line used to pass where its first bytes had not).
+      {"GET \xff", HostNameStatus::kNone, ""},
+      {"GET \xff HTTP/1.1\r\nHost: a.example\r\n\r\n", HostNameStatus::kNone, ""},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.request);

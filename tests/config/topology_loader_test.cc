@@ -419,6 +419,10 @@ const BadCase kBadCases[] = {
      "  - version: 1\n,\n",
      {"[yaml-syntax] t.yaml:2:1: error: unexpected ',' after the end of the document"}},
     {"LeadingComma", ",\n", {"[yaml-syntax] t.yaml:1:1: error: unexpected ','"}},
+    // yaml-cpp marks this one past the end of its line, and quotes its end-of-input byte.
+    {"EscapeCutByTheEnd",
+     "version: 1\nname: \"\\",
+     {"[yaml-syntax] t.yaml:2:9: error: unknown escape character: 0x04"}},
     {"EmptyFile",
      "",
      {"[bad-type] t.yaml:1:1: error: the file holds no topology; expected a map starting with "

@@ -54,7 +54,11 @@ void check_well_formed(const egress::Topology& t) {
   }
   for (const auto& lb : t.load_balancers) {
     for (const auto& f : lb.frontends) {
-      check(in_range(f.public_ip, t.public_ips.size()), "frontend public IP");
+      // azure-behaviour D7: a public IP or a public IP prefix, exactly one.
+      check(f.public_ip == kNoIndex
+                ? in_range(f.public_ip_prefix, t.public_ip_prefixes.size())
+                : in_range(f.public_ip, t.public_ips.size()) && f.public_ip_prefix == kNoIndex,
+            "frontend public IP or prefix");
     }
     for (const auto& r : lb.outbound_rules) {
       check(in_range(r.backend_pool, lb.backend_pools.size()), "outbound rule pool");
