@@ -151,6 +151,9 @@ struct Engine::Impl {
  private:
   const Topology& t() const { return *topo; }
   void ingress(const FlowKey& f, FlowResult& res) const;
+  // Traffic an appliance forwarded from `from` into the peered VNet `receiving` is dropped
+  // unless `receiving`'s peering allows forwarded traffic (model peering-forwarded-traffic).
+  bool forwarded_refused(Index receiving, Index from, Hop& hop, FlowResult& res) const;
   bool firewall_dnat(const FlowKey& f, FlowResult& res) const;
   void reply_path(const IpAddress& reply_to, const std::string& entered_at,
                   bool to_firewall_public_ip, FlowResult& res) const;
@@ -182,6 +185,21 @@ void drop(FlowResult& res, Reason reason, Hop hop) {
 }
 
 }  // namespace
+
+// Traffic an appliance forwarded from `from` into the peered VNet `receiving` is dropped unless
+// `receiving`'s peering allows forwarded traffic (model peering-forwarded-traffic).
+bool Engine::Impl::forwarded_refused(Index receiving, Index from, Hop& hop, FlowResult& res) const {
+  for (const Peering& back : t().vnets[receiving].peerings) {
+    if (back.remote_vnet == from && !back.allow_forwarded_traffic) {
+      add_model(res, model::kForwardedPeering);
+      hop.note =
+          "the peering of " + t().vnets[receiving].name + " does not allow forwarded traffic";
+      drop(res, Reason::kForwardedTrafficNotAllowed, hop);
+      return true;
+    }
+  }
+  return false;
+}
 
 bool Engine::Impl::pool_holds(const std::vector<PoolInstance>& pool, const Sender& s,
                               uint32_t* ordinal) const {
@@ -389,14 +407,8 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
             if (!in_any(t().vnets[p.remote_vnet].address_space, f.dst)) {
               continue;
             }
-            for (const Peering& back : t().vnets[p.remote_vnet].peerings) {
-              if (back.remote_vnet == sn.vnet && !back.allow_forwarded_traffic) {
-                add_model(res, model::kForwardedPeering);
-                hop.note = "the peering of " + t().vnets[p.remote_vnet].name +
-                           " does not allow forwarded traffic";
-                drop(res, Reason::kForwardedTrafficNotAllowed, hop);
-                return res;
-              }
+            if (forwarded_refused(p.remote_vnet, sn.vnet, hop, res)) {
+              return res;
             }
           }
         }
@@ -442,14 +454,8 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
         hop.note = "private endpoint " + pe.name + (pe.service.empty() ? "" : " to " + pe.service);
         if (w.forwarded && home.vnet != sn.vnet) {
           // As for kVnetPeering: the endpoint's VNet must accept forwarded traffic.
-          for (const Peering& back : t().vnets[home.vnet].peerings) {
-            if (back.remote_vnet == sn.vnet && !back.allow_forwarded_traffic) {
-              add_model(res, model::kForwardedPeering);
-              hop.note = "the peering of " + t().vnets[home.vnet].name +
-                         " does not allow forwarded traffic";
-              drop(res, Reason::kForwardedTrafficNotAllowed, hop);
-              return res;
-            }
+          if (forwarded_refused(home.vnet, sn.vnet, hop, res)) {
+            return res;
           }
         }
         // azure-behaviour D5: the endpoint's subnet NSG applies to it only with network
