@@ -12,8 +12,9 @@ set -euo pipefail
 # Google Benchmark (bench/) with zlib (optional there, for compressed route tables), Boost, and
 # tshark, which the tests use to check captures egress-sim reads and writes (they skip without
 # it), and help2man, which makes the man page from --help at build time (without it the build
-# skips the man page). The benchmarks' optional extras (DPDK, tcpreplay) are in bench/README.md,
-# not here.
+# skips the man page), and ccache, which tools/run_tests.sh puts in front of the compiler so
+# a second run of the suite (CI after a local run) recompiles only what changed. The
+# benchmarks' optional extras (DPDK, tcpreplay) are in bench/README.md, not here.
 packages=(
   build-essential
   cmake
@@ -29,6 +30,7 @@ packages=(
   zlib1g-dev
   tshark
   help2man
+  ccache
 )
 
 installed() {

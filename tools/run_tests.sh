@@ -6,7 +6,10 @@
 #   bash tools/run_tests.sh
 #
 # JOBS (default 2) sets the parallelism of the builds and of ctest; BUILD_ROOT (default build)
-# where the two build directories go.
+# where the two build directories go. With ccache installed (tools/deps.sh installs it) both
+# builds compile through it, with paths taken relative to the checkout and the working
+# directory left out of the hash, so a fresh clone elsewhere reuses what an earlier run of the
+# same sources compiled; EGRESS_CCACHE=0 turns it off.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,6 +21,12 @@ bash tools/deps.sh || { echo "run_tests: tools/deps.sh failed" >&2; exit 1; }
 # Sanitizers stop at the first error (the build adds -fno-sanitize-recover=all).
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+launcher=()
+if [ "${EGRESS_CCACHE:-1}" != 0 ] && command -v ccache >/dev/null 2>&1; then
+  export CCACHE_BASEDIR="${PWD}" CCACHE_NOHASHDIR=true
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
 
 declare -A status
 declare -A seconds
@@ -41,8 +50,11 @@ run() {
   seconds[$name]=$((SECONDS - start))
 }
 
-run release "${root}/release" -DCMAKE_BUILD_TYPE=Release
-run asan "${root}/asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEGRESS_SANITIZE=address,undefined
+run release "${root}/release" -DCMAKE_BUILD_TYPE=Release "${launcher[@]}"
+# The benchmarks are compiled in the Release build; sanitizing them adds build
+# time and no test.
+run asan "${root}/asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEGRESS_SANITIZE=address,undefined \
+  -DEGRESS_BUILD_BENCHMARKS=OFF "${launcher[@]}"
 
 echo
 echo "=== summary ==="
