@@ -22,7 +22,12 @@ std::string host_name(const std::string& nic, const Json& config, size_t index, 
   if (!primary && index == 0) {
     is_primary = true;
   }
-  return is_primary ? nic : nic + "." + config.value("name", std::to_string(index));
+  if (is_primary) {
+    return nic;
+  }
+  Field name = find_field(config, "", "name");
+  return nic + "." + (name && name.value->is_string() ? name.value->get<std::string>()
+                                                      : std::to_string(index));
 }
 
 // An IPv4 range FIRST-LAST as the fewest CIDRs that cover exactly it (Azure Firewall rules
@@ -157,7 +162,7 @@ void Importer::map_load_balancers(Node& out) {
         std::string pointer = f.pointer + "/" + std::to_string(i);
         Obj fo(*this, fe, pointer, r->file);
         fo.use({"inboundNatRules", "inboundNatPools", "outboundRules", "loadBalancingRules"});
-        std::string name = fe.value("name", std::string());
+        std::string name = fo.string("name").value_or(std::string());
         auto pip = fo.ref("publicIPAddress");
         auto prefix = fo.ref("publicIPPrefix");
         auto private_ip = fo.string("privateIPAddress");
@@ -207,7 +212,7 @@ void Importer::map_load_balancers(Node& out) {
         po.use({"backendIPConfigurations", "loadBalancingRules", "outboundRule", "outboundRules",
                 "inboundNatRules", "drainPeriodInSeconds", "syncMode", "location",
                 "tunnelInterfaces", "virtualNetwork", "loadBalancerBackendAddresses"});
-        std::string name = pool.value("name", std::string());
+        std::string name = po.string("name").value_or(std::string());
         Node pn = Node::map();
         pn.set("name", Node::str(name));
         std::string id = optional_id(pool);
@@ -251,7 +256,7 @@ void Importer::map_load_balancers(Node& out) {
     for (const Child& c :
          children(*r, "outboundRules", "microsoft.network/loadbalancers/outboundrules")) {
       Obj ro(*this, *c.json, c.pointer, c.file);
-      std::string name = c.json->value("name", std::string());
+      std::string name = ro.string("name").value_or(std::string());
       std::vector<std::string> fes;
       for (const auto& [id, pointer] : ro.refs("frontendIPConfigurations")) {
         if (auto fe = frontend_of(id, name, pointer)) {
@@ -307,7 +312,7 @@ void Importer::map_load_balancers(Node& out) {
         ro.use({"probe", "enableFloatingIP", "idleTimeoutInMinutes", "loadDistribution",
                 "enableTcpReset", "enableConnectionTracking", "backendIPConfiguration",
                 "backendAddressPool", "backendAddressPools"});
-        std::string name = rule.value("name", std::string());
+        std::string name = ro.string("name").value_or(std::string());
         auto fe = ro.ref("frontendIPConfiguration");
         ro.string("protocol");
         ro.integer("frontendPort");
@@ -385,7 +390,7 @@ void Importer::map_rule_collection(const Json& collection, const std::string& po
   FirewallRules& rules = *static_cast<FirewallRules*>(out_rules);
   Obj co(*this, collection, pointer, file);
   co.use({"ruleCollectionType"});
-  std::string collection_name = collection.value("name", std::string());
+  std::string collection_name = co.string("name").value_or(std::string());
   int64_t priority = co.integer("priority").value_or(0);
   std::string action;
   if (Field f = co.get("action"); f && f.value->is_object()) {
@@ -400,7 +405,7 @@ void Importer::map_rule_collection(const Json& collection, const std::string& po
     const Json& rule = (*list.value)[i];
     std::string rp = list.pointer + "/" + std::to_string(i);
     Obj ro(*this, rule, rp, file);
-    std::string name = rule.value("name", std::string());
+    std::string name = ro.string("name").value_or(std::string());
     std::string rule_kind(kind);
     if (auto type = ro.string("ruleType")) {
       rule_kind = *type == "NetworkRule"       ? "network"
@@ -1097,7 +1102,7 @@ void Importer::map_cluster(Node& root) {
              "localDNSProfile",
              "gatewayProfile"});
       Pool pool;
-      pool.name = (*f.value)[i].value("name", std::string());
+      pool.name = p.string("name").value_or(std::string());
       pool.id = r.id + "/agentPools/" + pool.name;
       pool.count = p.integer("count").value_or(0);
       pool.public_ip = p.boolean("enableNodePublicIP").value_or(false);

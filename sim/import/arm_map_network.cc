@@ -97,7 +97,10 @@ void Importer::index_network() {
         continue;
       }
       std::string id = (*c.json)["id"].get<std::string>();
-      std::string name = c.json->value("name", last_segment(id));
+      // A name of another type is reported where the subnet is mapped (Obj::string).
+      auto n = c.json->find("name");
+      std::string name = n != c.json->end() && n->is_string() ? n->get<std::string>()
+                                                              : last_segment(id);
       subnet_names_[id_key(id)] = subnet_ref_name(vnet_name, name);
       subnet_vnet_[id_key(id)] = vnet_name;
       Field nat = find_field(*c.json, c.pointer, "natGateway");
@@ -301,7 +304,7 @@ Node Importer::map_subnet(const Child& c, const std::string& vnet_name) {
          "serviceAssociationLinks", "purpose", "ipConfigurationProfiles",
          "privateLinkServiceNetworkPolicies", "applicationGatewayIPConfigurations"});
   Node n = Node::map();
-  n.set("name", Node::str(c.json->value("name", std::string())));
+  n.set("name", Node::str(o.string("name").value_or(std::string())));
   if (c.json->contains("id") && (*c.json)["id"].is_string()) {
     n.set("id", Node::str((*c.json)["id"].get<std::string>()));
   }
@@ -548,7 +551,7 @@ void Importer::map_route_tables(Node& out) {
     auto prefix = o.string("addressPrefix");
     auto type = o.string("nextHopType");
     auto ip = o.string("nextHopIpAddress");
-    std::string name = c.json->value("name", std::string());
+    std::string name = o.string("name").value_or(std::string());
     if (!prefix || !type) {
       error("missing-field", "route " + name + " without addressPrefix or nextHopType", c.file,
             c.pointer);
@@ -629,7 +632,7 @@ void Importer::map_route_tables(Node& out) {
 Node Importer::map_nsg_rule(const Child& c) {
   Obj o(*this, *c.json, c.pointer, c.file);
   Node n = Node::map();
-  std::string name = c.json->value("name", std::string());
+  std::string name = o.string("name").value_or(std::string());
   n.set("name", Node::str(name));
   if (c.json->contains("id") && (*c.json)["id"].is_string()) {
     n.set("id", Node::str((*c.json)["id"].get<std::string>()));
@@ -740,7 +743,10 @@ void Importer::check_default_rules(Obj& nsg) {
   for (size_t i = 0; i < f.value->size(); ++i) {
     const Json& rule = (*f.value)[i];
     std::string pointer = f.pointer + "/" + std::to_string(i);
-    std::string name = rule.value("name", std::string());
+    Field name_field = find_field(rule, pointer, "name");
+    std::string name = name_field && name_field.value->is_string()
+                           ? name_field.value->get<std::string>()
+                           : std::string();
     const DefaultRule* match = nullptr;
     for (const DefaultRule& d : kDefaultRules) {
       if (name == d.name) {

@@ -322,6 +322,17 @@ TEST(ImportAzure, BadInputIsAnErrorWithFileAndPointerAndNoYaml) {
        R"(natGateways/n","type":"Microsoft.Network/natGateways",)"
        R"("properties":{"idleTimeoutInMinutes":"four"}})",
        ": error: expected an integer, got \"four\" at /properties/idleTimeoutInMinutes"},
+      // A child's name of another type is an error at its pointer (it was an exception
+      // reported as an internal error without a place).
+      {R"({"id":"/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/)"
+       R"(loadBalancers/lb","type":"Microsoft.Network/loadBalancers","properties":)"
+       R"({"backendAddressPools":[{"name":7}]}})",
+       ": error: expected a string, got number at /properties/backendAddressPools/0/name"},
+      {R"({"id":"/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/)"
+       R"(routeTables/t","type":"Microsoft.Network/routeTables","properties":)"
+       R"({"routes":[{"name":[1],"properties":{"addressPrefix":"0.0.0.0/0",)"
+       R"("nextHopType":"Internet"}}]}})",
+       ": error: expected a string, got array at /properties/routes/0/name"},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     std::string file = dir.write("bad" + std::to_string(i) + ".json", cases[i].text);
