@@ -26,8 +26,8 @@ std::string host_name(const std::string& nic, const Json& config, size_t index, 
     return nic;
   }
   Field name = find_field(config, "", "name");
-  return nic + "." + (name && name.value->is_string() ? name.value->get<std::string>()
-                                                      : std::to_string(index));
+  return nic + "." +
+         (name && name.value->is_string() ? name.value->get<std::string>() : std::to_string(index));
 }
 
 // An IPv4 range FIRST-LAST as the fewest CIDRs that cover exactly it (Azure Firewall rules

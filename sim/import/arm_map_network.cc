@@ -99,8 +99,8 @@ void Importer::index_network() {
       std::string id = (*c.json)["id"].get<std::string>();
       // A name of another type is reported where the subnet is mapped (Obj::string).
       auto n = c.json->find("name");
-      std::string name = n != c.json->end() && n->is_string() ? n->get<std::string>()
-                                                              : last_segment(id);
+      std::string name =
+          n != c.json->end() && n->is_string() ? n->get<std::string>() : last_segment(id);
       subnet_names_[id_key(id)] = subnet_ref_name(vnet_name, name);
       subnet_vnet_[id_key(id)] = vnet_name;
       Field nat = find_field(*c.json, c.pointer, "natGateway");
