@@ -223,10 +223,15 @@ HostName tls_server_name(std::span<const uint8_t> s) {
   // its 4-byte header included.
   std::string joined;
   size_t wanted = SIZE_MAX;  // header and body, once the header is known
+  // A record that cannot continue the message ends it where it is. What was joined before it
+  // still answers when the name lies there: replay asks as segments arrive and keeps the first
+  // answer, so the whole stream must answer as its prefix did.
+  bool ended = false;
   for (size_t off = 0; off + kRecordHeader <= s.size() && joined.size() < wanted;) {
     const size_t length = size_t{d[off + 3]} << 8 | d[off + 4];
     if (d[off] != kRecordHandshake || d[off + 1] != 3 || length == 0 || length > kMaxRecord) {
-      return none();
+      ended = true;
+      break;
     }
     const size_t take = std::min({length, s.size() - off - kRecordHeader, wanted - joined.size()});
     joined.append(reinterpret_cast<const char*>(d + off + kRecordHeader), take);
@@ -244,11 +249,15 @@ HostName tls_server_name(std::span<const uint8_t> s) {
     off += kRecordHeader + length;
   }
   if (wanted == SIZE_MAX) {
-    return need_more();
+    return ended ? none() : need_more();
   }
   const auto* body = reinterpret_cast<const uint8_t*>(joined.data()) + kHandshakeHeader;
-  return parse_client_hello(
-      Reader(body, joined.size() - kHandshakeHeader, wanted - kHandshakeHeader));
+  HostName found =
+      parse_client_hello(Reader(body, joined.size() - kHandshakeHeader, wanted - kHandshakeHeader));
+  if (ended && found.status == HostNameStatus::kNeedMore) {
+    return none();
+  }
+  return found;
 }
 
 // Port removed from an authority's host ("example.com:8080", "[2001:db8::1]:443").

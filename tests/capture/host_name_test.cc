@@ -144,10 +144,18 @@ TEST(HostName, ClientHelloAcrossRecords) {
     HostName h = extract_host_name(two);
     EXPECT_EQ(h.status, HostNameStatus::kFound);
     EXPECT_EQ(h.name, "zeek.org");
-    // A record of another type in between: not a ClientHello this reads.
+    // A record of another type in between ends the message there: no name when the
+    // server_name extension was not complete before it, the name when it was (replay keeps
+    // the answer of the first segments, so the whole stream must give it too).
     Bytes alert = two;
     alert[5 + first] = 21;
-    EXPECT_EQ(extract_host_name(alert).status, HostNameStatus::kNone);
+    HostName cut = extract_host_name(alert);
+    if (first == body - 1) {
+      EXPECT_EQ(cut.status, HostNameStatus::kFound);
+      EXPECT_EQ(cut.name, "zeek.org");
+    } else {
+      EXPECT_EQ(cut.status, HostNameStatus::kNone);
+    }
   }
 }
 
