@@ -69,6 +69,9 @@ TEST(OpenApi, EveryRouteIsDocumented) {
   size_t operations = 0;
   for (const auto& [path, item] : doc["paths"].items()) {
     for (const auto& [method, op] : item.items()) {
+      if (method == "parameters") {
+        continue;
+      }
       ++operations;
       bool served = false;
       for (const RouteInfo& r : route_table()) {
@@ -88,12 +91,21 @@ TEST(OpenApi, ExamplesAreAnsweredAsWritten) {
   auto server = start_server(options);
   for (const auto& [path, item] : doc["paths"].items()) {
     for (const auto& [method, op] : item.items()) {
+      if (method == "parameters") {
+        continue;
+      }
       const Json& example = op["x-egress-example"];
       const std::string target = example["target"];
       std::string body;
       if (example.contains("body")) {
         body = example["body"].is_string() ? example["body"].get<std::string>()
                                            : example["body"].dump();
+      }
+      if (!body.empty() && body.front() == '@') {
+        std::ifstream in(topology_path(body.substr(1)));
+        std::stringstream yaml;
+        yaml << in.rdbuf();
+        body = yaml.str();
       }
       Client c(server->port());
       Reply r = c.request(http::string_to_verb(std::string(method == "get"   ? "GET"
