@@ -165,6 +165,15 @@ async function main() {
       await page.screenshot({ path: path.join(repo, 'docs', 'images', 'web-trace.png'), fullPage: false });
     }
 
+    // The same flow to github.com: no rule allows it, the firewall denies it.
+    await page.getByLabel('Destination IP').fill('140.82.112.4');
+    await page.getByLabel(/^Host/).fill('github.com');
+    await page.getByRole('button', { name: 'Trace' }).click();
+    await page.waitForFunction(() => document.getElementById('trace-verdict').textContent === 'dropped');
+    check((await page.locator('#trace-reason').innerText()) === 'appliance-deny' &&
+      (await page.locator('#trace-egress').innerText()) === '—',
+      'trace: github.com dropped, appliance-deny, no egress IP');
+
     // An address that is none: the server's problem+json, shown to the user.
     await page.getByLabel('Source IP').fill('10.42.1.300');
     await page.getByRole('button', { name: 'Trace' }).click();
