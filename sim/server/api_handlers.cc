@@ -1,0 +1,783 @@
+// The handlers: each route's call into the library. The one file that knows how a command is
+// run, so that moving to the application layer (include/egress/app/) is local to it.
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "egress/capture/capture_reader.h"
+#include "egress/config/fqdn_tags.h"
+#include "egress/config/topology_checks.h"
+#include "egress/config/topology_loader.h"
+#include "egress/engine/effective_routes.h"
+#include "egress/migrate/flow_diff.h"
+#include "egress/migrate/migration_plan.h"
+#include "egress/migrate/migration_table.h"
+#include "egress/replay/replay.h"
+#include "egress/report/diff_report.h"
+#include "egress/report/json_report.h"
+#include "egress/report/replay_report.h"
+#include "egress/report/rows.h"
+#include "egress/synth/synth.h"
+#include "server/api.h"
+
+namespace egress {
+
+namespace {
+
+using Json = nlohmann::json;
+
+// The name a body has in problem details and capture messages: no file of the server's.
+constexpr const char* kBodyName = "body";
+
+// The largest synthetic runs one request may ask for; a bigger one is a batch job, not a
+// request.
+constexpr uint64_t kMaxSynthFlows = 10'000'000;
+constexpr uint64_t kMaxCompareFlows = 1'000'000;
+constexpr uint64_t kDefaultCompareFlows = 1000;
+
+constexpr int kDefaultSport = 50000;
+constexpr int kDefaultDport = 443;
+
+Answer json_answer(std::string body, unsigned status = 200) {
+  Answer a;
+  a.status = status;
+  a.content_type = "application/json";
+  a.body = std::move(body);
+  return a;
+}
+
+// The line and column of a byte offset of `text` (1-based).
+SourceLocation place(std::string_view text, size_t offset) {
+  SourceLocation at{kBodyName, 1, 1};
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++at.line;
+      at.column = 1;
+    } else {
+      ++at.column;
+    }
+  }
+  return at;
+}
+
+// The body as JSON, or a `bad-json` diagnostic placed at the byte the parser stopped at.
+Result<Json> parse_json(std::string_view text) {
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    std::string what = e.what();
+    // "[json.exception.parse_error.101] parse error at line 1, column 2: syntax error ..."
+    if (size_t colon = what.find(": "); colon != std::string::npos) {
+      what = what.substr(colon + 2);
+    }
+    const size_t at = e.byte == 0 ? 0 : e.byte - 1;
+    return Diagnostic{"bad-json", what, place(text, at)};
+  }
+}
+
+Diagnostic bad(std::string code, std::string message) {
+  return Diagnostic{std::move(code), std::move(message), {}};
+}
+
+std::string type_name(const Json& j) {
+  return j.type_name();
+}
+
+// An object's members checked against the names it may have.
+Result<bool> check_keys(const Json& j, const std::string& where,
+                        std::initializer_list<const char*> known) {
+  if (!j.is_object()) {
+    return bad("bad-request",
+               where + (where.empty() ? "" : ": ") + "expected an object, not " + type_name(j));
+  }
+  for (const auto& [key, value] : j.items()) {
+    bool ok = false;
+    std::string list;
+    for (const char* k : known) {
+      ok = ok || key == k;
+      list += (list.empty() ? "" : ", ") + std::string(k);
+    }
+    if (!ok) {
+      return bad("unknown-key",
+                 where + (where.empty() ? "" : ".") + key + ": unknown key (known: " + list + ")");
+    }
+  }
+  return true;
+}
+
+std::string field(const std::string& where, const char* key) {
+  return where.empty() ? key : where + "." + key;
+}
+
+Result<std::string> get_string(const Json& j, const std::string& where, const char* key,
+                               bool required, std::string fallback = {}) {
+  auto it = j.find(key);
+  if (it == j.end()) {
+    if (required) {
+      return bad("missing-key", field(where, key) + ": required");
+    }
+    return fallback;
+  }
+  if (!it->is_string()) {
+    return bad("bad-value", field(where, key) + ": expected a string, not " + type_name(*it));
+  }
+  return it->get<std::string>();
+}
+
+Result<uint64_t> get_uint(const Json& j, const std::string& where, const char* key,
+                          uint64_t fallback, uint64_t min, uint64_t max, const char* code) {
+  auto it = j.find(key);
+  if (it == j.end()) {
+    return fallback;
+  }
+  if (!it->is_number_unsigned() || it->get<uint64_t>() < min || it->get<uint64_t>() > max) {
+    return bad(code, field(where, key) + ": " + it->dump() + " is not a whole number from " +
+                         std::to_string(min) + " to " + std::to_string(max));
+  }
+  return it->get<uint64_t>();
+}
+
+struct TraceQuestion {
+  FlowKey key;
+  std::string host;
+  uint64_t seed = 0;
+};
+
+const char* family_name(const IpAddress& a) {
+  return a.is_v4() ? "IPv4" : "IPv6";
+}
+
+// A trace question from its fields as text (the body's members, or the picture's query).
+Result<TraceQuestion> trace_question(const std::string& where, const std::string& src_text,
+                                     const std::string& dst_text, const std::string& proto_text,
+                                     uint64_t sport, uint64_t dport, std::string host,
+                                     uint64_t seed) {
+  TraceQuestion q;
+  std::optional<IpAddress> src = IpAddress::parse(src_text);
+  if (!src) {
+    return bad("bad-address",
+               field(where, "src") + ": '" + src_text + "' is not an IPv4 or IPv6 address");
+  }
+  std::optional<IpAddress> dst = IpAddress::parse(dst_text);
+  if (!dst) {
+    return bad("bad-address",
+               field(where, "dst") + ": '" + dst_text + "' is not an IPv4 or IPv6 address");
+  }
+  if (src->family() != dst->family()) {
+    return bad("bad-address", field(where, "src") + " " + src_text + " is " + family_name(*src) +
+                                  " but " + field(where, "dst") + " " + dst_text + " is " +
+                                  family_name(*dst));
+  }
+  std::optional<Protocol> proto = parse_protocol(proto_text);
+  if (!proto) {
+    return bad("bad-value",
+               field(where, "proto") + ": '" + proto_text + "' is not one of tcp, udp, icmp");
+  }
+  if (!host.empty() && !valid_host_name(host)) {
+    return bad("bad-value", field(where, "host") + ": '" + host +
+                                "' is not a host name (labels of letters, digits, '-' and '_', "
+                                "separated by dots)");
+  }
+  q.key = FlowKey{*proto, *src, static_cast<uint16_t>(sport), *dst, static_cast<uint16_t>(dport)};
+  q.host = std::move(host);
+  q.seed = seed;
+  return q;
+}
+
+Result<TraceQuestion> trace_question(const Json& j, const std::string& where) {
+  if (Result<bool> ok =
+          check_keys(j, where, {"src", "dst", "proto", "sport", "dport", "host", "seed"});
+      !ok) {
+    return ok.error();
+  }
+  Result<std::string> src = get_string(j, where, "src", true);
+  if (!src) {
+    return src.error();
+  }
+  Result<std::string> dst = get_string(j, where, "dst", true);
+  if (!dst) {
+    return dst.error();
+  }
+  Result<std::string> proto = get_string(j, where, "proto", false, "tcp");
+  if (!proto) {
+    return proto.error();
+  }
+  Result<uint64_t> sport = get_uint(j, where, "sport", kDefaultSport, 0, 65535, "bad-port");
+  if (!sport) {
+    return sport.error();
+  }
+  Result<uint64_t> dport = get_uint(j, where, "dport", kDefaultDport, 0, 65535, "bad-port");
+  if (!dport) {
+    return dport.error();
+  }
+  Result<std::string> host = get_string(j, where, "host", false);
+  if (!host) {
+    return host.error();
+  }
+  Result<uint64_t> seed = get_uint(j, where, "seed", 0, 0, UINT64_MAX, "bad-value");
+  if (!seed) {
+    return seed.error();
+  }
+  return trace_question(where, *src, *dst, *proto, *sport, *dport, *host, *seed);
+}
+
+// Stops a replay or a diff once the client is gone or the server past its deadline, and
+// counts what went through.
+class CancellableSource final : public PacketSource {
+ public:
+  CancellableSource(PacketSource& inner, const std::atomic<bool>& cancel)
+      : inner_(inner), cancel_(cancel) {}
+  Result<bool> next(RawPacket& packet) override {
+    if (cancel_.load(std::memory_order_relaxed)) {
+      return Diagnostic{"cancelled", "the request was cancelled", {}};
+    }
+    Result<bool> more = inner_.next(packet);
+    if (more.ok() && *more) {
+      ++packets_;
+    }
+    return more;
+  }
+  const std::vector<Diagnostic>& warnings() const override { return inner_.warnings(); }
+  SourcePosition position() const override { return inner_.position(); }
+  uint64_t packets() const { return packets_; }
+
+ private:
+  PacketSource& inner_;
+  const std::atomic<bool>& cancel_;
+  uint64_t packets_ = 0;
+};
+
+// JSON Lines to the client in chunks of about 64 KiB; the answer's head goes out with the
+// first chunk, so an error before any line can still be a problem answer.
+class LineStream {
+ public:
+  explicit LineStream(ResponseWriter& out) : out_(out) {}
+  bool line(const std::string& text) {
+    buffer_ += text;
+    buffer_ += '\n';
+    return buffer_.size() < kChunk || flush();
+  }
+  bool flush() {
+    if (!started_) {
+      started_ = true;
+      if (!out_.begin(200, "application/x-ndjson")) {
+        return ok_ = false;
+      }
+    }
+    if (!buffer_.empty() && ok_) {
+      ok_ = out_.chunk(buffer_);
+      buffer_.clear();
+    }
+    return ok_;
+  }
+  bool started() const { return started_; }
+  bool ok() const { return ok_; }
+  void finish() {
+    if (flush()) {
+      out_.finish();
+    }
+  }
+  /// An error: a problem answer when nothing was sent, else a last line {"error":{...}}.
+  void fail(unsigned status, const Diagnostic& d) {
+    if (!started_ && buffer_.empty()) {
+      out_.answer(problem(status, d));
+      return;
+    }
+    Answer p = problem(status, d);
+    while (!p.body.empty() && p.body.back() == '\n') {
+      p.body.pop_back();
+    }
+    line("{\"error\":" + p.body + "}");
+    finish();
+  }
+
+ private:
+  static constexpr size_t kChunk = 64 << 10;
+  ResponseWriter& out_;
+  std::string buffer_;
+  bool started_ = false;
+  bool ok_ = true;
+};
+
+class StreamSink final : public ReplaySink {
+ public:
+  StreamSink(LineStream& lines, std::atomic<bool>& gone) : lines_(lines), gone_(gone) {}
+  void on_flow(const FlowRecord& record) override {
+    if (!gone_.load(std::memory_order_relaxed) && !lines_.line(flow_record_to_json(record))) {
+      gone_.store(true);
+    }
+  }
+
+ private:
+  LineStream& lines_;
+  std::atomic<bool>& gone_;
+};
+
+// Both flags seen by the source, which checks one: the server's is copied into it per packet.
+class WatchedSource final : public PacketSource {
+ public:
+  WatchedSource(PacketSource& inner, const std::atomic<bool>& server, std::atomic<bool>& gone)
+      : inner_(inner), server_(server), gone_(gone) {}
+  Result<bool> next(RawPacket& packet) override {
+    if (server_.load(std::memory_order_relaxed) || gone_.load(std::memory_order_relaxed)) {
+      return Diagnostic{"cancelled", "the request was cancelled", {}};
+    }
+    Result<bool> more = inner_.next(packet);
+    if (more.ok() && *more) {
+      ++packets_;
+    }
+    return more;
+  }
+  const std::vector<Diagnostic>& warnings() const override { return inner_.warnings(); }
+  SourcePosition position() const override { return inner_.position(); }
+  uint64_t packets() const { return packets_; }
+
+ private:
+  PacketSource& inner_;
+  const std::atomic<bool>& server_;
+  std::atomic<bool>& gone_;
+  uint64_t packets_ = 0;
+};
+
+Result<uint64_t> query_seed(const Dispatch& d) {
+  auto it = d.query.find("seed");
+  if (it == d.query.end()) {
+    return uint64_t{0};
+  }
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = std::strtoull(it->second.c_str(), &end, 10);
+  if (it->second.empty() || *end != '\0' || errno != 0 || it->second.front() == '-') {
+    return bad("bad-parameter", "seed: '" + it->second + "' is not a whole number");
+  }
+  return static_cast<uint64_t>(v);
+}
+
+// Replays `source` (already open) and streams the records and the summary.
+void run_replay(const ApiContext& ctx, const LoadedTopology& t, PacketSource& source, uint64_t seed,
+                ResponseWriter& out, const std::atomic<bool>& cancel) {
+  LineStream lines(out);
+  std::atomic<bool> gone{false};
+  WatchedSource watched(source, cancel, gone);
+  StreamSink sink(lines, gone);
+  ReplayOptions options;
+  options.seed = seed;
+  options.records = true;
+  Result<ReplaySummary> summary = replay(*t.engine, watched, options, sink);
+  ctx.metrics->add_packets(watched.packets());
+  if (gone.load() || cancel.load()) {
+    return;
+  }
+  if (!summary) {
+    const Diagnostic& e = summary.error();
+    lines.fail(e.code == "body-read" ? 400 : 422, e);
+    return;
+  }
+  lines.line("{\"summary\":" + summary_to_json(*summary) + "}");
+  lines.finish();
+}
+
+// A capture read from the request body through a stdio stream, so the capture reader (and
+// libpcap under it) reads it as it would a pipe: in chunks, never the whole body at once.
+struct BodyCookie {
+  BodySource* body;
+  std::optional<Diagnostic> error;
+};
+
+ssize_t read_body(void* cookie, char* buffer, size_t size) {
+  auto* c = static_cast<BodyCookie*>(cookie);
+  Result<size_t> n = c->body->read(buffer, size);
+  if (!n) {
+    c->error = n.error();
+    errno = EIO;
+    return -1;
+  }
+  return static_cast<ssize_t>(*n);
+}
+
+}  // namespace
+
+Answer handle_models() {
+  return json_answer(models_to_json() + "\n");
+}
+
+Answer handle_topologies(const TopologySet& set) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const auto& [name, t] : set.by_name) {
+    nlohmann::ordered_json item;
+    item["name"] = name;
+    if (t->topology->cluster) {
+      item["outboundType"] = to_string(t->topology->cluster->outbound_type);
+    } else {
+      item["outboundType"] = nullptr;
+    }
+    item["vnets"] = t->topology->vnets.size();
+    nlohmann::ordered_json subnets = nlohmann::ordered_json::array();
+    for (const Subnet& s : t->topology->subnets) {
+      subnets.push_back(s.full_name);
+    }
+    item["subnets"] = std::move(subnets);
+    item["findings"] = t->findings.size();
+    list.push_back(std::move(item));
+  }
+  nlohmann::ordered_json j;
+  j["topologies"] = std::move(list);
+  return json_answer(j.dump() + "\n");
+}
+
+Answer handle_topology(const LoadedTopology& t) {
+  return json_answer(diagnostics_to_json({}, t.findings) + "\n");
+}
+
+Answer handle_validate(std::string_view yaml) {
+  LoadResult loaded = parse_topology(yaml, kBodyName);
+  std::vector<Diagnostic> findings;
+  if (loaded.errors.empty() && loaded.topology) {
+    findings = check_topology(*loaded.topology);
+  }
+  return json_answer(diagnostics_to_json(loaded.errors, findings) + "\n",
+                     loaded.errors.empty() ? 200 : 422);
+}
+
+Answer handle_put_topology(TopologyRegistry& registry, const std::string& name,
+                           std::string_view yaml) {
+  if (!valid_topology_name(name)) {
+    return problem(400, "bad-name",
+                   "'" + name + "' is not a topology name (letters, digits, '.', '_', '-')");
+  }
+  CompiledTopology compiled = compile_topology(name, yaml, name + ".yaml");
+  if (!compiled.loaded) {
+    Diagnostic first = compiled.errors.empty()
+                           ? Diagnostic{"load", "the topology could not be loaded", {}}
+                           : compiled.errors.front();
+    Answer a = problem(422, first);
+    // Every error, as validate gives them, beside the first as the problem's own fields.
+    Json j = Json::parse(a.body);
+    j["errors"] = Json::parse(diagnostics_to_json(compiled.errors, {}))["errors"];
+    a.body = j.dump() + "\n";
+    return a;
+  }
+  std::string body = diagnostics_to_json({}, compiled.loaded->findings) + "\n";
+  registry.put(std::move(compiled.loaded));
+  return json_answer(std::move(body));
+}
+
+Answer handle_routes(const LoadedTopology& t, const std::map<std::string, std::string>& query) {
+  auto it = query.find("subnet");
+  if (it == query.end() || it->second.empty()) {
+    return problem(400, "missing-parameter", "subnet: required (VNET/SUBNET)");
+  }
+  const Topology& topology = *t.topology;
+  Index subnet = topology.find_subnet(it->second);
+  if (subnet == kNoIndex) {
+    std::string known;
+    for (const Subnet& s : topology.subnets) {
+      known += (known.empty() ? "" : ", ") + s.full_name;
+    }
+    return problem(404, "unknown-subnet",
+                   "no subnet '" + it->second + "' in " + t.name + "; " +
+                       (known.empty() ? "it has no subnets" : "subnets: " + known));
+  }
+  return json_answer(routes_to_json(topology, subnet, compute_effective_routes(topology, subnet)) +
+                     "\n");
+}
+
+Answer handle_trace(const LoadedTopology& t, std::string_view body) {
+  Result<Json> j = parse_json(body);
+  if (!j) {
+    return problem(400, j.error());
+  }
+  if (!j->is_array()) {
+    Result<TraceQuestion> q = trace_question(*j, "");
+    if (!q) {
+      return problem(400, q.error());
+    }
+    return json_answer(flow_to_json(t.engine->trace(q->key, q->seed, q->host)) + "\n");
+  }
+  std::vector<TraceQuestion> questions;
+  for (size_t i = 0; i < j->size(); ++i) {
+    Result<TraceQuestion> q = trace_question((*j)[i], "[" + std::to_string(i) + "]");
+    if (!q) {
+      return problem(400, q.error());
+    }
+    questions.push_back(std::move(*q));
+  }
+  Answer a;
+  a.content_type = "application/x-ndjson";
+  for (const TraceQuestion& q : questions) {
+    a.body += flow_to_json(t.engine->trace(q.key, q.seed, q.host)) + "\n";
+  }
+  return a;
+}
+
+Answer handle_trace_picture(const LoadedTopology& t, const std::map<std::string, std::string>& q,
+                            bool svg) {
+  auto get = [&](const char* key, std::string fallback) {
+    auto it = q.find(key);
+    return it == q.end() ? fallback : it->second;
+  };
+  auto port = [&](const char* key, uint64_t fallback) -> Result<uint64_t> {
+    auto it = q.find(key);
+    if (it == q.end()) {
+      return fallback;
+    }
+    char* end = nullptr;
+    const unsigned long v = std::strtoul(it->second.c_str(), &end, 10);
+    if (it->second.empty() || *end != '\0' || v > 65535 || it->second.front() == '-') {
+      return bad("bad-port",
+                 std::string(key) + ": '" + it->second + "' is not a whole number from 0 to 65535");
+    }
+    return uint64_t{v};
+  };
+  if (q.count("src") == 0 || q.count("dst") == 0) {
+    return problem(400, "missing-parameter",
+                   q.count("src") == 0 ? "src: required" : "dst: required");
+  }
+  Result<uint64_t> sport = port("sport", kDefaultSport);
+  if (!sport) {
+    return problem(400, sport.error());
+  }
+  Result<uint64_t> dport = port("dport", kDefaultDport);
+  if (!dport) {
+    return problem(400, dport.error());
+  }
+  Result<TraceQuestion> question = trace_question(
+      "", get("src", ""), get("dst", ""), get("proto", "tcp"), *sport, *dport, get("host", ""), 0);
+  if (!question) {
+    return problem(400, question.error());
+  }
+  (void)t;
+  // The pictures (trace --svg, --dot) are another part of issue 16; until they land, say so.
+  return problem(501, "not-implemented",
+                 std::string(svg ? "trace.svg" : "trace.dot") + " is not built yet");
+}
+
+void handle_replay(const ApiContext& ctx, const LoadedTopology& t, const Dispatch& d,
+                   BodySource& body, ResponseWriter& out, const std::atomic<bool>& cancel) {
+  Result<uint64_t> seed = query_seed(d);
+  if (!seed) {
+    out.answer(problem(400, seed.error()));
+    return;
+  }
+  BodyCookie cookie{&body, std::nullopt};
+  cookie_io_functions_t io{};
+  io.read = read_body;
+  std::FILE* file = fopencookie(&cookie, "r", io);
+  if (file == nullptr) {
+    out.answer(problem(500, "internal", "could not open the body as a stream"));
+    return;
+  }
+  std::setvbuf(file, nullptr, _IOFBF, 64 << 10);
+  {
+    Result<std::unique_ptr<CaptureReader>> reader = CaptureReader::open_stream(file, kBodyName);
+    if (!reader) {
+      if (cookie.error) {
+        out.answer(problem(400, *cookie.error));
+      } else {
+        out.answer(problem(422, reader.error()));
+      }
+    } else {
+      run_replay(ctx, t, **reader, *seed, out, cancel);
+    }
+  }
+  std::fclose(file);
+}
+
+void handle_synth(const ApiContext& ctx, const LoadedTopology& t, const Dispatch& d,
+                  std::string_view body, ResponseWriter& out, const std::atomic<bool>& cancel) {
+  (void)d;
+  Result<Json> j = parse_json(body.empty() ? std::string_view("{}") : body);
+  if (!j) {
+    out.answer(problem(400, j.error()));
+    return;
+  }
+  if (Result<bool> ok = check_keys(*j, "", {"flows", "seed"}); !ok) {
+    out.answer(problem(400, ok.error()));
+    return;
+  }
+  Result<uint64_t> flows = get_uint(*j, "", "flows", 1000, 1, kMaxSynthFlows, "bad-value");
+  if (!flows) {
+    out.answer(problem(400, flows.error()));
+    return;
+  }
+  Result<uint64_t> seed = get_uint(*j, "", "seed", 0, 0, UINT64_MAX, "bad-value");
+  if (!seed) {
+    out.answer(problem(400, seed.error()));
+    return;
+  }
+  SynthSpec spec;
+  spec.flows = *flows;
+  spec.seed = *seed;
+  Result<std::unique_ptr<PacketSource>> source = make_synth_source(*t.topology, spec);
+  if (!source) {
+    out.answer(problem(422, source.error()));
+    return;
+  }
+  run_replay(ctx, t, **source, spec.seed, out, cancel);
+}
+
+namespace {
+
+struct Comparison {
+  uint64_t flows = kDefaultCompareFlows;
+  uint64_t seed = 0;
+};
+
+Result<Comparison> comparison(const Json& j) {
+  Comparison c;
+  Result<uint64_t> flows =
+      get_uint(j, "", "synth", kDefaultCompareFlows, 1, kMaxCompareFlows, "bad-value");
+  if (!flows) {
+    return flows.error();
+  }
+  Result<uint64_t> seed = get_uint(j, "", "seed", 0, 0, UINT64_MAX, "bad-value");
+  if (!seed) {
+    return seed.error();
+  }
+  c.flows = *flows;
+  c.seed = *seed;
+  return c;
+}
+
+Result<DiffReport> compare(const Engine& before, const Engine& after, const Topology& sources,
+                           const Comparison& c, const std::map<IpAddress, std::string>& rename,
+                           const std::atomic<bool>& cancel) {
+  SynthSpec spec;
+  spec.flows = c.flows;
+  spec.seed = c.seed;
+  Result<std::unique_ptr<PacketSource>> source = make_synth_source(sources, spec);
+  if (!source) {
+    return source.error();
+  }
+  CancellableSource watched(**source, cancel);
+  return diff_flows(before, after, watched, c.seed, rename, nullptr);
+}
+
+}  // namespace
+
+Answer handle_diff(const TopologySet& set, const Dispatch& d, std::string_view body,
+                   const std::atomic<bool>& cancel) {
+  (void)d;
+  Result<Json> j = parse_json(body);
+  if (!j) {
+    return problem(400, j.error());
+  }
+  if (Result<bool> ok = check_keys(*j, "", {"before", "after", "afterYaml", "synth", "seed"});
+      !ok) {
+    return problem(400, ok.error());
+  }
+  Result<std::string> before_name = get_string(*j, "", "before", true);
+  if (!before_name) {
+    return problem(400, before_name.error());
+  }
+  auto find = [&](const std::string& name) -> std::shared_ptr<const LoadedTopology> {
+    auto it = set.by_name.find(name);
+    return it == set.by_name.end() ? nullptr : it->second;
+  };
+  std::shared_ptr<const LoadedTopology> before = find(*before_name);
+  if (!before) {
+    return problem(404, "unknown-topology", "before: no topology '" + *before_name + "'");
+  }
+  const bool has_after = j->contains("after");
+  if (has_after == j->contains("afterYaml")) {
+    return problem(400, "bad-request", "give after (a topology's name) or afterYaml, not both");
+  }
+  std::shared_ptr<const LoadedTopology> after;
+  if (has_after) {
+    Result<std::string> after_name = get_string(*j, "", "after", true);
+    if (!after_name) {
+      return problem(400, after_name.error());
+    }
+    after = find(*after_name);
+    if (!after) {
+      return problem(404, "unknown-topology", "after: no topology '" + *after_name + "'");
+    }
+  } else {
+    Result<std::string> yaml = get_string(*j, "", "afterYaml", true);
+    if (!yaml) {
+      return problem(400, yaml.error());
+    }
+    CompiledTopology compiled = compile_topology("afterYaml", *yaml, "afterYaml");
+    if (!compiled.loaded) {
+      return problem(422, compiled.errors.empty()
+                              ? Diagnostic{"load", "afterYaml could not be loaded", {}}
+                              : compiled.errors.front());
+    }
+    after = compiled.loaded;
+  }
+  Result<Comparison> c = comparison(*j);
+  if (!c) {
+    return problem(400, c.error());
+  }
+  Result<DiffReport> diff =
+      compare(*before->engine, *after->engine, *before->topology, *c, {}, cancel);
+  if (!diff) {
+    return problem(diff.error().code == "cancelled" ? 503 : 422, diff.error());
+  }
+  diff->warnings = migration_warnings(*after->topology, *diff);
+  return json_answer(diff_to_json(*diff, nullptr) + "\n");
+}
+
+Answer handle_migrate(const LoadedTopology& t, const Dispatch& d, std::string_view body,
+                      const std::atomic<bool>& cancel) {
+  (void)d;
+  Result<Json> j = parse_json(body);
+  if (!j) {
+    return problem(400, j.error());
+  }
+  if (Result<bool> ok = check_keys(*j, "", {"to", "synth", "seed"}); !ok) {
+    return problem(400, ok.error());
+  }
+  Result<std::string> to_text = get_string(*j, "", "to", true);
+  if (!to_text) {
+    return problem(400, to_text.error());
+  }
+  std::optional<OutboundType> to = parse_outbound_type(*to_text);
+  if (!to) {
+    return problem(400, "bad-value",
+                   "to: '" + *to_text +
+                       "' is not an outbound type (loadBalancer, managedNATGateway, "
+                       "userAssignedNATGateway, userDefinedRouting, none, block)");
+  }
+  Result<Comparison> c = comparison(*j);
+  if (!c) {
+    return problem(400, c.error());
+  }
+  const Topology& before = *t.topology;
+  if (!before.cluster) {
+    return problem(422, "no-cluster", t.name + ": the topology has no cluster to migrate");
+  }
+  MigrationContext context;
+  context.from = to_string(before.cluster->outbound_type);
+  context.to = to_string(*to);
+  context.verdict = check_migration(default_migration_table(), before.cluster->vnet_mode,
+                                    before.cluster->outbound_type, *to);
+  if (!context.verdict.supported) {
+    return json_answer(diff_to_json(DiffReport{}, &context) + "\n");
+  }
+  MigrationOptions options;
+  options.to = *to;
+  Result<MigrationPlan> plan = plan_migration(before, options);
+  if (!plan) {
+    return problem(422, plan.error());
+  }
+  context.after_findings = plan->findings;
+  context.plan = &*plan;
+  context.refused = plan->refused;
+  if (plan->refused) {
+    return json_answer(diff_to_json(DiffReport{}, &context) + "\n");
+  }
+  Result<Engine> after_engine = Engine::build(std::make_shared<const Topology>(plan->after));
+  if (!after_engine) {
+    return problem(422, after_engine.error());
+  }
+  Result<DiffReport> diff = compare(*t.engine, *after_engine, before, *c, plan->unknown, cancel);
+  if (!diff) {
+    return problem(diff.error().code == "cancelled" ? 503 : 422, diff.error());
+  }
+  diff->warnings = migration_warnings(plan->after, *diff);
+  return json_answer(diff_to_json(*diff, &context) + "\n");
+}
+
+}  // namespace egress

@@ -1,0 +1,704 @@
+// The network side: an Asio acceptor and io_context run by N threads, a Beast session per
+// connection for the buffered routes, and a worker thread per streamed request (replay,
+// synth, diff, migrate) that reads the body as the work consumes it.
+#include "egress/server/server.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "server/api.h"
+
+namespace egress {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct ListenAddress {
+  asio::ip::address address;
+  uint16_t port = 0;
+};
+
+Result<ListenAddress> parse_listen(const std::string& text) {
+  auto bad_listen = [&] {
+    return Diagnostic{
+        "bad-listen", "--listen: '" + text + "' is not HOST:PORT (127.0.0.1:8080, [::1]:8080)", {}};
+  };
+  std::string host;
+  std::string port;
+  if (!text.empty() && text.front() == '[') {
+    size_t close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return bad_listen();
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string::npos || text.find(':') != colon) {
+      return bad_listen();
+    }
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  if (host == "localhost") {
+    host = "127.0.0.1";
+  }
+  boost::system::error_code ec;
+  ListenAddress out;
+  out.address = asio::ip::make_address(host, ec);
+  if (ec || port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535) {
+    return bad_listen();
+  }
+  out.port = static_cast<uint16_t>(std::stoul(port));
+  return out;
+}
+
+}  // namespace
+
+Result<bool> check_listen(const ServerOptions& options) {
+  Result<ListenAddress> listen = parse_listen(options.listen);
+  if (!listen) {
+    return listen.error();
+  }
+  if (!listen->address.is_loopback() && options.token.empty() && !options.insecure) {
+    return Diagnostic{"exposed",
+                      "--listen " + options.listen +
+                          " is not a loopback address: give --token TOKEN (clients send "
+                          "'Authorization: Bearer TOKEN') or --insecure to serve anyone who "
+                          "can reach it",
+                      {}};
+  }
+  return true;
+}
+
+Result<StaticAssets> read_static_assets(const std::string& dir) {
+  namespace fs = std::filesystem;
+  StaticAssets assets;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(dir, ec);
+  if (ec) {
+    return Diagnostic{"io", "--web-root: " + ec.message(), {dir, 0, 0}};
+  }
+  static const std::map<std::string, std::string> kTypes = {
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".json", "application/json"},
+      {".ico", "image/x-icon"},
+      {".txt", "text/plain; charset=utf-8"}};
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) {
+      return Diagnostic{"io", "--web-root: " + ec.message(), {dir, 0, 0}};
+    }
+    if (!it->is_regular_file()) {
+      continue;
+    }
+    std::ifstream in(it->path(), std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    if (!in) {
+      return Diagnostic{"io", "cannot read it", {it->path().string(), 0, 0}};
+    }
+    auto type = kTypes.find(it->path().extension().string());
+    StaticAsset asset{type == kTypes.end() ? "application/octet-stream" : type->second,
+                      bytes.str()};
+    const std::string path = "/" + fs::relative(it->path(), dir).generic_string();
+    if (path == "/index.html") {
+      assets["/"] = asset;
+    }
+    assets[path] = std::move(asset);
+  }
+  return assets;
+}
+
+struct Server::Impl {
+  ServerOptions options;
+  std::vector<std::string> paths;
+  TopologyRegistry registry;
+  Metrics metrics;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::optional<asio::signal_set> signals;
+  std::vector<std::thread> threads;
+  uint16_t port = 0;
+
+  std::mutex mutex;  // guards what follows, and serialises log calls and reloads
+  std::condition_variable changed;
+  bool stopping = false;
+  bool stopped = false;
+  unsigned workers = 0;  // streamed requests running
+  std::atomic<bool> cancel{false};
+  std::atomic<bool> accepting{true};
+
+  ApiContext context() {
+    ApiContext c;
+    c.registry = &registry;
+    c.metrics = &metrics;
+    c.options = &options;
+    return c;
+  }
+
+  void log(const std::string& line) {
+    if (options.log) {
+      options.log(line);
+    }
+  }
+
+  void accept();
+  void wait_signal();
+  Result<bool> reload();
+  void stop();
+};
+
+namespace {
+
+std::chrono::milliseconds seconds(double s) {
+  return std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
+}
+
+// Blocking I/O on a connection's descriptor for the worker threads, in slices of 100 ms so
+// that a cancellation is seen while waiting; a stall of the idle timeout ends it.
+class RawConnection {
+ public:
+  RawConnection(int fd, double idle_s, const std::atomic<bool>& cancel)
+      : fd_(fd), idle_(seconds(idle_s)), cancel_(cancel) {}
+
+  // Bytes read (0: the client closed), or -1 (error, stall, cancel).
+  ssize_t read(char* out, size_t n) {
+    if (!wait(POLLIN)) {
+      return -1;
+    }
+    ssize_t got = ::recv(fd_, out, n, MSG_DONTWAIT);
+    return got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? read(out, n) : got;
+  }
+
+  bool write(std::string_view data) {
+    while (!data.empty()) {
+      if (!wait(POLLOUT)) {
+        return false;
+      }
+      ssize_t sent = ::send(fd_, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (sent < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+          continue;
+        }
+        return false;
+      }
+      data.remove_prefix(static_cast<size_t>(sent));
+    }
+    return true;
+  }
+
+ private:
+  bool wait(short events) {
+    const Clock::time_point end = Clock::now() + idle_;
+    while (!cancel_.load()) {
+      pollfd p{fd_, events, 0};
+      int r = ::poll(&p, 1, 100);
+      if (r > 0) {
+        return true;
+      }
+      if (r < 0 && errno != EINTR) {
+        return false;
+      }
+      if (Clock::now() >= end) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  int fd_;
+  std::chrono::milliseconds idle_;
+  const std::atomic<bool>& cancel_;
+};
+
+// The request body through Beast's parser, read from the connection as asked for.
+class ParsedBody final : public BodySource {
+ public:
+  ParsedBody(http::request_parser<http::buffer_body>& parser, beast::flat_buffer& pending,
+             RawConnection& io)
+      : parser_(parser), pending_(pending), io_(io) {}
+
+  Result<size_t> read(char* out, size_t n) override {
+    while (true) {
+      if (parser_.is_done()) {
+        return size_t{0};
+      }
+      auto& body = parser_.get().body();
+      body.data = out;
+      body.size = n;
+      if (pending_.size() != 0) {
+        beast::error_code ec;
+        const size_t used = parser_.put(pending_.data(), ec);
+        pending_.consume(used);
+        if (ec == http::error::need_buffer) {
+          ec = {};
+        }
+        if (ec == http::error::body_limit) {
+          return Diagnostic{"body-too-large", "the body is larger than --max-body-bytes", {}};
+        }
+        if (ec && ec != http::error::need_more) {
+          return Diagnostic{"body-read", "the body is not valid HTTP: " + ec.message(), {}};
+        }
+        const size_t got = n - body.size;
+        if (got != 0) {
+          return got;
+        }
+        if (used != 0 && ec != http::error::need_more) {
+          continue;
+        }
+      }
+      if (parser_.is_done()) {
+        return size_t{0};
+      }
+      auto space = pending_.prepare(64 << 10);
+      ssize_t r = io_.read(static_cast<char*>(space.data()), space.size());
+      if (r <= 0) {
+        return Diagnostic{"body-read", "the client stopped sending the body", {}};
+      }
+      pending_.commit(static_cast<size_t>(r));
+    }
+  }
+
+ private:
+  http::request_parser<http::buffer_body>& parser_;
+  beast::flat_buffer& pending_;
+  RawConnection& io_;
+};
+
+std::string head(unsigned status, const std::string& content_type,
+                 const std::vector<std::pair<std::string, std::string>>& headers,
+                 std::optional<size_t> length) {
+  http::response<http::empty_body> res{static_cast<http::status>(status), 11};
+  res.set(http::field::server, "egress-sim");
+  if (!content_type.empty()) {
+    res.set(http::field::content_type, content_type);
+  }
+  for (const auto& [k, v] : headers) {
+    res.insert(k, v);
+  }
+  res.set(http::field::connection, "close");
+  if (length) {
+    res.content_length(*length);
+  } else {
+    res.set(http::field::transfer_encoding, "chunked");
+  }
+  std::ostringstream out;
+  out << res.base();
+  return out.str();
+}
+
+class RawWriter final : public ResponseWriter {
+ public:
+  RawWriter(RawConnection& io, const ServerOptions& options) : io_(io), options_(options) {}
+  bool answer(const Answer& a) override {
+    status_ = a.status;
+    Answer copy = a;
+    add_common_headers(options_, copy);
+    return io_.write(head(a.status, a.content_type, copy.headers, a.body.size()) + a.body);
+  }
+  bool begin(unsigned status, const std::string& content_type) override {
+    status_ = status;
+    Answer a;
+    add_common_headers(options_, a);
+    return io_.write(head(status, content_type, a.headers, std::nullopt));
+  }
+  bool chunk(std::string_view data) override {
+    char size[20];
+    std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    return io_.write(size) && io_.write(data) && io_.write("\r\n");
+  }
+  bool finish() override { return io_.write("0\r\n\r\n"); }
+  unsigned status() const { return status_; }
+
+ private:
+  RawConnection& io_;
+  const ServerOptions& options_;
+  unsigned status_ = 0;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {}
+
+  void start() { wait_request(); }
+
+ private:
+  // A keep-alive connection waits for a request's first byte under the idle timeout; the
+  // request itself must then arrive within the request timeout (a slow sender is cut off).
+  void wait_request() {
+    if (buffer_.size() != 0) {
+      read_header();
+      return;
+    }
+    stream_.expires_after(seconds(server_.options.idle_timeout_s));
+    auto space = buffer_.prepare(4096);
+    stream_.async_read_some(space, [self = shared_from_this()](beast::error_code ec, size_t n) {
+      if (ec) {
+        self->close();
+        return;
+      }
+      self->buffer_.commit(n);
+      self->read_header();
+    });
+  }
+
+  void read_header() {
+    started_ = Clock::now();
+    header_.emplace();
+    header_->header_limit(server_.options.max_header_bytes);
+    header_->body_limit(server_.options.max_body_bytes);
+    stream_.expires_after(seconds(server_.options.request_timeout_s));
+    http::async_read_header(
+        stream_, buffer_, *header_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec == http::error::header_limit) {
+      respond(problem(431, "header-too-large",
+                      "the request's header is larger than --max-header-bytes (" +
+                          std::to_string(server_.options.max_header_bytes) + ")"),
+              "other", false);
+      return;
+    }
+    if (ec == http::error::body_limit) {
+      respond(problem(413, "body-too-large",
+                      "the body is larger than --max-body-bytes (" +
+                          std::to_string(server_.options.max_body_bytes) + ")"),
+              "other", false);
+      return;
+    }
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::eof ||
+        ec == asio::error::connection_reset) {
+      close();
+      return;
+    }
+    if (ec) {
+      respond(problem(400, "bad-http", "the request is not valid HTTP/1.1: " + ec.message()),
+              "other", false);
+      return;
+    }
+    auto& req = header_->get();
+    const std::string method(req.method_string());
+    const auto target = req.target();
+    const auto authorization = req[http::field::authorization];
+    dispatch_ = dispatch(server_.context(), method, std::string_view(target.data(), target.size()),
+                         std::string_view(authorization.data(), authorization.size()));
+    const bool has_body =
+        header_->chunked() || (header_->content_length() && *header_->content_length() != 0);
+    if (dispatch_.early) {
+      // A body the answer does not need is not read: the connection closes after it.
+      respond(*dispatch_.early, dispatch_.label, req.keep_alive() && !has_body);
+      return;
+    }
+    if (header_->content_length() && *header_->content_length() > server_.options.max_body_bytes) {
+      respond(problem(413, "body-too-large",
+                      "the body is larger than --max-body-bytes (" +
+                          std::to_string(server_.options.max_body_bytes) + ")"),
+              dispatch_.label, false);
+      return;
+    }
+    if (dispatch_.streamed) {
+      start_worker();
+      return;
+    }
+    const bool expect = beast::iequals(req[http::field::expect], "100-continue");
+    body_.emplace(std::move(*header_));
+    body_->body_limit(server_.options.max_body_bytes);
+    if (expect) {
+      auto text = std::make_shared<std::string>("HTTP/1.1 100 Continue\r\n\r\n");
+      asio::async_write(stream_, asio::buffer(*text),
+                        [self = shared_from_this(), text](beast::error_code e, size_t) {
+                          if (e) {
+                            self->close();
+                          } else {
+                            self->read_body();
+                          }
+                        });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    http::async_read(
+        stream_, buffer_, *body_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      respond(problem(413, "body-too-large",
+                      "the body is larger than --max-body-bytes (" +
+                          std::to_string(server_.options.max_body_bytes) + ")"),
+              dispatch_.label, false);
+      return;
+    }
+    if (ec) {
+      close();
+      return;
+    }
+    Answer a = answer(server_.context(), dispatch_, body_->get().body());
+    respond(std::move(a), dispatch_.label, body_->get().keep_alive());
+  }
+
+  void respond(Answer a, const std::string& label, bool keep_alive) {
+    keep_alive = keep_alive && server_.accepting.load();
+    add_common_headers(server_.options, a);
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(a.status), 11);
+    res->set(http::field::server, "egress-sim");
+    if (!a.content_type.empty()) {
+      res->set(http::field::content_type, a.content_type);
+    }
+    for (const auto& [k, v] : a.headers) {
+      res->insert(k, v);
+    }
+    res->body() = std::move(a.body);
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    const unsigned status = a.status;
+    stream_.expires_after(seconds(server_.options.request_timeout_s));
+    http::async_write(
+        stream_, *res,
+        [self = shared_from_this(), res, label, status, keep_alive](beast::error_code ec, size_t) {
+          self->server_.metrics.record(
+              label, status, std::chrono::duration<double>(Clock::now() - self->started_).count());
+          if (ec || !keep_alive) {
+            self->close();
+            return;
+          }
+          self->wait_request();
+        });
+  }
+
+  void start_worker() {
+    Server::Impl& server = server_;
+    {
+      std::lock_guard<std::mutex> lock(server.mutex);
+      if (server.stopping) {
+        respond(problem(503, "stopping", "the server is shutting down"), dispatch_.label, false);
+        return;
+      }
+      if (server.workers >= server.options.max_replays) {
+        respond(problem(429, "too-many-replays",
+                        "already " + std::to_string(server.workers) +
+                            " replays, syntheses, diffs or migrations running (--max-replays); "
+                            "try again later"),
+                dispatch_.label, false);
+        return;
+      }
+      ++server.workers;
+    }
+    stream_.expires_never();
+    std::thread([self = shared_from_this()] { self->run_worker(); }).detach();
+  }
+
+  void run_worker() {
+    Server::Impl& server = server_;
+    {
+      const bool expect = beast::iequals(header_->get()[http::field::expect], "100-continue");
+      http::request_parser<http::buffer_body> parser(std::move(*header_));
+      parser.body_limit(server.options.max_body_bytes);
+      parser.eager(true);
+      RawConnection io(stream_.socket().native_handle(), server.options.idle_timeout_s,
+                       server.cancel);
+      if (expect) {
+        io.write("HTTP/1.1 100 Continue\r\n\r\n");
+      }
+      ParsedBody body(parser, buffer_, io);
+      RawWriter writer(io, server.options);
+      stream(server.context(), dispatch_, body, writer, server.cancel);
+      server.metrics.record(dispatch_.label, writer.status() == 0 ? 499 : writer.status(),
+                            std::chrono::duration<double>(Clock::now() - started_).count());
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      stream_.socket().close(ec);
+    }
+    std::lock_guard<std::mutex> lock(server.mutex);
+    --server.workers;
+    server.changed.notify_all();
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  Server::Impl& server_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::empty_body>> header_;
+  std::optional<http::request_parser<http::string_body>> body_;
+  Dispatch dispatch_;
+  Clock::time_point started_ = Clock::now();
+};
+
+}  // namespace
+
+void Server::Impl::accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (!accepting.load()) {
+      return;
+    }
+    if (!ec) {
+      std::make_shared<Session>(std::move(socket), *this)->start();
+    }
+    accept();
+  });
+}
+
+void Server::Impl::wait_signal() {
+  signals->async_wait([this](beast::error_code ec, int signal) {
+    if (ec) {
+      return;
+    }
+    if (signal == SIGHUP) {
+      Result<bool> done = reload();
+      std::lock_guard<std::mutex> lock(mutex);
+      log(done ? "reloaded " + std::to_string(paths.size()) + " topologies"
+               : "reload failed, keeping the topologies loaded: " +
+                     format_diagnostic(done.error(), "error"));
+      wait_signal();
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    log("stopping (signal " + std::to_string(signal) + ")");
+    std::thread([this] { stop(); }).detach();
+  });
+}
+
+Result<bool> Server::Impl::reload() {
+  Result<std::shared_ptr<const TopologySet>> set = load_topology_set(paths);
+  if (!set) {
+    return set.error();
+  }
+  registry.replace(*set);
+  return true;
+}
+
+void Server::Impl::stop() {
+  std::unique_lock<std::mutex> lock(mutex);
+  if (stopping) {
+    changed.wait(lock, [&] { return stopped; });
+    return;
+  }
+  stopping = true;
+  accepting.store(false);
+  asio::post(ioc, [this] {
+    beast::error_code ec;
+    acceptor.close(ec);
+    if (signals) {
+      signals->cancel(ec);
+    }
+  });
+  // In-flight work may finish until the deadline; then it is cancelled.
+  if (!changed.wait_for(lock, seconds(options.shutdown_deadline_s), [&] { return workers == 0; })) {
+    cancel.store(true);
+    changed.wait(lock, [&] { return workers == 0; });
+  }
+  lock.unlock();
+  ioc.stop();
+  for (std::thread& t : threads) {
+    if (t.joinable() && t.get_id() != std::this_thread::get_id()) {
+      t.join();
+    }
+  }
+  lock.lock();
+  stopped = true;
+  changed.notify_all();
+}
+
+Result<std::unique_ptr<Server>> Server::start(std::vector<std::string> topology_paths,
+                                              ServerOptions options) {
+  if (Result<bool> ok = check_listen(options); !ok) {
+    return ok.error();
+  }
+  Result<ListenAddress> listen = parse_listen(options.listen);
+  Result<std::shared_ptr<const TopologySet>> set = load_topology_set(topology_paths);
+  if (!set) {
+    return set.error();
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  impl->paths = std::move(topology_paths);
+  impl->registry.replace(*set);
+  beast::error_code ec;
+  tcp::endpoint endpoint(listen->address, listen->port);
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) {
+    impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    impl->acceptor.bind(endpoint, ec);
+  }
+  if (!ec) {
+    impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    return Diagnostic{"bind", "--listen " + impl->options.listen + ": " + ec.message(), {}};
+  }
+  impl->port = impl->acceptor.local_endpoint().port();
+  if (impl->options.handle_signals) {
+    impl->signals.emplace(impl->ioc, SIGHUP, SIGTERM, SIGINT);
+    impl->wait_signal();
+  }
+  impl->accept();
+  unsigned n = impl->options.threads;
+  if (n == 0) {
+    n = std::max(1u, std::thread::hardware_concurrency());
+  }
+  for (unsigned i = 0; i < n; ++i) {
+    impl->threads.emplace_back([ioc = &impl->ioc] { ioc->run(); });
+  }
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() {
+  stop();
+}
+
+uint16_t Server::port() const {
+  return impl_->port;
+}
+
+Result<bool> Server::reload() {
+  return impl_->reload();
+}
+
+void Server::stop() {
+  impl_->stop();
+}
+
+void Server::wait() {
+  std::unique_lock<std::mutex> lock(impl_->mutex);
+  impl_->changed.wait(lock, [&] { return impl_->stopped; });
+}
+
+uint64_t Server::in_flight_replays() const {
+  return impl_->metrics.replays_in_flight();
+}
+
+}  // namespace egress
