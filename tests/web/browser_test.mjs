@@ -228,6 +228,11 @@ async function main() {
     check(foreign.length === 0, `no request leaves the server's origin (${foreign.join(', ')})`);
     check(pageErrors.length === 0 || pageErrors.every((e) => /status of 4\d\d/.test(e)),
       `no script errors (${pageErrors.join(' | ')})`);
+  } catch (e) {
+    // A wait that timed out: what the page says is usually why (an API answer it showed).
+    const pages = browser.contexts().flatMap((c) => c.pages());
+    const shown = pages.length ? await pages[0].locator('#error').innerText().catch(() => '') : '';
+    throw new Error(`${e.message}\nthe page's error box: ${shown || '(empty)'}`);
   } finally {
     await browser.close();
     await stopServer(server);
