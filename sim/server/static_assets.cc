@@ -1,11 +1,15 @@
 #include "egress/server/server.h"
+#include "web_assets.h"
 
 namespace egress {
 
-// The web page's build step (web/CMakeLists.txt) fills this from its generated file; without
-// it the server has no page and answers 404 outside /v1/.
+// The web page (web/), embedded at build time by web/CMakeLists.txt.
 StaticAssets embedded_static_assets() {
-  return {};
+  StaticAssets assets;
+  for (const web::WebAsset& asset : web::web_assets()) {
+    assets[std::string(asset.path)] = {std::string(asset.content_type), std::string(asset.body)};
+  }
+  return assets;
 }
 
 }  // namespace egress
