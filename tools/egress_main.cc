@@ -660,8 +660,11 @@ Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
   if (report != nullptr) {
     const bool synthetic = args.captures.empty();
     ReplayReportData data{synthetic ? "synth" : "replay",
-                          report_subject(args.topology, args.captures), &engine.topology(),
-                          &*summary, paths.kinds(), paths.other_flows()};
+                          report_subject(args.topology, args.captures),
+                          &engine.topology(),
+                          &*summary,
+                          paths.kinds(),
+                          paths.other_flows()};
     write_text(report, render_replay_report(set.path(files.report), data));
   }
   std::string error;
@@ -727,9 +730,8 @@ bool open_outputs(const Args& args, std::vector<InputFile> inputs, SimulationOut
     inputs.push_back({"groups file", args.groups});
   }
   if (prints_records(args.format)) {
-    for (const std::string* path :
-         {&args.flows_out, &args.summary_out, &args.rewritten_out, &args.generated_out,
-          &args.report_out}) {
+    for (const std::string* path : {&args.flows_out, &args.summary_out, &args.rewritten_out,
+                                    &args.generated_out, &args.report_out}) {
       if (*path == "-") {
         error = "-o " + args.output +
                 " prints the flow records on standard output; an output named '-' cannot go "
@@ -998,9 +1000,14 @@ Outcome run_diff(const Args& args) {
   }
   diff->warnings = migration_warnings(after_copy, *diff);
   if (report.wanted()) {
-    DiffReportData data{"diff", report_subject(args.topology, {args.after}),
-                        &before_engine->topology(), &after_engine->topology(), &*diff, nullptr,
-                        {}, 0};
+    DiffReportData data{"diff",
+                        report_subject(args.topology, {args.after}),
+                        &before_engine->topology(),
+                        &after_engine->topology(),
+                        &*diff,
+                        nullptr,
+                        {},
+                        0};
     data.changes = collect_path_changes(*before_engine, *after_engine, *diff, args.seed,
                                         kReportPathChanges, &data.other_changes);
     if (!report.publish(data, error)) {
@@ -1125,8 +1132,9 @@ Outcome run_migrate(const Args& args) {
   }
   diff->warnings = migration_warnings(after_copy, *diff);
   if (report.wanted()) {
-    DiffReportData data{"migrate", subject, &before_engine->topology(),
-                        &after_engine->topology(), &*diff, &context, {}, 0};
+    DiffReportData data{
+        "migrate", subject, &before_engine->topology(), &after_engine->topology(), &*diff, &context,
+        {},        0};
     data.changes = collect_path_changes(*before_engine, *after_engine, *diff, args.seed,
                                         kReportPathChanges, &data.other_changes);
     if (!report.publish(data, error)) {

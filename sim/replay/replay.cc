@@ -259,9 +259,9 @@ struct Replayer::Impl {
   bool finished = false;
   // The reports' port timelines: per SnatPools slot, and per resource over its slots' sum.
   std::vector<TimelineBuilder> ip_timelines;
-  std::vector<uint32_t> slot_in_use;          // as last sampled
-  std::vector<uint32_t> slot_owner;           // into resource_timelines
-  std::vector<uint64_t> slot_exhausted;       // SnatIpUse::exhausted as last seen
+  std::vector<uint32_t> slot_in_use;     // as last sampled
+  std::vector<uint32_t> slot_owner;      // into resource_timelines
+  std::vector<uint64_t> slot_exhausted;  // SnatIpUse::exhausted as last seen
   std::map<std::string, uint32_t> owner_index;
   std::vector<TimelineBuilder> resource_timelines;
   std::vector<uint32_t> resource_in_use;

@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "svg_text.h"
 #include "egress/report/path_diagram.h"
+#include "svg_text.h"
 
 namespace egress {
 
@@ -28,7 +28,9 @@ std::string dot_escape(std::string_view text) {
 std::string trace_to_dot(const FlowResult& result) {
   std::string out = "digraph path {\n";
   out += "  rankdir=LR;\n";
-  out += "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f5f7fa\", fontname=\"sans-serif\"];\n";
+  out +=
+      "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f5f7fa\", "
+      "fontname=\"sans-serif\"];\n";
   out += "  label=\"" + dot_escape(flow_line(result.flow)) + "\";\n  labelloc=t;\n";
   for (size_t i = 0; i < result.hops.size(); ++i) {
     const Hop& hop = result.hops[i];

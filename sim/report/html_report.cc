@@ -9,7 +9,8 @@ namespace egress {
 namespace {
 
 // Inline, and only system fonts: the page fetches nothing.
-constexpr const char* kStyle = R"(body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1400px;padding:0 1rem;color:#222}
+constexpr const char* kStyle =
+    R"(body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1400px;padding:0 1rem;color:#222}
 h1{font-size:1.5rem;margin-bottom:.2rem}
 .subtitle{color:#555;margin-top:0}
 nav a{margin-right:1rem}
@@ -66,8 +67,8 @@ void render(const ReportBlock& b, std::string& out) {
       out += "</ul>\n";
       break;
     case ReportBlock::Kind::kFigure:
-      out += "<figure>\n<figcaption>" + xml_escape(b.text) + "</figcaption>\n" + b.svg +
-             "</figure>\n";
+      out +=
+          "<figure>\n<figcaption>" + xml_escape(b.text) + "</figcaption>\n" + b.svg + "</figure>\n";
       break;
     case ReportBlock::Kind::kColumns:
       if (!b.text.empty()) {

@@ -1,3 +1,5 @@
+#include "html_report_document.h"
+
 #include <algorithm>
 #include <map>
 #include <string>
@@ -7,7 +9,6 @@
 #include "egress/report/port_chart.h"
 #include "egress/report/replay_report.h"
 #include "egress/report/topology_diagram.h"
-#include "html_report_document.h"
 #include "svg_text.h"
 
 namespace egress {
@@ -141,11 +142,11 @@ ReportDocument replay_document(const ReplayReportData& data) {
   doc.subtitle = data.subject;
 
   ReportSection summary{"summary", "Summary", {}};
-  summary.blocks.push_back(table(
-      {"packets", "bytes", "flows", "peak live flows", "capture time", "seed", "scale"},
-      {{grouped(s.packets), human_bytes(s.bytes), grouped(s.flows), grouped(s.peak_live_flows),
-        capture_seconds(s.last_ns - s.first_ns), std::to_string(s.seed),
-        std::to_string(s.scale)}}));
+  summary.blocks.push_back(
+      table({"packets", "bytes", "flows", "peak live flows", "capture time", "seed", "scale"},
+            {{grouped(s.packets), human_bytes(s.bytes), grouped(s.flows),
+              grouped(s.peak_live_flows), capture_seconds(s.last_ns - s.first_ns),
+              std::to_string(s.seed), std::to_string(s.scale)}}));
   summary.blocks.push_back(counts("verdict", s.verdicts));
   if (!s.reasons.empty()) {
     summary.blocks.push_back(counts("drop or asymmetry reason", s.reasons));
@@ -183,8 +184,8 @@ ReportDocument replay_document(const ReplayReportData& data) {
         table({"destination group", "flows", "verdicts", "egress IPs (allow-list)"}, rows));
   }
   if (!s.models.empty()) {
-    summary.blocks.push_back(text("Modelled rules the flows relied on (egress-sim models): " +
-                                  joined_list(s.models) + "."));
+    summary.blocks.push_back(text(
+        "Modelled rules the flows relied on (egress-sim models): " + joined_list(s.models) + "."));
   }
   if (!s.warnings.empty()) {
     std::vector<std::string> items;
@@ -236,9 +237,9 @@ ReportDocument replay_document(const ReplayReportData& data) {
 
   if (data.topology != nullptr) {
     ReportSection topo{"topology", "Topology", {}};
-    topo.blocks.push_back(figure("Topology " + topology_name(*data.topology) +
-                                     " with the first kinds of path",
-                                 topology_diagram_svg(*data.topology, data.paths)));
+    topo.blocks.push_back(
+        figure("Topology " + topology_name(*data.topology) + " with the first kinds of path",
+               topology_diagram_svg(*data.topology, data.paths)));
     doc.sections.push_back(std::move(topo));
   }
   return doc;
@@ -287,9 +288,9 @@ ReportDocument diff_document(const DiffReportData& data) {
 
   ReportSection summary{"summary", "Summary", {}};
   if (m != nullptr) {
-    summary.blocks.push_back(table({"from", "to", "supported", "the table says"},
-                                   {{m->from, m->to, m->verdict.supported ? "yes" : "no",
-                                     m->verdict.text}}));
+    summary.blocks.push_back(
+        table({"from", "to", "supported", "the table says"},
+              {{m->from, m->to, m->verdict.supported ? "yes" : "no", m->verdict.text}}));
     if (m->refused) {
       summary.blocks.push_back(
           text("AKS would refuse the after-state (a preflight check fails): no flows compared."));
@@ -370,8 +371,8 @@ ReportDocument diff_document(const DiffReportData& data) {
     if (rows.empty()) {
       allow.blocks.push_back(text("No flow changed its egress IPs."));
     } else {
-      allow.blocks.push_back(table(
-          {"egress IPs before", "after", "flows", "destinations", "e.g."}, std::move(rows)));
+      allow.blocks.push_back(
+          table({"egress IPs before", "after", "flows", "destinations", "e.g."}, std::move(rows)));
     }
   }
   doc.sections.push_back(std::move(allow));
@@ -428,9 +429,9 @@ ReportDocument diff_document(const DiffReportData& data) {
     ReportBlock side;
     side.kind = Kind::kColumns;
     side.column_titles = {"before", "after"};
-    side.columns.push_back({figure("before: " + topology_name(*data.before),
-                                   topology_diagram_svg(*data.before,
-                                                        side_kinds(data.changes, false)))});
+    side.columns.push_back(
+        {figure("before: " + topology_name(*data.before),
+                topology_diagram_svg(*data.before, side_kinds(data.changes, false)))});
     if (data.after != nullptr) {
       side.columns.push_back(
           {figure("after: " + topology_name(*data.after),

@@ -112,8 +112,7 @@ void render(const ReportBlock& b, std::string& out) {
 }
 
 std::string render_markdown(const ReportDocument& doc) {
-  std::string out =
-      "# " + markdown_escape(doc.title) + "\n\n" + paragraph(doc.subtitle) + "\n\n";
+  std::string out = "# " + markdown_escape(doc.title) + "\n\n" + paragraph(doc.subtitle) + "\n\n";
   for (const ReportSection& s : doc.sections) {
     out += "## " + markdown_escape(s.title) + "\n\n";
     for (const ReportBlock& b : s.blocks) {

@@ -5,8 +5,8 @@
 #include <utility>
 #include <vector>
 
-#include "svg_text.h"
 #include "egress/report/svg.h"
+#include "svg_text.h"
 
 namespace egress {
 
@@ -77,15 +77,15 @@ std::vector<PathKind> PathKindCollector::kinds() const {
 }
 
 std::string path_diagram_svg(const FlowResult& result, uint64_t flows, bool standalone) {
-  constexpr double kBoxW = 190;
-  constexpr double kBoxH = 92;
+  constexpr double kBoxW = 224;
+  constexpr double kBoxH = 104;
   constexpr double kGap = 34;
   constexpr double kTop = 44;
   constexpr double kLeft = 12;
   constexpr size_t kChars = 30;
   const size_t boxes = result.hops.size() + 1;
-  const double width = kLeft * 2 + static_cast<double>(boxes) * kBoxW +
-                       static_cast<double>(boxes - 1) * kGap;
+  const double width =
+      kLeft * 2 + static_cast<double>(boxes) * kBoxW + static_cast<double>(boxes - 1) * kGap;
   const double height = kTop + kBoxH + 16;
   Svg svg(std::max(width, 420.0), height, "Path of " + flow_line(result.flow), "path-diagram");
   svg.attribute("data-verdict", verdict_line(result));
@@ -128,16 +128,21 @@ std::string path_diagram_svg(const FlowResult& result, uint64_t flows, bool stan
     svg.text(x + 8, kTop + 18, clipped(hop.at, kChars - 2), 12, "start", "#222", "bold");
     svg.text(x + 8, kTop + 34, clipped(hop.action, kChars), 11, "start", "#1a56c4");
     double line_y = kTop + 50;
+    auto small = [&](const std::string& line) {
+      if (line_y < kTop + kBoxH - 4) {
+        svg.text(x + 8, line_y, clipped(line, kChars + 12), 9, "start", "#444");
+        line_y += 13;
+      }
+    };
     if (hop.route) {
-      svg.text(x + 8, line_y, clipped(route_line(*hop.route), kChars + 4), 9, "start", "#444");
-      line_y += 13;
+      small(route_label(*hop.route));
+      small(route_target(*hop.route));
     }
     if (!hop.rule.empty()) {
-      svg.text(x + 8, line_y, clipped("rule " + hop.rule, kChars + 4), 9, "start", "#444");
-      line_y += 13;
+      small("rule " + hop.rule);
     }
-    if (!hop.ip.empty() && line_y < kTop + kBoxH - 4) {
-      svg.text(x + 8, line_y, clipped("now " + hop.ip, kChars + 4), 9, "start", "#444");
+    if (!hop.ip.empty()) {
+      small("now " + hop.ip);
     }
     svg.end_group();
     svg.arrow(x + kBoxW, kTop + kBoxH / 2, x + kBoxW + kGap, kTop + kBoxH / 2, "#555");
@@ -159,9 +164,10 @@ std::string path_diagram_svg(const FlowResult& result, uint64_t flows, bool stan
     line_y += 14;
   }
   if (!result.resource.empty()) {
-    svg.text(x + 8, line_y, clipped(std::string("via ") + to_string(result.via) + " " +
-                                        result.resource, kChars + 4),
-             9, "start", "#444");
+    svg.text(
+        x + 8, line_y,
+        clipped(std::string("via ") + to_string(result.via) + " " + result.resource, kChars + 4), 9,
+        "start", "#444");
   }
   svg.end_group();
   return svg.str(standalone);

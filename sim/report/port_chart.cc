@@ -36,15 +36,19 @@ std::string port_chart_svg(const UsageRow& row, const char* what) {
   constexpr double kBottom = 36;
   const PortTimeline& t = row.timeline;
   const uint64_t peak = timeline_peak(t);
-  const double top_value = static_cast<double>(std::max<uint64_t>({row.ports, peak, 1})) * 1.1;
+  // A limit far above the use would flatten it to the axis: then the scale is the use's, and
+  // the limit is written at the top instead of drawn.
+  const bool limit_drawn = row.ports != 0 && row.ports <= peak * 4;
+  const double top_value =
+      static_cast<double>(std::max<uint64_t>({limit_drawn ? row.ports : 0, peak, 1})) * 1.1;
   const double plot_w = kWidth - kLeft - kRight;
   const double plot_h = kHeight - kTop - kBottom;
   const size_t buckets = std::max<size_t>(t.in_use.size(), 1);
   const double step = plot_w / static_cast<double>(buckets);
   auto y_of = [&](double v) { return kTop + plot_h - v / top_value * plot_h; };
 
-  Svg svg(kWidth, kHeight,
-          std::string("Ports in use over capture time, ") + what + " " + row.name, "port-chart");
+  Svg svg(kWidth, kHeight, std::string("Ports in use over capture time, ") + what + " " + row.name,
+          "port-chart");
   svg.attribute("data-name", row.name);
   svg.attribute("data-peak", std::to_string(peak));
   svg.attribute("data-limit", std::to_string(row.ports));
@@ -72,10 +76,13 @@ std::string port_chart_svg(const UsageRow& row, const char* what) {
   if (!points.empty()) {
     svg.polyline(points, "#1f6feb", 2);
   }
-  if (row.ports != 0) {
+  if (limit_drawn) {
     const double y = y_of(static_cast<double>(row.ports));
     svg.line(kLeft, y, kLeft + plot_w, y, "#c62828", 1.5, true);
     svg.text(kLeft + plot_w - 4, y - 4, "limit " + std::to_string(row.ports), 11, "end", "#c62828");
+  } else if (row.ports != 0) {
+    svg.text(kLeft + plot_w - 4, kTop - 4, "limit " + std::to_string(row.ports) + " (above)", 11,
+             "end", "#c62828");
   }
   if (peak != 0) {
     size_t at = 0;

@@ -68,8 +68,8 @@ void Svg::attribute(std::string_view name, std::string_view value) {
 
 void Svg::rect(double x, double y, double w, double h, std::string_view fill,
                std::string_view stroke, double rx) {
-  body_ += "<rect x=\"" + n(x) + "\" y=\"" + n(y) + "\" width=\"" + n(w) + "\" height=\"" + n(h) +
-           "\"";
+  body_ +=
+      "<rect x=\"" + n(x) + "\" y=\"" + n(y) + "\" width=\"" + n(w) + "\" height=\"" + n(h) + "\"";
   if (rx != 0) {
     body_ += " rx=\"" + n(rx) + "\"";
   }
@@ -92,8 +92,7 @@ void Svg::polyline(const std::vector<double>& points, std::string_view stroke, d
   body_ += "\"/>\n";
 }
 
-void Svg::arrow(double x1, double y1, double x2, double y2, std::string_view stroke,
-                double width) {
+void Svg::arrow(double x1, double y1, double x2, double y2, std::string_view stroke, double width) {
   // The head drawn as a small triangle of its own: markers would need ids, which clash when
   // several pictures share one HTML page.
   const double dx = x2 - x1;
@@ -143,9 +142,9 @@ std::string Svg::str(bool standalone) const {
   }
   // Inline in HTML the namespace is implied; a file of its own must name it.
   out += std::string("<svg") + (standalone ? " xmlns=\"http://www.w3.org/2000/svg\"" : "") +
-         " width=\"" + n(width_) + "\" height=\"" +
-         n(height_) + "\" viewBox=\"0 0 " + n(width_) + " " + n(height_) + "\" class=\"" +
-         xml_escape(class_) + "\" role=\"img\" font-family=\"sans-serif\"" + attributes_ + ">\n";
+         " width=\"" + n(width_) + "\" height=\"" + n(height_) + "\" viewBox=\"0 0 " + n(width_) +
+         " " + n(height_) + "\" class=\"" + xml_escape(class_) +
+         "\" role=\"img\" font-family=\"sans-serif\"" + attributes_ + ">\n";
   out += "<title>" + xml_escape(label_) + "</title>\n";
   out += body_;
   out += "</svg>\n";

@@ -22,17 +22,21 @@ std::string clipped(std::string_view text, size_t max) {
   return std::string(text);
 }
 
-std::string route_line(const RouteRef& route) {
+std::string route_label(const RouteRef& route) {
   std::string label = route.table.empty() ? route.name : route.table + "/" + route.name;
-  if (label.empty()) {
-    label = to_string(route.source);
-  }
-  std::string out = label + " " + route.prefix.to_string() + " -> " +
-                    to_string(route.next_hop_type);
+  return label.empty() ? to_string(route.source) : label;
+}
+
+std::string route_target(const RouteRef& route) {
+  std::string out = route.prefix.to_string() + " -> " + to_string(route.next_hop_type);
   if (route.next_hop_ip) {
     out += " " + route.next_hop_ip->to_string();
   }
   return out;
+}
+
+std::string route_line(const RouteRef& route) {
+  return route_label(route) + " " + route_target(route);
 }
 
 std::string verdict_line(const FlowResult& result) {

@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "svg_text.h"
 #include "egress/report/svg.h"
+#include "svg_text.h"
 
 namespace egress {
 namespace {
@@ -24,10 +24,9 @@ constexpr const char* kPathColours[kMaxPaths] = {"#1f6feb", "#d73a49", "#2e7d32"
                                                  "#ef6c00", "#0a7d8c", "#b08800", "#6e7781"};
 
 enum Column { kSubnets, kRouteTables, kAppliances, kEgress, kIps, kOutside, kColumns };
-constexpr const char* kColumnNames[kColumns] = {"VNets and subnets", "route tables",
-                                                "appliances and gateways",
-                                                "NAT gateways and load balancers", "egress IPs",
-                                                "outside"};
+constexpr const char* kColumnNames[kColumns] = {"VNets and subnets",    "route tables",
+                                                "appliances, gateways", "NAT gateways, LBs",
+                                                "egress IPs",           "outside"};
 
 struct Node {
   std::string key;  // what hops and edges call it
@@ -52,12 +51,11 @@ struct Layout {
   double height = 0;
   double width = 0;
 
-  size_t add(std::string key, std::string title, std::string detail, std::string kind,
-             int column) {
+  size_t add(std::string key, std::string title, std::string detail, std::string kind, int column) {
     auto [it, fresh] = by_key.try_emplace(key, nodes.size());
     if (fresh) {
-      nodes.push_back(Node{std::move(key), std::move(title), std::move(detail), std::move(kind),
-                           column});
+      nodes.push_back(
+          Node{std::move(key), std::move(title), std::move(detail), std::move(kind), column});
     }
     return it->second;
   }
@@ -274,18 +272,7 @@ std::string topology_diagram_svg(const Topology& topology, const std::vector<Pat
     const Node& y = l.nodes[b];
     svg.line(x.x + kNodeW, x.y + kNodeH / 2, y.x, y.y + kNodeH / 2, "#c0c6d0", 1);
   }
-  for (const Node& n : l.nodes) {
-    svg.group("node " + n.kind, n.key + (n.detail.empty() ? "" : ": " + n.detail));
-    const bool outside = n.kind == "internet" || n.kind == "onprem";
-    svg.rect(n.x, n.y, kNodeW, kNodeH, outside ? "#f0f0f0" : "#ffffff", "#8a94a6",
-             outside ? 18 : 4);
-    svg.text(n.x + 8, n.y + (n.detail.empty() ? 23 : 16), clipped(n.title, kChars), 11, "start",
-             "#222", "bold");
-    if (!n.detail.empty()) {
-      svg.text(n.x + 8, n.y + 30, clipped(n.detail, kChars + 4), 9, "start", "#555");
-    }
-    svg.end_group();
-  }
+  // Paths under the nodes: between them they show which way the flows went.
   for (size_t i = 0; i < shown; ++i) {
     std::vector<size_t> route = path_nodes(l, paths[i].example);
     const double offset = (static_cast<double>(i) - static_cast<double>(shown - 1) / 2) * 3;
@@ -300,6 +287,20 @@ std::string topology_diagram_svg(const Topology& topology, const std::vector<Pat
       svg.polyline(points, kPathColours[i], 2.5);
     }
     svg.end_group();
+  }
+  for (const Node& n : l.nodes) {
+    svg.group("node " + n.kind, n.key + (n.detail.empty() ? "" : ": " + n.detail));
+    const bool outside = n.kind == "internet" || n.kind == "onprem";
+    svg.rect(n.x, n.y, kNodeW, kNodeH, outside ? "#f0f0f0" : "#ffffff", "#8a94a6",
+             outside ? 18 : 4);
+    svg.text(n.x + 8, n.y + (n.detail.empty() ? 23 : 16), clipped(n.title, kChars), 11, "start",
+             "#222", "bold");
+    if (!n.detail.empty()) {
+      svg.text(n.x + 8, n.y + 30, clipped(n.detail, kChars + 4), 9, "start", "#555");
+    }
+    svg.end_group();
+  }
+  for (size_t i = 0; i < shown; ++i) {
     const double y = l.height + 16 + 16 * static_cast<double>(i);
     svg.line(kLeft, y - 4, kLeft + 24, y - 4, kPathColours[i], 3);
     svg.text(kLeft + 32, y,

@@ -12,7 +12,7 @@ egress_cli_test(report_same_as_input --exit 2 --out-empty --err "permissive-migr
   -- ${SIM} migrate lb.yaml --to managedNATGateway --synth 10
      --migration-table permissive-migrations.md --report permissive-migrations.md)
 egress_cli_test(trace_dot_stdout --err "egress"
-  --out "^digraph path [{]\n  rankdir=LR;\n"
+  --out "^digraph path [{]\n  rankdir=LR"
   -- ${SIM} trace lb.yaml --src 10.0.0.4 --dst 140.82.112.3 --dot -)
 
 foreach(scenario replay-html synth-md migrate-md diff-html trace-svg no-report-on-failure)

@@ -19,8 +19,7 @@ using report_test::count;
 using report_test::xml_problem;
 
 ReplayReportData replay_data(const Topology& t, const ReplaySummary& s) {
-  return ReplayReportData{"replay", "lab.yaml, <nodes>.pcap", &t, &s, report_test::two_kinds(),
-                          0};
+  return ReplayReportData{"replay", "lab.yaml, <nodes>.pcap", &t, &s, report_test::two_kinds(), 0};
 }
 
 std::vector<std::string> svgs(const std::string& html) {
@@ -68,6 +67,9 @@ TEST(HtmlReport, OneChartPerEgressIpAndResourceWithPeakAndLimit) {
   EXPECT_NE(html.find("data-name=\"20.1.9.9\" data-peak=\"64\" data-limit=\"64\""),
             std::string::npos);
   EXPECT_NE(html.find(">exhausted from 2.5 s<"), std::string::npos);
+  // At its limit: the limit drawn, dashed, in the second IP's chart only.
+  EXPECT_NE(html.find(">limit 64<"), std::string::npos);
+  EXPECT_NE(html.find(">limit 2496 (above)<"), std::string::npos);
   // The table beside: when exhaustion starts.
   EXPECT_NE(html.find("<td>2.5 s</td>"), std::string::npos);
 }

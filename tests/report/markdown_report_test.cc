@@ -45,8 +45,10 @@ TEST(MarkdownReport, ReplayReportAsTablesWithoutPictures) {
   EXPECT_FALSE(std::regex_search(md, std::regex("[^\\\\]<script")));
   EXPECT_NE(md.find("| 20.1.9.9 | nat\\<&amp;\\> | appliance | 10 | 64 | 64 | 64 | 3 | 2.5 s |"),
             std::string::npos);
-  EXPECT_NE(md.find("**Path 1: 12 flows, egress**\n\n1. pod: snat-to-node, now 10.0.4.5\n2. hub/aks-nodes, "),
-            std::string::npos);
+  EXPECT_NE(
+      md.find(
+          "**Path 1: 12 flows, egress**\n\n1. pod: snat-to-node, now 10.0.4.5\n2. hub/aks-nodes, "),
+      std::string::npos);
   EXPECT_NE(md.find("1. hub/\\<script\\>alert(1)\\</script\\>: deny"), std::string::npos);
   EXPECT_EQ(count(md, "**Path "), 2U);
   EXPECT_NE(md.find("**Egress IP 20.1.9.9: peak 64 of 64 ports, exhausted from 2.5 s**"),
@@ -55,8 +57,8 @@ TEST(MarkdownReport, ReplayReportAsTablesWithoutPictures) {
   EXPECT_NE(replay_report_markdown(data).find("\n\n1\\. lab.yaml\n\n"), std::string::npos);
   EXPECT_EQ(md.back(), '\n');
   EXPECT_NE(md.substr(md.size() - 2), "\n\n");
-  EXPECT_EQ(md, replay_report_markdown(ReplayReportData{"replay", "lab.yaml", &t, &s,
-                                                        report_test::two_kinds(), 0}));
+  EXPECT_EQ(md, replay_report_markdown(
+                    ReplayReportData{"replay", "lab.yaml", &t, &s, report_test::two_kinds(), 0}));
 }
 
 }  // namespace

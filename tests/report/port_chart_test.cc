@@ -85,7 +85,9 @@ TEST(PortChart, ShowsPeakLimitAndExhaustionStart) {
   EXPECT_EQ(limit, "64000");
   EXPECT_NE(chart.find("data-limit=\"" + limit + "\""), std::string::npos);
   EXPECT_NE(chart.find(">peak 8<"), std::string::npos);
-  EXPECT_NE(chart.find(">limit " + limit + "<"), std::string::npos);
+  // Far above the peak: written at the top, not drawn.
+  EXPECT_NE(chart.find(">limit " + limit + " (above)<"), std::string::npos);
+  EXPECT_EQ(chart.find("stroke-dasharray"), std::string::npos);
   EXPECT_NE(chart.find(">exhausted from 16 s<"), std::string::npos);
   EXPECT_EQ(chart, port_chart_svg(exhausting_run().egress_ips[0], "egress IP"));
   const std::string quiet = port_chart_svg(s.egress_ips[1], "egress IP");

@@ -37,7 +37,7 @@ TEST(Svg, NumbersHaveAtMostOneDecimal) {
     double in;
     const char* out;
   };
-  const Case cases[] = {{0, "0"},     {12, "12"},     {12.25, "12.3"}, {-0.04, "0"},
+  const Case cases[] = {{0, "0"},       {12, "12"},       {12.25, "12.3"},    {-0.04, "0"},
                         {-0.3, "-0.3"}, {-12.5, "-12.5"}, {1e9, "1000000000"}};
   for (const Case& c : cases) {
     EXPECT_EQ(svg_number(c.in), c.out) << c.in;

@@ -25,7 +25,7 @@ TEST(TopologyDiagram, DrawsEveryResourceAndEscapesNames) {
   EXPECT_EQ(count(svg, "<g class=\"vnet\">"), 1U);
   EXPECT_EQ(svg.find("<script"), std::string::npos);
   EXPECT_NE(svg.find("&lt;script&gt;"), std::string::npos);
-  EXPECT_NE(svg.find(">NAT gateways and load balancers<"), std::string::npos);
+  EXPECT_NE(svg.find(">NAT gateways, LBs<"), std::string::npos);
   EXPECT_EQ(count(svg, "<g class=\"path\">"), 0U);
 }
 

@@ -82,7 +82,7 @@ class ReplaySink {
 struct PortTimeline {
   static constexpr size_t kBuckets = 64;
   int64_t start_ns = 0;
-  int64_t bucket_ns = 0;  // 0: no sample (the row never held a port)
+  int64_t bucket_ns = 0;            // 0: no sample (the row never held a port)
   std::vector<uint32_t> in_use;     // the most ports in use in each bucket
   std::vector<uint32_t> exhausted;  // new flows that found no port, in each bucket
   int64_t first_exhausted_ns = -1;  // capture time of the first such flow; -1: none

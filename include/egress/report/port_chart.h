@@ -13,7 +13,8 @@ namespace egress {
 uint64_t timeline_peak(const PortTimeline& timeline);
 
 /// One <svg class="port-chart"> (inline HTML form): ports in use per time bucket, the limit
-/// (row.ports) as a dashed line, the peak marked, buckets with refused flows shaded and the
+/// (row.ports) as a dashed line (written at the top instead when over 4x the peak, which
+/// would flatten the use), the peak marked, buckets with refused flows shaded and the
 /// first refusal's time marked. Its root carries data-name, data-peak and data-limit for
 /// tools. `what` is "egress IP" or "resource".
 std::string port_chart_svg(const UsageRow& row, const char* what);

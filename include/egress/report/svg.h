@@ -27,8 +27,8 @@ class Svg {
   void attribute(std::string_view name, std::string_view value);
   void rect(double x, double y, double w, double h, std::string_view fill,
             std::string_view stroke = "none", double rx = 0);
-  void line(double x1, double y1, double x2, double y2, std::string_view stroke,
-            double width = 1, bool dashed = false);
+  void line(double x1, double y1, double x2, double y2, std::string_view stroke, double width = 1,
+            bool dashed = false);
   /// An open line through `points` (x, y pairs).
   void polyline(const std::vector<double>& points, std::string_view stroke, double width = 1.5);
   /// An arrow from (x1, y1) to (x2, y2), its head at the end.
