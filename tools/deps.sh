@@ -12,7 +12,8 @@ set -euo pipefail
 # Google Benchmark (bench/) with zlib (optional there, for compressed route tables), Boost, and
 # tshark, which the tests use to check captures egress-sim reads and writes (they skip without
 # it), and help2man, which makes the man page from --help at build time (without it the build
-# skips the man page). The benchmarks' optional extras (DPDK, tcpreplay) are in bench/README.md,
+# skips the man page), and xmllint (libxml2-utils), which checks trace --svg pictures are
+# well-formed XML (that test skips without it). The benchmarks' optional extras (DPDK, tcpreplay) are in bench/README.md,
 # not here.
 packages=(
   build-essential
@@ -29,6 +30,7 @@ packages=(
   zlib1g-dev
   tshark
   help2man
+  libxml2-utils
 )
 
 installed() {

@@ -13,9 +13,10 @@ egress_cli_test(report_same_as_input --exit 2 --out-empty --err "permissive-migr
      --migration-table permissive-migrations.md --report permissive-migrations.md)
 egress_cli_test(trace_dot_stdout --err "egress"
   --out "^digraph path [{]\n  rankdir=LR"
-  -- ${SIM} trace lb.yaml --src 10.0.0.4 --dst 140.82.112.3 --dot -)
+  -- ${SIM} trace lb.yaml --src 10.0.4.5 --dst 140.82.112.3 --dot -)
 
-foreach(scenario replay-html synth-md migrate-md diff-html trace-svg no-report-on-failure)
+foreach(scenario replay-html synth-md migrate-md diff-html trace-svg docs-example-current
+                 no-report-on-failure)
   add_test(NAME cli.reports.${scenario}
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/reports.sh ${scenario} ${SIM} ${PROJECT_SOURCE_DIR})
   set_tests_properties(cli.reports.${scenario} PROPERTIES LABELS cli SKIP_RETURN_CODE 77)

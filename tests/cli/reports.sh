@@ -63,16 +63,24 @@ case "$scenario" in
     ;;
   trace-svg)
     command -v xmllint >/dev/null || exit 77
-    "$sim" trace "$udr" --src 10.224.0.4 --dst 140.82.112.3 --dport 443 \
+    "$sim" trace "$udr" --src 10.42.1.60 --dst 40.117.164.68 --dport 9000 \
       --svg "$work/path.svg" --dot "$work/path.dot" >"$work/stdout"
     [ -s "$work/stdout" ] || fail "no trace on stdout"
     xmllint --noout "$work/path.svg" || fail "SVG not well-formed"
     grep -q '<g class="hop">' "$work/path.svg" || fail "no hop in the SVG"
     grep -q "^digraph path {" "$work/path.dot" || fail "no DOT graph"
-    "$sim" trace "$udr" --src 10.224.0.4 --dst 140.82.112.3 --dport 443 --svg - \
+    "$sim" trace "$udr" --src 10.42.1.60 --dst 40.117.164.68 --dport 9000 --svg - \
       >"$work/only.svg" 2>"$work/stderr"
     xmllint --noout "$work/only.svg" || fail "--svg - is not the SVG alone"
     grep -q "egress\|dropped" "$work/stderr" || fail "the trace is not on stderr with --svg -"
+    ;;
+  docs-example-current)
+    # docs/examples/report-replay.html is what README's command makes today.
+    (cd "$repo" && "$sim" replay --quiet topologies/aks-udr-firewall.yaml \
+      topologies/captures/aks-udr-firewall-nodes.pcap --report "$work/example.html" >/dev/null) ||
+      fail "replay exit"
+    cmp -s "$work/example.html" "$repo/docs/examples/report-replay.html" ||
+      fail "docs/examples/report-replay.html is stale: run README's command (section Reports)"
     ;;
   no-report-on-failure)
     # A run that fails leaves no report: it appears only with the run's other outputs.
