@@ -14,12 +14,13 @@ set -euo pipefail
 # Google Benchmark (bench/) with zlib (optional there, for compressed route tables), Boost, and
 # tshark, which the tests use to check captures egress-sim reads and writes (they skip without
 # it), and help2man, which makes the man page from --help at build time (without it the build
-# skips the man page), and ccache, which tools/run_tests.sh puts in front of the compiler so
-# a second run of the suite (CI after a local run) recompiles only what changed. The
-# benchmarks' optional extras (DPDK, tcpreplay) are in bench/README.md, not here. Debian's
-# chromium and node (nodejs, npm) run the web page's browser test (tests/web); node and npm
-# are taken from the PATH when there, whichever package or installer put them there, and
-# installed from Debian otherwise.
+# skips the man page), ccache, which tools/run_tests.sh puts in front of the compiler so a
+# second run of the suite (CI after a local run) recompiles only what changed, and xmllint
+# (libxml2-utils), which checks trace --svg pictures are well-formed XML (that test skips
+# without it). The benchmarks' optional extras (DPDK, tcpreplay) are in bench/README.md, not
+# here. Debian's chromium and node (nodejs, npm) run the web page's browser test (tests/web);
+# node and npm are taken from the PATH when there, whichever package or installer put them
+# there, and installed from Debian otherwise.
 packages=(
   build-essential
   cmake
@@ -37,6 +38,7 @@ packages=(
   help2man
   ccache
   chromium
+  libxml2-utils
 )
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)

@@ -38,6 +38,73 @@ constexpr uint32_t kNoSnat = UINT32_MAX;
 // wait of flows whose first payload never comes in order (and bounds what --pcap-out holds).
 constexpr uint32_t kMaxPendingPackets = 32;
 
+// One PortTimeline as the replay fills it (see replay.h): buckets from the capture's first
+// packet, merged in pairs when time outgrows them.
+class TimelineBuilder {
+ public:
+  static constexpr int64_t kFirstBucketNs = 1'000'000;
+
+  void record(int64_t start, int64_t at, uint32_t value) {
+    const size_t b = reach(start, at);
+    in_use_[b] = std::max(in_use_[b], value);
+    current_ = value;
+  }
+  void exhausted(int64_t start, int64_t at) {
+    ++exhausted_[reach(start, at)];
+    if (first_exhausted_ < 0) {
+      first_exhausted_ = at;
+    }
+  }
+  int64_t width() const { return width_; }
+  /// Widened to `width` (a power-of-two multiple of every builder's) and carried to `end`.
+  PortTimeline finish(int64_t start, int64_t end, int64_t width) {
+    while (width_ < width) {
+      merge();
+    }
+    reach(start, end);
+    PortTimeline t;
+    t.start_ns = start;
+    t.bucket_ns = width_;
+    t.in_use = in_use_;
+    t.exhausted = exhausted_;
+    t.first_exhausted_ns = first_exhausted_;
+    return t;
+  }
+
+ private:
+  // The bucket of `at`, the ones before it filled with what was in use when they began.
+  size_t reach(int64_t start, int64_t at) {
+    const int64_t since = std::max<int64_t>(0, at - start);
+    while (since / width_ >= static_cast<int64_t>(PortTimeline::kBuckets)) {
+      merge();
+    }
+    const size_t b = static_cast<size_t>(since / width_);
+    if (in_use_.size() <= b) {
+      in_use_.resize(b + 1, current_);
+      exhausted_.resize(b + 1, 0);
+    }
+    return b;
+  }
+  void merge() {
+    const size_t n = (in_use_.size() + 1) / 2;
+    for (size_t i = 0; i < n; ++i) {
+      const size_t a = 2 * i;
+      const size_t b = std::min(a + 1, in_use_.size() - 1);
+      in_use_[i] = std::max(in_use_[a], in_use_[b]);
+      exhausted_[i] = exhausted_[a] + (b != a ? exhausted_[b] : 0);
+    }
+    in_use_.resize(n);
+    exhausted_.resize(n);
+    width_ *= 2;
+  }
+
+  int64_t width_ = kFirstBucketNs;
+  std::vector<uint32_t> in_use_;
+  std::vector<uint32_t> exhausted_;
+  uint32_t current_ = 0;
+  int64_t first_exhausted_ = -1;
+};
+
 FlowKey reversed(const FlowKey& k) {
   return FlowKey{k.proto, k.dst, k.dport, k.src, k.sport};
 }
@@ -190,6 +257,14 @@ struct Replayer::Impl {
   std::vector<UsageRow> resource_rows;
   std::set<std::string, std::less<>> models;
   bool finished = false;
+  // The reports' port timelines: per SnatPools slot, and per resource over its slots' sum.
+  std::vector<TimelineBuilder> ip_timelines;
+  std::vector<uint32_t> slot_in_use;     // as last sampled
+  std::vector<uint32_t> slot_owner;      // into resource_timelines
+  std::vector<uint64_t> slot_exhausted;  // SnatIpUse::exhausted as last seen
+  std::map<std::string, uint32_t> owner_index;
+  std::vector<TimelineBuilder> resource_timelines;
+  std::vector<uint32_t> resource_in_use;
   // With groups: the egress IP sets paths have, each once, and which of them each group's
   // egress flows used (the last row is the ungrouped flows').
   std::map<std::vector<std::string>, uint32_t> egress_set_index;
@@ -360,9 +435,58 @@ struct Replayer::Impl {
     if (auto lease = pools.acquire(e.point, e.resource, f.key, at)) {
       f.lease = *lease;
       f.leased = true;
+      sample(lease->ip_slot, at);
     } else {
       f.exhausted = pools.exhausted();
+      if (f.exhausted) {
+        note_exhausted(e.resource, at);
+      }
     }
+  }
+
+  uint32_t owner_of(const std::string& resource) {
+    auto [it, fresh] = owner_index.try_emplace(resource, resource_timelines.size());
+    if (fresh) {
+      resource_timelines.emplace_back();
+      resource_in_use.push_back(0);
+    }
+    return it->second;
+  }
+
+  void track(uint32_t slot) {
+    const std::vector<SnatIpUse>& use = pools.ip_use();
+    while (ip_timelines.size() <= slot) {
+      const size_t s = ip_timelines.size();
+      ip_timelines.emplace_back();
+      slot_in_use.push_back(0);
+      slot_owner.push_back(owner_of(use[s].resource));
+      slot_exhausted.push_back(0);
+    }
+  }
+
+  void sample(uint32_t slot, int64_t at) {
+    track(slot);
+    const uint32_t v = pools.ip_use()[slot].in_use;
+    const uint32_t owner = slot_owner[slot];
+    resource_in_use[owner] = resource_in_use[owner] - slot_in_use[slot] + v;
+    slot_in_use[slot] = v;
+    ip_timelines[slot].record(summary.first_ns, at, v);
+    resource_timelines[owner].record(summary.first_ns, at, resource_in_use[owner]);
+  }
+
+  // The pools count a refused flow on one IP; find it by its counter.
+  void note_exhausted(const std::string& resource, int64_t at) {
+    const std::vector<SnatIpUse>& use = pools.ip_use();
+    if (!use.empty()) {
+      track(static_cast<uint32_t>(use.size() - 1));
+    }
+    for (size_t slot = 0; slot < use.size(); ++slot) {
+      if (use[slot].exhausted != slot_exhausted[slot]) {
+        slot_exhausted[slot] = use[slot].exhausted;
+        ip_timelines[slot].exhausted(summary.first_ns, at);
+      }
+    }
+    resource_timelines[owner_of(resource)].exhausted(summary.first_ns, at);
   }
 
   // The flow's verdict, now that its host name is known (or known to be missing): the path
@@ -441,6 +565,7 @@ struct Replayer::Impl {
     f.end = end;
     if (f.leased) {
       pools.release(f.lease, snat_points[paths[f.path].snat].point, f.key, end, at);
+      sample(f.lease.ip_slot, at);
     }
   }
 
@@ -705,6 +830,31 @@ struct Replayer::Impl {
     f.replied = f.replied || reverse;
   }
 
+  void attach_timelines() {
+    if (!pools.ip_use().empty()) {
+      track(static_cast<uint32_t>(pools.ip_use().size() - 1));
+    }
+    const int64_t start = summary.first_ns;
+    const int64_t end = std::max(start, summary.last_ns);
+    int64_t width = TimelineBuilder::kFirstBucketNs;
+    while ((end - start) / width >= static_cast<int64_t>(PortTimeline::kBuckets)) {
+      width *= 2;
+    }
+    for (const auto* builders : {&ip_timelines, &resource_timelines}) {
+      for (const TimelineBuilder& b : *builders) {
+        width = std::max(width, b.width());
+      }
+    }
+    for (size_t slot = 0; slot < ip_timelines.size() && slot < ip_rows.size(); ++slot) {
+      ip_rows[slot].timeline = ip_timelines[slot].finish(start, end, width);
+    }
+    for (const auto& [name, owner] : owner_index) {
+      if (auto it = resource_index.find(name); it != resource_index.end()) {
+        resource_rows[it->second].timeline = resource_timelines[owner].finish(start, end, width);
+      }
+    }
+  }
+
   const ReplaySummary& finish() {
     if (finished) {
       return summary;
@@ -746,6 +896,7 @@ struct Replayer::Impl {
         }
       }
     }
+    attach_timelines();
     summary.egress_ips = ip_rows;
     summary.resources = resource_rows;
     if (options.groups != nullptr) {

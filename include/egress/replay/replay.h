@@ -72,6 +72,22 @@ class ReplaySink {
   virtual void on_progress(const ReplayProgress& progress);
 };
 
+/// Ports in use over capture time, for the reports' charts: at most kBuckets buckets of equal
+/// width from the capture's first packet, each holding the most ports in use at any moment in
+/// it. The width starts at 1 ms and doubles (neighbouring buckets merged) whenever the capture
+/// outgrows it, so the size is bounded whatever the capture's length and the result depends
+/// only on the packets. Every row of one summary has the same start and width. Sampled when a
+/// flow takes or gives back a port; a NAT gateway port whose cool-down ends counts until the
+/// IP's next take or give-back.
+struct PortTimeline {
+  static constexpr size_t kBuckets = 64;
+  int64_t start_ns = 0;
+  int64_t bucket_ns = 0;            // 0: no sample (the row never held a port)
+  std::vector<uint32_t> in_use;     // the most ports in use in each bucket
+  std::vector<uint32_t> exhausted;  // new flows that found no port, in each bucket
+  int64_t first_exhausted_ns = -1;  // capture time of the first such flow; -1: none
+};
+
 /// Use of one public IP or one resource during the replay.
 struct UsageRow {
   std::string name;  // the IP, or the resource name
@@ -83,6 +99,7 @@ struct UsageRow {
   uint64_t peak_ports_in_use = 0;
   uint64_t ports = 0;
   uint64_t snat_exhausted = 0;
+  PortTimeline timeline;  // for reports; not in the summary's JSON or table
 };
 
 /// The flows to one named destination group (or to none of them).
