@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "egress/app/app.h"
 #include "egress/capture/capture_reader.h"
 #include "egress/capture/packet_selection.h"
 #include "egress/capture/pcap_writer.h"
@@ -138,13 +139,6 @@ Outcome bad_input(std::string message) {
   return Outcome{kExitBadInput, "", "error: " + message + "\n"};
 }
 
-/// `outcome` with the error added: bad input, exit 2.
-Outcome failed(Outcome outcome, const Diagnostic& error) {
-  outcome.exit_code = kExitBadInput;
-  outcome.err += format_diagnostic(error, "error") + "\n";
-  return outcome;
-}
-
 std::string counted(size_t n, const std::string& noun) {
   return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
 }
@@ -173,52 +167,31 @@ Result<LoadLimits> topology_limits() {
   return value == nullptr ? Result<LoadLimits>(LoadLimits{}) : parse_load_limits(value);
 }
 
-bool is_io_error(const std::vector<Diagnostic>& errors) {
-  for (const Diagnostic& d : errors) {
-    if (d.code == "io" || d.code == "file-too-large") {
-      return true;
-    }
-  }
-  return false;
+Context make_context() {
+  return Context{topology_limits().value()};
 }
 
-/// `--groups FILE` into `groups` (nothing without the option); false after adding the file's
-/// errors to `outcome` (exit 2).
-bool load_groups(const Args& args, std::optional<DestinationGroups>& groups, Outcome& outcome) {
-  if (args.groups.empty()) {
-    return true;
-  }
-  DestinationGroupsLoad loaded = load_destination_groups(args.groups);
-  if (!loaded.groups) {
-    outcome.exit_code = kExitBadInput;
-    outcome.err += lines(loaded.errors, "error");
-    return false;
-  }
-  groups = std::move(loaded.groups);
-  return true;
-}
-
-/// Loads a topology for a command that simulates it: a file with errors is refused, findings
-/// are warnings on stderr, each once (diff may load one file twice), unless the report shows
-/// them (`warn` false).
-std::optional<Topology> load_for_simulation(const std::string& path, Outcome& outcome,
-                                            bool warn = true) {
-  LoadResult loaded = load_topology_file(path, topology_limits().value());
-  if (!loaded.errors.empty() || !loaded.topology) {
-    outcome.exit_code = kExitBadInput;
-    outcome.err += lines(loaded.errors, "error");
-    if (loaded.errors.empty()) {
-      outcome.err += path + ": error: the topology could not be loaded\n";
-    }
-    return std::nullopt;
-  }
-  for (const Diagnostic& d : warn ? check_topology(*loaded.topology) : std::vector<Diagnostic>{}) {
+// Findings of a simulated topology, as warnings on stderr, each line once.
+std::string warning_lines(const std::vector<Diagnostic>& findings) {
+  std::string out;
+  for (const Diagnostic& d : findings) {
     std::string line = finding_lines({d});
-    if (outcome.err.find(line) == std::string::npos) {
-      outcome.err += line;
+    if (out.find(line) == std::string::npos) {
+      out += line;
     }
   }
-  return std::move(loaded.topology);
+  return out;
+}
+
+/// A command that gave no answer: the findings before the errors, exit 2.
+Outcome failed(const Failure& failure) {
+  return Outcome{kExitBadInput, "",
+                 warning_lines(failure.findings) + lines(failure.errors, "error")};
+}
+
+/// The start of a command's outcome: its topology's findings as warnings.
+Outcome warned(const std::vector<Diagnostic>& findings) {
+  return Outcome{kExitOk, "", warning_lines(findings)};
 }
 
 std::string ok_summary(const std::string& path, const Topology& topology) {
@@ -235,29 +208,26 @@ std::string ok_summary(const std::string& path, const Topology& topology) {
 // For validate the diagnostics are the result, so they go to stdout; only a file it cannot
 // read is bad input.
 Outcome run_validate(const Args& args) {
-  LoadResult loaded = load_topology_file(args.topology, topology_limits().value());
-  if (is_io_error(loaded.errors)) {
-    return Outcome{kExitBadInput, "", lines(loaded.errors, "error")};
+  AppResult<ValidateAnswer> answer =
+      egress::run_validate(ValidateRequest{TopologyInput::file(args.topology)}, make_context());
+  if (!answer) {
+    return Outcome{kExitBadInput, "", lines(answer.failure().errors, "error")};
   }
-  std::vector<Diagnostic> findings;
-  if (loaded.errors.empty() && loaded.topology) {
-    findings = check_topology(*loaded.topology);
-  }
+  const ValidateAnswer& a = *answer;
   Outcome outcome;
-  bool clean = loaded.errors.empty() && findings.empty();
-  outcome.exit_code = clean ? kExitOk : kExitProblem;
+  outcome.exit_code = a.clean() ? kExitOk : kExitProblem;
   if (args.format == OutputFormat::kJson) {
-    outcome.out = diagnostics_to_json(loaded.errors, findings) + "\n";
+    outcome.out = diagnostics_to_json(a.errors, a.findings) + "\n";
   } else if (args.format == OutputFormat::kJsonl) {
-    outcome.out = diagnostics_to_jsonl(loaded.errors, findings);
+    outcome.out = diagnostics_to_jsonl(a.errors, a.findings);
   } else if (args.format != OutputFormat::kTable) {
-    outcome.out = render_delimited(diagnostics_rows(loaded.errors, findings), args.format);
-  } else if (clean && loaded.topology) {
-    outcome.out = ok_summary(args.topology, *loaded.topology);
+    outcome.out = render_delimited(diagnostics_rows(a.errors, a.findings), args.format);
+  } else if (a.clean() && a.topology) {
+    outcome.out = ok_summary(args.topology, *a.topology);
   } else {
-    outcome.out = lines(loaded.errors, "error") + finding_lines(findings) + args.topology + ": " +
-                  counted(loaded.errors.size(), "error") + ", " +
-                  counted(findings.size(), "finding") + "\n";
+    outcome.out = lines(a.errors, "error") + finding_lines(a.findings) + args.topology + ": " +
+                  counted(a.errors.size(), "error") + ", " + counted(a.findings.size(), "finding") +
+                  "\n";
   }
   return outcome;
 }
@@ -266,14 +236,15 @@ Outcome run_validate(const Args& args) {
 // as warnings; -o json/jsonl/csv/tsv print the diagnostics on stdout instead, the YAML then
 // only in --out. Exit 0 imported, 2 nothing imported (errors, and with --strict findings).
 Outcome run_import(const Args& args) {
-  ImportOptions options;
-  options.strict = args.strict;
+  ImportRequest request;
+  request.sources = args.import_sources;
+  request.options.strict = args.strict;
   if (const char* v = std::getenv(std::string(kMaxImportBytesVariable).c_str())) {
     Result<uint64_t> max = parse_max_import_bytes(v);
     if (!max) {
-      return failed(Outcome{}, max.error());
+      return failed(Failure{{max.error()}, {}});
     }
-    options.max_file_bytes = *max;
+    request.options.max_file_bytes = *max;
   }
   OutputSet set;
   const int out = set.add("--out", args.import_out);
@@ -285,7 +256,7 @@ Outcome run_import(const Args& args) {
   if (!set.open(inputs, error)) {
     return bad_input(error);
   }
-  ImportResult result = import_azure(args.import_sources, options);
+  ImportResult result = egress::run_import(request);
   Outcome outcome;
   outcome.exit_code = result.errors.empty() ? kExitOk : kExitBadInput;
   if (args.format == OutputFormat::kJson) {
@@ -319,40 +290,32 @@ Outcome run_import(const Args& args) {
 }
 
 Outcome run_routes(const Args& args) {
-  Outcome outcome;
-  std::optional<Topology> topology = load_for_simulation(args.topology, outcome);
-  if (!topology) {
-    return outcome;
+  AppResult<RoutesAnswer> answer = egress::run_routes(
+      RoutesRequest{TopologyInput::file(args.topology), args.subnet}, make_context());
+  if (!answer) {
+    return failed(answer.failure());
   }
-  Index subnet = topology->find_subnet(args.subnet);
-  if (subnet == kNoIndex) {
-    std::string known;
-    for (const Subnet& s : topology->subnets) {
-      known += (known.empty() ? "" : ", ") + s.full_name;
-    }
-    outcome.exit_code = kExitBadInput;
-    outcome.err += "error: no subnet '" + args.subnet + "' in " + args.topology + "; " +
-                   (known.empty() ? "it has no subnets" : "subnets: " + known) + "\n";
-    return outcome;
-  }
-  std::vector<EffectiveRoute> routes = compute_effective_routes(*topology, subnet);
+  Outcome outcome = warned(answer->findings);
+  const Topology& topology = *answer->topology;
+  const Index subnet = answer->subnet;
+  const std::vector<EffectiveRoute>& routes = answer->routes;
   if (args.azure) {
-    outcome.out = routes_to_azure_json(*topology, subnet, routes);
+    outcome.out = routes_to_azure_json(topology, subnet, routes);
     return outcome;
   }
   switch (args.format) {
     case OutputFormat::kTable:
-      outcome.out = format_routes(*topology, subnet, routes);
+      outcome.out = format_routes(topology, subnet, routes);
       break;
     case OutputFormat::kJson:
-      outcome.out = routes_to_json(*topology, subnet, routes) + "\n";
+      outcome.out = routes_to_json(topology, subnet, routes) + "\n";
       break;
     case OutputFormat::kJsonl:
-      outcome.out = routes_to_jsonl(*topology, subnet, routes);
+      outcome.out = routes_to_jsonl(topology, subnet, routes);
       break;
     case OutputFormat::kCsv:
     case OutputFormat::kTsv:
-      outcome.out = render_delimited(routes_rows(*topology, subnet, routes), args.format);
+      outcome.out = render_delimited(routes_rows(topology, subnet, routes), args.format);
       break;
   }
   return outcome;
@@ -364,86 +327,41 @@ Outcome run_check(const Args& args) {
   if (args.format != OutputFormat::kTable && args.format != OutputFormat::kJson) {
     return bad_input("check prints a table or -o json, not -o " + args.output);
   }
-  Outcome outcome;
-  std::optional<Topology> topology = load_for_simulation(args.topology, outcome);
-  if (!topology) {
-    return outcome;
+  AppResult<CheckAnswer> answer = egress::run_check(
+      CheckRequest{TopologyInput::file(args.topology), args.answers, args.nic, args.subnet},
+      make_context());
+  if (!answer) {
+    return failed(answer.failure());
   }
-  AnswersLoad load = read_azure_answers(args.answers);
-  if (!load.errors.empty()) {
-    outcome.exit_code = kExitBadInput;
-    outcome.err += lines(load.errors, "error");
-    return outcome;
-  }
-  CheckResult result =
-      check_against_azure(*topology, load.answers, CheckOptions{args.nic, args.subnet});
-  if (!result.errors.empty()) {
-    outcome.exit_code = kExitBadInput;
-    outcome.err += lines(result.errors, "error");
-    return outcome;
-  }
+  Outcome outcome = warned(answer->findings);
+  const CheckResult& result = answer->result;
   outcome.out =
       args.format == OutputFormat::kJson ? check_to_json(result) + "\n" : format_check(result);
   outcome.exit_code = result.differences.empty() ? kExitOk : kExitProblem;
   return outcome;
 }
 
-std::optional<IpAddress> parse_address(const char* option, const std::string& text,
-                                       std::string& error) {
-  std::optional<IpAddress> address = IpAddress::parse(text);
-  if (!address) {
-    error = std::string(option) + ": '" + text + "' is not an IPv4 or IPv6 address";
-  }
-  return address;
-}
-
-const char* family_name(const IpAddress& a) {
-  return a.is_v4() ? "IPv4" : "IPv6";
-}
-
 Outcome run_trace(const Args& args) {
-  std::string error;
-  std::optional<IpAddress> src = parse_address("--src", args.src, error);
-  if (!src) {
-    return bad_input(error);
+  FlowFields fields{args.src, args.dst, args.proto, args.sport, args.dport, args.host};
+  Result<FlowKey> flow = parse_flow_fields(fields, "--");
+  if (!flow) {
+    return failed(Failure{{flow.error()}, {}});
   }
-  std::optional<IpAddress> dst = parse_address("--dst", args.dst, error);
-  if (!dst) {
-    return bad_input(error);
-  }
-  if (src->family() != dst->family()) {
-    return bad_input("--src " + args.src + " is " + family_name(*src) + " but --dst " + args.dst +
-                     " is " + family_name(*dst));
-  }
-  std::optional<Protocol> proto = parse_protocol(args.proto);
-  if (!proto) {
-    return bad_input("--proto: '" + args.proto + "' is not one of tcp, udp, icmp");
-  }
-  if (!args.host.empty() && !valid_host_name(args.host)) {
-    return bad_input("--host: '" + args.host +
-                     "' is not a host name (labels of letters, digits, "
-                     "'-' and '_', separated by dots)");
-  }
-
   OutputSet pictures;
   const int svg_file = pictures.add("--svg", args.svg_out);
   const int dot_file = pictures.add("--dot", args.dot_out);
+  std::string error;
   if (!pictures.open({InputFile{"topology", args.topology}}, error)) {
     return bad_input(error);
   }
-  Outcome outcome;
-  std::optional<Topology> topology = load_for_simulation(args.topology, outcome);
-  if (!topology) {
-    return outcome;
+  AppResult<TraceAnswer> answer = egress::run_trace(
+      TraceRequest{TopologyInput::file(args.topology), *flow, args.host, args.seed},
+      make_context());
+  if (!answer) {
+    return failed(answer.failure());
   }
-  Result<Engine> engine = Engine::build(std::make_shared<const Topology>(std::move(*topology)));
-  if (!engine) {
-    return failed(std::move(outcome), engine.error());
-  }
-  // CLI11 has range-checked the ports.
-  FlowKey flow{*proto, *src, static_cast<uint16_t>(args.sport), *dst,
-               static_cast<uint16_t>(args.dport)};
-  FlowResult result = engine->trace(flow, args.seed, args.host);
+  Outcome outcome = warned(answer->findings);
+  const FlowResult& result = answer->result;
   write_trace_pictures(pictures, svg_file, dot_file, result);
   if (!pictures.commit(error)) {
     return bad_input(error);
@@ -464,7 +382,7 @@ Outcome run_trace(const Args& args) {
       break;
   }
   // A script gates on the exit code: 1 when the flow does not get where it was going.
-  if (result.verdict == Verdict::kDropped || result.verdict == Verdict::kAsymmetric) {
+  if (answer->problem()) {
     outcome.exit_code = kExitProblem;
   }
   if (pictures.takes_stdout()) {
@@ -474,21 +392,39 @@ Outcome run_trace(const Args& args) {
   return outcome;
 }
 
-// Where replay's results go: flow records to --flows, rewritten packets to --pcap-out, and
-// progress on stderr when a person is watching it.
-class CliSink final : public ReplaySink {
+// Where replay's results go: flow records to --flows, rewritten packets to --pcap-out, the
+// generated ones to synth --pcap-out, and progress on stderr when a person is watching it.
+class CliSink final : public SimulationSink {
  public:
   /// Flow records go to each stream in its format (jsonl, csv or tsv).
   struct RecordStream {
     std::FILE* file;
     OutputFormat format;
   };
-  /// `source` is asked how far it has read when progress is shown.
-  CliSink(std::vector<RecordStream> records, PcapWriter* pcap, ProgressLine* progress,
-          const PacketSource* source)
-      : records_(std::move(records)), pcap_(pcap), progress_(progress), source_(source) {}
+  CliSink(std::vector<RecordStream> records, PcapWriter* pcap, PcapWriter* generated,
+          ProgressLine* progress, PathKindCollector* paths)
+      : records_(std::move(records)),
+        pcap_(pcap),
+        generated_(generated),
+        progress_(progress),
+        paths_(paths) {}
 
+  // The CSV and TSV headers once the run is sure to start, so a refused one prints none.
+  void on_start(const PacketSource& source) override {
+    source_ = &source;
+    for (const RecordStream& stream : records_) {
+      if (stream.format != OutputFormat::kJsonl) {
+        const std::string header = delimited_line(flow_record_columns(), stream.format);
+        std::fwrite(header.data(), 1, header.size(), stream.file);
+      }
+    }
+  }
+  bool wants_generated() const override { return generated_ != nullptr; }
+  void on_generated(const RawPacket& packet) override { generated_->write(packet); }
   void on_flow(const FlowRecord& record) override {
+    if (paths_ != nullptr) {
+      paths_->add(record.result);
+    }
     for (const RecordStream& stream : records_) {
       const std::string line = stream.format == OutputFormat::kJsonl
                                    ? flow_record_to_json(record) + "\n"
@@ -511,38 +447,11 @@ class CliSink final : public ReplaySink {
  private:
   std::vector<RecordStream> records_;
   PcapWriter* pcap_;
+  PcapWriter* generated_;
   ProgressLine* progress_;
-  const PacketSource* source_;
+  PathKindCollector* paths_;  // --report: the kinds of path the flows took
+  const PacketSource* source_ = nullptr;
 };
-
-// synth --pcap-out: every generated packet also goes to a capture file on its way to replay.
-class TeeSource final : public PacketSource {
- public:
-  TeeSource(PacketSource& inner, PcapWriter& out) : inner_(inner), out_(out) {}
-  Result<bool> next(RawPacket& packet) override {
-    Result<bool> more = inner_.next(packet);
-    if (more.ok() && *more) {
-      out_.write(packet);
-    }
-    return more;
-  }
-  const std::vector<Diagnostic>& warnings() const override { return inner_.warnings(); }
-  SourcePosition position() const override { return inner_.position(); }
-
- private:
-  PacketSource& inner_;
-  PcapWriter& out_;
-};
-
-std::optional<Engine> build_engine(Topology topology, Outcome& outcome) {
-  Result<Engine> engine = Engine::build(std::make_shared<const Topology>(std::move(topology)));
-  if (!engine) {
-    outcome.exit_code = kExitBadInput;
-    outcome.err += format_diagnostic(engine.error(), "error") + "\n";
-    return std::nullopt;
-  }
-  return std::move(engine).value();
-}
 
 bool ends_with(const std::string& s, const char* suffix) {
   const size_t n = std::strlen(suffix);
@@ -563,7 +472,8 @@ bool prints_records(OutputFormat format) {
          format == OutputFormat::kTsv;
 }
 
-// The files replay and synth write, registered and checked before any work.
+// The files replay and synth write, registered and checked before any work, and what writes
+// into them during the run.
 struct SimulationOutputs {
   OutputSet set;
   int flows = -1;
@@ -571,141 +481,119 @@ struct SimulationOutputs {
   int rewritten = -1;  // replay --pcap-out, synth --egress-pcap-out
   int generated = -1;  // synth --pcap-out
   int report = -1;     // --report
+  std::optional<PcapWriter> pcap;
+  std::optional<PcapWriter> generated_pcap;
+  std::optional<ProgressLine> progress;
+  std::optional<PathKindCollector> paths;
+  std::optional<CliSink> sink;
 };
 
-// Every flow or verdict --fail-on names that the run saw, as "N flows REASON".
-std::vector<std::string> failed_gates(const ReplaySummary& summary,
-                                      const std::vector<std::string>& fail_on) {
-  std::vector<std::string> hits;
-  for (const std::string& name : fail_on) {
-    uint64_t n = 0;
-    if (auto it = summary.reasons.find(name); it != summary.reasons.end()) {
-      n = it->second;
-    } else if (auto v = summary.verdicts.find(name); v != summary.verdicts.end()) {
-      n = v->second;
-    }
-    if (n != 0) {
-      hits.push_back(std::to_string(n) + (n == 1 ? " flow " : " flows ") + name);
-    }
-  }
-  return hits;
-}
-
-// The part replay and synth share: packets through the engine into the output files, which
-// all appear together only if the whole run succeeds.
-Outcome simulate(const Args& args, const Engine& engine, PacketSource& source,
-                 SimulationOutputs& files, PcapWriter* generated, Outcome outcome) {
-  std::optional<DestinationGroups> groups;
-  if (!load_groups(args, groups, outcome)) {
-    return outcome;
-  }
+// The sink and options of a run into `files`.
+SimulationOptions simulation_options(const Args& args, SimulationOutputs& files) {
   OutputSet& set = files.set;
   std::vector<CliSink::RecordStream> records;
   if (std::FILE* f = set.file(files.flows)) {
     records.push_back({f, records_format(set.path(files.flows))});
   }
-  const bool records_on_stdout = prints_records(args.format);
-  if (records_on_stdout) {
+  if (prints_records(args.format)) {
     records.push_back({stdout, args.format});
   }
-  for (const CliSink::RecordStream& stream : records) {
-    if (stream.format != OutputFormat::kJsonl) {
-      const std::string header = delimited_line(flow_record_columns(), stream.format);
-      std::fwrite(header.data(), 1, header.size(), stream.file);
+  if (std::FILE* f = set.file(files.rewritten)) {
+    files.pcap.emplace(f, set.path(files.rewritten));
+  }
+  if (files.generated >= 0) {
+    if (std::FILE* f = set.file(files.generated)) {
+      files.generated_pcap.emplace(f, args.generated_out);
     }
   }
-  std::optional<PcapWriter> pcap;
-  if (std::FILE* f = set.file(files.rewritten)) {
-    pcap.emplace(f, set.path(files.rewritten));
-  }
-  std::optional<ProgressLine> progress;
   if (!args.quiet && ::isatty(STDERR_FILENO) == 1) {
-    progress.emplace(args.captures.empty() ? "flows" : "bytes");
+    files.progress.emplace(args.captures.empty() ? "flows" : "bytes");
   }
-  CliSink sink(records, pcap ? &*pcap : nullptr, progress ? &*progress : nullptr, &source);
-  std::FILE* report = set.file(files.report);
-  PathKindCollector paths(&sink);
-  Result<Speedup> speedup = parse_speedup(args.speedup);
-  if (!speedup) {
-    return failed(std::move(outcome), speedup.error());
-  }
-  // Unscaled, the packets go straight from the source: no wrapper to pay for on each one.
-  std::optional<ScaledSource> scaled;
-  if (args.scale != 1 || !speedup->identity()) {
-    scaled.emplace(source, engine.topology(), ScaleOptions{args.scale, *speedup, args.seed});
-  }
-  ReplayOptions options;
+  SimulationOptions options;
   options.seed = args.seed;
   options.scale = args.scale;
-  options.speedup = speedup->value();
-  options.records = !records.empty() || report != nullptr;
-  options.groups = groups ? &*groups : nullptr;
-  if (progress) {
-    options.progress_every = uint64_t{1} << 16;
+  options.speedup = args.speedup;
+  options.fail_on = args.fail_on;
+  options.groups.path = args.groups;
+  if (set.file(files.report) != nullptr) {
+    files.paths.emplace();
   }
-  options.rewrite = pcap.has_value();
-  Result<ReplaySummary> summary =
-      replay(engine, scaled ? static_cast<PacketSource&>(*scaled) : source, options,
-             report != nullptr ? static_cast<ReplaySink&>(paths) : sink);
-  if (progress) {
-    progress->clear();
+  options.records = !records.empty() || files.paths.has_value();
+  options.rewrite = files.pcap.has_value();
+  options.progress_every = files.progress ? uint64_t{1} << 16 : 0;
+  files.sink.emplace(std::move(records), files.pcap ? &*files.pcap : nullptr,
+                     files.generated_pcap ? &*files.generated_pcap : nullptr,
+                     files.progress ? &*files.progress : nullptr,
+                     files.paths ? &*files.paths : nullptr);
+  options.sink = &*files.sink;
+  return options;
+}
+
+// Publishes a run's outputs, which all appear together only if the whole run succeeded, and
+// renders its answer.
+Outcome finish_simulation(const Args& args, SimulationOutputs& files,
+                          AppResult<ReplayAnswer> answer) {
+  if (files.progress) {
+    files.progress->clear();
   }
-  if (!summary) {
-    return failed(std::move(outcome), summary.error());
+  if (!answer) {
+    return failed(answer.failure());
   }
-  outcome.err += lines(summary->warnings, "warning");
+  Outcome outcome = warned(answer->findings);
+  const ReplaySummary& summary = answer->summary;
+  outcome.err += lines(summary.warnings, "warning");
+  OutputSet& set = files.set;
   if (std::FILE* f = set.file(files.summary)) {
-    const std::string json = summary_to_json(*summary) + "\n";
+    const std::string json = summary_to_json(summary) + "\n";
     std::fwrite(json.data(), 1, json.size(), f);
   }
-  if (report != nullptr) {
+  if (std::FILE* f = set.file(files.report)) {
     const bool synthetic = args.captures.empty();
-    ReplayReportData data{synthetic ? "synth" : "replay",
-                          report_subject(args.topology, args.captures),
-                          &engine.topology(),
-                          &*summary,
-                          paths.kinds(),
-                          paths.other_flows()};
-    write_text(report, render_replay_report(set.path(files.report), data));
+    ReplayReportData data{
+        synthetic ? "synth" : "replay", report_subject(args.topology, args.captures),
+        answer->topology.get(),         &summary,
+        files.paths->kinds(),           files.paths->other_flows()};
+    write_text(f, render_replay_report(set.path(files.report), data));
   }
-  std::string error;
-  for (PcapWriter* p : {pcap ? &*pcap : nullptr, generated}) {
-    if (p == nullptr) {
+  for (std::optional<PcapWriter>* p : {&files.pcap, &files.generated_pcap}) {
+    if (!*p) {
       continue;
     }
-    if (p->reframed() != 0) {
-      outcome.err += "warning: " + std::to_string(p->reframed()) +
+    if ((*p)->reframed() != 0) {
+      outcome.err += "warning: " + std::to_string((*p)->reframed()) +
                      " packets of another link type were written with the first packet's link "
                      "header\n";
     }
-    if (p->skipped() != 0) {
-      outcome.err += "warning: " + std::to_string(p->skipped()) +
+    if ((*p)->skipped() != 0) {
+      outcome.err += "warning: " + std::to_string((*p)->skipped()) +
                      " packets were left out: no header of the first packet's link type can "
                      "carry them\n";
     }
-    if (Result<uint64_t> done = p->finish(); !done) {
-      return failed(std::move(outcome), done.error());
+    if (Result<uint64_t> done = (*p)->finish(); !done) {
+      outcome.exit_code = kExitBadInput;
+      outcome.err += format_diagnostic(done.error(), "error") + "\n";
+      return outcome;
     }
   }
   // Published only once everything has been produced, so no output claims a run that failed.
+  std::string error;
   if (!set.commit(error)) {
     outcome.exit_code = kExitBadInput;
     outcome.err += "error: " + error + "\n";
     return outcome;
   }
-  outcome.out = args.format == OutputFormat::kJson ? summary_to_json(*summary) + "\n"
-                                                   : format_summary(*summary);
-  if (set.takes_stdout() || records_on_stdout) {
+  outcome.out = args.format == OutputFormat::kJson ? summary_to_json(summary) + "\n"
+                                                   : format_summary(summary);
+  if (set.takes_stdout() || prints_records(args.format)) {
     // Standard output carries an output file or the records: the result goes beside the
     // diagnostics.
     outcome.err += outcome.out;
     outcome.out.clear();
   }
-  std::vector<std::string> gates = failed_gates(*summary, args.fail_on);
-  if (!gates.empty()) {
+  if (!answer->failed_gates.empty()) {
     outcome.exit_code = kExitProblem;
     std::string joined;
-    for (const std::string& g : gates) {
+    for (const std::string& g : answer->failed_gates) {
       joined += (joined.empty() ? "" : ", ") + g;
     }
     outcome.err += "fail-on: " + joined + "\n";
@@ -744,32 +632,13 @@ bool open_outputs(const Args& args, std::vector<InputFile> inputs, SimulationOut
   return files.set.open(inputs, error);
 }
 
-// The captures, with the packets -f, --time-range and --count select. A bad option value is
-// an error before any packet is read.
-Result<std::unique_ptr<PacketSource>> open_selected_captures(const Args& args) {
-  PacketSelection selection;
-  selection.filter = args.filter;
-  selection.count = args.count;
-  selection.input_names = args.captures;
-  for (std::string& name : selection.input_names) {
-    name = name == "-" ? kStdinName : name;
-  }
-  if (!args.time_range.empty()) {
-    Result<TimeRange> range = parse_time_range(args.time_range);
-    if (!range) {
-      return Diagnostic{range.error().code, "--time-range: " + range.error().message, {}};
-    }
-    selection.time_range = *range;
-  }
-  Result<std::unique_ptr<PacketSource>> source = open_captures(args.captures);
-  if (!source) {
-    return source.error();
-  }
-  Result<std::unique_ptr<PacketSource>> selected = select_packets(std::move(*source), selection);
-  if (!selected) {
-    return Diagnostic{selected.error().code, "-f: " + selected.error().message, {}};
-  }
-  return selected;
+CaptureInput capture_input(const Args& args) {
+  CaptureInput captures;
+  captures.paths = args.captures;
+  captures.filter = args.filter;
+  captures.count = args.count;
+  captures.time_range = args.time_range;
+  return captures;
 }
 
 Outcome run_replay(const Args& args) {
@@ -782,20 +651,9 @@ Outcome run_replay(const Args& args) {
   if (!open_outputs(args, inputs, files, error)) {
     return bad_input(error);
   }
-  Outcome outcome;
-  std::optional<Topology> topology = load_for_simulation(args.topology, outcome);
-  if (!topology) {
-    return outcome;
-  }
-  std::optional<Engine> engine = build_engine(std::move(*topology), outcome);
-  if (!engine) {
-    return outcome;
-  }
-  Result<std::unique_ptr<PacketSource>> source = open_selected_captures(args);
-  if (!source) {
-    return failed(std::move(outcome), source.error());
-  }
-  return simulate(args, *engine, **source, files, nullptr, std::move(outcome));
+  ReplayRequest request{TopologyInput::file(args.topology), capture_input(args),
+                        simulation_options(args, files)};
+  return finish_simulation(args, files, egress::run_replay(std::move(request), make_context()));
 }
 
 Outcome run_synth(const Args& args, const CLI::App& cmd) {
@@ -808,112 +666,52 @@ Outcome run_synth(const Args& args, const CLI::App& cmd) {
   if (!open_outputs(args, inputs, files, error)) {
     return bad_input(error);
   }
-  SynthSpec spec;
-  if (!args.mix.empty()) {
-    SynthMixLoad mix = load_synth_mix(args.mix);
-    if (!mix.spec) {
-      return Outcome{kExitBadInput, "", lines(mix.errors, "error")};
-    }
-    spec = *mix.spec;
-  }
+  SynthRequest request;
+  request.topology = TopologyInput::file(args.topology);
+  SynthSettings& s = request.settings;
+  s.mix_path = args.mix;
   if (cmd.count("--flows") != 0 || args.mix.empty()) {
-    spec.flows = args.synth_flows;
+    s.flows = args.synth_flows;
   }
   if (cmd.count("--seed") != 0 || args.mix.empty()) {
-    spec.seed = args.seed;
+    s.seed = args.seed;
   }
-  if (!args.sources.empty()) {
-    auto parsed = parse_source_list(args.sources);
-    if (!parsed) {
-      return bad_input("--sources: " + parsed.error().message);
-    }
-    spec.sources = *parsed;
-  }
-  if (!args.destinations.empty()) {
-    auto parsed = parse_destination_list(args.destinations);
-    if (!parsed) {
-      return bad_input("--destinations: " + parsed.error().message);
-    }
-    spec.destinations = *parsed;
-  }
-  if (!args.protocols.empty()) {
-    auto parsed = parse_protocol_mix(args.protocols);
-    if (!parsed) {
-      return bad_input("--protocols: " + parsed.error().message);
-    }
-    spec.protocols = *parsed;
-  }
-  spec.flows_per_second = args.rate.value_or(spec.flows_per_second);
-  spec.mean_duration_s = args.duration.value_or(spec.mean_duration_s);
-  spec.mean_packets = args.packets.value_or(spec.mean_packets);
-  spec.zipf = args.zipf.value_or(spec.zipf);
-  spec.rst_share = args.rst_share.value_or(spec.rst_share);
-  spec.mean_payload_bytes = args.payload.value_or(spec.mean_payload_bytes);
-
-  Outcome outcome;
-  std::optional<Topology> topology = load_for_simulation(args.topology, outcome);
-  if (!topology) {
-    return outcome;
-  }
-  Result<std::unique_ptr<PacketSource>> source = make_synth_source(*topology, spec);
-  if (!source) {
-    return failed(std::move(outcome), source.error());
-  }
-  std::optional<Engine> engine = build_engine(std::move(*topology), outcome);
-  if (!engine) {
-    return outcome;
-  }
-  Args replay_args = args;
-  replay_args.seed = spec.seed;
-  if (files.generated < 0 || files.set.file(files.generated) == nullptr) {
-    return simulate(replay_args, *engine, **source, files, nullptr, std::move(outcome));
-  }
-  PcapWriter generated(files.set.file(files.generated), args.generated_out);
-  TeeSource tee(**source, generated);
-  return simulate(replay_args, *engine, tee, files, &generated, std::move(outcome));
+  s.sources = args.sources;
+  s.destinations = args.destinations;
+  s.protocols = args.protocols;
+  s.rate = args.rate;
+  s.duration = args.duration;
+  s.packets = args.packets;
+  s.zipf = args.zipf;
+  s.rst_share = args.rst_share;
+  s.payload = args.payload;
+  request.options = simulation_options(args, files);
+  return finish_simulation(args, files, egress::run_synth(std::move(request), make_context()));
 }
 
-// The flows diff and migrate compare: the captures, or synthetic flows drawn from `sources`
-// as synth makes them (--synth N, --mix FILE, --destinations LIST); null after adding the
-// errors to `outcome` (exit 2).
-std::unique_ptr<PacketSource> comparison_flows(const Args& args, const Topology& sources,
-                                               Outcome& outcome) {
-  Result<std::unique_ptr<PacketSource>> made = Error{};
-  if (!args.captures.empty()) {
-    made = open_selected_captures(args);
-  } else {
-    SynthSpec spec;
-    if (!args.mix.empty()) {
-      SynthMixLoad mix = load_synth_mix(args.mix);
-      if (!mix.spec) {
-        outcome.exit_code = kExitBadInput;
-        outcome.err += lines(mix.errors, "error");
-        return nullptr;
-      }
-      spec = *mix.spec;
-    }
-    if (args.synth_n != 0 || args.mix.empty()) {
-      spec.flows = args.synth_n;
-    }
-    if (args.seed_given || args.mix.empty()) {
-      spec.seed = args.seed;
-    }
-    if (!args.destinations.empty()) {
-      auto parsed = parse_destination_list(args.destinations);
-      if (!parsed) {
-        outcome.exit_code = kExitBadInput;
-        outcome.err += "error: --destinations: " + parsed.error().message + "\n";
-        return nullptr;
-      }
-      spec.destinations = *parsed;
-    }
-    made = make_synth_source(sources, spec);
+ComparisonFlows comparison_flows(const Args& args) {
+  ComparisonFlows flows;
+  flows.captures = capture_input(args);
+  flows.synth = args.synth_n;
+  flows.mix_path = args.mix;
+  flows.destinations = args.destinations;
+  return flows;
+}
+
+std::string render_diff(OutputFormat format, const DiffReport& diff,
+                        const MigrationContext* context) {
+  switch (format) {
+    case OutputFormat::kTable:
+      return format_diff(diff, context);
+    case OutputFormat::kJson:
+      return diff_to_json(diff, context) + "\n";
+    case OutputFormat::kJsonl:
+      return diff_to_jsonl(diff);
+    case OutputFormat::kCsv:
+    case OutputFormat::kTsv:
+      return render_delimited(diff_rows(diff), format);
   }
-  if (!made) {
-    outcome = failed(std::move(outcome), made.error());
-    return nullptr;
-  }
-  return std::move(made).value();
+  return {};
 }
 
 // diff's and migrate's --report: the files it must not replace, and how many kinds of changed
@@ -934,216 +732,80 @@ std::vector<InputFile> report_inputs(const Args& args) {
   return inputs;
 }
 
-std::optional<std::string> flows_usage_error(const Args& args) {
-  if (args.captures.empty() == (args.synth_n == 0 && args.mix.empty())) {
-    return std::string(
-        "give the flows to compare: capture files or --synth N (or --mix FILE), not both");
+// The report of a comparison: its paths traced again through both sides when flows ran.
+DiffReportData diff_report_data(const char* command, std::string subject, const DiffReport& diff,
+                                const ComparedSides& sides, const MigrationContext* context,
+                                uint64_t seed) {
+  DiffReportData data{
+      command, std::move(subject), sides.before.get(), sides.after.get(), &diff, context, {}, 0};
+  if (sides.before_engine && sides.after_engine) {
+    data.changes = collect_path_changes(*sides.before_engine, *sides.after_engine, diff, seed,
+                                        kReportPathChanges, &data.other_changes);
   }
-  if (!args.captures.empty() && !args.destinations.empty()) {
-    return std::string(
-        "--destinations shapes synthetic flows (--synth N, --mix FILE); captures have their own");
-  }
-  return std::nullopt;
-}
-
-std::string render_diff(OutputFormat format, const DiffReport& diff,
-                        const MigrationContext* context) {
-  switch (format) {
-    case OutputFormat::kTable:
-      return format_diff(diff, context);
-    case OutputFormat::kJson:
-      return diff_to_json(diff, context) + "\n";
-    case OutputFormat::kJsonl:
-      return diff_to_jsonl(diff);
-    case OutputFormat::kCsv:
-    case OutputFormat::kTsv:
-      return render_delimited(diff_rows(diff), format);
-  }
-  return {};
+  return data;
 }
 
 Outcome run_diff(const Args& args) {
-  if (auto e = flows_usage_error(args)) {
-    return bad_input(*e);
-  }
   ReportOutput report;
   std::string error;
   if (!report.open(args.report_out, report_inputs(args), error)) {
     return bad_input(error);
   }
-  Outcome outcome;
-  std::optional<Topology> before = load_for_simulation(args.topology, outcome);
-  if (!before) {
-    return outcome;
+  DiffRequest request;
+  request.before = TopologyInput::file(args.topology);
+  request.after = TopologyInput::file(args.after);
+  request.flows = comparison_flows(args);
+  request.groups.path = args.groups;
+  request.seed = args.seed;
+  request.seed_given = args.seed_given;
+  AppResult<DiffAnswer> answer = egress::run_diff(std::move(request), make_context());
+  if (!answer) {
+    return failed(answer.failure());
   }
-  std::optional<Topology> after = load_for_simulation(args.after, outcome);
-  if (!after) {
-    return outcome;
+  Outcome outcome = warned(answer->findings);
+  if (report.wanted() &&
+      !report.publish(diff_report_data("diff", report_subject(args.topology, {args.after}),
+                                       answer->diff, answer->sides, nullptr, args.seed),
+                      error)) {
+    return bad_input(error);
   }
-  std::optional<DestinationGroups> groups;
-  if (!load_groups(args, groups, outcome)) {
-    return outcome;
-  }
-  std::unique_ptr<PacketSource> flows = comparison_flows(args, *before, outcome);
-  if (!flows) {
-    return outcome;
-  }
-  Topology after_copy = *after;
-  std::optional<Engine> before_engine = build_engine(std::move(*before), outcome);
-  std::optional<Engine> after_engine = build_engine(std::move(*after), outcome);
-  if (!before_engine || !after_engine) {
-    return outcome;
-  }
-  Result<DiffReport> diff =
-      diff_flows(*before_engine, *after_engine, *flows, args.seed, {}, groups ? &*groups : nullptr);
-  if (!diff) {
-    return failed(std::move(outcome), diff.error());
-  }
-  diff->warnings = migration_warnings(after_copy, *diff);
-  if (report.wanted()) {
-    DiffReportData data{"diff",
-                        report_subject(args.topology, {args.after}),
-                        &before_engine->topology(),
-                        &after_engine->topology(),
-                        &*diff,
-                        nullptr,
-                        {},
-                        0};
-    data.changes = collect_path_changes(*before_engine, *after_engine, *diff, args.seed,
-                                        kReportPathChanges, &data.other_changes);
-    if (!report.publish(data, error)) {
-      return bad_input(error);
-    }
-  }
-  outcome.out = render_diff(args.format, *diff, nullptr);
-  outcome.exit_code = diff->changed == 0 ? kExitOk : kExitProblem;
+  outcome.out = render_diff(args.format, answer->diff, nullptr);
+  outcome.exit_code = answer->diff.changed == 0 ? kExitOk : kExitProblem;
   return outcome;
 }
 
 Outcome run_migrate(const Args& args) {
-  std::optional<OutboundType> to = parse_outbound_type(args.to);
-  if (!to) {
-    return bad_input("--to: '" + args.to +
-                     "' is not an outbound type (loadBalancer, managedNATGateway, "
-                     "userAssignedNATGateway, userDefinedRouting, none, block)");
-  }
-  if (auto e = flows_usage_error(args)) {
-    return bad_input(*e);
-  }
   ReportOutput report;
   std::string error;
   if (!report.open(args.report_out, report_inputs(args), error)) {
     return bad_input(error);
   }
-  Outcome outcome;
-  std::optional<Topology> before = load_for_simulation(args.topology, outcome);
-  if (!before) {
-    return outcome;
-  }
-  if (!before->cluster) {
-    outcome.exit_code = kExitBadInput;
-    outcome.err += args.topology + ": error: the topology has no cluster to migrate\n";
-    return outcome;
-  }
-  std::optional<MigrationTable> loaded_table;
-  if (!args.migration_table.empty()) {
-    MigrationTableLoad load = load_migration_table(args.migration_table);
-    if (!load.table) {
-      outcome.exit_code = kExitBadInput;
-      outcome.err += lines(load.errors, "error");
-      return outcome;
-    }
-    loaded_table = std::move(load.table);
-  }
-  const MigrationTable& table = loaded_table ? *loaded_table : default_migration_table();
-
-  MigrationContext context;
-  context.from = to_string(before->cluster->outbound_type);
-  context.to = to_string(*to);
-  context.verdict =
-      check_migration(table, before->cluster->vnet_mode, before->cluster->outbound_type, *to);
-  const std::string subject = report_subject(args.topology, {"--to " + args.to});
-  if (!context.verdict.supported) {
-    DiffReport empty;
-    if (!report.publish({"migrate", subject, &*before, nullptr, &empty, &context, {}, 0}, error)) {
-      return bad_input(error);
-    }
-    outcome.out = render_diff(args.format, empty, &context);
-    outcome.exit_code = kExitProblem;
-    return outcome;
-  }
-
-  std::optional<MigrationPlan> plan;
-  Topology after;
-  bool refused = false;
+  MigrateRequest request;
+  request.topology = TopologyInput::file(args.topology);
+  request.to = args.to;
   if (!args.after.empty()) {
-    // Its findings are in the report (after-state), not also on stderr.
-    std::optional<Topology> user_after = load_for_simulation(args.after, outcome, false);
-    if (!user_after) {
-      return outcome;
-    }
-    after = std::move(*user_after);
-    context.after_findings = new_findings(*before, after, &refused);
-  } else {
-    MigrationOptions options;
-    options.to = *to;
-    options.managed_outbound_ips = args.managed_ips;
-    Result<MigrationPlan> built = plan_migration(*before, options);
-    if (!built) {
-      return failed(std::move(outcome), built.error());
-    }
-    plan = std::move(*built);
-    after = plan->after;
-    refused = plan->refused;
-    context.after_findings = plan->findings;
-    context.plan = &*plan;
+    request.after = TopologyInput::file(args.after);
   }
-
-  context.refused = refused;
-  if (refused) {
-    // The tables allow it but AKS would not: a diff would describe a state that never exists.
-    DiffReport none;
-    if (!report.publish({"migrate", subject, &*before, &after, &none, &context, {}, 0}, error)) {
-      return bad_input(error);
-    }
-    outcome.out = render_diff(args.format, none, &context);
-    outcome.exit_code = kExitProblem;
-    return outcome;
+  request.migration_table = args.migration_table;
+  request.managed_outbound_ips = args.managed_ips;
+  request.flows = comparison_flows(args);
+  request.groups.path = args.groups;
+  request.seed = args.seed;
+  request.seed_given = args.seed_given;
+  AppResult<MigrateAnswer> answer = egress::run_migrate(std::move(request), make_context());
+  if (!answer) {
+    return failed(answer.failure());
   }
-  std::optional<DestinationGroups> groups;
-  if (!load_groups(args, groups, outcome)) {
-    return outcome;
+  Outcome outcome = warned(answer->findings);
+  if (report.wanted() &&
+      !report.publish(
+          diff_report_data("migrate", report_subject(args.topology, {"--to " + args.to}),
+                           answer->diff, answer->sides, &answer->context, args.seed),
+          error)) {
+    return bad_input(error);
   }
-  std::unique_ptr<PacketSource> flows = comparison_flows(args, *before, outcome);
-  if (!flows) {
-    return outcome;
-  }
-  Topology after_copy = after;
-  std::optional<Engine> before_engine = build_engine(std::move(*before), outcome);
-  std::optional<Engine> after_engine = build_engine(std::move(after), outcome);
-  if (!before_engine || !after_engine) {
-    return outcome;
-  }
-  static const std::map<IpAddress, std::string> kNoRename;
-  Result<DiffReport> diff =
-      diff_flows(*before_engine, *after_engine, *flows, args.seed, plan ? plan->unknown : kNoRename,
-                 groups ? &*groups : nullptr);
-  if (!diff) {
-    return failed(std::move(outcome), diff.error());
-  }
-  diff->warnings = migration_warnings(after_copy, *diff);
-  if (report.wanted()) {
-    DiffReportData data{
-        "migrate", subject, &before_engine->topology(), &after_engine->topology(), &*diff, &context,
-        {},        0};
-    data.changes = collect_path_changes(*before_engine, *after_engine, *diff, args.seed,
-                                        kReportPathChanges, &data.other_changes);
-    if (!report.publish(data, error)) {
-      return bad_input(error);
-    }
-  }
-  outcome.out = render_diff(args.format, *diff, &context);
-  outcome.exit_code = refused || diff->changed != 0 ? kExitProblem : kExitOk;
+  outcome.out = render_diff(args.format, answer->diff, &answer->context);
+  outcome.exit_code = answer->problem() ? kExitProblem : kExitOk;
   return outcome;
 }
 
@@ -1190,34 +852,6 @@ void add_routes_format(CLI::App& cmd, Args& args) {
                  "or azure (as az network nic show-effective-route-table -o json prints them)")
       ->check(CLI::IsMember({"table", "json", "jsonl", "csv", "tsv", "azure"}));
   cmd.add_flag("--json", args.json, "Print one JSON document (the same as -o json)");
-}
-
-// --fail-on takes what the summary counts: drop and asymmetry reasons, and verdicts.
-std::vector<std::string> fail_on_names() {
-  std::vector<std::string> names;
-  for (int r = static_cast<int>(Reason::kNone) + 1;
-       r <= static_cast<int>(Reason::kForwardedTrafficNotAllowed); ++r) {
-    names.emplace_back(to_string(static_cast<Reason>(r)));
-  }
-  for (Verdict v : {Verdict::kDropped, Verdict::kAsymmetric, Verdict::kEgress, Verdict::kInternal,
-                    Verdict::kOnprem, Verdict::kIngress}) {
-    names.emplace_back(to_string(v));
-  }
-  return names;
-}
-
-std::optional<std::string> check_fail_on(const std::vector<std::string>& fail_on) {
-  const std::vector<std::string> names = fail_on_names();
-  for (const std::string& name : fail_on) {
-    if (std::find(names.begin(), names.end(), name) == names.end()) {
-      std::string known;
-      for (const std::string& n : names) {
-        known += (known.empty() ? "" : ", ") + n;
-      }
-      return "'" + name + "' is not a reason or verdict (" + known + ")";
-    }
-  }
-  return std::nullopt;
 }
 
 void add_fail_on(CLI::App& cmd, Args& args) {
@@ -1470,7 +1104,7 @@ int run(int argc, char** argv) {
 
   if (app.get_subcommands().empty()) {
     std::cerr << "error: a command is required: validate, import, routes, trace, replay, synth, "
-                 "diff, migrate, check or models\n"
+                 "diff, migrate, check, models or serve\n"
                  "Run with --help for more information.\n";
     return kExitBadInput;
   }
