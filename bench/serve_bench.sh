@@ -69,7 +69,9 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 
 # egress-sim serve, every core's thread.
 sport="$(free_port)"
-"$sim" serve "$topology" --listen "127.0.0.1:$sport" >"$work/serve.log" 2>&1 &
+# The capture is posted whole: its size, not the 64 MiB default, bounds the body.
+"$sim" serve "$topology" --listen "127.0.0.1:$sport" --max-body-bytes $((1 << 40)) \
+  >"$work/serve.log" 2>&1 &
 pids+=($!)
 wait_ready "http://127.0.0.1:$sport/readyz"
 
@@ -152,7 +154,7 @@ for _ in $(seq 1 "$rounds"); do
   t0="$(now)"
   "$sim" replay "$topology" "$work/capture.pcap" --flows "$work/cli.jsonl" >/dev/null 2>&1
   t1="$(now)"
-  curl -sf -X POST -H 'Content-Type: application/vnd.tcpdump.pcap' \
+  curl -sSf -X POST -H 'Content-Type: application/vnd.tcpdump.pcap' \
     --data-binary "@$work/capture.pcap" -o "$work/http.jsonl" \
     "http://127.0.0.1:$sport/v1/topologies/$name/replay"
   t2="$(now)"
