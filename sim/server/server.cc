@@ -1,11 +1,15 @@
-// The network side: an Asio acceptor and io_context run by N threads, a Beast session per
-// connection for the buffered routes, and a worker thread per streamed request (replay,
+// The network side: N threads, each running its own io_context (as nginx runs a worker per
+// core: a connection stays on one thread, no locks or wake-ups between threads per request),
+// an acceptor handing connections out in turn, a Beast session per connection for the
+// buffered routes, and a worker thread per streamed request (replay,
 // synth, diff, migrate) that reads the body as the work consumes it.
 #include "egress/server/server.h"
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -134,7 +138,10 @@ struct Server::Impl {
   std::vector<std::string> paths;
   TopologyRegistry registry;
   Metrics metrics;
-  asio::io_context ioc;
+  asio::io_context ioc{1};  // the first thread's: the acceptor and the signals live here
+  std::vector<std::unique_ptr<asio::io_context>> more;  // the other threads'
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep;
+  size_t next = 0;  // the context the next connection goes to
   tcp::acceptor acceptor{ioc};
   std::optional<asio::signal_set> signals;
   std::vector<std::thread> threads;
@@ -174,8 +181,9 @@ std::chrono::milliseconds seconds(double s) {
   return std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
 }
 
-// Blocking I/O on a connection's descriptor for the worker threads, in slices of 100 ms so
-// that a cancellation is seen while waiting; a stall of the idle timeout ends it.
+// Blocking I/O on a connection's descriptor for the worker threads. A call tries the socket
+// first and waits only when it would block, in slices of 100 ms so that a cancellation is seen
+// while waiting (data wakes the wait at once); a stall of the idle timeout ends it.
 class RawConnection {
  public:
   RawConnection(int fd, double idle_s, const std::atomic<bool>& cancel)
@@ -183,26 +191,57 @@ class RawConnection {
 
   // Bytes read (0: the client closed), or -1 (error, stall, cancel).
   ssize_t read(char* out, size_t n) {
-    if (!wait(POLLIN)) {
-      return -1;
+    while (true) {
+      ssize_t got = ::recv(fd_, out, n, MSG_DONTWAIT);
+      if (got >= 0) {
+        return got;
+      }
+      if (errno == EINTR) {
+        continue;
+      }
+      if ((errno != EAGAIN && errno != EWOULDBLOCK) || !wait(POLLIN)) {
+        return -1;
+      }
     }
-    ssize_t got = ::recv(fd_, out, n, MSG_DONTWAIT);
-    return got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? read(out, n) : got;
   }
 
-  bool write(std::string_view data) {
-    while (!data.empty()) {
-      if (!wait(POLLOUT)) {
-        return false;
+  bool write(std::string_view data) { return write({data}); }
+
+  // The pieces in one system call where the socket takes them (a chunk's size line, its data
+  // and its end), so no piece waits behind another for an acknowledgement.
+  bool write(std::initializer_list<std::string_view> pieces) {
+    std::array<iovec, 4> iov{};
+    size_t count = 0;
+    for (std::string_view p : pieces) {
+      if (!p.empty()) {
+        iov[count++] = {const_cast<char*>(p.data()), p.size()};
       }
-      ssize_t sent = ::send(fd_, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
+    iovec* next = iov.data();
+    while (count != 0) {
+      msghdr msg{};
+      msg.msg_iov = next;
+      msg.msg_iovlen = count;
+      ssize_t sent = ::sendmsg(fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (sent < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+        if (errno == EINTR) {
           continue;
         }
-        return false;
+        if ((errno != EAGAIN && errno != EWOULDBLOCK) || !wait(POLLOUT)) {
+          return false;
+        }
+        continue;
       }
-      data.remove_prefix(static_cast<size_t>(sent));
+      auto left = static_cast<size_t>(sent);
+      while (count != 0 && left >= next->iov_len) {
+        left -= next->iov_len;
+        ++next;
+        --count;
+      }
+      if (count != 0) {
+        next->iov_base = static_cast<char*>(next->iov_base) + left;
+        next->iov_len -= left;
+      }
     }
     return true;
   }
@@ -231,7 +270,10 @@ class RawConnection {
   const std::atomic<bool>& cancel_;
 };
 
-// The request body through Beast's parser, read from the connection as asked for.
+// The request body through Beast's parser, read from the connection as asked for. A body of
+// known length, once the parser holds no more of it, is read straight into the caller's buffer:
+// no copy through the parser and one system call per buffer (the capture reader asks for
+// hundreds of KiB at a time).
 class ParsedBody final : public BodySource {
  public:
   ParsedBody(http::request_parser<http::buffer_body>& parser, beast::flat_buffer& pending,
@@ -239,6 +281,9 @@ class ParsedBody final : public BodySource {
       : parser_(parser), pending_(pending), io_(io) {}
 
   Result<size_t> read(char* out, size_t n) override {
+    if (direct_) {
+      return read_direct(out, n);
+    }
     while (true) {
       if (parser_.is_done()) {
         return size_t{0};
@@ -270,19 +315,45 @@ class ParsedBody final : public BodySource {
       if (parser_.is_done()) {
         return size_t{0};
       }
-      auto space = pending_.prepare(64 << 10);
+      if (pending_.size() == 0 && !parser_.chunked() && parser_.content_length_remaining()) {
+        // The header was checked against --max-body-bytes; the length bounds what follows.
+        direct_ = true;
+        remaining_ = *parser_.content_length_remaining();
+        return read_direct(out, n);
+      }
+      auto space = pending_.prepare(kReadSize);
       ssize_t r = io_.read(static_cast<char*>(space.data()), space.size());
       if (r <= 0) {
-        return Diagnostic{"body-read", "the client stopped sending the body", {}};
+        return stopped();
       }
       pending_.commit(static_cast<size_t>(r));
     }
   }
 
  private:
+  static constexpr size_t kReadSize = size_t{256} << 10;
+
+  Result<size_t> read_direct(char* out, size_t n) {
+    if (remaining_ == 0) {
+      return size_t{0};
+    }
+    ssize_t r = io_.read(out, static_cast<size_t>(std::min<uint64_t>(n, remaining_)));
+    if (r <= 0) {
+      return stopped();
+    }
+    remaining_ -= static_cast<uint64_t>(r);
+    return static_cast<size_t>(r);
+  }
+
+  static Diagnostic stopped() {
+    return Diagnostic{"body-read", "the client stopped sending the body", {}};
+  }
+
   http::request_parser<http::buffer_body>& parser_;
   beast::flat_buffer& pending_;
   RawConnection& io_;
+  bool direct_ = false;
+  uint64_t remaining_ = 0;
 };
 
 std::string head(unsigned status, const std::string& content_type,
@@ -307,6 +378,7 @@ std::string head(unsigned status, const std::string& content_type,
   return out.str();
 }
 
+// The head of a chunked answer goes out with its first chunk, each chunk in one system call.
 class RawWriter final : public ResponseWriter {
  public:
   RawWriter(RawConnection& io, const ServerOptions& options) : io_(io), options_(options) {}
@@ -314,26 +386,39 @@ class RawWriter final : public ResponseWriter {
     status_ = a.status;
     Answer copy = a;
     add_common_headers(options_, copy);
-    return io_.write(head(a.status, a.content_type, copy.headers, a.body.size()) + a.body);
+    const std::string h = head(a.status, a.content_type, copy.headers, a.body.size());
+    return io_.write({h, a.body});
   }
   bool begin(unsigned status, const std::string& content_type) override {
     status_ = status;
     Answer a;
     add_common_headers(options_, a);
-    return io_.write(head(status, content_type, a.headers, std::nullopt));
+    head_ = head(status, content_type, a.headers, std::nullopt);
+    return true;
   }
   bool chunk(std::string_view data) override {
+    if (data.empty()) {
+      return true;  // an empty chunk would end the answer
+    }
     char size[20];
-    std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-    return io_.write(size) && io_.write(data) && io_.write("\r\n");
+    const int length = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    const bool ok =
+        io_.write({head_, std::string_view(size, static_cast<size_t>(length)), data, "\r\n"});
+    head_.clear();
+    return ok;
   }
-  bool finish() override { return io_.write("0\r\n\r\n"); }
+  bool finish() override {
+    const bool ok = io_.write({head_, "0\r\n\r\n"});
+    head_.clear();
+    return ok;
+  }
   unsigned status() const { return status_; }
 
  private:
   RawConnection& io_;
   const ServerOptions& options_;
   unsigned status_ = 0;
+  std::string head_;  // begun, not yet sent
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -559,12 +644,19 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void Server::Impl::accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  asio::io_context& to = next == 0 ? ioc : *more[next - 1];
+  next = (next + 1) % (more.size() + 1);
+  acceptor.async_accept(to, [this](beast::error_code ec, tcp::socket socket) {
     if (!accepting.load()) {
       return;
     }
     if (!ec) {
-      std::make_shared<Session>(std::move(socket), *this)->start();
+      beast::error_code ignored;
+      // An answer is one write: nothing to gain from holding it back, a round trip to lose.
+      socket.set_option(tcp::no_delay(true), ignored);
+      // The session starts on its own thread; this one goes back to accepting.
+      asio::post(socket.get_executor(),
+                 [this, s = std::make_shared<Session>(std::move(socket), *this)] { s->start(); });
     }
     accept();
   });
@@ -621,6 +713,9 @@ void Server::Impl::stop() {
   }
   lock.unlock();
   ioc.stop();
+  for (auto& c : more) {
+    c->stop();
+  }
   for (std::thread& t : threads) {
     if (t.joinable() && t.get_id() != std::this_thread::get_id()) {
       t.join();
@@ -663,13 +758,18 @@ Result<std::unique_ptr<Server>> Server::start(std::vector<std::string> topology_
     impl->signals.emplace(impl->ioc, SIGHUP, SIGTERM, SIGINT);
     impl->wait_signal();
   }
-  impl->accept();
   unsigned n = impl->options.threads;
   if (n == 0) {
     n = std::max(1u, std::thread::hardware_concurrency());
   }
-  for (unsigned i = 0; i < n; ++i) {
-    impl->threads.emplace_back([ioc = &impl->ioc] { ioc->run(); });
+  for (unsigned i = 1; i < n; ++i) {
+    impl->more.push_back(std::make_unique<asio::io_context>(1));
+    impl->keep.push_back(asio::make_work_guard(*impl->more.back()));
+  }
+  impl->accept();
+  impl->threads.emplace_back([ioc = &impl->ioc] { ioc->run(); });
+  for (auto& c : impl->more) {
+    impl->threads.emplace_back([ioc = c.get()] { ioc->run(); });
   }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
