@@ -232,11 +232,20 @@ Dispatch dispatch(const ApiContext& ctx, std::string_view method, std::string_vi
     }
     return d;
   }
+  // The templates' segments, split once: dispatch runs for every request.
+  static const std::vector<std::vector<std::string_view>> kSegments = [] {
+    std::vector<std::vector<std::string_view>> out;
+    for (const RouteSpec& r : kRoutes) {
+      out.push_back(segments(r.path));
+    }
+    return out;
+  }();
   const std::vector<std::string_view> got = segments(d.path);
   std::string allowed;
   const RouteSpec* found = nullptr;
-  for (const RouteSpec& r : kRoutes) {
-    const std::vector<std::string_view> want = segments(r.path);
+  for (size_t k = 0; k < std::size(kRoutes); ++k) {
+    const RouteSpec& r = kRoutes[k];
+    const std::vector<std::string_view>& want = kSegments[k];
     if (want.size() != got.size()) {
       continue;
     }

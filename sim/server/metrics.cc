@@ -6,8 +6,12 @@ namespace egress {
 
 void Metrics::record(const std::string& route, unsigned status, double seconds) {
   std::lock_guard<std::mutex> lock(mutex_);
-  ++requests_[{route, status}];
-  Histogram& h = latency_[route];
+  auto it = routes_.find(route);
+  if (it == routes_.end()) {
+    it = routes_.emplace(route, Route{}).first;
+  }
+  ++it->second.requests[status];
+  Histogram& h = it->second.latency;
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) {
       ++h.counts[i];
@@ -42,14 +46,17 @@ std::string Metrics::render() const {
       "# HELP egress_http_requests_total HTTP requests answered, by route and status.\n"
       "# TYPE egress_http_requests_total counter\n";
   std::lock_guard<std::mutex> lock(mutex_);
-  for (const auto& [key, n] : requests_) {
-    out += "egress_http_requests_total{route=\"" + key.first + "\",code=\"" +
-           std::to_string(key.second) + "\"} " + std::to_string(n) + "\n";
+  for (const auto& [route, r] : routes_) {
+    for (const auto& [code, n] : r.requests) {
+      out += "egress_http_requests_total{route=\"" + route + "\",code=\"" + std::to_string(code) +
+             "\"} " + std::to_string(n) + "\n";
+    }
   }
   out +=
       "# HELP egress_http_request_seconds Time from a request's header to its answer's end.\n"
       "# TYPE egress_http_request_seconds histogram\n";
-  for (const auto& [route, h] : latency_) {
+  for (const auto& [route, r] : routes_) {
+    const Histogram& h = r.latency;
     const std::string label = "route=\"" + route + "\"";
     for (size_t i = 0; i < kBuckets.size(); ++i) {
       out += "egress_http_request_seconds_bucket{" + label + ",le=\"" + number(kBuckets[i]) +

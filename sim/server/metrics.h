@@ -29,9 +29,13 @@ class Metrics {
     uint64_t count = 0;
     double sum = 0;
   };
+  struct Route {
+    std::map<unsigned, uint64_t> requests;  // by status
+    Histogram latency;
+  };
   mutable std::mutex mutex_;
-  std::map<std::pair<std::string, unsigned>, uint64_t> requests_;
-  std::map<std::string, Histogram> latency_;
+  // Found by the label without a copy of it: record() runs for every request.
+  std::map<std::string, Route, std::less<>> routes_;
   std::atomic<uint64_t> replays_{0};
   std::atomic<uint64_t> packets_{0};
   std::atomic<uint64_t> in_flight_{0};

@@ -447,11 +447,18 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // What is already buffered is parsed here, not by an asynchronous read: a keep-alive request
+  // usually arrives whole in one segment, and each read operation costs a trip through the
+  // scheduler and the timer queue.
   void read_header() {
     started_ = Clock::now();
     header_.emplace();
     header_->header_limit(server_.options.max_header_bytes);
     header_->body_limit(server_.options.max_body_bytes);
+    if (beast::error_code ec; parse_buffered(*header_, ec)) {
+      on_header(ec);
+      return;
+    }
     stream_.expires_after(seconds(server_.options.request_timeout_s));
     http::async_read_header(
         stream_, buffer_, *header_,
@@ -527,6 +534,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_body() {
+    if (beast::error_code ec; parse_buffered(*body_, ec)) {
+      on_body(ec);
+      return;
+    }
     http::async_read(
         stream_, buffer_, *body_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
@@ -548,28 +559,73 @@ class Session : public std::enable_shared_from_this<Session> {
     respond(std::move(a), dispatch_.label, body_->get().keep_alive());
   }
 
+  // Until the parser needs more bytes than are buffered: true when it got to the end of what
+  // it parses (or failed, in `ec`), false when a read must bring the rest.
+  template <class Parser>
+  bool parse_buffered(Parser& parser, beast::error_code& ec) {
+    while (buffer_.size() != 0 && !parser.is_done() &&
+           !(parser.is_header_done() && std::is_same_v<Parser, HeaderParser>)) {
+      const size_t used = parser.put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        return false;
+      }
+      if (ec) {
+        return true;
+      }
+      if (used == 0) {
+        return false;
+      }
+    }
+    return parser.is_done() || (parser.is_header_done() && std::is_same_v<Parser, HeaderParser>);
+  }
+
+  // The answer's head is written here, not by Beast's serializer: the same fields, one string
+  // kept by the session, and head and body go out in one write.
   void respond(Answer a, const std::string& label, bool keep_alive) {
     keep_alive = keep_alive && server_.accepting.load();
     add_common_headers(server_.options, a);
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(a.status), 11);
-    res->set(http::field::server, "egress-sim");
+    const unsigned status = a.status;
+    out_head_.clear();
+    out_head_ += "HTTP/1.1 ";
+    out_head_ += std::to_string(status);
+    out_head_ += ' ';
+    const auto reason = http::obsolete_reason(static_cast<http::status>(status));
+    out_head_.append(reason.data(), reason.size());
+    out_head_ += "\r\nServer: egress-sim\r\n";
     if (!a.content_type.empty()) {
-      res->set(http::field::content_type, a.content_type);
+      out_head_ += "Content-Type: ";
+      out_head_ += a.content_type;
+      out_head_ += "\r\n";
     }
     for (const auto& [k, v] : a.headers) {
-      res->insert(k, v);
+      out_head_ += k;
+      out_head_ += ": ";
+      out_head_ += v;
+      out_head_ += "\r\n";
     }
-    res->body() = std::move(a.body);
-    res->keep_alive(keep_alive);
-    res->prepare_payload();
-    const unsigned status = a.status;
+    if (!keep_alive) {
+      out_head_ += "Connection: close\r\n";
+    }
+    // As Beast's prepare_payload: no length on an answer that cannot have a body.
+    if (status >= 200 && status != 204 && status != 304) {
+      out_head_ += "Content-Length: ";
+      out_head_ += std::to_string(a.body.size());
+      out_head_ += "\r\n";
+    }
+    out_head_ += "\r\n";
+    out_body_ = std::move(a.body);
+    out_label_ = label;
     stream_.expires_after(seconds(server_.options.request_timeout_s));
-    http::async_write(
-        stream_, *res,
-        [self = shared_from_this(), res, label, status, keep_alive](beast::error_code ec, size_t) {
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_),
+                                                    asio::buffer(out_body_)};
+    asio::async_write(
+        stream_, buffers,
+        [self = shared_from_this(), status, keep_alive](beast::error_code ec, size_t) {
           self->server_.metrics.record(
-              label, status, std::chrono::duration<double>(Clock::now() - self->started_).count());
+              self->out_label_, status,
+              std::chrono::duration<double>(Clock::now() - self->started_).count());
           if (ec || !keep_alive) {
             self->close();
             return;
@@ -635,10 +691,14 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   Server::Impl& server_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::empty_body>> header_;
+  using HeaderParser = http::request_parser<http::empty_body>;
+  std::optional<HeaderParser> header_;
   std::optional<http::request_parser<http::string_body>> body_;
   Dispatch dispatch_;
   Clock::time_point started_ = Clock::now();
+  std::string out_head_;  // the answer being written
+  std::string out_body_;
+  std::string out_label_;
 };
 
 }  // namespace
