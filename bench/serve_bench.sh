@@ -71,21 +71,22 @@ wait_ready() {
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-# start_serve BINARY: egress-sim serve, every core's thread; prints its port.
+# start_serve BINARY: egress-sim serve, every core's thread, on port $port (pid $!).
 start_serve() {
-  local port
   port="$(free_port)"
   # The capture is posted whole: its size, not the 64 MiB default, bounds the body.
   "$1" serve "$topology" --listen "127.0.0.1:$port" --max-body-bytes $((1 << 40)) \
     >>"$work/serve.log" 2>&1 &
   pids+=($!)
-  echo "$port"
+  wait_ready "http://127.0.0.1:$port/readyz"
 }
-sport="$(start_serve "$sim")"
-wait_ready "http://127.0.0.1:$sport/readyz"
+start_serve "$sim"
+sport="$port"
+spid="${pids[-1]}"
 if [ -n "$base" ]; then
-  bport="$(start_serve "$base")"
-  wait_ready "http://127.0.0.1:$bport/readyz"
+  start_serve "$base"
+  bport="$port"
+  bpid="${pids[-1]}"
 fi
 
 body='{"src":"10.224.0.4","dst":"140.82.112.3","proto":"tcp","sport":40112,"dport":443}'
@@ -121,6 +122,7 @@ http {
 EOF
 "$nginx_bin" -c "$work/nginx/nginx.conf" -p "$work/nginx" &
 pids+=($!)
+npid=$!
 wait_ready "http://127.0.0.1:$nport/answer.json"
 
 cat >"$work/post.lua" <<EOF
@@ -129,19 +131,34 @@ wrk.body = '$body'
 wrk.headers["Content-Type"] = "application/json"
 EOF
 
-# run_wrk URL [SCRIPT]: prints "requests/s p99_ms".
+# cpu_ticks PID: CPU time of the process and its children (nginx's workers), in clock ticks.
+cpu_ticks() {
+  local t=0 p
+  for p in "$1" $(pgrep -P "$1"); do
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "$t"
+}
+hz="$(getconf CLK_TCK)"
+
+# run_wrk PID URL [SCRIPT]: prints "requests/s p99_ms cpu_us_per_request" (the server's CPU
+# time per answered request: what the server costs, whatever else the cores were doing).
 run_wrk() {
-  local out
-  out="$(wrk -t"$wrk_threads" -c64 -d"${duration}s" --latency ${2:+-s "$2"} "$1")"
+  local out t0 t1
+  t0="$(cpu_ticks "$1")"
+  out="$(wrk -t"$wrk_threads" -c64 -d"${duration}s" --latency ${3:+-s "$3"} "$2")"
+  t1="$(cpu_ticks "$1")"
   if echo "$out" | grep -q 'Non-2xx'; then
-    echo "serve_bench: non-2xx answers from $1" >&2
+    echo "serve_bench: non-2xx answers from $2" >&2
     echo "$out" >&2
     exit 1
   fi
   local rps p99
   rps="$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')"
   p99="$(echo "$out" | awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; print v}')"
-  echo "$rps $p99"
+  local n
+  n="$(echo "$out" | awk '/requests in/ {print $1}')"
+  echo "$rps $p99 $(awk -v a="$t0" -v b="$t1" -v n="$n" -v hz="$hz" 'BEGIN {print (b - a) / hz * 1e6 / n}')"
 }
 
 echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
@@ -150,10 +167,12 @@ echo "== trace: $size-byte answer, 64 connections, wrk -t$wrk_threads, ${duratio
 : >"$work/nginx.txt"
 : >"$work/base.txt"
 for r in $(seq 1 "$rounds"); do
-  run_wrk "$url" "$work/post.lua" | tee -a "$work/sim.txt" | sed "s/^/round $r egress-sim  /"
-  run_wrk "http://127.0.0.1:$nport/answer.json" | tee -a "$work/nginx.txt" | sed "s/^/round $r nginx       /"
+  run_wrk "$spid" "$url" "$work/post.lua" | tee -a "$work/sim.txt" |
+    sed "s/^/round $r egress-sim  /"
+  run_wrk "$npid" "http://127.0.0.1:$nport/answer.json" | tee -a "$work/nginx.txt" |
+    sed "s/^/round $r nginx       /"
   if [ -n "$base" ]; then
-    run_wrk "${url/:$sport\//:$bport/}" "$work/post.lua" | tee -a "$work/base.txt" |
+    run_wrk "$bpid" "${url/:$sport\//:$bport/}" "$work/post.lua" | tee -a "$work/base.txt" |
       sed "s/^/round $r base        /"
   fi
 done
@@ -200,12 +219,15 @@ http_lines="$(wc -l <"$work/http.jsonl")"
 
 echo
 echo "== medians"
-printf '%-34s %12s %10s\n' "" "requests/s" "p99 ms"
-printf '%-34s %12.0f %10.2f\n' "egress-sim serve, POST trace" "$sim_rps" "$sim_p99"
-printf '%-34s %12.0f %10.2f\n' "nginx, static file of that size" "$ngx_rps" "$ngx_p99"
+printf '%-34s %12s %10s %14s\n' "" "requests/s" "p99 ms" "CPU us/request"
+printf '%-34s %12.0f %10.2f %14.1f\n' "egress-sim serve, POST trace" "$sim_rps" "$sim_p99" \
+  "$(cut -d' ' -f3 "$work/sim.txt" | median)"
+printf '%-34s %12.0f %10.2f %14.1f\n' "nginx, static file of that size" "$ngx_rps" "$ngx_p99" \
+  "$(cut -d' ' -f3 "$work/nginx.txt" | median)"
 if [ -n "$base" ]; then
-  printf '%-34s %12.0f %10.2f\n' "BASE_SIM serve, POST trace" \
-    "$(cut -d' ' -f1 "$work/base.txt" | median)" "$(cut -d' ' -f2 "$work/base.txt" | median)"
+  printf '%-34s %12.0f %10.2f %14.1f\n' "BASE_SIM serve, POST trace" \
+    "$(cut -d' ' -f1 "$work/base.txt" | median)" "$(cut -d' ' -f2 "$work/base.txt" | median)" \
+    "$(cut -d' ' -f3 "$work/base.txt" | median)"
 fi
 printf 'trace rate vs nginx: %.2fx (goal >= 0.50x); p99 %.2f ms (goal < 5 ms)\n' \
   "$(awk -v a="$sim_rps" -v b="$ngx_rps" 'BEGIN {print a / b}')" "$sim_p99"
