@@ -714,9 +714,7 @@ std::string render_diff(OutputFormat format, const DiffReport& diff,
   return {};
 }
 
-// diff's and migrate's --report: the files it must not replace, and how many kinds of changed
-// path it draws.
-constexpr size_t kReportPathChanges = 12;
+// diff's and migrate's --report: the files it must not replace.
 constexpr const char* kReportHelp =
     "Write a report: FILE.html (one self-contained page with charts and diagrams) or FILE.md";
 std::vector<InputFile> report_inputs(const Args& args) {
@@ -732,17 +730,11 @@ std::vector<InputFile> report_inputs(const Args& args) {
   return inputs;
 }
 
-// The report of a comparison: its paths traced again through both sides when flows ran.
-DiffReportData diff_report_data(const char* command, std::string subject, const DiffReport& diff,
-                                const ComparedSides& sides, const MigrationContext* context,
-                                uint64_t seed) {
-  DiffReportData data{
-      command, std::move(subject), sides.before.get(), sides.after.get(), &diff, context, {}, 0};
-  if (sides.before_engine && sides.after_engine) {
-    data.changes = collect_path_changes(*sides.before_engine, *sides.after_engine, diff, seed,
-                                        kReportPathChanges, &data.other_changes);
-  }
-  return data;
+DiffReportData report_data(const char* command, std::string subject, const DiffReport& diff,
+                           const ComparedSides& sides, const MigrationContext* context,
+                           uint64_t seed) {
+  return diff_report_data(command, std::move(subject), diff, sides.before.get(), sides.after.get(),
+                          sides.before_engine.get(), sides.after_engine.get(), context, seed);
 }
 
 Outcome run_diff(const Args& args) {
@@ -764,8 +756,8 @@ Outcome run_diff(const Args& args) {
   }
   Outcome outcome = warned(answer->findings);
   if (report.wanted() &&
-      !report.publish(diff_report_data("diff", report_subject(args.topology, {args.after}),
-                                       answer->diff, answer->sides, nullptr, args.seed),
+      !report.publish(report_data("diff", report_subject(args.topology, {args.after}), answer->diff,
+                                  answer->sides, nullptr, args.seed),
                       error)) {
     return bad_input(error);
   }
@@ -798,10 +790,9 @@ Outcome run_migrate(const Args& args) {
   }
   Outcome outcome = warned(answer->findings);
   if (report.wanted() &&
-      !report.publish(
-          diff_report_data("migrate", report_subject(args.topology, {"--to " + args.to}),
-                           answer->diff, answer->sides, &answer->context, args.seed),
-          error)) {
+      !report.publish(report_data("migrate", report_subject(args.topology, {"--to " + args.to}),
+                                  answer->diff, answer->sides, &answer->context, args.seed),
+                      error)) {
     return bad_input(error);
   }
   outcome.out = render_diff(args.format, answer->diff, &answer->context);

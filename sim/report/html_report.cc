@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "egress/report/path_diagram.h"
 #include "egress/report/svg.h"
 #include "html_report_document.h"
 
@@ -116,6 +117,19 @@ std::string render_html(const ReportDocument& doc) {
 
 std::string replay_report_html(const ReplayReportData& data) {
   return render_html(replay_document(data));
+}
+
+DiffReportData diff_report_data(std::string command, std::string subject, const DiffReport& diff,
+                                const Topology* before, const Topology* after,
+                                const Engine* before_engine, const Engine* after_engine,
+                                const MigrationContext* migration, uint64_t seed) {
+  DiffReportData data{
+      std::move(command), std::move(subject), before, after, &diff, migration, {}, 0};
+  if (before_engine != nullptr && after_engine != nullptr) {
+    data.changes = collect_path_changes(*before_engine, *after_engine, diff, seed,
+                                        kReportPathChanges, &data.other_changes);
+  }
+  return data;
 }
 
 std::string diff_report_html(const DiffReportData& data) {

@@ -336,9 +336,6 @@ Dispatch dispatch(const ApiContext& ctx, std::string_view method, std::string_vi
                                      : std::string("report: this route has no report"));
       return d;
     }
-    // The reports (html, md) are another part of issue 16; until they land, say so.
-    d.early = problem(501, "not-implemented", "report=" + it->second + " is not built yet");
-    return d;
   }
   return d;
 }
@@ -348,7 +345,7 @@ Answer answer(const ApiContext& ctx, const Dispatch& d, std::string_view body) {
     return *d.early;
   }
   std::shared_ptr<const TopologySet> set = ctx.registry->current();
-  auto entry = [&]() -> const LoadedTopology& { return *set->by_name.at(d.name); };
+  auto entry = [&]() -> const ServedTopology& { return *set->by_name.at(d.name); };
   auto has = [&] { return set->by_name.count(d.name) != 0; };
   if (!d.name.empty() && d.route != RouteId::kPutTopology && !has()) {
     return problem(404, "unknown-topology", "no topology '" + d.name + "'; " + known_names(*set));

@@ -110,21 +110,21 @@ void add_common_headers(const ServerOptions& options, Answer& a);
 // The handlers (api_handlers.cc): the library's calls, one per route.
 Answer handle_models();
 Answer handle_topologies(const TopologySet& set);
-Answer handle_topology(const LoadedTopology& t);
+Answer handle_topology(const ServedTopology& t);
 Answer handle_put_topology(TopologyRegistry& registry, const std::string& name,
                            std::string_view yaml);
 Answer handle_validate(std::string_view yaml);
-Answer handle_routes(const LoadedTopology& t, const std::map<std::string, std::string>& query);
-Answer handle_trace(const LoadedTopology& t, std::string_view body);
-Answer handle_trace_picture(const LoadedTopology& t, const std::map<std::string, std::string>& q,
+Answer handle_routes(const ServedTopology& t, const std::map<std::string, std::string>& query);
+Answer handle_trace(const ServedTopology& t, std::string_view body);
+Answer handle_trace_picture(const ServedTopology& t, const std::map<std::string, std::string>& q,
                             bool svg);
-void handle_replay(const ApiContext& ctx, const LoadedTopology& t, const Dispatch& d,
+void handle_replay(const ApiContext& ctx, const ServedTopology& t, const Dispatch& d,
                    BodySource& body, ResponseWriter& out, const std::atomic<bool>& cancel);
-void handle_synth(const ApiContext& ctx, const LoadedTopology& t, const Dispatch& d,
+void handle_synth(const ApiContext& ctx, const ServedTopology& t, const Dispatch& d,
                   std::string_view body, ResponseWriter& out, const std::atomic<bool>& cancel);
 Answer handle_diff(const TopologySet& set, const Dispatch& d, std::string_view body,
                    const std::atomic<bool>& cancel);
-Answer handle_migrate(const LoadedTopology& t, const Dispatch& d, std::string_view body,
+Answer handle_migrate(const ServedTopology& t, const Dispatch& d, std::string_view body,
                       const std::atomic<bool>& cancel);
 
 }  // namespace egress

@@ -1,10 +1,13 @@
-// The handlers: each route's call into the library. The one file that knows how a command is
-// run, so that moving to the application layer (include/egress/app/) is local to it.
+// The handlers: each route's JSON or query into a request of the application layer
+// (include/egress/app/), which the command line calls too, and its answer into JSON, JSON
+// Lines, a report or a picture (sim/report).
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "egress/app/app.h"
+#include "egress/app/cancel_token.h"
 #include "egress/capture/capture_reader.h"
 #include "egress/config/fqdn_tags.h"
 #include "egress/config/topology_checks.h"
@@ -15,7 +18,11 @@
 #include "egress/migrate/migration_table.h"
 #include "egress/replay/replay.h"
 #include "egress/report/diff_report.h"
+#include "egress/report/dot.h"
+#include "egress/report/html_report.h"
 #include "egress/report/json_report.h"
+#include "egress/report/markdown_report.h"
+#include "egress/report/path_diagram.h"
 #include "egress/report/replay_report.h"
 #include "egress/report/rows.h"
 #include "egress/synth/synth.h"
@@ -222,30 +229,59 @@ Result<TraceQuestion> trace_question(const Json& j, const std::string& where) {
   return trace_question(where, *src, *dst, *proto, *sport, *dport, *host, *seed);
 }
 
-// Stops a replay or a diff once the client is gone or the server past its deadline, and
-// counts what went through.
-class CancellableSource final : public PacketSource {
+// A server topology as the application layer takes it: shared, compiled, its findings known.
+// The findings are not owned: the set the request holds keeps them alive.
+TopologyInput input_of(const ServedTopology& t) {
+  return TopologyInput::loaded(t.topology, t.name, t.engine,
+                               std::shared_ptr<const std::vector<Diagnostic>>(
+                                   std::shared_ptr<const ServedTopology>(), &t.findings));
+}
+
+// What the app layer refused, as a problem: 503 when the request was stopped, else 422 (the
+// request was well formed, its content could not be simulated).
+Answer failure_problem(const Failure& f) {
+  const Diagnostic d =
+      f.errors.empty() ? Diagnostic{"internal", "no answer and no reason", {}} : f.errors.front();
+  const bool stopped = d.code == kCancelledCode || d.code == kDeadlineExceededCode;
+  return problem(stopped ? 503 : 422, d);
+}
+
+enum class ReportForm : uint8_t { kNone, kHtml, kMarkdown };
+
+// ?report=html|md (api.cc has checked the value and the route).
+ReportForm report_form(const Dispatch& d) {
+  auto it = d.query.find("report");
+  if (it == d.query.end()) {
+    return ReportForm::kNone;
+  }
+  return it->second == "md" ? ReportForm::kMarkdown : ReportForm::kHtml;
+}
+
+Answer report_answer(ReportForm form, std::string document) {
+  Answer a;
+  a.content_type =
+      form == ReportForm::kMarkdown ? "text/markdown; charset=utf-8" : "text/html; charset=utf-8";
+  a.body = std::move(document);
+  return a;
+}
+
+// Stops at the first packet after the token says so: a client gone mid-body is not read on
+// (the app layer checks the token only every so many packets).
+class StoppingSource final : public PacketSource {
  public:
-  CancellableSource(PacketSource& inner, const std::atomic<bool>& cancel)
-      : inner_(inner), cancel_(cancel) {}
+  StoppingSource(PacketSource& inner, const CancelToken& token) : inner_(inner), token_(token) {}
   Result<bool> next(RawPacket& packet) override {
-    if (cancel_.load(std::memory_order_relaxed)) {
-      return Diagnostic{"cancelled", "the request was cancelled", {}};
+    if (token_.cancelled()) {
+      return Diagnostic{kCancelledCode, "the request was cancelled", {}};
     }
-    Result<bool> more = inner_.next(packet);
-    if (more.ok() && *more) {
-      ++packets_;
-    }
-    return more;
+    return inner_.next(packet);
   }
   const std::vector<Diagnostic>& warnings() const override { return inner_.warnings(); }
   SourcePosition position() const override { return inner_.position(); }
-  uint64_t packets() const { return packets_; }
 
  private:
   PacketSource& inner_;
-  const std::atomic<bool>& cancel_;
-  uint64_t packets_ = 0;
+  const CancelToken& token_;
 };
 
 // JSON Lines to the client in chunks of about 64 KiB; the answer's head goes out with the
@@ -271,24 +307,22 @@ class LineStream {
     }
     return ok_;
   }
-  bool started() const { return started_; }
-  bool ok() const { return ok_; }
   void finish() {
     if (flush()) {
       out_.finish();
     }
   }
   /// An error: a problem answer when nothing was sent, else a last line {"error":{...}}.
-  void fail(unsigned status, const Diagnostic& d) {
+  void fail(const Answer& p) {
     if (!started_ && buffer_.empty()) {
-      out_.answer(problem(status, d));
+      out_.answer(p);
       return;
     }
-    Answer p = problem(status, d);
-    while (!p.body.empty() && p.body.back() == '\n') {
-      p.body.pop_back();
+    std::string body = p.body;
+    while (!body.empty() && body.back() == '\n') {
+      body.pop_back();
     }
-    line("{\"error\":" + p.body + "}");
+    line("{\"error\":" + body + "}");
     finish();
   }
 
@@ -300,45 +334,63 @@ class LineStream {
   bool ok_ = true;
 };
 
-class StreamSink final : public ReplaySink {
+// Replay's and synth's flows: each record a line to the client, or its path into the report's
+// kinds. A client that stopped reading cancels the run.
+class StreamSink final : public SimulationSink {
  public:
-  StreamSink(LineStream& lines, std::atomic<bool>& gone) : lines_(lines), gone_(gone) {}
+  StreamSink(LineStream* lines, PathKindCollector* paths, CancelToken& token)
+      : lines_(lines), paths_(paths), token_(token) {}
   void on_flow(const FlowRecord& record) override {
-    if (!gone_.load(std::memory_order_relaxed) && !lines_.line(flow_record_to_json(record))) {
-      gone_.store(true);
+    if (paths_ != nullptr) {
+      paths_->add(record.result);
+    }
+    if (lines_ != nullptr && !token_.cancelled() && !lines_->line(flow_record_to_json(record))) {
+      token_.cancel();
     }
   }
 
  private:
-  LineStream& lines_;
-  std::atomic<bool>& gone_;
+  LineStream* lines_;
+  PathKindCollector* paths_;
+  CancelToken& token_;
 };
 
-// Both flags seen by the source, which checks one: the server's is copied into it per packet.
-class WatchedSource final : public PacketSource {
- public:
-  WatchedSource(PacketSource& inner, const std::atomic<bool>& server, std::atomic<bool>& gone)
-      : inner_(inner), server_(server), gone_(gone) {}
-  Result<bool> next(RawPacket& packet) override {
-    if (server_.load(std::memory_order_relaxed) || gone_.load(std::memory_order_relaxed)) {
-      return Diagnostic{"cancelled", "the request was cancelled", {}};
-    }
-    Result<bool> more = inner_.next(packet);
-    if (more.ok() && *more) {
-      ++packets_;
-    }
-    return more;
+// Runs a replay or synth through the application layer (`run` given the options) and streams
+// its records and summary, or answers its report.
+template <class Run>
+void stream_simulation(const ServedTopology& t, const char* command, ReportForm form,
+                       ResponseWriter& out, const std::atomic<bool>& cancel, Run run) {
+  LineStream lines(out);
+  CancelToken token(cancel);
+  std::optional<PathKindCollector> paths;
+  if (form != ReportForm::kNone) {
+    paths.emplace();
   }
-  const std::vector<Diagnostic>& warnings() const override { return inner_.warnings(); }
-  SourcePosition position() const override { return inner_.position(); }
-  uint64_t packets() const { return packets_; }
-
- private:
-  PacketSource& inner_;
-  const std::atomic<bool>& server_;
-  std::atomic<bool>& gone_;
-  uint64_t packets_ = 0;
-};
+  StreamSink sink(form == ReportForm::kNone ? &lines : nullptr, paths ? &*paths : nullptr, token);
+  SimulationOptions options;
+  options.records = true;
+  options.sink = &sink;
+  options.cancel = &token;
+  AppResult<ReplayAnswer> answer = run(options, token);
+  if (token.cancelled()) {
+    return;  // the client is gone or the server is stopping: no one to tell
+  }
+  if (!answer) {
+    const Failure& f = answer.failure();
+    const bool body = !f.errors.empty() && f.errors.front().code == "body-read";
+    lines.fail(body ? problem(400, f.errors.front()) : failure_problem(f));
+    return;
+  }
+  if (form != ReportForm::kNone) {
+    ReplayReportData data{command,          t.name,         answer->topology.get(),
+                          &answer->summary, paths->kinds(), paths->other_flows()};
+    out.answer(report_answer(form, form == ReportForm::kMarkdown ? replay_report_markdown(data)
+                                                                 : replay_report_html(data)));
+    return;
+  }
+  lines.line("{\"summary\":" + summary_to_json(answer->summary) + "}");
+  lines.finish();
+}
 
 Result<uint64_t> query_seed(const Dispatch& d) {
   auto it = d.query.find("seed");
@@ -352,30 +404,6 @@ Result<uint64_t> query_seed(const Dispatch& d) {
     return bad("bad-parameter", "seed: '" + it->second + "' is not a whole number");
   }
   return static_cast<uint64_t>(v);
-}
-
-// Replays `source` (already open) and streams the records and the summary.
-void run_replay(const ApiContext& ctx, const LoadedTopology& t, PacketSource& source, uint64_t seed,
-                ResponseWriter& out, const std::atomic<bool>& cancel) {
-  LineStream lines(out);
-  std::atomic<bool> gone{false};
-  WatchedSource watched(source, cancel, gone);
-  StreamSink sink(lines, gone);
-  ReplayOptions options;
-  options.seed = seed;
-  options.records = true;
-  Result<ReplaySummary> summary = replay(*t.engine, watched, options, sink);
-  ctx.metrics->add_packets(watched.packets());
-  if (gone.load() || cancel.load()) {
-    return;
-  }
-  if (!summary) {
-    const Diagnostic& e = summary.error();
-    lines.fail(e.code == "body-read" ? 400 : 422, e);
-    return;
-  }
-  lines.line("{\"summary\":" + summary_to_json(*summary) + "}");
-  lines.finish();
 }
 
 // A capture read from the request body through a stdio stream, so the capture reader (and
@@ -426,7 +454,7 @@ Answer handle_topologies(const TopologySet& set) {
   return json_answer(j.dump() + "\n");
 }
 
-Answer handle_topology(const LoadedTopology& t) {
+Answer handle_topology(const ServedTopology& t) {
   return json_answer(diagnostics_to_json({}, t.findings) + "\n");
 }
 
@@ -463,7 +491,7 @@ Answer handle_put_topology(TopologyRegistry& registry, const std::string& name,
   return json_answer(std::move(body));
 }
 
-Answer handle_routes(const LoadedTopology& t, const std::map<std::string, std::string>& query) {
+Answer handle_routes(const ServedTopology& t, const std::map<std::string, std::string>& query) {
   auto it = query.find("subnet");
   if (it == query.end() || it->second.empty()) {
     return problem(400, "missing-parameter", "subnet: required (VNET/SUBNET)");
@@ -483,7 +511,22 @@ Answer handle_routes(const LoadedTopology& t, const std::map<std::string, std::s
                      "\n");
 }
 
-Answer handle_trace(const LoadedTopology& t, std::string_view body) {
+namespace {
+
+// One flow through the application layer, as `trace` asks it.
+Result<FlowResult> trace_one(const ServedTopology& t, const TraceQuestion& q) {
+  AppResult<TraceAnswer> answer =
+      run_trace(TraceRequest{input_of(t), q.key, q.host, q.seed}, Context{});
+  if (!answer) {
+    return answer.failure().errors.empty() ? Diagnostic{"internal", "no answer", {}}
+                                           : answer.failure().errors.front();
+  }
+  return std::move(answer->result);
+}
+
+}  // namespace
+
+Answer handle_trace(const ServedTopology& t, std::string_view body) {
   Result<Json> j = parse_json(body);
   if (!j) {
     return problem(400, j.error());
@@ -493,7 +536,11 @@ Answer handle_trace(const LoadedTopology& t, std::string_view body) {
     if (!q) {
       return problem(400, q.error());
     }
-    return json_answer(flow_to_json(t.engine->trace(q->key, q->seed, q->host)) + "\n");
+    Result<FlowResult> result = trace_one(t, *q);
+    if (!result) {
+      return problem(422, result.error());
+    }
+    return json_answer(flow_to_json(*result) + "\n");
   }
   std::vector<TraceQuestion> questions;
   for (size_t i = 0; i < j->size(); ++i) {
@@ -506,12 +553,16 @@ Answer handle_trace(const LoadedTopology& t, std::string_view body) {
   Answer a;
   a.content_type = "application/x-ndjson";
   for (const TraceQuestion& q : questions) {
-    a.body += flow_to_json(t.engine->trace(q.key, q.seed, q.host)) + "\n";
+    Result<FlowResult> result = trace_one(t, q);
+    if (!result) {
+      return problem(422, result.error());
+    }
+    a.body += flow_to_json(*result) + "\n";
   }
   return a;
 }
 
-Answer handle_trace_picture(const LoadedTopology& t, const std::map<std::string, std::string>& q,
+Answer handle_trace_picture(const ServedTopology& t, const std::map<std::string, std::string>& q,
                             bool svg) {
   auto get = [&](const char* key, std::string fallback) {
     auto it = q.find(key);
@@ -547,13 +598,22 @@ Answer handle_trace_picture(const LoadedTopology& t, const std::map<std::string,
   if (!question) {
     return problem(400, question.error());
   }
-  (void)t;
-  // The pictures (trace --svg, --dot) are another part of issue 16; until they land, say so.
-  return problem(501, "not-implemented",
-                 std::string(svg ? "trace.svg" : "trace.dot") + " is not built yet");
+  Result<FlowResult> result = trace_one(t, *question);
+  if (!result) {
+    return problem(422, result.error());
+  }
+  Answer a;
+  if (svg) {
+    a.content_type = "image/svg+xml";
+    a.body = path_diagram_svg(*result, 0, true);
+  } else {
+    a.content_type = "text/vnd.graphviz; charset=utf-8";
+    a.body = trace_to_dot(*result);
+  }
+  return a;
 }
 
-void handle_replay(const ApiContext& ctx, const LoadedTopology& t, const Dispatch& d,
+void handle_replay(const ApiContext& ctx, const ServedTopology& t, const Dispatch& d,
                    BodySource& body, ResponseWriter& out, const std::atomic<bool>& cancel) {
   Result<uint64_t> seed = query_seed(d);
   if (!seed) {
@@ -578,15 +638,27 @@ void handle_replay(const ApiContext& ctx, const LoadedTopology& t, const Dispatc
         out.answer(problem(422, reader.error()));
       }
     } else {
-      run_replay(ctx, t, **reader, *seed, out, cancel);
+      uint64_t packets = 0;
+      stream_simulation(
+          t, "replay", report_form(d), out, cancel,
+          [&](SimulationOptions options, const CancelToken& token) {
+            options.seed = *seed;
+            ReplayRequest request{input_of(t), {}, std::move(options)};
+            request.captures.source = std::make_unique<StoppingSource>(**reader, token);
+            AppResult<ReplayAnswer> answer = run_replay(std::move(request), Context{});
+            if (answer) {
+              packets = answer->summary.packets;
+            }
+            return answer;
+          });
+      ctx.metrics->add_packets(packets);
     }
   }
   std::fclose(file);
 }
 
-void handle_synth(const ApiContext& ctx, const LoadedTopology& t, const Dispatch& d,
+void handle_synth(const ApiContext& ctx, const ServedTopology& t, const Dispatch& d,
                   std::string_view body, ResponseWriter& out, const std::atomic<bool>& cancel) {
-  (void)d;
   Result<Json> j = parse_json(body.empty() ? std::string_view("{}") : body);
   if (!j) {
     out.answer(problem(400, j.error()));
@@ -606,59 +678,59 @@ void handle_synth(const ApiContext& ctx, const LoadedTopology& t, const Dispatch
     out.answer(problem(400, seed.error()));
     return;
   }
-  SynthSpec spec;
-  spec.flows = *flows;
-  spec.seed = *seed;
-  Result<std::unique_ptr<PacketSource>> source = make_synth_source(*t.topology, spec);
-  if (!source) {
-    out.answer(problem(422, source.error()));
-    return;
-  }
-  run_replay(ctx, t, **source, spec.seed, out, cancel);
+  uint64_t packets = 0;
+  stream_simulation(t, "synth", report_form(d), out, cancel,
+                    [&](SimulationOptions options, const CancelToken&) {
+                      SynthRequest request;
+                      request.topology = input_of(t);
+                      request.settings.flows = *flows;
+                      request.settings.seed = *seed;
+                      request.options = std::move(options);
+                      AppResult<ReplayAnswer> answer = run_synth(std::move(request), Context{});
+                      if (answer) {
+                        packets = answer->summary.packets;
+                      }
+                      return answer;
+                    });
+  ctx.metrics->add_packets(packets);
 }
 
 namespace {
 
-struct Comparison {
-  uint64_t flows = kDefaultCompareFlows;
-  uint64_t seed = 0;
-};
-
-Result<Comparison> comparison(const Json& j) {
-  Comparison c;
-  Result<uint64_t> flows =
+Result<ComparisonFlows> comparison(const Json& j, uint64_t& seed) {
+  ComparisonFlows flows;
+  Result<uint64_t> n =
       get_uint(j, "", "synth", kDefaultCompareFlows, 1, kMaxCompareFlows, "bad-value");
-  if (!flows) {
-    return flows.error();
+  if (!n) {
+    return n.error();
   }
-  Result<uint64_t> seed = get_uint(j, "", "seed", 0, 0, UINT64_MAX, "bad-value");
-  if (!seed) {
-    return seed.error();
+  Result<uint64_t> s = get_uint(j, "", "seed", 0, 0, UINT64_MAX, "bad-value");
+  if (!s) {
+    return s.error();
   }
-  c.flows = *flows;
-  c.seed = *seed;
-  return c;
+  flows.synth = *n;
+  seed = *s;
+  return flows;
 }
 
-Result<DiffReport> compare(const Engine& before, const Engine& after, const Topology& sources,
-                           const Comparison& c, const std::map<IpAddress, std::string>& rename,
-                           const std::atomic<bool>& cancel) {
-  SynthSpec spec;
-  spec.flows = c.flows;
-  spec.seed = c.seed;
-  Result<std::unique_ptr<PacketSource>> source = make_synth_source(sources, spec);
-  if (!source) {
-    return source.error();
+// diff and migrate answer JSON, or their report.
+Answer comparison_answer(ReportForm form, const char* command, const std::string& subject,
+                         const DiffReport& diff, const ComparedSides& sides,
+                         const MigrationContext* context, uint64_t seed) {
+  if (form == ReportForm::kNone) {
+    return json_answer(diff_to_json(diff, context) + "\n");
   }
-  CancellableSource watched(**source, cancel);
-  return diff_flows(before, after, watched, c.seed, rename, nullptr);
+  DiffReportData data =
+      diff_report_data(command, subject, diff, sides.before.get(), sides.after.get(),
+                       sides.before_engine.get(), sides.after_engine.get(), context, seed);
+  return report_answer(
+      form, form == ReportForm::kMarkdown ? diff_report_markdown(data) : diff_report_html(data));
 }
 
 }  // namespace
 
 Answer handle_diff(const TopologySet& set, const Dispatch& d, std::string_view body,
                    const std::atomic<bool>& cancel) {
-  (void)d;
   Result<Json> j = parse_json(body);
   if (!j) {
     return problem(400, j.error());
@@ -671,11 +743,11 @@ Answer handle_diff(const TopologySet& set, const Dispatch& d, std::string_view b
   if (!before_name) {
     return problem(400, before_name.error());
   }
-  auto find = [&](const std::string& name) -> std::shared_ptr<const LoadedTopology> {
+  auto find = [&](const std::string& name) -> std::shared_ptr<const ServedTopology> {
     auto it = set.by_name.find(name);
     return it == set.by_name.end() ? nullptr : it->second;
   };
-  std::shared_ptr<const LoadedTopology> before = find(*before_name);
+  std::shared_ptr<const ServedTopology> before = find(*before_name);
   if (!before) {
     return problem(404, "unknown-topology", "before: no topology '" + *before_name + "'");
   }
@@ -683,45 +755,47 @@ Answer handle_diff(const TopologySet& set, const Dispatch& d, std::string_view b
   if (has_after == j->contains("afterYaml")) {
     return problem(400, "bad-request", "give after (a topology's name) or afterYaml, not both");
   }
-  std::shared_ptr<const LoadedTopology> after;
+  DiffRequest request;
+  request.before = input_of(*before);
+  std::shared_ptr<const ServedTopology> after;
+  std::string after_name = "afterYaml";
   if (has_after) {
-    Result<std::string> after_name = get_string(*j, "", "after", true);
-    if (!after_name) {
-      return problem(400, after_name.error());
+    Result<std::string> name = get_string(*j, "", "after", true);
+    if (!name) {
+      return problem(400, name.error());
     }
-    after = find(*after_name);
+    after = find(*name);
     if (!after) {
-      return problem(404, "unknown-topology", "after: no topology '" + *after_name + "'");
+      return problem(404, "unknown-topology", "after: no topology '" + *name + "'");
     }
+    after_name = *name;
+    request.after = input_of(*after);
   } else {
     Result<std::string> yaml = get_string(*j, "", "afterYaml", true);
     if (!yaml) {
       return problem(400, yaml.error());
     }
-    CompiledTopology compiled = compile_topology("afterYaml", *yaml, "afterYaml");
-    if (!compiled.loaded) {
-      return problem(422, compiled.errors.empty()
-                              ? Diagnostic{"load", "afterYaml could not be loaded", {}}
-                              : compiled.errors.front());
-    }
-    after = compiled.loaded;
+    request.after = TopologyInput::text(*yaml, "afterYaml");
   }
-  Result<Comparison> c = comparison(*j);
-  if (!c) {
-    return problem(400, c.error());
+  Result<ComparisonFlows> flows = comparison(*j, request.seed);
+  if (!flows) {
+    return problem(400, flows.error());
   }
-  Result<DiffReport> diff =
-      compare(*before->engine, *after->engine, *before->topology, *c, {}, cancel);
-  if (!diff) {
-    return problem(diff.error().code == "cancelled" ? 503 : 422, diff.error());
+  request.flows = std::move(*flows);
+  request.seed_given = true;
+  CancelToken token(cancel);
+  request.cancel = &token;
+  const uint64_t seed = request.seed;
+  AppResult<DiffAnswer> answer = run_diff(std::move(request), Context{});
+  if (!answer) {
+    return failure_problem(answer.failure());
   }
-  diff->warnings = migration_warnings(*after->topology, *diff);
-  return json_answer(diff_to_json(*diff, nullptr) + "\n");
+  return comparison_answer(report_form(d), "diff", before->name + " -> " + after_name, answer->diff,
+                           answer->sides, nullptr, seed);
 }
 
-Answer handle_migrate(const LoadedTopology& t, const Dispatch& d, std::string_view body,
+Answer handle_migrate(const ServedTopology& t, const Dispatch& d, std::string_view body,
                       const std::atomic<bool>& cancel) {
-  (void)d;
   Result<Json> j = parse_json(body);
   if (!j) {
     return problem(400, j.error());
@@ -733,51 +807,33 @@ Answer handle_migrate(const LoadedTopology& t, const Dispatch& d, std::string_vi
   if (!to_text) {
     return problem(400, to_text.error());
   }
-  std::optional<OutboundType> to = parse_outbound_type(*to_text);
-  if (!to) {
+  if (!parse_outbound_type(*to_text)) {
     return problem(400, "bad-value",
                    "to: '" + *to_text +
                        "' is not an outbound type (loadBalancer, managedNATGateway, "
                        "userAssignedNATGateway, userDefinedRouting, none, block)");
   }
-  Result<Comparison> c = comparison(*j);
-  if (!c) {
-    return problem(400, c.error());
-  }
-  const Topology& before = *t.topology;
-  if (!before.cluster) {
+  if (!t.topology->cluster) {
     return problem(422, "no-cluster", t.name + ": the topology has no cluster to migrate");
   }
-  MigrationContext context;
-  context.from = to_string(before.cluster->outbound_type);
-  context.to = to_string(*to);
-  context.verdict = check_migration(default_migration_table(), before.cluster->vnet_mode,
-                                    before.cluster->outbound_type, *to);
-  if (!context.verdict.supported) {
-    return json_answer(diff_to_json(DiffReport{}, &context) + "\n");
+  MigrateRequest request;
+  request.topology = input_of(t);
+  request.to = *to_text;
+  Result<ComparisonFlows> flows = comparison(*j, request.seed);
+  if (!flows) {
+    return problem(400, flows.error());
   }
-  MigrationOptions options;
-  options.to = *to;
-  Result<MigrationPlan> plan = plan_migration(before, options);
-  if (!plan) {
-    return problem(422, plan.error());
+  request.flows = std::move(*flows);
+  request.seed_given = true;
+  CancelToken token(cancel);
+  request.cancel = &token;
+  const uint64_t seed = request.seed;
+  AppResult<MigrateAnswer> answer = run_migrate(std::move(request), Context{});
+  if (!answer) {
+    return failure_problem(answer.failure());
   }
-  context.after_findings = plan->findings;
-  context.plan = &*plan;
-  context.refused = plan->refused;
-  if (plan->refused) {
-    return json_answer(diff_to_json(DiffReport{}, &context) + "\n");
-  }
-  Result<Engine> after_engine = Engine::build(std::make_shared<const Topology>(plan->after));
-  if (!after_engine) {
-    return problem(422, after_engine.error());
-  }
-  Result<DiffReport> diff = compare(*t.engine, *after_engine, before, *c, plan->unknown, cancel);
-  if (!diff) {
-    return problem(diff.error().code == "cancelled" ? 503 : 422, diff.error());
-  }
-  diff->warnings = migration_warnings(plan->after, *diff);
-  return json_answer(diff_to_json(*diff, &context) + "\n");
+  return comparison_answer(report_form(d), "migrate", t.name + " --to " + *to_text, answer->diff,
+                           answer->sides, &answer->context, seed);
 }
 
 }  // namespace egress

@@ -34,7 +34,7 @@ CompiledTopology compile_loaded(std::string name, LoadResult loaded) {
     out.errors = std::move(loaded.errors);
     return out;
   }
-  auto entry = std::make_shared<LoadedTopology>();
+  auto entry = std::make_shared<ServedTopology>();
   entry->name = std::move(name);
   entry->findings = check_topology(*loaded.topology);
   entry->topology = std::make_shared<const Topology>(std::move(*loaded.topology));
@@ -94,7 +94,7 @@ void TopologyRegistry::replace(std::shared_ptr<const TopologySet> set) {
   set_ = std::move(set);
 }
 
-void TopologyRegistry::put(std::shared_ptr<const LoadedTopology> entry) {
+void TopologyRegistry::put(std::shared_ptr<const ServedTopology> entry) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto next = std::make_shared<TopologySet>(*set_);
   next->by_name[entry->name] = std::move(entry);

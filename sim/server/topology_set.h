@@ -14,7 +14,7 @@
 
 namespace egress {
 
-struct LoadedTopology {
+struct ServedTopology {
   std::string name;  // the file's stem
   std::shared_ptr<const Topology> topology;
   std::shared_ptr<const Engine> engine;
@@ -23,7 +23,7 @@ struct LoadedTopology {
 
 /// Immutable once built; requests hold the set they started with.
 struct TopologySet {
-  std::map<std::string, std::shared_ptr<const LoadedTopology>> by_name;
+  std::map<std::string, std::shared_ptr<const ServedTopology>> by_name;
 };
 
 /// `aks-udr-firewall` for `topologies/aks-udr-firewall.yaml`.
@@ -34,7 +34,7 @@ bool valid_topology_name(std::string_view name);
 
 /// A topology from its text, compiled. On errors: every load error (empty topology pointer).
 struct CompiledTopology {
-  std::shared_ptr<const LoadedTopology> loaded;
+  std::shared_ptr<const ServedTopology> loaded;
   std::vector<Diagnostic> errors;
 };
 CompiledTopology compile_topology(std::string name, std::string_view yaml, const std::string& file);
@@ -48,7 +48,7 @@ class TopologyRegistry {
   std::shared_ptr<const TopologySet> current() const;
   void replace(std::shared_ptr<const TopologySet> set);
   /// The current set with `entry` added or replacing its name's, swapped in.
-  void put(std::shared_ptr<const LoadedTopology> entry);
+  void put(std::shared_ptr<const ServedTopology> entry);
 
  private:
   mutable std::mutex mutex_;

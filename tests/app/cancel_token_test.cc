@@ -38,6 +38,15 @@ TEST(CancelToken, APassedDeadlineIsItsOwnError) {
   EXPECT_EQ(token.check()->message, "the operation ran past its deadline");
 }
 
+TEST(CancelToken, AFrontEndsFlagCancelsToo) {
+  std::atomic<bool> gone{false};
+  CancelToken token(gone);
+  EXPECT_FALSE(token.check().has_value());
+  gone = true;
+  ASSERT_TRUE(token.check().has_value());
+  EXPECT_EQ(token.check()->code, "cancelled");
+}
+
 TEST(CancelToken, CancelledWinsOverAPassedDeadline) {
   CancelToken token(CancelToken::Clock::now() - std::chrono::seconds(1));
   token.cancel();

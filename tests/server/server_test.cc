@@ -215,6 +215,39 @@ TEST_F(ServerTest, DiffAndMigrate) {
   EXPECT_TRUE(Json::parse(m.body).is_object());
 }
 
+// The reports and pictures of the command line's --report, --svg and --dot, from the same
+// renderers: the firewall tutorial's capture (README's main job) and a migration.
+TEST_F(ServerTest, ReportsAndPictures) {
+  Reply html =
+      post(port(), "/v1/topologies/aks-udr-firewall/replay?report=html", capture_bytes());
+  ASSERT_EQ(html.status, 200u) << html.body;
+  EXPECT_EQ(html.content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(html.body.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.body.find("20.83.201.36"), std::string::npos);
+  EXPECT_NE(html.body.find("appliance-deny"), std::string::npos);
+  EXPECT_NE(html.body.find("<svg"), std::string::npos);
+  EXPECT_EQ(html.body.find("src=\"http"), std::string::npos);
+  Reply md = post(port(), "/v1/topologies/aks-loadbalancer/migrate?report=md",
+                  R"({"to":"managedNATGateway","synth":50,"seed":1})");
+  ASSERT_EQ(md.status, 200u) << md.body;
+  EXPECT_EQ(md.content_type, "text/markdown; charset=utf-8");
+  EXPECT_EQ(md.body.rfind("# ", 0), 0u);
+  EXPECT_NE(md.body.find("managedNATGateway"), std::string::npos);
+  Reply svg = get(port(),
+                  "/v1/topologies/aks-udr-firewall/trace.svg?src=10.42.1.4&dst=140.82.121.4&"
+                  "host=ghcr.io");
+  ASSERT_EQ(svg.status, 200u) << svg.body;
+  EXPECT_EQ(svg.content_type, "image/svg+xml");
+  EXPECT_EQ(svg.body.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg", 0), 0u);
+  EXPECT_NE(svg.body.find("20.83.201.36"), std::string::npos);
+  Reply dot = get(port(), "/v1/topologies/aks-udr-firewall/trace.dot?src=10.42.1.4&dst=10.0.0.5");
+  ASSERT_EQ(dot.status, 200u) << dot.body;
+  EXPECT_EQ(dot.body.rfind("digraph", 0), 0u);
+  Reply bad = post(port(), "/v1/topologies/aks-loadbalancer/replay?report=pdf", capture_bytes());
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_EQ(Json::parse(bad.body)["detail"], "report: 'pdf' is not html or md");
+}
+
 TEST_F(ServerTest, MalformedHttpIs400AndTheServerStaysUp) {
   Client c(port());
   c.send_raw("GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n");

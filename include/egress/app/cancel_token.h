@@ -24,12 +24,18 @@ class CancelToken {
 
   CancelToken() = default;
   explicit CancelToken(Clock::time_point deadline) : deadline_(deadline) {}
+  /// Also stops when `flag` is set: a front end's own signal (the server's, set when its
+  /// client is gone or it shuts down), which must outlive the token.
+  explicit CancelToken(const std::atomic<bool>& flag) : also_(&flag) {}
   CancelToken(const CancelToken&) = delete;
   CancelToken& operator=(const CancelToken&) = delete;
 
   /// Safe from any thread; the operation stops at its next check.
   void cancel() noexcept { cancelled_.store(true, std::memory_order_relaxed); }
-  bool cancelled() const noexcept { return cancelled_.load(std::memory_order_relaxed); }
+  bool cancelled() const noexcept {
+    return cancelled_.load(std::memory_order_relaxed) ||
+           (also_ != nullptr && also_->load(std::memory_order_relaxed));
+  }
   const std::optional<Clock::time_point>& deadline() const noexcept { return deadline_; }
 
   /// The error to stop with (codes kCancelledCode, kDeadlineExceededCode), if it is time to.
@@ -38,6 +44,7 @@ class CancelToken {
 
  private:
   std::atomic<bool> cancelled_{false};
+  const std::atomic<bool>* also_ = nullptr;
   std::optional<Clock::time_point> deadline_;
 };
 

@@ -37,6 +37,17 @@ struct DiffReportData {
   uint64_t other_changes = 0;
 };
 
+/// How many kinds of changed path a diff or migrate report draws (more are counted as other).
+inline constexpr size_t kReportPathChanges = 12;
+
+/// A diff or migrate report's data: `diff` with the topologies it compared, and, when flows
+/// ran through both engines, its changed flows traced again and grouped by path
+/// (collect_path_changes). Engines null: no paths (migrate refused before any flow ran).
+DiffReportData diff_report_data(std::string command, std::string subject, const DiffReport& diff,
+                                const Topology* before, const Topology* after,
+                                const Engine* before_engine, const Engine* after_engine,
+                                const MigrationContext* migration, uint64_t seed);
+
 std::string replay_report_html(const ReplayReportData& data);
 std::string diff_report_html(const DiffReportData& data);
 
