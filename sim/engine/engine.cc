@@ -97,15 +97,10 @@ RouteRef route_ref(const Topology& t, const EffectiveRoute& r) {
   return ref;
 }
 
-std::vector<std::string> sorted_strings(std::vector<IpAddress> ips) {
+std::vector<ResultAddress> sorted_addresses(std::vector<IpAddress> ips) {
   std::sort(ips.begin(), ips.end());
   ips.erase(std::unique(ips.begin(), ips.end()), ips.end());
-  std::vector<std::string> out;
-  out.reserve(ips.size());
-  for (const IpAddress& ip : ips) {
-    out.push_back(ip.to_string());
-  }
-  return out;
+  return std::vector<ResultAddress>(ips.begin(), ips.end());
 }
 
 // One backend instance of a load balancer pool.
@@ -170,16 +165,14 @@ struct Engine::Impl {
 namespace {
 
 void add_model(FlowResult& res, std::string_view id) {
-  if (std::find(res.models.begin(), res.models.end(), id) == res.models.end()) {
-    res.models.emplace_back(id);
-  }
+  res.models.add(id);
 }
 
 void drop(FlowResult& res, Reason reason, Hop hop) {
   res.verdict = Verdict::kDropped;
   res.reason = reason;
-  if (hop.action.empty()) {
-    hop.action = "drop";
+  if (hop.action == HopAction::kNone) {
+    hop.action = HopAction::kDrop;
   }
   res.hops.push_back(std::move(hop));
 }
@@ -245,7 +238,7 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
       hop.at = "pod";
       if (c.network_plugin != NetworkPlugin::kAzure) {
         if (c.pod_cidr && c.pod_cidr->contains(f.dst)) {
-          hop.action = "deliver";
+          hop.action = HopAction::kDeliver;
           hop.note = "destination in podCidr " + c.pod_cidr->to_string();
           res.hops.push_back(hop);
           res.verdict = Verdict::kInternal;
@@ -254,8 +247,8 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
         }
         // azure-egress-facts 5: kubenet and overlay SNAT to the node for anything outside
         // podCidr, on-premises and peered VNets included.
-        hop.action = "snat-to-node";
-        hop.ip = node.address.to_string();
+        hop.action = HopAction::kSnatToNode;
+        hop.ip = node.address;
         w.src = node.address;
       } else {
         // azure-egress-facts 5: Azure CNI keeps the pod IP inside nonMasqueradeCidrs (by
@@ -264,12 +257,12 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
             c.non_masquerade_cidrs ? *c.non_masquerade_cidrs
                                    : t().vnets[t().subnets[node.subnet].vnet].address_space;
         if (in_any(keep, f.dst)) {
-          hop.action = "keep-pod-ip";
-          hop.ip = f.src.to_string();
+          hop.action = HopAction::kKeepPodIp;
+          hop.ip = f.src;
           hop.note = "destination in nonMasqueradeCidrs";
         } else {
-          hop.action = "snat-to-node";
-          hop.ip = node.address.to_string();
+          hop.action = HopAction::kSnatToNode;
+          hop.ip = node.address;
           w.src = node.address;
         }
       }
@@ -282,7 +275,7 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
       w.subnet = sources.nodes()[origin->index].subnet;
       if (t().cluster->pod_cidr && t().cluster->network_plugin != NetworkPlugin::kAzure &&
           t().cluster->pod_cidr->contains(f.dst)) {
-        res.hops.push_back(Hop{"node", {}, "", "deliver", "", "destination in podCidr"});
+        res.hops.push_back(Hop{"node", {}, "", HopAction::kDeliver, {}, "destination in podCidr"});
         res.verdict = Verdict::kInternal;
         add_model(res, model::kPodToPod);
         return res;
@@ -305,8 +298,8 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
     res.hops.push_back(Hop{t().subnets[w.subnet].full_name,
                            {},
                            "",
-                           "deliver",
-                           "",
+                           HopAction::kDeliver,
+                           {},
                            "Azure platform address, served by the host"});
     res.verdict = Verdict::kInternal;
     return res;
@@ -316,7 +309,12 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
     const Subnet& sn = t().subnets[w.subnet];
     if (hop_count > kMaxHops) {
       drop(res, Reason::kLoop,
-           Hop{sn.full_name, {}, "", "", "", "more than 16 hops: the routes form a loop"});
+           Hop{sn.full_name,
+               {},
+               "",
+               HopAction::kNone,
+               {},
+               "more than 16 hops: the routes form a loop"});
       return res;
     }
     const TagSets& tag = tags[sn.vnet];
@@ -330,8 +328,8 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
              Hop{sn.full_name,
                  {},
                  t().nsgs[w.nic_nsg].name + "/" + d.rule,
-                 "deny",
-                 "",
+                 HopAction::kDeny,
+                 {},
                  "NIC network security group"});
         return res;
       }
@@ -349,7 +347,7 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
         add_model(res, model::kBlockRule);
       }
       if (d.access == RuleAction::kDeny) {
-        Hop hop{sn.full_name, {}, nsg_rule, "deny", "", ""};
+        Hop hop{sn.full_name, {}, nsg_rule, HopAction::kDeny, {}, ""};
         if (d.block_rule) {
           hop.note = "outboundType block denies outbound to Internet";
         }
@@ -365,14 +363,14 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
            Hop{sn.full_name,
                {},
                nsg_rule,
-               "",
-               "",
+               HopAction::kNone,
+               {},
                "no route: the VNet has no " + std::string(f.dst.is_v4() ? "IPv4" : "IPv6") +
                    " address space"});
       return res;
     }
     const EffectiveRoute& r = routes[w.subnet][ri];
-    Hop hop{sn.full_name, route_ref(t(), r), nsg_rule, "", "", ""};
+    Hop hop{sn.full_name, route_ref(t(), r), nsg_rule, HopAction::kNone, {}, ""};
     if (w.appliance_hop != SIZE_MAX && nsg_rule.empty()) {
       // The appliance's own lookup belongs to its hop, as cli.md's example shows it.
       hop = res.hops[w.appliance_hop];
@@ -395,7 +393,7 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
           res.hops.insert(res.hops.end() - 1, hop);
           return res;
         }
-        hop.action = "deliver";
+        hop.action = HopAction::kDeliver;
         res.hops.push_back(hop);
         res.verdict = Verdict::kInternal;
         return res;
@@ -416,7 +414,7 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
           res.hops.insert(res.hops.end() - 1, hop);
           return res;
         }
-        hop.action = "deliver";
+        hop.action = HopAction::kDeliver;
         res.hops.push_back(hop);
         res.verdict = Verdict::kInternal;
         return res;
@@ -429,7 +427,7 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
           drop(res, Reason::kGatewayMissing, hop);
           return res;
         }
-        hop.action = "to-gateway";
+        hop.action = HopAction::kToGateway;
         res.hops.push_back(hop);
         res.verdict = Verdict::kOnprem;
         return res;
@@ -437,7 +435,7 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
         // azure-behaviour D4: over the service endpoint the service sees the sender's private
         // address ("service traffic switches to use virtual network private addresses as the
         // source IP addresses"): no SNAT, no public IP.
-        hop.action = "to-service";
+        hop.action = HopAction::kToService;
         hop.note = r.service + " service endpoint: source " + w.src.to_string() + " kept (no SNAT)";
         res.hops.push_back(hop);
         res.verdict = Verdict::kInternal;
@@ -450,7 +448,7 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
       case NextHopType::kInterfaceEndpoint: {
         const PrivateEndpoint& pe = t().private_endpoints[r.private_endpoint];
         const Subnet& home = t().subnets[pe.subnet];
-        hop.action = "deliver";
+        hop.action = HopAction::kDeliver;
         hop.note = "private endpoint " + pe.name + (pe.service.empty() ? "" : " to " + pe.service);
         if (w.forwarded && home.vnet != sn.vnet) {
           // As for kVnetPeering: the endpoint's VNet must accept forwarded traffic.
@@ -474,8 +472,8 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
                  Hop{home.full_name,
                      {},
                      t().nsgs[home.nsg].name + "/" + d.rule,
-                     "deny",
-                     "",
+                     HopAction::kDeny,
+                     {},
                      "inbound, subnet network security group of private endpoint " + pe.name});
             return res;
           }
@@ -527,14 +525,14 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
           add_model(res, model::kFirewallRuleOrder);
         }
         if (d.action == RuleAction::kDeny) {
-          ah.action = "deny";
+          ah.action = HopAction::kDeny;
           if (d.host_dependent) {
             ah.note = "no host name known (TLS SNI, HTTP Host) for the firewall's FQDN rules";
           }
           drop(res, Reason::kApplianceDeny, ah);
           return res;
         }
-        ah.action = "forward";
+        ah.action = HopAction::kForward;
         res.hops.push_back(ah);
         w.appliance_hop = res.hops.size() - 1;
         w.sender = Sender{Sender::Kind::kAppliance, it->second};
@@ -558,9 +556,9 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
     res.verdict = Verdict::kEgress;
     res.via = via;
     res.resource = std::move(resource);
-    res.snat_ip = ips[pick].to_string();
+    res.snat_ip = ips[pick];
     res.snat_port = port;
-    res.egress_ips = sorted_strings(std::move(ips));
+    res.egress_ips = sorted_addresses(std::move(ips));
   };
   auto sampled_port = [&] {
     return static_cast<uint16_t>(kFirstSnatPort + (h >> 32) % kSnatPortSpan);
@@ -593,7 +591,7 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
     if (f.proto == Protocol::kIcmp) {
       // azure-egress-facts 3b: NAT gateway translates TCP and UDP only.
       drop(res, Reason::kNoOutboundConnectivity,
-           Hop{g.name, {}, "", "", "", "NAT gateway translates TCP and UDP only"});
+           Hop{g.name, {}, "", HopAction::kNone, {}, "NAT gateway translates TCP and UDP only"});
       return;
     }
     const std::vector<IpAddress>& ips = nat_family_ips;
@@ -607,7 +605,7 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
                          kNatGatewayPortsPerIp,
                          f.proto == Protocol::kUdp ? 240 : g.idle_timeout_minutes * 60,
                          ips};
-    res.hops.push_back(Hop{g.name, {}, "", "snat", res.snat_ip, ""});
+    res.hops.push_back(Hop{g.name, {}, "", HopAction::kSnat, res.snat_ip, ""});
     return;
   }
 
@@ -651,9 +649,9 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
                            ips};
       if (hop.at != appliance->name) {
         res.hops.push_back(hop);
-        hop = Hop{appliance->name, {}, "", "", "", ""};
+        hop = Hop{appliance->name, {}, "", HopAction::kNone, {}, ""};
       }
-      hop.action = "snat";
+      hop.action = HopAction::kSnat;
       hop.ip = res.snat_ip;
       res.hops.push_back(hop);
       return;
@@ -673,7 +671,7 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
                          0,
                          kDefaultIdleTimeoutS,
                          {t().public_ips[host.public_ip].address}};
-    res.hops.push_back(Hop{host.name, {}, "", "snat", res.snat_ip, "instance public IP"});
+    res.hops.push_back(Hop{host.name, {}, "", HopAction::kSnat, res.snat_ip, "instance public IP"});
     return;
   }
 
@@ -722,7 +720,7 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
                            ports,
                            rule.idle_timeout_minutes * 60,
                            std::move(ips)};
-      res.hops.push_back(Hop{lb.name, {}, rule.name, "snat", res.snat_ip, ""});
+      res.hops.push_back(Hop{lb.name, {}, rule.name, HopAction::kSnat, res.snat_ip, ""});
       return;
     }
   }
@@ -732,12 +730,12 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
     res.verdict = Verdict::kEgress;
     res.via = Via::kDefaultOutbound;
     res.resource = sn.full_name;
-    res.snat_ip = "unknown:default-outbound";
+    res.snat_ip = ResultAddress::default_outbound();
     res.egress_ips = {res.snat_ip};
     res.hops.push_back(Hop{"default-outbound",
                            {},
                            "",
-                           "snat",
+                           HopAction::kSnat,
                            res.snat_ip,
                            "Azure's implicit public IP, which can change"});
     return;
@@ -790,7 +788,8 @@ bool Engine::Impl::node_public_ip(const FlowKey& f, const Walk& w, FlowResult& r
   res.verdict = Verdict::kEgress;
   res.via = Via::kInstancePublicIp;
   res.resource = name;
-  res.snat_ip = address ? address->to_string() : "unknown:node-public-ip:" + name;
+  res.snat_ip = address ? ResultAddress(*address)
+                        : ResultAddress::node_public_ip(node.pool, node.ordinal_in_pool);
   res.snat_port = f.sport;
   res.egress_ips = {res.snat_ip};
   // rule 0 tells a node's point from a host's (kNoIndex) of the same index.
@@ -810,7 +809,7 @@ bool Engine::Impl::node_public_ip(const FlowKey& f, const Walk& w, FlowResult& r
   } else {
     note += ", an address Azure picks";
   }
-  res.hops.push_back(Hop{name, {}, "", "snat", res.snat_ip, std::move(note)});
+  res.hops.push_back(Hop{name, {}, "", HopAction::kSnat, res.snat_ip, std::move(note)});
   return true;
 }
 
@@ -826,13 +825,17 @@ void Engine::Impl::check_api_server(const FlowKey& f, const std::optional<Sender
     return;
   }
   // semantics.md 6: every IP the flow could leave with must be authorized.
-  for (const std::string& ip : res.egress_ips) {
-    auto address = IpAddress::parse(ip);
-    if (!address || !in_any(api.authorized_ip_ranges, *address)) {
+  for (const ResultAddress& ip : res.egress_ips) {
+    if (!ip.known() || !in_any(api.authorized_ip_ranges, ip.address())) {
       res.verdict = Verdict::kDropped;
       res.reason = Reason::kApiServerUnauthorized;
-      res.hops.push_back(Hop{
-          "api-server", {}, "", "deny", "", "egress IP " + ip + " is outside authorizedIpRanges"});
+      res.hops.push_back(
+          Hop{"api-server",
+              {},
+              "",
+              HopAction::kDeny,
+              {},
+              "egress IP " + to_string(ip, res.resource) + " is outside authorizedIpRanges"});
       return;
     }
   }
@@ -909,8 +912,8 @@ bool Engine::Impl::inbound_denied(const NsgFlow& nf, FlowResult& res) const {
            Hop{sn.full_name,
                {},
                t().nsgs[nsg].name + "/" + d.rule,
-               "deny",
-               "",
+               HopAction::kDeny,
+               {},
                nsg == sn.nsg ? "inbound, subnet network security group of the destination"
                              : "inbound, NIC network security group of the destination"});
       return true;
@@ -943,8 +946,8 @@ void Engine::Impl::ingress(const FlowKey& f, FlowResult& res) const {
          Hop{"source",
              {},
              "",
-             "",
-             "",
+             HopAction::kNone,
+             {},
              f.src.to_string() + " is no pod, node, host or appliance of the topology"});
     return;
   }
@@ -955,16 +958,17 @@ void Engine::Impl::ingress(const FlowKey& f, FlowResult& res) const {
          Hop{lb_name,
              {},
              "",
-             "",
-             "",
+             HopAction::kNone,
+             {},
              std::string("no Service on ") + to_string(f.proto) + "/" + std::to_string(f.dport) +
                  " at " + f.dst.to_string()});
     return;
   }
-  res.hops.push_back(Hop{lb_name, {}, hit->name, "to-backend", "", "Service " + hit->name});
+  res.hops.push_back(
+      Hop{lb_name, {}, hit->name, HopAction::kToBackend, {}, "Service " + hit->name});
   res.via = Via::kLoadBalancer;
   res.resource = lb_name;
-  res.egress_ips = {f.dst.to_string()};
+  res.egress_ips = {ResultAddress(f.dst)};
   add_model(res, model::kIngressBackend);
   reply_path(f.src, f.dst.to_string(), false, res);
 }
@@ -986,8 +990,8 @@ bool Engine::Impl::firewall_dnat(const FlowKey& f, FlowResult& res) const {
            Hop{a.name,
                {},
                "defaultAction",
-               "deny",
-               "",
+               HopAction::kDeny,
+               {},
                std::string("no DNAT rule for ") + to_string(f.proto) + "/" +
                    std::to_string(f.dport) + " at " + f.dst.to_string()});
       return true;
@@ -998,17 +1002,21 @@ bool Engine::Impl::firewall_dnat(const FlowKey& f, FlowResult& res) const {
     FirewallDecision d = evaluate_firewall(a, appliance_order[i], translated);
     if (d.stage == FirewallDecision::Stage::kNetwork && d.action == RuleAction::kDeny) {
       drop(res, Reason::kApplianceDeny,
-           Hop{a.name, {}, d.rule, "deny", "", "a network rule denies the translated traffic"});
+           Hop{a.name,
+               {},
+               d.rule,
+               HopAction::kDeny,
+               {},
+               "a network rule denies the translated traffic"});
       return true;
     }
-    std::string to = rule->translated_address.is_v4()
-                         ? rule->translated_address.to_string()
-                         : "[" + rule->translated_address.to_string() + "]";
-    to += ":" + std::to_string(rule->translated_port);
-    res.hops.push_back(Hop{a.name, {}, rule_label(rule->place, rule->name), "dnat", to, ""});
+    const ResultAddress to =
+        ResultAddress::endpoint(rule->translated_address, rule->translated_port);
+    res.hops.push_back(
+        Hop{a.name, {}, rule_label(rule->place, rule->name), HopAction::kDnat, to, ""});
     res.via = Via::kAppliance;
     res.resource = a.name;
-    res.egress_ips = {f.dst.to_string()};
+    res.egress_ips = {ResultAddress(f.dst)};
     const Cluster* c = t().cluster ? &*t().cluster : nullptr;
     if (c != nullptr) {
       for (const Service& s : c->services) {
@@ -1020,7 +1028,7 @@ bool Engine::Impl::firewall_dnat(const FlowKey& f, FlowResult& res) const {
         // public IP; the nodes' replies are addressed to the firewall's public IP.
         std::string lb = c->load_balancer != kNoIndex ? t().load_balancers[c->load_balancer].name
                                                       : "load balancer";
-        res.hops.push_back(Hop{lb, {}, s.name, "to-backend", "", "Service " + s.name});
+        res.hops.push_back(Hop{lb, {}, s.name, HopAction::kToBackend, {}, "Service " + s.name});
         add_model(res, model::kIngressBackend);
         reply_path(f.dst, f.dst.to_string(), true, res);
         return true;
@@ -1031,14 +1039,18 @@ bool Engine::Impl::firewall_dnat(const FlowKey& f, FlowResult& res) const {
     uint32_t ri = fibs[a.subnet].lookup(rule->translated_address);
     const Subnet& sn = t().subnets[a.subnet];
     if (ri == LpmTable::kNoMatch || routes[a.subnet][ri].next_hop_type == NextHopType::kNone) {
-      Hop hop{sn.full_name, {}, "", "", "", "no route to " + to};
+      Hop hop{sn.full_name, {}, "", HopAction::kNone, {}, "no route to " + to_string(to, {})};
       if (ri != LpmTable::kNoMatch) {
         hop.route = route_ref(t(), routes[a.subnet][ri]);
       }
       drop(res, Reason::kRouteNone, hop);
       return true;
     }
-    res.hops.push_back(Hop{sn.full_name, route_ref(t(), routes[a.subnet][ri]), "", "deliver", "",
+    res.hops.push_back(Hop{sn.full_name,
+                           route_ref(t(), routes[a.subnet][ri]),
+                           "",
+                           HopAction::kDeliver,
+                           {},
                            "replies return to the firewall"});
     res.verdict = Verdict::kIngress;
     return true;
@@ -1058,11 +1070,11 @@ void Engine::Impl::reply_path(const IpAddress& reply_to, const std::string& ente
     uint32_t ri = fibs[node.subnet].lookup(reply_to);
     if (ri == LpmTable::kNoMatch) {
       drop(res, Reason::kRouteNone,
-           Hop{t().subnets[node.subnet].full_name, {}, "", "reply", "", "no route back"});
+           Hop{t().subnets[node.subnet].full_name, {}, "", HopAction::kReply, {}, "no route back"});
       return;
     }
     const EffectiveRoute& r = routes[node.subnet][ri];
-    Hop hop{t().subnets[node.subnet].full_name, route_ref(t(), r), "", "reply", "", ""};
+    Hop hop{t().subnets[node.subnet].full_name, route_ref(t(), r), "", HopAction::kReply, {}, ""};
     switch (r.next_hop_type) {
       case NextHopType::kInternet:
         res.hops.push_back(hop);

@@ -1,5 +1,8 @@
 #include "egress/engine/flow.h"
 
+#include <string>
+#include <vector>
+
 namespace egress {
 
 const char* to_string(Verdict v) {
@@ -80,6 +83,74 @@ const char* to_string(Reason r) {
       return "forwarded-traffic-not-allowed";
   }
   return "?";
+}
+
+const char* to_string(HopAction a) {
+  switch (a) {
+    case HopAction::kNone:
+      return "";
+    case HopAction::kDeliver:
+      return "deliver";
+    case HopAction::kDrop:
+      return "drop";
+    case HopAction::kDeny:
+      return "deny";
+    case HopAction::kForward:
+      return "forward";
+    case HopAction::kSnat:
+      return "snat";
+    case HopAction::kSnatToNode:
+      return "snat-to-node";
+    case HopAction::kKeepPodIp:
+      return "keep-pod-ip";
+    case HopAction::kToGateway:
+      return "to-gateway";
+    case HopAction::kToService:
+      return "to-service";
+    case HopAction::kToBackend:
+      return "to-backend";
+    case HopAction::kDnat:
+      return "dnat";
+    case HopAction::kReply:
+      return "reply";
+  }
+  return "?";
+}
+
+std::string to_string(const ResultAddress& a, std::string_view node) {
+  switch (a.kind()) {
+    case ResultAddress::Kind::kNone:
+      return {};
+    case ResultAddress::Kind::kAddress:
+      return a.address().to_string();
+    case ResultAddress::Kind::kEndpoint: {
+      std::string host =
+          a.address().is_v4() ? a.address().to_string() : "[" + a.address().to_string() + "]";
+      return host + ":" + std::to_string(a.port());
+    }
+    case ResultAddress::Kind::kDefaultOutbound:
+      return "unknown:default-outbound";
+    case ResultAddress::Kind::kNodePublicIp:
+      return "unknown:node-public-ip:" + std::string(node);
+  }
+  return {};
+}
+
+std::string ip_text(const Hop& hop) {
+  return to_string(hop.ip, hop.at);
+}
+
+std::string snat_ip_text(const FlowResult& r) {
+  return to_string(r.snat_ip, r.resource);
+}
+
+std::vector<std::string> egress_ip_texts(const FlowResult& r) {
+  std::vector<std::string> out;
+  out.reserve(r.egress_ips.size());
+  for (const ResultAddress& ip : r.egress_ips) {
+    out.push_back(to_string(ip, r.resource));
+  }
+  return out;
 }
 
 }  // namespace egress

@@ -1,6 +1,8 @@
 #include "egress/engine/models.h"
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 
 namespace egress {
 namespace {
@@ -99,7 +101,54 @@ constexpr std::array kModels = {
           "(and for Storage its paired region), which the topology does not record."},
 };
 
+constexpr bool ids_agree() {
+  if (kModels.size() != kModelIds.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < kModels.size(); ++i) {
+    if (kModels[i].id != kModelIds[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(ids_agree(), "kModelIds (models.h) must list every model of kModels, in order");
+
+// Bits in id order, so ModelSet prints as replay always has (sorted ids).
+constexpr std::array<uint8_t, kModelCount> id_order() {
+  std::array<uint8_t, kModelCount> order{};
+  for (size_t i = 0; i < kModelCount; ++i) {
+    order[i] = static_cast<uint8_t>(i);
+  }
+  std::sort(order.begin(), order.end(),
+            [](uint8_t a, uint8_t b) { return kModelIds[a] < kModelIds[b]; });
+  return order;
+}
+constexpr std::array<uint8_t, kModelCount> kIdOrder = id_order();
+
 }  // namespace
+
+std::vector<std::string_view> ModelSet::ids() const {
+  std::vector<std::string_view> out;
+  out.reserve(size());
+  for (uint8_t i : kIdOrder) {
+    if ((bits_ >> i & 1U) != 0) {
+      out.push_back(kModelIds[i]);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> ModelSet::id_strings() const {
+  std::vector<std::string> out;
+  out.reserve(size());
+  for (uint8_t i : kIdOrder) {
+    if ((bits_ >> i & 1U) != 0) {
+      out.emplace_back(kModelIds[i]);
+    }
+  }
+  return out;
+}
 
 std::span<const Model> all_models() {
   return kModels;

@@ -31,10 +31,9 @@ DiffSide side_of(const FlowRecord& r, const std::map<IpAddress, std::string>& re
   s.reason = r.result.reason;
   s.via = r.result.via;
   s.resource = r.result.resource;
-  for (const std::string& ip : r.result.egress_ips) {
-    std::optional<IpAddress> a = IpAddress::parse(ip);
-    auto it = a ? rename.find(*a) : rename.end();
-    s.egress_ips.push_back(it == rename.end() ? ip : it->second);
+  for (const ResultAddress& ip : r.result.egress_ips) {
+    auto it = ip.known() ? rename.find(ip.address()) : rename.end();
+    s.egress_ips.push_back(it == rename.end() ? to_string(ip, r.result.resource) : it->second);
   }
   std::sort(s.egress_ips.begin(), s.egress_ips.end());
   return s;

@@ -168,7 +168,7 @@ struct Path {
   Via via = Via::kNone;
   bool default_idle = true;
   uint32_t snat = kNoSnat;  // into Impl::snat_points
-  uint32_t models = 0;      // bit i: all_models()[i]
+  ModelSet models;
   int64_t idle_ns = kDefaultIdleNs;
   uint32_t group = 0;       // with groups: the group's row, or the ungrouped row's
   uint32_t egress_set = 0;  // with groups: into Impl::egress_sets
@@ -240,7 +240,6 @@ struct Replayer::Impl {
   std::vector<uint32_t> free_paths;
   std::vector<SnatEntry> snat_points;
   std::map<std::tuple<Via, Index, Index, uint32_t>, uint32_t> snat_index;
-  std::span<const Model> model_list = all_models();
   std::unordered_map<PathKey, uint32_t, PathKeyHash> path_index;
   std::unordered_map<HostPathKey, uint32_t, HostPathKeyHash> host_path_index;
   std::unordered_map<uint32_t, std::string> path_hosts;  // paths traced with a host name
@@ -255,7 +254,7 @@ struct Replayer::Impl {
   std::vector<UsageRow> ip_rows;  // by SnatPools slot
   std::map<std::string, size_t> resource_index;
   std::vector<UsageRow> resource_rows;
-  std::set<std::string, std::less<>> models;
+  ModelSet models;
   bool finished = false;
   // The reports' port timelines: per SnatPools slot, and per resource over its slots' sum.
   std::vector<TimelineBuilder> ip_timelines;
@@ -287,7 +286,7 @@ struct Replayer::Impl {
     size_t g = options.groups->match(key, r.host);
     p.group = static_cast<uint32_t>(g == kNoGroup ? group_rows.size() - 1 : g);
     auto [it, fresh] =
-        egress_set_index.try_emplace(r.egress_ips, static_cast<uint32_t>(egress_sets.size()));
+        egress_set_index.try_emplace(egress_ip_texts(r), static_cast<uint32_t>(egress_sets.size()));
     if (fresh) {
       egress_sets.push_back(&it->first);
     }
@@ -358,14 +357,7 @@ struct Replayer::Impl {
       }
       p.snat = it2->second;
     }
-    p.models = 0;
-    for (const std::string& m : r.models) {
-      for (size_t i = 0; i < model_list.size(); ++i) {
-        if (model_list[i].id == m) {
-          p.models |= 1U << i;
-        }
-      }
-    }
+    p.models = r.models;
     if (options.groups != nullptr) {
       group_path(p, key, r);
     }
@@ -618,22 +610,20 @@ struct Replayer::Impl {
       row.bytes += f.stats.bytes;
     }
 
-    std::vector<std::string_view> used;
-    for (size_t i = 0; i < model_list.size(); ++i) {
-      if ((path.models >> i & 1U) != 0 && !(f.leased && model_list[i].id == model::kSnatSample)) {
-        used.push_back(model_list[i].id);
-      }
+    ModelSet used = path.models;
+    if (f.leased) {
+      used.remove(model::kSnatSample);
     }
     if (snat != nullptr && (f.leased || f.exhausted)) {
       switch (snat->point.via) {
         case Via::kLoadBalancer:
-          used.push_back(model::kLbPortChoice);
+          used.add(model::kLbPortChoice);
           break;
         case Via::kNatGateway:
-          used.push_back(model::kNatGatewayDestination);
+          used.add(model::kNatGatewayDestination);
           break;
         case Via::kAppliance:
-          used.push_back(model::kAppliancePorts);
+          used.add(model::kAppliancePorts);
           break;
         default:
           break;
@@ -641,36 +631,29 @@ struct Replayer::Impl {
     }
     if (f.key.proto == Protocol::kTcp &&
         (f.end == FlowEnd::kFin || f.end == FlowEnd::kRst || f.end == FlowEnd::kHalfOpen)) {
-      used.push_back(model::kFlowEnd);
+      used.add(model::kFlowEnd);
     }
     if (f.end == FlowEnd::kIdle && path.default_idle) {
-      used.push_back(model::kFlowIdleTimeout);
+      used.add(model::kFlowIdleTimeout);
     }
     if (f.flipped) {
-      used.push_back(model::kFlowDirection);
+      used.add(model::kFlowDirection);
     }
     if (f.waited) {
-      used.push_back(model::kHostNameWait);
+      used.add(model::kHostNameWait);
     }
-    for (std::string_view m : used) {
-      if (!models.contains(m)) {
-        models.emplace(m);
-      }
-    }
+    models |= used;
 
     if (options.records) {
       FlowRecord rec;
       rec.result = engine.trace(f.key, options.seed, host_of(path, f.path));
-      rec.result.models.assign(used.begin(), used.end());
-      std::sort(rec.result.models.begin(), rec.result.models.end());
-      rec.result.models.erase(std::unique(rec.result.models.begin(), rec.result.models.end()),
-                              rec.result.models.end());
+      rec.result.models = used;
       if (f.leased) {
-        rec.result.snat_ip = pools.ip(f.lease.ip_slot).to_string();
+        rec.result.snat_ip = pools.ip(f.lease.ip_slot);
         rec.result.snat_port =
             f.key.proto == Protocol::kIcmp ? std::nullopt : std::optional<uint16_t>(f.lease.port);
         for (Hop& hop : rec.result.hops) {
-          if (hop.action == "snat") {
+          if (hop.action == HopAction::kSnat) {
             hop.ip = rec.result.snat_ip;
           }
         }
@@ -678,13 +661,13 @@ struct Replayer::Impl {
       if (f.exhausted) {
         rec.result.verdict = Verdict::kDropped;
         rec.result.reason = Reason::kSnatExhausted;
-        rec.result.snat_ip.clear();
+        rec.result.snat_ip = {};
         rec.result.snat_port.reset();
         rec.result.egress_ips.clear();
         for (Hop& hop : rec.result.hops) {
-          if (hop.action == "snat") {
-            hop.action = "drop";
-            hop.ip.clear();
+          if (hop.action == HopAction::kSnat) {
+            hop.action = HopAction::kDrop;
+            hop.ip = {};
             hop.note = "no free SNAT port towards " + f.key.dst.to_string() + " port " +
                        std::to_string(f.key.dport);
           }
@@ -911,7 +894,7 @@ struct Replayer::Impl {
       summary.ungrouped = group_rows.back();
       summary.groups.assign(group_rows.begin(), group_rows.end() - 1);
     }
-    summary.models.assign(models.begin(), models.end());
+    summary.models = models.id_strings();
     return summary;
   }
 };

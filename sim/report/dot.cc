@@ -34,7 +34,7 @@ std::string trace_to_dot(const FlowResult& result) {
   out += "  label=\"" + dot_escape(flow_line(result.flow)) + "\";\n  labelloc=t;\n";
   for (size_t i = 0; i < result.hops.size(); ++i) {
     const Hop& hop = result.hops[i];
-    std::string label = hop.at + "\n" + hop.action;
+    std::string label = hop.at + "\n" + to_string(hop.action);
     if (hop.route) {
       label += "\n" + route_line(*hop.route);
     }
@@ -42,13 +42,13 @@ std::string trace_to_dot(const FlowResult& result) {
       label += "\nrule " + hop.rule;
     }
     if (!hop.ip.empty()) {
-      label += "\nnow " + hop.ip;
+      label += "\nnow " + ip_text(hop);
     }
     out += "  hop" + std::to_string(i) + " [label=\"" + dot_escape(label) + "\"];\n";
   }
   std::string end = verdict_line(result);
   if (!result.snat_ip.empty()) {
-    end += "\nas " + result.snat_ip;
+    end += "\nas " + snat_ip_text(result);
   }
   out += "  verdict [label=\"" + dot_escape(end) + "\", fillcolor=\"" +
          verdict_fill(result.verdict) + "\", color=\"" + verdict_stroke(result.verdict) + "\"];\n";

@@ -96,7 +96,8 @@ ReportBlock usage(const std::vector<UsageRow>& rows, const char* first, bool res
 std::vector<std::string> hop_lines(const FlowResult& r) {
   std::vector<std::string> lines;
   for (const Hop& hop : r.hops) {
-    std::string line = hop.action.empty() ? hop.at : hop.at + ": " + hop.action;
+    std::string line =
+        hop.action == HopAction::kNone ? hop.at : hop.at + ": " + to_string(hop.action);
     if (hop.route) {
       line += ", route " + route_line(*hop.route);
     }
@@ -104,13 +105,13 @@ std::vector<std::string> hop_lines(const FlowResult& r) {
       line += ", rule " + hop.rule;
     }
     if (!hop.ip.empty()) {
-      line += ", now " + hop.ip;
+      line += ", now " + ip_text(hop);
     }
     lines.push_back(std::move(line));
   }
   std::string end = "= " + verdict_line(r);
   if (!r.snat_ip.empty()) {
-    end += " as " + r.snat_ip;
+    end += " as " + snat_ip_text(r);
   }
   lines.push_back(std::move(end));
   return lines;

@@ -46,11 +46,11 @@ Json hop_to_json(const Hop& hop) {
   if (!hop.rule.empty()) {
     j["rule"] = hop.rule;
   }
-  if (!hop.action.empty()) {
-    j["action"] = hop.action;
+  if (hop.action != HopAction::kNone) {
+    j["action"] = to_string(hop.action);
   }
   if (!hop.ip.empty()) {
-    j["ip"] = hop.ip;
+    j["ip"] = ip_text(hop);
   }
   if (!hop.note.empty()) {
     j["note"] = hop.note;
@@ -98,9 +98,9 @@ Json flow_json(const FlowResult& result) {
   j["reason"] = string_or_null(to_string(result.reason));
   j["via"] = string_or_null(to_string(result.via));
   j["resource"] = string_or_null(result.resource);
-  j["snatIp"] = string_or_null(result.snat_ip);
+  j["snatIp"] = string_or_null(snat_ip_text(result));
   j["snatPort"] = result.snat_port ? Json(*result.snat_port) : Json(nullptr);
-  j["egressIps"] = result.egress_ips;
+  j["egressIps"] = egress_ip_texts(result);
   Json hops = Json::array();
   for (const Hop& hop : result.hops) {
     hops.push_back(hop_to_json(hop));
@@ -121,7 +121,7 @@ std::string flow_to_json(const FlowResult& result) {
   Json j = flow_json(result);
   // Not in cli.md's example: which modelled rules decided the flow (models.h). Kept last so
   // the documented keys keep their positions.
-  j["models"] = result.models;
+  j["models"] = result.models.id_strings();
   return dump(j);
 }
 
@@ -131,7 +131,7 @@ std::string flow_record_to_json(const FlowRecord& record) {
   j["last"] = seconds(record.stats.last_ns);
   j["packets"] = record.stats.packets;
   j["bytes"] = record.stats.bytes;
-  j["models"] = record.result.models;
+  j["models"] = record.result.models.id_strings();
   return dump(j);
 }
 

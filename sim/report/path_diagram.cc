@@ -13,7 +13,7 @@ namespace egress {
 std::string path_kind_key(const FlowResult& result) {
   std::string key;
   for (const Hop& hop : result.hops) {
-    key += hop.at + " " + hop.action + " > ";
+    key += hop.at + " " + to_string(hop.action) + " > ";
   }
   return key + "= " + verdict_line(result);
 }
@@ -102,15 +102,17 @@ std::string path_diagram_svg(const FlowResult& result, uint64_t flows, bool stan
   svg.text(kLeft, 18, clipped(head, 110), 13, "start", "#222", "bold");
   if (!result.models.empty()) {
     std::string models = "modelled: ";
-    for (size_t i = 0; i < result.models.size(); ++i) {
-      models += (i == 0 ? "" : ", ") + result.models[i];
+    std::vector<std::string> ids = result.models.id_strings();
+    for (size_t i = 0; i < ids.size(); ++i) {
+      models += (i == 0 ? "" : ", ") + ids[i];
     }
     svg.text(kLeft, 34, clipped(models, 120), 10, "start", "#666");
   }
   double x = kLeft;
   for (size_t i = 0; i < result.hops.size(); ++i) {
     const Hop& hop = result.hops[i];
-    std::string title = hop.action.empty() ? hop.at : hop.at + ": " + hop.action;
+    std::string title =
+        hop.action == HopAction::kNone ? hop.at : hop.at + ": " + to_string(hop.action);
     if (hop.route) {
       title += "; route " + route_line(*hop.route);
     }
@@ -118,7 +120,7 @@ std::string path_diagram_svg(const FlowResult& result, uint64_t flows, bool stan
       title += "; rule " + hop.rule;
     }
     if (!hop.ip.empty()) {
-      title += "; now " + hop.ip;
+      title += "; now " + ip_text(hop);
     }
     if (!hop.note.empty()) {
       title += "; " + hop.note;
@@ -126,7 +128,7 @@ std::string path_diagram_svg(const FlowResult& result, uint64_t flows, bool stan
     svg.group("hop", title);
     svg.rect(x, kTop, kBoxW, kBoxH, "#f5f7fa", "#8a94a6", 6);
     svg.text(x + 8, kTop + 18, clipped(hop.at, kChars - 2), 12, "start", "#222", "bold");
-    svg.text(x + 8, kTop + 34, clipped(hop.action, kChars), 11, "start", "#1a56c4");
+    svg.text(x + 8, kTop + 34, clipped(to_string(hop.action), kChars), 11, "start", "#1a56c4");
     double line_y = kTop + 50;
     auto small = [&](const std::string& line) {
       if (line_y < kTop + kBoxH - 4) {
@@ -142,7 +144,7 @@ std::string path_diagram_svg(const FlowResult& result, uint64_t flows, bool stan
       small("rule " + hop.rule);
     }
     if (!hop.ip.empty()) {
-      small("now " + hop.ip);
+      small("now " + ip_text(hop));
     }
     svg.end_group();
     svg.arrow(x + kBoxW, kTop + kBoxH / 2, x + kBoxW + kGap, kTop + kBoxH / 2, "#555");
@@ -154,7 +156,7 @@ std::string path_diagram_svg(const FlowResult& result, uint64_t flows, bool stan
            verdict_stroke(result.verdict), "bold");
   double line_y = kTop + 34;
   if (!result.snat_ip.empty()) {
-    svg.text(x + 8, line_y, clipped("as " + result.snat_ip, kChars), 10, "start", "#222");
+    svg.text(x + 8, line_y, clipped("as " + snat_ip_text(result), kChars), 10, "start", "#222");
     line_y += 14;
   }
   if (result.egress_ips.size() > 1) {

@@ -126,11 +126,11 @@ std::vector<std::string> flow_cells(const FlowResult& r, bool with_host) {
       to_string(r.reason),
       to_string(r.via),
       r.resource,
-      r.snat_ip,
+      snat_ip_text(r),
       r.snat_port ? std::to_string(*r.snat_port) : "",
-      joined(r.egress_ips, ";"),
+      joined(egress_ip_texts(r), ";"),
       joined(hops, " > "),
-      joined(r.models, ";"),
+      joined(r.models.id_strings(), ";"),
   };
   if (with_host) {
     cells.insert(cells.begin() + 5, r.host);

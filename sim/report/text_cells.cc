@@ -30,11 +30,12 @@ std::string hop_text(const Hop& hop) {
   if (!hop.rule.empty()) {
     out += " rule " + hop.rule;
   }
-  if (!hop.action.empty()) {
-    out += " " + hop.action;
+  if (hop.action != HopAction::kNone) {
+    out += " ";
+    out += to_string(hop.action);
   }
   if (!hop.ip.empty()) {
-    out += " " + hop.ip;
+    out += " " + ip_text(hop);
   }
   return out;
 }

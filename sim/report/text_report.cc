@@ -148,8 +148,8 @@ std::string hop_table(const std::vector<Hop>& hops) {
   widths[0] = std::max(widths[0], std::to_string(hops.size()).size());
   for (const Hop& hop : hops) {
     widths[1] = std::max(widths[1], hop.at.size());
-    widths[3] = std::max(widths[3], hop.action.size());
-    widths[4] = std::max(widths[4], hop.ip.size());
+    widths[3] = std::max(widths[3], std::string_view(to_string(hop.action)).size());
+    widths[4] = std::max(widths[4], ip_text(hop).size());
   }
   size_t fixed = widths[0] + widths[1] + widths[3] + widths[4] + 4 * kGap.size();
   size_t budget = fixed + kMinDecisionWidth < kLineWidth ? kLineWidth - fixed : kMinDecisionWidth;
@@ -162,7 +162,8 @@ std::string hop_table(const std::vector<Hop>& hops) {
     if (decision.empty()) {
       decision.emplace_back();
     }
-    rows.push_back({std::to_string(i + 1), hop.at, decision[0], hop.action, hop.ip});
+    rows.push_back(
+        {std::to_string(i + 1), hop.at, decision[0], to_string(hop.action), ip_text(hop)});
     for (size_t d = 1; d < decision.size(); ++d) {
       rows.push_back({"", "", decision[d], "", ""});
     }
@@ -174,11 +175,12 @@ std::string hop_table(const std::vector<Hop>& hops) {
 }
 
 std::string snat_text(const FlowResult& result) {
+  std::string ip = snat_ip_text(result);
   if (!result.snat_port) {
-    return result.snat_ip;
+    return ip;
   }
-  auto ip = IpAddress::parse(result.snat_ip);
-  std::string host = ip && !ip->is_v4() ? "[" + result.snat_ip + "]" : result.snat_ip;
+  const ResultAddress& a = result.snat_ip;
+  std::string host = a.known() && !a.address().is_v4() ? "[" + ip + "]" : ip;
   return host + ":" + std::to_string(*result.snat_port);
 }
 
@@ -219,11 +221,11 @@ std::string format_trace(const FlowResult& result) {
     out += "snat: " + snat_text(result) + "\n";
   }
   if (!result.egress_ips.empty()) {
-    out += "egress IPs: " + join(result.egress_ips, ", ") + "\n";
+    out += "egress IPs: " + join(egress_ip_texts(result), ", ") + "\n";
   }
-  for (const std::string& id : result.models) {
+  for (std::string_view id : result.models.ids()) {
     std::vector<std::string> units = words(model_text(id));
-    units.insert(units.begin(), "modelled: " + id + (units.empty() ? "" : ":"));
+    units.insert(units.begin(), "modelled: " + std::string(id) + (units.empty() ? "" : ":"));
     for (const std::string& line : wrap_units(units, kLineWidth, kModelIndent)) {
       out += line + "\n";
     }

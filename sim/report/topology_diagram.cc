@@ -221,7 +221,7 @@ std::vector<size_t> path_nodes(const Layout& l, const FlowResult& r) {
   for (const Hop& hop : r.hops) {
     if (hop.at == "internet") {
       if (!r.snat_ip.empty()) {
-        visit(ip_key(r.snat_ip));
+        visit(ip_key(snat_ip_text(r)));
       }
       visit("internet");
       continue;
@@ -233,7 +233,7 @@ std::vector<size_t> path_nodes(const Layout& l, const FlowResult& r) {
   }
   if (r.verdict == Verdict::kEgress) {
     if (!r.snat_ip.empty()) {
-      visit(ip_key(r.snat_ip));
+      visit(ip_key(snat_ip_text(r)));
     }
     visit("internet");
   } else if (r.verdict == Verdict::kOnprem) {

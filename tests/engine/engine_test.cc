@@ -30,12 +30,13 @@ struct Case {
 std::string describe(const FlowResult& r) {
   std::string s = std::string(to_string(r.verdict)) + " " + to_string(r.reason) + " via " +
                   to_string(r.via) + " " + r.resource + " [";
-  for (const auto& ip : r.egress_ips) {
+  for (const std::string& ip : egress_ip_texts(r)) {
     s += ip + " ";
   }
   s += "] hops:";
   for (const Hop& h : r.hops) {
-    s += " {" + h.at + " " + h.rule + " " + h.action + " " + h.ip + " " + h.note + "}";
+    s += " {" + h.at + " " + h.rule + " " + to_string(h.action) + " " + ip_text(h) + " " + h.note +
+         "}";
   }
   return s;
 }
@@ -47,7 +48,7 @@ void expect_case(const Engine& engine, const Case& c) {
   EXPECT_EQ(r.reason, c.reason);
   EXPECT_EQ(r.via, c.via);
   EXPECT_EQ(r.resource, c.resource);
-  EXPECT_EQ(r.egress_ips, c.egress_ips);
+  EXPECT_EQ(egress_ip_texts(r), c.egress_ips);
   EXPECT_FALSE(r.hops.empty()) << "every result shows what decided it";
 }
 
@@ -304,15 +305,15 @@ TEST(EngineTest, PodHopShowsSnatToNode) {
   FlowResult r = engine.trace(flow("10.0.0.9", "140.82.112.3"));
   ASSERT_GE(r.hops.size(), 2U);
   EXPECT_EQ(r.hops[0].at, "pod");
-  EXPECT_EQ(r.hops[0].action, "snat-to-node");
-  EXPECT_EQ(r.hops[0].ip, "10.0.0.8");  // node 1: 10.0.0.4 + 1 + maxPods
+  EXPECT_EQ(r.hops[0].action, HopAction::kSnatToNode);
+  EXPECT_EQ(ip_text(r.hops[0]), "10.0.0.8");  // node 1: 10.0.0.4 + 1 + maxPods
   EXPECT_EQ(r.hops[1].at, "hub/nodes");
   ASSERT_TRUE(r.hops[1].route);
   EXPECT_EQ(r.hops[1].route->prefix.to_string(), "0.0.0.0/0");
   EXPECT_EQ(r.hops[1].route->source, RouteSource::kDefault);
   EXPECT_EQ(r.hops.back().rule, "aksOutboundRule");
   // azure-egress-facts 3a: frontends in order, the first until it runs out.
-  EXPECT_EQ(r.snat_ip, "20.0.0.1");
+  EXPECT_EQ(snat_ip_text(r), "20.0.0.1");
   ASSERT_TRUE(r.snat_port);
   // Node 1 of a 2-node pool owns ports [1024 + 1024, 1024 + 2048) of the first frontend.
   EXPECT_GE(*r.snat_port, 2048);
@@ -329,7 +330,7 @@ TEST(EngineTest, FirewallHopCarriesRuleRouteAndSnat) {
   EXPECT_EQ(r.hops[0].route->next_hop_ip->to_string(), "10.0.2.4");
   EXPECT_EQ(r.hops[1].at, "azfw");
   EXPECT_EQ(r.hops[1].rule, "allow-web");
-  EXPECT_EQ(r.hops[1].action, "snat");
+  EXPECT_EQ(r.hops[1].action, HopAction::kSnat);
   EXPECT_EQ(r.hops[1].ip, r.snat_ip);
   EXPECT_EQ(r.hops[1].route->next_hop_type, NextHopType::kInternet);
   EXPECT_NE(std::find(r.egress_ips.begin(), r.egress_ips.end(), r.snat_ip), r.egress_ips.end());
@@ -345,7 +346,7 @@ TEST(EngineTest, DropsNameTheRuleOrRouteThatDecided) {
   FlowResult none = engine.trace(flow("10.0.5.10", "198.18.0.1"));
   EXPECT_EQ(none.hops.back().route->name, "blackhole");
   FlowResult ghost = engine.trace(flow("10.0.5.10", "10.9.1.1"));
-  EXPECT_EQ(ghost.models, std::vector<std::string>{"appliance-missing-drops"});
+  EXPECT_EQ(ghost.models.id_strings(), std::vector<std::string>{"appliance-missing-drops"});
   FlowResult loop = engine.trace(flow("10.0.9.10", "140.82.112.3"));
   // The first subnet, then each of the 17 appliance visits, then the hop that gave up.
   EXPECT_EQ(loop.hops.size(), 19U);
@@ -354,13 +355,13 @@ TEST(EngineTest, DropsNameTheRuleOrRouteThatDecided) {
 TEST(EngineTest, InstancePublicIpKeepsThePort) {
   Engine engine = build_engine(kLabYaml);
   FlowResult r = engine.trace(flow("10.0.4.10", "140.82.112.3", 443, Protocol::kTcp, 51234));
-  EXPECT_EQ(r.snat_ip, "20.3.0.2");
+  EXPECT_EQ(snat_ip_text(r), "20.3.0.2");
   EXPECT_EQ(r.snat_port, 51234);
 }
 
 TEST(EngineTest, SamplesRepeatForTheSameSeedAndSpreadOverIps) {
   Engine engine = build_engine(kLabYaml);
-  std::vector<std::string> seen;
+  std::vector<ResultAddress> seen;
   for (uint16_t sport = 1; sport <= 200; ++sport) {
     FlowKey f = flow("10.0.1.10", "140.82.112.3", 443, Protocol::kTcp, sport);
     FlowResult a = engine.trace(f, 7);
@@ -448,7 +449,7 @@ TEST(EngineTest, ForcedTunnelWithoutAGatewayDrops) {
   EXPECT_EQ(r.reason, Reason::kGatewayMissing) << describe(r);
   ASSERT_FALSE(r.hops.empty());
   EXPECT_EQ(r.hops.back().note, "VNet hub has no virtual network gateway");
-  EXPECT_NE(std::find(r.models.begin(), r.models.end(), model::kGatewayMissing), r.models.end());
+  EXPECT_TRUE(r.models.contains(model::kGatewayMissing));
   EXPECT_STREQ(to_string(r.reason), "gateway-missing");
 }
 
@@ -458,7 +459,7 @@ TEST(EngineTest, BlockOutboundTypeDeniesInternetOnly) {
   EXPECT_EQ(out.verdict, Verdict::kDropped);
   EXPECT_EQ(out.reason, Reason::kBlockedOutboundType);
   EXPECT_EQ(out.hops.back().rule, "aks-block-outbound");
-  EXPECT_NE(std::find(out.models.begin(), out.models.end(), "block-nsg-rule"), out.models.end());
+  EXPECT_TRUE(out.models.contains("block-nsg-rule"));
   EXPECT_EQ(engine.trace(flow("10.0.0.5", "10.1.0.10")).verdict, Verdict::kInternal);
   // Other subnets are not node subnets: untouched.
   EXPECT_EQ(engine.trace(flow("10.0.4.12", "140.82.112.3")).verdict, Verdict::kEgress);
@@ -523,16 +524,16 @@ TEST(EngineTest, KubenetPodsUseTheirNodeOutsidePodCidr) {
                                           "networkPlugin: kubenet\n  podCidr: 10.244.0.0/16"}}));
   FlowResult r = engine.trace(flow("10.244.1.7", "140.82.112.3"));
   ASSERT_FALSE(r.hops.empty());
-  EXPECT_EQ(r.hops[0].action, "snat-to-node");
-  EXPECT_EQ(r.hops[0].ip, "10.0.0.5");  // kubenet: nodes are consecutive
+  EXPECT_EQ(r.hops[0].action, HopAction::kSnatToNode);
+  EXPECT_EQ(ip_text(r.hops[0]), "10.0.0.5");  // kubenet: nodes are consecutive
   EXPECT_EQ(r.via, Via::kLoadBalancer);
   // azure-egress-facts 5: overlay and kubenet SNAT even towards the VNet.
   FlowResult vnet = engine.trace(flow("10.244.0.9", "10.1.0.10"));
-  EXPECT_EQ(vnet.hops[0].action, "snat-to-node");
+  EXPECT_EQ(vnet.hops[0].action, HopAction::kSnatToNode);
   EXPECT_EQ(vnet.verdict, Verdict::kInternal);
   FlowResult pod = engine.trace(flow("10.244.1.7", "10.244.0.9"));
   EXPECT_EQ(pod.verdict, Verdict::kInternal);
-  EXPECT_EQ(pod.models, std::vector<std::string>{"pod-cidr-internal"});
+  EXPECT_EQ(pod.models.id_strings(), std::vector<std::string>{"pod-cidr-internal"});
   EXPECT_EQ(engine.trace(flow("10.244.2.1", "140.82.112.3")).reason, Reason::kUnknownSource)
       << "only two nodes: the third /24 belongs to nobody";
 }
@@ -540,8 +541,8 @@ TEST(EngineTest, KubenetPodsUseTheirNodeOutsidePodCidr) {
 TEST(EngineTest, NonMasqueradeCidrsReplaceTheVnetDefault) {
   Engine engine =
       build_engine(lab_with({{"maxPods: 3", "maxPods: 3\n  nonMasqueradeCidrs: [10.1.0.0/16]"}}));
-  EXPECT_EQ(engine.trace(flow("10.0.0.5", "10.1.0.10")).hops[0].action, "keep-pod-ip");
-  EXPECT_EQ(engine.trace(flow("10.0.0.5", "10.0.4.12")).hops[0].action, "snat-to-node");
+  EXPECT_EQ(engine.trace(flow("10.0.0.5", "10.1.0.10")).hops[0].action, HopAction::kKeepPodIp);
+  EXPECT_EQ(engine.trace(flow("10.0.0.5", "10.0.4.12")).hops[0].action, HopAction::kSnatToNode);
 }
 
 TEST(EngineTest, NatGatewayOnNodeSubnetTakesPrecedenceOverLoadBalancer) {
@@ -558,7 +559,7 @@ TEST(EngineTest, ApplianceWithoutSnatNeedsANatGateway) {
                                           "    publicIps: [fw-pip, fw2-pip]\n    snat: false\n"}}));
   FlowResult r = engine.trace(flow("10.0.5.10", "140.82.112.3"));
   EXPECT_EQ(r.reason, Reason::kNoOutboundConnectivity);
-  EXPECT_EQ(r.models, std::vector<std::string>{"appliance-no-snat-needs-nat-gateway"});
+  EXPECT_EQ(r.models.id_strings(), std::vector<std::string>{"appliance-no-snat-needs-nat-gateway"});
 }
 
 TEST(EngineTest, EveryVerdictIsReachable) {
@@ -652,7 +653,7 @@ TEST(EngineTest, ASnatIpIsOfTheFlowsFamily) {
     expect_case(engine, c);
     FlowResult r = engine.trace(c.flow);
     if (!r.snat_ip.empty()) {
-      EXPECT_EQ(IpAddress::parse(r.snat_ip)->is_v4(), c.flow.dst.is_v4()) << c.name;
+      EXPECT_EQ(r.snat_ip.address().is_v4(), c.flow.dst.is_v4()) << c.name;
     }
   }
 }
@@ -725,12 +726,12 @@ TEST(EngineTest, ServiceEndpointFlowKeepsThePrivateSource) {
   EXPECT_EQ(r.verdict, Verdict::kInternal);
   EXPECT_EQ(r.via, Via::kServiceEndpoint);
   EXPECT_EQ(r.resource, "Microsoft.Storage");
-  EXPECT_EQ(r.snat_ip, "");
+  EXPECT_EQ(snat_ip_text(r), "");
   EXPECT_TRUE(r.egress_ips.empty());
   EXPECT_TRUE(r.models.empty());
   ASSERT_EQ(r.hops.size(), 1U);
   EXPECT_EQ(r.hops[0].at, "hub/app");
-  EXPECT_EQ(r.hops[0].action, "to-service");
+  EXPECT_EQ(r.hops[0].action, HopAction::kToService);
   ASSERT_TRUE(r.hops[0].route);
   EXPECT_EQ(r.hops[0].route->next_hop_type, NextHopType::kVirtualNetworkServiceEndpoint);
   EXPECT_EQ(r.hops[0].note, "Microsoft.Storage service endpoint: source 10.0.1.10 kept (no SNAT)");
@@ -740,7 +741,7 @@ TEST(EngineTest, ServiceEndpointFlowKeepsThePrivateSource) {
   FlowResult plain = engine.trace(flow("10.0.3.10", "20.38.100.1"));
   EXPECT_EQ(plain.verdict, Verdict::kEgress);
   EXPECT_EQ(plain.via, Via::kAppliance);
-  EXPECT_EQ(plain.snat_ip, "20.9.9.9");
+  EXPECT_EQ(snat_ip_text(plain), "20.9.9.9");
 }
 
 TEST(EngineTest, OutboundNsgStillAppliesToServiceEndpointTraffic) {
@@ -755,7 +756,7 @@ TEST(EngineTest, ServiceEndpointWithoutLocationsNamesItsModel) {
   Engine engine = build_engine(endpoint_lab("Disabled", ""));
   FlowResult r = engine.trace(flow("10.0.1.10", "20.38.100.1"));
   EXPECT_EQ(r.via, Via::kServiceEndpoint);
-  EXPECT_EQ(r.models, (std::vector<std::string>{"service-endpoint-all-regions"}));
+  EXPECT_EQ(r.models.id_strings(), (std::vector<std::string>{"service-endpoint-all-regions"}));
 }
 
 TEST(EngineTest, PrivateEndpointAcrossAPeeringIsDeliveredPrivately) {
@@ -768,7 +769,7 @@ TEST(EngineTest, PrivateEndpointAcrossAPeeringIsDeliveredPrivately) {
     EXPECT_EQ(r.via, Via::kPrivateEndpoint);
     EXPECT_EQ(r.resource, "kv-pe");
     ASSERT_EQ(r.hops.size(), 1U);
-    EXPECT_EQ(r.hops[0].action, "deliver");
+    EXPECT_EQ(r.hops[0].action, HopAction::kDeliver);
     EXPECT_EQ(r.hops[0].note, "private endpoint kv-pe to kv1 (vault)");
     ASSERT_TRUE(r.hops[0].route);
     EXPECT_EQ(r.hops[0].route->prefix.to_string(), "10.1.2.5/32");
@@ -831,9 +832,9 @@ TEST(EngineTest, NodesWithAPrefixLeaveWithItsAddressesInNodeOrder) {
     expect_case(engine, c);
   }
   FlowResult r = engine.trace(flow("10.0.0.4", "140.82.112.3", 443, Protocol::kTcp, 51234));
-  EXPECT_EQ(r.snat_ip, "20.6.0.0");
+  EXPECT_EQ(snat_ip_text(r), "20.6.0.0");
   EXPECT_EQ(r.snat_port, 51234);
-  EXPECT_EQ(r.models, std::vector<std::string>{"node-public-ip"});
+  EXPECT_EQ(r.models.id_strings(), std::vector<std::string>{"node-public-ip"});
   EXPECT_EQ(r.hops.back().note, "node public IP from prefix node-prefix");
   EXPECT_EQ(r.snat.via, Via::kInstancePublicIp);
   EXPECT_EQ(r.snat.ips, std::vector<IpAddress>{*IpAddress::parse("20.6.0.0")});
@@ -849,8 +850,8 @@ TEST(EngineTest, NodesWithoutAPrefixLeaveWithAnAddressAzurePicks) {
   EXPECT_EQ(r.verdict, V::kEgress) << describe(r);
   EXPECT_EQ(r.via, Via::kInstancePublicIp);
   EXPECT_EQ(r.resource, "system#1");
-  EXPECT_EQ(r.snat_ip, "unknown:node-public-ip:system#1");
-  EXPECT_EQ(r.egress_ips, std::vector<std::string>{"unknown:node-public-ip:system#1"});
+  EXPECT_EQ(snat_ip_text(r), "unknown:node-public-ip:system#1");
+  EXPECT_EQ(egress_ip_texts(r), std::vector<std::string>{"unknown:node-public-ip:system#1"});
   EXPECT_EQ(r.snat_port, 51234);
   EXPECT_TRUE(r.snat.ips.empty());
   EXPECT_EQ(r.hops.back().note, "node public IP, an address Azure picks");
@@ -890,12 +891,12 @@ TEST(EngineTest, APrefixFrontendGivesTheRuleEveryAddressOfItsFamily) {
   Engine engine = build_engine(yaml);
   FlowResult v4 = engine.trace(flow("10.0.3.10", "140.82.112.3"));
   EXPECT_EQ(v4.via, Via::kLoadBalancer) << describe(v4);
-  EXPECT_EQ(v4.egress_ips, (std::vector<std::string>{"20.0.0.3", "20.0.9.0", "20.0.9.1"}));
+  EXPECT_EQ(egress_ip_texts(v4), (std::vector<std::string>{"20.0.0.3", "20.0.9.0", "20.0.9.1"}));
   EXPECT_EQ(v4.snat.ips,
             (std::vector<IpAddress>{*IpAddress::parse("20.0.0.3"), *IpAddress::parse("20.0.9.0"),
                                     *IpAddress::parse("20.0.9.1")}));
   FlowResult v6 = engine.trace(flow("fd00:0:0:3::10", "2606:4700::1"));
-  EXPECT_EQ(v6.egress_ips, (std::vector<std::string>{"2001:db8:9::", "2001:db8:9::1"}));
+  EXPECT_EQ(egress_ip_texts(v6), (std::vector<std::string>{"2001:db8:9::", "2001:db8:9::1"}));
 }
 
 TEST(EngineTest, APrefixFrontendOfMoreThan65536AddressesIsRefused) {

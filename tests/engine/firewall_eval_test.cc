@@ -75,7 +75,7 @@ std::string with(std::vector<std::pair<std::string, std::string>> edits) {
 }
 
 bool has_model(const FlowResult& r, std::string_view id) {
-  return std::find(r.models.begin(), r.models.end(), id) != r.models.end();
+  return r.models.contains(id);
 }
 
 // The firewall's hop: the one `at` the firewall.
@@ -206,7 +206,7 @@ TEST(Firewall, SnatPrivateRanges) {
   // "Application rules are always SNATed".
   FlowResult app = never.trace(flow(kVm, "20.1.1.1", 443), 0, "mcr.microsoft.com");
   EXPECT_EQ(app.verdict, Verdict::kEgress);
-  EXPECT_EQ(app.snat_ip, "20.83.201.36");
+  EXPECT_EQ(snat_ip_text(app), "20.83.201.36");
 }
 
 // B7: DNAT on the firewall's public IP, its implicit network rule and the reply path.
@@ -217,10 +217,10 @@ TEST(Firewall, Dnat) {
   ASSERT_GE(in.hops.size(), 2U);
   EXPECT_EQ(in.hops[0].at, "fw");
   EXPECT_EQ(in.hops[0].rule, "web");
-  EXPECT_EQ(in.hops[0].action, "dnat");
-  EXPECT_EQ(in.hops[0].ip, "10.42.3.10:80");
+  EXPECT_EQ(in.hops[0].action, HopAction::kDnat);
+  EXPECT_EQ(ip_text(in.hops[0]), "10.42.3.10:80");
   EXPECT_EQ(in.via, Via::kAppliance);
-  EXPECT_EQ(in.egress_ips, std::vector<std::string>{"20.83.201.36"});
+  EXPECT_EQ(egress_ip_texts(in), std::vector<std::string>{"20.83.201.36"});
 
   FlowResult no_rule = engine.trace(flow("203.0.113.9", "20.83.201.36", 9999));
   EXPECT_EQ(no_rule.verdict, Verdict::kDropped);

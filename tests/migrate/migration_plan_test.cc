@@ -103,7 +103,7 @@ TEST(MigrationPlan, EveryExampleToEveryTypeItsTableAllows) {
         }
         FlowResult r = after.trace(ch.flow, 5);
         std::vector<std::string> expected;
-        for (const std::string& ip : r.egress_ips) {
+        for (const std::string& ip : egress_ip_texts(r)) {
           expected.push_back(rename(*plan, ip));
         }
         std::sort(expected.begin(), expected.end());

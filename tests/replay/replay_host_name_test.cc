@@ -200,7 +200,7 @@ TEST(ReplayHostName, PortsGoInTheOrderOfTheDecisionsNotOfTheSyns) {
   const FlowRecord* b = by_port(c, 40002);
   ASSERT_TRUE(a && b);
   EXPECT_EQ(b->result.verdict, Verdict::kEgress);
-  EXPECT_EQ(b->result.snat_ip, kFirewallIp);
+  EXPECT_EQ(snat_ip_text(b->result), kFirewallIp);
   EXPECT_EQ(b->result.host, "zeek.org");
   EXPECT_EQ(a->result.reason, Reason::kSnatExhausted);
   EXPECT_EQ(a->result.host, "zeek.org");
@@ -250,7 +250,7 @@ TEST(ReplayHostName, ClientHelloAcrossSegmentsAndARetransmission) {
 // A flow that never sends a payload is decided when it ends, with no host: denied, as the
 // firewall denies what no rule allows; its record names no host.
 bool names_model(const FlowRecord& r, std::string_view id) {
-  return std::find(r.result.models.begin(), r.result.models.end(), id) != r.result.models.end();
+  return r.result.models.contains(id);
 }
 
 // A flow held for its host name says so (model host-name-wait), whether a name came or not; a

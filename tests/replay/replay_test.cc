@@ -99,11 +99,11 @@ TEST(Replay, TheSourcePortDecidesNothingButTheSampledSnat) {
           FlowResult b = lab().trace(testing::flow(src, dst, dport, proto, 61000), 3);
           for (FlowResult* r : {&a, &b}) {
             r->flow.sport = 0;
-            r->snat_ip.clear();
+            r->snat_ip = {};
             r->snat_port.reset();
             for (Hop& hop : r->hops) {
-              if (hop.action == "snat") {
-                hop.ip.clear();
+              if (hop.action == HopAction::kSnat) {
+                hop.ip = {};
               }
             }
           }
@@ -124,7 +124,7 @@ TEST(Replay, RepliesAndTheLastAckBelongToTheFlow) {
   EXPECT_EQ(f.stats.last_ns, kT0 + 50'000'000);
   EXPECT_EQ(f.result.verdict, Verdict::kEgress);
   EXPECT_EQ(f.result.via, Via::kLoadBalancer);
-  EXPECT_EQ(f.result.snat_ip, "20.0.0.1");
+  EXPECT_EQ(snat_ip_text(f.result), "20.0.0.1");
   ASSERT_TRUE(f.result.snat_port);
   // Node 10.0.0.4 is instance 0 of a 2-node pool: 1,024 ports from 1024.
   EXPECT_GE(*f.result.snat_port, 1024);
@@ -195,10 +195,10 @@ TEST(Replay, GroupsCountFlowsVerdictsAndEgressIps) {
   EXPECT_EQ(s->groups[0].name, "github");
   EXPECT_EQ(s->groups[0].flows, 1U);
   EXPECT_EQ(s->groups[0].verdicts, (std::map<std::string, uint64_t>{{"egress", 1}}));
-  EXPECT_EQ(s->groups[0].egress_ips, sink.flows[0].result.egress_ips);
+  EXPECT_EQ(s->groups[0].egress_ips, egress_ip_texts(sink.flows[0].result));
   EXPECT_EQ(s->groups[1].name, "dns");
   EXPECT_EQ(s->groups[1].flows, 2U);
-  EXPECT_EQ(s->groups[1].egress_ips, sink.flows[1].result.egress_ips);
+  EXPECT_EQ(s->groups[1].egress_ips, egress_ip_texts(sink.flows[1].result));
   EXPECT_NE(s->groups[1].egress_ips, s->groups[0].egress_ips);  // NAT gateway, not the LB
   EXPECT_EQ(s->groups[2].flows, 0U);
   EXPECT_TRUE(s->groups[2].verdicts.empty());
@@ -249,7 +249,7 @@ TEST(Replay, LoadBalancerInstanceExhaustsItsPortsOnEveryFrontend) {
   const FlowRecord& last = r.sink.flows.back();
   EXPECT_EQ(last.result.verdict, Verdict::kDropped);
   EXPECT_EQ(last.result.reason, Reason::kSnatExhausted);
-  EXPECT_EQ(last.result.snat_ip, "");
+  EXPECT_EQ(snat_ip_text(last.result), "");
   ASSERT_EQ(r.summary.resources.size(), 1U);
   EXPECT_EQ(r.summary.resources[0].snat_exhausted, 1U);
   // Nothing of the dropped flow passes the egress point.
@@ -289,8 +289,7 @@ TEST(Replay, AFirstPacketThatIsAReplyStartsTheFlowFromTheNode) {
   EXPECT_EQ(f.result.flow.src, *IpAddress::parse(kNode));
   EXPECT_EQ(f.result.verdict, Verdict::kEgress);
   EXPECT_EQ(f.stats.packets, 2U);
-  EXPECT_NE(std::find(f.result.models.begin(), f.result.models.end(), "flow-direction"),
-            f.result.models.end());
+  EXPECT_TRUE(f.result.models.contains("flow-direction"));
 }
 
 TEST(Replay, ASynFromOutsideIsNeverTakenForAReply) {
@@ -315,7 +314,7 @@ TEST(Replay, IcmpErrorJoinsTheFlowItQuotesAndIsRewrittenBack) {
   ASSERT_EQ(r.sink.packets.size(), 2U);
   // The error goes to the SNAT IP, and the header it quotes now carries the SNAT source.
   const std::vector<uint8_t>& back = r.sink.packets[1];
-  IpAddress snat = *IpAddress::parse(r.sink.flows[0].result.snat_ip);
+  IpAddress snat = r.sink.flows[0].result.snat_ip.address();
   uint32_t dst = static_cast<uint32_t>(back[16]) << 24 | back[17] << 16 | back[18] << 8 | back[19];
   EXPECT_EQ(dst, snat.v4_bits());
   uint32_t quoted_src = static_cast<uint32_t>(back[28 + 12]) << 24 | back[28 + 13] << 16 |
@@ -332,7 +331,7 @@ TEST(Replay, RewrittenPacketsCarryTheSnatAddressAndValidChecksums) {
   ReplayRun r = run(lab(), tcp_session(kT0, kNode, 40000, kServer, 443));
   ASSERT_EQ(r.sink.packets.size(), 6U);
   const FlowRecord& f = r.sink.flows[0];
-  uint32_t snat = IpAddress::parse(f.result.snat_ip)->v4_bits();
+  uint32_t snat = f.result.snat_ip.address().v4_bits();
   for (size_t i = 0; i < r.sink.packets.size(); ++i) {
     const std::vector<uint8_t>& b = r.sink.packets[i];
     bool out = i != 1 && i != 4;

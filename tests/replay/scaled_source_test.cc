@@ -114,7 +114,7 @@ std::vector<uint8_t> reply(const FlowKey& f) {
 std::string judged(const FlowResult& r) {
   std::string out = std::string(to_string(r.verdict)) + "/" + to_string(r.reason) + "/" +
                     to_string(r.via) + "/" + r.resource + "/";
-  for (const std::string& ip : r.egress_ips) {
+  for (const std::string& ip : egress_ip_texts(r)) {
     out += ip + ",";
   }
   out += "/snat " + std::to_string(static_cast<int>(r.snat.via)) + " " +
@@ -123,7 +123,7 @@ std::string judged(const FlowResult& r) {
          std::to_string(r.snat.idle_timeout_s);
   for (const Hop& h : r.hops) {
     out += " > " + h.at + ":" + (h.route ? h.route->name : std::string()) + ":" + h.rule + ":" +
-           h.action;
+           to_string(h.action);
   }
   return out;
 }

@@ -49,8 +49,8 @@ TEST(FlowToJson, ModelsNotesAndUnknownDefaultOutbound) {
   r.flow = FlowKey{Protocol::kTcp, ip("10.1.0.4"), 1, ip("1.1.1.1"), 65535};
   r.verdict = Verdict::kEgress;
   r.via = Via::kDefaultOutbound;
-  r.snat_ip = "unknown:default-outbound";
-  r.egress_ips = {"unknown:default-outbound"};
+  r.snat_ip = ResultAddress::default_outbound();
+  r.egress_ips = {ResultAddress::default_outbound()};
   Hop hop;
   hop.at = "internet";
   hop.note = "Azure's \"default\" IP";
@@ -62,7 +62,7 @@ TEST(FlowToJson, ModelsNotesAndUnknownDefaultOutbound) {
             R"("snatIp":"unknown:default-outbound","snatPort":null,)"
             R"("egressIps":["unknown:default-outbound"],)"
             R"("hops":[{"at":"internet","note":"Azure's \"default\" IP"}],)"
-            R"("models":["snat-sample","nsg-internet-tag"]})");
+            R"("models":["nsg-internet-tag","snat-sample"]})");
 }
 
 TEST(FlowToJson, InvalidUtf8InANameDoesNotThrow) {

@@ -17,11 +17,11 @@ FlowRecord record() {
   r.result.verdict = Verdict::kEgress;
   r.result.via = Via::kNatGateway;
   r.result.resource = "nat, \"east\"";
-  r.result.snat_ip = "20.1.0.1";
+  r.result.snat_ip = *IpAddress::parse("20.1.0.1");
   r.result.snat_port = 5000;
-  r.result.egress_ips = {"20.1.0.1", "20.1.0.2"};
-  r.result.hops = {Hop{"pod", {}, "", "snat-to-node", "10.0.0.4", ""},
-                   Hop{"nat", {}, "", "snat", "20.1.0.1", ""}};
+  r.result.egress_ips = {*IpAddress::parse("20.1.0.1"), *IpAddress::parse("20.1.0.2")};
+  r.result.hops = {Hop{"pod", {}, "", HopAction::kSnatToNode, *IpAddress::parse("10.0.0.4"), ""},
+                   Hop{"nat", {}, "", HopAction::kSnat, *IpAddress::parse("20.1.0.1"), ""}};
   r.result.models = {"nat-gateway-destination"};
   r.stats = FlowStats{int64_t{1700000000123456789}, int64_t{1700000003500000000}, 12, 5120};
   return r;

@@ -54,13 +54,13 @@ inline FlowResult example_flow() {
   r.verdict = Verdict::kEgress;
   r.via = Via::kAppliance;
   r.resource = "azfw";
-  r.snat_ip = "20.1.2.3";
+  r.snat_ip = *IpAddress::parse("20.1.2.3");
   r.snat_port = 1030;
-  r.egress_ips = {"20.1.2.3"};
+  r.egress_ips = {*IpAddress::parse("20.1.2.3")};
   Hop pod;
   pod.at = "pod";
-  pod.action = "snat-to-node";
-  pod.ip = "10.0.4.5";
+  pod.action = HopAction::kSnatToNode;
+  pod.ip = *IpAddress::parse("10.0.4.5");
   Hop subnet;
   subnet.at = "hub/aks-nodes";
   subnet.route = route_ref("aks-egress", "default-to-firewall", "0.0.0.0/0", RouteSource::kUser,
@@ -68,8 +68,8 @@ inline FlowResult example_flow() {
   Hop firewall;
   firewall.at = "azfw";
   firewall.rule = "allow-https";
-  firewall.action = "snat";
-  firewall.ip = "20.1.2.3";
+  firewall.action = HopAction::kSnat;
+  firewall.ip = *IpAddress::parse("20.1.2.3");
   r.hops = {pod, subnet, firewall};
   return r;
 }
@@ -84,7 +84,7 @@ inline FlowResult denied_flow() {
   subnet.at = "hub/aks-nodes";
   subnet.route = route_ref("", "", "0.0.0.0/0", RouteSource::kDefault, NextHopType::kInternet);
   subnet.rule = "deny-internet";
-  subnet.action = "deny";
+  subnet.action = HopAction::kDeny;
   r.hops = {subnet};
   return r;
 }

@@ -60,7 +60,7 @@ TEST(FormatTrace, RouteLabelsForBgpAndUnnamedRoutes) {
   hop.at = "hub/aks-nodes";
   hop.route = report_test::route_ref("", "", "192.168.0.0/16", RouteSource::kVirtualNetworkGateway,
                                      NextHopType::kVirtualNetworkGateway);
-  hop.action = "deliver";
+  hop.action = HopAction::kDeliver;
   r.hops = {hop};
   EXPECT_NE(
       format_trace(r).find("1  hub/aks-nodes  bgp 192.168.0.0/16 (VirtualNetworkGateway)  deliver\n"
@@ -75,9 +75,9 @@ TEST(FormatTrace, Ipv6AndIcmpEndpoints) {
   r.verdict = Verdict::kEgress;
   r.via = Via::kNatGateway;
   r.resource = "aks-nat";
-  r.snat_ip = "2001:db8:ff::1";
+  r.snat_ip = *IpAddress::parse("2001:db8:ff::1");
   r.snat_port = 2000;
-  r.egress_ips = {"2001:db8:ff::1", "2001:db8:ff::2"};
+  r.egress_ips = {*IpAddress::parse("2001:db8:ff::1"), *IpAddress::parse("2001:db8:ff::2")};
   EXPECT_EQ(format_trace(r),
             "tcp [fd00::7]:40000 -> [2001:db8::1]:443\n"
             "verdict: egress\n"
@@ -86,11 +86,11 @@ TEST(FormatTrace, Ipv6AndIcmpEndpoints) {
             "egress IPs: 2001:db8:ff::1, 2001:db8:ff::2\n");
 
   r.flow = FlowKey{Protocol::kIcmp, ip("10.0.4.5"), 8, ip("1.1.1.1"), 0};
-  r.snat_ip = "unknown:default-outbound";
+  r.snat_ip = ResultAddress::default_outbound();
   r.snat_port.reset();
   r.via = Via::kDefaultOutbound;
   r.resource.clear();
-  r.egress_ips = {"unknown:default-outbound"};
+  r.egress_ips = {ResultAddress::default_outbound()};
   EXPECT_EQ(format_trace(r),
             "icmp 10.0.4.5 -> 1.1.1.1\n"
             "verdict: egress\n"
@@ -104,12 +104,11 @@ TEST(FormatTrace, ModelsAreNamedWithTheirTextAndWrapped) {
   r.flow = FlowKey{Protocol::kTcp, ip("10.0.4.5"), 50000, ip("1.1.1.1"), 443};
   r.verdict = Verdict::kDropped;
   r.reason = Reason::kApplianceMissing;
-  r.models = {std::string(model::kApplianceMissing), "not-a-model"};
+  r.models = {model::kApplianceMissing};
   std::string text = format_trace(r);
   EXPECT_NE(text.find("modelled: appliance-missing-drops: A VirtualAppliance route whose"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("\nmodelled: not-a-model\n"), std::string::npos) << text;
   EXPECT_LE(longest_line(text), 100U) << text;
   // Every word of the model's text is there, wrapped or not.
   std::string flat = text;
@@ -127,7 +126,7 @@ TEST(FormatTrace, LongNotesWrapInsideTheTable) {
   r.reason = Reason::kNoOutboundConnectivity;
   Hop hop;
   hop.at = "hub/aks-nodes";
-  hop.action = "drop";
+  hop.action = HopAction::kDrop;
   hop.note =
       "the subnet has no NAT gateway, the node has no public IP, it is in no outbound "
       "rule's backend pool and defaultOutboundAccess is false";

@@ -9,6 +9,7 @@
 
 #include "egress/config/topology.h"
 #include "egress/engine/effective_routes.h"
+#include "egress/engine/models.h"
 #include "egress/net/ip_address.h"
 
 namespace egress {
@@ -59,6 +60,77 @@ enum class Reason : uint8_t {
   kForwardedTrafficNotAllowed,  // forwarded-traffic-not-allowed: peering refuses NVA traffic
 };
 
+/// What a hop did to the packet. The text forms (to_string) are the contract (cli.md).
+enum class HopAction : uint8_t {
+  kNone,        // "": the hop only routed it
+  kDeliver,     // deliver
+  kDrop,        // drop
+  kDeny,        // deny
+  kForward,     // forward
+  kSnat,        // snat
+  kSnatToNode,  // snat-to-node
+  kKeepPodIp,   // keep-pod-ip
+  kToGateway,   // to-gateway
+  kToService,   // to-service
+  kToBackend,   // to-backend
+  kDnat,        // dnat
+  kReply,       // reply
+};
+
+/// An address a result names: a source after SNAT, an egress IP, a hop's new address. Azure
+/// may pick one the topology does not know: those are kinds of their own, printed
+/// `unknown:default-outbound` and `unknown:node-public-ip:POOL#N`.
+class ResultAddress {
+ public:
+  enum class Kind : uint8_t {
+    kNone,             // no address (prints empty)
+    kAddress,          // address()
+    kEndpoint,         // address() and port(): where a DNAT sends the packet
+    kDefaultOutbound,  // default outbound access: Azure's implicit public IP
+    kNodePublicIp,     // a node public IP Azure picks: pool() and ordinal() name the node
+  };
+
+  constexpr ResultAddress() = default;
+  constexpr ResultAddress(const IpAddress& a) : kind_(Kind::kAddress), address_(a) {}  // NOLINT
+  static constexpr ResultAddress endpoint(const IpAddress& a, uint16_t port) {
+    ResultAddress r(a);
+    r.kind_ = Kind::kEndpoint;
+    r.port_ = port;
+    return r;
+  }
+  static constexpr ResultAddress default_outbound() {
+    ResultAddress r;
+    r.kind_ = Kind::kDefaultOutbound;
+    return r;
+  }
+  static constexpr ResultAddress node_public_ip(Index pool, uint32_t ordinal) {
+    ResultAddress r;
+    r.kind_ = Kind::kNodePublicIp;
+    r.pool_ = pool;
+    r.ordinal_ = ordinal;
+    return r;
+  }
+
+  constexpr Kind kind() const { return kind_; }
+  constexpr bool empty() const { return kind_ == Kind::kNone; }
+  /// A real address (kAddress, kEndpoint).
+  constexpr bool known() const { return kind_ == Kind::kAddress || kind_ == Kind::kEndpoint; }
+  constexpr const IpAddress& address() const { return address_; }
+  constexpr uint16_t port() const { return port_; }
+  constexpr Index pool() const { return pool_; }
+  constexpr uint32_t ordinal() const { return ordinal_; }
+
+  friend constexpr auto operator<=>(const ResultAddress&, const ResultAddress&) = default;
+  friend constexpr bool operator==(const ResultAddress&, const ResultAddress&) = default;
+
+ private:
+  Kind kind_ = Kind::kNone;
+  uint16_t port_ = 0;
+  Index pool_ = kNoIndex;
+  uint32_t ordinal_ = 0;
+  IpAddress address_;
+};
+
 /// The route a hop matched, as the trace and `routes` print it.
 struct RouteRef {
   std::string table;  // route table name; empty for system and BGP routes
@@ -74,10 +146,10 @@ struct RouteRef {
 struct Hop {
   std::string at;
   std::optional<RouteRef> route;
-  std::string rule;    // the NSG or appliance rule that applied
-  std::string action;  // snat-to-node, allow, deny, forward, snat, deliver, ...
-  std::string ip;      // the address the packet carries after this hop, when it changed
-  std::string note;    // a short why, for people
+  std::string rule;  // the NSG or appliance rule that applied
+  HopAction action = HopAction::kNone;
+  ResultAddress ip;  // the address the packet carries after this hop, when it changed
+  std::string note;  // a short why, for people
 };
 
 /// Where the flow's source address is translated and from which public IPs and ports: what the
@@ -99,12 +171,12 @@ struct FlowResult {
   Verdict verdict = Verdict::kDropped;
   Reason reason = Reason::kNone;
   Via via = Via::kNone;
-  std::string resource;  // the NAT gateway, LB, appliance or host that gave the IP
-  std::string snat_ip;   // sampled public source IP, `unknown:default-outbound`, or empty
+  std::string resource;   // the NAT gateway, LB, appliance or host that gave the IP
+  ResultAddress snat_ip;  // sampled public source IP, Azure's unknown one, or empty
   std::optional<uint16_t> snat_port;
-  std::vector<std::string> egress_ips;  // every IP the flow could leave with, sorted
+  std::vector<ResultAddress> egress_ips;  // every IP the flow could leave with, sorted
   std::vector<Hop> hops;
-  std::vector<std::string> models;  // ids of the modelled (undocumented) rules that decided it
+  ModelSet models;  // the modelled (undocumented) rules that decided it
   /// The flow's host name (SNI, HTTP Host, trace --host), as given to Engine::trace; empty:
   /// not known. Printed only when set, so records without one stay as they were.
   std::string host;
@@ -115,7 +187,16 @@ struct FlowResult {
 };
 
 const char* to_string(Verdict v);
-const char* to_string(Via v);     // "" for kNone
-const char* to_string(Reason r);  // "" for kNone
+const char* to_string(Via v);        // "" for kNone
+const char* to_string(Reason r);     // "" for kNone
+const char* to_string(HopAction a);  // "" for kNone
+/// The text form: `10.0.0.1`, `[2001:db8::1]:443` / `10.0.0.1:443` (kEndpoint),
+/// `unknown:default-outbound`, `unknown:node-public-ip:NODE`, "" for kNone. `node` is the node's
+/// name `POOL#N` for kNodePublicIp: the result's resource, the hop's `at`.
+std::string to_string(const ResultAddress& a, std::string_view node);
+/// The text forms of a hop's address, a result's SNAT IP and its egress IPs.
+std::string ip_text(const Hop& hop);
+std::string snat_ip_text(const FlowResult& r);
+std::vector<std::string> egress_ip_texts(const FlowResult& r);
 
 }  // namespace egress
