@@ -671,8 +671,7 @@ class Session : public std::enable_shared_from_this<Session> {
       ++server.workers;
     }
     stream_.expires_never();
-    std::thread([self = shared_from_this()]() mutable {
-      Server::Impl& server = self->server_;
+    std::thread([self = shared_from_this(), &server]() mutable {
       self->run_worker();
       // The session (its socket and timer belong to an io_context) goes before the count that
       // lets stop() destroy the contexts.
