@@ -403,23 +403,47 @@ Result<std::string> read_all(BodySource& body, uint64_t limit) {
 
 namespace {
 
-// The in-flight gauge counts a streamed request from its start to its end, body included.
-class InFlight {
+// The in-flight gauge counts a streamed request from its start to its end, body included. It
+// drops before the answer's last bytes are written, so a client holding the whole answer never
+// sees its own request still counted.
+class InFlight final : public ResponseWriter {
  public:
-  explicit InFlight(Metrics& m) : m_(m) { m_.replay_started(); }
-  ~InFlight() { m_.replay_finished(); }
+  InFlight(Metrics& m, ResponseWriter& out) : m_(m), out_(out) { m_.replay_started(); }
+  ~InFlight() override { end(); }
   InFlight(const InFlight&) = delete;
   InFlight& operator=(const InFlight&) = delete;
 
+  bool answer(const Answer& a) override {
+    end();
+    return out_.answer(a);
+  }
+  bool begin(unsigned status, const std::string& content_type) override {
+    return out_.begin(status, content_type);
+  }
+  bool chunk(std::string_view data) override { return out_.chunk(data); }
+  bool finish() override {
+    end();
+    return out_.finish();
+  }
+
  private:
+  void end() {
+    if (!ended_) {
+      ended_ = true;
+      m_.replay_finished();
+    }
+  }
+
   Metrics& m_;
+  ResponseWriter& out_;
+  bool ended_ = false;
 };
 
 }  // namespace
 
-void stream(const ApiContext& ctx, const Dispatch& d, BodySource& body, ResponseWriter& out,
+void stream(const ApiContext& ctx, const Dispatch& d, BodySource& body, ResponseWriter& client,
             const std::atomic<bool>& cancel) {
-  InFlight in_flight(*ctx.metrics);
+  InFlight out(*ctx.metrics, client);
   if (d.early) {
     out.answer(*d.early);
     return;

@@ -139,8 +139,10 @@ struct Server::Impl {
   std::vector<std::string> paths;
   TopologyRegistry registry;
   Metrics metrics;
+  // The other threads' contexts. Declared first so that they outlive `ioc`: its pending accept
+  // holds a socket of one of them, destroyed with `ioc`.
+  std::vector<std::unique_ptr<asio::io_context>> more;
   asio::io_context ioc{1};  // the first thread's: the acceptor and the signals live here
-  std::vector<std::unique_ptr<asio::io_context>> more;  // the other threads'
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep;
   size_t next = 0;  // the context the next connection goes to
   tcp::acceptor acceptor{ioc};
@@ -669,7 +671,15 @@ class Session : public std::enable_shared_from_this<Session> {
       ++server.workers;
     }
     stream_.expires_never();
-    std::thread([self = shared_from_this()] { self->run_worker(); }).detach();
+    std::thread([self = shared_from_this(), &server]() mutable {
+      self->run_worker();
+      // The session (its socket and timer belong to an io_context) goes before the count that
+      // lets stop() destroy the contexts.
+      self.reset();
+      std::lock_guard<std::mutex> lock(server.mutex);
+      --server.workers;
+      server.changed.notify_all();
+    }).detach();
   }
 
   void run_worker() {
@@ -693,9 +703,6 @@ class Session : public std::enable_shared_from_this<Session> {
       stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
       stream_.socket().close(ec);
     }
-    std::lock_guard<std::mutex> lock(server.mutex);
-    --server.workers;
-    server.changed.notify_all();
   }
 
   void close() {
