@@ -105,6 +105,16 @@ class TimelineBuilder {
   int64_t first_exhausted_ = -1;
 };
 
+// The models finalize adds per flow, as bits made at compile time: no id lookups per flow.
+constexpr ModelSet kSnatSampleModel{model::kSnatSample};
+constexpr ModelSet kLbPortChoiceModel{model::kLbPortChoice};
+constexpr ModelSet kNatGatewayDestinationModel{model::kNatGatewayDestination};
+constexpr ModelSet kAppliancePortsModel{model::kAppliancePorts};
+constexpr ModelSet kFlowEndModel{model::kFlowEnd};
+constexpr ModelSet kFlowIdleTimeoutModel{model::kFlowIdleTimeout};
+constexpr ModelSet kFlowDirectionModel{model::kFlowDirection};
+constexpr ModelSet kHostNameWaitModel{model::kHostNameWait};
+
 FlowKey reversed(const FlowKey& k) {
   return FlowKey{k.proto, k.dst, k.dport, k.src, k.sport};
 }
@@ -612,18 +622,18 @@ struct Replayer::Impl {
 
     ModelSet used = path.models;
     if (f.leased) {
-      used.remove(model::kSnatSample);
+      used -= kSnatSampleModel;
     }
     if (snat != nullptr && (f.leased || f.exhausted)) {
       switch (snat->point.via) {
         case Via::kLoadBalancer:
-          used.add(model::kLbPortChoice);
+          used |= kLbPortChoiceModel;
           break;
         case Via::kNatGateway:
-          used.add(model::kNatGatewayDestination);
+          used |= kNatGatewayDestinationModel;
           break;
         case Via::kAppliance:
-          used.add(model::kAppliancePorts);
+          used |= kAppliancePortsModel;
           break;
         default:
           break;
@@ -631,16 +641,16 @@ struct Replayer::Impl {
     }
     if (f.key.proto == Protocol::kTcp &&
         (f.end == FlowEnd::kFin || f.end == FlowEnd::kRst || f.end == FlowEnd::kHalfOpen)) {
-      used.add(model::kFlowEnd);
+      used |= kFlowEndModel;
     }
     if (f.end == FlowEnd::kIdle && path.default_idle) {
-      used.add(model::kFlowIdleTimeout);
+      used |= kFlowIdleTimeoutModel;
     }
     if (f.flipped) {
-      used.add(model::kFlowDirection);
+      used |= kFlowDirectionModel;
     }
     if (f.waited) {
-      used.add(model::kHostNameWait);
+      used |= kHostNameWaitModel;
     }
     models |= used;
 

@@ -91,6 +91,8 @@ class ResultAddress {
   };
 
   constexpr ResultAddress() = default;
+  // Implicit: every IpAddress is a result address, so `hop.ip = node.address` and braced
+  // lists of addresses read as they did with strings.
   constexpr ResultAddress(const IpAddress& a) : kind_(Kind::kAddress), address_(a) {}  // NOLINT
   static constexpr ResultAddress endpoint(const IpAddress& a, uint16_t port) {
     ResultAddress r(a);

@@ -137,6 +137,10 @@ class ModelSet {
     bits_ |= o.bits_;
     return *this;
   }
+  constexpr ModelSet& operator-=(const ModelSet& o) {
+    bits_ &= ~o.bits_;
+    return *this;
+  }
   friend constexpr bool operator==(const ModelSet&, const ModelSet&) = default;
 
  private:
