@@ -664,7 +664,7 @@ void handle_synth(const ApiContext& ctx, const ServedTopology& t, const Dispatch
     out.answer(problem(400, j.error()));
     return;
   }
-  if (Result<bool> ok = check_keys(*j, "", {"flows", "seed"}); !ok) {
+  if (Result<bool> ok = check_keys(*j, "", {"flows", "seed", "mix"}); !ok) {
     out.answer(problem(400, ok.error()));
     return;
   }
@@ -678,13 +678,45 @@ void handle_synth(const ApiContext& ctx, const ServedTopology& t, const Dispatch
     out.answer(problem(400, seed.error()));
     return;
   }
+  // A mix file's text (synth --mix FILE), named `mix` in its errors; flows and seed given
+  // beside it override its own, as synth's flags do.
+  Result<std::string> mix = get_string(*j, "", "mix", false);
+  if (!mix) {
+    out.answer(problem(400, mix.error()));
+    return;
+  }
+  const bool has_mix = j->contains("mix");
+  if (has_mix) {
+    SynthMixLoad parsed = parse_synth_mix(*mix, "mix");
+    if (!parsed.spec) {
+      out.answer(problem(422, parsed.errors.empty()
+                                  ? Diagnostic{"bad-mix", "the mix could not be read", {}}
+                                  : parsed.errors.front()));
+      return;
+    }
+    if (!j->contains("flows") && parsed.spec->flows > kMaxSynthFlows) {
+      out.answer(problem(422, "too-many-flows",
+                         "mix: flows " + std::to_string(parsed.spec->flows) +
+                             " is over the limit of " + std::to_string(kMaxSynthFlows) +
+                             " for one request (give flows beside it)"));
+      return;
+    }
+  }
   uint64_t packets = 0;
   stream_simulation(t, "synth", report_form(d), out, cancel,
                     [&](SimulationOptions options, const CancelToken&) {
                       SynthRequest request;
                       request.topology = input_of(t);
-                      request.settings.flows = *flows;
-                      request.settings.seed = *seed;
+                      if (has_mix) {
+                        request.settings.mix_path = "mix";
+                        request.settings.mix_yaml = *mix;
+                      }
+                      if (!has_mix || j->contains("flows")) {
+                        request.settings.flows = *flows;
+                      }
+                      if (!has_mix || j->contains("seed")) {
+                        request.settings.seed = *seed;
+                      }
                       request.options = std::move(options);
                       AppResult<ReplayAnswer> answer = run_synth(std::move(request), Context{});
                       if (answer) {

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <thread>
 
+#include "egress/app/app.h"
+#include "egress/report/replay_report.h"
 #include "server_test_util.h"
 
 namespace egress {
@@ -204,6 +206,37 @@ TEST_F(ServerTest, SynthStreams) {
   EXPECT_EQ(Json::parse(bad.body)["detail"], "flows: 0 is not a whole number from 1 to 10000000");
 }
 
+// A mix posted as synth's body gives what `synth --mix FILE` gives: the README capture's mix,
+// its summary the same as the application layer's on the file; a bad mix is placed in it.
+TEST_F(ServerTest, SynthWithAPostedMix) {
+  const std::string mix_file =
+      std::string(EGRESS_TOPOLOGIES_DIR) + "/mixes/aks-udr-firewall-nodes.yaml";
+  Json body;
+  body["mix"] = read_file(mix_file);
+  Reply r = post(port(), "/v1/topologies/aks-udr-firewall/synth", body.dump());
+  ASSERT_EQ(r.status, 200u) << r.body;
+  const std::string last = r.body.substr(r.body.rfind("{\"summary\":"));
+  SynthRequest request;
+  request.topology = TopologyInput::file(topology_path("aks-udr-firewall"));
+  request.settings.mix_path = mix_file;
+  AppResult<ReplayAnswer> cli = run_synth(std::move(request), Context{});
+  ASSERT_TRUE(cli.ok());
+  EXPECT_EQ(last, "{\"summary\":" + summary_to_json(cli->summary) + "}\n");
+  EXPECT_EQ(Json::parse(last)["summary"]["flows"], 250);
+  // flows beside the mix override its own.
+  body["flows"] = 10;
+  Reply ten = post(port(), "/v1/topologies/aks-udr-firewall/synth", body.dump());
+  ASSERT_EQ(ten.status, 200u) << ten.body;
+  EXPECT_EQ(Json::parse(ten.body.substr(ten.body.rfind("{\"summary\":")))["summary"]["flows"], 10);
+  Json bad;
+  bad["mix"] = "flows: 10\nrate: fast\n";
+  Reply wrong = post(port(), "/v1/topologies/aks-udr-firewall/synth", bad.dump());
+  EXPECT_EQ(wrong.status, 422u);
+  Json p = Json::parse(wrong.body);
+  EXPECT_EQ(p["file"], "mix");
+  EXPECT_EQ(p["line"], 2);
+}
+
 TEST_F(ServerTest, DiffAndMigrate) {
   Reply d = post(port(), "/v1/diff",
                  R"({"before":"aks-loadbalancer","after":"aks-udr-firewall","synth":20})");
@@ -218,8 +251,7 @@ TEST_F(ServerTest, DiffAndMigrate) {
 // The reports and pictures of the command line's --report, --svg and --dot, from the same
 // renderers: the firewall tutorial's capture (README's main job) and a migration.
 TEST_F(ServerTest, ReportsAndPictures) {
-  Reply html =
-      post(port(), "/v1/topologies/aks-udr-firewall/replay?report=html", capture_bytes());
+  Reply html = post(port(), "/v1/topologies/aks-udr-firewall/replay?report=html", capture_bytes());
   ASSERT_EQ(html.status, 200u) << html.body;
   EXPECT_EQ(html.content_type, "text/html; charset=utf-8");
   EXPECT_EQ(html.body.rfind("<!DOCTYPE html>", 0), 0u);
