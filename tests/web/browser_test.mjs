@@ -88,10 +88,26 @@ function stopServer(server) {
 }
 
 // The text of a report shown in one of the page's frames.
+// The report frame's text once it has loaded its document. The page sets the frame's srcdoc
+// after showing it, so a read can land while the frame navigates ("Execution context was
+// destroyed"): read again until a loaded document answers, for up to 30 s.
 async function frameText(page, selector) {
-  const frame = await (await page.$(selector)).contentFrame();
-  await frame.waitForLoadState();
-  return frame.evaluate(() => document.body.innerText);
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    try {
+      const frame = await (await page.$(selector)).contentFrame();
+      await frame.waitForLoadState();
+      const text = await frame.evaluate(() => document.body ? document.body.innerText : '');
+      if (text.trim() !== '' || Date.now() > deadline) {
+        return text;
+      }
+    } catch (e) {
+      if (Date.now() > deadline) {
+        throw e;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function main() {
