@@ -407,18 +407,21 @@ AppResult<RoutesAnswer> run_routes(const RoutesRequest& request, const Context& 
 
 Result<FlowKey> parse_flow_fields(const FlowFields& fields, std::string_view prefix) {
   const std::string p(prefix);
+  auto bad_address = [](std::string message) {
+    return Diagnostic{"bad-address", std::move(message), {}};
+  };
   std::optional<IpAddress> src = IpAddress::parse(fields.src);
   if (!src) {
-    return bad_value(p + "src: '" + fields.src + "' is not an IPv4 or IPv6 address");
+    return bad_address(p + "src: '" + fields.src + "' is not an IPv4 or IPv6 address");
   }
   std::optional<IpAddress> dst = IpAddress::parse(fields.dst);
   if (!dst) {
-    return bad_value(p + "dst: '" + fields.dst + "' is not an IPv4 or IPv6 address");
+    return bad_address(p + "dst: '" + fields.dst + "' is not an IPv4 or IPv6 address");
   }
   auto family = [](const IpAddress& a) { return a.is_v4() ? "IPv4" : "IPv6"; };
   if (src->family() != dst->family()) {
-    return bad_value(p + "src " + fields.src + " is " + family(*src) + " but " + p + "dst " +
-                     fields.dst + " is " + family(*dst));
+    return bad_address(p + "src " + fields.src + " is " + family(*src) + " but " + p + "dst " +
+                       fields.dst + " is " + family(*dst));
   }
   std::optional<Protocol> proto = parse_protocol(fields.proto);
   if (!proto) {

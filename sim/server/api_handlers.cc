@@ -9,7 +9,6 @@
 #include "egress/app/app.h"
 #include "egress/app/cancel_token.h"
 #include "egress/capture/capture_reader.h"
-#include "egress/config/fqdn_tags.h"
 #include "egress/config/topology_checks.h"
 #include "egress/config/topology_loader.h"
 #include "egress/engine/effective_routes.h"
@@ -151,45 +150,20 @@ struct TraceQuestion {
   uint64_t seed = 0;
 };
 
-const char* family_name(const IpAddress& a) {
-  return a.is_v4() ? "IPv4" : "IPv6";
-}
-
-// A trace question from its fields as text (the body's members, or the picture's query).
+// A trace question from its fields as text (the body's members, or the picture's query),
+// parsed as the command line parses its flags; `where` prefixes the field names in errors.
 Result<TraceQuestion> trace_question(const std::string& where, const std::string& src_text,
                                      const std::string& dst_text, const std::string& proto_text,
                                      uint64_t sport, uint64_t dport, std::string host,
                                      uint64_t seed) {
-  TraceQuestion q;
-  std::optional<IpAddress> src = IpAddress::parse(src_text);
-  if (!src) {
-    return bad("bad-address",
-               field(where, "src") + ": '" + src_text + "' is not an IPv4 or IPv6 address");
+  FlowFields fields{
+      src_text, dst_text, proto_text, static_cast<int64_t>(sport), static_cast<int64_t>(dport),
+      host};
+  Result<FlowKey> key = parse_flow_fields(fields, where.empty() ? "" : where + ".");
+  if (!key) {
+    return key.error();
   }
-  std::optional<IpAddress> dst = IpAddress::parse(dst_text);
-  if (!dst) {
-    return bad("bad-address",
-               field(where, "dst") + ": '" + dst_text + "' is not an IPv4 or IPv6 address");
-  }
-  if (src->family() != dst->family()) {
-    return bad("bad-address", field(where, "src") + " " + src_text + " is " + family_name(*src) +
-                                  " but " + field(where, "dst") + " " + dst_text + " is " +
-                                  family_name(*dst));
-  }
-  std::optional<Protocol> proto = parse_protocol(proto_text);
-  if (!proto) {
-    return bad("bad-value",
-               field(where, "proto") + ": '" + proto_text + "' is not one of tcp, udp, icmp");
-  }
-  if (!host.empty() && !valid_host_name(host)) {
-    return bad("bad-value", field(where, "host") + ": '" + host +
-                                "' is not a host name (labels of letters, digits, '-' and '_', "
-                                "separated by dots)");
-  }
-  q.key = FlowKey{*proto, *src, static_cast<uint16_t>(sport), *dst, static_cast<uint16_t>(dport)};
-  q.host = std::move(host);
-  q.seed = seed;
-  return q;
+  return TraceQuestion{*key, std::move(host), seed};
 }
 
 Result<TraceQuestion> trace_question(const Json& j, const std::string& where) {

@@ -189,6 +189,7 @@ struct FlowFields {
 };
 /// The flow of `fields`; errors name each field with `prefix` before it ("--src" on the
 /// command line, "src" in a JSON body): "--src: '1.2.3' is not an IPv4 or IPv6 address".
+/// Codes: `bad-address` for the addresses, `bad-value` for the rest.
 Result<FlowKey> parse_flow_fields(const FlowFields& fields, std::string_view prefix);
 
 struct TraceRequest {
