@@ -703,20 +703,24 @@ void handle_synth(const ApiContext& ctx, const ServedTopology& t, const Dispatch
 
 namespace {
 
-Result<ComparisonFlows> comparison(const Json& j, uint64_t& seed) {
-  ComparisonFlows flows;
+// The synthetic flows and seed of a diff or migrate body into `request`, which stops when
+// `token` says so.
+template <class Request>
+Result<bool> take_comparison(const Json& j, Request& request, const CancelToken& token) {
   Result<uint64_t> n =
       get_uint(j, "", "synth", kDefaultCompareFlows, 1, kMaxCompareFlows, "bad-value");
   if (!n) {
     return n.error();
   }
-  Result<uint64_t> s = get_uint(j, "", "seed", 0, 0, UINT64_MAX, "bad-value");
-  if (!s) {
-    return s.error();
+  Result<uint64_t> seed = get_uint(j, "", "seed", 0, 0, UINT64_MAX, "bad-value");
+  if (!seed) {
+    return seed.error();
   }
-  flows.synth = *n;
-  seed = *s;
-  return flows;
+  request.flows.synth = *n;
+  request.seed = *seed;
+  request.seed_given = true;
+  request.cancel = &token;
+  return true;
 }
 
 // diff and migrate answer JSON, or their report.
@@ -783,14 +787,10 @@ Answer handle_diff(const TopologySet& set, const Dispatch& d, std::string_view b
     }
     request.after = TopologyInput::text(*yaml, "afterYaml");
   }
-  Result<ComparisonFlows> flows = comparison(*j, request.seed);
-  if (!flows) {
-    return problem(400, flows.error());
-  }
-  request.flows = std::move(*flows);
-  request.seed_given = true;
   CancelToken token(cancel);
-  request.cancel = &token;
+  if (Result<bool> ok = take_comparison(*j, request, token); !ok) {
+    return problem(400, ok.error());
+  }
   const uint64_t seed = request.seed;
   AppResult<DiffAnswer> answer = run_diff(std::move(request), Context{});
   if (!answer) {
@@ -825,14 +825,10 @@ Answer handle_migrate(const ServedTopology& t, const Dispatch& d, std::string_vi
   MigrateRequest request;
   request.topology = input_of(t);
   request.to = *to_text;
-  Result<ComparisonFlows> flows = comparison(*j, request.seed);
-  if (!flows) {
-    return problem(400, flows.error());
-  }
-  request.flows = std::move(*flows);
-  request.seed_given = true;
   CancelToken token(cancel);
-  request.cancel = &token;
+  if (Result<bool> ok = take_comparison(*j, request, token); !ok) {
+    return problem(400, ok.error());
+  }
   const uint64_t seed = request.seed;
   AppResult<MigrateAnswer> answer = run_migrate(std::move(request), Context{});
   if (!answer) {
