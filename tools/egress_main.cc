@@ -64,6 +64,7 @@ constexpr int kExitBadInput = 2;  // bad input or usage
 // An ephemeral port as Linux picks them (32768-60999), and the port most egress is for.
 constexpr int kDefaultSport = 50000;
 constexpr int kDefaultDport = 443;
+constexpr uint32_t kMaxThreads = 1024;
 
 struct Args {
   std::string topology;
@@ -100,6 +101,7 @@ struct Args {
   std::string time_range;
   uint32_t scale = 1;
   std::string speedup = "1";
+  uint32_t threads = 0;  // replay and synth --threads; 0: the CPUs this process may use
   // synth
   uint64_t synth_flows = 0;
   std::string mix;
@@ -513,6 +515,7 @@ SimulationOptions simulation_options(const Args& args, SimulationOutputs& files)
   options.seed = args.seed;
   options.scale = args.scale;
   options.speedup = args.speedup;
+  options.threads = args.threads != 0 ? args.threads : egress::usable_cpus();
   options.fail_on = args.fail_on;
   options.groups.path = args.groups;
   if (set.file(files.report) != nullptr) {
@@ -885,6 +888,10 @@ void add_scale_options(CLI::App& cmd, Args& args) {
                  "Compress capture time S times: a packet at t is replayed at "
                  "first + (t - first) / S")
       ->capture_default_str();
+  cmd.add_option("--threads", args.threads,
+                 "Track flows on N threads (default: every CPU this process may use); any N "
+                 "gives the same output")
+      ->check(CLI::Range(uint32_t{1}, kMaxThreads));
 }
 
 int run(int argc, char** argv) {

@@ -1,7 +1,10 @@
 #include "egress/app/app.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <map>
+#include <thread>
 #include <utility>
 
 #include "egress/capture/capture_reader.h"
@@ -182,6 +185,7 @@ AppResult<ReplayAnswer> simulate(const Engine& engine, PacketSource& source,
     replay_options.progress_every = options.progress_every;
   }
   replay_options.rewrite = options.rewrite;
+  replay_options.threads = std::max(1u, options.threads);
   Result<ReplaySummary> summary = replay(engine, *input, replay_options, sink);
   if (!summary) {
     return fail(summary.error(), std::move(findings));
@@ -454,6 +458,15 @@ AppResult<TraceAnswer> run_trace(const TraceRequest& request, const Context& con
   answer.result = loaded->engine->trace(request.flow, request.seed, request.host);
   answer.findings = std::move(loaded->findings);
   return answer;
+}
+
+uint32_t usable_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    return std::max(1, CPU_COUNT(&set));
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
 }
 
 AppResult<ReplayAnswer> run_replay(ReplayRequest request, const Context& context) {

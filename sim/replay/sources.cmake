@@ -3,5 +3,7 @@ target_sources(egress_core PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/flow_table.cc
   ${CMAKE_CURRENT_LIST_DIR}/packet_rewrite.cc
   ${CMAKE_CURRENT_LIST_DIR}/replay.cc
+  ${CMAKE_CURRENT_LIST_DIR}/flow_tracker.cc
+  ${CMAKE_CURRENT_LIST_DIR}/egress_stage.cc
   ${CMAKE_CURRENT_LIST_DIR}/scaled_source.cc
 )

@@ -137,11 +137,15 @@ class SimulationSink : public ReplaySink {
   virtual void on_generated(const RawPacket& packet);
 };
 
+/// The CPUs this process may run on (its affinity mask), at least 1: --threads' default.
+uint32_t usable_cpus();
+
 /// What replay and synth share.
 struct SimulationOptions {
   uint64_t seed = 0;
   uint32_t scale = 1;                // 1..kMaxScale
   std::string speedup = "1";         // parse_speedup's forms
+  uint32_t threads = 1;              // flow-tracking workers (ReplayOptions::threads)
   std::vector<std::string> fail_on;  // fail_on_names() only
   GroupsInput groups;
   bool records = false;            // build flow records for sink->on_flow

@@ -48,6 +48,9 @@ struct ReplayOptions {
   /// Rewrite packets past the egress point for ReplaySink::on_egress_packet.
   bool rewrite = false;
   uint64_t progress_every = uint64_t{1} << 18;  // packets between on_progress calls
+  /// Workers that track flows (replay(), not Replayer): 1 runs everything on the calling
+  /// thread. Any number gives the same results, byte for byte.
+  uint32_t threads = 1;
 };
 
 struct ReplayProgress {

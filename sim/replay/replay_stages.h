@@ -1,0 +1,161 @@
+// Replay in two stages, so that the per-flow work can run on every core while what flows share
+// happens once, in capture order.
+//
+//   FlowTracker (one per worker, flows split by a symmetric hash of their addresses and ports):
+//     the flow table, directions, host-name waits, timers and the engine's paths. It never
+//     touches what flows share, and says what happened as events, each with an EventKey.
+//   EgressStage (one per replay): the SNAT port pools, the summary, the port timelines, the
+//     records and the rewritten packets, fed the events of every tracker in EventKey order.
+//
+// With one tracker the events go straight to the stage. With several, each tracker's events
+// for a batch of packets are logged, and the logs merged by key: every tracker emits its events
+// in key order, the key is the same whichever tracker emits it, and a batch ends with every
+// tracker's timers run up to the batch's last packet, so the merged order is the one a single
+// tracker gives, and so are the pools' choices, byte for byte.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "egress/capture/packet_decoder.h"
+#include "egress/capture/raw_packet.h"
+#include "egress/engine/engine.h"
+#include "egress/engine/flow.h"
+#include "egress/engine/models.h"
+#include "egress/replay/replay.h"
+#include "egress/replay/snat_pools.h"
+
+namespace egress {
+
+/// Where an event falls in a single-threaded replay's order. A packet's events come after the
+/// timers due by its time: (time, kTimers, flow id) for a timer (the flow's id is the index of
+/// the packet that created it), (now, kPacket, packet index) for a packet, and (max, kTimers,
+/// flow id) for the flows still live at the end of the input. `sub` orders one cause's events.
+struct EventKey {
+  static constexpr uint8_t kTimers = 0;
+  static constexpr uint8_t kPacket = 1;
+  int64_t at = 0;
+  uint8_t phase = kTimers;
+  uint64_t order = 0;
+  uint32_t sub = 0;
+  friend auto operator<=>(const EventKey&, const EventKey&) = default;
+};
+inline constexpr int64_t kEndOfInputNs = std::numeric_limits<int64_t>::max();
+
+/// One place where flows are translated, shared by every path through it. Kept by the tracker
+/// that traced it, at a stable address: events point to it.
+struct SnatEntry {
+  SnatPoint point;
+  std::string resource;
+};
+
+/// What the stage needs of a flow that ended: its path's answer and its own history.
+struct EndedFlow {
+  FlowKey key;
+  FlowStats stats;
+  FlowEnd end = FlowEnd::kIdle;
+  bool flipped = false;
+  bool waited = false;
+  bool default_idle = true;
+  Verdict verdict = Verdict::kDropped;
+  Reason reason = Reason::kNone;
+  ModelSet models;
+  const SnatEntry* snat = nullptr;
+  uint32_t group = 0;                                    // with groups: the group's row
+  const std::vector<std::string>* egress_set = nullptr;  // with groups: the path's egress IPs
+  std::unique_ptr<FlowResult> result;  // with records: the engine's answer, traced by the tracker
+};
+
+/// The events a tracker emits. `flow` is the tracker's slot for the flow: a slot is reused only
+/// after its flow's on_ended, so the stage may keep per-slot state.
+class TrackerOutput {
+ public:
+  virtual ~TrackerOutput() = default;
+  virtual void on_created(const EventKey& key, uint32_t flow) = 0;
+  virtual void on_acquire(const EventKey& key, uint32_t flow, const SnatEntry& snat,
+                          const FlowKey& flow_key, int64_t at) = 0;
+  virtual void on_release(const EventKey& key, uint32_t flow, const SnatEntry& snat,
+                          const FlowKey& flow_key, FlowEnd end, int64_t at) = 0;
+  /// A packet of a flow with a SNAT point, for --pcap-out (only when rewriting).
+  virtual void on_packet(const EventKey& key, uint32_t flow, const RawPacket& packet,
+                         const DecodedPacket& decoded, bool outbound) = 0;
+  virtual void on_ended(const EventKey& key, uint32_t flow, EndedFlow&& ended) = 0;
+};
+
+/// One packet as the reader hands it to a tracker: decoded once, in capture order (the decoder
+/// remembers fragments), with its index in the whole input and the replay's clock then.
+struct TrackedPacket {
+  const RawPacket* packet = nullptr;
+  const DecodedPacket* decoded = nullptr;
+  uint64_t index = 0;
+  int64_t now = 0;
+};
+
+/// The tracker a flow belongs to among `trackers`: the same for both directions.
+uint32_t tracker_of(const FlowKey& key, uint32_t trackers) noexcept;
+
+class FlowTracker {
+ public:
+  FlowTracker(const Engine& engine, const ReplayOptions& options, TrackerOutput& out);
+  ~FlowTracker();
+  FlowTracker(const FlowTracker&) = delete;
+  FlowTracker& operator=(const FlowTracker&) = delete;
+
+  /// Where the events go from now on (a worker gives each batch its own log).
+  void set_output(TrackerOutput& out);
+  /// One IP packet (decoded kind kIp) of this tracker's flows.
+  void push(const TrackedPacket& p);
+  /// Runs the timers due by `now` (the last packet's clock): a batch's end.
+  void expire(int64_t now);
+  /// Ends every live flow (the end of the input at `now`).
+  void finish(int64_t now);
+  uint64_t live_flows() const;
+  uint64_t unmatched_icmp_errors() const;
+  size_t memory_bytes() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class EgressStage final : public TrackerOutput {
+ public:
+  EgressStage(const ReplayOptions& options, ReplaySink& sink);
+  ~EgressStage() override;
+
+  /// Which tracker's events follow (their `flow` slots are that tracker's).
+  void set_tracker(uint32_t tracker) { tracker_ = tracker; }
+  /// The capture's first packet, where the port timelines start: before the first event.
+  void set_first_ns(int64_t first_ns);
+
+  void on_created(const EventKey& key, uint32_t flow) override;
+  void on_acquire(const EventKey& key, uint32_t flow, const SnatEntry& snat,
+                  const FlowKey& flow_key, int64_t at) override;
+  void on_release(const EventKey& key, uint32_t flow, const SnatEntry& snat,
+                  const FlowKey& flow_key, FlowEnd end, int64_t at) override;
+  void on_packet(const EventKey& key, uint32_t flow, const RawPacket& packet,
+                 const DecodedPacket& decoded, bool outbound) override;
+  void on_ended(const EventKey& key, uint32_t flow, EndedFlow&& ended) override;
+
+  uint64_t live_flows() const { return live_; }
+  uint64_t flows() const;
+  size_t memory_bytes() const;
+  /// The summary, from the reader's counts and the trackers'.
+  ReplaySummary finish(ReplaySummary counts);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  uint32_t tracker_ = 0;
+  uint64_t live_ = 0;
+};
+
+}  // namespace egress
