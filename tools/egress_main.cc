@@ -101,7 +101,10 @@ struct Args {
   std::string time_range;
   uint32_t scale = 1;
   std::string speedup = "1";
-  uint32_t threads = 0;  // replay and synth --threads; 0: the CPUs this process may use
+  uint32_t threads = 0;             // replay and synth --threads; 0: the CPUs this process may use
+  std::string shard;                // replay and synth --shard I/N
+  std::string shard_out;            // --shard-out FILE
+  std::vector<std::string> shards;  // merge SHARD...
   // synth
   uint64_t synth_flows = 0;
   std::string mix;
@@ -644,23 +647,118 @@ CaptureInput capture_input(const Args& args) {
   return captures;
 }
 
+// replay and synth --shard: the one output is the shard file; the others belong to merge.
+std::optional<std::string> shard_usage_error(const Args& args) {
+  if (args.shard.empty() != args.shard_out.empty()) {
+    return std::string(args.shard.empty() ? "--shard-out needs --shard I/N"
+                                          : "--shard I/N needs --shard-out FILE");
+  }
+  if (args.shard.empty()) {
+    return std::nullopt;
+  }
+  const std::pair<const std::string*, std::string> outputs[] = {
+      {&args.flows_out, args.flows_option},
+      {&args.summary_out, "--summary"},
+      {&args.rewritten_out, args.rewritten_option},
+      {&args.generated_out, "--pcap-out"},
+      {&args.report_out, "--report"},
+  };
+  for (const auto& [path, option] : outputs) {
+    if (!path->empty()) {
+      return option + ": give it to 'egress-sim merge'; a --shard run writes only its shard file";
+    }
+  }
+  if (args.format != OutputFormat::kTable) {
+    return std::string("-o/--json: give it to 'egress-sim merge'; a --shard run prints one line");
+  }
+  return std::nullopt;
+}
+
+// A --shard run: its shard file, published only when the run succeeded.
+Outcome finish_shard(SimulationOutputs& files, int shard_out, const ShardSpec& spec,
+                     AppResult<ReplayAnswer> answer) {
+  if (files.progress) {
+    files.progress->clear();
+  }
+  if (!answer) {
+    return failed(answer.failure());
+  }
+  Outcome outcome = warned(answer->findings);
+  outcome.err += lines(answer->summary.warnings, "warning");
+  std::string error;
+  if (!files.set.commit(error)) {
+    outcome.exit_code = kExitBadInput;
+    outcome.err += "error: " + error + "\n";
+    return outcome;
+  }
+  outcome.out = "shard " + std::to_string(spec.index) + "/" + std::to_string(spec.count) + ": " +
+                counted(answer->shard->flows, "flow") + " of " +
+                counted(answer->shard->packets, "packet") + " read, written to " +
+                files.set.path(shard_out) + "\n";
+  return outcome;
+}
+
+// --shard I/N, checked before any work; nullopt without --shard.
+Result<std::optional<ShardSpec>> shard_of(const Args& args) {
+  if (auto e = shard_usage_error(args)) {
+    return Error{"usage", *e, {}};
+  }
+  if (args.shard.empty()) {
+    return std::optional<ShardSpec>();
+  }
+  Result<ShardSpec> spec = parse_shard_spec(args.shard);
+  if (!spec) {
+    return spec.error();
+  }
+  return std::optional<ShardSpec>(*spec);
+}
+
+// Points a --shard run's options at its shard file.
+int add_shard_out(const Args& args, const std::optional<ShardSpec>& spec,
+                  SimulationOutputs& files) {
+  return spec ? files.set.add("--shard-out", args.shard_out) : -1;
+}
+void use_shard_out(const std::optional<ShardSpec>& spec, int shard_out, SimulationOutputs& files,
+                   SimulationOptions& options) {
+  if (spec) {
+    options.shard = spec;
+    options.shard_out = files.set.file(shard_out);
+    options.shard_out_name = files.set.path(shard_out);
+  }
+}
+
 Outcome run_replay(const Args& args) {
+  Result<std::optional<ShardSpec>> spec = shard_of(args);
+  if (!spec) {
+    return bad_input(spec.error().message);
+  }
   std::vector<InputFile> inputs;
   for (const std::string& c : args.captures) {
     inputs.push_back({"capture", c});
   }
   SimulationOutputs files;
+  const int shard_out = add_shard_out(args, *spec, files);
   std::string error;
   if (!open_outputs(args, inputs, files, error)) {
     return bad_input(error);
   }
   ReplayRequest request{TopologyInput::file(args.topology), capture_input(args),
                         simulation_options(args, files)};
+  if (*spec) {
+    use_shard_out(*spec, shard_out, files, request.options);
+    return finish_shard(files, shard_out, **spec,
+                        egress::run_replay(std::move(request), make_context()));
+  }
   return finish_simulation(args, files, egress::run_replay(std::move(request), make_context()));
 }
 
 Outcome run_synth(const Args& args, const CLI::App& cmd) {
+  Result<std::optional<ShardSpec>> spec = shard_of(args);
+  if (!spec) {
+    return bad_input(spec.error().message);
+  }
   SimulationOutputs files;
+  const int shard_out = add_shard_out(args, *spec, files);
   std::string error;
   std::vector<InputFile> inputs;
   if (!args.mix.empty()) {
@@ -689,7 +787,41 @@ Outcome run_synth(const Args& args, const CLI::App& cmd) {
   s.rst_share = args.rst_share;
   s.payload = args.payload;
   request.options = simulation_options(args, files);
+  if (*spec) {
+    use_shard_out(*spec, shard_out, files, request.options);
+    return finish_shard(files, shard_out, **spec,
+                        egress::run_synth(std::move(request), make_context()));
+  }
   return finish_simulation(args, files, egress::run_synth(std::move(request), make_context()));
+}
+
+Outcome run_merge(const Args& args) {
+  std::vector<InputFile> inputs;
+  for (const std::string& s : args.shards) {
+    inputs.push_back({"shard file", s});
+  }
+  SimulationOutputs files;
+  files.flows = files.set.add("--flows", args.flows_out);
+  files.summary = files.set.add("--summary", args.summary_out);
+  files.rewritten = files.set.add("--pcap-out", args.rewritten_out);
+  files.report = files.set.add("--report", args.report_out);
+  if (auto e = report_path_error(args.report_out)) {
+    return bad_input(*e);
+  }
+  std::string error;
+  if (!files.set.open(inputs, error)) {
+    return bad_input(error);
+  }
+  MergeRequest request{args.shards, simulation_options(args, files)};
+  AppResult<MergeAnswer> answer = egress::run_merge(std::move(request), make_context());
+  if (!answer) {
+    return finish_simulation(args, files, std::move(answer).failure());
+  }
+  // The report names what the shards replayed, as the single run would have.
+  Args as_run = args;
+  as_run.topology = answer->run.topology_name;
+  as_run.captures = answer->run.captures;
+  return finish_simulation(as_run, files, std::move(answer->replay));
 }
 
 ComparisonFlows comparison_flows(const Args& args) {
@@ -892,6 +1024,11 @@ void add_scale_options(CLI::App& cmd, Args& args) {
                  "Track flows on N threads (default: every CPU this process may use); any N "
                  "gives the same output")
       ->check(CLI::Range(uint32_t{1}, kMaxThreads));
+  cmd.add_option("--shard", args.shard,
+                 "I/N: keep only shard I's flows (0..N-1) of N runs over the same input, for "
+                 "'merge'; needs --shard-out");
+  cmd.add_option("--shard-out", args.shard_out,
+                 "With --shard: write the shard file here (and no other output)");
 }
 
 int run(int argc, char** argv) {
@@ -1021,6 +1158,21 @@ int run(int argc, char** argv) {
   synth->add_option("--groups", args.groups,
                     "Named destination groups (YAML): a summary row per group");
   add_scale_options(*synth, args);
+
+  CLI::App* merge = app.add_subcommand(
+      "merge", "Join the shard files of replay --shard I/N runs into what one replay writes");
+  merge->add_option("SHARD", args.shards, "The N shard files of one run, in any order")->required();
+  merge->add_option("--flows", args.flows_out,
+                    "Write a record per flow: CSV if FILE ends in .csv, TSV if in .tsv, else "
+                    "JSON Lines (- for stdout)");
+  merge->add_option("--summary", args.summary_out, "Write the summary as JSON (- for stdout)");
+  merge->add_option("--report", args.report_out, kReportHelp);
+  merge->add_option(
+      "--pcap-out", args.rewritten_out,
+      "Write the packets as they appear past the egress point, SNAT applied (- for stdout)");
+  add_format(*merge, args, "Print the summary as one JSON document");
+  merge->add_flag("--quiet", args.quiet, "No progress on stderr");
+  add_fail_on(*merge, args);
 
   CLI::App* diff = app.add_subcommand(
       "diff", "The same flows through two topologies: what changes; exit 1 when anything does");
@@ -1157,6 +1309,7 @@ int run(int argc, char** argv) {
       {diff, [&] { return run_diff(args); }},
       {migrate, [&] { return run_migrate(args); }},
       {replay_cmd, [&] { return run_replay(args); }},
+      {merge, [&] { return run_merge(args); }},
       {synth, [&] { return run_synth(args, *synth); }},
   };
   for (const auto& [command, run_command] : commands) {

@@ -3,7 +3,9 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <thread>
 #include <utility>
 
@@ -145,8 +147,8 @@ class GeneratedTee final : public PacketSource {
 
 // The part replay and synth share: packets through the engine, results to the sink.
 AppResult<ReplayAnswer> simulate(const Engine& engine, PacketSource& source,
-                                 const SimulationOptions& options,
-                                 std::vector<Diagnostic> findings) {
+                                 const SimulationOptions& options, std::vector<Diagnostic> findings,
+                                 const ShardRun* shard_run = nullptr) {
   AppResult<std::shared_ptr<const DestinationGroups>> groups = load_groups(options.groups);
   if (!groups) {
     return fail(groups.failure().errors, std::move(findings));
@@ -186,6 +188,23 @@ AppResult<ReplayAnswer> simulate(const Engine& engine, PacketSource& source,
   }
   replay_options.rewrite = options.rewrite;
   replay_options.threads = std::max(1u, options.threads);
+  if (options.shard) {
+    if (groups->get() != nullptr) {
+      return fail(bad_value("--groups: give it to merge's run instead; a shard keeps no groups"),
+                  std::move(findings));
+    }
+    Result<ShardOutcome> kept =
+        replay_shard(engine, *input, replay_options, *options.shard, *shard_run, options.shard_out,
+                     options.shard_out_name, sink);
+    if (!kept) {
+      return fail(kept.error(), std::move(findings));
+    }
+    ReplayAnswer answer;
+    answer.findings = std::move(findings);
+    answer.shard = *kept;
+    answer.summary.warnings = input->warnings();
+    return answer;
+  }
   Result<ReplaySummary> summary = replay(engine, *input, replay_options, sink);
   if (!summary) {
     return fail(summary.error(), std::move(findings));
@@ -460,6 +479,27 @@ AppResult<TraceAnswer> run_trace(const TraceRequest& request, const Context& con
   return answer;
 }
 
+// What a shard file says of its run: the topology's text (merge loads it from there) and names.
+Result<ShardRun> shard_run_of(const TopologyInput& topology, std::string command,
+                              std::vector<std::string> captures) {
+  ShardRun run;
+  run.command = std::move(command);
+  run.captures = std::move(captures);
+  run.topology_name = topology.name.empty() ? topology.path : topology.name;
+  if (topology.yaml) {
+    run.topology_text = *topology.yaml;
+    return run;
+  }
+  std::ifstream in(topology.path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) {
+    return Error{"io", topology.path + ": cannot read the topology for the shard file", {}};
+  }
+  run.topology_text = text.str();
+  return run;
+}
+
 uint32_t usable_cpus() {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -477,15 +517,55 @@ AppResult<ReplayAnswer> run_replay(ReplayRequest request, const Context& context
   if (!loaded) {
     return std::move(loaded).failure();
   }
+  ShardRun shard_run;
+  if (request.options.shard) {
+    Result<ShardRun> run = shard_run_of(request.topology, "replay", request.captures.paths);
+    if (!run) {
+      return fail(run.error(), std::move(loaded->findings));
+    }
+    shard_run = std::move(run).value();
+  }
   Result<std::unique_ptr<PacketSource>> source = open_selected_captures(request.captures);
   if (!source) {
     return fail(source.error(), std::move(loaded->findings));
   }
   AppResult<ReplayAnswer> answer =
-      simulate(*loaded->engine, **source, request.options, std::move(loaded->findings));
+      simulate(*loaded->engine, **source, request.options, std::move(loaded->findings), &shard_run);
   if (answer) {
     answer->topology = loaded->topology;
   }
+  return answer;
+}
+
+AppResult<MergeAnswer> run_merge(MergeRequest request, const Context& context) {
+  if (std::optional<std::string> e = check_fail_on(request.options.fail_on)) {
+    return fail(bad_value("--fail-on: " + *e));
+  }
+  Result<ShardSet> shards = ShardSet::open(request.shards);
+  if (!shards) {
+    return fail(shards.error());
+  }
+  MergeAnswer answer;
+  answer.run = shards->run();
+  AppResult<LoadedTopology> loaded = load_for_simulation(
+      TopologyInput::text(answer.run.topology_text, answer.run.topology_name), context);
+  if (!loaded) {
+    return std::move(loaded).failure();
+  }
+  const SimulationOptions& o = request.options;
+  ReplayOptions options;
+  options.records = o.records;
+  options.rewrite = o.rewrite;
+  NullSink null_sink;
+  Result<ReplaySummary> summary =
+      shards->merge(*loaded->engine, options, o.sink != nullptr ? *o.sink : null_sink);
+  if (!summary) {
+    return fail(summary.error(), std::move(loaded->findings));
+  }
+  answer.replay.findings = std::move(loaded->findings);
+  answer.replay.failed_gates = failed_gates(*summary, o.fail_on);
+  answer.replay.summary = std::move(summary).value();
+  answer.replay.topology = loaded->topology;
   return answer;
 }
 
@@ -550,8 +630,16 @@ AppResult<ReplayAnswer> run_synth(SynthRequest request, const Context& context) 
     return fail(engine.error(), std::move(loaded->findings));
   }
   request.options.seed = spec.seed;
+  ShardRun shard_run;
+  if (request.options.shard) {
+    Result<ShardRun> run = shard_run_of(request.topology, "synth", {});
+    if (!run) {
+      return fail(run.error(), std::move(loaded->findings));
+    }
+    shard_run = std::move(run).value();
+  }
   AppResult<ReplayAnswer> answer =
-      simulate(**engine, **source, request.options, std::move(loaded->findings));
+      simulate(**engine, **source, request.options, std::move(loaded->findings), &shard_run);
   if (answer) {
     answer->topology = loaded->topology;
   }

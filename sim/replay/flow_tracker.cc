@@ -396,6 +396,7 @@ struct FlowTracker::Impl {
     e.snat = path.snat == kNoSnat ? nullptr : &snat_points[path.snat];
     e.group = path.group;
     e.egress_set = path.egress_set;
+    e.host = host_of(path, f.path);
     if (options.records) {
       e.result =
           std::make_unique<FlowResult>(engine.trace(f.key, options.seed, host_of(path, f.path)));

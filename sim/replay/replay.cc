@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "replay_hash.h"
 #include "replay_stages.h"
 
 namespace egress {
@@ -34,6 +35,8 @@ class PacketReader {
     counts_.bytes += packet.orig_len;
     now_ = std::max(now_, packet.ts_ns);
     counts_.last_ns = now_;
+    digest_ = mix64(digest_ ^ static_cast<uint64_t>(packet.ts_ns)) +
+              (uint64_t{packet.orig_len} << 32 | packet.data.size());
     d = decoder_.decode(packet);
     if (d.kind != PacketKind::kIp) {
       ++kinds_[static_cast<size_t>(d.kind)];
@@ -52,20 +55,20 @@ class PacketReader {
   uint64_t index() const { return counts_.packets - 1; }
   bool started() const { return counts_.packets != 0; }
 
-  ReplaySummary counts(uint64_t unmatched_icmp_errors) const {
-    ReplaySummary s = counts_;
-    s.seed = options_.seed;
-    s.scale = options_.scale;
-    s.speedup = options_.speedup;
+  ReaderCounts counts(uint64_t unmatched_icmp_errors) const {
+    ReaderCounts r;
+    r.counts = counts_;
+    r.counts.seed = options_.seed;
+    r.counts.scale = options_.scale;
+    r.counts.speedup = options_.speedup;
     for (int k = 0; k < kPacketKindCount; ++k) {
       if (kinds_[k] != 0) {
-        s.unusable[to_string(static_cast<PacketKind>(k))] = kinds_[k];
+        r.counts.unusable[to_string(static_cast<PacketKind>(k))] = kinds_[k];
       }
     }
-    if (unmatched_icmp_errors != 0) {
-      s.unusable["icmp-error-unmatched"] = unmatched_icmp_errors;
-    }
-    return s;
+    r.digest = digest_;
+    r.unmatched = unmatched_icmp_errors;
+    return r;
   }
 
  private:
@@ -74,6 +77,7 @@ class PacketReader {
   ReplaySummary counts_;
   std::array<uint64_t, kPacketKindCount> kinds_{};
   int64_t now_ = std::numeric_limits<int64_t>::min();
+  uint64_t digest_ = 0;
 };
 
 // A worker's inbox or outbox: one producer, one consumer, blocking.
@@ -274,7 +278,7 @@ class EventLog final : public TrackerOutput {
 };
 
 // Every worker's log of one batch into the stage, in key order.
-void merge_into(std::vector<std::unique_ptr<EventLog>>& logs, EgressStage& stage) {
+void merge_into(std::vector<std::unique_ptr<EventLog>>& logs, OrderedOutput& stage) {
   std::vector<size_t> at(logs.size(), 0);
   for (;;) {
     size_t best = logs.size();
@@ -297,14 +301,13 @@ void merge_into(std::vector<std::unique_ptr<EventLog>>& logs, EgressStage& stage
 // workers track flows, each its share by tracker_of(). The stage's work (the ports, the
 // summary, the records' output) is about as much as the trackers' on one core, so one worker
 // beside the calling thread already uses two cores.
-Result<ReplaySummary> replay_threaded(const Engine& engine, PacketSource& source,
-                                      const ReplayOptions& options, ReplaySink& sink,
-                                      uint32_t threads) {
+Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
+                                  const ReplayOptions& options, OrderedOutput& stage,
+                                  PacketFilter* filter, ReplaySink& sink, uint32_t threads) {
   // Batches in flight before the reader waits for the oldest: enough to keep every worker
   // busy while the stage catches up, few enough to bound memory.
   constexpr size_t kDepth = 4;
   PacketReader reader(options);
-  EgressStage stage(options, sink);
   std::vector<std::unique_ptr<FlowTracker>> trackers;
   std::vector<std::unique_ptr<EventLog>> current(threads);
   std::vector<Channel<std::shared_ptr<Batch>>> inbox(threads);
@@ -402,7 +405,7 @@ Result<ReplaySummary> replay_threaded(const Engine& engine, PacketSource& source
     if (reader.progress_due()) {
       sink.on_progress(reader.progress(stage.flows(), stage.live_flows()));
     }
-    if (ip) {
+    if (ip && (filter == nullptr || filter->keep(d.key))) {
       bool with_bytes = options.rewrite || (any_application_rules && d.payload_length != 0);
       batch->add(p, d, reader.index(), reader.now(), tracker_of(d.key, threads), with_bytes);
       if (batch->full()) {
@@ -424,12 +427,17 @@ Result<ReplaySummary> replay_threaded(const Engine& engine, PacketSource& source
   for (uint64_t u : unmatched) {
     unmatched_total += u;
   }
-  ReplaySummary summary = stage.finish(reader.counts(unmatched_total));
-  summary.warnings = source.warnings();
-  return summary;
+  return reader.counts(unmatched_total);
 }
 
 }  // namespace
+
+ReplaySummary with_unmatched(ReplaySummary counts, uint64_t unmatched) {
+  if (unmatched != 0) {
+    counts.unusable["icmp-error-unmatched"] = unmatched;
+  }
+  return counts;
+}
 
 void ReplaySink::on_egress_packet(const RawPacket&, const DecodedPacket&,
                                   std::span<const uint8_t>) {}
@@ -446,6 +454,7 @@ struct Replayer::Impl {
   FlowTracker tracker;
   DecodedPacket decoded;
   std::optional<ReplaySummary> summary;
+  PacketFilter* filter = nullptr;
 
   void push(const RawPacket& packet) {
     if (!reader.started()) {
@@ -455,7 +464,7 @@ struct Replayer::Impl {
     if (reader.progress_due()) {
       sink.on_progress(reader.progress(stage.flows(), stage.live_flows()));
     }
-    if (ip) {
+    if (ip && (filter == nullptr || filter->keep(decoded.key))) {
       tracker.push(TrackedPacket{&packet, &decoded, reader.index(), reader.now()});
     }
   }
@@ -463,11 +472,41 @@ struct Replayer::Impl {
   const ReplaySummary& finish() {
     if (!summary) {
       tracker.finish(reader.now());
-      summary = stage.finish(reader.counts(tracker.unmatched_icmp_errors()));
+      ReaderCounts r = reader.counts(tracker.unmatched_icmp_errors());
+      summary = stage.finish(with_unmatched(std::move(r.counts), r.unmatched));
     }
     return *summary;
   }
 };
+
+Result<ReaderCounts> run_trackers(const Engine& engine, PacketSource& source,
+                                  const ReplayOptions& options, OrderedOutput& out,
+                                  PacketFilter* filter, ReplaySink& progress) {
+  if (options.threads > 1) {
+    // The calling thread reads and runs the stage: one thread of the N.
+    return run_threaded(engine, source, options, out, filter, progress, options.threads - 1);
+  }
+  PacketReader reader(options);
+  FlowTracker tracker(engine, options, out);
+  DecodedPacket decoded;
+  Result<bool> read = for_each_packet(source, [&](const RawPacket& packet) {
+    if (!reader.started()) {
+      out.set_first_ns(packet.ts_ns);
+    }
+    bool ip = reader.take(packet, decoded);
+    if (reader.progress_due()) {
+      progress.on_progress(reader.progress(out.flows(), out.live_flows()));
+    }
+    if (ip && (filter == nullptr || filter->keep(decoded.key))) {
+      tracker.push(TrackedPacket{&packet, &decoded, reader.index(), reader.now()});
+    }
+  });
+  if (!read.ok()) {
+    return read.error();
+  }
+  tracker.finish(reader.now());
+  return reader.counts(tracker.unmatched_icmp_errors());
+}
 
 Replayer::Replayer(const Engine& engine, ReplayOptions options, ReplaySink& sink)
     : impl_(std::make_unique<Impl>(engine, options, sink)) {}
@@ -489,8 +528,15 @@ size_t Replayer::memory_bytes() const {
 Result<ReplaySummary> replay(const Engine& engine, PacketSource& source,
                              const ReplayOptions& options, ReplaySink& sink) {
   if (options.threads > 1) {
-    // The calling thread reads and runs the stage: one thread of the N.
-    return replay_threaded(engine, source, options, sink, options.threads - 1);
+    EgressStage stage(options, sink);
+    Result<ReaderCounts> r =
+        run_threaded(engine, source, options, stage, nullptr, sink, options.threads - 1);
+    if (!r.ok()) {
+      return r.error();
+    }
+    ReplaySummary summary = stage.finish(with_unmatched(std::move(r->counts), r->unmatched));
+    summary.warnings = source.warnings();
+    return summary;
   }
   Replayer replayer(engine, options, sink);
   Result<bool> read = for_each_packet(source, [&](const RawPacket& p) { replayer.push(p); });

@@ -71,6 +71,7 @@ struct EndedFlow {
   const SnatEntry* snat = nullptr;
   uint32_t group = 0;                                    // with groups: the group's row
   const std::vector<std::string>* egress_set = nullptr;  // with groups: the path's egress IPs
+  std::string host;  // the host name its path was traced with, if any (for a record's trace)
   std::unique_ptr<FlowResult> result;  // with records: the engine's answer, traced by the tracker
 };
 
@@ -126,15 +127,52 @@ class FlowTracker {
   std::unique_ptr<Impl> impl_;
 };
 
-class EgressStage final : public TrackerOutput {
+/// Where the trackers' events go in key order: the EgressStage, or a shard file.
+class OrderedOutput : public TrackerOutput {
+ public:
+  /// Which tracker's events follow (their `flow` slots are that tracker's).
+  void set_tracker(uint32_t tracker) { tracker_ = tracker; }
+  /// The capture's first packet, where the port timelines start: before the first event.
+  virtual void set_first_ns(int64_t first_ns) = 0;
+  /// Flows created so far, and live now (for progress).
+  virtual uint64_t flows() const = 0;
+  virtual uint64_t live_flows() const = 0;
+
+ protected:
+  uint32_t tracker_ = 0;
+};
+
+/// Which packets' flows one run keeps (replay --shard): all when null.
+class PacketFilter {
+ public:
+  virtual ~PacketFilter() = default;
+  virtual bool keep(const FlowKey& key) = 0;
+};
+
+/// What the reader counted of every packet: the summary's counts before the flows'.
+struct ReaderCounts {
+  ReplaySummary counts;    // packets, bytes, first and last, unusable kinds, seed, scale
+  uint64_t digest = 0;     // of every packet's time and lengths: tells captures apart
+  uint64_t unmatched = 0;  // ICMP errors no flow claimed, over every tracker
+};
+
+/// Packets of `source` through trackers on options.threads threads into `out` (those
+/// `filter` keeps); the reader's counts. Progress goes to `progress`.
+Result<ReaderCounts> run_trackers(const Engine& engine, PacketSource& source,
+                                  const ReplayOptions& options, OrderedOutput& out,
+                                  PacketFilter* filter, ReplaySink& progress);
+
+/// The summary's counts with the ICMP errors no tracker matched.
+ReplaySummary with_unmatched(ReplaySummary counts, uint64_t unmatched);
+
+class EgressStage final : public OrderedOutput {
  public:
   EgressStage(const ReplayOptions& options, ReplaySink& sink);
   ~EgressStage() override;
 
-  /// Which tracker's events follow (their `flow` slots are that tracker's).
-  void set_tracker(uint32_t tracker) { tracker_ = tracker; }
-  /// The capture's first packet, where the port timelines start: before the first event.
-  void set_first_ns(int64_t first_ns);
+  void set_first_ns(int64_t first_ns) override;
+  uint64_t flows() const override;
+  uint64_t live_flows() const override { return live_; }
 
   void on_created(const EventKey& key, uint32_t flow) override;
   void on_acquire(const EventKey& key, uint32_t flow, const SnatEntry& snat,
@@ -145,8 +183,6 @@ class EgressStage final : public TrackerOutput {
                  const DecodedPacket& decoded, bool outbound) override;
   void on_ended(const EventKey& key, uint32_t flow, EndedFlow&& ended) override;
 
-  uint64_t live_flows() const { return live_; }
-  uint64_t flows() const;
   size_t memory_bytes() const;
   /// The summary, from the reader's counts and the trackers'.
   ReplaySummary finish(ReplaySummary counts);
@@ -154,7 +190,6 @@ class EgressStage final : public TrackerOutput {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
-  uint32_t tracker_ = 0;
   uint64_t live_ = 0;
 };
 

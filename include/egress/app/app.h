@@ -30,6 +30,7 @@
 #include "egress/migrate/flow_diff.h"
 #include "egress/migrate/migration_plan.h"
 #include "egress/replay/replay.h"
+#include "egress/replay/shard.h"
 #include "egress/report/diff_report.h"
 #include "egress/util/result.h"
 
@@ -153,6 +154,11 @@ struct SimulationOptions {
   uint64_t progress_every = 0;     // packets between sink->on_progress; 0: none
   SimulationSink* sink = nullptr;  // null: nothing streamed, only the summary
   const CancelToken* cancel = nullptr;
+  /// replay and synth --shard: keep this shard's flows and write its shard file to
+  /// shard_out (named shard_out_name) instead of any other output.
+  std::optional<ShardSpec> shard;
+  std::FILE* shard_out = nullptr;
+  std::string shard_out_name;
 };
 
 // --- Commands -----------------------------------------------------------------------------
@@ -218,11 +224,23 @@ struct ReplayRequest {
 struct ReplayAnswer {
   std::vector<Diagnostic> findings;
   ReplaySummary summary;
+  std::optional<ShardOutcome> shard;  // a --shard run's: what it kept (no summary then)
   /// Each --fail-on reason or verdict that occurred, as "N flows REASON", in --fail-on order.
   std::vector<std::string> failed_gates;
   std::shared_ptr<const Topology> topology;  // the one replayed through, for reports
 };
 AppResult<ReplayAnswer> run_replay(ReplayRequest request, const Context& context);
+
+/// merge: the shard files of one replay --shard or synth --shard run, into what one run gives.
+struct MergeRequest {
+  std::vector<std::string> shards;
+  SimulationOptions options;  // outputs, fail-on and threads; seed and scale are the shards'
+};
+struct MergeAnswer {
+  ReplayAnswer replay;
+  ShardRun run;  // what the shards replayed, for the report's title
+};
+AppResult<MergeAnswer> run_merge(MergeRequest request, const Context& context);
 
 /// Synthetic flows: a mix file (or its text) with flags over it. A flag left out keeps the
 /// mix's value; without a mix, flows and seed are the request's, the rest SynthSpec's defaults.

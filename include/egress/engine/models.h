@@ -127,6 +127,13 @@ class ModelSet {
   constexpr bool empty() const { return bits_ == 0; }
   constexpr size_t size() const { return static_cast<size_t>(std::popcount(bits_)); }
   constexpr Bits bits() const { return bits_; }
+  /// The set bits() gave (a replay shard file carries it); bits past kModelCount dropped.
+  static constexpr ModelSet from_bits(uint64_t bits) {
+    ModelSet s;
+    s.bits_ =
+        static_cast<Bits>(kModelCount >= 64 ? bits : bits & ((uint64_t{1} << kModelCount) - 1));
+    return s;
+  }
 
   /// The ids in id order.
   std::vector<std::string_view> ids() const;
