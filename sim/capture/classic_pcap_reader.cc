@@ -26,7 +26,7 @@ constexpr uint32_t kMaxSnaplen = 262144;
 constexpr size_t kStreamChunk = size_t{1} << 20;
 // A mapping's pages are dropped this far behind the reader, so its resident size stays a
 // window whatever the file's size (replay's memory is to follow live flows, not the capture).
-constexpr size_t kReleaseStep = size_t{8} << 20;
+constexpr size_t kReleaseStep = size_t{1} << 20;
 
 uint32_t load32(const uint8_t* p, bool big_endian) {
   if (big_endian) {
