@@ -51,6 +51,7 @@ struct PeekedStream {
   uint8_t head[ClassicPcapHeader::kSize];
   size_t head_size;
   size_t head_read;
+  uint64_t given = 0;  // bytes read through the stream so far
 
   static ssize_t read(void* cookie, char* to, size_t size) {
     auto* self = static_cast<PeekedStream*>(cookie);
@@ -58,14 +59,24 @@ struct PeekedStream {
     while (done < size && self->head_read < self->head_size) {
       to[done++] = static_cast<char>(self->head[self->head_read++]);
     }
-    if (done == size) {
-      return static_cast<ssize_t>(done);
+    if (done < size) {
+      done += std::fread(to + done, 1, size - done, self->source);
+      if (done == 0 && std::ferror(self->source) != 0) {
+        return -1;
+      }
     }
-    done += std::fread(to + done, 1, size - done, self->source);
-    if (done == 0 && std::ferror(self->source) != 0) {
+    self->given += done;
+    return static_cast<ssize_t>(done);
+  }
+  // Only telling where the stream is (ftell), which is how CaptureReader follows a record
+  // libpcap cut to the snap length; a stream cannot seek.
+  static int seek(void* cookie, off64_t* offset, int whence) {
+    if (whence != SEEK_CUR || *offset != 0) {
+      errno = ESPIPE;
       return -1;
     }
-    return static_cast<ssize_t>(done);
+    *offset = static_cast<off64_t>(static_cast<PeekedStream*>(cookie)->given);
+    return 0;
   }
   static int close(void* cookie) {
     delete static_cast<PeekedStream*>(cookie);  // the source stays open: it is not ours
@@ -351,8 +362,8 @@ Result<std::unique_ptr<CaptureReader>> CaptureReaderFactory::open_stream(std::FI
     impl->link_type = header->link_type;
     return CaptureReaderFactory::make(std::move(impl));
   }
-  FILE* stream =
-      fopencookie(peeked, "rb", {&PeekedStream::read, nullptr, nullptr, &PeekedStream::close});
+  FILE* stream = fopencookie(
+      peeked, "rb", {&PeekedStream::read, nullptr, &PeekedStream::seek, &PeekedStream::close});
   if (stream == nullptr) {
     delete peeked;
     return file_error(name, "capture-open", std::strerror(errno));

@@ -221,8 +221,13 @@ ClassicPcapReader::Status ClassicPcapReader::next(ClassicPcapRecord& out) {
   const uint8_t* h = data_ + begin_;
   const uint32_t caplen = load32(h + 8, big_endian);
   const uint32_t len = load32(h + 12, big_endian);
-  const int64_t seconds = static_cast<int32_t>(load32(h, big_endian));
-  int64_t fraction = static_cast<int32_t>(load32(h + 4, big_endian));
+  // libpcap reads the fields as signed 32 bits, but through SWAPLONG, which is unsigned, in
+  // files of the other byte order: a time before 1970 there is far in the future.
+  const uint32_t raw_seconds = load32(h, big_endian);
+  const uint32_t raw_fraction = load32(h + 4, big_endian);
+  const int64_t seconds =
+      header_.swapped ? int64_t{raw_seconds} : static_cast<int32_t>(raw_seconds);
+  int64_t fraction = header_.swapped ? int64_t{raw_fraction} : static_cast<int32_t>(raw_fraction);
   if (!header_.nanosecond) {
     fraction *= 1000;
   }

@@ -32,8 +32,9 @@ struct ClassicPcapHeader {
 };
 
 struct ClassicPcapRecord {
-  int64_t seconds = 0;   // as libpcap reads them: signed 32 bits
-  int64_t fraction = 0;  // nanoseconds, as libpcap scales microseconds (signed 32 bits, x1000)
+  // As libpcap reads them: 32 bits, signed unless the file is of the other byte order.
+  int64_t seconds = 0;
+  int64_t fraction = 0;  // nanoseconds (microseconds x1000)
   uint32_t caplen = 0;   // data.size()
   uint32_t len = 0;
   std::span<const uint8_t> data;  // valid until the next call to next()
