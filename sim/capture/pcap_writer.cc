@@ -16,7 +16,9 @@ constexpr int64_t kNsPerSecond = 1'000'000'000;
 // libpcap's largest snaplen (MAXIMUM_SNAPLEN): packets are written as long as they were
 // captured.
 constexpr int kSnaplen = 262144;
-constexpr size_t kStreamBuffer = size_t{64} << 10;
+// Written on to the caller's file a megabyte at a time, which glibc passes to write() whole
+// (it ignores setvbuf's size unless given the buffer, and left 4 KiB writes).
+constexpr size_t kStreamBuffer = size_t{1} << 20;
 
 // Address families in link headers. NULL and LOOP readers (tcpdump, Wireshark, ours) take the
 // BSD AF_INET6 24 wherever the file came from; NFLOG carries Linux's own.
@@ -170,7 +172,8 @@ bool PcapWriter::start(uint16_t link_type) {
     stream_ = nullptr;
     return fail(std::string("cannot write: ") + std::strerror(errno));
   }
-  std::setvbuf(stream, nullptr, _IOFBF, kStreamBuffer);
+  buffer_ = std::make_unique_for_overwrite<char[]>(kStreamBuffer);
+  std::setvbuf(stream, buffer_.get(), _IOFBF, kStreamBuffer);
   dumper_ = pcap_dump_fopen(dead_, stream);
   if (dumper_ == nullptr) {
     // libpcap has closed `stream` when the header could not be written, not when it refused

@@ -1,6 +1,7 @@
-// Capture files read through libpcap (pcap in both byte orders, micro- and nanosecond, and
-// pcapng with several sections and interfaces; pcapng that libpcap refuses through a fallback
-// reader), and several of them merged in capture time.
+// Capture files (pcap in both byte orders, micro- and nanosecond, read by our own parser where
+// it can and libpcap otherwise; pcapng with several sections and interfaces through libpcap,
+// and what libpcap refuses through a fallback reader), and several of them merged in capture
+// time.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +18,10 @@ namespace egress {
 /// How messages name standard input, given as `-`.
 inline constexpr const char* kStdinName = "<stdin>";
 
-/// One capture file. Errors: `FILE: what` for a file libpcap refuses, `FILE: packet N
+/// One capture file. Classic pcap of the usual kinds (version 2.4, the link types replay
+/// decodes) is read by our own record parser, memory-mapped when it is a regular file and in
+/// large reads from a stream, with libpcap's results and words; everything else by libpcap.
+/// Errors: `FILE: what` for a file libpcap refuses, `FILE: packet N
 /// (offset B): what` for a record it cannot read. A last record cut short by the end of the
 /// file is a warning, not an error. In every Diagnostic, `where.file` is FILE and `message`
 /// the rest (`packet N (offset B): what`), so format_diagnostic prints
@@ -33,10 +37,10 @@ class CaptureReader final : public PacketSource {
   static Result<std::unique_ptr<CaptureReader>> open(const std::string& path, uint32_t input = 0);
   /// Reads a capture once, front to back, from `file`'s current position: a pipe, standard
   /// input. `file` stays the caller's and must stay open while the reader lives. pcap goes
-  /// through libpcap; pcapng through the strict reader (libpcap refuses interfaces of
-  /// different link types only after returning packets, and a stream cannot be read again),
-  /// so its errors come with the first packets rather than here and link_type() is the first
-  /// packet's. Offsets count from where `file` was.
+  /// through our parser (reads of 1 MiB) or libpcap; pcapng through the strict reader (libpcap
+  /// refuses interfaces of different link types only after returning packets, and a stream cannot
+  /// be read again), so its errors come with the first packets rather than here and link_type() is
+  /// the first packet's. Offsets count from where `file` was.
   static Result<std::unique_ptr<CaptureReader>> open_stream(std::FILE* file,
                                                             const std::string& name,
                                                             uint32_t input = 0);
@@ -56,6 +60,7 @@ class CaptureReader final : public PacketSource {
 
  private:
   struct Impl;
+  friend struct CaptureReaderFactory;  // capture_reader_internal.h's opens
   explicit CaptureReader(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,8 +27,8 @@ namespace egress {
 /// counted in skipped().
 ///
 /// Errors (`code` "pcap-write", `where.file` the name given): libpcap refusing the link type,
-/// a timestamp pcap cannot hold (before 1970, after 2038-01-19T03:14:07Z), a failed write. After the
-/// first error nothing more is written and write() returns false; finish() returns it.
+/// a timestamp pcap cannot hold (before 1970, after 2038-01-19T03:14:07Z), a failed write. After
+/// the first error nothing more is written and write() returns false; finish() returns it.
 class PcapWriter {
  public:
   /// `name` stands for the file in messages (`o.pcap`, `<stdout>`). Nothing is written until
@@ -67,7 +68,8 @@ class PcapWriter {
 
   std::FILE* file_;
   std::string name_;
-  Stream* stream_ = nullptr;  // what libpcap writes to; freed when the dumper closes it
+  Stream* stream_ = nullptr;        // what libpcap writes to; freed when the dumper closes it
+  std::unique_ptr<char[]> buffer_;  // the stream's: outlives it, since members go after ~
   pcap* dead_ = nullptr;
   pcap_dumper* dumper_ = nullptr;
   uint16_t link_type_ = 0;

@@ -1,0 +1,265 @@
+#include "capture/classic_pcap_reader.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <utility>
+
+#include "egress/capture/raw_packet.h"
+
+namespace egress {
+namespace {
+
+// libpcap's magics (sf-pcap.c), read in the file's byte order.
+constexpr uint32_t kMicroMagic = 0xa1b2c3d4;
+constexpr uint32_t kNanoMagic = 0xa1b23c4d;
+constexpr size_t kRecordHeader = 16;
+// MAXIMUM_SNAPLEN: libpcap's max_snaplen_for_dlt for every link type taken here.
+constexpr uint32_t kMaxSnaplen = 262144;
+// A stream is read this much at a time: a read system call per megabyte, not per 4 KiB
+// (glibc ignores setvbuf's size when it is not given the buffer).
+constexpr size_t kStreamChunk = size_t{1} << 20;
+// A mapping's pages are dropped this far behind the reader, so its resident size stays a
+// window whatever the file's size (replay's memory is to follow live flows, not the capture).
+constexpr size_t kReleaseStep = size_t{1} << 20;
+
+uint32_t load32(const uint8_t* p, bool big_endian) {
+  if (big_endian) {
+    return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
+           static_cast<uint32_t>(p[2]) << 8 | p[3];
+  }
+  return static_cast<uint32_t>(p[3]) << 24 | static_cast<uint32_t>(p[2]) << 16 |
+         static_cast<uint32_t>(p[1]) << 8 | p[0];
+}
+uint16_t load16(const uint8_t* p, bool big_endian) {
+  return big_endian ? static_cast<uint16_t>(p[0] << 8 | p[1])
+                    : static_cast<uint16_t>(p[1] << 8 | p[0]);
+}
+
+// Link types that libpcap hands back as they are in the file: its number is the same as
+// the file's (linktype_to_dlt; LINKTYPE_RAW 101 becomes DLT_RAW, which CaptureReader maps
+// back), and no pseudo-header is rewritten. Linux cooked v1 and v2 and NFLOG headers are
+// byte-swapped by libpcap in files of the other byte order (swap_pseudo_headers), so those
+// files stay libpcap's.
+bool taken(uint32_t link_type, bool swapped) {
+  switch (link_type) {
+    case kLinkNull:
+    case kLinkEthernet:
+    case kLinkRaw:
+    case kLinkLoop:
+    case kLinkIpv4:
+    case kLinkIpv6:
+      return true;
+    case kLinkLinuxSll:
+    case kLinkLinuxSll2:
+    case kLinkNflog:
+      return !swapped;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+std::optional<ClassicPcapHeader> ClassicPcapHeader::parse(std::span<const uint8_t> bytes) {
+  if (bytes.size() < kSize) {
+    return std::nullopt;
+  }
+  ClassicPcapHeader h;
+  const uint32_t big = load32(bytes.data(), true);
+  const uint32_t little = load32(bytes.data(), false);
+  bool big_endian = false;
+  if (big == kMicroMagic || big == kNanoMagic) {
+    big_endian = true;
+    h.nanosecond = big == kNanoMagic;
+  } else if (little == kMicroMagic || little == kNanoMagic) {
+    h.nanosecond = little == kNanoMagic;
+  } else {
+    return std::nullopt;
+  }
+  h.swapped = big_endian != (std::endian::native == std::endian::big);
+  if (load16(bytes.data() + 4, big_endian) != 2 || load16(bytes.data() + 6, big_endian) != 4) {
+    return std::nullopt;
+  }
+  const uint32_t snaplen = load32(bytes.data() + 16, big_endian);
+  const uint32_t link_type = load32(bytes.data() + 20, big_endian);
+  if (link_type > 0xFFFF || !taken(link_type, h.swapped)) {
+    return std::nullopt;
+  }
+  h.link_type = static_cast<uint16_t>(link_type);
+  h.snapshot = snaplen == 0 || snaplen > uint32_t{INT_MAX} ? kMaxSnaplen : snaplen;
+  return h;
+}
+
+ClassicPcapReader::ClassicPcapReader(const ClassicPcapHeader& header,
+                                     std::span<const uint8_t> bytes)
+    : header_(header), data_(bytes.data()), begin_(ClassicPcapHeader::kSize), end_(bytes.size()) {}
+
+std::optional<ClassicPcapReader> ClassicPcapReader::map_file(const ClassicPcapHeader& header,
+                                                             int fd, uint64_t size) {
+  if (size < ClassicPcapHeader::kSize || size > SIZE_MAX) {
+    return std::nullopt;
+  }
+  void* map = ::mmap(nullptr, static_cast<size_t>(size), PROT_READ, MAP_PRIVATE, fd, 0);
+  if (map == MAP_FAILED) {
+    return std::nullopt;
+  }
+  // Read ahead generously and drop pages soon after: each byte is read once, front to back.
+  ::madvise(map, static_cast<size_t>(size), MADV_SEQUENTIAL);
+  ClassicPcapReader reader;
+  reader.header_ = header;
+  reader.map_ = map;
+  reader.map_size_ = static_cast<size_t>(size);
+  reader.data_ = static_cast<const uint8_t*>(map);
+  reader.begin_ = ClassicPcapHeader::kSize;
+  reader.end_ = reader.map_size_;
+  return reader;
+}
+
+ClassicPcapReader::ClassicPcapReader(const ClassicPcapHeader& header, std::FILE* file)
+    : header_(header), file_(file), buffer_(kStreamChunk) {
+  data_ = buffer_.data();
+  base_ = ClassicPcapHeader::kSize;
+}
+
+ClassicPcapReader::ClassicPcapReader(ClassicPcapReader&& other) noexcept
+    : header_(other.header_),
+      data_(other.data_),
+      begin_(other.begin_),
+      end_(other.end_),
+      base_(other.base_),
+      map_(std::exchange(other.map_, nullptr)),
+      map_size_(other.map_size_),
+      released_(other.released_),
+      file_(other.file_),
+      buffer_(std::move(other.buffer_)),
+      eof_(other.eof_),
+      read_errno_(other.read_errno_),
+      done_(other.done_),
+      error_(std::move(other.error_)) {}
+
+ClassicPcapReader::~ClassicPcapReader() {
+  if (map_ != nullptr) {
+    ::munmap(map_, map_size_);
+  }
+}
+
+size_t ClassicPcapReader::available(size_t need) {
+  if (end_ - begin_ >= need || file_ == nullptr || eof_) {
+    return std::min(need, end_ - begin_);
+  }
+  // Only now is the previous record's data no longer in use.
+  std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+  base_ += begin_;
+  end_ -= begin_;
+  begin_ = 0;
+  if (buffer_.size() < need) {
+    buffer_.resize(need);
+    data_ = buffer_.data();
+  }
+  while (end_ < buffer_.size()) {
+    const size_t want = buffer_.size() - end_;
+    const size_t got = std::fread(buffer_.data() + end_, 1, want, file_);
+    end_ += got;
+    if (got < want) {
+      if (std::ferror(file_) != 0) {
+        read_errno_ = errno != 0 ? errno : EIO;
+      }
+      eof_ = true;
+      break;
+    }
+  }
+  return std::min(need, end_ - begin_);
+}
+
+void ClassicPcapReader::release_behind() {
+  // Whole pages wholly behind the record about to be read: the caller is done with the last
+  // one's bytes by now.
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const size_t upto = begin_ / page * page;
+  if (upto >= released_ + kReleaseStep) {
+    ::madvise(static_cast<uint8_t*>(map_) + released_, upto - released_, MADV_DONTNEED);
+    released_ = upto;
+  }
+}
+
+ClassicPcapReader::Status ClassicPcapReader::stop(Status status, std::string error) {
+  done_ = true;
+  if (read_errno_ != 0) {
+    // libpcap's pcap_fmt_errmsg_for_errno: what it was doing, then strerror.
+    status = Status::kError;
+    error = std::string("error reading dump file: ") + std::strerror(read_errno_);
+  }
+  error_ = std::move(error);
+  return status;
+}
+
+ClassicPcapReader::Status ClassicPcapReader::next(ClassicPcapRecord& out) {
+  if (done_) {
+    return Status::kEnd;
+  }
+  if (map_ != nullptr) {
+    release_behind();
+  }
+  const uint64_t offset = base_ + begin_;
+  const size_t header_bytes = available(kRecordHeader);
+  if (header_bytes < kRecordHeader) {
+    if (header_bytes == 0 && read_errno_ == 0) {
+      done_ = true;
+      return Status::kEnd;
+    }
+    return stop(Status::kTruncated,
+                "truncated dump file; tried to read 16 header bytes, only got " +
+                    std::to_string(header_bytes));
+  }
+  const bool big_endian = header_.swapped != (std::endian::native == std::endian::big);
+  const uint8_t* h = data_ + begin_;
+  const uint32_t caplen = load32(h + 8, big_endian);
+  const uint32_t len = load32(h + 12, big_endian);
+  // libpcap reads the fields as signed 32 bits, but through SWAPLONG, which is unsigned, in
+  // files of the other byte order: a time before 1970 there is far in the future.
+  const uint32_t raw_seconds = load32(h, big_endian);
+  const uint32_t raw_fraction = load32(h + 4, big_endian);
+  const int64_t seconds =
+      header_.swapped ? int64_t{raw_seconds} : static_cast<int32_t>(raw_seconds);
+  int64_t fraction = header_.swapped ? int64_t{raw_fraction} : static_cast<int32_t>(raw_fraction);
+  if (!header_.nanosecond) {
+    fraction *= 1000;
+  }
+  if (caplen > kMaxSnaplen) {
+    if (caplen > header_.snapshot) {
+      return stop(Status::kError, "invalid packet capture length " + std::to_string(caplen) +
+                                      ", bigger than snaplen of " +
+                                      std::to_string(header_.snapshot));
+    }
+    return stop(Status::kError, "invalid packet capture length " + std::to_string(caplen) +
+                                    ", bigger than maximum of " + std::to_string(kMaxSnaplen));
+  }
+  // libpcap keeps the first snapshot bytes of a longer record and skips the rest.
+  const uint32_t kept = std::min(caplen, header_.snapshot);
+  const size_t got = available(kRecordHeader + caplen) - kRecordHeader;
+  if (got < kept) {
+    return stop(Status::kTruncated, "truncated dump file; tried to read " + std::to_string(kept) +
+                                        " captured bytes, only got " + std::to_string(got));
+  }
+  if (got < caplen) {
+    return stop(Status::kTruncated, "truncated dump file; tried to read " + std::to_string(caplen) +
+                                        " captured bytes, only got " + std::to_string(got));
+  }
+  const uint8_t* record = data_ + begin_;
+  out.seconds = seconds;
+  out.fraction = fraction;
+  out.caplen = kept;
+  out.len = len;
+  out.data = std::span<const uint8_t>(record + kRecordHeader, kept);
+  out.offset = offset;
+  begin_ += kRecordHeader + caplen;
+  return Status::kPacket;
+}
+
+}  // namespace egress
