@@ -3,6 +3,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -501,12 +502,25 @@ Result<ShardRun> shard_run_of(const TopologyInput& topology, std::string command
 }
 
 uint32_t usable_cpus() {
+  uint32_t cpus = std::max(1u, std::thread::hardware_concurrency());
   cpu_set_t set;
   CPU_ZERO(&set);
   if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-    return std::max(1, CPU_COUNT(&set));
+    cpus = static_cast<uint32_t>(std::max(1, CPU_COUNT(&set)));
   }
-  return std::max(1u, std::thread::hardware_concurrency());
+  // A container's CPU limit (a Kubernetes pod's `limits.cpu`) is a cgroup v2 quota, not an
+  // affinity mask: "QUOTA PERIOD" in microseconds, or "max".
+  std::ifstream limit("/sys/fs/cgroup/cpu.max");
+  std::string quota;
+  uint64_t period = 0;
+  if (limit >> quota >> period && quota != "max" && period != 0) {
+    uint64_t q = std::strtoull(quota.c_str(), nullptr, 10);
+    if (q != 0) {
+      cpus = std::min<uint32_t>(
+          cpus, static_cast<uint32_t>(std::max<uint64_t>(1, (q + period - 1) / period)));
+    }
+  }
+  return cpus;
 }
 
 AppResult<ReplayAnswer> run_replay(ReplayRequest request, const Context& context) {
