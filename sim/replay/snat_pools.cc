@@ -100,8 +100,19 @@ struct Rng {
 
 }  // namespace
 
+// The slots of a point's IPs of one family and the random stream of the resource that owns
+// them, looked up once per point, not per flow.
+struct PointIps {
+  std::vector<uint32_t> slots;
+  Rng* rng = nullptr;
+};
+
 struct SnatPools::Impl {
-  Rng rng;
+  uint64_t seed = 0;
+  // One stream per resource, so that a resource's ports depend only on its own flows'
+  // acquisitions and releases (replay --shard keeps a resource's flows together, not all).
+  // Node-based: PointIps keeps pointers.
+  std::unordered_map<std::string, Rng> rngs;
   std::unordered_map<IpAddress, uint32_t, IpHash> slots;
   std::vector<SnatIpUse> use;
   std::vector<std::vector<uint32_t>> port_refs;  // per slot, per port: holders of any destination
@@ -109,7 +120,7 @@ struct SnatPools::Impl {
   std::unordered_map<ScopeKey, uint32_t, ScopeHash> held;
   std::priority_queue<Cooling, std::vector<Cooling>, std::greater<>> cooling;
   uint64_t cooling_order = 0;
-  std::unordered_map<uint64_t, std::vector<uint32_t>> slot_lists;
+  std::unordered_map<uint64_t, PointIps> slot_lists;
   bool last_exhausted = false;
 
   uint32_t slot_of(const IpAddress& ip, const std::string& resource, uint32_t ports) {
@@ -173,7 +184,7 @@ struct SnatPools::Impl {
   // A free port among `ports` consecutive ones from `first` on `slot`, taken: random tries
   // first, as Azure picks at random, then a scan so a nearly full pool still finds its last
   // ports.
-  std::optional<uint16_t> take_port(uint32_t slot, uint32_t first, uint32_t ports,
+  std::optional<uint16_t> take_port(Rng& rng, uint32_t slot, uint32_t first, uint32_t ports,
                                     const SnatPoint& p, const FlowKey& f, uint64_t scope,
                                     uint32_t& count) {
     for (int i = 0; i < kRandomTries; ++i) {
@@ -192,17 +203,21 @@ struct SnatPools::Impl {
     return std::nullopt;
   }
 
-  // The slots of a point's IPs of one family, looked up once per point, not per flow.
-  const std::vector<uint32_t>& slots_of(const SnatPoint& p, const std::string& resource,
-                                        Family family, uint64_t base_scope) {
+  const PointIps& slots_of(const SnatPoint& p, const std::string& resource, Family family,
+                           uint64_t base_scope) {
     auto [it, fresh] = slot_lists.try_emplace(base_scope | (family == Family::kV6 ? 1 : 0));
     if (fresh) {
+      auto [r, new_stream] = rngs.try_emplace(resource);
+      if (new_stream) {
+        r->second.state = seed ^ 0x5eed5eed5eed5eedULL ^ mix64(stable_hash(resource));
+      }
+      it->second.rng = &r->second;
       for (const IpAddress& ip : p.ips) {
         if (ip.family() == family) {
           uint32_t ports = p.via == Via::kLoadBalancer       ? kLbPortsPerIp
                            : p.via == Via::kInstancePublicIp ? 65536 - kFirstPort
                                                              : p.ports;
-          it->second.push_back(slot_of(ip, resource, ports));
+          it->second.slots.push_back(slot_of(ip, resource, ports));
         }
       }
     }
@@ -211,7 +226,7 @@ struct SnatPools::Impl {
 };
 
 SnatPools::SnatPools(uint64_t seed) : impl_(std::make_unique<Impl>()) {
-  impl_->rng.state = seed ^ 0x5eed5eed5eed5eedULL;
+  impl_->seed = seed;
 }
 SnatPools::~SnatPools() = default;
 SnatPools::SnatPools(SnatPools&&) noexcept = default;
@@ -232,14 +247,16 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
   const uint64_t base_scope = uint64_t{static_cast<uint8_t>(p.via)} << 56 |
                               uint64_t{p.resource & 0xffffffU} << 32 |
                               uint64_t{p.rule & 0xffffU} << 16;
-  const std::vector<uint32_t>& slots = m.slots_of(p, resource, f.src.family(), base_scope);
+  const PointIps& point_ips = m.slots_of(p, resource, f.src.family(), base_scope);
+  const std::vector<uint32_t>& slots = point_ips.slots;
+  Rng& rng = *point_ips.rng;
   if (slots.empty()) {
     return std::nullopt;
   }
   if (f.proto == Protocol::kIcmp) {
     // Only an appliance or an instance public IP passes ICMP (the LB and NAT gateway
     // translate TCP and UDP only, facts 3a, 3b): the address changes, the identifier stays.
-    uint32_t slot = slots[m.rng.below(static_cast<uint32_t>(slots.size()))];
+    uint32_t slot = slots[rng.below(static_cast<uint32_t>(slots.size()))];
     return SnatLease{slot, f.sport};
   }
 
@@ -270,7 +287,7 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
         auto count = m.counter(Impl::scope_key(scope, p, f));
         std::optional<uint16_t> port;
         if (count->second < ports) {
-          port = m.take_port(slots[i], first, ports, p, f, scope, count->second);
+          port = m.take_port(rng, slots[i], first, ports, p, f, scope, count->second);
         }
         m.release_counter(count);
         if (port) {
@@ -286,16 +303,17 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
       std::optional<SnatLease> lease;
       if (count->second < slots.size() * static_cast<uint64_t>(p.ports)) {
         for (int i = 0; i < kRandomTries && !lease; ++i) {
-          uint32_t slot = slots[m.rng.below(static_cast<uint32_t>(slots.size()))];
-          auto port = static_cast<uint16_t>(kFirstPort + m.rng.below(p.ports));
+          uint32_t slot = slots[rng.below(static_cast<uint32_t>(slots.size()))];
+          auto port = static_cast<uint16_t>(kFirstPort + rng.below(p.ports));
           if (m.try_hold(Impl::busy_key(slot, port, p, f), base_scope, count->second)) {
             lease = SnatLease{slot, port};
           }
         }
-        uint32_t start = lease ? 0 : m.rng.below(static_cast<uint32_t>(slots.size()));
+        uint32_t start = lease ? 0 : rng.below(static_cast<uint32_t>(slots.size()));
         for (size_t i = 0; i < slots.size() && !lease; ++i) {
           uint32_t slot = slots[(start + i) % slots.size()];
-          if (auto port = m.take_port(slot, kFirstPort, p.ports, p, f, base_scope, count->second)) {
+          if (auto port =
+                  m.take_port(rng, slot, kFirstPort, p.ports, p, f, base_scope, count->second)) {
             lease = SnatLease{slot, *port};
           }
         }
