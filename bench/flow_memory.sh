@@ -9,8 +9,11 @@
 #
 # The captures come from `egress-sim synth`: TCP flows of 6 packets (handshake and close), all
 # opened within the first half second (1M new flows/s) and closed only after their mean
-# duration of 10,000 s (the gaps clamp at 30 s, so each lasts about 90 s): every flow is open
-# at the peak, which the summary's "at most N at once" confirms. ZIPF=1: flows go to 1,000
+# duration of 10,000 s (the gaps clamp at 30 s, so each lasts about 90 s). editcap then keeps
+# the first 3 packets per flow: the handshakes, so that no flow closes (no linger, no NAT
+# gateway cool-down) while the flows are open and the input ends with every flow live, which
+# the summary's "at most N at once" confirms. KEEP_CLOSE=1 keeps the whole capture: the peak
+# is then in the closing phase, every flow lingering and its port cooling down. ZIPF=1: flows go to 1,000
 # popular endpoints, so flows share paths as real traffic does; ZIPF=0: every flow to its own
 # random address (a path and a NAT gateway destination each).
 set -euo pipefail
@@ -25,6 +28,8 @@ zipf=${ZIPF:-1}
 topology=${TOPOLOGY:-$repo/topologies/aks-managed-nat-gateway.yaml}
 [[ -x $sim ]] || { echo "flow_memory.sh: no binary at $sim (build egress-sim first)" >&2; exit 2; }
 [[ -z $base || -x $base ]] || { echo "flow_memory.sh: BASE_SIM $base is not executable" >&2; exit 2; }
+[[ -n ${KEEP_CLOSE:-} ]] || command -v editcap >/dev/null ||
+  { echo "flow_memory.sh: needs editcap (apt-get install wireshark-common) or KEEP_CLOSE=1" >&2; exit 2; }
 command -v /usr/bin/time >/dev/null || { echo "flow_memory.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 
 dir=$(mktemp -d "${TMPDIR:-$( [[ -d /dev/shm ]] && echo /dev/shm || echo /tmp)}/flow-memory.XXXXXX")
@@ -34,6 +39,10 @@ for n in "$low" "$high"; do
   "$sim" synth "$topology" --flows "$n" --rate 1000000 --duration 10000 --packets 6 \
     --protocols tcp=1 --payload 1 --rst-share 0 --zipf "$zipf" --seed 1 --quiet \
     --pcap-out "$dir/$n.pcap" >"$dir/synth-$n.txt"
+  if [[ -z ${KEEP_CLOSE:-} ]]; then
+    editcap -r "$dir/$n.pcap" "$dir/cut.pcap" "1-$((3 * n))"
+    mv "$dir/cut.pcap" "$dir/$n.pcap"
+  fi
 done
 
 # Peak RSS in KiB of one replay; checks that (all but a few in 10,000 of) the flows were open
