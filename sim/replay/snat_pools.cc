@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <queue>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "dense_set.h"
 #include "replay_hash.h"
 
 namespace egress {
@@ -60,21 +62,90 @@ struct ScopeKey {
   friend bool operator==(const ScopeKey&, const ScopeKey&) = default;
 };
 
-struct BusyHash {
-  size_t operator()(const BusyKey& k) const noexcept {
-    return mix_hash(k.dst.hi() ^ (uint64_t{k.slot} << 32 | uint64_t{k.port} << 16 | k.dport),
-                    k.dst.lo() ^ k.proto);
-  }
-};
 struct ScopeHash {
   size_t operator()(const ScopeKey& k) const noexcept {
     return mix_hash(k.dst.hi() ^ k.scope, k.dst.lo() ^ (uint64_t{k.dport} << 8 | k.proto));
   }
 };
 
-struct Busy {
-  uint64_t scope = 0;
-  int64_t free_at = std::numeric_limits<int64_t>::max();  // max while a live flow holds it
+// The busy sets' entries: a BusyKey packed, IPv4 destinations in 4 bytes, with the id of the
+// scope that holds the port beside it (not part of the key; proto in the low 8 bits).
+struct BusyV4 {
+  uint32_t dst = 0;
+  uint32_t slot = 0;
+  uint16_t port = 0;
+  uint16_t dport = 0;
+  uint32_t proto_scope = 0;
+};
+struct BusyV6 {
+  uint64_t hi = 0;
+  uint64_t lo = 0;
+  uint32_t slot = 0;
+  uint16_t port = 0;
+  uint16_t dport = 0;
+  uint32_t proto_scope = 0;
+};
+static_assert(sizeof(BusyV4) == 16 && sizeof(BusyV6) == 32);
+
+struct BusyV4Hash {
+  size_t operator()(const BusyV4& e) const noexcept {
+    return mix_hash(uint64_t{e.dst} << 32 | e.slot,
+                    uint64_t{e.port} << 32 | uint64_t{e.dport} << 8 | (e.proto_scope & 0xff));
+  }
+};
+struct BusyV4Equal {
+  bool operator()(const BusyV4& a, const BusyV4& b) const noexcept {
+    return a.dst == b.dst && a.slot == b.slot && a.port == b.port && a.dport == b.dport &&
+           ((a.proto_scope ^ b.proto_scope) & 0xff) == 0;
+  }
+};
+struct BusyV6Hash {
+  size_t operator()(const BusyV6& e) const noexcept {
+    return mix_hash(e.hi ^ (uint64_t{e.slot} << 32 | uint64_t{e.port} << 16 | e.dport),
+                    e.lo ^ (e.proto_scope & 0xff));
+  }
+};
+struct BusyV6Equal {
+  bool operator()(const BusyV6& a, const BusyV6& b) const noexcept {
+    return a.hi == b.hi && a.lo == b.lo && a.slot == b.slot && a.port == b.port &&
+           a.dport == b.dport && ((a.proto_scope ^ b.proto_scope) & 0xff) == 0;
+  }
+};
+
+// Every port held towards a destination, by live flows or cooling down: an entry each, so
+// 16 bytes and a share of the index for IPv4, where a std::unordered_map node took 80.
+class BusyPorts {
+ public:
+  /// Marks `k` busy, held in scope `scope_id`; false when it already was.
+  bool hold(const BusyKey& k, uint32_t scope_id) {
+    const uint32_t proto_scope = scope_id << 8 | k.proto;
+    if (k.dst.is_v4()) {
+      return v4_.insert(BusyV4{k.dst.v4_bits(), k.slot, k.port, k.dport, proto_scope}).second;
+    }
+    return v6_.insert(BusyV6{k.dst.hi(), k.dst.lo(), k.slot, k.port, k.dport, proto_scope}).second;
+  }
+  /// The scope `k` was held in, or nullopt when it is not busy.
+  std::optional<uint32_t> find(const BusyKey& k) {
+    const uint32_t proto = k.proto;
+    if (k.dst.is_v4()) {
+      const BusyV4* e = v4_.find(BusyV4{k.dst.v4_bits(), k.slot, k.port, k.dport, proto});
+      return e == nullptr ? std::nullopt : std::optional<uint32_t>(e->proto_scope >> 8);
+    }
+    const BusyV6* e = v6_.find(BusyV6{k.dst.hi(), k.dst.lo(), k.slot, k.port, k.dport, proto});
+    return e == nullptr ? std::nullopt : std::optional<uint32_t>(e->proto_scope >> 8);
+  }
+  void erase(const BusyKey& k) {
+    if (k.dst.is_v4()) {
+      v4_.erase(BusyV4{k.dst.v4_bits(), k.slot, k.port, k.dport, k.proto});
+    } else {
+      v6_.erase(BusyV6{k.dst.hi(), k.dst.lo(), k.slot, k.port, k.dport, k.proto});
+    }
+  }
+  size_t memory_bytes() const { return v4_.memory_bytes() + v6_.memory_bytes(); }
+
+ private:
+  DenseSet<BusyV4, BusyV4Hash, BusyV4Equal> v4_;
+  DenseSet<BusyV6, BusyV6Hash, BusyV6Equal> v6_;
 };
 
 struct Cooling {
@@ -116,7 +187,11 @@ struct SnatPools::Impl {
   std::unordered_map<IpAddress, uint32_t, IpHash> slots;
   std::vector<SnatIpUse> use;
   std::vector<std::vector<uint32_t>> port_refs;  // per slot, per port: holders of any destination
-  std::unordered_map<BusyKey, Busy, BusyHash> busy;
+  BusyPorts busy;
+  // The scopes ports are held in, by the id BusyPorts keeps (24 bits: scopes are the
+  // topology's, a few per LB instance and frontend, NAT gateway or appliance).
+  std::vector<uint64_t> scopes;
+  std::unordered_map<uint64_t, uint32_t> scope_ids;
   std::unordered_map<ScopeKey, uint32_t, ScopeHash> held;
   std::priority_queue<Cooling, std::vector<Cooling>, std::greater<>> cooling;
   uint64_t cooling_order = 0;
@@ -152,9 +227,17 @@ struct SnatPools::Impl {
     }
   }
 
+  uint32_t scope_id(uint64_t scope) {
+    auto [it, fresh] = scope_ids.try_emplace(scope, static_cast<uint32_t>(scopes.size()));
+    if (fresh) {
+      scopes.push_back(scope);
+    }
+    return it->second;
+  }
+
   // Takes port k.port on k.slot towards k's destination if it is free: one hash probe.
-  bool try_hold(const BusyKey& k, uint64_t scope, uint32_t& count) {
-    if (!busy.try_emplace(k, Busy{scope}).second) {
+  bool try_hold(const BusyKey& k, uint32_t scope, uint32_t& count) {
+    if (!busy.hold(k, scope)) {
       return false;
     }
     ++count;
@@ -166,12 +249,12 @@ struct SnatPools::Impl {
   }
 
   void unhold(const BusyKey& k) {
-    auto it = busy.find(k);
-    if (it == busy.end()) {
+    std::optional<uint32_t> scope = busy.find(k);
+    if (!scope) {
       return;
     }
-    ScopeKey sk{it->second.scope, k.dport, k.proto, k.dst};
-    busy.erase(it);
+    ScopeKey sk{scopes[*scope], k.dport, k.proto, k.dst};
+    busy.erase(k);
     auto h = held.find(sk);
     if (h != held.end() && --h->second == 0) {
       held.erase(h);
@@ -185,7 +268,7 @@ struct SnatPools::Impl {
   // first, as Azure picks at random, then a scan so a nearly full pool still finds its last
   // ports.
   std::optional<uint16_t> take_port(Rng& rng, uint32_t slot, uint32_t first, uint32_t ports,
-                                    const SnatPoint& p, const FlowKey& f, uint64_t scope,
+                                    const SnatPoint& p, const FlowKey& f, uint32_t scope,
                                     uint32_t& count) {
     for (int i = 0; i < kRandomTries; ++i) {
       auto port = static_cast<uint16_t>(first + rng.below(ports));
@@ -264,7 +347,7 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
     case Via::kInstancePublicIp: {
       // azure-egress-facts 2: a 1:1 NAT; the port is the flow's own.
       auto count = m.counter(Impl::scope_key(base_scope, p, f));
-      m.try_hold(Impl::busy_key(slots[0], f.sport, p, f), base_scope, count->second);
+      m.try_hold(Impl::busy_key(slots[0], f.sport, p, f), m.scope_id(base_scope), count->second);
       m.release_counter(count);
       return SnatLease{slots[0], f.sport};
     }
@@ -287,7 +370,7 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
         auto count = m.counter(Impl::scope_key(scope, p, f));
         std::optional<uint16_t> port;
         if (count->second < ports) {
-          port = m.take_port(rng, slots[i], first, ports, p, f, scope, count->second);
+          port = m.take_port(rng, slots[i], first, ports, p, f, m.scope_id(scope), count->second);
         }
         m.release_counter(count);
         if (port) {
@@ -302,18 +385,18 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
       auto count = m.counter(Impl::scope_key(base_scope, p, f));
       std::optional<SnatLease> lease;
       if (count->second < slots.size() * static_cast<uint64_t>(p.ports)) {
+        const uint32_t scope = m.scope_id(base_scope);
         for (int i = 0; i < kRandomTries && !lease; ++i) {
           uint32_t slot = slots[rng.below(static_cast<uint32_t>(slots.size()))];
           auto port = static_cast<uint16_t>(kFirstPort + rng.below(p.ports));
-          if (m.try_hold(Impl::busy_key(slot, port, p, f), base_scope, count->second)) {
+          if (m.try_hold(Impl::busy_key(slot, port, p, f), scope, count->second)) {
             lease = SnatLease{slot, port};
           }
         }
         uint32_t start = lease ? 0 : rng.below(static_cast<uint32_t>(slots.size()));
         for (size_t i = 0; i < slots.size() && !lease; ++i) {
           uint32_t slot = slots[(start + i) % slots.size()];
-          if (auto port =
-                  m.take_port(rng, slot, kFirstPort, p.ports, p, f, base_scope, count->second)) {
+          if (auto port = m.take_port(rng, slot, kFirstPort, p.ports, p, f, scope, count->second)) {
             lease = SnatLease{slot, *port};
           }
         }
@@ -358,9 +441,7 @@ void SnatPools::release(const SnatLease& lease, const SnatPoint& p, const FlowKe
     m.unhold(k);
     return;
   }
-  auto it = m.busy.find(k);
-  if (it != m.busy.end()) {
-    it->second.free_at = now_ns + cooldown;
+  if (m.busy.find(k)) {
     m.cooling.push(Cooling{now_ns + cooldown, m.cooling_order++, k});
   }
 }
@@ -384,9 +465,8 @@ const std::vector<SnatIpUse>& SnatPools::ip_use() const {
 size_t SnatPools::memory_bytes() const {
   const Impl& m = *impl_;
   // unordered_map nodes: the value, a next pointer and the cached hash, plus a bucket each.
-  size_t node = sizeof(void*) * 3;
-  return m.busy.size() * (sizeof(BusyKey) + sizeof(Busy) + node) +
-         m.held.size() * (sizeof(ScopeKey) + sizeof(uint32_t) + node) +
+  const size_t node = sizeof(void*) * 3;
+  return m.busy.memory_bytes() + m.held.size() * (sizeof(ScopeKey) + sizeof(uint32_t) + node) +
          m.cooling.size() * sizeof(Cooling) + m.port_refs.size() * 65536 * sizeof(uint32_t);
 }
 
