@@ -53,19 +53,99 @@ struct BusyKey {
 };
 
 // How many ports of one scope (an LB instance's block on one frontend, a NAT gateway, an
-// appliance) are held towards one destination: tells exhaustion without scanning.
+// appliance; by its interned id) are held towards one destination: tells exhaustion without
+// scanning.
 struct ScopeKey {
-  uint64_t scope = 0;
+  uint32_t scope = 0;
   uint16_t dport = 0;
   uint8_t proto = 0;
   IpAddress dst;
-  friend bool operator==(const ScopeKey&, const ScopeKey&) = default;
 };
 
-struct ScopeHash {
-  size_t operator()(const ScopeKey& k) const noexcept {
-    return mix_hash(k.dst.hi() ^ k.scope, k.dst.lo() ^ (uint64_t{k.dport} << 8 | k.proto));
+// The counters, packed as the busy ports are: an entry per scope and destination.
+struct HeldV4 {
+  uint32_t dst = 0;
+  uint32_t scope = 0;
+  uint16_t dport = 0;
+  uint8_t proto = 0;
+  uint32_t count = 0;
+};
+struct HeldV6 {
+  uint64_t hi = 0;
+  uint64_t lo = 0;
+  uint32_t scope = 0;
+  uint16_t dport = 0;
+  uint8_t proto = 0;
+  uint32_t count = 0;
+};
+static_assert(sizeof(HeldV4) == 16 && sizeof(HeldV6) == 32);
+
+struct HeldV4Hash {
+  size_t operator()(const HeldV4& e) const noexcept {
+    return mix_hash(uint64_t{e.dst} << 32 | e.scope, uint64_t{e.dport} << 8 | e.proto);
   }
+};
+struct HeldV4Equal {
+  bool operator()(const HeldV4& a, const HeldV4& b) const noexcept {
+    return a.dst == b.dst && a.scope == b.scope && a.dport == b.dport && a.proto == b.proto;
+  }
+};
+struct HeldV6Hash {
+  size_t operator()(const HeldV6& e) const noexcept {
+    return mix_hash(e.hi ^ e.scope, e.lo ^ (uint64_t{e.dport} << 8 | e.proto));
+  }
+};
+struct HeldV6Equal {
+  bool operator()(const HeldV6& a, const HeldV6& b) const noexcept {
+    return a.hi == b.hi && a.lo == b.lo && a.scope == b.scope && a.dport == b.dport &&
+           a.proto == b.proto;
+  }
+};
+
+class HeldCounts {
+ public:
+  /// The count of `k`, created at zero; valid until the next counter() or release().
+  uint32_t* counter(const ScopeKey& k) {
+    if (k.dst.is_v4()) {
+      return &v4_.insert(HeldV4{k.dst.v4_bits(), k.scope, k.dport, k.proto, 0}).first->count;
+    }
+    return &v6_.insert(HeldV6{k.dst.hi(), k.dst.lo(), k.scope, k.dport, k.proto, 0}).first->count;
+  }
+  /// Removes `k`'s count when it is zero.
+  void release(const ScopeKey& k) {
+    if (k.dst.is_v4()) {
+      const HeldV4 e{k.dst.v4_bits(), k.scope, k.dport, k.proto, 0};
+      if (const HeldV4* found = v4_.find(e); found != nullptr && found->count == 0) {
+        v4_.erase(e);
+      }
+    } else {
+      const HeldV6 e{k.dst.hi(), k.dst.lo(), k.scope, k.dport, k.proto, 0};
+      if (const HeldV6* found = v6_.find(e); found != nullptr && found->count == 0) {
+        v6_.erase(e);
+      }
+    }
+  }
+  /// One port fewer held towards `k`'s destination.
+  void decrement(const ScopeKey& k) {
+    uint32_t* count = find(k);
+    if (count != nullptr && --*count == 0) {
+      release(k);
+    }
+  }
+  size_t memory_bytes() const { return v4_.memory_bytes() + v6_.memory_bytes(); }
+
+ private:
+  uint32_t* find(const ScopeKey& k) {
+    if (k.dst.is_v4()) {
+      HeldV4* e = v4_.find(HeldV4{k.dst.v4_bits(), k.scope, k.dport, k.proto, 0});
+      return e == nullptr ? nullptr : &e->count;
+    }
+    HeldV6* e = v6_.find(HeldV6{k.dst.hi(), k.dst.lo(), k.scope, k.dport, k.proto, 0});
+    return e == nullptr ? nullptr : &e->count;
+  }
+
+  DenseSet<HeldV4, HeldV4Hash, HeldV4Equal> v4_;
+  DenseSet<HeldV6, HeldV6Hash, HeldV6Equal> v6_;
 };
 
 // The busy sets' entries: a BusyKey packed, IPv4 destinations in 4 bytes, with the id of the
@@ -190,9 +270,8 @@ struct SnatPools::Impl {
   BusyPorts busy;
   // The scopes ports are held in, by the id BusyPorts keeps (24 bits: scopes are the
   // topology's, a few per LB instance and frontend, NAT gateway or appliance).
-  std::vector<uint64_t> scopes;
   std::unordered_map<uint64_t, uint32_t> scope_ids;
-  std::unordered_map<ScopeKey, uint32_t, ScopeHash> held;
+  HeldCounts held;
   std::priority_queue<Cooling, std::vector<Cooling>, std::greater<>> cooling;
   uint64_t cooling_order = 0;
   std::unordered_map<uint64_t, PointIps> slot_lists;
@@ -211,28 +290,13 @@ struct SnatPools::Impl {
     bool cone = p.via == Via::kLoadBalancer && f.proto == Protocol::kUdp;
     return BusyKey{slot, port, cone ? uint16_t{0} : f.dport, static_cast<uint8_t>(f.proto), f.dst};
   }
-  static ScopeKey scope_key(uint64_t scope, const SnatPoint& p, const FlowKey& f) {
+  static ScopeKey scope_key(uint32_t scope, const SnatPoint& p, const FlowKey& f) {
     bool cone = p.via == Via::kLoadBalancer && f.proto == Protocol::kUdp;
     return ScopeKey{scope, cone ? uint16_t{0} : f.dport, static_cast<uint8_t>(f.proto), f.dst};
   }
 
-  // The count of ports held towards one destination in one scope, created at zero; a caller
-  // that holds nothing must give it back with release_counter.
-  std::unordered_map<ScopeKey, uint32_t, ScopeHash>::iterator counter(const ScopeKey& sk) {
-    return held.try_emplace(sk, 0).first;
-  }
-  void release_counter(std::unordered_map<ScopeKey, uint32_t, ScopeHash>::iterator it) {
-    if (it->second == 0) {
-      held.erase(it);
-    }
-  }
-
   uint32_t scope_id(uint64_t scope) {
-    auto [it, fresh] = scope_ids.try_emplace(scope, static_cast<uint32_t>(scopes.size()));
-    if (fresh) {
-      scopes.push_back(scope);
-    }
-    return it->second;
+    return scope_ids.try_emplace(scope, static_cast<uint32_t>(scope_ids.size())).first->second;
   }
 
   // Takes port k.port on k.slot towards k's destination if it is free: one hash probe.
@@ -253,12 +317,8 @@ struct SnatPools::Impl {
     if (!scope) {
       return;
     }
-    ScopeKey sk{scopes[*scope], k.dport, k.proto, k.dst};
     busy.erase(k);
-    auto h = held.find(sk);
-    if (h != held.end() && --h->second == 0) {
-      held.erase(h);
-    }
+    held.decrement(ScopeKey{*scope, k.dport, k.proto, k.dst});
     if (--port_refs[k.slot][k.port] == 0) {
       --use[k.slot].in_use;
     }
@@ -346,9 +406,10 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
   switch (p.via) {
     case Via::kInstancePublicIp: {
       // azure-egress-facts 2: a 1:1 NAT; the port is the flow's own.
-      auto count = m.counter(Impl::scope_key(base_scope, p, f));
-      m.try_hold(Impl::busy_key(slots[0], f.sport, p, f), m.scope_id(base_scope), count->second);
-      m.release_counter(count);
+      const uint32_t scope = m.scope_id(base_scope);
+      const ScopeKey sk = Impl::scope_key(scope, p, f);
+      m.try_hold(Impl::busy_key(slots[0], f.sport, p, f), scope, *m.held.counter(sk));
+      m.held.release(sk);
       return SnatLease{slots[0], f.sport};
     }
     case Via::kLoadBalancer: {
@@ -367,12 +428,14 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
           uint64_t{p.rule & 0x3ffU} << 30 | uint64_t{p.instance & 0x3fffU} << 16;
       for (size_t i = 0; i < slots.size(); ++i) {
         uint64_t scope = lb_scope | (i & 0xffff);
-        auto count = m.counter(Impl::scope_key(scope, p, f));
+        const uint32_t id = m.scope_id(scope);
+        const ScopeKey sk = Impl::scope_key(id, p, f);
+        uint32_t* count = m.held.counter(sk);
         std::optional<uint16_t> port;
-        if (count->second < ports) {
-          port = m.take_port(rng, slots[i], first, ports, p, f, m.scope_id(scope), count->second);
+        if (*count < ports) {
+          port = m.take_port(rng, slots[i], first, ports, p, f, id, *count);
         }
-        m.release_counter(count);
+        m.held.release(sk);
         if (port) {
           return SnatLease{slots[i], *port};
         }
@@ -382,26 +445,27 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
     case Via::kNatGateway:
     case Via::kAppliance: {
       // azure-egress-facts 3b, 3c: one pool over every IP; IP and port picked at random.
-      auto count = m.counter(Impl::scope_key(base_scope, p, f));
+      const uint32_t scope = m.scope_id(base_scope);
+      const ScopeKey sk = Impl::scope_key(scope, p, f);
+      uint32_t* count = m.held.counter(sk);
       std::optional<SnatLease> lease;
-      if (count->second < slots.size() * static_cast<uint64_t>(p.ports)) {
-        const uint32_t scope = m.scope_id(base_scope);
+      if (*count < slots.size() * static_cast<uint64_t>(p.ports)) {
         for (int i = 0; i < kRandomTries && !lease; ++i) {
           uint32_t slot = slots[rng.below(static_cast<uint32_t>(slots.size()))];
           auto port = static_cast<uint16_t>(kFirstPort + rng.below(p.ports));
-          if (m.try_hold(Impl::busy_key(slot, port, p, f), scope, count->second)) {
+          if (m.try_hold(Impl::busy_key(slot, port, p, f), scope, *count)) {
             lease = SnatLease{slot, port};
           }
         }
         uint32_t start = lease ? 0 : rng.below(static_cast<uint32_t>(slots.size()));
         for (size_t i = 0; i < slots.size() && !lease; ++i) {
           uint32_t slot = slots[(start + i) % slots.size()];
-          if (auto port = m.take_port(rng, slot, kFirstPort, p.ports, p, f, scope, count->second)) {
+          if (auto port = m.take_port(rng, slot, kFirstPort, p.ports, p, f, scope, *count)) {
             lease = SnatLease{slot, *port};
           }
         }
       }
-      m.release_counter(count);
+      m.held.release(sk);
       if (lease) {
         return lease;
       }
@@ -464,10 +528,8 @@ const std::vector<SnatIpUse>& SnatPools::ip_use() const {
 
 size_t SnatPools::memory_bytes() const {
   const Impl& m = *impl_;
-  // unordered_map nodes: the value, a next pointer and the cached hash, plus a bucket each.
-  const size_t node = sizeof(void*) * 3;
-  return m.busy.memory_bytes() + m.held.size() * (sizeof(ScopeKey) + sizeof(uint32_t) + node) +
-         m.cooling.size() * sizeof(Cooling) + m.port_refs.size() * 65536 * sizeof(uint32_t);
+  return m.busy.memory_bytes() + m.held.memory_bytes() + m.cooling.size() * sizeof(Cooling) +
+         m.port_refs.size() * 65536 * sizeof(uint32_t);
 }
 
 }  // namespace egress
