@@ -35,7 +35,7 @@ uint32_t FlowTable::find(const FlowKey& key, bool* reverse) const noexcept {
       return kNoFlow;
     }
     if (s.tag == tag) {
-      const FlowKey& k = flows_[s.flow].key;
+      const FlowKey k = (*this)[s.flow].key;
       if (k == key) {
         *reverse = false;
         return s.flow;
@@ -57,13 +57,16 @@ uint32_t FlowTable::add(const LiveFlow& flow) {
   if (!free_.empty()) {
     index = free_.back();
     free_.pop_back();
-    uint32_t generation = flows_[index].generation + 1;
-    flows_[index] = flow;
-    flows_[index].generation = generation;
+    uint32_t generation = (*this)[index].generation + 1;
+    (*this)[index] = flow;
+    (*this)[index].generation = generation;
     used_[index] = true;
   } else {
-    index = static_cast<uint32_t>(flows_.size());
-    flows_.push_back(flow);
+    index = allocated_++;
+    if ((index & kChunkMask) == 0) {
+      chunks_.push_back(std::make_unique<LiveFlow[]>(kChunkMask + 1));
+    }
+    (*this)[index] = flow;
     used_.push_back(true);
   }
   uint64_t h = hash(flow.key);
@@ -79,7 +82,7 @@ uint32_t FlowTable::add(const LiveFlow& flow) {
 
 size_t FlowTable::slot_of(uint32_t index) const noexcept {
   size_t mask = slots_.size() - 1;
-  for (size_t i = hash(flows_[index].key) & mask;; i = (i + 1) & mask) {
+  for (size_t i = hash((*this)[index].key) & mask;; i = (i + 1) & mask) {
     if (slots_[i].flow == index) {
       return i;
     }
@@ -93,7 +96,7 @@ void FlowTable::remove(uint32_t index) {
   size_t hole = slot_of(index);
   slots_[hole] = Slot{};
   for (size_t i = (hole + 1) & mask; slots_[i].flow != kNoFlow; i = (i + 1) & mask) {
-    size_t home = hash(flows_[slots_[i].flow].key) & mask;
+    size_t home = hash((*this)[slots_[i].flow].key) & mask;
     bool movable = hole <= i ? (home <= hole || home > i) : (home <= hole && home > i);
     if (movable) {
       slots_[hole] = slots_[i];
@@ -102,7 +105,7 @@ void FlowTable::remove(uint32_t index) {
     }
   }
   used_[index] = false;
-  ++flows_[index].generation;
+  ++(*this)[index].generation;
   free_.push_back(index);
   --count_;
 }
@@ -114,7 +117,7 @@ void FlowTable::grow() {
     if (s.flow == kNoFlow) {
       continue;
     }
-    size_t i = hash(flows_[s.flow].key) & mask;
+    size_t i = hash((*this)[s.flow].key) & mask;
     while (slots_[i].flow != kNoFlow) {
       i = (i + 1) & mask;
     }
@@ -124,18 +127,19 @@ void FlowTable::grow() {
 
 std::vector<uint32_t> FlowTable::live_in_order() const {
   std::vector<uint32_t> out;
-  for (uint32_t i = 0; i < flows_.size(); ++i) {
+  for (uint32_t i = 0; i < allocated_; ++i) {
     if (used_[i]) {
       out.push_back(i);
     }
   }
   std::sort(out.begin(), out.end(),
-            [&](uint32_t a, uint32_t b) { return flows_[a].id < flows_[b].id; });
+            [&](uint32_t a, uint32_t b) { return (*this)[a].id < (*this)[b].id; });
   return out;
 }
 
 size_t FlowTable::memory_bytes() const {
-  return flows_.capacity() * sizeof(LiveFlow) + slots_.capacity() * sizeof(Slot) +
+  return chunks_.size() * (kChunkMask + 1) * sizeof(LiveFlow) +
+         chunks_.capacity() * sizeof(chunks_[0]) + slots_.capacity() * sizeof(Slot) +
          free_.capacity() * sizeof(uint32_t) + used_.capacity() / 8;
 }
 

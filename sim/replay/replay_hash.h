@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "egress/net/ip_address.h"
 
@@ -20,6 +21,16 @@ inline uint64_t mix64(uint64_t x) noexcept {
 
 inline size_t mix_hash(uint64_t a, uint64_t b) noexcept {
   return static_cast<size_t>(mix64(a * 0x9e3779b97f4a7c15ULL ^ mix64(b)));
+}
+
+/// FNV-1a over the bytes of `text`: unlike std::hash, the same on every platform, so a value
+/// seeded from a name (a resource's random stream) repeats everywhere.
+inline uint64_t stable_hash(std::string_view text) noexcept {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (char c : text) {
+    h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
+  }
+  return h;
 }
 
 struct IpHash {

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <queue>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "dense_set.h"
 #include "replay_hash.h"
 
 namespace egress {
@@ -51,30 +53,179 @@ struct BusyKey {
 };
 
 // How many ports of one scope (an LB instance's block on one frontend, a NAT gateway, an
-// appliance) are held towards one destination: tells exhaustion without scanning.
+// appliance; by its interned id) are held towards one destination: tells exhaustion without
+// scanning.
 struct ScopeKey {
-  uint64_t scope = 0;
+  uint32_t scope = 0;
   uint16_t dport = 0;
   uint8_t proto = 0;
   IpAddress dst;
-  friend bool operator==(const ScopeKey&, const ScopeKey&) = default;
 };
 
-struct BusyHash {
-  size_t operator()(const BusyKey& k) const noexcept {
-    return mix_hash(k.dst.hi() ^ (uint64_t{k.slot} << 32 | uint64_t{k.port} << 16 | k.dport),
-                    k.dst.lo() ^ k.proto);
+// The counters, packed as the busy ports are: an entry per scope and destination.
+struct HeldV4 {
+  uint32_t dst = 0;
+  uint32_t scope = 0;
+  uint16_t dport = 0;
+  uint8_t proto = 0;
+  uint32_t count = 0;
+};
+struct HeldV6 {
+  uint64_t hi = 0;
+  uint64_t lo = 0;
+  uint32_t scope = 0;
+  uint16_t dport = 0;
+  uint8_t proto = 0;
+  uint32_t count = 0;
+};
+static_assert(sizeof(HeldV4) == 16 && sizeof(HeldV6) == 32);
+
+struct HeldV4Hash {
+  size_t operator()(const HeldV4& e) const noexcept {
+    return mix_hash(uint64_t{e.dst} << 32 | e.scope, uint64_t{e.dport} << 8 | e.proto);
   }
 };
-struct ScopeHash {
-  size_t operator()(const ScopeKey& k) const noexcept {
-    return mix_hash(k.dst.hi() ^ k.scope, k.dst.lo() ^ (uint64_t{k.dport} << 8 | k.proto));
+struct HeldV4Equal {
+  bool operator()(const HeldV4& a, const HeldV4& b) const noexcept {
+    return a.dst == b.dst && a.scope == b.scope && a.dport == b.dport && a.proto == b.proto;
+  }
+};
+struct HeldV6Hash {
+  size_t operator()(const HeldV6& e) const noexcept {
+    return mix_hash(e.hi ^ e.scope, e.lo ^ (uint64_t{e.dport} << 8 | e.proto));
+  }
+};
+struct HeldV6Equal {
+  bool operator()(const HeldV6& a, const HeldV6& b) const noexcept {
+    return a.hi == b.hi && a.lo == b.lo && a.scope == b.scope && a.dport == b.dport &&
+           a.proto == b.proto;
   }
 };
 
-struct Busy {
-  uint64_t scope = 0;
-  int64_t free_at = std::numeric_limits<int64_t>::max();  // max while a live flow holds it
+class HeldCounts {
+ public:
+  /// The count of `k`, created at zero; valid until the next counter() or release().
+  uint32_t* counter(const ScopeKey& k) {
+    if (k.dst.is_v4()) {
+      return &v4_.insert(HeldV4{k.dst.v4_bits(), k.scope, k.dport, k.proto, 0}).first->count;
+    }
+    return &v6_.insert(HeldV6{k.dst.hi(), k.dst.lo(), k.scope, k.dport, k.proto, 0}).first->count;
+  }
+  /// Removes `k`'s count when it is zero.
+  void release(const ScopeKey& k) {
+    if (k.dst.is_v4()) {
+      const HeldV4 e{k.dst.v4_bits(), k.scope, k.dport, k.proto, 0};
+      if (const HeldV4* found = v4_.find(e); found != nullptr && found->count == 0) {
+        v4_.erase(e);
+      }
+    } else {
+      const HeldV6 e{k.dst.hi(), k.dst.lo(), k.scope, k.dport, k.proto, 0};
+      if (const HeldV6* found = v6_.find(e); found != nullptr && found->count == 0) {
+        v6_.erase(e);
+      }
+    }
+  }
+  /// One port fewer held towards `k`'s destination.
+  void decrement(const ScopeKey& k) {
+    uint32_t* count = find(k);
+    if (count != nullptr && --*count == 0) {
+      release(k);
+    }
+  }
+  size_t memory_bytes() const { return v4_.memory_bytes() + v6_.memory_bytes(); }
+
+ private:
+  uint32_t* find(const ScopeKey& k) {
+    if (k.dst.is_v4()) {
+      HeldV4* e = v4_.find(HeldV4{k.dst.v4_bits(), k.scope, k.dport, k.proto, 0});
+      return e == nullptr ? nullptr : &e->count;
+    }
+    HeldV6* e = v6_.find(HeldV6{k.dst.hi(), k.dst.lo(), k.scope, k.dport, k.proto, 0});
+    return e == nullptr ? nullptr : &e->count;
+  }
+
+  DenseSet<HeldV4, HeldV4Hash, HeldV4Equal> v4_;
+  DenseSet<HeldV6, HeldV6Hash, HeldV6Equal> v6_;
+};
+
+// The busy sets' entries: a BusyKey packed, IPv4 destinations in 4 bytes, with the id of the
+// scope that holds the port beside it (not part of the key; proto in the low 8 bits).
+struct BusyV4 {
+  uint32_t dst = 0;
+  uint32_t slot = 0;
+  uint16_t port = 0;
+  uint16_t dport = 0;
+  uint32_t proto_scope = 0;
+};
+struct BusyV6 {
+  uint64_t hi = 0;
+  uint64_t lo = 0;
+  uint32_t slot = 0;
+  uint16_t port = 0;
+  uint16_t dport = 0;
+  uint32_t proto_scope = 0;
+};
+static_assert(sizeof(BusyV4) == 16 && sizeof(BusyV6) == 32);
+
+struct BusyV4Hash {
+  size_t operator()(const BusyV4& e) const noexcept {
+    return mix_hash(uint64_t{e.dst} << 32 | e.slot,
+                    uint64_t{e.port} << 32 | uint64_t{e.dport} << 8 | (e.proto_scope & 0xff));
+  }
+};
+struct BusyV4Equal {
+  bool operator()(const BusyV4& a, const BusyV4& b) const noexcept {
+    return a.dst == b.dst && a.slot == b.slot && a.port == b.port && a.dport == b.dport &&
+           ((a.proto_scope ^ b.proto_scope) & 0xff) == 0;
+  }
+};
+struct BusyV6Hash {
+  size_t operator()(const BusyV6& e) const noexcept {
+    return mix_hash(e.hi ^ (uint64_t{e.slot} << 32 | uint64_t{e.port} << 16 | e.dport),
+                    e.lo ^ (e.proto_scope & 0xff));
+  }
+};
+struct BusyV6Equal {
+  bool operator()(const BusyV6& a, const BusyV6& b) const noexcept {
+    return a.hi == b.hi && a.lo == b.lo && a.slot == b.slot && a.port == b.port &&
+           a.dport == b.dport && ((a.proto_scope ^ b.proto_scope) & 0xff) == 0;
+  }
+};
+
+// Every port held towards a destination, by live flows or cooling down: an entry each, so
+// 16 bytes and a share of the index for IPv4, where a std::unordered_map node took 80.
+class BusyPorts {
+ public:
+  /// Marks `k` busy, held in scope `scope_id`; false when it already was.
+  bool hold(const BusyKey& k, uint32_t scope_id) {
+    const uint32_t proto_scope = scope_id << 8 | k.proto;
+    if (k.dst.is_v4()) {
+      return v4_.insert(BusyV4{k.dst.v4_bits(), k.slot, k.port, k.dport, proto_scope}).second;
+    }
+    return v6_.insert(BusyV6{k.dst.hi(), k.dst.lo(), k.slot, k.port, k.dport, proto_scope}).second;
+  }
+  /// The scope `k` was held in, or nullopt when it is not busy.
+  std::optional<uint32_t> find(const BusyKey& k) {
+    const uint32_t proto = k.proto;
+    if (k.dst.is_v4()) {
+      const BusyV4* e = v4_.find(BusyV4{k.dst.v4_bits(), k.slot, k.port, k.dport, proto});
+      return e == nullptr ? std::nullopt : std::optional<uint32_t>(e->proto_scope >> 8);
+    }
+    const BusyV6* e = v6_.find(BusyV6{k.dst.hi(), k.dst.lo(), k.slot, k.port, k.dport, proto});
+    return e == nullptr ? std::nullopt : std::optional<uint32_t>(e->proto_scope >> 8);
+  }
+  void erase(const BusyKey& k) {
+    if (k.dst.is_v4()) {
+      v4_.erase(BusyV4{k.dst.v4_bits(), k.slot, k.port, k.dport, k.proto});
+    } else {
+      v6_.erase(BusyV6{k.dst.hi(), k.dst.lo(), k.slot, k.port, k.dport, k.proto});
+    }
+  }
+  size_t memory_bytes() const { return v4_.memory_bytes() + v6_.memory_bytes(); }
+
+ private:
+  DenseSet<BusyV4, BusyV4Hash, BusyV4Equal> v4_;
+  DenseSet<BusyV6, BusyV6Hash, BusyV6Equal> v6_;
 };
 
 struct Cooling {
@@ -100,16 +251,30 @@ struct Rng {
 
 }  // namespace
 
+// The slots of a point's IPs of one family and the random stream of the resource that owns
+// them, looked up once per point, not per flow.
+struct PointIps {
+  std::vector<uint32_t> slots;
+  Rng* rng = nullptr;
+};
+
 struct SnatPools::Impl {
-  Rng rng;
+  uint64_t seed = 0;
+  // One stream per resource, so that a resource's ports depend only on its own flows'
+  // acquisitions and releases (replay --shard keeps a resource's flows together, not all).
+  // Node-based: PointIps keeps pointers.
+  std::unordered_map<std::string, Rng> rngs;
   std::unordered_map<IpAddress, uint32_t, IpHash> slots;
   std::vector<SnatIpUse> use;
   std::vector<std::vector<uint32_t>> port_refs;  // per slot, per port: holders of any destination
-  std::unordered_map<BusyKey, Busy, BusyHash> busy;
-  std::unordered_map<ScopeKey, uint32_t, ScopeHash> held;
+  BusyPorts busy;
+  // The scopes ports are held in, by the id BusyPorts keeps (24 bits: scopes are the
+  // topology's, a few per LB instance and frontend, NAT gateway or appliance).
+  std::unordered_map<uint64_t, uint32_t> scope_ids;
+  HeldCounts held;
   std::priority_queue<Cooling, std::vector<Cooling>, std::greater<>> cooling;
   uint64_t cooling_order = 0;
-  std::unordered_map<uint64_t, std::vector<uint32_t>> slot_lists;
+  std::unordered_map<uint64_t, PointIps> slot_lists;
   bool last_exhausted = false;
 
   uint32_t slot_of(const IpAddress& ip, const std::string& resource, uint32_t ports) {
@@ -125,25 +290,18 @@ struct SnatPools::Impl {
     bool cone = p.via == Via::kLoadBalancer && f.proto == Protocol::kUdp;
     return BusyKey{slot, port, cone ? uint16_t{0} : f.dport, static_cast<uint8_t>(f.proto), f.dst};
   }
-  static ScopeKey scope_key(uint64_t scope, const SnatPoint& p, const FlowKey& f) {
+  static ScopeKey scope_key(uint32_t scope, const SnatPoint& p, const FlowKey& f) {
     bool cone = p.via == Via::kLoadBalancer && f.proto == Protocol::kUdp;
     return ScopeKey{scope, cone ? uint16_t{0} : f.dport, static_cast<uint8_t>(f.proto), f.dst};
   }
 
-  // The count of ports held towards one destination in one scope, created at zero; a caller
-  // that holds nothing must give it back with release_counter.
-  std::unordered_map<ScopeKey, uint32_t, ScopeHash>::iterator counter(const ScopeKey& sk) {
-    return held.try_emplace(sk, 0).first;
-  }
-  void release_counter(std::unordered_map<ScopeKey, uint32_t, ScopeHash>::iterator it) {
-    if (it->second == 0) {
-      held.erase(it);
-    }
+  uint32_t scope_id(uint64_t scope) {
+    return scope_ids.try_emplace(scope, static_cast<uint32_t>(scope_ids.size())).first->second;
   }
 
   // Takes port k.port on k.slot towards k's destination if it is free: one hash probe.
-  bool try_hold(const BusyKey& k, uint64_t scope, uint32_t& count) {
-    if (!busy.try_emplace(k, Busy{scope}).second) {
+  bool try_hold(const BusyKey& k, uint32_t scope, uint32_t& count) {
+    if (!busy.hold(k, scope)) {
       return false;
     }
     ++count;
@@ -155,16 +313,12 @@ struct SnatPools::Impl {
   }
 
   void unhold(const BusyKey& k) {
-    auto it = busy.find(k);
-    if (it == busy.end()) {
+    std::optional<uint32_t> scope = busy.find(k);
+    if (!scope) {
       return;
     }
-    ScopeKey sk{it->second.scope, k.dport, k.proto, k.dst};
-    busy.erase(it);
-    auto h = held.find(sk);
-    if (h != held.end() && --h->second == 0) {
-      held.erase(h);
-    }
+    busy.erase(k);
+    held.decrement(ScopeKey{*scope, k.dport, k.proto, k.dst});
     if (--port_refs[k.slot][k.port] == 0) {
       --use[k.slot].in_use;
     }
@@ -173,8 +327,8 @@ struct SnatPools::Impl {
   // A free port among `ports` consecutive ones from `first` on `slot`, taken: random tries
   // first, as Azure picks at random, then a scan so a nearly full pool still finds its last
   // ports.
-  std::optional<uint16_t> take_port(uint32_t slot, uint32_t first, uint32_t ports,
-                                    const SnatPoint& p, const FlowKey& f, uint64_t scope,
+  std::optional<uint16_t> take_port(Rng& rng, uint32_t slot, uint32_t first, uint32_t ports,
+                                    const SnatPoint& p, const FlowKey& f, uint32_t scope,
                                     uint32_t& count) {
     for (int i = 0; i < kRandomTries; ++i) {
       auto port = static_cast<uint16_t>(first + rng.below(ports));
@@ -192,17 +346,21 @@ struct SnatPools::Impl {
     return std::nullopt;
   }
 
-  // The slots of a point's IPs of one family, looked up once per point, not per flow.
-  const std::vector<uint32_t>& slots_of(const SnatPoint& p, const std::string& resource,
-                                        Family family, uint64_t base_scope) {
+  const PointIps& slots_of(const SnatPoint& p, const std::string& resource, Family family,
+                           uint64_t base_scope) {
     auto [it, fresh] = slot_lists.try_emplace(base_scope | (family == Family::kV6 ? 1 : 0));
     if (fresh) {
+      auto [r, new_stream] = rngs.try_emplace(resource);
+      if (new_stream) {
+        r->second.state = seed ^ 0x5eed5eed5eed5eedULL ^ mix64(stable_hash(resource));
+      }
+      it->second.rng = &r->second;
       for (const IpAddress& ip : p.ips) {
         if (ip.family() == family) {
           uint32_t ports = p.via == Via::kLoadBalancer       ? kLbPortsPerIp
                            : p.via == Via::kInstancePublicIp ? 65536 - kFirstPort
                                                              : p.ports;
-          it->second.push_back(slot_of(ip, resource, ports));
+          it->second.slots.push_back(slot_of(ip, resource, ports));
         }
       }
     }
@@ -211,7 +369,7 @@ struct SnatPools::Impl {
 };
 
 SnatPools::SnatPools(uint64_t seed) : impl_(std::make_unique<Impl>()) {
-  impl_->rng.state = seed ^ 0x5eed5eed5eed5eedULL;
+  impl_->seed = seed;
 }
 SnatPools::~SnatPools() = default;
 SnatPools::SnatPools(SnatPools&&) noexcept = default;
@@ -232,23 +390,26 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
   const uint64_t base_scope = uint64_t{static_cast<uint8_t>(p.via)} << 56 |
                               uint64_t{p.resource & 0xffffffU} << 32 |
                               uint64_t{p.rule & 0xffffU} << 16;
-  const std::vector<uint32_t>& slots = m.slots_of(p, resource, f.src.family(), base_scope);
+  const PointIps& point_ips = m.slots_of(p, resource, f.src.family(), base_scope);
+  const std::vector<uint32_t>& slots = point_ips.slots;
+  Rng& rng = *point_ips.rng;
   if (slots.empty()) {
     return std::nullopt;
   }
   if (f.proto == Protocol::kIcmp) {
     // Only an appliance or an instance public IP passes ICMP (the LB and NAT gateway
     // translate TCP and UDP only, facts 3a, 3b): the address changes, the identifier stays.
-    uint32_t slot = slots[m.rng.below(static_cast<uint32_t>(slots.size()))];
+    uint32_t slot = slots[rng.below(static_cast<uint32_t>(slots.size()))];
     return SnatLease{slot, f.sport};
   }
 
   switch (p.via) {
     case Via::kInstancePublicIp: {
       // azure-egress-facts 2: a 1:1 NAT; the port is the flow's own.
-      auto count = m.counter(Impl::scope_key(base_scope, p, f));
-      m.try_hold(Impl::busy_key(slots[0], f.sport, p, f), base_scope, count->second);
-      m.release_counter(count);
+      const uint32_t scope = m.scope_id(base_scope);
+      const ScopeKey sk = Impl::scope_key(scope, p, f);
+      m.try_hold(Impl::busy_key(slots[0], f.sport, p, f), scope, *m.held.counter(sk));
+      m.held.release(sk);
       return SnatLease{slots[0], f.sport};
     }
     case Via::kLoadBalancer: {
@@ -267,12 +428,14 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
           uint64_t{p.rule & 0x3ffU} << 30 | uint64_t{p.instance & 0x3fffU} << 16;
       for (size_t i = 0; i < slots.size(); ++i) {
         uint64_t scope = lb_scope | (i & 0xffff);
-        auto count = m.counter(Impl::scope_key(scope, p, f));
+        const uint32_t id = m.scope_id(scope);
+        const ScopeKey sk = Impl::scope_key(id, p, f);
+        uint32_t* count = m.held.counter(sk);
         std::optional<uint16_t> port;
-        if (count->second < ports) {
-          port = m.take_port(slots[i], first, ports, p, f, scope, count->second);
+        if (*count < ports) {
+          port = m.take_port(rng, slots[i], first, ports, p, f, id, *count);
         }
-        m.release_counter(count);
+        m.held.release(sk);
         if (port) {
           return SnatLease{slots[i], *port};
         }
@@ -282,25 +445,27 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
     case Via::kNatGateway:
     case Via::kAppliance: {
       // azure-egress-facts 3b, 3c: one pool over every IP; IP and port picked at random.
-      auto count = m.counter(Impl::scope_key(base_scope, p, f));
+      const uint32_t scope = m.scope_id(base_scope);
+      const ScopeKey sk = Impl::scope_key(scope, p, f);
+      uint32_t* count = m.held.counter(sk);
       std::optional<SnatLease> lease;
-      if (count->second < slots.size() * static_cast<uint64_t>(p.ports)) {
+      if (*count < slots.size() * static_cast<uint64_t>(p.ports)) {
         for (int i = 0; i < kRandomTries && !lease; ++i) {
-          uint32_t slot = slots[m.rng.below(static_cast<uint32_t>(slots.size()))];
-          auto port = static_cast<uint16_t>(kFirstPort + m.rng.below(p.ports));
-          if (m.try_hold(Impl::busy_key(slot, port, p, f), base_scope, count->second)) {
+          uint32_t slot = slots[rng.below(static_cast<uint32_t>(slots.size()))];
+          auto port = static_cast<uint16_t>(kFirstPort + rng.below(p.ports));
+          if (m.try_hold(Impl::busy_key(slot, port, p, f), scope, *count)) {
             lease = SnatLease{slot, port};
           }
         }
-        uint32_t start = lease ? 0 : m.rng.below(static_cast<uint32_t>(slots.size()));
+        uint32_t start = lease ? 0 : rng.below(static_cast<uint32_t>(slots.size()));
         for (size_t i = 0; i < slots.size() && !lease; ++i) {
           uint32_t slot = slots[(start + i) % slots.size()];
-          if (auto port = m.take_port(slot, kFirstPort, p.ports, p, f, base_scope, count->second)) {
+          if (auto port = m.take_port(rng, slot, kFirstPort, p.ports, p, f, scope, *count)) {
             lease = SnatLease{slot, *port};
           }
         }
       }
-      m.release_counter(count);
+      m.held.release(sk);
       if (lease) {
         return lease;
       }
@@ -340,9 +505,7 @@ void SnatPools::release(const SnatLease& lease, const SnatPoint& p, const FlowKe
     m.unhold(k);
     return;
   }
-  auto it = m.busy.find(k);
-  if (it != m.busy.end()) {
-    it->second.free_at = now_ns + cooldown;
+  if (m.busy.find(k)) {
     m.cooling.push(Cooling{now_ns + cooldown, m.cooling_order++, k});
   }
 }
@@ -365,11 +528,8 @@ const std::vector<SnatIpUse>& SnatPools::ip_use() const {
 
 size_t SnatPools::memory_bytes() const {
   const Impl& m = *impl_;
-  // unordered_map nodes: the value, a next pointer and the cached hash, plus a bucket each.
-  size_t node = sizeof(void*) * 3;
-  return m.busy.size() * (sizeof(BusyKey) + sizeof(Busy) + node) +
-         m.held.size() * (sizeof(ScopeKey) + sizeof(uint32_t) + node) +
-         m.cooling.size() * sizeof(Cooling) + m.port_refs.size() * 65536 * sizeof(uint32_t);
+  return m.busy.memory_bytes() + m.held.memory_bytes() + m.cooling.size() * sizeof(Cooling) +
+         m.port_refs.size() * 65536 * sizeof(uint32_t);
 }
 
 }  // namespace egress

@@ -7,6 +7,7 @@
 #include <map>
 #include <random>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace egress {
@@ -101,6 +102,33 @@ TEST(FlowTable, ARemovedSlotIsReusedWithANewGeneration) {
   bool reverse = false;
   EXPECT_EQ(table.find(FlowKey{Protocol::kUdp, IpAddress::v4(1), 1, IpAddress::v4(2), 2}, &reverse),
             kNoFlow);
+}
+
+// The packed key gives back the addresses it was given, IPv4 in place and IPv6 on the heap,
+// through copies, moves and assignments across the families (ASan sees the heap side).
+TEST(PackedFlowKey, KeepsEveryAddressThroughCopiesAndMoves) {
+  const IpAddress v4 = IpAddress::v4(0xffffffffU);
+  const IpAddress v6 = IpAddress::v6(0x2001000000000000ULL, 0xffffffffffffffffULL);
+  for (const IpAddress& a : {v4, v6, IpAddress::v4(0), IpAddress::v6(0, 0)}) {
+    for (const IpAddress& b : {v4, v6}) {
+      const FlowKey k{Protocol::kUdp, a, 65535, b, 1};
+      PackedFlowKey p = k;
+      EXPECT_EQ(FlowKey(p), k);
+      EXPECT_EQ(p.src.family(), a.family());
+      EXPECT_EQ(p.dst.to_string(), b.to_string());
+      PackedFlowKey copy = p;
+      PackedFlowKey moved = std::move(p);
+      EXPECT_EQ(FlowKey(copy), k);
+      EXPECT_EQ(FlowKey(moved), k);
+      EXPECT_TRUE(copy == moved);
+      copy = FlowKey{Protocol::kTcp, b, 2, a, 3};
+      EXPECT_EQ(FlowKey(copy), (FlowKey{Protocol::kTcp, b, 2, a, 3}));
+      copy = moved;
+      EXPECT_EQ(FlowKey(copy), k);
+    }
+  }
+  EXPECT_FALSE(PackedFlowKey(FlowKey{Protocol::kTcp, v4, 1, v6, 2}) ==
+               PackedFlowKey(FlowKey{Protocol::kTcp, v4, 1, IpAddress::v6(0, 0), 2}));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace egress {
 namespace {
@@ -280,6 +281,33 @@ TEST(SnatPools, SameSeedSamePortsOtherSeedOtherPorts) {
   };
   EXPECT_EQ(run(11), run(11));
   EXPECT_NE(run(11), run(12));
+}
+
+// Each resource draws from its own stream (seeded by the seed and its name), so a resource's
+// ports do not depend on what other resources did: replay --shard keeps only some of them.
+TEST(SnatPools, AResourcesPortsDependOnlyOnItsOwnFlows) {
+  SnatPoint a{Via::kNatGateway, 0, kNoIndex, 0, 64512, 240, {ip("20.0.0.1")}};
+  SnatPoint b{Via::kNatGateway, 1, kNoIndex, 0, 64512, 240, {ip("20.0.0.2")}};
+  auto ports_of_a = [&](bool with_b) {
+    SnatPools pools(7);
+    std::vector<uint16_t> ports;
+    for (uint16_t i = 0; i < 50; ++i) {
+      if (with_b) {
+        EXPECT_TRUE(pools.acquire(b, "nat-b", tcp(static_cast<uint16_t>(20000 + i)), i));
+      }
+      auto lease = pools.acquire(a, "nat-a", tcp(static_cast<uint16_t>(30000 + i)), i);
+      EXPECT_TRUE(lease);
+      ports.push_back(lease ? lease->port : 0);
+    }
+    return ports;
+  };
+  const std::vector<uint16_t> alone = ports_of_a(false);
+  EXPECT_EQ(ports_of_a(true), alone);
+  // The stream is the resource's: another name gives other ports.
+  SnatPools other(7);
+  auto first = other.acquire(a, "nat-c", tcp(30000), 0);
+  ASSERT_TRUE(first);
+  EXPECT_NE(first->port, alone[0]);
 }
 
 }  // namespace

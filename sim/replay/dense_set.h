@@ -1,0 +1,108 @@
+// A hash set for the replay's per-flow state: the entries packed in one array in no order,
+// found through an open-addressing index of 4-byte positions (linear probing, load at most
+// 1/2, backward-shift deletion). A std::unordered_map spends a heap node (pointer, malloc
+// header, rounding) and a bucket on each entry; this spends the entry and 8 to 16 bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace egress {
+
+/// `Hash(const Entry&)` and `Equal(const Entry&, const Entry&)` see only the key part of an
+/// entry; the rest is its value. Insertion and erasure move entries: pointers last until the
+/// next insert or erase.
+template <class Entry, class Hash, class Equal>
+class DenseSet {
+ public:
+  DenseSet() : index_(kInitialSlots, kEmpty) {}
+
+  Entry* find(const Entry& key) noexcept {
+    size_t i = slot_of(key);
+    return index_[i] == kEmpty ? nullptr : &entries_[index_[i]];
+  }
+
+  /// The entry with `entry`'s key, and whether it was added (false: one was there).
+  std::pair<Entry*, bool> insert(const Entry& entry) {
+    if ((entries_.size() + 1) * 2 > index_.size()) {
+      grow();
+    }
+    size_t i = slot_of(entry);
+    if (index_[i] != kEmpty) {
+      return {&entries_[index_[i]], false};
+    }
+    index_[i] = static_cast<uint32_t>(entries_.size());
+    entries_.push_back(entry);
+    return {&entries_.back(), true};
+  }
+
+  /// Removes the entry with `key`'s key; false when there is none.
+  bool erase(const Entry& key) noexcept {
+    size_t hole = slot_of(key);
+    if (index_[hole] == kEmpty) {
+      return false;
+    }
+    const uint32_t position = index_[hole];
+    remove_slot(hole);
+    // The last entry fills the gap, and its slot follows it.
+    const auto last = static_cast<uint32_t>(entries_.size() - 1);
+    if (position != last) {
+      index_[slot_of(entries_[last])] = position;
+      entries_[position] = entries_[last];
+    }
+    entries_.pop_back();
+    return true;
+  }
+
+  size_t size() const noexcept { return entries_.size(); }
+  size_t memory_bytes() const noexcept {
+    return entries_.capacity() * sizeof(Entry) + index_.capacity() * sizeof(uint32_t);
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  static constexpr size_t kInitialSlots = 64;
+
+  // The slot holding `key`, or the empty slot where it would go.
+  size_t slot_of(const Entry& key) const noexcept {
+    const size_t mask = index_.size() - 1;
+    for (size_t i = Hash{}(key)&mask;; i = (i + 1) & mask) {
+      if (index_[i] == kEmpty || Equal{}(entries_[index_[i]], key)) {
+        return i;
+      }
+    }
+  }
+
+  void remove_slot(size_t hole) noexcept {
+    const size_t mask = index_.size() - 1;
+    index_[hole] = kEmpty;
+    for (size_t i = (hole + 1) & mask; index_[i] != kEmpty; i = (i + 1) & mask) {
+      const size_t home = Hash{}(entries_[index_[i]]) & mask;
+      const bool movable = hole <= i ? (home <= hole || home > i) : (home <= hole && home > i);
+      if (movable) {
+        index_[hole] = index_[i];
+        index_[i] = kEmpty;
+        hole = i;
+      }
+    }
+  }
+
+  void grow() {
+    index_.assign(index_.size() * 2, kEmpty);
+    const size_t mask = index_.size() - 1;
+    for (uint32_t e = 0; e < entries_.size(); ++e) {
+      size_t i = Hash{}(entries_[e]) & mask;
+      while (index_[i] != kEmpty) {
+        i = (i + 1) & mask;
+      }
+      index_[i] = e;
+    }
+  }
+
+  std::vector<Entry> entries_;
+  std::vector<uint32_t> index_;
+};
+
+}  // namespace egress
