@@ -91,9 +91,6 @@ struct LiveFlow {
   uint64_t id = 0;          // order of creation: ties and the end-of-input order
   uint32_t path = 0;        // into the replay's path cache
   uint32_t generation = 0;  // bumped on reuse of the slot, so stale timers are ignored
-  SnatLease lease;
-  bool leased = false;
-  bool exhausted = false;
   bool replied = false;      // a packet came back: for TCP, no longer half-open
   uint8_t fins = 0;          // bit 0: FIN from the initiator, bit 1: from the responder
   bool ended = false;        // FIN both ways or RST: lingering for its last packets
@@ -105,7 +102,7 @@ struct LiveFlow {
   FlowEnd end = FlowEnd::kIdle;
 };
 // Every live flow has one: issue 17 wants it smaller, so nothing may make it larger.
-static_assert(sizeof(LiveFlow) <= 88);
+static_assert(sizeof(LiveFlow) <= 80);
 
 class FlowTable {
  public:
