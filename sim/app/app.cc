@@ -191,8 +191,9 @@ AppResult<ReplayAnswer> simulate(const Engine& engine, PacketSource& source,
   replay_options.threads = std::max(1u, options.threads);
   if (options.shard) {
     if (groups->get() != nullptr) {
-      return fail(bad_value("--groups: give it to merge's run instead; a shard keeps no groups"),
-                  std::move(findings));
+      return fail(
+          bad_value("--groups: not with --shard yet (a shard file keeps no destination groups)"),
+          std::move(findings));
     }
     Result<ShardOutcome> kept =
         replay_shard(engine, *input, replay_options, *options.shard, *shard_run, options.shard_out,

@@ -130,6 +130,7 @@ struct EgressStage::Impl {
       }
       group_rows.emplace_back();
       group_sets.resize(group_rows.size());
+      group_ips.resize(group_rows.size());
     }
   }
 
@@ -159,6 +160,7 @@ struct EgressStage::Impl {
   // With groups: which egress IP sets each group's egress flows used (the last row is the
   // ungrouped flows').
   std::vector<std::set<const std::vector<std::string>*>> group_sets;
+  std::vector<std::set<std::string>> group_ips;
   std::vector<GroupUsage> group_rows;
 
   FlowPort& port(uint32_t tracker, uint32_t flow) {
@@ -286,8 +288,10 @@ struct EgressStage::Impl {
       GroupUsage& g = group_rows[f.group];
       ++g.flows;
       ++g.verdicts[to_string(verdict)];
-      if (verdict == Verdict::kEgress) {
-        group_sets[f.group].insert(f.egress_set);
+      // The set's strings are copied the first time a group meets it: the trackers that own
+      // the sets are gone by finish().
+      if (verdict == Verdict::kEgress && group_sets[f.group].insert(f.egress_set).second) {
+        group_ips[f.group].insert(f.egress_set->begin(), f.egress_set->end());
       }
     }
     if (snat != nullptr) {
@@ -483,11 +487,7 @@ ReplaySummary EgressStage::finish(ReplaySummary s) {
   s.resources = m.resource_rows;
   if (m.options.groups != nullptr) {
     for (size_t g = 0; g < m.group_rows.size(); ++g) {
-      std::set<std::string> ips;
-      for (const std::vector<std::string>* set : m.group_sets[g]) {
-        ips.insert(set->begin(), set->end());
-      }
-      m.group_rows[g].egress_ips.assign(ips.begin(), ips.end());
+      m.group_rows[g].egress_ips.assign(m.group_ips[g].begin(), m.group_ips[g].end());
     }
     s.grouped = true;
     s.ungrouped = m.group_rows.back();

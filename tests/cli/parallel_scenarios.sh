@@ -97,6 +97,14 @@ case "$scenario" in
         same_outputs "$work/$name-1" "$work/$name-$n" "$name --threads $n"
       done
     done
+    # Destination groups: their rows come from every tracker's paths.
+    groups=$repo/tests/cli/data/partners.yaml
+    for n in 1 2 3; do
+      run_into "$work/groups-$n" "$sim" replay --quiet "$topologies/aks-udr-firewall.yaml" \
+        "$topologies/captures/aks-udr-firewall-nodes.pcap" --groups "$groups" --threads $n
+      [ $n = 1 ] || same_outputs "$work/groups-1" "$work/groups-$n" "--groups --threads $n"
+    done
+    grep -q '"groups":\[{"name":"github"' "$work/groups-1/summary.json" || fail "no group rows"
     ;;
   synth-threads-same-bytes)
     flows_option=--flows-out
@@ -205,6 +213,8 @@ case "$scenario" in
     usage "^error: --flows: give it to 'egress-sim merge'; a --shard run writes only its shard file$" \
       --shard 0/2 --shard-out "$work/x.shard" --flows "$work/f.jsonl"
     usage "^--threads: Value 0 not in range 1 to 1024" --threads 0
+    usage "^error: --groups: not with --shard yet" --shard 0/2 --shard-out "$work/x.shard" \
+      --groups "$repo/tests/cli/data/partners.yaml"
     [ -e "$work/x.shard" ] && fail "a refused run left x.shard"
     ;;
   worker-error)
