@@ -185,56 +185,53 @@ class EventLog final : public TrackerOutput {
     bool outbound = false;
     FlowEnd end = FlowEnd::kIdle;
     uint32_t flow = 0;
-    uint32_t item = 0;  // into packets_ or ended_
-    int64_t at = 0;
+    uint32_t item = 0;  // into packets_, ended_ or ports_
+  };
+  // An acquire's or release's own fields, apart so that every other event stays small.
+  struct PortEvent {
     const SnatEntry* snat = nullptr;
+    int64_t at = 0;
     FlowKey flow_key;
   };
 
+  /// Bytes that outlive the log's delivery (the batch's): packets there are not copied.
+  void set_stable(std::span<const uint8_t> bytes) { stable_ = bytes; }
+
   void on_created(const EventKey& key, uint32_t flow) override {
-    events_.push_back(Event{key, Kind::kCreated, false, FlowEnd::kIdle, flow, 0, 0, nullptr, {}});
+    events_.push_back(Event{key, Kind::kCreated, false, FlowEnd::kIdle, flow, 0});
   }
   void on_acquire(const EventKey& key, uint32_t flow, const SnatEntry& snat,
                   const FlowKey& flow_key, int64_t at) override {
-    events_.push_back(
-        Event{key, Kind::kAcquire, false, FlowEnd::kIdle, flow, 0, at, &snat, flow_key});
+    ports_.push_back(PortEvent{&snat, at, flow_key});
+    events_.push_back(Event{key, Kind::kAcquire, false, FlowEnd::kIdle, flow, last(ports_)});
   }
   void on_release(const EventKey& key, uint32_t flow, const SnatEntry& snat,
                   const FlowKey& flow_key, FlowEnd end, int64_t at) override {
-    events_.push_back(Event{key, Kind::kRelease, false, end, flow, 0, at, &snat, flow_key});
+    ports_.push_back(PortEvent{&snat, at, flow_key});
+    events_.push_back(Event{key, Kind::kRelease, false, end, flow, last(ports_)});
   }
   void on_packet(const EventKey& key, uint32_t flow, const RawPacket& packet,
                  const DecodedPacket& decoded, bool outbound) override {
+    const uint8_t* p = packet.data.data();
+    const bool stable = !packet.data.empty() && p >= stable_.data() &&
+                        p + packet.data.size() <= stable_.data() + stable_.size();
     // Held packets of a flow that waited for its host name live only during the call: copy.
-    offsets_.push_back(bytes_.size());
-    bytes_.insert(bytes_.end(), packet.data.begin(), packet.data.end());
+    offsets_.push_back(stable ? kStable : bytes_.size());
+    if (!stable) {
+      bytes_.insert(bytes_.end(), packet.data.begin(), packet.data.end());
+    }
     packets_.push_back(packet);
     decoded_.push_back(decoded);
-    events_.push_back(Event{key,
-                            Kind::kPacket,
-                            outbound,
-                            FlowEnd::kIdle,
-                            flow,
-                            static_cast<uint32_t>(packets_.size() - 1),
-                            0,
-                            nullptr,
-                            {}});
+    events_.push_back(Event{key, Kind::kPacket, outbound, FlowEnd::kIdle, flow, last(packets_)});
   }
   void on_ended(const EventKey& key, uint32_t flow, EndedFlow&& ended) override {
     ended_.push_back(std::move(ended));
-    events_.push_back(Event{key,
-                            Kind::kEnded,
-                            false,
-                            FlowEnd::kIdle,
-                            flow,
-                            static_cast<uint32_t>(ended_.size() - 1),
-                            0,
-                            nullptr,
-                            {}});
+    events_.push_back(Event{key, Kind::kEnded, false, FlowEnd::kIdle, flow, last(ended_)});
   }
 
   void clear() {
     events_.clear();
+    ports_.clear();
     packets_.clear();
     decoded_.clear();
     offsets_.clear();
@@ -243,8 +240,10 @@ class EventLog final : public TrackerOutput {
   }
   void seal() {
     for (size_t i = 0; i < packets_.size(); ++i) {
-      packets_[i].data =
-          std::span<const uint8_t>(bytes_.data() + offsets_[i], packets_[i].data.size());
+      if (offsets_[i] != kStable) {
+        packets_[i].data =
+            std::span<const uint8_t>(bytes_.data() + offsets_[i], packets_[i].data.size());
+      }
     }
   }
   const std::vector<Event>& events() const { return events_; }
@@ -253,12 +252,16 @@ class EventLog final : public TrackerOutput {
       case Kind::kCreated:
         to.on_created(e.key, e.flow);
         break;
-      case Kind::kAcquire:
-        to.on_acquire(e.key, e.flow, *e.snat, e.flow_key, e.at);
+      case Kind::kAcquire: {
+        const PortEvent& p = ports_[e.item];
+        to.on_acquire(e.key, e.flow, *p.snat, p.flow_key, p.at);
         break;
-      case Kind::kRelease:
-        to.on_release(e.key, e.flow, *e.snat, e.flow_key, e.end, e.at);
+      }
+      case Kind::kRelease: {
+        const PortEvent& p = ports_[e.item];
+        to.on_release(e.key, e.flow, *p.snat, p.flow_key, e.end, p.at);
         break;
+      }
       case Kind::kPacket:
         to.on_packet(e.key, e.flow, packets_[e.item], decoded_[e.item], e.outbound);
         break;
@@ -269,7 +272,15 @@ class EventLog final : public TrackerOutput {
   }
 
  private:
+  static constexpr size_t kStable = SIZE_MAX;
+  template <class V>
+  static uint32_t last(const V& v) {
+    return static_cast<uint32_t>(v.size() - 1);
+  }
+
+  std::span<const uint8_t> stable_;
   std::vector<Event> events_;
+  std::vector<PortEvent> ports_;
   std::vector<RawPacket> packets_;
   std::vector<DecodedPacket> decoded_;
   std::vector<size_t> offsets_;
@@ -330,6 +341,7 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
           trackers[w] = std::make_unique<FlowTracker>(engine, options, *log);
         }
         trackers[w]->set_output(*log);
+        log->set_stable(b->bytes);
         for (uint32_t pos : b->mine[w]) {
           trackers[w]->push(
               TrackedPacket{&b->packets[pos], &b->decoded[pos], b->index[pos], b->now[pos]});
