@@ -504,7 +504,12 @@ Result<bool> next_event(ShardCursor& c) {
     if (kind == Record::kSnat) {
       auto id = r.num<uint32_t>();
       auto e = std::make_unique<SnatEntry>();
-      e->point.via = static_cast<Via>(r.num<uint8_t>());
+      auto via = r.num<uint8_t>();
+      if (via > static_cast<uint8_t>(Via::kPrivateEndpoint)) {
+        return shard_error(c.path,
+                           "damaged at byte " + std::to_string(at) + ": a value out of range");
+      }
+      e->point.via = static_cast<Via>(via);
       e->point.resource = r.num<uint32_t>();
       e->point.rule = r.num<uint32_t>();
       e->point.instance = r.num<uint32_t>();
@@ -595,6 +600,24 @@ Result<bool> next_event(ShardCursor& c) {
     }
     if (!r.ok()) {
       return shard_error(c.path, "truncated at byte " + std::to_string(at));
+    }
+    // Numbers the stage takes for enums: a damaged file must not name one past the last.
+    const FlowKey& k = kind == Record::kPacket  ? c.decoded.key
+                       : kind == Record::kEnded ? c.ended.key
+                                                : c.flow_key;
+    bool valid = static_cast<uint8_t>(k.proto) <= static_cast<uint8_t>(Protocol::kIcmp) &&
+                 static_cast<uint8_t>(c.end) <= static_cast<uint8_t>(FlowEnd::kEndOfInput) &&
+                 static_cast<uint8_t>(c.decoded.kind) < kPacketKindCount;
+    if (kind == Record::kEnded) {
+      valid = valid &&
+              static_cast<uint8_t>(c.ended.end) <= static_cast<uint8_t>(FlowEnd::kEndOfInput) &&
+              static_cast<uint8_t>(c.ended.verdict) <= static_cast<uint8_t>(Verdict::kAsymmetric) &&
+              static_cast<uint8_t>(c.ended.reason) <=
+                  static_cast<uint8_t>(Reason::kForwardedTrafficNotAllowed);
+    }
+    if (!valid) {
+      return shard_error(c.path,
+                         "damaged at byte " + std::to_string(at) + ": a value out of range");
     }
     if (c.snat != kNoSnatId && c.snat >= c.snats.size()) {
       return shard_error(c.path, "damaged at byte " + std::to_string(at) +
@@ -802,8 +825,11 @@ Result<ReplaySummary> ShardSet::merge(const Engine& engine, ReplayOptions option
   options.groups = nullptr;
   EgressStage stage(options, sink);
   stage.set_first_ns(shards.front().trailer.reader.counts.first_ns);
-  // The stage keeps a port per (tracker, slot): number every shard's trackers apart.
+  // The stage keeps a port per (tracker, slot): number every shard's trackers apart. A tracker
+  // takes its slots in order (a new flow reuses one or takes the next), which bounds what a
+  // damaged file can make the stage allocate.
   std::map<std::pair<size_t, uint32_t>, uint32_t> trackers;
+  std::vector<uint32_t> slots;  // per stage tracker: slots taken so far
   std::vector<bool> live(shards.size(), false);
   for (size_t i = 0; i < shards.size(); ++i) {
     Result<bool> more = next_event(shards[i]);
@@ -825,6 +851,15 @@ Result<ReplaySummary> ShardSet::merge(const Engine& engine, ReplayOptions option
     ShardCursor& c = shards[best];
     auto [it, fresh] = trackers.try_emplace(std::make_pair(best, c.tracker),
                                             static_cast<uint32_t>(trackers.size()));
+    if (fresh) {
+      slots.push_back(0);
+    }
+    uint32_t& taken = slots[it->second];
+    if (c.flow > taken || (c.flow == taken && c.kind != Record::kCreated)) {
+      return shard_error(
+          c.path, "damaged: flow slot " + std::to_string(c.flow) + " before its flow was created");
+    }
+    taken = std::max(taken, c.flow + 1);
     stage.set_tracker(it->second);
     const SnatEntry* snat = c.snat == kNoSnatId ? nullptr : c.snats[c.snat].get();
     switch (c.kind) {
