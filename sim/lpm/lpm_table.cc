@@ -26,6 +26,9 @@ constexpr int kStride = 6;
 // the common /24 at a node boundary. Large ones use the family's own width (see Poptrie4/6).
 constexpr int kDirectBitsSmall = lpm_layout::DirectWordLayout::kDirectBitsSmall;
 constexpr size_t kLargeTableRoutes = 4096;
+// The most 1 KiB chunks a small table's IPv4 part may take in the DIR-16-8-8 layout (Chunks4)
+// before it is built as a Poptrie instead.
+constexpr uint32_t kMaxChunks = 1024;
 // Addresses lookup_batch takes through one family's trie together: enough independent misses
 // per pass to keep the core's miss queues full, few enough that the lane state stays in L1.
 constexpr int kLanes = 64;
@@ -253,6 +256,20 @@ std::vector<Range> ranges_of(std::vector<const LpmEntry*>& entries, int width) {
     close_one();
   }
   return ranges;
+}
+
+// The range holding `at`, searching forward from `cursor` (which holds an earlier address).
+size_t seek(const std::vector<Range>& ranges, size_t cursor, U128 at) {
+  while (cursor + 1 < ranges.size() && ranges[cursor + 1].start <= at) {
+    ++cursor;
+  }
+  return cursor;
+}
+
+// Whether [at, at + size) lies inside the range `cursor`, which holds `at`. Written as a
+// difference because at + size overflows for the last slot of the IPv6 space.
+bool uniform(const std::vector<Range>& ranges, size_t cursor, U128 at, U128 size) {
+  return cursor + 1 == ranges.size() || ranges[cursor + 1].start - at >= size;
 }
 
 // The trie of one address family. Key is uint64_t for IPv4 (address in the high 32 bits) and
@@ -537,20 +554,6 @@ class Poptrie {
     }
   }
 
-  // The range holding `at`, searching forward from `cursor` (which holds an earlier address).
-  static size_t seek(const std::vector<Range>& ranges, size_t cursor, U128 at) {
-    while (cursor + 1 < ranges.size() && ranges[cursor + 1].start <= at) {
-      ++cursor;
-    }
-    return cursor;
-  }
-
-  // Whether [at, at + size) lies inside the range `cursor`, which holds `at`. Written as a
-  // difference because at + size overflows for the last slot of the IPv6 space.
-  static bool uniform(const std::vector<Range>& ranges, size_t cursor, U128 at, U128 size) {
-    return cursor + 1 == ranges.size() || ranges[cursor + 1].start - at >= size;
-  }
-
   // Fills node `index`, which covers the 2^(kWidth - depth) addresses from `base`; `cursor` is
   // the range holding `base`. When fewer than 6 address bits remain (IPv4 below /26 or /28),
   // lookups read zeros for the missing bits, so only every 2^(6 - bits)-th slot is ever used
@@ -602,6 +605,107 @@ class Poptrie {
   std::vector<uint32_t> leaves_;
 };
 
+// The IPv4 part of a small table (under kLargeTableRoutes routes): DIR-16-8-8, direct arrays
+// of 16, 8 and 8 bits, every lookup two loads into a structure that stays in L1 and L2. A small
+// table's lookups are bound by instructions and branches, not by memory (sim/lpm/README.md),
+// so the Poptrie's rank arithmetic and node walk are what this layout saves: below a /16, a
+// plain index; no rank, no record, no branch but for /25 and longer.
+//
+//   top_[2^16]    uint16 chunk number, indexed by the address's top 16 bits
+//   chunks_[]     chunks of 256 uint32 words; the word of an address in the chunk of its /16
+//                 is chunks_[256 * top_[address >> 16] + bits 8-15]:
+//
+//   bit 31 30                          8 7          0
+//       +--+-----------------------------+------------+
+//       |   code: value + 1 (0: no match), 0 .. 2^31  |  the answer (a /24 or shorter)
+//       | 1|  chunk number c >= 1          |  0         |  a /24 with longer routes: its
+//       +--+-----------------------------+------------+  answer is chunks_[256 * c + bits 0-7]
+//
+// A chunk word is a code when it is at most 2^31 (kMaxValue's code), a chunk link when above:
+// chunk 0 is always a /16's chunk, so no link is 2^31 itself. A /16 that one route answers whole
+// names the chunk of that value, 256 copies of its code, shared by every such /16 (a default
+// route's chunk serves most of them); any other /16 has a chunk of its own. The chunks are
+// counted as they are made, and a table that needs more than kMaxChunks is built as a Poptrie
+// instead, so no table of this layout takes more than 128 KiB + kMaxChunks KiB.
+class Chunks4 {
+ public:
+  static constexpr int kChunkBits = 8;
+  static constexpr uint32_t kChunkWords = 1U << kChunkBits;
+  static constexpr uint32_t kLink = DirectWord::kNodeBit;
+
+  /// False, keeping nothing, when the table needs more than kMaxChunks chunks.
+  bool build(const std::vector<Range>& ranges) {
+    top_.assign(size_t{1} << 16, 0);
+    chunks_.clear();
+    std::unordered_map<uint32_t, uint16_t> whole;
+    size_t cursor = 0;
+    for (uint32_t j = 0; j < (1U << 16); ++j) {
+      const U128 at = U128{j} << 16;
+      cursor = seek(ranges, cursor, at);
+      if (uniform(ranges, cursor, at, U128{1} << 16)) {
+        const uint32_t value = ranges[cursor].value;
+        auto [it, added] = whole.try_emplace(value, static_cast<uint16_t>(chunk_count()));
+        if (added && !add_chunk(value + 1)) {
+          return fail();
+        }
+        top_[j] = it->second;
+        continue;
+      }
+      const uint32_t chunk = chunk_count();
+      if (!add_chunk(0)) {
+        return fail();
+      }
+      top_[j] = static_cast<uint16_t>(chunk);
+      for (uint32_t k = 0; k < kChunkWords; ++k) {
+        const U128 at24 = at + (U128{k} << 8);
+        cursor = seek(ranges, cursor, at24);
+        uint32_t word = ranges[cursor].value + 1;
+        if (!uniform(ranges, cursor, at24, kChunkWords)) {
+          const uint32_t deep = chunk_count();
+          if (!add_chunk(0)) {
+            return fail();
+          }
+          for (uint32_t m = 0; m < kChunkWords; ++m) {
+            cursor = seek(ranges, cursor, at24 + m);
+            chunks_[deep * kChunkWords + m] = ranges[cursor].value + 1;
+          }
+          word = kLink | (deep << kChunkBits);
+        }
+        chunks_[chunk * kChunkWords + k] = word;
+      }
+    }
+    top_.shrink_to_fit();
+    chunks_.shrink_to_fit();
+    return true;
+  }
+
+  const uint16_t* top_data() const noexcept { return top_.data(); }
+  const uint32_t* chunk_data() const noexcept { return chunks_.data(); }
+  size_t memory_bytes() const noexcept {
+    return top_.capacity() * sizeof(uint16_t) + chunks_.capacity() * sizeof(uint32_t);
+  }
+
+ private:
+  uint32_t chunk_count() const noexcept {
+    return static_cast<uint32_t>(chunks_.size() / kChunkWords);
+  }
+  bool add_chunk(uint32_t fill) {
+    if (chunk_count() >= kMaxChunks) {
+      return false;
+    }
+    chunks_.resize(chunks_.size() + kChunkWords, fill);
+    return true;
+  }
+  bool fail() {
+    top_ = {};
+    chunks_ = {};
+    return false;
+  }
+
+  std::vector<uint16_t> top_;
+  std::vector<uint32_t> chunks_;
+};
+
 // 18 bits for both families of a large table: 2^18 4-byte words are 1 MiB. For IPv4, 18 + 6
 // ends the first node level at /24, where most routes are, so most lookups read one direct
 // word and one record. For IPv6, 18 + 5 * 6 = 48 likewise lines the last level up with /48.
@@ -619,6 +723,8 @@ inline U128 key6(const IpAddress& a) noexcept {
 }  // namespace
 
 struct LpmTable::Impl {
+  // A table's IPv4 routes are in one of the two: v4_chunks when they are few enough.
+  Chunks4 v4_chunks;
   Poptrie4 v4;
   Poptrie6 v6;
 };
@@ -639,7 +745,7 @@ LpmTable::V4View LpmTable::empty_v4() noexcept {
   static const uint32_t kDirect[size_t{1} << kDirectBitsSmall] = {};
   static const uint8_t kBlob[kNoMatchRecordBytes] = {0, 0, 0,    0,    0,    0,
                                                      0, 0, 0xff, 0xff, 0xff, 0xff};
-  return {kDirect, kBlob, kDirectBitsSmall};
+  return {kDirect, kBlob, nullptr, kDirectBitsSmall};
 }
 
 uint32_t LpmTable::walk_v4(uint32_t address, uint32_t node) const noexcept {
@@ -656,7 +762,12 @@ Result<LpmTable> LpmTable::build(std::span<const LpmEntry> entries) {
     (entry.prefix.address.is_v4() ? v4 : v6).push_back(&entry);
   }
   LpmTable table;
-  if (!table.impl_->v4.build(v4) || !table.impl_->v6.build(v6)) {
+  Impl& impl = *table.impl_;
+  if (!v4.empty() && v4.size() < kLargeTableRoutes && impl.v4_chunks.build(ranges_of(v4, 32))) {
+    table.v4_ = {impl.v4_chunks.chunk_data(), nullptr, impl.v4_chunks.top_data(), kLayoutChunks};
+    v4.clear();
+  }
+  if (!impl.v4.build(v4) || !impl.v6.build(v6)) {
     return Error{"lpm-too-large",
                  "route table of " + std::to_string(entries.size()) +
                      " entries needs more trie nodes than a direct word can name (2^31) or a "
@@ -665,7 +776,8 @@ Result<LpmTable> LpmTable::build(std::span<const LpmEntry> entries) {
   }
   const Poptrie4& trie = table.impl_->v4;
   if (!trie.empty()) {
-    table.v4_ = {trie.direct_data(), trie.blob_data(), static_cast<uint8_t>(trie.direct_bits())};
+    table.v4_ = {trie.direct_data(), trie.blob_data(), nullptr,
+                 static_cast<uint8_t>(trie.direct_bits())};
   }
   return table;
 }
@@ -879,6 +991,16 @@ void LpmTable::lookup_many_v4(const uint32_t* addresses, uint32_t* out, size_t n
   }
 }
 
+// A small table stays in L1 and L2, so its batch is the single lookup in a plain loop, which
+// the out-of-order core overlaps.
+void LpmTable::lookup_many_v4_chunks(const uint32_t* addresses, uint32_t* out,
+                                     size_t n) const noexcept {
+  const V4View view = v4_;
+  for (size_t i = 0; i < n; ++i) {
+    out[i] = lookup_v4_chunks(view, addresses[i]);
+  }
+}
+
 void LpmTable::lookup_batch_v4(std::span<const uint32_t> addresses,
                                std::span<uint32_t> out) const noexcept {
   const size_t n = batch_length(addresses.size(), out, impl_ != nullptr);
@@ -887,6 +1009,8 @@ void LpmTable::lookup_batch_v4(std::span<const uint32_t> addresses,
   }
   if (v4_.bits == kDirectBitsLarge) {
     lookup_many_v4<kDirectBitsLarge>(addresses.data(), out.data(), n);
+  } else if (v4_.bits == kLayoutChunks) {
+    lookup_many_v4_chunks(addresses.data(), out.data(), n);
   } else {
     lookup_many_v4<kDirectBitsSmall>(addresses.data(), out.data(), n);
   }
@@ -896,7 +1020,7 @@ size_t LpmTable::memory_bytes() const noexcept {
   if (!impl_) {
     return 0;
   }
-  return impl_->v4.memory_bytes() + impl_->v6.memory_bytes();
+  return impl_->v4_chunks.memory_bytes() + impl_->v4.memory_bytes() + impl_->v6.memory_bytes();
 }
 
 }  // namespace egress

@@ -27,6 +27,8 @@ struct DirectWordLayout {
   // Direct bits of a large table and of a small one (why: lpm_table.cc, kLargeTableRoutes).
   static constexpr uint8_t kDirectBitsLarge = 18;
   static constexpr uint8_t kDirectBitsSmall = 12;
+  // A small table's IPv4 part in the DIR-16-8-8 layout (lpm_table.cc, Chunks4), when it fits.
+  static constexpr uint8_t kLayoutChunks = 16;
 };
 }  // namespace lpm_layout
 
@@ -82,9 +84,12 @@ class LpmTable : private lpm_layout::DirectWordLayout {
   // (layout drawn at DirectWord in sim/lpm/lpm_table.cc). It points into impl_, whose buffers
   // stay where they are when the table moves. `bits` is 18 or 12, and a uint8_t so that a
   // caller's uint32_t stores cannot alias it: its loop then reads it once.
+  // In the DIR-16-8-8 layout of small tables (bits == kLayoutChunks), `top` holds the chunk
+  // numbers and `direct` the chunks, and there is no blob.
   struct V4View {
     const uint32_t* direct;
     const uint8_t* blob;
+    const uint16_t* top;
     uint8_t bits;
   };
   static V4View empty_v4() noexcept;
@@ -96,6 +101,9 @@ class LpmTable : private lpm_layout::DirectWordLayout {
   template <int kBits>
   static uint32_t answer_v4(const V4View& view, const LpmTable& table, uint32_t address,
                             uint32_t d) noexcept;
+  // lookup_v4 in the DIR-16-8-8 layout: two loads, and a third for routes longer than /24.
+  static uint32_t lookup_v4_chunks(const V4View& view, uint32_t address) noexcept;
+  void lookup_many_v4_chunks(const uint32_t* addresses, uint32_t* out, size_t n) const noexcept;
   // The batch of lookup_batch_v4 for a table of kBits direct bits.
   template <int kBits>
   void lookup_many_v4(const uint32_t* addresses, uint32_t* out, size_t n) const noexcept;
@@ -161,9 +169,23 @@ inline uint32_t LpmTable::answer_v4(const V4View& view, const LpmTable& table, u
   return lpm_layout::move_if_equal(base + e, escaped, e, kEscape);
 }
 
+// The chunk word of the address's /24 is its code (value + 1) unless above 2^31, a link to the
+// chunk of its /25../32 routes (layout drawn at Chunks4 in sim/lpm/lpm_table.cc).
+inline uint32_t LpmTable::lookup_v4_chunks(const V4View& view, uint32_t address) noexcept {
+  const uint32_t chunk = view.top[address >> 16];
+  uint32_t code = view.direct[(chunk << 8) | ((address >> 8) & 0xff)];
+  if (code > kNodeBit) [[unlikely]] {
+    code = view.direct[(code ^ kNodeBit) | (address & 0xff)];
+  }
+  return code - 1;
+}
+
 inline uint32_t LpmTable::lookup_v4(uint32_t address) const noexcept {
   if (v4_.bits == kDirectBitsLarge) [[likely]] {
     return lookup_v4_in<kDirectBitsLarge>(v4_, *this, address);
+  }
+  if (v4_.bits == kLayoutChunks) {
+    return lookup_v4_chunks(v4_, address);
   }
   return lookup_v4_in<kDirectBitsSmall>(v4_, *this, address);
 }
