@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "lpm/lpm_entry_check_internal.h"
+#include "lpm/lpm_table_internal.h"
 
 namespace egress {
 namespace {
@@ -611,22 +612,25 @@ class Poptrie {
 // so the Poptrie's rank arithmetic and node walk are what this layout saves: below a /16, a
 // plain index; no rank, no record, no branch but for /25 and longer.
 //
-//   top_[2^16]    uint16 chunk number, indexed by the address's top 16 bits
-//   chunks_[]     chunks of 256 uint32 words; the word of an address in the chunk of its /16
-//                 is chunks_[256 * top_[address >> 16] + bits 8-15]:
+//   top_[2^16]    int32, indexed by the address's top 16 bits: 256 * c - (address >> 16 << 8)
+//                 for the chunk c of the /16, so that the word of an address in it is
+//                 chunks_[(address >> 8) + top_[address >> 16]], bits 8-15 of the address
+//                 indexing the chunk (lookup_v4_chunks in lpm_table.h)
+//   chunks_[]     chunks of 256 uint32 words:
 //
 //   bit 31 30                          8 7          0
 //       +--+-----------------------------+------------+
-//       |   code: value + 1 (0: no match), 0 .. 2^31  |  the answer (a /24 or shorter)
+//       | 0|  value, 0 .. 2^31 - 1                    |  the answer (a /24 or shorter);
+//       |    or 0xffffffff: no match                  |
 //       | 1|  chunk number c >= 1          |  0         |  a /24 with longer routes: its
 //       +--+-----------------------------+------------+  answer is chunks_[256 * c + bits 0-7]
 //
-// A chunk word is a code when it is at most 2^31 (kMaxValue's code), a chunk link when above:
-// chunk 0 is always a /16's chunk, so no link is 2^31 itself. A /16 that one route answers whole
-// names the chunk of that value, 256 copies of its code, shared by every such /16 (a default
-// route's chunk serves most of them); any other /16 has a chunk of its own. The chunks are
-// counted as they are made, and a table that needs more than kMaxChunks is built as a Poptrie
-// instead, so no table of this layout takes more than 128 KiB + kMaxChunks KiB.
+// A chunk word is a link when word + 1 is above 2^31: values are at most 2^31 - 1, no match
+// wraps to 0, and chunk 0 is always a /16's chunk, so no link is 2^31 itself. A /16 that one
+// route answers whole (or none) names the chunk of that value, 256 copies of it, shared by every
+// such /16 (a default route's chunk serves most of them); any other /16 has a chunk of its own.
+// The chunks are counted as they are made, and a table that needs more than kMaxChunks is built
+// as a Poptrie instead, so no table of this layout takes more than 256 KiB + kMaxChunks KiB.
 class Chunks4 {
  public:
   static constexpr int kChunkBits = 8;
@@ -637,29 +641,29 @@ class Chunks4 {
   bool build(const std::vector<Range>& ranges) {
     top_.assign(size_t{1} << 16, 0);
     chunks_.clear();
-    std::unordered_map<uint32_t, uint16_t> whole;
+    std::unordered_map<uint32_t, uint32_t> whole;
     size_t cursor = 0;
     for (uint32_t j = 0; j < (1U << 16); ++j) {
       const U128 at = U128{j} << 16;
       cursor = seek(ranges, cursor, at);
       if (uniform(ranges, cursor, at, U128{1} << 16)) {
         const uint32_t value = ranges[cursor].value;
-        auto [it, added] = whole.try_emplace(value, static_cast<uint16_t>(chunk_count()));
-        if (added && !add_chunk(value + 1)) {
+        auto [it, added] = whole.try_emplace(value, chunk_count());
+        if (added && !add_chunk(value)) {
           return fail();
         }
-        top_[j] = it->second;
+        top_[j] = bias(it->second, j);
         continue;
       }
       const uint32_t chunk = chunk_count();
       if (!add_chunk(0)) {
         return fail();
       }
-      top_[j] = static_cast<uint16_t>(chunk);
+      top_[j] = bias(chunk, j);
       for (uint32_t k = 0; k < kChunkWords; ++k) {
         const U128 at24 = at + (U128{k} << 8);
         cursor = seek(ranges, cursor, at24);
-        uint32_t word = ranges[cursor].value + 1;
+        uint32_t word = ranges[cursor].value;
         if (!uniform(ranges, cursor, at24, kChunkWords)) {
           const uint32_t deep = chunk_count();
           if (!add_chunk(0)) {
@@ -667,7 +671,7 @@ class Chunks4 {
           }
           for (uint32_t m = 0; m < kChunkWords; ++m) {
             cursor = seek(ranges, cursor, at24 + m);
-            chunks_[deep * kChunkWords + m] = ranges[cursor].value + 1;
+            chunks_[deep * kChunkWords + m] = ranges[cursor].value;
           }
           word = kLink | (deep << kChunkBits);
         }
@@ -679,13 +683,17 @@ class Chunks4 {
     return true;
   }
 
-  const uint16_t* top_data() const noexcept { return top_.data(); }
+  const int32_t* top_data() const noexcept { return top_.data(); }
   const uint32_t* chunk_data() const noexcept { return chunks_.data(); }
   size_t memory_bytes() const noexcept {
-    return top_.capacity() * sizeof(uint16_t) + chunks_.capacity() * sizeof(uint32_t);
+    return top_.capacity() * sizeof(int32_t) + chunks_.capacity() * sizeof(uint32_t);
   }
 
  private:
+  // The top word of /16 number j, whose chunk is `chunk` (see the drawing above).
+  static int32_t bias(uint32_t chunk, uint32_t j) noexcept {
+    return static_cast<int32_t>(chunk * kChunkWords) - static_cast<int32_t>(j * kChunkWords);
+  }
   uint32_t chunk_count() const noexcept {
     return static_cast<uint32_t>(chunks_.size() / kChunkWords);
   }
@@ -702,7 +710,7 @@ class Chunks4 {
     return false;
   }
 
-  std::vector<uint16_t> top_;
+  std::vector<int32_t> top_;
   std::vector<uint32_t> chunks_;
 };
 
@@ -1014,6 +1022,10 @@ void LpmTable::lookup_batch_v4(std::span<const uint32_t> addresses,
   } else {
     lookup_many_v4<kDirectBitsSmall>(addresses.data(), out.data(), n);
   }
+}
+
+uint8_t lpm_v4_layout(const LpmTable& table) noexcept {
+  return table.v4_.bits;
 }
 
 size_t LpmTable::memory_bytes() const noexcept {

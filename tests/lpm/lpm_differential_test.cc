@@ -20,6 +20,7 @@
 
 #include "egress/lpm/lpm_table.h"
 #include "egress/lpm/simple_lpm.h"
+#include "lpm/lpm_table_internal.h"
 #include "lpm/reference_lpm.h"
 
 namespace egress {
@@ -299,6 +300,103 @@ INSTANTIATE_TEST_SUITE_P(Seeds, LpmDifferentialTest,
                          [](const auto& test_info) {
                            return "seed_" + std::to_string(test_info.param.seed);
                          });
+
+// A small table's IPv4 routes take the DIR-16-8-8 layout while it needs at most 1024 chunks
+// (one per value that answers whole /16s, one per other /16, one per /24 with longer routes)
+// and has under 4096 routes; a Poptrie of 12 direct bits past 1024 chunks, of 18 from 4096
+// routes. Each case sits on one side of one edge, and every layout must answer as the simple
+// trie does.
+struct LayoutCase {
+  std::string name;
+  std::vector<LpmEntry> (*routes)(Rng& rng);
+  uint8_t layout;
+};
+
+void PrintTo(const LayoutCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+using Layout = lpm_layout::DirectWordLayout;
+
+// A default route (one chunk) and `hosts` /32s in /16s of their own (two chunks each), and
+// `twenty_fours` /24s in further /16s (one chunk each).
+std::vector<LpmEntry> chunk_edge(Rng& rng, uint32_t hosts, uint32_t twenty_fours) {
+  std::vector<LpmEntry> routes{{Prefix{IpAddress::v4(0), 0}, random_value(rng)}};
+  for (uint32_t i = 0; i < hosts + twenty_fours; ++i) {
+    const uint32_t at = ((0x6500U + i) << 16) | 0x0101U;
+    routes.push_back(
+        {i < hosts ? Prefix::host(IpAddress::v4(at)) : Prefix::of(IpAddress::v4(at), 24),
+         random_value(rng)});
+  }
+  return routes;
+}
+
+// `count` routes inside 10.0.0.0/12: /24s, then /25../32s every 40th, which need few chunks.
+std::vector<LpmEntry> clustered(Rng& rng, size_t count) {
+  std::vector<LpmEntry> routes;
+  for (uint32_t i = 0; routes.size() < count; ++i) {
+    const uint32_t at = 0x0a000000U + ((i % 4096U) << 8);
+    const int length = i % 40 == 0 ? 25 + static_cast<int>(rng() % 8) : 24;
+    routes.push_back(
+        {Prefix::of(IpAddress::v4(at | (static_cast<uint32_t>(rng()) & 0xff)).masked(length),
+                    length),
+         random_value(rng)});
+  }
+  return routes;
+}
+
+std::vector<LayoutCase> layout_cases() {
+  return {
+      {"chunks_at_1024_chunks", [](Rng& rng) { return chunk_edge(rng, 511, 1); },
+       Layout::kLayoutChunks},
+      {"small_trie_at_1025_chunks", [](Rng& rng) { return chunk_edge(rng, 511, 2); },
+       Layout::kDirectBitsSmall},
+      {"chunks_at_4095_routes", [](Rng& rng) { return clustered(rng, 4095); },
+       Layout::kLayoutChunks},
+      {"large_trie_at_4096_routes", [](Rng& rng) { return clustered(rng, 4096); },
+       Layout::kDirectBitsLarge},
+      {"azure_sized_under_10_8",
+       [](Rng& rng) {
+         std::vector<LpmEntry> routes =
+             random_routes(Prefix::of(IpAddress::v4(0x0a000000U), 8), 700, rng);
+         routes.push_back({Prefix{IpAddress::v4(0), 0}, LpmTable::kMaxValue});
+         return routes;
+       },
+       Layout::kLayoutChunks},
+      {"only_a_default_route",
+       [](Rng& rng) {
+         return std::vector<LpmEntry>{{Prefix{IpAddress::v4(0), 0}, random_value(rng)}};
+       },
+       Layout::kLayoutChunks},
+      {"only_host_routes_and_max_values",
+       [](Rng&) {
+         return std::vector<LpmEntry>{
+             {Prefix::host(IpAddress::v4(0)), LpmTable::kMaxValue},
+             {Prefix::host(IpAddress::v4(0xffffffffU)), 0},
+             {Prefix::host(IpAddress::v4(0x0a0000ffU)), LpmTable::kMaxValue - 1}};
+       },
+       Layout::kLayoutChunks},
+      {"no_ipv4_routes",
+       [](Rng& rng) {
+         return random_routes(Prefix{IpAddress::v6(0, 0), 0}, 50, rng);
+       },
+       Layout::kDirectBitsSmall},
+  };
+}
+
+class LpmLayoutEdgeTest : public ::testing::TestWithParam<LayoutCase> {};
+
+TEST_P(LpmLayoutEdgeTest, TakesItsLayoutAndMatchesSimpleTrie) {
+  Rng rng(0x10adU);
+  const std::vector<LpmEntry> routes = GetParam().routes(rng);
+  auto table = LpmTable::build(routes);
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  EXPECT_EQ(lpm_v4_layout(*table), GetParam().layout);
+  expect_same_as_simple_trie(routes, rng);
+}
+
+INSTANTIATE_TEST_SUITE_P(Edges, LpmLayoutEdgeTest, ::testing::ValuesIn(layout_cases()),
+                         [](const auto& test_info) { return test_info.param.name; });
 
 #else  // EGRESS_LPM_EXHAUSTIVE
 

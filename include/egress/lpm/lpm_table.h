@@ -29,6 +29,7 @@ struct DirectWordLayout {
   static constexpr uint8_t kDirectBitsSmall = 12;
   // A small table's IPv4 part in the DIR-16-8-8 layout (lpm_table.cc, Chunks4), when it fits.
   static constexpr uint8_t kLayoutChunks = 16;
+  static constexpr uint32_t kChunkMask = 0x7fffff00U;
 };
 }  // namespace lpm_layout
 
@@ -89,7 +90,7 @@ class LpmTable : private lpm_layout::DirectWordLayout {
   struct V4View {
     const uint32_t* direct;
     const uint8_t* blob;
-    const uint16_t* top;
+    const int32_t* top;
     uint8_t bits;
   };
   static V4View empty_v4() noexcept;
@@ -110,6 +111,10 @@ class LpmTable : private lpm_layout::DirectWordLayout {
   // The walk below a direct word that names a trie node (routes longer than /24); rare. Pure,
   // so that a caller's loop keeps the view in registers across it.
   [[gnu::pure]] uint32_t walk_v4(uint32_t address, uint32_t node) const noexcept;
+
+  // Which layout the IPv4 part took (kDirectBitsLarge, kDirectBitsSmall or kLayoutChunks), for
+  // the tests (sim/lpm/lpm_table_internal.h).
+  friend uint8_t lpm_v4_layout(const LpmTable& table) noexcept;
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
@@ -169,15 +174,28 @@ inline uint32_t LpmTable::answer_v4(const V4View& view, const LpmTable& table, u
   return lpm_layout::move_if_equal(base + e, escaped, e, kEscape);
 }
 
-// The chunk word of the address's /24 is its code (value + 1) unless above 2^31, a link to the
-// chunk of its /25../32 routes (layout drawn at Chunks4 in sim/lpm/lpm_table.cc).
+// The chunk word of the address's /24 is its value unless it is a link to the chunk of its
+// /25../32 routes (layout drawn at Chunks4 in sim/lpm/lpm_table.cc). The top word is the chunk's
+// offset less the /16's own, so that the word's address, `direct + (address >> 8) + top`, is
+// the second load's addressing alone: the two loads follow each other with nothing between
+// them, and nothing follows the second, which is what a dependent chain of lookups waits for.
+// Computed as integers, since `direct + (address >> 8)` alone may be past the array.
 inline uint32_t LpmTable::lookup_v4_chunks(const V4View& view, uint32_t address) noexcept {
-  const uint32_t chunk = view.top[address >> 16];
-  uint32_t code = view.direct[(chunk << 8) | ((address >> 8) & 0xff)];
-  if (code > kNodeBit) [[unlikely]] {
-    code = view.direct[(code ^ kNodeBit) | (address & 0xff)];
+  auto at = reinterpret_cast<uintptr_t>(view.direct) + uintptr_t{address >> 8} * 4;
+#if defined(__GNUC__)
+  // Kept as one register, or GCC adds the top word to the shifted address first and the sum
+  // to the base in the load: one more instruction between the loads.
+  asm("" : "+r"(at));
+#endif
+  const intptr_t top = view.top[address >> 16];
+  uint32_t word;
+  std::memcpy(&word, reinterpret_cast<const void*>(at + static_cast<uintptr_t>(top * 4)),
+              sizeof word);
+  // Values are at most 2^31 - 1 and kNoMatch is 2^32 - 1: word + 1 is above 2^31 for links only.
+  if (word + 1 > kNodeBit) [[unlikely]] {
+    word = view.direct[(word & kChunkMask) | (address & 0xff)];
   }
-  return code - 1;
+  return word;
 }
 
 inline uint32_t LpmTable::lookup_v4(uint32_t address) const noexcept {
