@@ -398,6 +398,116 @@ TEST_P(LpmLayoutEdgeTest, TakesItsLayoutAndMatchesSimpleTrie) {
 INSTANTIATE_TEST_SUITE_P(Edges, LpmLayoutEdgeTest, ::testing::ValuesIn(layout_cases()),
                          [](const auto& test_info) { return test_info.param.name; });
 
+// A small table's IPv6 routes take the search tree (Tree6) while none is longer than /64 and
+// the answer function has at most 4096 range starts; the Poptrie of 12 direct bits otherwise,
+// of 18 from 4096 routes.
+std::vector<LpmEntry> spaced_slash64s(size_t count, size_t adjacent) {
+  std::vector<LpmEntry> routes;
+  const uint64_t base = 0xfd00000000000000ULL;
+  for (size_t i = 0; i < count; ++i) {
+    routes.push_back({Prefix::of(IpAddress::v6(base + 2 * i, 0), 64), static_cast<uint32_t>(i)});
+  }
+  // Right after the last one: one range start more each (its end), none for its start.
+  for (size_t i = 0; i < adjacent; ++i) {
+    routes.push_back({Prefix::of(IpAddress::v6(base + 2 * (count - 1) + 1 + i, 0), 64),
+                      static_cast<uint32_t>(count + i)});
+  }
+  return routes;
+}
+
+// Nested routes of /1 to /64 anywhere: chains under recent routes, repeats, the extremes.
+std::vector<LpmEntry> nested_up_to_64(size_t count, Rng& rng) {
+  std::vector<LpmEntry> routes;
+  while (routes.size() < count) {
+    const int length = 1 + static_cast<int>(rng() % 64);
+    if (!routes.empty() && rng() % 4 != 0) {
+      const Prefix parent =
+          routes[routes.size() - 1 - rng() % std::min<size_t>(routes.size(), 8)].prefix;
+      if (parent.length < 64) {
+        const int child = parent.length + 1 + static_cast<int>(rng() % (64 - parent.length));
+        routes.push_back(
+            {Prefix::of(with_host_bits(parent, random_address(Family::kV6, rng)), child),
+             random_value(rng)});
+        continue;
+      }
+      if (rng() % 2 == 0) {
+        routes.push_back({parent, random_value(rng)});
+        continue;
+      }
+    }
+    routes.push_back({Prefix::of(random_address(Family::kV6, rng), length), random_value(rng)});
+  }
+  return routes;
+}
+
+Prefix v6_prefix(const char* text) {
+  auto p = Prefix::parse(text);
+  return p.ok() ? *p : Prefix{};
+}
+
+std::vector<LayoutCase> v6_layout_cases() {
+  return {
+      {"tree_azure_v6",
+       [](Rng& rng) {
+         std::vector<LpmEntry> routes{{v6_prefix("::/0"), random_value(rng)},
+                                      {v6_prefix("fd00:db8:1::/48"), random_value(rng)},
+                                      {v6_prefix("fd00:db8:2::/48"), random_value(rng)}};
+         for (uint64_t i = 0; i < 20; ++i) {
+           routes.push_back(
+               {Prefix::of(IpAddress::v6(0xfd000db800030000ULL + i, 0), 64), random_value(rng)});
+         }
+         return routes;
+       },
+       kLpmLayoutTree6},
+      {"tree_at_4096_range_starts", [](Rng&) { return spaced_slash64s(2048, 0); }, kLpmLayoutTree6},
+      {"small_trie_at_4097_range_starts", [](Rng&) { return spaced_slash64s(2048, 1); },
+       Layout::kDirectBitsSmall},
+      {"large_trie_at_4096_routes", [](Rng&) { return spaced_slash64s(4096, 0); },
+       Layout::kDirectBitsLarge},
+      {"small_trie_with_a_slash_65",
+       [](Rng& rng) {
+         return std::vector<LpmEntry>{{v6_prefix("::/0"), random_value(rng)},
+                                      {v6_prefix("2001:db8::8000:0:0:0/65"), random_value(rng)}};
+       },
+       Layout::kDirectBitsSmall},
+      {"tree_nested_up_to_64", [](Rng& rng) { return nested_up_to_64(1500, rng); },
+       kLpmLayoutTree6},
+      {"tree_both_ends_and_max_values",
+       [](Rng&) {
+         return std::vector<LpmEntry>{{v6_prefix("::/64"), LpmTable::kMaxValue},
+                                      {v6_prefix("ffff:ffff:ffff:ffff::/64"), 0},
+                                      {v6_prefix("8000::/1"), LpmTable::kMaxValue - 1},
+                                      {v6_prefix("ff00::/8"), 7},
+                                      {v6_prefix("ff00::/8"), 8}};
+       },
+       kLpmLayoutTree6},
+      {"tree_only_a_default_route",
+       [](Rng& rng) {
+         return std::vector<LpmEntry>{{v6_prefix("::/0"), random_value(rng)}};
+       },
+       kLpmLayoutTree6},
+      {"no_ipv6_routes",
+       [](Rng& rng) {
+         return random_routes(Prefix{IpAddress::v4(0), 0}, 50, rng);
+       },
+       0},
+  };
+}
+
+class LpmLayoutEdgeV6Test : public ::testing::TestWithParam<LayoutCase> {};
+
+TEST_P(LpmLayoutEdgeV6Test, TakesItsLayoutAndMatchesSimpleTrie) {
+  Rng rng(0x10a6U);
+  const std::vector<LpmEntry> routes = GetParam().routes(rng);
+  auto table = LpmTable::build(routes);
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  EXPECT_EQ(lpm_v6_layout(*table), GetParam().layout);
+  expect_same_as_simple_trie(routes, rng);
+}
+
+INSTANTIATE_TEST_SUITE_P(Edges, LpmLayoutEdgeV6Test, ::testing::ValuesIn(v6_layout_cases()),
+                         [](const auto& test_info) { return test_info.param.name; });
+
 #else  // EGRESS_LPM_EXHAUSTIVE
 
 // Every address of 10.0.0.0/8 against answers painted per /24 block, with /25../32 routes

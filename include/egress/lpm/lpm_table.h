@@ -115,6 +115,7 @@ class LpmTable : private lpm_layout::DirectWordLayout {
   // Which layout the IPv4 part took (kDirectBitsLarge, kDirectBitsSmall or kLayoutChunks), for
   // the tests (sim/lpm/lpm_table_internal.h).
   friend uint8_t lpm_v4_layout(const LpmTable& table) noexcept;
+  friend uint8_t lpm_v6_layout(const LpmTable& table) noexcept;
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
