@@ -900,7 +900,7 @@ uint32_t LpmTable::walk_v4(uint32_t address, uint32_t node) const noexcept {
   return impl_->v4.walk(uint64_t{address} << 32, node);
 }
 
-Result<LpmTable> LpmTable::build(std::span<const LpmEntry> entries) {
+Result<LpmTable> LpmTable::build(std::span<const LpmEntry> entries, LpmPriority priority) {
   std::vector<const LpmEntry*> v4;
   std::vector<const LpmEntry*> v6;
   for (const LpmEntry& entry : entries) {
@@ -911,7 +911,8 @@ Result<LpmTable> LpmTable::build(std::span<const LpmEntry> entries) {
   }
   LpmTable table;
   Impl& impl = *table.impl_;
-  if (!v4.empty() && v4.size() < kLargeTableRoutes && impl.v4_chunks.build(ranges_of(v4, 32))) {
+  if (!v4.empty() && v4.size() < kLargeTableRoutes && priority == LpmPriority::kSpeed &&
+      impl.v4_chunks.build(ranges_of(v4, 32))) {
     table.v4_ = {impl.v4_chunks.chunk_data(), nullptr, impl.v4_chunks.top_data(), kLayoutChunks};
     v4.clear();
   }

@@ -505,6 +505,23 @@ TEST_P(LpmLayoutEdgeV6Test, TakesItsLayoutAndMatchesSimpleTrie) {
   expect_same_as_simple_trie(routes, rng);
 }
 
+// Built for memory, a small table's IPv4 part is the 12-bit Poptrie instead of DIR-16-8-8,
+// and answers the same.
+TEST(LpmPriorityTest, MemoryTakesTheSmallTrieAndAnswersTheSame) {
+  Rng rng(0x3e3U);
+  std::vector<LpmEntry> routes = random_routes(Prefix::of(IpAddress::v4(0x0a000000U), 8), 700, rng);
+  routes.push_back({Prefix{IpAddress::v4(0), 0}, LpmTable::kMaxValue});
+  auto fast = LpmTable::build(routes);
+  auto small = LpmTable::build(routes, LpmPriority::kMemory);
+  ASSERT_TRUE(fast.ok() && small.ok());
+  EXPECT_EQ(lpm_v4_layout(*fast), Layout::kLayoutChunks);
+  EXPECT_EQ(lpm_v4_layout(*small), Layout::kDirectBitsSmall);
+  EXPECT_LT(small->memory_bytes() * 4, fast->memory_bytes());
+  for (const IpAddress& a : probes_for(routes, 20000, rng)) {
+    ASSERT_EQ(small->lookup(a), fast->lookup(a)) << a.to_string();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Edges, LpmLayoutEdgeV6Test, ::testing::ValuesIn(v6_layout_cases()),
                          [](const auto& test_info) { return test_info.param.name; });
 

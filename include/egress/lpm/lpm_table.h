@@ -39,6 +39,11 @@ struct LpmEntry {
   uint32_t value = 0;
 };
 
+/// What a small table's layout is chosen for. kSpeed: the fastest lookups (IPv4 in DIR-16-8-8,
+/// 256 KiB and more). kMemory: the IPv4 part as a Poptrie of 12 direct bits (tens of KiB), for a
+/// caller that holds many tables. Large tables and IPv6 are the same either way.
+enum class LpmPriority { kSpeed, kMemory };
+
 /// Longest-prefix match over IPv4 and IPv6 prefixes, /0 to /32 and /128: a Poptrie per family
 /// behind a direct-pointing array (design, bit layout and costs: sim/lpm/README.md).
 ///
@@ -58,7 +63,8 @@ class LpmTable : private lpm_layout::DirectWordLayout {
   /// Builds the table. When two entries have the same prefix the later one wins, so a caller
   /// that wants precedence passes entries in increasing precedence. Fails (code
   /// `lpm-value-range`) when a value exceeds kMaxValue.
-  static Result<LpmTable> build(std::span<const LpmEntry> entries);
+  static Result<LpmTable> build(std::span<const LpmEntry> entries,
+                                LpmPriority priority = LpmPriority::kSpeed);
 
   /// The value of the longest prefix that contains `address`, or kNoMatch.
   /// Never allocates, never throws.
