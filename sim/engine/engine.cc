@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <tuple>
 
 #include "egress/engine/models.h"
 #include "egress/lpm/lpm_table.h"
@@ -125,7 +127,9 @@ struct Walk {
 struct Engine::Impl {
   std::shared_ptr<const Topology> topo;
   std::vector<std::vector<EffectiveRoute>> routes;  // per subnet
-  std::vector<LpmTable> fibs;                       // per subnet, compiled from `routes`
+  // Per subnet, compiled from `routes`; subnets whose active routes are the same (most of a
+  // VNet's: the same system routes and route table) share one table.
+  std::vector<std::shared_ptr<const LpmTable>> fibs;
   SourceIndex sources;
   std::vector<TagSets> tags;                    // per VNet
   std::vector<std::vector<IpAddress>> nat_ips;  // per NAT gateway: every address
@@ -357,7 +361,7 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
       }
     }
 
-    uint32_t ri = fibs[w.subnet].lookup(f.dst);
+    uint32_t ri = fibs[w.subnet]->lookup(f.dst);
     if (ri == LpmTable::kNoMatch) {
       drop(res, Reason::kRouteNone,
            Hop{sn.full_name,
@@ -1036,7 +1040,7 @@ bool Engine::Impl::firewall_dnat(const FlowKey& f, FlowResult& res) const {
     }
     // FWLB: translated to a private address, the replies return to the firewall's private IP
     // by the same path.
-    uint32_t ri = fibs[a.subnet].lookup(rule->translated_address);
+    uint32_t ri = fibs[a.subnet]->lookup(rule->translated_address);
     const Subnet& sn = t().subnets[a.subnet];
     if (ri == LpmTable::kNoMatch || routes[a.subnet][ri].next_hop_type == NextHopType::kNone) {
       Hop hop{sn.full_name, {}, "", HopAction::kNone, {}, "no route to " + to_string(to, {})};
@@ -1067,7 +1071,7 @@ void Engine::Impl::reply_path(const IpAddress& reply_to, const std::string& ente
       continue;
     }
     seen.push_back(node.subnet);
-    uint32_t ri = fibs[node.subnet].lookup(reply_to);
+    uint32_t ri = fibs[node.subnet]->lookup(reply_to);
     if (ri == LpmTable::kNoMatch) {
       drop(res, Reason::kRouteNone,
            Hop{t().subnets[node.subnet].full_name, {}, "", HopAction::kReply, {}, "no route back"});
@@ -1120,20 +1124,36 @@ Result<Engine> Engine::build(std::shared_ptr<const Topology> topology) {
     }
   }
 
+  // A table built for speed is a few hundred KiB (sim/lpm/README.md), so a topology of a
+  // thousand subnets with one table each took hundreds of MB. The tables of equal route lists
+  // are equal, so they are built once; and past kFastFibBytes of distinct tables the rest are
+  // built for memory (tens of KiB each), with the same answers.
+  constexpr size_t kFastFibBytes = size_t{32} << 20;
+  size_t fast_fib_bytes = 0;
+  std::map<std::vector<std::tuple<IpAddress, int, uint32_t>>, std::shared_ptr<const LpmTable>>
+      fib_of_routes;
   for (Index s = 0; s < t.subnets.size(); ++s) {
     impl->routes.push_back(compute_effective_routes(t, s));
     std::vector<LpmEntry> entries;
+    std::vector<std::tuple<IpAddress, int, uint32_t>> key;
     const auto& routes = impl->routes.back();
     for (uint32_t i = 0; i < routes.size(); ++i) {
       if (routes[i].active) {
         entries.push_back(LpmEntry{routes[i].prefix, i});
+        key.emplace_back(routes[i].prefix.address, routes[i].prefix.length, i);
       }
     }
-    auto fib = LpmTable::build(entries);
+    std::shared_ptr<const LpmTable>& fib = fib_of_routes[std::move(key)];
     if (!fib) {
-      return fib.error();
+      auto built = LpmTable::build(
+          entries, fast_fib_bytes < kFastFibBytes ? LpmPriority::kSpeed : LpmPriority::kMemory);
+      if (!built) {
+        return built.error();
+      }
+      fib = std::make_shared<const LpmTable>(std::move(*built));
+      fast_fib_bytes += fib->memory_bytes();
     }
-    impl->fibs.push_back(std::move(*fib));
+    impl->fibs.push_back(fib);
   }
 
   for (Index v = 0; v < t.vnets.size(); ++v) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "lpm/lpm_entry_check_internal.h"
+#include "lpm/lpm_table_internal.h"
 
 namespace egress {
 namespace {
@@ -26,6 +27,9 @@ constexpr int kStride = 6;
 // the common /24 at a node boundary. Large ones use the family's own width (see Poptrie4/6).
 constexpr int kDirectBitsSmall = lpm_layout::DirectWordLayout::kDirectBitsSmall;
 constexpr size_t kLargeTableRoutes = 4096;
+// The most 1 KiB chunks a small table's IPv4 part may take in the DIR-16-8-8 layout (Chunks4)
+// before it is built as a Poptrie instead.
+constexpr uint32_t kMaxChunks = 1024;
 // Addresses lookup_batch takes through one family's trie together: enough independent misses
 // per pass to keep the core's miss queues full, few enough that the lane state stays in L1.
 constexpr int kLanes = 64;
@@ -253,6 +257,20 @@ std::vector<Range> ranges_of(std::vector<const LpmEntry*>& entries, int width) {
     close_one();
   }
   return ranges;
+}
+
+// The range holding `at`, searching forward from `cursor` (which holds an earlier address).
+size_t seek(const std::vector<Range>& ranges, size_t cursor, U128 at) {
+  while (cursor + 1 < ranges.size() && ranges[cursor + 1].start <= at) {
+    ++cursor;
+  }
+  return cursor;
+}
+
+// Whether [at, at + size) lies inside the range `cursor`, which holds `at`. Written as a
+// difference because at + size overflows for the last slot of the IPv6 space.
+bool uniform(const std::vector<Range>& ranges, size_t cursor, U128 at, U128 size) {
+  return cursor + 1 == ranges.size() || ranges[cursor + 1].start - at >= size;
 }
 
 // The trie of one address family. Key is uint64_t for IPv4 (address in the high 32 bits) and
@@ -537,20 +555,6 @@ class Poptrie {
     }
   }
 
-  // The range holding `at`, searching forward from `cursor` (which holds an earlier address).
-  static size_t seek(const std::vector<Range>& ranges, size_t cursor, U128 at) {
-    while (cursor + 1 < ranges.size() && ranges[cursor + 1].start <= at) {
-      ++cursor;
-    }
-    return cursor;
-  }
-
-  // Whether [at, at + size) lies inside the range `cursor`, which holds `at`. Written as a
-  // difference because at + size overflows for the last slot of the IPv6 space.
-  static bool uniform(const std::vector<Range>& ranges, size_t cursor, U128 at, U128 size) {
-    return cursor + 1 == ranges.size() || ranges[cursor + 1].start - at >= size;
-  }
-
   // Fills node `index`, which covers the 2^(kWidth - depth) addresses from `base`; `cursor` is
   // the range holding `base`. When fewer than 6 address bits remain (IPv4 below /26 or /28),
   // lookups read zeros for the missing bits, so only every 2^(6 - bits)-th slot is ever used
@@ -602,6 +606,252 @@ class Poptrie {
   std::vector<uint32_t> leaves_;
 };
 
+// The IPv4 part of a small table (under kLargeTableRoutes routes): DIR-16-8-8, direct arrays
+// of 16, 8 and 8 bits, every lookup two loads into a structure that stays in L1 and L2. A small
+// table's lookups are bound by instructions and branches, not by memory (sim/lpm/README.md),
+// so the Poptrie's rank arithmetic and node walk are what this layout saves: below a /16, a
+// plain index; no rank, no record, no branch but for /25 and longer.
+//
+//   top_[2^16]    int32, indexed by the address's top 16 bits: 256 * c - (address >> 16 << 8)
+//                 for the chunk c of the /16, so that the word of an address in it is
+//                 chunks_[(address >> 8) + top_[address >> 16]], bits 8-15 of the address
+//                 indexing the chunk (lookup_v4_chunks in lpm_table.h)
+//   chunks_[]     chunks of 256 uint32 words:
+//
+//   bit 31 30                          8 7          0
+//       +--+-----------------------------+------------+
+//       | 0|  value, 0 .. 2^31 - 1                    |  the answer (a /24 or shorter);
+//       |    or 0xffffffff: no match                  |
+//       | 1|  chunk number c >= 1          |  0         |  a /24 with longer routes: its
+//       +--+-----------------------------+------------+  answer is chunks_[256 * c + bits 0-7]
+//
+// A chunk word is a link when word + 1 is above 2^31: values are at most 2^31 - 1, no match
+// wraps to 0, and chunk 0 is always a /16's chunk, so no link is 2^31 itself. A /16 that one
+// route answers whole (or none) names the chunk of that value, 256 copies of it, shared by every
+// such /16 (a default route's chunk serves most of them); any other /16 has a chunk of its own.
+// The chunks are counted as they are made, and a table that needs more than kMaxChunks is built
+// as a Poptrie instead, so no table of this layout takes more than 256 KiB + kMaxChunks KiB.
+class Chunks4 {
+ public:
+  static constexpr int kChunkBits = 8;
+  static constexpr uint32_t kChunkWords = 1U << kChunkBits;
+  static constexpr uint32_t kLink = DirectWord::kNodeBit;
+
+  /// False, keeping nothing, when the table needs more than kMaxChunks chunks.
+  bool build(const std::vector<Range>& ranges) {
+    top_.assign(size_t{1} << 16, 0);
+    chunks_.clear();
+    std::unordered_map<uint32_t, uint32_t> whole;
+    size_t cursor = 0;
+    for (uint32_t j = 0; j < (1U << 16); ++j) {
+      const U128 at = U128{j} << 16;
+      cursor = seek(ranges, cursor, at);
+      if (uniform(ranges, cursor, at, U128{1} << 16)) {
+        const uint32_t value = ranges[cursor].value;
+        auto [it, added] = whole.try_emplace(value, chunk_count());
+        if (added && !add_chunk(value)) {
+          return fail();
+        }
+        top_[j] = bias(it->second, j);
+        continue;
+      }
+      const uint32_t chunk = chunk_count();
+      if (!add_chunk(0)) {
+        return fail();
+      }
+      top_[j] = bias(chunk, j);
+      for (uint32_t k = 0; k < kChunkWords; ++k) {
+        const U128 at24 = at + (U128{k} << 8);
+        cursor = seek(ranges, cursor, at24);
+        uint32_t word = ranges[cursor].value;
+        if (!uniform(ranges, cursor, at24, kChunkWords)) {
+          const uint32_t deep = chunk_count();
+          if (!add_chunk(0)) {
+            return fail();
+          }
+          for (uint32_t m = 0; m < kChunkWords; ++m) {
+            cursor = seek(ranges, cursor, at24 + m);
+            chunks_[deep * kChunkWords + m] = ranges[cursor].value;
+          }
+          word = kLink | (deep << kChunkBits);
+        }
+        chunks_[chunk * kChunkWords + k] = word;
+      }
+    }
+    top_.shrink_to_fit();
+    chunks_.shrink_to_fit();
+    return true;
+  }
+
+  const int32_t* top_data() const noexcept { return top_.data(); }
+  const uint32_t* chunk_data() const noexcept { return chunks_.data(); }
+  size_t memory_bytes() const noexcept {
+    return top_.capacity() * sizeof(int32_t) + chunks_.capacity() * sizeof(uint32_t);
+  }
+
+ private:
+  // The top word of /16 number j, whose chunk is `chunk` (see the drawing above).
+  static int32_t bias(uint32_t chunk, uint32_t j) noexcept {
+    return static_cast<int32_t>(chunk * kChunkWords) - static_cast<int32_t>(j * kChunkWords);
+  }
+  uint32_t chunk_count() const noexcept {
+    return static_cast<uint32_t>(chunks_.size() / kChunkWords);
+  }
+  bool add_chunk(uint32_t fill) {
+    if (chunk_count() >= kMaxChunks) {
+      return false;
+    }
+    chunks_.resize(chunks_.size() + kChunkWords, fill);
+    return true;
+  }
+  bool fail() {
+    top_ = {};
+    chunks_ = {};
+    return false;
+  }
+
+  std::vector<int32_t> top_;
+  std::vector<uint32_t> chunks_;
+};
+
+// The IPv6 part of a small table (under kLargeTableRoutes routes) whose prefixes are all /64 or
+// shorter, as a subnet's effective routes are (Azure's: /48 to /64, and the default): a direct
+// array on the top 8 bits, and below it a static search tree over the starts of the answer
+// ranges, on the top 64 bits of the address. A /64 in the Poptrie of 12 direct bits was nine
+// dependent node steps; here a lookup is one load for a /8 that one range answers whole (most
+// of the address space, e.g. all of 2000::/3 under a default route) and otherwise one per tree
+// level, each a count of eight keys, plus the value: three loads for up to 64 ranges, all in
+// L1, with no branch but the first.
+//
+//   top_[256]      uint32, indexed by the address's top 8 bits:
+//
+//   bit 31 30                                     0
+//       +--+---------------------------------------+
+//       | 0|  value, 0 .. 2^31 - 1                  |  the answer for the whole /8;
+//       |    or 0xffffffff: no match                |
+//       | 1|  0                                     |  search the tree (kSearch)
+//       +--+---------------------------------------+
+//
+//   keys_[]        uint64, the starts of ranges 1 .. m (range 0 starts at 0) on the top 64
+//                  address bits, each less one, so that "start <= x" is "key < x" and the
+//                  padding, 2^64 - 1, is below no x. Level by level (S-tree), the root first:
+//
+//                  level h-1 (leaves): the m keys in order, padded to whole nodes of 8
+//                  level l < h-1:      key j is key 8 * (j + 1) of level l + 1, i.e. the first
+//                                      key of each node of the level below but the first;
+//                                      level 0 has at most 8 keys, one node
+//
+//                  i = 0; for each level l: i = 8 * i + #{keys of node i of level l below x}
+//                  answer: values_[i], the value of range i (i = how many starts are <= x)
+//   values_[m + 1] uint32
+//
+// Why: node i of level l + 1 holds exactly the keys between the i-th and (i + 1)-th key of
+// level l, so counting in it continues the count of level l. The eight compares of a node are
+// independent, unlike a binary search's, and a node is one 64-byte line. A table with more than
+// kMaxTreeKeys range starts (over four levels) or with a prefix past /64 keeps the Poptrie.
+class Tree6 {
+ public:
+  static constexpr uint32_t kSearch = 0x80000000U;
+
+  bool build(const std::vector<Range>& ranges) {
+    std::vector<uint64_t> level;
+    level.reserve(ranges.size());
+    for (size_t i = 1; i < ranges.size(); ++i) {
+      // A start inside a /64 means a prefix past /64.
+      if (static_cast<uint64_t>(ranges[i].start) != 0) {
+        return false;
+      }
+      level.push_back(static_cast<uint64_t>(ranges[i].start >> 64) - 1);
+    }
+    if (level.size() > kMaxTreeKeys) {
+      return false;
+    }
+    // Bottom-up: each level is the first keys of the nodes of the one below but the first.
+    std::vector<std::vector<uint64_t>> levels;
+    for (;;) {
+      std::vector<uint64_t> above;
+      for (size_t j = kNodeKeys; j < level.size(); j += kNodeKeys) {
+        above.push_back(level[j]);
+      }
+      level.resize((level.size() + kNodeKeys - 1) / kNodeKeys * kNodeKeys, kPad);
+      levels.push_back(std::move(level));
+      if (levels.back().size() <= kNodeKeys) {
+        break;
+      }
+      level = std::move(above);
+    }
+    levels_ = static_cast<int>(levels.size());
+    keys_.clear();
+    for (int l = levels_ - 1; l >= 0; --l) {
+      level_begin_[levels_ - 1 - l] = static_cast<uint32_t>(keys_.size());
+      keys_.insert(keys_.end(), levels[static_cast<size_t>(l)].begin(),
+                   levels[static_cast<size_t>(l)].end());
+    }
+    values_.clear();
+    for (const Range& r : ranges) {
+      values_.push_back(r.value);
+    }
+    top_.assign(kTopWords, kSearch);
+    size_t cursor = 0;
+    for (size_t j = 0; j < kTopWords; ++j) {
+      const U128 at = U128{j} << (128 - kTopBits);
+      cursor = seek(ranges, cursor, at);
+      if (uniform(ranges, cursor, at, U128{1} << (128 - kTopBits))) {
+        top_[j] = ranges[cursor].value;
+      }
+    }
+    keys_.shrink_to_fit();
+    values_.shrink_to_fit();
+    return true;
+  }
+
+  bool active() const noexcept { return !top_.empty(); }
+
+  // `hi`: the top 64 bits of the address.
+  uint32_t lookup(uint64_t hi) const noexcept {
+    uint32_t word = top_[hi >> (64 - kTopBits)];
+    // Values are at most 2^31 - 1 and no match is 2^32 - 1, so word + 1 is above 2^31 for
+    // kSearch only.
+    if (word + 1 > kSearch) {
+      size_t i = 0;
+      for (int l = 0; l < levels_; ++l) {
+        i = kNodeKeys * i + count_below(keys_.data() + level_begin_[l] + kNodeKeys * i, hi);
+      }
+      word = values_[i];
+    }
+    return word;
+  }
+
+  size_t memory_bytes() const noexcept {
+    return top_.capacity() * sizeof(uint32_t) + keys_.capacity() * sizeof(uint64_t) +
+           values_.capacity() * sizeof(uint32_t);
+  }
+
+ private:
+  static constexpr int kTopBits = 8;
+  static constexpr size_t kTopWords = size_t{1} << kTopBits;
+  static constexpr size_t kNodeKeys = 8;
+  static constexpr int kMaxLevels = 4;
+  static constexpr size_t kMaxTreeKeys = 4096;  // 8^kMaxLevels
+  static constexpr uint64_t kPad = ~uint64_t{0};
+
+  // How many of the node's eight keys are below x; summed as a tree so that the compares do
+  // not wait for one another's carries.
+  static size_t count_below(const uint64_t* node, uint64_t x) noexcept {
+    const size_t a = size_t{node[0] < x} + size_t{node[1] < x};
+    const size_t b = size_t{node[2] < x} + size_t{node[3] < x};
+    const size_t c = size_t{node[4] < x} + size_t{node[5] < x};
+    const size_t d = size_t{node[6] < x} + size_t{node[7] < x};
+    return (a + b) + (c + d);
+  }
+
+  std::vector<uint32_t> top_;
+  std::vector<uint64_t> keys_;
+  std::vector<uint32_t> values_;
+  uint32_t level_begin_[kMaxLevels] = {};
+  int levels_ = 0;
+};
+
 // 18 bits for both families of a large table: 2^18 4-byte words are 1 MiB. For IPv4, 18 + 6
 // ends the first node level at /24, where most routes are, so most lookups read one direct
 // word and one record. For IPv6, 18 + 5 * 6 = 48 likewise lines the last level up with /48.
@@ -619,7 +869,11 @@ inline U128 key6(const IpAddress& a) noexcept {
 }  // namespace
 
 struct LpmTable::Impl {
+  // A table's IPv4 routes are in one of the two: v4_chunks when they are few enough.
+  Chunks4 v4_chunks;
   Poptrie4 v4;
+  // And its IPv6 routes: v6_tree when they are few and none is past /64.
+  Tree6 v6_tree;
   Poptrie6 v6;
 };
 
@@ -639,14 +893,14 @@ LpmTable::V4View LpmTable::empty_v4() noexcept {
   static const uint32_t kDirect[size_t{1} << kDirectBitsSmall] = {};
   static const uint8_t kBlob[kNoMatchRecordBytes] = {0, 0, 0,    0,    0,    0,
                                                      0, 0, 0xff, 0xff, 0xff, 0xff};
-  return {kDirect, kBlob, kDirectBitsSmall};
+  return {kDirect, kBlob, nullptr, kDirectBitsSmall};
 }
 
 uint32_t LpmTable::walk_v4(uint32_t address, uint32_t node) const noexcept {
   return impl_->v4.walk(uint64_t{address} << 32, node);
 }
 
-Result<LpmTable> LpmTable::build(std::span<const LpmEntry> entries) {
+Result<LpmTable> LpmTable::build(std::span<const LpmEntry> entries, LpmPriority priority) {
   std::vector<const LpmEntry*> v4;
   std::vector<const LpmEntry*> v6;
   for (const LpmEntry& entry : entries) {
@@ -656,7 +910,16 @@ Result<LpmTable> LpmTable::build(std::span<const LpmEntry> entries) {
     (entry.prefix.address.is_v4() ? v4 : v6).push_back(&entry);
   }
   LpmTable table;
-  if (!table.impl_->v4.build(v4) || !table.impl_->v6.build(v6)) {
+  Impl& impl = *table.impl_;
+  if (!v4.empty() && v4.size() < kLargeTableRoutes && priority == LpmPriority::kSpeed &&
+      impl.v4_chunks.build(ranges_of(v4, 32))) {
+    table.v4_ = {impl.v4_chunks.chunk_data(), nullptr, impl.v4_chunks.top_data(), kLayoutChunks};
+    v4.clear();
+  }
+  if (!v6.empty() && v6.size() < kLargeTableRoutes && impl.v6_tree.build(ranges_of(v6, 128))) {
+    v6.clear();
+  }
+  if (!impl.v4.build(v4) || !impl.v6.build(v6)) {
     return Error{"lpm-too-large",
                  "route table of " + std::to_string(entries.size()) +
                      " entries needs more trie nodes than a direct word can name (2^31) or a "
@@ -665,7 +928,8 @@ Result<LpmTable> LpmTable::build(std::span<const LpmEntry> entries) {
   }
   const Poptrie4& trie = table.impl_->v4;
   if (!trie.empty()) {
-    table.v4_ = {trie.direct_data(), trie.blob_data(), static_cast<uint8_t>(trie.direct_bits())};
+    table.v4_ = {trie.direct_data(), trie.blob_data(), nullptr,
+                 static_cast<uint8_t>(trie.direct_bits())};
   }
   return table;
 }
@@ -688,6 +952,11 @@ uint32_t LpmTable::lookup(const IpAddress& address) const noexcept {
   }
   if (address.is_v4()) {
     return lookup_v4(address.v4_bits());
+  }
+  // Inline, not behind lookup_v6's call: a small table's lookup is a few loads from L1, and the
+  // call was a third of its latency.
+  if (impl_->v6_tree.active()) {
+    return impl_->v6_tree.lookup(address.hi());
   }
   return lookup_v6(impl_->v6, address);
 }
@@ -808,6 +1077,15 @@ void LpmTable::lookup_batch(std::span<const IpAddress> addresses,
   // slower than either (sim/lpm/README.md). An IPv4 lookup is one or two loads, which the
   // out-of-order core already overlaps across a plain loop, and the passes' bookkeeping made it
   // slower.
+  if (impl_->v6_tree.active()) {
+    // Everything in L1, and no misses to overlap: the single lookups in a plain loop.
+    const Tree6& tree = impl_->v6_tree;
+    for (size_t i = 0; i < n; ++i) {
+      const IpAddress& a = addresses[i];
+      out[i] = a.is_v4() ? lookup_v4(a.v4_bits()) : tree.lookup(a.hi());
+    }
+    return;
+  }
   const Poptrie6& v6 = impl_->v6;
   const std::span<const IpAddress> batch = addresses.first(n);
   BatchCursor at;
@@ -879,6 +1157,16 @@ void LpmTable::lookup_many_v4(const uint32_t* addresses, uint32_t* out, size_t n
   }
 }
 
+// A small table stays in L1 and L2, so its batch is the single lookup in a plain loop, which
+// the out-of-order core overlaps.
+void LpmTable::lookup_many_v4_chunks(const uint32_t* addresses, uint32_t* out,
+                                     size_t n) const noexcept {
+  const V4View view = v4_;
+  for (size_t i = 0; i < n; ++i) {
+    out[i] = lookup_v4_chunks(view, addresses[i]);
+  }
+}
+
 void LpmTable::lookup_batch_v4(std::span<const uint32_t> addresses,
                                std::span<uint32_t> out) const noexcept {
   const size_t n = batch_length(addresses.size(), out, impl_ != nullptr);
@@ -887,16 +1175,30 @@ void LpmTable::lookup_batch_v4(std::span<const uint32_t> addresses,
   }
   if (v4_.bits == kDirectBitsLarge) {
     lookup_many_v4<kDirectBitsLarge>(addresses.data(), out.data(), n);
+  } else if (v4_.bits == kLayoutChunks) {
+    lookup_many_v4_chunks(addresses.data(), out.data(), n);
   } else {
     lookup_many_v4<kDirectBitsSmall>(addresses.data(), out.data(), n);
   }
+}
+
+uint8_t lpm_v4_layout(const LpmTable& table) noexcept {
+  return table.v4_.bits;
+}
+
+uint8_t lpm_v6_layout(const LpmTable& table) noexcept {
+  if (table.impl_->v6_tree.active()) {
+    return kLpmLayoutTree6;
+  }
+  return static_cast<uint8_t>(table.impl_->v6.direct_bits());
 }
 
 size_t LpmTable::memory_bytes() const noexcept {
   if (!impl_) {
     return 0;
   }
-  return impl_->v4.memory_bytes() + impl_->v6.memory_bytes();
+  return impl_->v4_chunks.memory_bytes() + impl_->v4.memory_bytes() +
+         impl_->v6_tree.memory_bytes() + impl_->v6.memory_bytes();
 }
 
 }  // namespace egress

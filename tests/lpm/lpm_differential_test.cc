@@ -20,6 +20,7 @@
 
 #include "egress/lpm/lpm_table.h"
 #include "egress/lpm/simple_lpm.h"
+#include "lpm/lpm_table_internal.h"
 #include "lpm/reference_lpm.h"
 
 namespace egress {
@@ -299,6 +300,230 @@ INSTANTIATE_TEST_SUITE_P(Seeds, LpmDifferentialTest,
                          [](const auto& test_info) {
                            return "seed_" + std::to_string(test_info.param.seed);
                          });
+
+// A small table's IPv4 routes take the DIR-16-8-8 layout while it needs at most 1024 chunks
+// (one per value that answers whole /16s, one per other /16, one per /24 with longer routes)
+// and has under 4096 routes; a Poptrie of 12 direct bits past 1024 chunks, of 18 from 4096
+// routes. Each case sits on one side of one edge, and every layout must answer as the simple
+// trie does.
+struct LayoutCase {
+  std::string name;
+  std::vector<LpmEntry> (*routes)(Rng& rng);
+  uint8_t layout;
+};
+
+void PrintTo(const LayoutCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+using Layout = lpm_layout::DirectWordLayout;
+
+// A default route (one chunk) and `hosts` /32s in /16s of their own (two chunks each), and
+// `twenty_fours` /24s in further /16s (one chunk each).
+std::vector<LpmEntry> chunk_edge(Rng& rng, uint32_t hosts, uint32_t twenty_fours) {
+  std::vector<LpmEntry> routes{{Prefix{IpAddress::v4(0), 0}, random_value(rng)}};
+  for (uint32_t i = 0; i < hosts + twenty_fours; ++i) {
+    const uint32_t at = ((0x6500U + i) << 16) | 0x0101U;
+    routes.push_back(
+        {i < hosts ? Prefix::host(IpAddress::v4(at)) : Prefix::of(IpAddress::v4(at), 24),
+         random_value(rng)});
+  }
+  return routes;
+}
+
+// `count` routes inside 10.0.0.0/12: /24s, then /25../32s every 40th, which need few chunks.
+std::vector<LpmEntry> clustered(Rng& rng, size_t count) {
+  std::vector<LpmEntry> routes;
+  for (uint32_t i = 0; routes.size() < count; ++i) {
+    const uint32_t at = 0x0a000000U + ((i % 4096U) << 8);
+    const int length = i % 40 == 0 ? 25 + static_cast<int>(rng() % 8) : 24;
+    routes.push_back(
+        {Prefix::of(IpAddress::v4(at | (static_cast<uint32_t>(rng()) & 0xff)).masked(length),
+                    length),
+         random_value(rng)});
+  }
+  return routes;
+}
+
+std::vector<LayoutCase> layout_cases() {
+  return {
+      {"chunks_at_1024_chunks", [](Rng& rng) { return chunk_edge(rng, 511, 1); },
+       Layout::kLayoutChunks},
+      {"small_trie_at_1025_chunks", [](Rng& rng) { return chunk_edge(rng, 511, 2); },
+       Layout::kDirectBitsSmall},
+      {"chunks_at_4095_routes", [](Rng& rng) { return clustered(rng, 4095); },
+       Layout::kLayoutChunks},
+      {"large_trie_at_4096_routes", [](Rng& rng) { return clustered(rng, 4096); },
+       Layout::kDirectBitsLarge},
+      {"azure_sized_under_10_8",
+       [](Rng& rng) {
+         std::vector<LpmEntry> routes =
+             random_routes(Prefix::of(IpAddress::v4(0x0a000000U), 8), 700, rng);
+         routes.push_back({Prefix{IpAddress::v4(0), 0}, LpmTable::kMaxValue});
+         return routes;
+       },
+       Layout::kLayoutChunks},
+      {"only_a_default_route",
+       [](Rng& rng) {
+         return std::vector<LpmEntry>{{Prefix{IpAddress::v4(0), 0}, random_value(rng)}};
+       },
+       Layout::kLayoutChunks},
+      {"only_host_routes_and_max_values",
+       [](Rng&) {
+         return std::vector<LpmEntry>{
+             {Prefix::host(IpAddress::v4(0)), LpmTable::kMaxValue},
+             {Prefix::host(IpAddress::v4(0xffffffffU)), 0},
+             {Prefix::host(IpAddress::v4(0x0a0000ffU)), LpmTable::kMaxValue - 1}};
+       },
+       Layout::kLayoutChunks},
+      {"no_ipv4_routes",
+       [](Rng& rng) {
+         return random_routes(Prefix{IpAddress::v6(0, 0), 0}, 50, rng);
+       },
+       Layout::kDirectBitsSmall},
+  };
+}
+
+class LpmLayoutEdgeTest : public ::testing::TestWithParam<LayoutCase> {};
+
+TEST_P(LpmLayoutEdgeTest, TakesItsLayoutAndMatchesSimpleTrie) {
+  Rng rng(0x10adU);
+  const std::vector<LpmEntry> routes = GetParam().routes(rng);
+  auto table = LpmTable::build(routes);
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  EXPECT_EQ(lpm_v4_layout(*table), GetParam().layout);
+  expect_same_as_simple_trie(routes, rng);
+}
+
+INSTANTIATE_TEST_SUITE_P(Edges, LpmLayoutEdgeTest, ::testing::ValuesIn(layout_cases()),
+                         [](const auto& test_info) { return test_info.param.name; });
+
+// A small table's IPv6 routes take the search tree (Tree6) while none is longer than /64 and
+// the answer function has at most 4096 range starts; the Poptrie of 12 direct bits otherwise,
+// of 18 from 4096 routes.
+std::vector<LpmEntry> spaced_slash64s(size_t count, size_t adjacent) {
+  std::vector<LpmEntry> routes;
+  const uint64_t base = 0xfd00000000000000ULL;
+  for (size_t i = 0; i < count; ++i) {
+    routes.push_back({Prefix::of(IpAddress::v6(base + 2 * i, 0), 64), static_cast<uint32_t>(i)});
+  }
+  // Right after the last one: one range start more each (its end), none for its start.
+  for (size_t i = 0; i < adjacent; ++i) {
+    routes.push_back({Prefix::of(IpAddress::v6(base + 2 * (count - 1) + 1 + i, 0), 64),
+                      static_cast<uint32_t>(count + i)});
+  }
+  return routes;
+}
+
+// Nested routes of /1 to /64 anywhere: chains under recent routes, repeats, the extremes.
+std::vector<LpmEntry> nested_up_to_64(size_t count, Rng& rng) {
+  std::vector<LpmEntry> routes;
+  while (routes.size() < count) {
+    const int length = 1 + static_cast<int>(rng() % 64);
+    if (!routes.empty() && rng() % 4 != 0) {
+      const Prefix parent =
+          routes[routes.size() - 1 - rng() % std::min<size_t>(routes.size(), 8)].prefix;
+      if (parent.length < 64) {
+        const int child = parent.length + 1 + static_cast<int>(rng() % (64 - parent.length));
+        routes.push_back(
+            {Prefix::of(with_host_bits(parent, random_address(Family::kV6, rng)), child),
+             random_value(rng)});
+        continue;
+      }
+      if (rng() % 2 == 0) {
+        routes.push_back({parent, random_value(rng)});
+        continue;
+      }
+    }
+    routes.push_back({Prefix::of(random_address(Family::kV6, rng), length), random_value(rng)});
+  }
+  return routes;
+}
+
+Prefix v6_prefix(const char* text) {
+  auto p = Prefix::parse(text);
+  return p.ok() ? *p : Prefix{};
+}
+
+std::vector<LayoutCase> v6_layout_cases() {
+  return {
+      {"tree_azure_v6",
+       [](Rng& rng) {
+         std::vector<LpmEntry> routes{{v6_prefix("::/0"), random_value(rng)},
+                                      {v6_prefix("fd00:db8:1::/48"), random_value(rng)},
+                                      {v6_prefix("fd00:db8:2::/48"), random_value(rng)}};
+         for (uint64_t i = 0; i < 20; ++i) {
+           routes.push_back(
+               {Prefix::of(IpAddress::v6(0xfd000db800030000ULL + i, 0), 64), random_value(rng)});
+         }
+         return routes;
+       },
+       kLpmLayoutTree6},
+      {"tree_at_4096_range_starts", [](Rng&) { return spaced_slash64s(2048, 0); }, kLpmLayoutTree6},
+      {"small_trie_at_4097_range_starts", [](Rng&) { return spaced_slash64s(2048, 1); },
+       Layout::kDirectBitsSmall},
+      {"large_trie_at_4096_routes", [](Rng&) { return spaced_slash64s(4096, 0); },
+       Layout::kDirectBitsLarge},
+      {"small_trie_with_a_slash_65",
+       [](Rng& rng) {
+         return std::vector<LpmEntry>{{v6_prefix("::/0"), random_value(rng)},
+                                      {v6_prefix("2001:db8::8000:0:0:0/65"), random_value(rng)}};
+       },
+       Layout::kDirectBitsSmall},
+      {"tree_nested_up_to_64", [](Rng& rng) { return nested_up_to_64(1500, rng); },
+       kLpmLayoutTree6},
+      {"tree_both_ends_and_max_values",
+       [](Rng&) {
+         return std::vector<LpmEntry>{{v6_prefix("::/64"), LpmTable::kMaxValue},
+                                      {v6_prefix("ffff:ffff:ffff:ffff::/64"), 0},
+                                      {v6_prefix("8000::/1"), LpmTable::kMaxValue - 1},
+                                      {v6_prefix("ff00::/8"), 7},
+                                      {v6_prefix("ff00::/8"), 8}};
+       },
+       kLpmLayoutTree6},
+      {"tree_only_a_default_route",
+       [](Rng& rng) {
+         return std::vector<LpmEntry>{{v6_prefix("::/0"), random_value(rng)}};
+       },
+       kLpmLayoutTree6},
+      {"no_ipv6_routes",
+       [](Rng& rng) {
+         return random_routes(Prefix{IpAddress::v4(0), 0}, 50, rng);
+       },
+       0},
+  };
+}
+
+class LpmLayoutEdgeV6Test : public ::testing::TestWithParam<LayoutCase> {};
+
+TEST_P(LpmLayoutEdgeV6Test, TakesItsLayoutAndMatchesSimpleTrie) {
+  Rng rng(0x10a6U);
+  const std::vector<LpmEntry> routes = GetParam().routes(rng);
+  auto table = LpmTable::build(routes);
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  EXPECT_EQ(lpm_v6_layout(*table), GetParam().layout);
+  expect_same_as_simple_trie(routes, rng);
+}
+
+// Built for memory, a small table's IPv4 part is the 12-bit Poptrie instead of DIR-16-8-8,
+// and answers the same.
+TEST(LpmPriorityTest, MemoryTakesTheSmallTrieAndAnswersTheSame) {
+  Rng rng(0x3e3U);
+  std::vector<LpmEntry> routes = random_routes(Prefix::of(IpAddress::v4(0x0a000000U), 8), 700, rng);
+  routes.push_back({Prefix{IpAddress::v4(0), 0}, LpmTable::kMaxValue});
+  auto fast = LpmTable::build(routes);
+  auto small = LpmTable::build(routes, LpmPriority::kMemory);
+  ASSERT_TRUE(fast.ok() && small.ok());
+  EXPECT_EQ(lpm_v4_layout(*fast), Layout::kLayoutChunks);
+  EXPECT_EQ(lpm_v4_layout(*small), Layout::kDirectBitsSmall);
+  EXPECT_LT(small->memory_bytes() * 4, fast->memory_bytes());
+  for (const IpAddress& a : probes_for(routes, 20000, rng)) {
+    ASSERT_EQ(small->lookup(a), fast->lookup(a)) << a.to_string();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Edges, LpmLayoutEdgeV6Test, ::testing::ValuesIn(v6_layout_cases()),
+                         [](const auto& test_info) { return test_info.param.name; });
 
 #else  // EGRESS_LPM_EXHAUSTIVE
 

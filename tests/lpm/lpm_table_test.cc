@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "lpm/lpm_table_internal.h"
 #include "lpm/reference_lpm.h"
 
 namespace egress {
@@ -386,6 +387,35 @@ std::vector<LpmEntry> with_padding(std::vector<LpmEntry> entries) {
   return padded;
 }
 
+// The same cases again, padded with host routes in /16s of their own, two 1 KiB chunks each:
+// more than a small table's DIR-16-8-8 layout takes, so its IPv4 part is a Poptrie of 12
+// direct bits.
+std::vector<LpmEntry> with_chunk_overflow(std::vector<LpmEntry> entries) {
+  std::vector<LpmEntry> padded;
+  for (uint32_t i = 0; i < 600; ++i) {
+    padded.push_back({Prefix::host(IpAddress::v4(((0x6500U + i) << 16) | 0x0101U)), i});
+  }
+  padded.insert(padded.end(), entries.begin(), entries.end());
+  return padded;
+}
+
+TEST_P(LpmLookupTest, SameAnswersWithTheSmallTrieLayout) {
+  const LookupCase& c = GetParam();
+  LpmTable table = build_or_die(with_chunk_overflow(entries_of(c.routes)));
+  ASSERT_EQ(lpm_v4_layout(table), lpm_layout::DirectWordLayout::kDirectBitsSmall);
+  std::vector<IpAddress> addresses;
+  for (const Probe& probe : c.probes) {
+    addresses.push_back(addr(probe.address));
+    EXPECT_EQ(table.lookup(addresses.back()), probe.expected) << probe.address;
+  }
+  std::vector<uint32_t> out(addresses.size(), 12345);
+  table.lookup_batch(addresses, out);
+  for (size_t i = 0; i < c.probes.size(); ++i) {
+    EXPECT_EQ(out[i], c.probes[i].expected) << c.probes[i].address;
+  }
+  expect_integer_paths(table, c.probes);
+}
+
 TEST_P(LpmLookupTest, SameAnswersWithTheLargeTableLayout) {
   const LookupCase& c = GetParam();
   LpmTable table = build_or_die(with_padding(entries_of(c.routes)));
@@ -421,13 +451,17 @@ void PrintTo(const SpreadCase& c, std::ostream* os) {
 
 class LpmRecordSpreadTest : public ::testing::TestWithParam<SpreadCase> {};
 
-// Builds `routes` in both layouts and reads every probe back through every entry point.
+// Builds `routes` in all three IPv4 layouts (the small tables' chunks as they are, the small
+// Poptrie with chunk_overflow's padding, the large one with with_padding's) and reads every
+// probe back through every entry point.
 void expect_probes_in_both_layouts(const std::vector<Route>& routes,
                                    const std::vector<Probe>& probes) {
-  for (bool large : {false, true}) {
-    SCOPED_TRACE(large ? "large layout" : "small layout");
+  for (int layout : {0, 1, 2}) {
+    SCOPED_TRACE(layout == 0 ? "chunks layout" : layout == 1 ? "small layout" : "large layout");
     std::vector<LpmEntry> entries = entries_of(routes);
-    LpmTable table = build_or_die(large ? with_padding(entries) : entries);
+    LpmTable table = build_or_die(layout == 0   ? entries
+                                  : layout == 1 ? with_chunk_overflow(entries)
+                                                : with_padding(entries));
     std::vector<IpAddress> addresses;
     for (const Probe& probe : probes) {
       addresses.push_back(addr(probe.address));
@@ -554,20 +588,21 @@ TEST(LpmTable, MaxValueOverManySlotsSharesOneRecord) {
   EXPECT_LE(size_with(LpmTable::kMaxValue), size_with(LpmTable::kMaxValue - 1) + 64);
 }
 
-// A slot that one route answers whole names that value's answer record, one per value, not one
-// per slot: 12 bytes each beside the small layout's 4096 direct words.
-TEST(LpmTable, AnswerRecordsAreOnePerValueNotPerSlot) {
+// In the small tables' layout (DIR-16-8-8), /16s that one route answers whole share that
+// value's chunk, one 1 KiB chunk per value, not one per /16, beside the 2^16 top words.
+TEST(LpmTable, WholeSlash16sShareOneChunkPerValue) {
   LpmTable one_value = build_or_die(entries_of({{"0.0.0.0/0", 7}}));
   std::vector<LpmEntry> per_eight;
   for (uint32_t i = 0; i < 256; ++i) {
     per_eight.push_back({Prefix::of(IpAddress::v4(i << 24), 8), 1000 + i});
   }
   LpmTable many_values = build_or_die(per_eight);
-  constexpr size_t kDirectBytes = (size_t{1} << 12) * sizeof(uint32_t);
-  EXPECT_LE(one_value.memory_bytes(), kDirectBytes + 64);
-  const size_t added = many_values.memory_bytes() - one_value.memory_bytes();
-  EXPECT_GE(added, 255U * 12U);
-  EXPECT_LE(added, 255U * 12U + 64U);
+  ASSERT_EQ(lpm_v4_layout(one_value), lpm_layout::DirectWordLayout::kLayoutChunks);
+  ASSERT_EQ(lpm_v4_layout(many_values), lpm_layout::DirectWordLayout::kLayoutChunks);
+  constexpr size_t kTopBytes = (size_t{1} << 16) * sizeof(int32_t);
+  constexpr size_t kChunkBytes = 256 * sizeof(uint32_t);
+  EXPECT_EQ(one_value.memory_bytes(), kTopBytes + kChunkBytes);
+  EXPECT_EQ(many_values.memory_bytes(), kTopBytes + 256 * kChunkBytes);
   EXPECT_EQ(one_value.lookup_v4(0xfedcba98U), 7U);
   for (uint32_t i = 0; i < 256; ++i) {
     EXPECT_EQ(many_values.lookup_v4((i << 24) | 0x00abcdefU), 1000 + i) << i;
@@ -597,10 +632,8 @@ TEST(LpmTable, IntegerBatchOfEveryLengthAroundItsBlocks) {
 // IPv4 addresses on the way are looked up where they stand. Every phase, and every switch, must
 // give lookup's answers.
 TEST(LpmTable, BatchSwitchesBetweenGatheringAllAndOnTheSpot) {
-  LpmTable table = build_or_die(entries_of({{"::/0", 1},
-                                            {"2001:db8::/32", 2},
-                                            {"2001:db8:0:100::/56", 3},
-                                            {"10.0.0.0/8", 4}}));
+  LpmTable table = build_or_die(entries_of(
+      {{"::/0", 1}, {"2001:db8::/32", 2}, {"2001:db8:0:100::/56", 3}, {"10.0.0.0/8", 4}}));
   // 2001:db8::/32 shares its direct slot with a longer route, so it is a node; 3000::/12 is
   // answered by ::/0 alone, so its direct word names a record.
   auto node_word = [](uint64_t i) { return IpAddress::v6(0x20010db800000000ULL | (i << 8), i); };

@@ -27,6 +27,9 @@ struct DirectWordLayout {
   // Direct bits of a large table and of a small one (why: lpm_table.cc, kLargeTableRoutes).
   static constexpr uint8_t kDirectBitsLarge = 18;
   static constexpr uint8_t kDirectBitsSmall = 12;
+  // A small table's IPv4 part in the DIR-16-8-8 layout (lpm_table.cc, Chunks4), when it fits.
+  static constexpr uint8_t kLayoutChunks = 16;
+  static constexpr uint32_t kChunkMask = 0x7fffff00U;
 };
 }  // namespace lpm_layout
 
@@ -35,6 +38,11 @@ struct LpmEntry {
   Prefix prefix;
   uint32_t value = 0;
 };
+
+/// What a small table's layout is chosen for. kSpeed: the fastest lookups (IPv4 in DIR-16-8-8,
+/// 256 KiB and more). kMemory: the IPv4 part as a Poptrie of 12 direct bits (tens of KiB), for a
+/// caller that holds many tables. Large tables and IPv6 are the same either way.
+enum class LpmPriority { kSpeed, kMemory };
 
 /// Longest-prefix match over IPv4 and IPv6 prefixes, /0 to /32 and /128: a Poptrie per family
 /// behind a direct-pointing array (design, bit layout and costs: sim/lpm/README.md).
@@ -55,7 +63,8 @@ class LpmTable : private lpm_layout::DirectWordLayout {
   /// Builds the table. When two entries have the same prefix the later one wins, so a caller
   /// that wants precedence passes entries in increasing precedence. Fails (code
   /// `lpm-value-range`) when a value exceeds kMaxValue.
-  static Result<LpmTable> build(std::span<const LpmEntry> entries);
+  static Result<LpmTable> build(std::span<const LpmEntry> entries,
+                                LpmPriority priority = LpmPriority::kSpeed);
 
   /// The value of the longest prefix that contains `address`, or kNoMatch.
   /// Never allocates, never throws.
@@ -82,9 +91,12 @@ class LpmTable : private lpm_layout::DirectWordLayout {
   // (layout drawn at DirectWord in sim/lpm/lpm_table.cc). It points into impl_, whose buffers
   // stay where they are when the table moves. `bits` is 18 or 12, and a uint8_t so that a
   // caller's uint32_t stores cannot alias it: its loop then reads it once.
+  // In the DIR-16-8-8 layout of small tables (bits == kLayoutChunks), `top` holds the chunk
+  // numbers and `direct` the chunks, and there is no blob.
   struct V4View {
     const uint32_t* direct;
     const uint8_t* blob;
+    const int32_t* top;
     uint8_t bits;
   };
   static V4View empty_v4() noexcept;
@@ -96,12 +108,20 @@ class LpmTable : private lpm_layout::DirectWordLayout {
   template <int kBits>
   static uint32_t answer_v4(const V4View& view, const LpmTable& table, uint32_t address,
                             uint32_t d) noexcept;
+  // lookup_v4 in the DIR-16-8-8 layout: two loads, and a third for routes longer than /24.
+  static uint32_t lookup_v4_chunks(const V4View& view, uint32_t address) noexcept;
+  void lookup_many_v4_chunks(const uint32_t* addresses, uint32_t* out, size_t n) const noexcept;
   // The batch of lookup_batch_v4 for a table of kBits direct bits.
   template <int kBits>
   void lookup_many_v4(const uint32_t* addresses, uint32_t* out, size_t n) const noexcept;
   // The walk below a direct word that names a trie node (routes longer than /24); rare. Pure,
   // so that a caller's loop keeps the view in registers across it.
   [[gnu::pure]] uint32_t walk_v4(uint32_t address, uint32_t node) const noexcept;
+
+  // Which layout the IPv4 part took (kDirectBitsLarge, kDirectBitsSmall or kLayoutChunks), for
+  // the tests (sim/lpm/lpm_table_internal.h).
+  friend uint8_t lpm_v4_layout(const LpmTable& table) noexcept;
+  friend uint8_t lpm_v6_layout(const LpmTable& table) noexcept;
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
@@ -161,9 +181,36 @@ inline uint32_t LpmTable::answer_v4(const V4View& view, const LpmTable& table, u
   return lpm_layout::move_if_equal(base + e, escaped, e, kEscape);
 }
 
+// The chunk word of the address's /24 is its value unless it is a link to the chunk of its
+// /25../32 routes (layout drawn at Chunks4 in sim/lpm/lpm_table.cc). The top word is the chunk's
+// offset less the /16's own, so that the word's address, `direct + (address >> 8) + top`, is
+// the second load's addressing alone: the two loads follow each other with nothing between
+// them, and nothing follows the second, which is what a dependent chain of lookups waits for.
+// Computed as integers, since `direct + (address >> 8)` alone may be past the array.
+inline uint32_t LpmTable::lookup_v4_chunks(const V4View& view, uint32_t address) noexcept {
+  auto at = reinterpret_cast<uintptr_t>(view.direct) + uintptr_t{address >> 8} * 4;
+#if defined(__GNUC__)
+  // Kept as one register, or GCC adds the top word to the shifted address first and the sum
+  // to the base in the load: one more instruction between the loads.
+  asm("" : "+r"(at));
+#endif
+  const intptr_t top = view.top[address >> 16];
+  uint32_t word;
+  std::memcpy(&word, reinterpret_cast<const void*>(at + static_cast<uintptr_t>(top * 4)),
+              sizeof word);
+  // Values are at most 2^31 - 1 and kNoMatch is 2^32 - 1: word + 1 is above 2^31 for links only.
+  if (word + 1 > kNodeBit) [[unlikely]] {
+    word = view.direct[(word & kChunkMask) | (address & 0xff)];
+  }
+  return word;
+}
+
 inline uint32_t LpmTable::lookup_v4(uint32_t address) const noexcept {
   if (v4_.bits == kDirectBitsLarge) [[likely]] {
     return lookup_v4_in<kDirectBitsLarge>(v4_, *this, address);
+  }
+  if (v4_.bits == kLayoutChunks) {
+    return lookup_v4_chunks(v4_, address);
   }
   return lookup_v4_in<kDirectBitsSmall>(v4_, *this, address);
 }
