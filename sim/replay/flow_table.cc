@@ -127,18 +127,6 @@ void FlowTable::grow() {
   }
 }
 
-std::vector<uint32_t> FlowTable::live_in_order() const {
-  std::vector<uint32_t> out;
-  for (uint32_t i = 0; i < allocated_; ++i) {
-    if (used_[i]) {
-      out.push_back(i);
-    }
-  }
-  std::sort(out.begin(), out.end(),
-            [&](uint32_t a, uint32_t b) { return (*this)[a].id < (*this)[b].id; });
-  return out;
-}
-
 size_t FlowTable::memory_bytes() const {
   return chunks_.size() * (kChunkMask + 1) * sizeof(LiveFlow) +
          chunks_.capacity() * sizeof(chunks_[0]) + slots_.capacity() * sizeof(uint32_t) +

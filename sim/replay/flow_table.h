@@ -17,74 +17,86 @@ namespace egress {
 inline constexpr uint32_t kNoFlow = UINT32_MAX;
 inline constexpr uint32_t kNoTimer = UINT32_MAX;
 
-/// An address in 8 bytes: an IPv4 address in place, an IPv6 one on the heap. Live flows hold
-/// two each, and most are IPv4; IpAddress takes 24 for either.
-class PackedIp {
+/// A FlowKey in 16 bytes instead of 72: an IPv4 flow's two addresses in one word, or, when
+/// either address is IPv6, a pointer to both on the heap, so that IPv4 pays nothing for them.
+class PackedFlowKey {
  public:
-  PackedIp() = default;
-  PackedIp(const IpAddress& ip) {  // NOLINT: implicit
-    if (ip.is_v4()) {
-      word_ = uint64_t{ip.v4_bits()} << 1 | 1;
-    } else {
-      // A tagged pointer (the low bit clear: new[] aligns to 8), so that IPv4 pays nothing.
-      word_ = reinterpret_cast<uintptr_t>(new uint64_t[2]{ip.hi(), ip.lo()});
-    }
-  }
-  PackedIp(const PackedIp& o) : PackedIp(IpAddress(o)) {}
-  PackedIp(PackedIp&& o) noexcept : word_(std::exchange(o.word_, 1)) {}
-  PackedIp& operator=(const PackedIp& o) {
-    if (this != &o) {
-      PackedIp copy(o);
-      std::swap(word_, copy.word_);
-    }
-    return *this;
-  }
-  PackedIp& operator=(PackedIp&& o) noexcept {
-    std::swap(word_, o.word_);
-    return *this;
-  }
-  ~PackedIp() {
-    if (!is_v4()) {
-      delete[] v6();
-    }
-  }
-
-  operator IpAddress() const noexcept {  // NOLINT: implicit, used as the IpAddress it is
-    return is_v4() ? IpAddress::v4(static_cast<uint32_t>(word_ >> 1))
-                   : IpAddress::v6(v6()[0], v6()[1]);
-  }
-  bool is_v4() const noexcept { return (word_ & 1) != 0; }
-  Family family() const noexcept { return is_v4() ? Family::kV4 : Family::kV6; }
-  std::string to_string() const { return IpAddress(*this).to_string(); }
-  friend bool operator==(const PackedIp& a, const PackedIp& b) noexcept {
-    return a.is_v4() ? a.word_ == b.word_ : IpAddress(a) == IpAddress(b);
-  }
-
- private:
-  uint64_t* v6() const noexcept { return reinterpret_cast<uint64_t*>(word_); }
-  uint64_t word_ = 1;  // 0.0.0.0
-};
-
-/// A FlowKey in 24 bytes instead of 72, converted to and from one where a FlowKey is wanted.
-struct PackedFlowKey {
-  PackedIp src;
-  PackedIp dst;
-  uint16_t sport = 0;
-  uint16_t dport = 0;
-  Protocol proto = Protocol::kTcp;
-
   PackedFlowKey() = default;
   PackedFlowKey(const FlowKey& k)  // NOLINT: implicit
-      : src(k.src), dst(k.dst), sport(k.sport), dport(k.dport), proto(k.proto) {}
-  operator FlowKey() const noexcept {  // NOLINT: implicit
-    return FlowKey{proto, src, sport, dst, dport};
+      : sport_(k.sport),
+        dport_(k.dport),
+        proto_(k.proto),
+        on_heap_(!k.src.is_v4() || !k.dst.is_v4()) {
+    if (on_heap_) {
+      word_ = reinterpret_cast<uintptr_t>(new Addresses{k.src, k.dst});
+    } else {
+      word_ = uint64_t{k.src.v4_bits()} << 32 | k.dst.v4_bits();
+    }
   }
-  friend bool operator==(const PackedFlowKey&, const PackedFlowKey&) = default;
+  PackedFlowKey(const PackedFlowKey& o) : PackedFlowKey(FlowKey(o)) {}
+  PackedFlowKey(PackedFlowKey&& o) noexcept
+      : word_(std::exchange(o.word_, 0)),
+        sport_(o.sport_),
+        dport_(o.dport_),
+        proto_(o.proto_),
+        on_heap_(std::exchange(o.on_heap_, false)) {}
+  PackedFlowKey& operator=(const PackedFlowKey& o) {
+    if (this != &o) {
+      PackedFlowKey copy(o);
+      swap(copy);
+    }
+    return *this;
+  }
+  PackedFlowKey& operator=(PackedFlowKey&& o) noexcept {
+    swap(o);
+    return *this;
+  }
+  ~PackedFlowKey() {
+    if (on_heap_) {
+      delete addresses();
+    }
+  }
+
+  operator FlowKey() const noexcept {  // NOLINT: implicit, used as the FlowKey it is
+    if (on_heap_) {
+      return FlowKey{proto_, addresses()->src, sport_, addresses()->dst, dport_};
+    }
+    return FlowKey{proto_, IpAddress::v4(static_cast<uint32_t>(word_ >> 32)), sport_,
+                   IpAddress::v4(static_cast<uint32_t>(word_)), dport_};
+  }
+  Protocol proto() const noexcept { return proto_; }
+  friend bool operator==(const PackedFlowKey& a, const PackedFlowKey& b) noexcept {
+    if (a.on_heap_ || b.on_heap_) {
+      return FlowKey(a) == FlowKey(b);
+    }
+    return a.word_ == b.word_ && a.sport_ == b.sport_ && a.dport_ == b.dport_ &&
+           a.proto_ == b.proto_;
+  }
   friend bool operator==(const PackedFlowKey& a, const FlowKey& b) noexcept {
     return FlowKey(a) == b;
   }
+
+ private:
+  struct Addresses {
+    IpAddress src;
+    IpAddress dst;
+  };
+  Addresses* addresses() const noexcept { return reinterpret_cast<Addresses*>(word_); }
+  void swap(PackedFlowKey& o) noexcept {
+    std::swap(word_, o.word_);
+    std::swap(sport_, o.sport_);
+    std::swap(dport_, o.dport_);
+    std::swap(proto_, o.proto_);
+    std::swap(on_heap_, o.on_heap_);
+  }
+
+  uint64_t word_ = 0;  // IPv4: source << 32 | destination; else an Addresses*
+  uint16_t sport_ = 0;
+  uint16_t dport_ = 0;
+  Protocol proto_ = Protocol::kTcp;
+  bool on_heap_ = false;
 };
-static_assert(sizeof(PackedFlowKey) == 24);
+static_assert(sizeof(PackedFlowKey) == 16);
 
 struct LiveFlow {
   PackedFlowKey key;  // as its first packet travelled, or reversed when that was a reply
@@ -121,7 +133,7 @@ struct LiveFlow {
   }
 };
 // Every live flow has one: issue 17 wants it smaller, so nothing may make it larger.
-static_assert(sizeof(LiveFlow) <= 72);
+static_assert(sizeof(LiveFlow) <= 64);
 
 class FlowTable {
  public:
@@ -137,8 +149,15 @@ class FlowTable {
     return chunks_[index >> kChunkBits][index & kChunkMask];
   }
   size_t size() const { return count_; }
-  /// Indices of every live flow, in creation order.
-  std::vector<uint32_t> live_in_order() const;
+  /// Calls `f(index)` for every live flow, in no particular order.
+  template <class F>
+  void for_each_live(F&& f) const {
+    for (uint32_t i = 0; i < allocated_; ++i) {
+      if (used_[i]) {
+        f(i);
+      }
+    }
+  }
   size_t memory_bytes() const;
 
  private:

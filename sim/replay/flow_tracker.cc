@@ -416,7 +416,7 @@ struct FlowTracker::Impl {
       if (f.pending) [[unlikely]] {
         decide(index, {}, deadline);
       }
-      bool half_open = f.key.proto == Protocol::kTcp && !f.replied;
+      bool half_open = f.key.proto() == Protocol::kTcp && !f.replied;
       end_flow(index, half_open ? FlowEnd::kHalfOpen : FlowEnd::kIdle, deadline);
       finalize(index);
     }
@@ -464,7 +464,7 @@ struct FlowTracker::Impl {
     // Still pending: feed() held it for --pcap-out, and decide() writes it.
     const bool held = flows[index].pending;
     LiveFlow& f = flows[index];
-    if (f.key.proto == Protocol::kTcp && !f.ended) {
+    if (f.key.proto() == Protocol::kTcp && !f.ended) {
       if ((d.tcp_flags & kTcpRst) != 0) {
         if (f.pending) {
           decide(index, {}, now);
@@ -500,7 +500,12 @@ struct FlowTracker::Impl {
   void finish(int64_t at) {
     now = std::max(now, at);
     expire(now);
-    for (uint32_t index : flows.live_in_order()) {
+    // The live flows end in creation order: every timer moved to the end of input, where
+    // only the flows' ids order them, so the heap gives that order without a sorted copy of
+    // every live flow's index at the peak.
+    flows.for_each_live([&](uint32_t index) { timers.set(index, kEndOfInputNs); });
+    while (!timers.empty()) {
+      const uint32_t index = timers.next_flow();
       key = EventKey{kEndOfInputNs, EventKey::kTimers, flows[index].id, 0};
       if (flows[index].pending) {
         decide(index, {}, now);
