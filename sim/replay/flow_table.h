@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "dense_set.h"
 #include "egress/engine/flow.h"
 #include "egress/replay/replay.h"
 #include "egress/replay/snat_pools.h"
@@ -200,14 +201,14 @@ class FlowTimers {
 
   bool empty() const noexcept { return heap_.empty(); }
   /// The flow whose timer falls first, and when.
-  uint32_t next_flow() const noexcept { return heap_.front().flow; }
-  int64_t next_at() const noexcept { return heap_.front().at(); }
+  uint32_t next_flow() const noexcept { return heap_[0].flow; }
+  int64_t next_at() const noexcept { return heap_[0].at(); }
   /// Sets `flow`'s timer to `at`, adding it or moving it.
   void set(uint32_t flow, int64_t at);
   /// Removes `flow`'s timer, if it has one.
   void erase(uint32_t flow);
   size_t size() const noexcept { return heap_.size(); }
-  size_t memory_bytes() const noexcept { return heap_.capacity() * sizeof(Entry); }
+  size_t memory_bytes() const noexcept { return heap_.memory_bytes(); }
 
  private:
   // The time split in two words, so that an entry takes 12 bytes, not 16.
@@ -232,7 +233,7 @@ class FlowTimers {
   void sift_down(size_t i) noexcept;
 
   FlowTable& flows_;
-  std::vector<Entry> heap_;
+  ChunkedVector<Entry> heap_;
 };
 
 }  // namespace egress
