@@ -5,7 +5,8 @@
 # in the same run, side by side.
 #
 #   bench/flow_memory.sh [SIM]            ROUNDS (3), LOW (100000), HIGH (500000), ZIPF (1),
-#                                         TOPOLOGY (topologies/aks-managed-nat-gateway.yaml)
+#                                         TOPOLOGY (topologies/aks-managed-nat-gateway.yaml),
+#                                         THREADS (replay --threads; unset: replay's default)
 #
 # The captures come from `egress-sim synth`: TCP flows of 6 packets (handshake and close), all
 # opened within the first half second (1M new flows/s) and closed only after their mean
@@ -25,6 +26,8 @@ rounds=${ROUNDS:-3}
 low=${LOW:-100000}
 high=${HIGH:-500000}
 zipf=${ZIPF:-1}
+threads=()
+[[ -n ${THREADS:-} ]] && threads=(--threads "$THREADS")
 topology=${TOPOLOGY:-$repo/topologies/aks-managed-nat-gateway.yaml}
 [[ -x $sim ]] || { echo "flow_memory.sh: no binary at $sim (build egress-sim first)" >&2; exit 2; }
 [[ -z $base || -x $base ]] || { echo "flow_memory.sh: BASE_SIM $base is not executable" >&2; exit 2; }
@@ -49,7 +52,7 @@ done
 # at once: the durations are exponential, so a handful end within the first half second.
 peak_kib() {
   local bin=$1 n=$2 open
-  /usr/bin/time -f '%M' -o "$dir/time" "$bin" replay "$topology" "$dir/$n.pcap" --quiet \
+  /usr/bin/time -f '%M' -o "$dir/time" "$bin" replay "$topology" "$dir/$n.pcap" --quiet "${threads[@]}" \
     >"$dir/out" 2>"$dir/err"
   open=$(head -1 "$dir/out" | sed -n 's/.*at most \([0-9,]*\) at once.*/\1/p' | tr -d ,)
   ((${open:-0} * 10000 >= n * 9999)) || {
@@ -76,7 +79,7 @@ for ((r = 1; r <= rounds; ++r)); do
   done
 done
 
-echo "== bytes per live flow: (peak RSS at $high open flows - at $low) / $((high - low)); zipf $zipf"
+echo "== bytes per live flow: (peak RSS at $high open flows - at $low) / $((high - low)); zipf $zipf; threads ${THREADS:-default}"
 printf '%-6s %14s %14s %14s\n' binary "RSS $low KiB" "RSS $high KiB" "bytes/flow"
 for b in "${bins[@]}"; do
   printf '%-6s %14d %14d %14.1f\n' "$b" "${best[$b,$low]}" "${best[$b,$high]}" \

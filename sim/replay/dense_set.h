@@ -6,10 +6,39 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <utility>
 #include <vector>
 
 namespace egress {
+
+/// A vector in chunks of 2^Bits elements that never move: growing neither holds the old and
+/// the new array at once nor hands the old one back to the allocator, where it would stay
+/// resident. Chunks are kept once made, so its memory follows the largest size it had.
+template <class T, unsigned Bits = 12>
+class ChunkedVector {
+ public:
+  T& operator[](size_t i) noexcept { return chunks_[i >> Bits][i & kMask]; }
+  const T& operator[](size_t i) const noexcept { return chunks_[i >> Bits][i & kMask]; }
+  T& back() noexcept { return (*this)[size_ - 1]; }
+  void push_back(const T& value) {
+    if (size_ == chunks_.size() << Bits) {
+      chunks_.push_back(std::make_unique<T[]>(size_t{1} << Bits));
+    }
+    (*this)[size_++] = value;
+  }
+  void pop_back() noexcept { --size_; }
+  size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  size_t memory_bytes() const noexcept {
+    return (chunks_.size() << Bits) * sizeof(T) + chunks_.capacity() * sizeof(std::unique_ptr<T[]>);
+  }
+
+ private:
+  static constexpr size_t kMask = (size_t{1} << Bits) - 1;
+  std::vector<std::unique_ptr<T[]>> chunks_;
+  size_t size_ = 0;
+};
 
 /// `Hash(const Entry&)` and `Equal(const Entry&, const Entry&)` see only the key part of an
 /// entry; the rest is its value. Insertion and erasure move entries: pointers last until the
@@ -58,7 +87,7 @@ class DenseSet {
 
   size_t size() const noexcept { return entries_.size(); }
   size_t memory_bytes() const noexcept {
-    return entries_.capacity() * sizeof(Entry) + index_.capacity() * sizeof(uint32_t);
+    return entries_.memory_bytes() + index_.capacity() * sizeof(uint32_t);
   }
 
  private:
@@ -101,7 +130,7 @@ class DenseSet {
     }
   }
 
-  std::vector<Entry> entries_;
+  ChunkedVector<Entry> entries_;
   std::vector<uint32_t> index_;
 };
 

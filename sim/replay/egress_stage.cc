@@ -4,6 +4,7 @@
 // the number of trackers.
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -113,11 +114,36 @@ const char* via_key(Via via) {
   return "";
 }
 
-// A flow's port, kept by the tracker's slot of the flow.
+// A flow's port, kept by the tracker's slot of the flow: SnatLease's fields with the flags in
+// its padding, 8 bytes where a SnatLease and two flags take 12.
 struct FlowPort {
-  SnatLease lease;
+  uint32_t ip_slot = 0;
+  uint16_t port = 0;
   bool leased = false;
   bool exhausted = false;
+  SnatLease lease() const noexcept { return SnatLease{ip_slot, port}; }
+};
+static_assert(sizeof(FlowPort) == 8);
+
+// The ports of one tracker's slots, in chunks that never move: a vector's doubling would hold
+// the old and the new array at once when it falls near the peak.
+class SlotPorts {
+ public:
+  FlowPort& operator[](uint32_t slot) {
+    const uint32_t chunk = slot >> kChunkBits;
+    while (chunks_.size() <= chunk) {
+      chunks_.push_back(std::make_unique<FlowPort[]>(size_t{1} << kChunkBits));
+    }
+    return chunks_[chunk][slot & ((1U << kChunkBits) - 1)];
+  }
+  size_t memory_bytes() const {
+    return chunks_.size() * (size_t{1} << kChunkBits) * sizeof(FlowPort) +
+           chunks_.capacity() * sizeof(chunks_[0]);
+  }
+
+ private:
+  static constexpr uint32_t kChunkBits = 12;
+  std::vector<std::unique_ptr<FlowPort[]>> chunks_;
 };
 
 }  // namespace
@@ -137,7 +163,7 @@ struct EgressStage::Impl {
   const ReplayOptions& options;
   ReplaySink& sink;
   SnatPools pools;
-  std::vector<std::vector<FlowPort>> ports;  // by tracker, by slot
+  std::vector<SlotPorts> ports;  // by tracker, by slot
   uint64_t flows = 0;
   uint64_t peak_live = 0;
   uint64_t egress_packets_written = 0;
@@ -167,11 +193,7 @@ struct EgressStage::Impl {
     if (ports.size() <= tracker) {
       ports.resize(tracker + 1);
     }
-    std::vector<FlowPort>& v = ports[tracker];
-    if (v.size() <= flow) {
-      v.resize(std::max<size_t>(flow + 1, v.size() * 2));
-    }
-    return v[flow];
+    return ports[tracker][flow];
   }
 
   uint32_t owner_of(const std::string& resource) {
@@ -222,7 +244,8 @@ struct EgressStage::Impl {
   void acquire(FlowPort& fp, const SnatEntry& e, const FlowKey& key, int64_t at) {
     fp = FlowPort{};
     if (auto lease = pools.acquire(e.point, e.resource, key, at)) {
-      fp.lease = *lease;
+      fp.ip_slot = lease->ip_slot;
+      fp.port = lease->port;
       fp.leased = true;
       sample(lease->ip_slot, at);
     } else {
@@ -241,8 +264,8 @@ struct EgressStage::Impl {
     // Cool-downs over by the release's own time end first, so a port's count at a give-back
     // does not depend on when packets happened to arrive (replay_stages.h).
     pools.advance(at);
-    pools.release(fp.lease, e.point, key, end, at);
-    sample(fp.lease.ip_slot, at);
+    pools.release(fp.lease(), e.point, key, end, at);
+    sample(fp.ip_slot, at);
   }
 
   void packet(const FlowPort& fp, const RawPacket& packet, const DecodedPacket& d,
@@ -253,9 +276,9 @@ struct EgressStage::Impl {
     scratch.assign(packet.data.begin(), packet.data.end());
     std::optional<uint16_t> port;
     if (key.proto != Protocol::kIcmp) {
-      port = fp.lease.port;
+      port = fp.port;
     }
-    const IpAddress& ip = pools.ip(fp.lease.ip_slot);
+    const IpAddress& ip = pools.ip(fp.ip_slot);
     bool done =
         outbound ? rewrite_source(scratch, d, ip, port) : rewrite_destination(scratch, d, ip, port);
     if (done) {
@@ -302,10 +325,10 @@ struct EgressStage::Impl {
       row.snat_exhausted += fp.exhausted ? 1 : 0;
     }
     if (fp.leased) {
-      if (ip_rows.size() <= fp.lease.ip_slot) {
-        ip_rows.resize(fp.lease.ip_slot + 1);
+      if (ip_rows.size() <= fp.ip_slot) {
+        ip_rows.resize(fp.ip_slot + 1);
       }
-      UsageRow& row = ip_rows[fp.lease.ip_slot];
+      UsageRow& row = ip_rows[fp.ip_slot];
       row.via = via_key(snat->point.via);
       row.resource = snat->resource;
       ++row.flows;
@@ -354,9 +377,9 @@ struct EgressStage::Impl {
     rec.result = std::move(*f.result);
     rec.result.models = used;
     if (fp.leased) {
-      rec.result.snat_ip = pools.ip(fp.lease.ip_slot);
+      rec.result.snat_ip = pools.ip(fp.ip_slot);
       rec.result.snat_port =
-          f.key.proto == Protocol::kIcmp ? std::nullopt : std::optional<uint16_t>(fp.lease.port);
+          f.key.proto == Protocol::kIcmp ? std::nullopt : std::optional<uint16_t>(fp.port);
       for (Hop& hop : rec.result.hops) {
         if (hop.action == HopAction::kSnat) {
           hop.ip = rec.result.snat_ip;
@@ -450,8 +473,8 @@ uint64_t EgressStage::flows() const {
 
 size_t EgressStage::memory_bytes() const {
   size_t ports = 0;
-  for (const std::vector<FlowPort>& v : impl_->ports) {
-    ports += v.capacity() * sizeof(FlowPort);
+  for (const SlotPorts& p : impl_->ports) {
+    ports += p.memory_bytes();
   }
   return impl_->pools.memory_bytes() + ports;
 }

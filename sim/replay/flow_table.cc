@@ -8,7 +8,7 @@
 namespace egress {
 namespace {
 
-constexpr size_t kInitialSlots = 1024;
+constexpr uint32_t kInitialShift = 10;  // 1,024 slots
 
 uint64_t endpoint_hash(const IpAddress& ip, uint16_t port) {
   return mix64(ip.hi() * 31 + ip.lo() + (uint64_t{port} << 48));
@@ -16,7 +16,7 @@ uint64_t endpoint_hash(const IpAddress& ip, uint16_t port) {
 
 }  // namespace
 
-FlowTable::FlowTable() : slots_(kInitialSlots) {}
+FlowTable::FlowTable() : slots_(size_t{1} << kInitialShift, kNoFlow), shift_(kInitialShift) {}
 
 // Symmetric in the two endpoints, so a reply hashes where its flow is.
 uint64_t FlowTable::hash(const FlowKey& k) noexcept {
@@ -27,23 +27,23 @@ uint64_t FlowTable::hash(const FlowKey& k) noexcept {
 
 uint32_t FlowTable::find(const FlowKey& key, bool* reverse) const noexcept {
   uint64_t h = hash(key);
-  auto tag = static_cast<uint32_t>(h >> 32);
   size_t mask = slots_.size() - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
-    const Slot& s = slots_[i];
-    if (s.flow == kNoFlow) {
+    const uint32_t word = slots_[i];
+    if (word == kNoFlow) {
       return kNoFlow;
     }
-    if (s.tag == tag) {
-      const FlowKey k = (*this)[s.flow].key;
+    if (tag_matches(word, h)) {
+      const uint32_t flow = flow_in(word);
+      const FlowKey k = (*this)[flow].key;
       if (k == key) {
         *reverse = false;
-        return s.flow;
+        return flow;
       }
       if (k.proto == key.proto && k.src == key.dst && k.dst == key.src && k.sport == key.dport &&
           k.dport == key.sport) {
         *reverse = true;
-        return s.flow;
+        return flow;
       }
     }
   }
@@ -57,9 +57,7 @@ uint32_t FlowTable::add(const LiveFlow& flow) {
   if (!free_.empty()) {
     index = free_.back();
     free_.pop_back();
-    uint32_t generation = (*this)[index].generation + 1;
     (*this)[index] = flow;
-    (*this)[index].generation = generation;
     used_[index] = true;
   } else {
     index = allocated_++;
@@ -72,10 +70,10 @@ uint32_t FlowTable::add(const LiveFlow& flow) {
   uint64_t h = hash(flow.key);
   size_t mask = slots_.size() - 1;
   size_t i = h & mask;
-  while (slots_[i].flow != kNoFlow) {
+  while (slots_[i] != kNoFlow) {
     i = (i + 1) & mask;
   }
-  slots_[i] = Slot{index, static_cast<uint32_t>(h >> 32)};
+  slots_[i] = slot_word(index, h);
   ++count_;
   return index;
 }
@@ -83,7 +81,7 @@ uint32_t FlowTable::add(const LiveFlow& flow) {
 size_t FlowTable::slot_of(uint32_t index) const noexcept {
   size_t mask = slots_.size() - 1;
   for (size_t i = hash((*this)[index].key) & mask;; i = (i + 1) & mask) {
-    if (slots_[i].flow == index) {
+    if (slots_[i] != kNoFlow && flow_in(slots_[i]) == index) {
       return i;
     }
   }
@@ -94,53 +92,117 @@ void FlowTable::remove(uint32_t index) {
   // and go.
   size_t mask = slots_.size() - 1;
   size_t hole = slot_of(index);
-  slots_[hole] = Slot{};
-  for (size_t i = (hole + 1) & mask; slots_[i].flow != kNoFlow; i = (i + 1) & mask) {
-    size_t home = hash((*this)[slots_[i].flow].key) & mask;
+  slots_[hole] = kNoFlow;
+  for (size_t i = (hole + 1) & mask; slots_[i] != kNoFlow; i = (i + 1) & mask) {
+    size_t home = hash((*this)[flow_in(slots_[i])].key) & mask;
     bool movable = hole <= i ? (home <= hole || home > i) : (home <= hole && home > i);
     if (movable) {
       slots_[hole] = slots_[i];
-      slots_[i] = Slot{};
+      slots_[i] = kNoFlow;
       hole = i;
     }
   }
   used_[index] = false;
-  ++(*this)[index].generation;
   free_.push_back(index);
   --count_;
 }
 
 void FlowTable::grow() {
-  std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(slots_.size() * 2));
+  const auto old_mask = static_cast<uint32_t>(slots_.size() - 1);
+  std::vector<uint32_t> old =
+      std::exchange(slots_, std::vector<uint32_t>(slots_.size() * 2, kNoFlow));
+  ++shift_;
   size_t mask = slots_.size() - 1;
-  for (const Slot& s : old) {
-    if (s.flow == kNoFlow) {
+  for (const uint32_t word : old) {
+    if (word == kNoFlow) {
       continue;
     }
-    size_t i = hash((*this)[s.flow].key) & mask;
-    while (slots_[i].flow != kNoFlow) {
+    const uint32_t flow = word & old_mask;
+    const uint64_t h = hash((*this)[flow].key);
+    size_t i = h & mask;
+    while (slots_[i] != kNoFlow) {
       i = (i + 1) & mask;
     }
-    slots_[i] = s;
+    slots_[i] = slot_word(flow, h);
   }
-}
-
-std::vector<uint32_t> FlowTable::live_in_order() const {
-  std::vector<uint32_t> out;
-  for (uint32_t i = 0; i < allocated_; ++i) {
-    if (used_[i]) {
-      out.push_back(i);
-    }
-  }
-  std::sort(out.begin(), out.end(),
-            [&](uint32_t a, uint32_t b) { return (*this)[a].id < (*this)[b].id; });
-  return out;
 }
 
 size_t FlowTable::memory_bytes() const {
   return chunks_.size() * (kChunkMask + 1) * sizeof(LiveFlow) +
-         chunks_.capacity() * sizeof(chunks_[0]) + slots_.capacity() * sizeof(Slot) +
+         chunks_.capacity() * sizeof(chunks_[0]) + slots_.capacity() * sizeof(uint32_t) +
          free_.capacity() * sizeof(uint32_t) + used_.capacity() / 8;
+}
+
+void FlowTimers::set(uint32_t flow, int64_t at) {
+  const auto bits = static_cast<uint64_t>(at);
+  const Entry e{static_cast<uint32_t>(bits), static_cast<uint32_t>(bits >> 32), flow};
+  uint32_t i = flows_[flow].timer;
+  if (i == kNoTimer) {
+    heap_.push_back(e);
+    place(heap_.size() - 1, e);
+    sift_up(heap_.size() - 1);
+    return;
+  }
+  const bool earlier = before(e, heap_[i]);
+  place(i, e);
+  if (earlier) {
+    sift_up(i);
+  } else {
+    sift_down(i);
+  }
+}
+
+void FlowTimers::erase(uint32_t flow) {
+  const uint32_t i = flows_[flow].timer;
+  if (i == kNoTimer) {
+    return;
+  }
+  flows_[flow].timer = kNoTimer;
+  const Entry last = heap_.back();
+  heap_.pop_back();
+  if (i == heap_.size()) {
+    return;
+  }
+  const bool earlier = before(last, heap_[i]);
+  place(i, last);
+  if (earlier) {
+    sift_up(i);
+  } else {
+    sift_down(i);
+  }
+}
+
+void FlowTimers::sift_up(size_t i) noexcept {
+  const Entry e = heap_[i];
+  while (i > 0) {
+    const size_t parent = (i - 1) / 2;
+    if (!before(e, heap_[parent])) {
+      break;
+    }
+    place(i, heap_[parent]);
+    i = parent;
+  }
+  place(i, e);
+}
+
+void FlowTimers::sift_down(size_t i) noexcept {
+  const Entry e = heap_[i];
+  const size_t n = heap_.size();
+  while (true) {
+    size_t child = 2 * i + 1;
+    if (child >= n) {
+      break;
+    }
+    if (child + 1 < n && before(heap_[child + 1], heap_[child])) {
+      ++child;
+    }
+    if (!before(heap_[child], e)) {
+      break;
+    }
+    place(i, heap_[child]);
+    i = child;
+  }
+  place(i, e);
 }
 
 }  // namespace egress

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "dense_set.h"
 #include "egress/engine/flow.h"
 #include "egress/replay/replay.h"
 #include "egress/replay/snat_pools.h"
@@ -15,94 +16,125 @@
 namespace egress {
 
 inline constexpr uint32_t kNoFlow = UINT32_MAX;
+inline constexpr uint32_t kNoTimer = UINT32_MAX;
 
-/// An address in 8 bytes: an IPv4 address in place, an IPv6 one on the heap. Live flows hold
-/// two each, and most are IPv4; IpAddress takes 24 for either.
-class PackedIp {
+/// A FlowKey in 16 bytes instead of 72: an IPv4 flow's two addresses in one word, or, when
+/// either address is IPv6, a pointer to both on the heap, so that IPv4 pays nothing for them.
+class PackedFlowKey {
  public:
-  PackedIp() = default;
-  PackedIp(const IpAddress& ip) {  // NOLINT: implicit
-    if (ip.is_v4()) {
-      word_ = uint64_t{ip.v4_bits()} << 1 | 1;
-    } else {
-      // A tagged pointer (the low bit clear: new[] aligns to 8), so that IPv4 pays nothing.
-      word_ = reinterpret_cast<uintptr_t>(new uint64_t[2]{ip.hi(), ip.lo()});
-    }
-  }
-  PackedIp(const PackedIp& o) : PackedIp(IpAddress(o)) {}
-  PackedIp(PackedIp&& o) noexcept : word_(std::exchange(o.word_, 1)) {}
-  PackedIp& operator=(const PackedIp& o) {
-    if (this != &o) {
-      PackedIp copy(o);
-      std::swap(word_, copy.word_);
-    }
-    return *this;
-  }
-  PackedIp& operator=(PackedIp&& o) noexcept {
-    std::swap(word_, o.word_);
-    return *this;
-  }
-  ~PackedIp() {
-    if (!is_v4()) {
-      delete[] v6();
-    }
-  }
-
-  operator IpAddress() const noexcept {  // NOLINT: implicit, used as the IpAddress it is
-    return is_v4() ? IpAddress::v4(static_cast<uint32_t>(word_ >> 1))
-                   : IpAddress::v6(v6()[0], v6()[1]);
-  }
-  bool is_v4() const noexcept { return (word_ & 1) != 0; }
-  Family family() const noexcept { return is_v4() ? Family::kV4 : Family::kV6; }
-  std::string to_string() const { return IpAddress(*this).to_string(); }
-  friend bool operator==(const PackedIp& a, const PackedIp& b) noexcept {
-    return a.is_v4() ? a.word_ == b.word_ : IpAddress(a) == IpAddress(b);
-  }
-
- private:
-  uint64_t* v6() const noexcept { return reinterpret_cast<uint64_t*>(word_); }
-  uint64_t word_ = 1;  // 0.0.0.0
-};
-
-/// A FlowKey in 24 bytes instead of 72, converted to and from one where a FlowKey is wanted.
-struct PackedFlowKey {
-  PackedIp src;
-  PackedIp dst;
-  uint16_t sport = 0;
-  uint16_t dport = 0;
-  Protocol proto = Protocol::kTcp;
-
   PackedFlowKey() = default;
   PackedFlowKey(const FlowKey& k)  // NOLINT: implicit
-      : src(k.src), dst(k.dst), sport(k.sport), dport(k.dport), proto(k.proto) {}
-  operator FlowKey() const noexcept {  // NOLINT: implicit
-    return FlowKey{proto, src, sport, dst, dport};
+      : sport_(k.sport),
+        dport_(k.dport),
+        proto_(k.proto),
+        on_heap_(!k.src.is_v4() || !k.dst.is_v4()) {
+    if (on_heap_) {
+      word_ = reinterpret_cast<uintptr_t>(new Addresses{k.src, k.dst});
+    } else {
+      word_ = uint64_t{k.src.v4_bits()} << 32 | k.dst.v4_bits();
+    }
   }
-  friend bool operator==(const PackedFlowKey&, const PackedFlowKey&) = default;
+  PackedFlowKey(const PackedFlowKey& o) : PackedFlowKey(FlowKey(o)) {}
+  PackedFlowKey(PackedFlowKey&& o) noexcept
+      : word_(std::exchange(o.word_, 0)),
+        sport_(o.sport_),
+        dport_(o.dport_),
+        proto_(o.proto_),
+        on_heap_(std::exchange(o.on_heap_, false)) {}
+  PackedFlowKey& operator=(const PackedFlowKey& o) {
+    if (this != &o) {
+      PackedFlowKey copy(o);
+      swap(copy);
+    }
+    return *this;
+  }
+  PackedFlowKey& operator=(PackedFlowKey&& o) noexcept {
+    swap(o);
+    return *this;
+  }
+  ~PackedFlowKey() {
+    if (on_heap_) {
+      delete addresses();
+    }
+  }
+
+  operator FlowKey() const noexcept {  // NOLINT: implicit, used as the FlowKey it is
+    if (on_heap_) {
+      return FlowKey{proto_, addresses()->src, sport_, addresses()->dst, dport_};
+    }
+    return FlowKey{proto_, IpAddress::v4(static_cast<uint32_t>(word_ >> 32)), sport_,
+                   IpAddress::v4(static_cast<uint32_t>(word_)), dport_};
+  }
+  Protocol proto() const noexcept { return proto_; }
+  friend bool operator==(const PackedFlowKey& a, const PackedFlowKey& b) noexcept {
+    if (a.on_heap_ || b.on_heap_) {
+      return FlowKey(a) == FlowKey(b);
+    }
+    return a.word_ == b.word_ && a.sport_ == b.sport_ && a.dport_ == b.dport_ &&
+           a.proto_ == b.proto_;
+  }
   friend bool operator==(const PackedFlowKey& a, const FlowKey& b) noexcept {
     return FlowKey(a) == b;
   }
+
+ private:
+  struct Addresses {
+    IpAddress src;
+    IpAddress dst;
+  };
+  Addresses* addresses() const noexcept { return reinterpret_cast<Addresses*>(word_); }
+  void swap(PackedFlowKey& o) noexcept {
+    std::swap(word_, o.word_);
+    std::swap(sport_, o.sport_);
+    std::swap(dport_, o.dport_);
+    std::swap(proto_, o.proto_);
+    std::swap(on_heap_, o.on_heap_);
+  }
+
+  uint64_t word_ = 0;  // IPv4: source << 32 | destination; else an Addresses*
+  uint16_t sport_ = 0;
+  uint16_t dport_ = 0;
+  Protocol proto_ = Protocol::kTcp;
+  bool on_heap_ = false;
 };
-static_assert(sizeof(PackedFlowKey) == 24);
+static_assert(sizeof(PackedFlowKey) == 16);
 
 struct LiveFlow {
   PackedFlowKey key;  // as its first packet travelled, or reversed when that was a reply
-  FlowStats stats;
-  uint64_t id = 0;          // order of creation: ties and the end-of-input order
-  uint32_t path = 0;        // into the replay's path cache
-  uint32_t generation = 0;  // bumped on reuse of the slot, so stale timers are ignored
-  bool replied = false;      // a packet came back: for TCP, no longer half-open
-  uint8_t fins = 0;          // bit 0: FIN from the initiator, bit 1: from the responder
-  bool ended = false;        // FIN both ways or RST: lingering for its last packets
+  // FlowStats, packed: the packet count in 48 bits (2^48 packets would take 4 PiB of pcap
+  // record headers alone), so that the flags share its last 8 bytes.
+  int64_t first_ns = 0;
+  int64_t last_ns = 0;
+  uint64_t bytes = 0;         // on the wire (original lengths), both directions
+  uint64_t id = 0;            // order of creation: ties and the end-of-input order
+  uint32_t path = 0;          // into the replay's path cache
+  uint32_t timer = kNoTimer;  // its place in the tracker's timer heap (FlowTimers)
+  uint32_t packets_lo = 0;
+  uint16_t packets_hi = 0;
+  bool replied : 1 = false;  // a packet came back: for TCP, no longer half-open
+  uint8_t fins : 2 = 0;      // bit 0: FIN from the initiator, bit 1: from the responder
+  bool ended : 1 = false;    // FIN both ways or RST: lingering for its last packets
   bool flipped : 1 = false;  // its first packet was a reply (model flow-direction)
   /// Its verdict waits for its host name (azure-behaviour B, "Host names of flows"): no port
   /// yet, its state in the replay's side table of pending flows.
   bool pending : 1 = false;
   bool waited : 1 = false;  // it was pending once (model host-name-wait)
-  FlowEnd end = FlowEnd::kIdle;
+  FlowEnd end : 3 = FlowEnd::kIdle;
+
+  /// One more packet of `length` bytes at `now`.
+  void count(uint32_t length, int64_t now) noexcept {
+    if (++packets_lo == 0) {
+      ++packets_hi;
+    }
+    bytes += length;
+    last_ns = now;
+  }
+  FlowStats stats() const noexcept {
+    return FlowStats{first_ns, last_ns, uint64_t{packets_hi} << 32 | packets_lo, bytes};
+  }
 };
 // Every live flow has one: issue 17 wants it smaller, so nothing may make it larger.
-static_assert(sizeof(LiveFlow) <= 80);
+static_assert(sizeof(LiveFlow) <= 64);
 
 class FlowTable {
  public:
@@ -118,16 +150,31 @@ class FlowTable {
     return chunks_[index >> kChunkBits][index & kChunkMask];
   }
   size_t size() const { return count_; }
-  /// Indices of every live flow, in creation order.
-  std::vector<uint32_t> live_in_order() const;
+  /// Calls `f(index)` for every live flow, in no particular order.
+  template <class F>
+  void for_each_live(F&& f) const {
+    for (uint32_t i = 0; i < allocated_; ++i) {
+      if (used_[i]) {
+        f(i);
+      }
+    }
+  }
   size_t memory_bytes() const;
 
  private:
-  struct Slot {
-    uint32_t flow = kNoFlow;
-    uint32_t tag = 0;  // high bits of the hash, to skip most key comparisons
-  };
+  // A slot is 4 bytes: the flow's index in the low bits, which its table's size bounds (at
+  // most half of the slots hold a flow, so an index never fills them: kNoFlow is free), and
+  // above it as many bits of the hash as are left, to skip most key comparisons.
   static uint64_t hash(const FlowKey& key) noexcept;
+  uint32_t slot_word(uint32_t index, uint64_t h) const noexcept {
+    return index | static_cast<uint32_t>((h >> 32) << shift_);
+  }
+  uint32_t flow_in(uint32_t word) const noexcept {
+    return word & static_cast<uint32_t>(slots_.size() - 1);
+  }
+  bool tag_matches(uint32_t word, uint64_t h) const noexcept {
+    return ((word ^ slot_word(0, h)) & ~static_cast<uint32_t>(slots_.size() - 1)) == 0;
+  }
   size_t slot_of(uint32_t index) const noexcept;
   void grow();
 
@@ -139,8 +186,54 @@ class FlowTable {
   uint32_t allocated_ = 0;  // flows ever made (live or free)
   std::vector<uint32_t> free_;
   std::vector<bool> used_;
-  std::vector<Slot> slots_;  // open addressing, linear probing, power-of-two size
+  std::vector<uint32_t> slots_;  // open addressing, linear probing, power-of-two size
+  uint32_t shift_ = 0;           // log2 of the slots
   size_t count_ = 0;
+};
+
+/// One timer per live flow, in a binary heap ordered by time and then by the flow's id (its
+/// creation order), so runs repeat exactly. Each flow knows its place (LiveFlow::timer), so a
+/// flow's timer moves in place: no stale entries pile up behind flows that were rescheduled,
+/// lingered or ended. 12 bytes a flow.
+class FlowTimers {
+ public:
+  explicit FlowTimers(FlowTable& flows) : flows_(flows) {}
+
+  bool empty() const noexcept { return heap_.empty(); }
+  /// The flow whose timer falls first, and when.
+  uint32_t next_flow() const noexcept { return heap_[0].flow; }
+  int64_t next_at() const noexcept { return heap_[0].at(); }
+  /// Sets `flow`'s timer to `at`, adding it or moving it.
+  void set(uint32_t flow, int64_t at);
+  /// Removes `flow`'s timer, if it has one.
+  void erase(uint32_t flow);
+  size_t size() const noexcept { return heap_.size(); }
+  size_t memory_bytes() const noexcept { return heap_.memory_bytes(); }
+
+ private:
+  // The time split in two words, so that an entry takes 12 bytes, not 16.
+  struct Entry {
+    uint32_t at_lo;
+    uint32_t at_hi;
+    uint32_t flow;
+    int64_t at() const noexcept { return static_cast<int64_t>(uint64_t{at_hi} << 32 | at_lo); }
+  };
+  static_assert(sizeof(Entry) == 12);
+
+  bool before(const Entry& a, const Entry& b) const noexcept {
+    const int64_t x = a.at();
+    const int64_t y = b.at();
+    return x != y ? x < y : flows_[a.flow].id < flows_[b.flow].id;
+  }
+  void place(size_t i, const Entry& e) noexcept {
+    heap_[i] = e;
+    flows_[e.flow].timer = static_cast<uint32_t>(i);
+  }
+  void sift_up(size_t i) noexcept;
+  void sift_down(size_t i) noexcept;
+
+  FlowTable& flows_;
+  ChunkedVector<Entry> heap_;
 };
 
 }  // namespace egress

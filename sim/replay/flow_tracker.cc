@@ -5,7 +5,6 @@
 #include <functional>
 #include <limits>
 #include <map>
-#include <queue>
 #include <span>
 #include <string>
 #include <string_view>
@@ -106,14 +105,6 @@ struct Path {
   bool has_host = false;  // traced with a host name (Impl::path_hosts holds it)
 };
 
-struct Timer {
-  int64_t at;
-  uint64_t id;  // the flow's creation order breaks ties, so runs repeat exactly
-  uint32_t flow;
-  uint32_t generation;
-  bool operator>(const Timer& o) const { return at != o.at ? at > o.at : id > o.id; }
-};
-
 bool translates(Via via) {
   return via == Via::kNatGateway || via == Via::kLoadBalancer || via == Via::kAppliance ||
          via == Via::kInstancePublicIp;
@@ -139,7 +130,7 @@ uint32_t tracker_of(const FlowKey& k, uint32_t trackers) noexcept {
 
 struct FlowTracker::Impl {
   Impl(const Engine& e, const ReplayOptions& o, TrackerOutput& t)
-      : engine(e), options(o), out(&t) {}
+      : engine(e), options(o), out(&t), timers(flows) {}
 
   const Engine& engine;
   const ReplayOptions& options;
@@ -153,7 +144,7 @@ struct FlowTracker::Impl {
   std::unordered_map<HostPathKey, uint32_t, HostPathKeyHash> host_path_index;
   std::unordered_map<uint32_t, std::string> path_hosts;  // paths traced with a host name
   std::unordered_map<uint32_t, PendingFlow> pending;     // by flow index
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers;
+  FlowTimers timers;  // one per live flow: its idle or linger deadline
   std::map<std::vector<std::string>, int> egress_sets;  // with groups: each set once
   uint64_t unmatched_icmp_errors = 0;
   int64_t now = std::numeric_limits<int64_t>::min();
@@ -277,7 +268,7 @@ struct FlowTracker::Impl {
     f.key = oriented;
     f.id = id;
     f.path = path;
-    f.stats.first_ns = now;
+    f.first_ns = now;
     f.flipped = flipped;
     // azure-behaviour B, "Host names of flows": a TCP flow an application rule may match is
     // decided at its first client payload; until then it holds no port.
@@ -290,7 +281,7 @@ struct FlowTracker::Impl {
     } else {
       acquire(index, now);
     }
-    timers.push(Timer{now + paths[path].idle_ns, flows[index].id, index, flows[index].generation});
+    timers.set(index, now + paths[path].idle_ns);
     return index;
   }
 
@@ -385,7 +376,7 @@ struct FlowTracker::Impl {
     const Path& path = paths[f.path];
     EndedFlow e;
     e.key = f.key;
-    e.stats = f.stats;
+    e.stats = f.stats();
     e.end = f.end;
     e.flipped = f.flipped;
     e.waited = f.waited;
@@ -403,33 +394,31 @@ struct FlowTracker::Impl {
     }
     out->on_ended(next(), index, std::move(e));
     drop_path(f.path);
+    timers.erase(index);
     flows.remove(index);
   }
 
   void expire(int64_t until) {
-    while (!timers.empty() && timers.top().at <= until) {
-      Timer t = timers.top();
-      timers.pop();
-      LiveFlow& f = flows[t.flow];
-      if (f.generation != t.generation) {
-        continue;  // the flow ended and its slot moved on
-      }
-      key = EventKey{t.at, EventKey::kTimers, f.id, 0};
+    while (!timers.empty() && timers.next_at() <= until) {
+      const uint32_t index = timers.next_flow();
+      const int64_t at = timers.next_at();
+      LiveFlow& f = flows[index];
+      key = EventKey{at, EventKey::kTimers, f.id, 0};
       if (f.ended) {
-        finalize(t.flow);
+        finalize(index);
         continue;
       }
-      int64_t deadline = f.stats.last_ns + paths[f.path].idle_ns;
-      if (deadline > t.at) {
-        timers.push(Timer{deadline, f.id, t.flow, t.generation});
+      int64_t deadline = f.last_ns + paths[f.path].idle_ns;
+      if (deadline > at) {
+        timers.set(index, deadline);
         continue;
       }
       if (f.pending) [[unlikely]] {
-        decide(t.flow, {}, deadline);
+        decide(index, {}, deadline);
       }
-      bool half_open = f.key.proto == Protocol::kTcp && !f.replied;
-      end_flow(t.flow, half_open ? FlowEnd::kHalfOpen : FlowEnd::kIdle, deadline);
-      finalize(t.flow);
+      bool half_open = f.key.proto() == Protocol::kTcp && !f.replied;
+      end_flow(index, half_open ? FlowEnd::kHalfOpen : FlowEnd::kIdle, deadline);
+      finalize(index);
     }
   }
 
@@ -475,7 +464,7 @@ struct FlowTracker::Impl {
     // Still pending: feed() held it for --pcap-out, and decide() writes it.
     const bool held = flows[index].pending;
     LiveFlow& f = flows[index];
-    if (f.key.proto == Protocol::kTcp && !f.ended) {
+    if (f.key.proto() == Protocol::kTcp && !f.ended) {
       if ((d.tcp_flags & kTcpRst) != 0) {
         if (f.pending) {
           decide(index, {}, now);
@@ -499,25 +488,24 @@ struct FlowTracker::Impl {
   }
 
   // model flow-end: a closed TCP flow takes its last packets for 60 s. Its idle timer would
-  // end it sooner if it fell due first, so it is made stale: the linger timer alone ends it.
-  void linger(uint32_t index) {
-    LiveFlow& f = flows[index];
-    ++f.generation;
-    timers.push(Timer{now + kLingerNs, f.id, index, f.generation});
-  }
+  // end it sooner if it fell due first, so the linger deadline replaces it.
+  void linger(uint32_t index) { timers.set(index, now + kLingerNs); }
 
   void account(uint32_t index, const RawPacket& packet, bool reverse) {
     LiveFlow& f = flows[index];
-    ++f.stats.packets;
-    f.stats.bytes += packet.orig_len;
-    f.stats.last_ns = now;
+    f.count(packet.orig_len, now);
     f.replied = f.replied || reverse;
   }
 
   void finish(int64_t at) {
     now = std::max(now, at);
     expire(now);
-    for (uint32_t index : flows.live_in_order()) {
+    // The live flows end in creation order: every timer moved to the end of input, where
+    // only the flows' ids order them, so the heap gives that order without a sorted copy of
+    // every live flow's index at the peak.
+    flows.for_each_live([&](uint32_t index) { timers.set(index, kEndOfInputNs); });
+    while (!timers.empty()) {
+      const uint32_t index = timers.next_flow();
       key = EventKey{kEndOfInputNs, EventKey::kTimers, flows[index].id, 0};
       if (flows[index].pending) {
         decide(index, {}, now);
@@ -567,7 +555,7 @@ size_t FlowTracker::memory_bytes() const {
       pending += h.bytes.capacity();
     }
   }
-  return m.flows.memory_bytes() + paths + pending + m.timers.size() * sizeof(Timer);
+  return m.flows.memory_bytes() + paths + pending + m.timers.memory_bytes();
 }
 
 }  // namespace egress

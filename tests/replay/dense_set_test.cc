@@ -59,5 +59,28 @@ TEST(DenseSet, AgreesWithAReferenceUnderRandomInsertsAndErases) {
   }
 }
 
+// Elements keep their values and addresses across chunk boundaries, growing and shrinking;
+// memory follows the largest size, in whole chunks.
+TEST(ChunkedVector, KeepsElementsWhereTheyAreAcrossChunks) {
+  ChunkedVector<uint64_t, 2> v;  // chunks of 4
+  EXPECT_TRUE(v.empty());
+  for (uint64_t i = 0; i < 10; ++i) {
+    v.push_back(i * 7);
+  }
+  const uint64_t* third = &v[2];
+  EXPECT_EQ(v.size(), 10U);
+  EXPECT_EQ(v.back(), 63U);
+  for (int i = 0; i < 6; ++i) {
+    v.pop_back();
+  }
+  EXPECT_EQ(v.back(), 21U);
+  v.push_back(99);
+  EXPECT_EQ(v[4], 99U);
+  EXPECT_EQ(&v[2], third);
+  EXPECT_EQ(*third, 14U);
+  EXPECT_GE(v.memory_bytes(), 12 * sizeof(uint64_t));
+  EXPECT_LT(v.memory_bytes(), 16 * sizeof(uint64_t) + 64);
+}
+
 }  // namespace
 }  // namespace egress

@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
+#include <set>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -77,8 +79,11 @@ TEST(FlowTable, AgreesWithAReferenceUnderRandomAddsAndRemoves) {
       }
     }
     EXPECT_EQ(table.size(), index_of.size());
-    // Every live flow, in creation order.
-    std::vector<uint32_t> live = table.live_in_order();
+    // Every live flow, once each.
+    std::vector<uint32_t> live;
+    table.for_each_live([&](uint32_t index) { live.push_back(index); });
+    std::sort(live.begin(), live.end(),
+              [&](uint32_t a, uint32_t b) { return table[a].id < table[b].id; });
     ASSERT_EQ(live.size(), index_of.size());
     auto expected = index_of.begin();
     for (uint32_t index : live) {
@@ -88,23 +93,101 @@ TEST(FlowTable, AgreesWithAReferenceUnderRandomAddsAndRemoves) {
   }
 }
 
-TEST(FlowTable, ARemovedSlotIsReusedWithANewGeneration) {
+TEST(FlowTable, ARemovedSlotIsReusedForTheNextFlow) {
   FlowTable table;
   LiveFlow f;
   f.key = FlowKey{Protocol::kUdp, IpAddress::v4(1), 1, IpAddress::v4(2), 2};
   uint32_t a = table.add(f);
-  uint32_t generation = table[a].generation;
+  table[a].id = 7;
   table.remove(a);
-  f.key.sport = 3;
+  f.key = FlowKey{Protocol::kUdp, IpAddress::v4(1), 3, IpAddress::v4(2), 2};
+  f.id = 8;
   uint32_t b = table.add(f);
   EXPECT_EQ(a, b);
-  EXPECT_NE(table[b].generation, generation);
+  EXPECT_EQ(table[b].id, 8U);
+  EXPECT_EQ(FlowKey(table[b].key).sport, 3);
   bool reverse = false;
   EXPECT_EQ(table.find(FlowKey{Protocol::kUdp, IpAddress::v4(1), 1, IpAddress::v4(2), 2}, &reverse),
             kNoFlow);
 }
 
-// The packed key gives back the addresses it was given, IPv4 in place and IPv6 on the heap,
+// The packed counters add up as FlowStats' 64-bit ones would, past 2^32 packets too.
+TEST(LiveFlow, CountsPacketsPast32BitsAndBytesInFull) {
+  LiveFlow f;
+  f.first_ns = -5;
+  f.count(1500, 10);
+  EXPECT_EQ(f.stats().packets, 1U);
+  f.packets_lo = UINT32_MAX;
+  f.bytes = uint64_t{1} << 40;
+  f.count(40, 20);
+  const FlowStats s = f.stats();
+  EXPECT_EQ(s.packets, uint64_t{1} << 32);
+  f.count(40, 30);
+  EXPECT_EQ(f.stats().packets, (uint64_t{1} << 32) + 1);
+  EXPECT_EQ(f.stats().bytes, (uint64_t{1} << 40) + 80);
+  EXPECT_EQ(f.stats().first_ns, -5);
+  EXPECT_EQ(f.stats().last_ns, 30);
+}
+
+// The timers against a std::set of (time, id) under random adds, moves (earlier and later),
+// erasures and pops: the same flow first every time, ties broken by the flow's id.
+TEST(FlowTimers, PopInTimeThenIdOrderUnderMovesAndErasures) {
+  std::mt19937_64 rng(11);
+  FlowTable table;
+  FlowTimers timers(table);
+  std::set<std::tuple<int64_t, uint64_t, uint32_t>> ref;  // time, id, flow
+  std::map<uint32_t, int64_t> at_of;
+  uint64_t next_id = 1000;
+  auto set = [&](uint32_t flow, int64_t at) {
+    if (auto it = at_of.find(flow); it != at_of.end()) {
+      ref.erase({it->second, table[flow].id, flow});
+    }
+    timers.set(flow, at);
+    at_of[flow] = at;
+    ref.insert({at, table[flow].id, flow});
+  };
+  auto drop = [&](uint32_t flow) {
+    ref.erase({at_of.at(flow), table[flow].id, flow});
+    at_of.erase(flow);
+    timers.erase(flow);
+    table.remove(flow);
+  };
+  for (int step = 0; step < 40'000; ++step) {
+    const uint64_t op = rng() % 10;
+    if (op < 4 || at_of.empty()) {
+      LiveFlow f;
+      f.key = FlowKey{Protocol::kUdp, IpAddress::v4(static_cast<uint32_t>(next_id)), 1,
+                      IpAddress::v4(2), 2};
+      // Ids out of slot order, as a flow's slot is reused by a later flow.
+      f.id = next_id++ ^ 0x55;
+      set(table.add(f), static_cast<int64_t>(rng() % 64) - 32);
+      continue;
+    }
+    const auto pick = std::next(at_of.begin(), static_cast<long>(rng() % at_of.size()))->first;
+    if (op < 7) {
+      set(pick, static_cast<int64_t>(rng() % 64) - 32);
+    } else if (op < 8) {
+      drop(pick);
+    } else {
+      ASSERT_FALSE(timers.empty());
+      const auto& [at, id, flow] = *ref.begin();
+      ASSERT_EQ(timers.next_flow(), flow) << "step " << step;
+      ASSERT_EQ(timers.next_at(), at);
+      drop(flow);
+    }
+    ASSERT_EQ(timers.size(), ref.size());
+  }
+  while (!ref.empty()) {
+    const auto& [at, id, flow] = *ref.begin();
+    ASSERT_EQ(timers.next_flow(), flow);
+    ASSERT_EQ(timers.next_at(), at);
+    drop(flow);
+  }
+  EXPECT_TRUE(timers.empty());
+}
+
+// The packed key gives back the addresses it was given, IPv4 in place and IPv6 (either or
+// both) on the heap,
 // through copies, moves and assignments across the families (ASan sees the heap side).
 TEST(PackedFlowKey, KeepsEveryAddressThroughCopiesAndMoves) {
   const IpAddress v4 = IpAddress::v4(0xffffffffU);
@@ -114,8 +197,9 @@ TEST(PackedFlowKey, KeepsEveryAddressThroughCopiesAndMoves) {
       const FlowKey k{Protocol::kUdp, a, 65535, b, 1};
       PackedFlowKey p = k;
       EXPECT_EQ(FlowKey(p), k);
-      EXPECT_EQ(p.src.family(), a.family());
-      EXPECT_EQ(p.dst.to_string(), b.to_string());
+      EXPECT_EQ(FlowKey(p).src.family(), a.family());
+      EXPECT_EQ(FlowKey(p).dst.to_string(), b.to_string());
+      EXPECT_EQ(p.proto(), Protocol::kUdp);
       PackedFlowKey copy = p;
       PackedFlowKey moved = std::move(p);
       EXPECT_EQ(FlowKey(copy), k);
@@ -129,6 +213,11 @@ TEST(PackedFlowKey, KeepsEveryAddressThroughCopiesAndMoves) {
   }
   EXPECT_FALSE(PackedFlowKey(FlowKey{Protocol::kTcp, v4, 1, v6, 2}) ==
                PackedFlowKey(FlowKey{Protocol::kTcp, v4, 1, IpAddress::v6(0, 0), 2}));
+  // IPv4 0.0.0.0 and IPv6 :: are told apart, in place and on the heap.
+  EXPECT_FALSE(PackedFlowKey(FlowKey{Protocol::kTcp, IpAddress::v4(0), 1, IpAddress::v4(0), 2}) ==
+               PackedFlowKey(FlowKey{Protocol::kTcp, IpAddress::v6(0, 0), 1, IpAddress::v4(0), 2}));
+  EXPECT_FALSE(PackedFlowKey(FlowKey{Protocol::kTcp, v4, 1, v4, 2}) ==
+               PackedFlowKey(FlowKey{Protocol::kTcp, v4, 2, v4, 1}));
 }
 
 }  // namespace
