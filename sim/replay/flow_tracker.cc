@@ -497,14 +497,18 @@ struct FlowTracker::Impl {
     f.replied = f.replied || reverse;
   }
 
-  void finish(int64_t at) {
-    now = std::max(now, at);
-    expire(now);
-    // The live flows end in creation order: every timer moved to the end of input, where
-    // only the flows' ids order them, so the heap gives that order without a sorted copy of
-    // every live flow's index at the peak.
-    flows.for_each_live([&](uint32_t index) { timers.set(index, kEndOfInputNs); });
-    while (!timers.empty()) {
+  // Ends the live flows whose id is below `below`, in creation order: every timer moved to
+  // the end of input, where only the flows' ids order them, so the heap gives that order
+  // without a sorted copy of every live flow's index at the peak. Called with rising bounds,
+  // so that a worker's log of the end holds a share of the flows, not all of them.
+  void finish(int64_t at, uint64_t below) {
+    if (!finishing) {
+      finishing = true;
+      now = std::max(now, at);
+      expire(now);
+      flows.for_each_live([&](uint32_t index) { timers.set(index, kEndOfInputNs); });
+    }
+    while (!timers.empty() && flows[timers.next_flow()].id < below) {
       const uint32_t index = timers.next_flow();
       key = EventKey{kEndOfInputNs, EventKey::kTimers, flows[index].id, 0};
       if (flows[index].pending) {
@@ -516,6 +520,7 @@ struct FlowTracker::Impl {
       finalize(index);
     }
   }
+  bool finishing = false;
 };
 
 FlowTracker::FlowTracker(const Engine& engine, const ReplayOptions& options, TrackerOutput& out)
@@ -532,8 +537,8 @@ void FlowTracker::expire(int64_t now) {
   impl_->now = std::max(impl_->now, now);
   impl_->expire(now);
 }
-void FlowTracker::finish(int64_t now) {
-  impl_->finish(now);
+void FlowTracker::finish(int64_t now, uint64_t below_id) {
+  impl_->finish(now, below_id);
 }
 uint64_t FlowTracker::live_flows() const {
   return impl_->flows.size();

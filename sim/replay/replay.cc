@@ -127,7 +127,8 @@ struct Batch {
   std::vector<uint8_t> bytes;
   std::vector<std::vector<uint32_t>> mine;  // per worker: positions of its packets
   int64_t end_now = 0;                      // the clock after the batch's last packet
-  bool last = false;                        // the input ends here: finish the flows
+  uint64_t finish_below = 0;  // a round of the end of input: end the flows older than this
+  bool last = false;          // the last round: every flow has ended
 
   explicit Batch(uint32_t workers) : mine(workers) {
     packets.reserve(kPackets);
@@ -163,6 +164,7 @@ struct Batch {
     for (std::vector<uint32_t>& m : mine) {
       m.clear();
     }
+    finish_below = 0;
     last = false;
   }
   void seal() {
@@ -347,8 +349,10 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
               TrackedPacket{&b->packets[pos], &b->decoded[pos], b->index[pos], b->now[pos]});
         }
         trackers[w]->expire(b->end_now);
+        if (b->finish_below != 0) {
+          trackers[w]->finish(b->end_now, b->finish_below);
+        }
         if (b->last) {
-          trackers[w]->finish(b->end_now);
           unmatched[w] = trackers[w]->unmatched_icmp_errors();
         }
         log->seal();
@@ -429,8 +433,21 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
     stop();
     return read.error();
   }
-  batch->last = true;
   dispatch(batch);
+  // The end of input in rounds of flow ids (a flow's id is the index of the packet that made
+  // it), so that no worker logs the end of all its flows at once: the log of a round holds
+  // about a 512th of the live flows.
+  constexpr uint64_t kEndRounds = 512;
+  const uint64_t step = reader.started() ? reader.index() / kEndRounds + 1 : 1;
+  for (uint64_t below = step; below <= reader.index(); below += step) {
+    std::shared_ptr<Batch> round = fresh_batch();
+    round->finish_below = below;
+    dispatch(std::move(round));
+  }
+  std::shared_ptr<Batch> end = fresh_batch();
+  end->finish_below = UINT64_MAX;
+  end->last = true;
+  dispatch(std::move(end));
   while (!in_flight.empty()) {
     drain_one();
   }

@@ -116,8 +116,9 @@ class FlowTracker {
   void push(const TrackedPacket& p);
   /// Runs the timers due by `now` (the last packet's clock): a batch's end.
   void expire(int64_t now);
-  /// Ends every live flow (the end of the input at `now`).
-  void finish(int64_t now);
+  /// Ends the live flows created before packet `below_id` (all by default), as at the end of
+  /// the input at `now`; later calls with higher bounds end the rest. No packet may follow.
+  void finish(int64_t now, uint64_t below_id = UINT64_MAX);
   uint64_t live_flows() const;
   uint64_t unmatched_icmp_errors() const;
   size_t memory_bytes() const;
