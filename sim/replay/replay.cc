@@ -435,11 +435,11 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
   }
   dispatch(batch);
   // The end of input in rounds of flow ids (a flow's id is the index of the packet that made
-  // it), so that no worker logs the end of all its flows at once: the log of a round holds
-  // about a 512th of the live flows.
-  constexpr uint64_t kEndRounds = 512;
-  const uint64_t step = reader.started() ? reader.index() / kEndRounds + 1 : 1;
-  for (uint64_t below = step; below <= reader.index(); below += step) {
+  // it), so that no worker logs the end of all its flows at once: a round's logs hold at most
+  // kEndRoundIds flows, whatever the number live.
+  constexpr uint64_t kEndRoundIds = 4096;
+  for (uint64_t below = kEndRoundIds; reader.started() && below <= reader.index();
+       below += kEndRoundIds) {
     std::shared_ptr<Batch> round = fresh_batch();
     round->finish_below = below;
     dispatch(std::move(round));
