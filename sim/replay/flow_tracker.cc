@@ -105,11 +105,6 @@ struct Path {
   bool has_host = false;  // traced with a host name (Impl::path_hosts holds it)
 };
 
-bool translates(Via via) {
-  return via == Via::kNatGateway || via == Via::kLoadBalancer || via == Via::kAppliance ||
-         via == Via::kInstancePublicIp;
-}
-
 uint64_t endpoint_mix(const IpAddress& ip, uint16_t port) {
   return mix64(ip.hi() * 31 + ip.lo() + (uint64_t{port} << 48));
 }
@@ -216,7 +211,7 @@ struct FlowTracker::Impl {
                      r.snat.via == Via::kInstancePublicIp;
     p.idle_ns = r.snat.idle_timeout_s != 0 ? r.snat.idle_timeout_s * kNs : kDefaultIdleNs;
     p.snat = kNoSnat;
-    if (r.verdict == Verdict::kEgress && translates(r.snat.via)) {
+    if (holds_port(r)) {
       auto [it2, fresh] = snat_index.try_emplace(
           std::make_tuple(r.snat.via, r.snat.resource, r.snat.rule, r.snat.instance),
           static_cast<uint32_t>(snat_points.size()));

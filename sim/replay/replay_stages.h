@@ -100,6 +100,15 @@ struct TrackedPacket {
   int64_t now = 0;
 };
 
+/// Whether the engine's answer `r` leaves through a SNAT point that holds ports (a NAT gateway,
+/// load balancer, appliance or instance public IP): the flows whose ports the stage takes, and
+/// whose resource picks a --shard.
+inline bool holds_port(const FlowResult& r) {
+  const Via via = r.snat.via;
+  return r.verdict == Verdict::kEgress && (via == Via::kNatGateway || via == Via::kLoadBalancer ||
+                                           via == Via::kAppliance || via == Via::kInstancePublicIp);
+}
+
 /// The tracker a flow belongs to among `trackers`: the same for both directions.
 uint32_t tracker_of(const FlowKey& key, uint32_t trackers) noexcept;
 

@@ -253,11 +253,9 @@ class ShardFilter final : public PacketFilter {
     auto it = cache_.find(key);
     if (it == cache_.end()) {
       FlowResult r = engine_.trace(key, seed_, {});
-      bool translated = r.verdict == Verdict::kEgress &&
-                        (r.snat.via == Via::kNatGateway || r.snat.via == Via::kLoadBalancer ||
-                         r.snat.via == Via::kAppliance || r.snat.via == Via::kInstancePublicIp);
-      it = cache_.emplace(key, translated ? std::optional<std::string>(r.resource) : std::nullopt)
-               .first;
+      it =
+          cache_.emplace(key, holds_port(r) ? std::optional<std::string>(r.resource) : std::nullopt)
+              .first;
     }
     return it->second ? &*it->second : nullptr;
   }
