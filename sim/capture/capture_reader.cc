@@ -308,11 +308,11 @@ Result<std::unique_ptr<CaptureReader>> CaptureReaderFactory::open_file(const std
           ? ClassicPcapHeader::parse(head)
           : std::nullopt;
   if (header) {
-    std::optional<ClassicPcapReader> mapped =
-        ClassicPcapReader::map_file(*header, fileno(file), impl->size);
-    if (mapped) {
-      impl->classic.emplace(std::move(*mapped));
-      std::fclose(file);  // the mapping stays valid without it
+    std::optional<ClassicPcapReader> own =
+        ClassicPcapReader::read_file(*header, fileno(file), impl->size);
+    if (own) {
+      impl->classic.emplace(std::move(*own));
+      std::fclose(file);  // the reader has a descriptor of its own
       impl->link_type = header->link_type;
       return CaptureReaderFactory::make(std::move(impl));
     }

@@ -1,6 +1,6 @@
 #include "capture/classic_pcap_reader.h"
 
-#include <sys/mman.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,9 +24,6 @@ constexpr uint32_t kMaxSnaplen = 262144;
 // A stream is read this much at a time: a read system call per megabyte, not per 4 KiB
 // (glibc ignores setvbuf's size when it is not given the buffer).
 constexpr size_t kStreamChunk = size_t{1} << 20;
-// A mapping's pages are dropped this far behind the reader, so its resident size stays a
-// window whatever the file's size (replay's memory is to follow live flows, not the capture).
-constexpr size_t kReleaseStep = size_t{1} << 20;
 
 uint32_t load32(const uint8_t* p, bool big_endian) {
   if (big_endian) {
@@ -100,24 +97,23 @@ ClassicPcapReader::ClassicPcapReader(const ClassicPcapHeader& header,
                                      std::span<const uint8_t> bytes)
     : header_(header), data_(bytes.data()), begin_(ClassicPcapHeader::kSize), end_(bytes.size()) {}
 
-std::optional<ClassicPcapReader> ClassicPcapReader::map_file(const ClassicPcapHeader& header,
-                                                             int fd, uint64_t size) {
-  if (size < ClassicPcapHeader::kSize || size > SIZE_MAX) {
+std::optional<ClassicPcapReader> ClassicPcapReader::read_file(const ClassicPcapHeader& header,
+                                                              int fd, uint64_t size) {
+  if (size < ClassicPcapHeader::kSize) {
     return std::nullopt;
   }
-  void* map = ::mmap(nullptr, static_cast<size_t>(size), PROT_READ, MAP_PRIVATE, fd, 0);
-  if (map == MAP_FAILED) {
+  const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0) {
     return std::nullopt;
   }
-  // Read ahead generously and drop pages soon after: each byte is read once, front to back.
-  ::madvise(map, static_cast<size_t>(size), MADV_SEQUENTIAL);
+  // Each byte is read once, front to back.
+  ::posix_fadvise(own, 0, 0, POSIX_FADV_SEQUENTIAL);
   ClassicPcapReader reader;
   reader.header_ = header;
-  reader.map_ = map;
-  reader.map_size_ = static_cast<size_t>(size);
-  reader.data_ = static_cast<const uint8_t*>(map);
-  reader.begin_ = ClassicPcapHeader::kSize;
-  reader.end_ = reader.map_size_;
+  reader.fd_ = own;
+  reader.buffer_.resize(kStreamChunk);
+  reader.data_ = reader.buffer_.data();
+  reader.base_ = ClassicPcapHeader::kSize;
   return reader;
 }
 
@@ -133,9 +129,7 @@ ClassicPcapReader::ClassicPcapReader(ClassicPcapReader&& other) noexcept
       begin_(other.begin_),
       end_(other.end_),
       base_(other.base_),
-      map_(std::exchange(other.map_, nullptr)),
-      map_size_(other.map_size_),
-      released_(other.released_),
+      fd_(std::exchange(other.fd_, -1)),
       file_(other.file_),
       buffer_(std::move(other.buffer_)),
       eof_(other.eof_),
@@ -144,13 +138,13 @@ ClassicPcapReader::ClassicPcapReader(ClassicPcapReader&& other) noexcept
       error_(std::move(other.error_)) {}
 
 ClassicPcapReader::~ClassicPcapReader() {
-  if (map_ != nullptr) {
-    ::munmap(map_, map_size_);
+  if (fd_ >= 0) {
+    ::close(fd_);
   }
 }
 
 size_t ClassicPcapReader::available(size_t need) {
-  if (end_ - begin_ >= need || file_ == nullptr || eof_) {
+  if (end_ - begin_ >= need || (file_ == nullptr && fd_ < 0) || eof_) {
     return std::min(need, end_ - begin_);
   }
   // Only now is the previous record's data no longer in use.
@@ -164,10 +158,10 @@ size_t ClassicPcapReader::available(size_t need) {
   }
   while (end_ < buffer_.size()) {
     const size_t want = buffer_.size() - end_;
-    const size_t got = std::fread(buffer_.data() + end_, 1, want, file_);
+    const size_t got = fd_ >= 0 ? read_at(want) : std::fread(buffer_.data() + end_, 1, want, file_);
     end_ += got;
     if (got < want) {
-      if (std::ferror(file_) != 0) {
+      if (fd_ < 0 && std::ferror(file_) != 0) {
         read_errno_ = errno != 0 ? errno : EIO;
       }
       eof_ = true;
@@ -177,15 +171,21 @@ size_t ClassicPcapReader::available(size_t need) {
   return std::min(need, end_ - begin_);
 }
 
-void ClassicPcapReader::release_behind() {
-  // Whole pages wholly behind the record about to be read: the caller is done with the last
-  // one's bytes by now.
-  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-  const size_t upto = begin_ / page * page;
-  if (upto >= released_ + kReleaseStep) {
-    ::madvise(static_cast<uint8_t*>(map_) + released_, upto - released_, MADV_DONTNEED);
-    released_ = upto;
+size_t ClassicPcapReader::read_at(size_t want) {
+  size_t got = 0;
+  while (got < want) {
+    const ssize_t n = ::pread(fd_, buffer_.data() + end_ + got, want - got,
+                              static_cast<off_t>(base_ + end_ + got));
+    if (n > 0) {
+      got += static_cast<size_t>(n);
+    } else if (n == 0) {
+      break;
+    } else if (errno != EINTR) {
+      read_errno_ = errno;
+      break;
+    }
   }
+  return got;
 }
 
 ClassicPcapReader::Status ClassicPcapReader::stop(Status status, std::string error) {
@@ -202,9 +202,6 @@ ClassicPcapReader::Status ClassicPcapReader::stop(Status status, std::string err
 ClassicPcapReader::Status ClassicPcapReader::next(ClassicPcapRecord& out) {
   if (done_) {
     return Status::kEnd;
-  }
-  if (map_ != nullptr) {
-    release_behind();
   }
   const uint64_t offset = base_ + begin_;
   const size_t header_bytes = available(kRecordHeader);

@@ -47,10 +47,12 @@ class ClassicPcapReader {
 
   /// Over the whole capture in memory, header included; `bytes` must outlive the reader.
   ClassicPcapReader(const ClassicPcapHeader& header, std::span<const uint8_t> bytes);
-  /// Maps the regular file `fd` of `size` bytes (the reader closes neither fd nor anything
-  /// else it was given; the mapping is its own). nullopt when it cannot be mapped.
-  static std::optional<ClassicPcapReader> map_file(const ClassicPcapHeader& header, int fd,
-                                                   uint64_t size);
+  /// Reads the regular file `fd` of `size` bytes by large pread()s into a buffer of its own,
+  /// through a descriptor of its own (`fd` stays the caller's). nullopt when it cannot be.
+  /// Not a mapping: on the virtual machines measured, a page fault on a mapped capture cost
+  /// more than copying its bytes (bench/README.md, "Reading captures").
+  static std::optional<ClassicPcapReader> read_file(const ClassicPcapHeader& header, int fd,
+                                                    uint64_t size);
   /// From `file`, whose first kSize bytes were read already: large fread()s into a buffer of
   /// its own. `file` stays the caller's and must stay open while the reader lives.
   ClassicPcapReader(const ClassicPcapHeader& header, std::FILE* file);
@@ -73,19 +75,16 @@ class ClassicPcapReader {
   // Makes up to `need` bytes past the cursor readable and returns how many are.
   size_t available(size_t need);
   Status stop(Status status, std::string error);
-  void release_behind();
+  // pread()s up to `want` bytes to the buffer's end; fewer at the file's end or an error.
+  size_t read_at(size_t want);
 
   ClassicPcapHeader header_;
   const uint8_t* data_ = nullptr;  // the window: data_[begin_, end_) is readable
   size_t begin_ = 0;
   size_t end_ = 0;
   uint64_t base_ = 0;  // offset of data_[0] in the capture
-  // A mapping of ours, and how much of its front was released.
-  void* map_ = nullptr;
-  size_t map_size_ = 0;
-  size_t released_ = 0;
-  // A stream's buffer.
-  std::FILE* file_ = nullptr;
+  int fd_ = -1;  // a regular file's descriptor, our own; else
+  std::FILE* file_ = nullptr;  // a stream (both read into buffer_)
   std::vector<uint8_t> buffer_;
   bool eof_ = false;
   int read_errno_ = 0;

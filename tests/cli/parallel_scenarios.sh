@@ -240,6 +240,35 @@ case "$scenario" in
     [ $? = 2 ] || fail "--shard: a failed run did not exit 2"
     [ -e "$work/s.shard" ] && fail "--shard: a failed run left its shard file"
     ;;
+  heap-restart)
+    # replay, synth and merge start themselves again once with glibc's heap tunables
+    # (tools/heap_tuning.cc): the restarted process has them (as /proc shows its environment
+    # after glibc has parsed it: up to the first colon), a capture on stdin or a fifo loses no
+    # byte to the restart, and the bytes are those of a run that did not restart.
+    t=$topologies/aks-udr-firewall.yaml
+    cap=$topologies/captures/aks-udr-firewall-nodes.pcap
+    mkfifo "$work/fifo"
+    env -u EGRESS_SIM_HEAP_TUNED GLIBC_TUNABLES=glibc.malloc.tcache_count=9 \
+      "$sim" replay --quiet "$t" "$work/fifo" --flows "$work/fifo.jsonl" >/dev/null 2>&1 &
+    pid=$!
+    environ=
+    for _ in $(seq 100); do
+      environ=$(tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null)
+      grep -q '^EGRESS_SIM_HEAP_TUNED=1$' <<<"$environ" && break
+      sleep 0.05
+    done
+    grep -q "^GLIBC_TUNABLES=glibc.malloc.hugetlb=1" <<<"$environ" ||
+      fail "the restarted replay's GLIBC_TUNABLES: $(grep GLIBC <<<"$environ")"
+    cat "$cap" >"$work/fifo"
+    wait $pid || fail "replay from a fifo: exit $?"
+    env -u EGRESS_SIM_HEAP_TUNED "$sim" replay --quiet "$t" - --flows "$work/stdin.jsonl" \
+      <"$cap" >/dev/null || fail "replay from stdin: exit $?"
+    EGRESS_SIM_HEAP_TUNED=1 "$sim" replay --quiet "$t" "$cap" --flows "$work/plain.jsonl" \
+      >/dev/null || fail "replay without the restart: exit $?"
+    [ -s "$work/plain.jsonl" ] || fail "no flows written"
+    cmp -s "$work/plain.jsonl" "$work/fifo.jsonl" || fail "from a fifo: other flows"
+    cmp -s "$work/plain.jsonl" "$work/stdin.jsonl" || fail "from stdin: other flows"
+    ;;
   *)
     echo "unknown scenario $scenario"
     exit 1
