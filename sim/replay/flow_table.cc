@@ -134,8 +134,7 @@ size_t FlowTable::memory_bytes() const {
 }
 
 void FlowTimers::set(uint32_t flow, int64_t at) {
-  const auto bits = static_cast<uint64_t>(at);
-  const Entry e{static_cast<uint32_t>(bits), static_cast<uint32_t>(bits >> 32), flow};
+  const Entry e = keyed(at, flow);
   uint32_t i = flows_[flow].timer;
   if (i == kNoTimer) {
     heap_.push_back(e);
@@ -168,6 +167,19 @@ void FlowTimers::erase(uint32_t flow) {
   if (earlier) {
     sift_up(i);
   } else {
+    sift_down(i);
+  }
+}
+
+void FlowTimers::all_due_at(int64_t at) {
+  // One pass reads each flow's id, against one per comparison of a heap whose times are all
+  // equal: at the end of a capture with 100k live flows that was 5% of a replay.
+  for (size_t i = 0; i < heap_.size(); ++i) {
+    const uint32_t flow = heap_[i].flow;
+    heap_[i] = keyed(static_cast<int64_t>(flows_[flow].id), flow);
+  }
+  all_due_ = at;
+  for (size_t i = heap_.size() / 2; i-- > 0;) {
     sift_down(i);
   }
 }

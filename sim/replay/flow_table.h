@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -202,11 +203,16 @@ class FlowTimers {
   bool empty() const noexcept { return heap_.empty(); }
   /// The flow whose timer falls first, and when.
   uint32_t next_flow() const noexcept { return heap_[0].flow; }
-  int64_t next_at() const noexcept { return heap_[0].at(); }
+  int64_t next_at() const noexcept { return all_due_ ? *all_due_ : heap_[0].at(); }
   /// Sets `flow`'s timer to `at`, adding it or moving it.
   void set(uint32_t flow, int64_t at);
   /// Removes `flow`'s timer, if it has one.
   void erase(uint32_t flow);
+  /// The end of input: every live flow's timer falls due at `at`, so that they come out in
+  /// creation order. Each entry is keyed by its flow's id from now on (ids are unique), so
+  /// that ordering them reads no flow; the heap is rebuilt in place in linear time. Only
+  /// erase() and the getters may follow.
+  void all_due_at(int64_t at);
   size_t size() const noexcept { return heap_.size(); }
   size_t memory_bytes() const noexcept { return heap_.memory_bytes(); }
 
@@ -225,6 +231,10 @@ class FlowTimers {
     const int64_t y = b.at();
     return x != y ? x < y : flows_[a.flow].id < flows_[b.flow].id;
   }
+  static Entry keyed(int64_t key, uint32_t flow) noexcept {
+    const auto bits = static_cast<uint64_t>(key);
+    return Entry{static_cast<uint32_t>(bits), static_cast<uint32_t>(bits >> 32), flow};
+  }
   void place(size_t i, const Entry& e) noexcept {
     heap_[i] = e;
     flows_[e.flow].timer = static_cast<uint32_t>(i);
@@ -234,6 +244,7 @@ class FlowTimers {
 
   FlowTable& flows_;
   ChunkedVector<Entry> heap_;
+  std::optional<int64_t> all_due_;  // set by all_due_at(): entries hold ids, this the time
 };
 
 }  // namespace egress

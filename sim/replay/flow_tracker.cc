@@ -18,6 +18,7 @@
 #include "flow_table.h"
 #include "replay_hash.h"
 #include "replay_stages.h"
+#include "slot_index.h"
 
 namespace egress {
 namespace {
@@ -50,7 +51,7 @@ struct PathKey {
   friend bool operator==(const PathKey&, const PathKey&) = default;
 };
 struct PathKeyHash {
-  size_t operator()(const PathKey& k) const noexcept {
+  uint64_t operator()(const PathKey& k) const noexcept {
     return mix_hash(k.src.hi() ^ k.src.lo() * 31 ^ static_cast<uint64_t>(k.proto),
                     k.dst.hi() ^ k.dst.lo() * 31 ^ k.dport);
   }
@@ -135,7 +136,7 @@ struct FlowTracker::Impl {
   std::vector<uint32_t> free_paths;
   std::deque<SnatEntry> snat_points;  // a deque: events point into it
   std::map<std::tuple<Via, Index, Index, uint32_t>, uint32_t> snat_index;
-  std::unordered_map<PathKey, uint32_t, PathKeyHash> path_index;
+  SlotIndex path_index;  // the paths traced without a host name, by their PathKey
   std::unordered_map<HostPathKey, uint32_t, HostPathKeyHash> host_path_index;
   std::unordered_map<uint32_t, std::string> path_hosts;  // paths traced with a host name
   std::unordered_map<uint32_t, PendingFlow> pending;     // by flow index
@@ -157,16 +158,20 @@ struct FlowTracker::Impl {
     p.egress_set = &egress_sets.try_emplace(egress_ip_texts(r), 0).first->first;
   }
 
+  uint64_t path_hash(uint32_t index) const noexcept { return PathKeyHash{}(paths[index].key); }
+
   uint32_t path_for(const FlowKey& k) {
     PathKey pk{k.proto, k.dport, k.src, k.dst};
-    auto it = path_index.find(pk);
-    if (it != path_index.end()) {
-      ++paths[it->second].users;
-      return it->second;
+    const uint64_t h = PathKeyHash{}(pk);
+    const uint32_t found =
+        path_index.find(h, [&](uint32_t index) { return paths[index].key == pk; });
+    if (found != SlotIndex::kNone) {
+      ++paths[found].users;
+      return found;
     }
     uint32_t index = new_path(k, {});
     paths[index].by_host = engine.decides_by_host(k);
-    path_index.emplace(pk, index);
+    path_index.insert(index, h, [&](uint32_t i) { return path_hash(i); });
     return index;
   }
 
@@ -235,7 +240,7 @@ struct FlowTracker::Impl {
         host_path_index.erase(HostPathKey{p.key, std::move(host->second)});
         path_hosts.erase(host);
       } else {
-        path_index.erase(p.key);
+        path_index.erase(index, path_hash(index), [&](uint32_t i) { return path_hash(i); });
       }
       free_paths.push_back(index);
     }
@@ -501,7 +506,8 @@ struct FlowTracker::Impl {
       finishing = true;
       now = std::max(now, at);
       expire(now);
-      flows.for_each_live([&](uint32_t index) { timers.set(index, kEndOfInputNs); });
+      // Every live flow has a timer (set at its creation, moved, never dropped while it lives).
+      timers.all_due_at(kEndOfInputNs);
     }
     while (!timers.empty() && flows[timers.next_flow()].id < below) {
       const uint32_t index = timers.next_flow();
@@ -545,8 +551,7 @@ uint64_t FlowTracker::unmatched_icmp_errors() const {
 size_t FlowTracker::memory_bytes() const {
   const Impl& m = *impl_;
   size_t paths = m.paths.capacity() * sizeof(Path) + m.free_paths.capacity() * sizeof(uint32_t) +
-                 m.path_index.size() * (sizeof(PathKey) + sizeof(uint32_t) + 3 * sizeof(void*)) +
-                 m.path_index.bucket_count() * sizeof(void*) +
+                 m.path_index.memory_bytes() +
                  m.snat_points.size() * sizeof(SnatEntry);
   size_t pending = m.pending.size() * (sizeof(PendingFlow) + sizeof(uint32_t) + 3 * sizeof(void*));
   for (const auto& [index, p] : m.pending) {

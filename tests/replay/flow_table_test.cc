@@ -186,6 +186,41 @@ TEST(FlowTimers, PopInTimeThenIdOrderUnderMovesAndErasures) {
   EXPECT_TRUE(timers.empty());
 }
 
+// The end of input: after all_due_at(), every flow comes out at that time in id order, with
+// erasures of flows anywhere in the heap between the pops, as the tracker's finish() does.
+TEST(FlowTimers, AllDueAtGivesIdOrderWhateverTheTimersWere) {
+  for (const size_t n : {0, 1, 2, 3, 7, 1000, 4097}) {
+    std::mt19937_64 rng(n);
+    FlowTable table;
+    FlowTimers timers(table);
+    std::map<uint64_t, uint32_t> by_id;
+    for (size_t i = 0; i < n; ++i) {
+      LiveFlow f;
+      f.key = FlowKey{Protocol::kTcp, IpAddress::v4(static_cast<uint32_t>(i)), 1,
+                      IpAddress::v4(2), 2};
+      f.id = rng() >> 2;
+      const uint32_t flow = table.add(f);
+      by_id[f.id] = flow;
+      timers.set(flow, static_cast<int64_t>(rng() % 1000) - 500);
+    }
+    timers.all_due_at(INT64_MAX);
+    ASSERT_EQ(timers.size(), n);
+    while (!by_id.empty()) {
+      if (rng() % 4 == 0) {
+        auto victim = std::next(by_id.begin(), static_cast<long>(rng() % by_id.size()));
+        timers.erase(victim->second);
+        by_id.erase(victim);
+        continue;
+      }
+      ASSERT_EQ(timers.next_at(), INT64_MAX);
+      ASSERT_EQ(timers.next_flow(), by_id.begin()->second) << "n " << n;
+      timers.erase(by_id.begin()->second);
+      by_id.erase(by_id.begin());
+    }
+    EXPECT_TRUE(timers.empty());
+  }
+}
+
 // The packed key gives back the addresses it was given, IPv4 in place and IPv6 (either or
 // both) on the heap,
 // through copies, moves and assignments across the families (ASan sees the heap side).
