@@ -3,6 +3,7 @@
 #include <pcap/pcap.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 #include <utility>
@@ -16,9 +17,8 @@ constexpr int64_t kNsPerSecond = 1'000'000'000;
 // libpcap's largest snaplen (MAXIMUM_SNAPLEN): packets are written as long as they were
 // captured.
 constexpr int kSnaplen = 262144;
-// Written on to the caller's file a megabyte at a time, which glibc passes to write() whole
-// (it ignores setvbuf's size unless given the buffer, and left 4 KiB writes).
-constexpr size_t kStreamBuffer = size_t{1} << 20;
+// Passed on to the caller's file a megabyte at a time, which glibc passes to write() whole.
+constexpr size_t kOutBuffer = size_t{1} << 20;
 
 // Address families in link headers. NULL and LOOP readers (tcpdump, Wireshark, ours) take the
 // BSD AF_INET6 24 wherever the file came from; NFLOG carries Linux's own.
@@ -108,35 +108,9 @@ std::optional<std::string> link_header(uint16_t link_type, uint8_t ip_version, s
 
 }  // namespace
 
-// What libpcap's dumper writes to: a FILE of ours (libpcap closes the FILE it dumps to, and
-// on some failures closes it unasked) that passes every byte on to the caller's FILE.
-struct PcapWriter::Stream {
-  std::FILE* target = nullptr;
-  int error = 0;  // errno of the first failed write
-
-  static ssize_t write(void* cookie, const char* data, size_t size) {
-    auto* self = static_cast<Stream*>(cookie);
-    if (self->error != 0) {
-      return -1;
-    }
-    if (std::fwrite(data, 1, size, self->target) != size) {
-      self->error = errno != 0 ? errno : EIO;
-      return -1;
-    }
-    return static_cast<ssize_t>(size);
-  }
-  static int close(void* cookie) {
-    delete static_cast<Stream*>(cookie);
-    return 0;
-  }
-};
-
 PcapWriter::PcapWriter(std::FILE* file, std::string name) : file_(file), name_(std::move(name)) {}
 
 PcapWriter::~PcapWriter() {
-  if (dumper_ != nullptr) {
-    pcap_dump_close(dumper_);
-  }
   if (dead_ != nullptr) {
     pcap_close(dead_);
   }
@@ -149,12 +123,30 @@ bool PcapWriter::fail(std::string message) {
   return false;
 }
 
-bool PcapWriter::write_stream_error() {
-  if (stream_ != nullptr && stream_->error != 0) {
-    fail(std::string("cannot write: ") + std::strerror(stream_->error));
-    return true;
+bool PcapWriter::flush_out() {
+  if (!out_.empty() && std::fwrite(out_.data(), 1, out_.size(), file_) != out_.size()) {
+    return fail(std::string("cannot write: ") + std::strerror(errno != 0 ? errno : EIO));
   }
-  return false;
+  out_.clear();
+  return true;
+}
+
+void PcapWriter::append_record(int64_t seconds, int64_t fraction, uint32_t caplen, uint32_t len,
+                               const void* data) {
+  // libpcap's record header (sf-pcap.c, pcap_sf_pkthdr), in this machine's byte order as it
+  // writes it: signed 32-bit seconds, the fraction (nanoseconds, with the magic that says so),
+  // captured and original lengths.
+  struct {
+    int32_t seconds;
+    int32_t fraction;
+    uint32_t caplen;
+    uint32_t len;
+  } header{static_cast<int32_t>(seconds), static_cast<int32_t>(fraction), caplen, len};
+  static_assert(sizeof header == 16);
+  const auto* h = reinterpret_cast<const char*>(&header);
+  out_.insert(out_.end(), h, h + sizeof header);
+  const auto* d = static_cast<const char*>(data);
+  out_.insert(out_.end(), d, d + caplen);
 }
 
 bool PcapWriter::start(uint16_t link_type) {
@@ -165,31 +157,36 @@ bool PcapWriter::start(uint16_t link_type) {
   if (dead_ == nullptr) {
     return fail("libpcap cannot write link type " + std::to_string(link_type));
   }
-  stream_ = new Stream{file_, 0};
-  FILE* stream = fopencookie(stream_, "wb", {nullptr, &Stream::write, nullptr, &Stream::close});
-  if (stream == nullptr) {
-    delete stream_;
-    stream_ = nullptr;
+  // libpcap writes the file header (its magic for nanoseconds, snaplen, and the link type as
+  // it maps it) into memory; the records after it are ours, appended to a buffer passed on a
+  // megabyte at a time: libpcap's pcap_dump() took two locked fwrite()s per packet, 5% of a
+  // two-thread replay with --pcap-out (bench/README.md).
+  char* header = nullptr;
+  size_t header_size = 0;
+  FILE* memory = open_memstream(&header, &header_size);
+  if (memory == nullptr) {
     return fail(std::string("cannot write: ") + std::strerror(errno));
   }
-  buffer_ = std::make_unique_for_overwrite<char[]>(kStreamBuffer);
-  std::setvbuf(stream, buffer_.get(), _IOFBF, kStreamBuffer);
-  dumper_ = pcap_dump_fopen(dead_, stream);
-  if (dumper_ == nullptr) {
-    // libpcap has closed `stream` when the header could not be written, not when it refused
-    // the link type; either way it is not ours to use any more.
+  pcap_dumper* dumper = pcap_dump_fopen(dead_, memory);
+  if (dumper == nullptr) {
+    // libpcap has closed `memory` when the header could not be written, not when it refused
+    // the link type.
     std::string why = pcap_geterr(dead_);
     if (why.starts_with("stream: ")) {
       why.erase(0, 8);
     }
     if (std::string_view(why).find("isn't supported in savefiles") != std::string_view::npos) {
-      std::fclose(stream);
-      stream_ = nullptr;
+      std::fclose(memory);
+      std::free(header);
       return fail("libpcap cannot write link type " + std::to_string(link_type) + " (" + why + ")");
     }
-    stream_ = nullptr;
+    std::free(header);
     return fail("cannot write: " + why);
   }
+  pcap_dump_close(dumper);  // closes `memory`, which leaves the header in `header`
+  out_.reserve(kOutBuffer + kSnaplen + 16);
+  out_.assign(header, header + header_size);
+  std::free(header);
   return true;
 }
 
@@ -214,14 +211,9 @@ bool PcapWriter::write(const RawPacket& packet, std::span<const uint8_t> bytes, 
                 std::to_string(seconds) +
                 " s is outside what pcap's 32-bit seconds hold (1970 to 2038-01-19T03:14:07Z)");
   }
-  pcap_pkthdr header{};
-  header.ts.tv_sec = static_cast<time_t>(seconds);
-  // With nanosecond precision libpcap stores tv_usec as nanoseconds.
-  header.ts.tv_usec = static_cast<suseconds_t>(fraction);
   if (packet.link_type == link_type_) {
-    header.caplen = static_cast<uint32_t>(bytes.size());
-    header.len = packet.orig_len;
-    pcap_dump(reinterpret_cast<u_char*>(dumper_), &header, bytes.data());
+    append_record(seconds, fraction, static_cast<uint32_t>(bytes.size()), packet.orig_len,
+                  bytes.data());
   } else {
     const size_t captured_ip = l3_offset <= bytes.size() ? bytes.size() - l3_offset : 0;
     const size_t wire_ip = packet.orig_len > l3_offset ? packet.orig_len - l3_offset : captured_ip;
@@ -242,31 +234,19 @@ bool PcapWriter::write(const RawPacket& packet, std::span<const uint8_t> bytes, 
         frame_.append(padding, '\0');
       }
     }
-    header.caplen = static_cast<uint32_t>(frame_.size());
-    header.len = static_cast<uint32_t>(link_length + wire_ip + padding);
-    pcap_dump(reinterpret_cast<u_char*>(dumper_), &header,
-              reinterpret_cast<const u_char*>(frame_.data()));
+    append_record(seconds, fraction, static_cast<uint32_t>(frame_.size()),
+                  static_cast<uint32_t>(link_length + wire_ip + padding), frame_.data());
     ++reframed_;
   }
   ++written_;
-  return !write_stream_error();
+  return out_.size() < kOutBuffer || flush_out();
 }
 
 Result<uint64_t> PcapWriter::finish(uint16_t empty_link_type) {
   if (!error_ && !finished_) {
     finished_ = true;
-    if (started_ || start(empty_link_type)) {
-      const bool flushed = pcap_dump_flush(dumper_) == 0;
-      const int flush_errno = errno;
-      if (!write_stream_error() && !flushed) {
-        fail(std::string("cannot write: ") + std::strerror(flush_errno));
-      }
-      pcap_dump_close(dumper_);  // closes our stream, and frees stream_, not the caller's file
-      dumper_ = nullptr;
-      stream_ = nullptr;
-      if (!error_ && std::fflush(file_) != 0) {
-        fail(std::string("cannot write: ") + std::strerror(errno));
-      }
+    if ((started_ || start(empty_link_type)) && flush_out() && std::fflush(file_) != 0) {
+      fail(std::string("cannot write: ") + std::strerror(errno));
     }
   }
   if (error_) {

@@ -9,12 +9,12 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "egress/capture/raw_packet.h"
 #include "egress/util/result.h"
 
 struct pcap;
-struct pcap_dumper;
 
 namespace egress {
 
@@ -61,17 +61,17 @@ class PcapWriter {
   const std::optional<Diagnostic>& error() const { return error_; }
 
  private:
-  struct Stream;
   bool start(uint16_t link_type);
   bool fail(std::string message);
-  bool write_stream_error();
+  // Passes the buffer on to file_; false (and error()) when that fails.
+  bool flush_out();
+  void append_record(int64_t seconds, int64_t fraction, uint32_t caplen, uint32_t len,
+                     const void* data);
 
   std::FILE* file_;
   std::string name_;
-  Stream* stream_ = nullptr;        // what libpcap writes to; freed when the dumper closes it
-  std::unique_ptr<char[]> buffer_;  // the stream's: outlives it, since members go after ~
-  pcap* dead_ = nullptr;
-  pcap_dumper* dumper_ = nullptr;
+  pcap* dead_ = nullptr;   // libpcap's view of the link type, for the file header
+  std::vector<char> out_;  // records not yet passed on to file_
   uint16_t link_type_ = 0;
   bool started_ = false;
   bool finished_ = false;
