@@ -8,15 +8,11 @@
 namespace egress {
 namespace {
 
-constexpr uint32_t kInitialShift = 10;  // 1,024 slots
-
 uint64_t endpoint_hash(const IpAddress& ip, uint16_t port) {
   return mix64(ip.hi() * 31 + ip.lo() + (uint64_t{port} << 48));
 }
 
 }  // namespace
-
-FlowTable::FlowTable() : slots_(size_t{1} << kInitialShift, kNoFlow), shift_(kInitialShift) {}
 
 // Symmetric in the two endpoints, so a reply hashes where its flow is.
 uint64_t FlowTable::hash(const FlowKey& k) noexcept {
@@ -26,33 +22,22 @@ uint64_t FlowTable::hash(const FlowKey& k) noexcept {
 }
 
 uint32_t FlowTable::find(const FlowKey& key, bool* reverse) const noexcept {
-  uint64_t h = hash(key);
-  size_t mask = slots_.size() - 1;
-  for (size_t i = h & mask;; i = (i + 1) & mask) {
-    const uint32_t word = slots_[i];
-    if (word == kNoFlow) {
-      return kNoFlow;
+  return index_.find(hash(key), [&](uint32_t flow) {
+    const FlowKey k = (*this)[flow].key;
+    if (k == key) {
+      *reverse = false;
+      return true;
     }
-    if (tag_matches(word, h)) {
-      const uint32_t flow = flow_in(word);
-      const FlowKey k = (*this)[flow].key;
-      if (k == key) {
-        *reverse = false;
-        return flow;
-      }
-      if (k.proto == key.proto && k.src == key.dst && k.dst == key.src && k.sport == key.dport &&
-          k.dport == key.sport) {
-        *reverse = true;
-        return flow;
-      }
+    if (k.proto == key.proto && k.src == key.dst && k.dst == key.src && k.sport == key.dport &&
+        k.dport == key.sport) {
+      *reverse = true;
+      return true;
     }
-  }
+    return false;
+  });
 }
 
 uint32_t FlowTable::add(const LiveFlow& flow) {
-  if ((count_ + 1) * 2 > slots_.size()) {
-    grow();
-  }
   uint32_t index;
   if (!free_.empty()) {
     index = free_.back();
@@ -67,69 +52,21 @@ uint32_t FlowTable::add(const LiveFlow& flow) {
     (*this)[index] = flow;
     used_.push_back(true);
   }
-  uint64_t h = hash(flow.key);
-  size_t mask = slots_.size() - 1;
-  size_t i = h & mask;
-  while (slots_[i] != kNoFlow) {
-    i = (i + 1) & mask;
-  }
-  slots_[i] = slot_word(index, h);
+  index_.insert(index, hash(flow.key), [this](uint32_t i) { return hash_of(i); });
   ++count_;
   return index;
 }
 
-size_t FlowTable::slot_of(uint32_t index) const noexcept {
-  size_t mask = slots_.size() - 1;
-  for (size_t i = hash((*this)[index].key) & mask;; i = (i + 1) & mask) {
-    if (slots_[i] != kNoFlow && flow_in(slots_[i]) == index) {
-      return i;
-    }
-  }
-}
-
 void FlowTable::remove(uint32_t index) {
-  // Backward-shift deletion: no tombstones, so probes stay short however many flows come
-  // and go.
-  size_t mask = slots_.size() - 1;
-  size_t hole = slot_of(index);
-  slots_[hole] = kNoFlow;
-  for (size_t i = (hole + 1) & mask; slots_[i] != kNoFlow; i = (i + 1) & mask) {
-    size_t home = hash((*this)[flow_in(slots_[i])].key) & mask;
-    bool movable = hole <= i ? (home <= hole || home > i) : (home <= hole && home > i);
-    if (movable) {
-      slots_[hole] = slots_[i];
-      slots_[i] = kNoFlow;
-      hole = i;
-    }
-  }
+  index_.erase(index, hash_of(index), [this](uint32_t i) { return hash_of(i); });
   used_[index] = false;
   free_.push_back(index);
   --count_;
 }
 
-void FlowTable::grow() {
-  const auto old_mask = static_cast<uint32_t>(slots_.size() - 1);
-  std::vector<uint32_t> old =
-      std::exchange(slots_, std::vector<uint32_t>(slots_.size() * 2, kNoFlow));
-  ++shift_;
-  size_t mask = slots_.size() - 1;
-  for (const uint32_t word : old) {
-    if (word == kNoFlow) {
-      continue;
-    }
-    const uint32_t flow = word & old_mask;
-    const uint64_t h = hash((*this)[flow].key);
-    size_t i = h & mask;
-    while (slots_[i] != kNoFlow) {
-      i = (i + 1) & mask;
-    }
-    slots_[i] = slot_word(flow, h);
-  }
-}
-
 size_t FlowTable::memory_bytes() const {
   return chunks_.size() * (kChunkMask + 1) * sizeof(LiveFlow) +
-         chunks_.capacity() * sizeof(chunks_[0]) + slots_.capacity() * sizeof(uint32_t) +
+         chunks_.capacity() * sizeof(chunks_[0]) + index_.memory_bytes() +
          free_.capacity() * sizeof(uint32_t) + used_.capacity() / 8;
 }
 

@@ -10,13 +10,14 @@
 #include <vector>
 
 #include "dense_set.h"
+#include "slot_index.h"
 #include "egress/engine/flow.h"
 #include "egress/replay/replay.h"
 #include "egress/replay/snat_pools.h"
 
 namespace egress {
 
-inline constexpr uint32_t kNoFlow = UINT32_MAX;
+inline constexpr uint32_t kNoFlow = SlotIndex::kNone;
 inline constexpr uint32_t kNoTimer = UINT32_MAX;
 
 /// A FlowKey in 16 bytes instead of 72: an IPv4 flow's two addresses in one word, or, when
@@ -139,7 +140,7 @@ static_assert(sizeof(LiveFlow) <= 64);
 
 class FlowTable {
  public:
-  FlowTable();
+  FlowTable() = default;
 
   /// The flow `key` belongs to, in either direction (`*reverse` says which), or kNoFlow.
   uint32_t find(const FlowKey& key, bool* reverse) const noexcept;
@@ -163,21 +164,9 @@ class FlowTable {
   size_t memory_bytes() const;
 
  private:
-  // A slot is 4 bytes: the flow's index in the low bits, which its table's size bounds (at
-  // most half of the slots hold a flow, so an index never fills them: kNoFlow is free), and
-  // above it as many bits of the hash as are left, to skip most key comparisons.
+  // The flow's index by its hash, symmetric in the endpoints: 4 bytes a slot (SlotIndex).
   static uint64_t hash(const FlowKey& key) noexcept;
-  uint32_t slot_word(uint32_t index, uint64_t h) const noexcept {
-    return index | static_cast<uint32_t>((h >> 32) << shift_);
-  }
-  uint32_t flow_in(uint32_t word) const noexcept {
-    return word & static_cast<uint32_t>(slots_.size() - 1);
-  }
-  bool tag_matches(uint32_t word, uint64_t h) const noexcept {
-    return ((word ^ slot_word(0, h)) & ~static_cast<uint32_t>(slots_.size() - 1)) == 0;
-  }
-  size_t slot_of(uint32_t index) const noexcept;
-  void grow();
+  uint64_t hash_of(uint32_t index) const noexcept { return hash((*this)[index].key); }
 
   // Flows in chunks of 4,096, never moved: a vector's doubling would hold the old and the new
   // array at once, 1.5 to 2 times the flows at the moment of the peak.
@@ -187,8 +176,7 @@ class FlowTable {
   uint32_t allocated_ = 0;  // flows ever made (live or free)
   std::vector<uint32_t> free_;
   std::vector<bool> used_;
-  std::vector<uint32_t> slots_;  // open addressing, linear probing, power-of-two size
-  uint32_t shift_ = 0;           // log2 of the slots
+  SlotIndex index_;
   size_t count_ = 0;
 };
 
