@@ -48,9 +48,14 @@ class DenseSet {
  public:
   DenseSet() : index_(kInitialSlots, kEmpty) {}
 
-  Entry* find(const Entry& key) noexcept {
-    size_t i = slot_of(key);
-    return index_[i] == kEmpty ? nullptr : &entries_[index_[i]];
+  Entry* find(const Entry& key) noexcept { return at(slot_of(key)); }
+
+  /// Where `key` is or would go, for a find and then an insert or erase without probing
+  /// again. Valid until the next insert or erase.
+  size_t slot(const Entry& key) const noexcept { return slot_of(key); }
+  /// The entry at `slot`, or nullptr when the slot is empty.
+  Entry* at(size_t slot) noexcept {
+    return index_[slot] == kEmpty ? nullptr : &entries_[index_[slot]];
   }
 
   /// The entry with `entry`'s key, and whether it was added (false: one was there).
@@ -58,27 +63,45 @@ class DenseSet {
     if ((entries_.size() + 1) * 2 > index_.size()) {
       grow();
     }
-    size_t i = slot_of(entry);
-    if (index_[i] != kEmpty) {
-      return {&entries_[index_[i]], false};
+    return insert_at(slot_of(entry), entry);
+  }
+  /// insert() where `slot` is slot(entry).
+  std::pair<Entry*, bool> insert_at(size_t slot, const Entry& entry) {
+    if ((entries_.size() + 1) * 2 > index_.size()) {
+      grow();
+      slot = slot_of(entry);
     }
-    index_[i] = static_cast<uint32_t>(entries_.size());
+    if (index_[slot] != kEmpty) {
+      return {&entries_[index_[slot]], false};
+    }
+    index_[slot] = static_cast<uint32_t>(entries_.size());
     entries_.push_back(entry);
     return {&entries_.back(), true};
   }
 
   /// Removes the entry with `key`'s key; false when there is none.
-  bool erase(const Entry& key) noexcept {
-    size_t hole = slot_of(key);
+  bool erase(const Entry& key) noexcept { return erase_at(slot_of(key), nullptr); }
+  /// Removes the entry at `slot` (from slot()), copied to `out` when not null; false when the
+  /// slot is empty.
+  bool erase_at(size_t hole, Entry* out) noexcept {
     if (index_[hole] == kEmpty) {
       return false;
     }
     const uint32_t position = index_[hole];
+    if (out != nullptr) {
+      *out = entries_[position];
+    }
     remove_slot(hole);
-    // The last entry fills the gap, and its slot follows it.
+    // The last entry fills the gap, and its slot follows it: found by its position, so that
+    // the probe reads the index only.
     const auto last = static_cast<uint32_t>(entries_.size() - 1);
     if (position != last) {
-      index_[slot_of(entries_[last])] = position;
+      const size_t mask = index_.size() - 1;
+      size_t i = Hash{}(entries_[last]) & mask;
+      while (index_[i] != last) {
+        i = (i + 1) & mask;
+      }
+      index_[i] = position;
       entries_[position] = entries_[last];
     }
     entries_.pop_back();
