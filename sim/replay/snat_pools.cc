@@ -1,6 +1,7 @@
 #include "egress/replay/snat_pools.h"
 
 #include <algorithm>
+#include <cassert>
 #include <limits>
 #include <optional>
 #include <queue>
@@ -535,9 +536,10 @@ void SnatPools::release(const SnatLease& lease, const SnatPoint& p, const FlowKe
     m.unhold(k);
     return;
   }
-  if (m.busy.contains(k)) {
-    m.cooling.push(Cooling{now_ns + cooldown, m.cooling_order++, k});
-  }
+  // A NAT gateway's lease is always a port held, and given back once: it is busy still, so no
+  // probe (a cache miss in a large set) checks it.
+  assert(m.busy.contains(k));
+  m.cooling.push(Cooling{now_ns + cooldown, m.cooling_order++, k});
 }
 
 void SnatPools::advance(int64_t now_ns) {
