@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -53,6 +55,8 @@ class ChunkedVector {
 /// them. Those are the cache misses of a lookup in a set larger than the cache.
 template <class Entry, class Hash, class Equal>
 class DenseSet {
+  static_assert(std::is_trivially_copyable_v<Entry> && sizeof(Entry) >= sizeof(uint32_t));
+
  public:
   DenseSet() : index_(kInitialSlots, kEmpty) { set_layout(); }
 
@@ -83,12 +87,12 @@ class DenseSet {
       return {&entries_[position(index_[slot])], false};
     }
     uint32_t at;
-    if (free_.empty()) {
+    if (free_ == kEmpty) {
       at = static_cast<uint32_t>(entries_.size());
       entries_.push_back(entry);
     } else {
-      at = free_.back();
-      free_.pop_back();
+      at = free_;
+      std::memcpy(&free_, &entries_[at], sizeof free_);
       entries_[at] = entry;
     }
     ++size_;
@@ -110,15 +114,15 @@ class DenseSet {
       *out = entries_[at];
     }
     remove_slot(hole);
-    free_.push_back(at);
+    std::memcpy(static_cast<void*>(&entries_[at]), &free_, sizeof free_);
+    free_ = at;
     --size_;
     return true;
   }
 
   size_t size() const noexcept { return size_; }
   size_t memory_bytes() const noexcept {
-    return entries_.memory_bytes() + free_.capacity() * sizeof(uint32_t) +
-           index_.capacity() * sizeof(uint32_t);
+    return entries_.memory_bytes() + index_.capacity() * sizeof(uint32_t);
   }
 
  private:
@@ -221,7 +225,9 @@ class DenseSet {
   }
 
   ChunkedVector<Entry> entries_;
-  std::vector<uint32_t> free_;  // places of erased entries, the next inserts' first
+  // The last erased entry's place, which holds the one erased before it (kEmpty: none): the
+  // next inserts' places, at no memory beyond the entries'.
+  uint32_t free_ = kEmpty;
   std::vector<uint32_t> index_;
   size_t size_ = 0;
   unsigned bits_ = 0;
