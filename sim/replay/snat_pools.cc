@@ -1,6 +1,7 @@
 #include "egress/replay/snat_pools.h"
 
 #include <algorithm>
+#include <cassert>
 #include <limits>
 #include <optional>
 #include <queue>
@@ -104,44 +105,67 @@ struct HeldV6Equal {
 
 class HeldCounts {
  public:
-  /// The count of `k`, created at zero; valid until the next counter() or release().
-  uint32_t* counter(const ScopeKey& k) {
+  /// A destination's count for an acquire: read once, then stored back by `put` (zero is
+  /// not stored) at the same slot, with no other HeldCounts call between.
+  struct Count {
+    size_t slot = 0;
+    uint32_t before = 0;
+    uint32_t now = 0;
+  };
+  Count get(const ScopeKey& k) {
     if (k.dst.is_v4()) {
-      return &v4_.insert(HeldV4{k.dst.v4_bits(), k.scope, k.dport, k.proto, 0}).first->count;
+      return get(v4_, v4(k));
     }
-    return &v6_.insert(HeldV6{k.dst.hi(), k.dst.lo(), k.scope, k.dport, k.proto, 0}).first->count;
+    return get(v6_, v6(k));
   }
-  /// Removes `k`'s count when it is zero.
-  void release(const ScopeKey& k) {
+  void put(const ScopeKey& k, const Count& c) {
     if (k.dst.is_v4()) {
-      const HeldV4 e{k.dst.v4_bits(), k.scope, k.dport, k.proto, 0};
-      if (const HeldV4* found = v4_.find(e); found != nullptr && found->count == 0) {
-        v4_.erase(e);
-      }
+      put(v4_, v4(k), c);
     } else {
-      const HeldV6 e{k.dst.hi(), k.dst.lo(), k.scope, k.dport, k.proto, 0};
-      if (const HeldV6* found = v6_.find(e); found != nullptr && found->count == 0) {
-        v6_.erase(e);
-      }
+      put(v6_, v6(k), c);
     }
   }
   /// One port fewer held towards `k`'s destination.
   void decrement(const ScopeKey& k) {
-    uint32_t* count = find(k);
-    if (count != nullptr && --*count == 0) {
-      release(k);
+    if (k.dst.is_v4()) {
+      decrement(v4_, v4(k));
+    } else {
+      decrement(v6_, v6(k));
     }
   }
   size_t memory_bytes() const { return v4_.memory_bytes() + v6_.memory_bytes(); }
 
  private:
-  uint32_t* find(const ScopeKey& k) {
-    if (k.dst.is_v4()) {
-      HeldV4* e = v4_.find(HeldV4{k.dst.v4_bits(), k.scope, k.dport, k.proto, 0});
-      return e == nullptr ? nullptr : &e->count;
+  static HeldV4 v4(const ScopeKey& k) { return {k.dst.v4_bits(), k.scope, k.dport, k.proto, 0}; }
+  static HeldV6 v6(const ScopeKey& k) {
+    return {k.dst.hi(), k.dst.lo(), k.scope, k.dport, k.proto, 0};
+  }
+  template <class Set, class E>
+  static Count get(Set& set, const E& key) {
+    const size_t slot = set.slot(key);
+    const E* e = set.at(slot);
+    const uint32_t count = e == nullptr ? 0 : e->count;
+    return {slot, count, count};
+  }
+  template <class Set, class E>
+  static void put(Set& set, E entry, const Count& c) {
+    if (c.now == c.before) {
+      return;
     }
-    HeldV6* e = v6_.find(HeldV6{k.dst.hi(), k.dst.lo(), k.scope, k.dport, k.proto, 0});
-    return e == nullptr ? nullptr : &e->count;
+    if (c.before != 0) {
+      set.at(c.slot)->count = c.now;
+      return;
+    }
+    entry.count = c.now;
+    set.insert_at(c.slot, entry);
+  }
+  template <class Set, class E>
+  static void decrement(Set& set, const E& key) {
+    const size_t slot = set.slot(key);
+    E* e = set.at(slot);
+    if (e != nullptr && --e->count == 0) {
+      set.erase_at(slot, nullptr);
+    }
   }
 
   DenseSet<HeldV4, HeldV4Hash, HeldV4Equal> v4_;
@@ -204,26 +228,33 @@ class BusyPorts {
     }
     return v6_.insert(BusyV6{k.dst.hi(), k.dst.lo(), k.slot, k.port, k.dport, proto_scope}).second;
   }
-  /// The scope `k` was held in, or nullopt when it is not busy.
-  std::optional<uint32_t> find(const BusyKey& k) {
+  bool contains(const BusyKey& k) {
     const uint32_t proto = k.proto;
     if (k.dst.is_v4()) {
-      const BusyV4* e = v4_.find(BusyV4{k.dst.v4_bits(), k.slot, k.port, k.dport, proto});
-      return e == nullptr ? std::nullopt : std::optional<uint32_t>(e->proto_scope >> 8);
+      return v4_.find(BusyV4{k.dst.v4_bits(), k.slot, k.port, k.dport, proto}) != nullptr;
     }
-    const BusyV6* e = v6_.find(BusyV6{k.dst.hi(), k.dst.lo(), k.slot, k.port, k.dport, proto});
-    return e == nullptr ? std::nullopt : std::optional<uint32_t>(e->proto_scope >> 8);
+    return v6_.find(BusyV6{k.dst.hi(), k.dst.lo(), k.slot, k.port, k.dport, proto}) != nullptr;
   }
-  void erase(const BusyKey& k) {
+  /// Frees `k`: the scope it was held in, or nullopt when it was not busy.
+  std::optional<uint32_t> erase(const BusyKey& k) {
+    const uint32_t proto = k.proto;
     if (k.dst.is_v4()) {
-      v4_.erase(BusyV4{k.dst.v4_bits(), k.slot, k.port, k.dport, k.proto});
-    } else {
-      v6_.erase(BusyV6{k.dst.hi(), k.dst.lo(), k.slot, k.port, k.dport, k.proto});
+      return erase(v4_, BusyV4{k.dst.v4_bits(), k.slot, k.port, k.dport, proto});
     }
+    return erase(v6_, BusyV6{k.dst.hi(), k.dst.lo(), k.slot, k.port, k.dport, proto});
   }
   size_t memory_bytes() const { return v4_.memory_bytes() + v6_.memory_bytes(); }
 
  private:
+  template <class Set, class E>
+  static std::optional<uint32_t> erase(Set& set, const E& key) {
+    E gone;
+    if (!set.erase_at(set.slot(key), &gone)) {
+      return std::nullopt;
+    }
+    return gone.proto_scope >> 8;
+  }
+
   DenseSet<BusyV4, BusyV4Hash, BusyV4Equal> v4_;
   DenseSet<BusyV6, BusyV6Hash, BusyV6Equal> v6_;
 };
@@ -313,11 +344,10 @@ struct SnatPools::Impl {
   }
 
   void unhold(const BusyKey& k) {
-    std::optional<uint32_t> scope = busy.find(k);
+    std::optional<uint32_t> scope = busy.erase(k);
     if (!scope) {
       return;
     }
-    busy.erase(k);
     held.decrement(ScopeKey{*scope, k.dport, k.proto, k.dst});
     if (--port_refs[k.slot][k.port] == 0) {
       --use[k.slot].in_use;
@@ -408,8 +438,9 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
       // azure-egress-facts 2: a 1:1 NAT; the port is the flow's own.
       const uint32_t scope = m.scope_id(base_scope);
       const ScopeKey sk = Impl::scope_key(scope, p, f);
-      m.try_hold(Impl::busy_key(slots[0], f.sport, p, f), scope, *m.held.counter(sk));
-      m.held.release(sk);
+      HeldCounts::Count count = m.held.get(sk);
+      m.try_hold(Impl::busy_key(slots[0], f.sport, p, f), scope, count.now);
+      m.held.put(sk, count);
       return SnatLease{slots[0], f.sport};
     }
     case Via::kLoadBalancer: {
@@ -430,12 +461,12 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
         uint64_t scope = lb_scope | (i & 0xffff);
         const uint32_t id = m.scope_id(scope);
         const ScopeKey sk = Impl::scope_key(id, p, f);
-        uint32_t* count = m.held.counter(sk);
+        HeldCounts::Count count = m.held.get(sk);
         std::optional<uint16_t> port;
-        if (*count < ports) {
-          port = m.take_port(rng, slots[i], first, ports, p, f, id, *count);
+        if (count.now < ports) {
+          port = m.take_port(rng, slots[i], first, ports, p, f, id, count.now);
         }
-        m.held.release(sk);
+        m.held.put(sk, count);
         if (port) {
           return SnatLease{slots[i], *port};
         }
@@ -447,25 +478,25 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
       // azure-egress-facts 3b, 3c: one pool over every IP; IP and port picked at random.
       const uint32_t scope = m.scope_id(base_scope);
       const ScopeKey sk = Impl::scope_key(scope, p, f);
-      uint32_t* count = m.held.counter(sk);
+      HeldCounts::Count count = m.held.get(sk);
       std::optional<SnatLease> lease;
-      if (*count < slots.size() * static_cast<uint64_t>(p.ports)) {
+      if (count.now < slots.size() * static_cast<uint64_t>(p.ports)) {
         for (int i = 0; i < kRandomTries && !lease; ++i) {
           uint32_t slot = slots[rng.below(static_cast<uint32_t>(slots.size()))];
           auto port = static_cast<uint16_t>(kFirstPort + rng.below(p.ports));
-          if (m.try_hold(Impl::busy_key(slot, port, p, f), scope, *count)) {
+          if (m.try_hold(Impl::busy_key(slot, port, p, f), scope, count.now)) {
             lease = SnatLease{slot, port};
           }
         }
         uint32_t start = lease ? 0 : rng.below(static_cast<uint32_t>(slots.size()));
         for (size_t i = 0; i < slots.size() && !lease; ++i) {
           uint32_t slot = slots[(start + i) % slots.size()];
-          if (auto port = m.take_port(rng, slot, kFirstPort, p.ports, p, f, scope, *count)) {
+          if (auto port = m.take_port(rng, slot, kFirstPort, p.ports, p, f, scope, count.now)) {
             lease = SnatLease{slot, *port};
           }
         }
       }
-      m.held.release(sk);
+      m.held.put(sk, count);
       if (lease) {
         return lease;
       }
@@ -505,9 +536,10 @@ void SnatPools::release(const SnatLease& lease, const SnatPoint& p, const FlowKe
     m.unhold(k);
     return;
   }
-  if (m.busy.find(k)) {
-    m.cooling.push(Cooling{now_ns + cooldown, m.cooling_order++, k});
-  }
+  // A NAT gateway's lease is always a port held, and given back once: it is busy still, so no
+  // probe (a cache miss in a large set) checks it.
+  assert(m.busy.contains(k));
+  m.cooling.push(Cooling{now_ns + cooldown, m.cooling_order++, k});
 }
 
 void SnatPools::advance(int64_t now_ns) {

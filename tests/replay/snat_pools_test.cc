@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <utility>
@@ -308,6 +312,140 @@ TEST(SnatPools, AResourcesPortsDependOnlyOnItsOwnFlows) {
   auto first = other.acquire(a, "nat-c", tcp(30000), 0);
   ASSERT_TRUE(first);
   EXPECT_NE(first->port, alone[0]);
+}
+
+// Random acquires, releases and cool-downs through small NAT gateway and load balancer pools,
+// IPv4 and IPv6, against a plain model of which ports are busy towards which destination:
+// every lease is a free port of the right range, a flow is refused exactly when its pools are
+// full, and the counts agree. The pools' hash sets grow, shrink and reuse places on the way.
+struct ModelKey {
+  IpAddress ip;
+  uint16_t port;
+  Protocol proto;
+  IpAddress dst;
+  uint16_t dport;
+  auto operator<=>(const ModelKey&) const = default;
+};
+
+TEST(SnatPools, AgreesWithAModelUnderRandomAcquiresAndReleases) {
+  std::mt19937_64 rng(23);
+  SnatPools pools(11);
+  const SnatPoint nat4 = {
+      Via::kNatGateway, 0, kNoIndex, 0, 6, 240, {ip("20.0.0.1"), ip("20.0.0.2")}};
+  const SnatPoint nat6 = {Via::kNatGateway, 0, kNoIndex, 0, 6, 240, {ip("2001:db8::1")}};
+  const SnatPoint lb = lb_point(2, 5, {ip("20.9.0.1"), ip("20.9.0.2")});
+  const std::vector<const char*> dst4 = {"1.1.1.1", "1.1.1.2", "8.8.8.8"};
+  const std::vector<const char*> dst6 = {"2001:db8:1::1", "2001:db8:1::2"};
+  struct Live {
+    SnatLease lease;
+    const SnatPoint* point;
+    FlowKey flow;
+  };
+  std::vector<Live> live;
+  std::map<ModelKey, int64_t> busy;  // free at (INT64_MAX: held by a live flow)
+  std::map<IpAddress, uint32_t> peak;
+  uint64_t refused = 0;
+  int64_t now = 0;
+  uint16_t sport = 1;
+  auto expire = [&] { std::erase_if(busy, [&](const auto& b) { return b.second <= now; }); };
+  auto in_use = [&](const IpAddress& a) {
+    std::set<uint16_t> ports;
+    for (const auto& [k, free_at] : busy) {
+      if (k.ip == a) {
+        ports.insert(k.port);
+      }
+    }
+    return static_cast<uint32_t>(ports.size());
+  };
+  auto key_of = [](const SnatPoint& p, const IpAddress& a, uint16_t port, const FlowKey& f) {
+    const bool cone = p.via == Via::kLoadBalancer && f.proto == Protocol::kUdp;
+    return ModelKey{a, port, f.proto, f.dst, cone ? uint16_t{0} : f.dport};
+  };
+  for (int step = 0; step < 40'000; ++step) {
+    now += static_cast<int64_t>(rng() % 3) * kS;
+    if (rng() % 2 == 0 || live.empty()) {
+      const int which = static_cast<int>(rng() % 3);
+      const SnatPoint& p = which == 0 ? nat4 : which == 1 ? nat6 : lb;
+      const bool v6 = which == 1;
+      const Protocol proto = rng() % 2 == 0 ? Protocol::kTcp : Protocol::kUdp;
+      const FlowKey f{proto, ip(v6 ? "2001:db8:9::4" : "10.0.0.4"), sport++,
+                      ip(v6 ? dst6[rng() % dst6.size()] : dst4[rng() % dst4.size()]),
+                      static_cast<uint16_t>(rng() % 2 == 0 ? 443 : 80)};
+      expire();
+      // The model's verdict: the first frontend with a free port of the instance's block
+      // (LB), or any free port of any IP (NAT gateway).
+      bool full = true;
+      for (const IpAddress& a : p.ips) {
+        const uint32_t first = p.via == Via::kLoadBalancer ? 1024 + 2 * 5 : 1024;
+        for (uint32_t port = first; port < first + 6 && full; ++port) {
+          if (p.via == Via::kLoadBalancer && port == first + 5) {
+            break;
+          }
+          full = busy.contains(key_of(p, a, static_cast<uint16_t>(port), f));
+        }
+      }
+      auto lease = pools.acquire(p, "pool", f, now);
+      ASSERT_EQ(lease.has_value(), !full) << "step " << step;
+      ASSERT_EQ(pools.exhausted(), full) << "step " << step;
+      if (!lease) {
+        ++refused;
+        continue;
+      }
+      const IpAddress& a = pools.ip(lease->ip_slot);
+      ASSERT_NE(std::find(p.ips.begin(), p.ips.end(), a), p.ips.end()) << "step " << step;
+      if (p.via == Via::kLoadBalancer) {
+        ASSERT_GE(lease->port, 1024 + 10) << "step " << step;
+        ASSERT_LT(lease->port, 1024 + 15) << "step " << step;
+        // Only when the first frontend is full does the flow leave by the second.
+        if (a == p.ips[1]) {
+          for (uint16_t port = 1034; port < 1039; ++port) {
+            ASSERT_TRUE(busy.contains(key_of(p, p.ips[0], port, f))) << "step " << step;
+          }
+        }
+      } else {
+        ASSERT_GE(lease->port, 1024) << "step " << step;
+        ASSERT_LT(lease->port, 1024 + 6) << "step " << step;
+      }
+      ASSERT_TRUE(busy.emplace(key_of(p, a, lease->port, f), INT64_MAX).second) << "step " << step;
+      peak[a] = std::max(peak[a], in_use(a));
+      live.push_back(Live{*lease, &p, f});
+    } else {
+      const size_t i = rng() % live.size();
+      const Live l = live[i];
+      live[i] = live.back();
+      live.pop_back();
+      const FlowEnd end = static_cast<FlowEnd>(rng() % 5);
+      pools.advance(now);
+      expire();
+      pools.release(l.lease, *l.point, l.flow, end, now);
+      const ModelKey k = key_of(*l.point, pools.ip(l.lease.ip_slot), l.lease.port, l.flow);
+      int64_t cooldown = 0;
+      if (l.point->via == Via::kNatGateway) {
+        cooldown = l.flow.proto == Protocol::kUdp ? 65
+                   : end == FlowEnd::kFin         ? 65
+                   : end == FlowEnd::kRst         ? 16
+                   : end == FlowEnd::kHalfOpen    ? 30
+                                                  : 0;
+      }
+      if (cooldown == 0) {
+        busy.erase(k);
+      } else {
+        busy[k] = now + cooldown * kS;
+      }
+    }
+    pools.advance(now);
+    expire();
+    for (const SnatIpUse& u : pools.ip_use()) {
+      ASSERT_EQ(u.in_use, in_use(u.ip)) << "step " << step << " " << u.ip.to_string();
+      ASSERT_EQ(u.peak_in_use, peak[u.ip]) << "step " << step;
+    }
+  }
+  uint64_t exhausted = 0;
+  for (const SnatIpUse& u : pools.ip_use()) {
+    exhausted += u.exhausted;
+  }
+  EXPECT_EQ(exhausted, refused);
+  EXPECT_GT(refused, 100U);
 }
 
 }  // namespace

@@ -55,7 +55,8 @@ class SnatPools {
   bool exhausted() const;
 
   /// Gives the port back; a NAT gateway port stays unavailable towards the same destination
-  /// until its cool-down has passed.
+  /// until its cool-down has passed. `lease` is one acquire() gave for `flow` through `point`,
+  /// given back once.
   void release(const SnatLease& lease, const SnatPoint& point, const FlowKey& flow, FlowEnd end,
                int64_t now_ns);
 
