@@ -8,7 +8,7 @@
 namespace egress {
 namespace {
 
-// Why each (measured in bench/README.md, "The heap"):
+// Why each (measured in bench/README.md, "Second round"):
 // - hugetlb=1: malloc asks for transparent huge pages (madvise). A replay's flow table, path
 //   cache and SNAT sets grow in many steps; on the virtual machines we measured, each 4 KiB
 //   page's first touch cost microseconds (about 18,000 faults for a 1M-packet replay, 4,000

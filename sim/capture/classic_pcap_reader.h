@@ -50,7 +50,7 @@ class ClassicPcapReader {
   /// Reads the regular file `fd` of `size` bytes by large pread()s into a buffer of its own,
   /// through a descriptor of its own (`fd` stays the caller's). nullopt when it cannot be.
   /// Not a mapping: on the virtual machines measured, a page fault on a mapped capture cost
-  /// more than copying its bytes (bench/README.md, "Reading captures").
+  /// more than copying its bytes (bench/README.md, "Second round").
   static std::optional<ClassicPcapReader> read_file(const ClassicPcapHeader& header, int fd,
                                                     uint64_t size);
   /// From `file`, whose first kSize bytes were read already: large fread()s into a buffer of
@@ -82,8 +82,8 @@ class ClassicPcapReader {
   const uint8_t* data_ = nullptr;  // the window: data_[begin_, end_) is readable
   size_t begin_ = 0;
   size_t end_ = 0;
-  uint64_t base_ = 0;  // offset of data_[0] in the capture
-  int fd_ = -1;  // a regular file's descriptor, our own; else
+  uint64_t base_ = 0;          // offset of data_[0] in the capture
+  int fd_ = -1;                // a regular file's descriptor, our own; else
   std::FILE* file_ = nullptr;  // a stream (both read into buffer_)
   std::vector<uint8_t> buffer_;
   bool eof_ = false;

@@ -160,7 +160,7 @@ bool PcapWriter::start(uint16_t link_type) {
   // libpcap writes the file header (its magic for nanoseconds, snaplen, and the link type as
   // it maps it) into memory; the records after it are ours, appended to a buffer passed on a
   // megabyte at a time: libpcap's pcap_dump() took two locked fwrite()s per packet, 5% of a
-  // two-thread replay with --pcap-out (bench/README.md).
+  // two-thread replay with --pcap-out (bench/README.md, "Second round").
   char* header = nullptr;
   size_t header_size = 0;
   FILE* memory = open_memstream(&header, &header_size);

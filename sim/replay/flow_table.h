@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "dense_set.h"
-#include "slot_index.h"
 #include "egress/engine/flow.h"
 #include "egress/replay/replay.h"
 #include "egress/replay/snat_pools.h"
+#include "slot_index.h"
 
 namespace egress {
 

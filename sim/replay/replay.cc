@@ -116,7 +116,7 @@ class Channel {
 
 // Packets read and decoded, handed to every worker at once; each takes its own flows' ones.
 struct Batch {
-  // Measured on 2 cores (bench/README.md, "Batches"): 16,384 packets ran a 1M-packet replay
+  // Measured on 2 cores (bench/README.md, "Second round"): 16,384 packets ran a 1M-packet replay
   // 8% faster than 4,096 (medians of 15 alternated runs), for 16 MB more at the peak; 65,536
   // no faster again, for 75 MB more.
   static constexpr size_t kPackets = 16384;

@@ -196,8 +196,8 @@ TEST(FlowTimers, AllDueAtGivesIdOrderWhateverTheTimersWere) {
     std::map<uint64_t, uint32_t> by_id;
     for (size_t i = 0; i < n; ++i) {
       LiveFlow f;
-      f.key = FlowKey{Protocol::kTcp, IpAddress::v4(static_cast<uint32_t>(i)), 1,
-                      IpAddress::v4(2), 2};
+      f.key =
+          FlowKey{Protocol::kTcp, IpAddress::v4(static_cast<uint32_t>(i)), 1, IpAddress::v4(2), 2};
       f.id = rng() >> 2;
       const uint32_t flow = table.add(f);
       by_id[f.id] = flow;

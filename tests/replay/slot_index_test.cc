@@ -19,9 +19,9 @@ struct Case {
 };
 
 TEST(SlotIndex, AgreesWithAMapUnderInsertsErasesAndLookups) {
-  for (const Case& c : {Case{"random", ~uint64_t{0}}, Case{"16 hashes", 0xF000'0000'0000'000FULL},
-                        Case{"one home, tags differ", 0xFFFF'FFFF'0000'0000ULL},
-                        Case{"one hash", 0}}) {
+  for (const Case& c :
+       {Case{"random", ~uint64_t{0}}, Case{"16 hashes", 0xF000'0000'0000'000FULL},
+        Case{"one home, tags differ", 0xFFFF'FFFF'0000'0000ULL}, Case{"one hash", 0}}) {
     std::mt19937_64 rng(7);
     SlotIndex index;
     std::vector<uint64_t> hash_of;   // by id
