@@ -4,6 +4,7 @@
 #include <array>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -218,8 +219,10 @@ class EventLog final : public TrackerOutput {
   }
   void on_packet(const EventKey& key, uint32_t flow, const RawPacket& packet,
                  const DecodedPacket& decoded, bool outbound) override {
+    // std::less: a total order over pointers, defined for a held packet's too.
     const RawPacket* first = batch_->packets.data();
-    if (&packet >= first && &packet < first + batch_->packets.size()) {
+    const std::less<const RawPacket*> before;
+    if (!before(&packet, first) && before(&packet, first + batch_->packets.size())) {
       // The batch's own packet, its bytes in the batch too (the worker is handed those with
       // --pcap-out): 4 bytes here instead of a copy of both structures.
       const auto pos = static_cast<uint32_t>(&packet - first);
