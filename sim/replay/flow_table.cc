@@ -79,13 +79,7 @@ void FlowTimers::set(uint32_t flow, int64_t at) {
     sift_up(heap_.size() - 1);
     return;
   }
-  const bool earlier = before(e, heap_[i]);
-  place(i, e);
-  if (earlier) {
-    sift_up(i);
-  } else {
-    sift_down(i);
-  }
+  replace(i, e);
 }
 
 void FlowTimers::erase(uint32_t flow) {
@@ -99,8 +93,12 @@ void FlowTimers::erase(uint32_t flow) {
   if (i == heap_.size()) {
     return;
   }
-  const bool earlier = before(last, heap_[i]);
-  place(i, last);
+  replace(i, last);
+}
+
+void FlowTimers::replace(size_t i, const Entry& e) noexcept {
+  const bool earlier = before(e, heap_[i]);
+  place(i, e);
   if (earlier) {
     sift_up(i);
   } else {

@@ -227,6 +227,8 @@ class FlowTimers {
     heap_[i] = e;
     flows_[e.flow].timer = static_cast<uint32_t>(i);
   }
+  // Puts `e` in place of the entry at `i`, then up or down to where it belongs.
+  void replace(size_t i, const Entry& e) noexcept;
   void sift_up(size_t i) noexcept;
   void sift_down(size_t i) noexcept;
 

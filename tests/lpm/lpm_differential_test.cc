@@ -312,6 +312,18 @@ struct LayoutCase {
   uint8_t layout;
 };
 
+// The case's routes (drawn from `seed`) build into its layout, as `layout_of` reads one
+// family's, and answer as the simple trie does.
+void expect_layout_and_answers(const LayoutCase& c, uint64_t seed,
+                               uint8_t (*layout_of)(const LpmTable&) noexcept) {
+  Rng rng(seed);
+  const std::vector<LpmEntry> routes = c.routes(rng);
+  auto table = LpmTable::build(routes);
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  EXPECT_EQ(layout_of(*table), c.layout);
+  expect_same_as_simple_trie(routes, rng);
+}
+
 void PrintTo(const LayoutCase& c, std::ostream* os) {
   *os << c.name;
 }
@@ -387,12 +399,7 @@ std::vector<LayoutCase> layout_cases() {
 class LpmLayoutEdgeTest : public ::testing::TestWithParam<LayoutCase> {};
 
 TEST_P(LpmLayoutEdgeTest, TakesItsLayoutAndMatchesSimpleTrie) {
-  Rng rng(0x10adU);
-  const std::vector<LpmEntry> routes = GetParam().routes(rng);
-  auto table = LpmTable::build(routes);
-  ASSERT_TRUE(table.ok()) << table.error().message;
-  EXPECT_EQ(lpm_v4_layout(*table), GetParam().layout);
-  expect_same_as_simple_trie(routes, rng);
+  expect_layout_and_answers(GetParam(), 0x10adU, lpm_v4_layout);
 }
 
 INSTANTIATE_TEST_SUITE_P(Edges, LpmLayoutEdgeTest, ::testing::ValuesIn(layout_cases()),
@@ -497,12 +504,7 @@ std::vector<LayoutCase> v6_layout_cases() {
 class LpmLayoutEdgeV6Test : public ::testing::TestWithParam<LayoutCase> {};
 
 TEST_P(LpmLayoutEdgeV6Test, TakesItsLayoutAndMatchesSimpleTrie) {
-  Rng rng(0x10a6U);
-  const std::vector<LpmEntry> routes = GetParam().routes(rng);
-  auto table = LpmTable::build(routes);
-  ASSERT_TRUE(table.ok()) << table.error().message;
-  EXPECT_EQ(lpm_v6_layout(*table), GetParam().layout);
-  expect_same_as_simple_trie(routes, rng);
+  expect_layout_and_answers(GetParam(), 0x10a6U, lpm_v6_layout);
 }
 
 // Built for memory, a small table's IPv4 part is the 12-bit Poptrie instead of DIR-16-8-8,

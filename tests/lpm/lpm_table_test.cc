@@ -81,6 +81,21 @@ void expect_integer_paths(const LpmTable& table, const std::vector<Probe>& probe
   EXPECT_EQ(out, expected);
 }
 
+// The probes through lookup and lookup_batch, then the integer paths.
+void expect_every_path(const LpmTable& table, const std::vector<Probe>& probes) {
+  std::vector<IpAddress> addresses;
+  for (const Probe& probe : probes) {
+    addresses.push_back(addr(probe.address));
+    EXPECT_EQ(table.lookup(addresses.back()), probe.expected) << probe.address;
+  }
+  std::vector<uint32_t> out(addresses.size(), 12345);
+  table.lookup_batch(addresses, out);
+  for (size_t i = 0; i < probes.size(); ++i) {
+    EXPECT_EQ(out[i], probes[i].expected) << probes[i].address;
+  }
+  expect_integer_paths(table, probes);
+}
+
 const std::vector<LookupCase>& lookup_cases() {
   static const std::vector<LookupCase> cases = {
       {"empty_table",
@@ -403,33 +418,13 @@ TEST_P(LpmLookupTest, SameAnswersWithTheSmallTrieLayout) {
   const LookupCase& c = GetParam();
   LpmTable table = build_or_die(with_chunk_overflow(entries_of(c.routes)));
   ASSERT_EQ(lpm_v4_layout(table), lpm_layout::DirectWordLayout::kDirectBitsSmall);
-  std::vector<IpAddress> addresses;
-  for (const Probe& probe : c.probes) {
-    addresses.push_back(addr(probe.address));
-    EXPECT_EQ(table.lookup(addresses.back()), probe.expected) << probe.address;
-  }
-  std::vector<uint32_t> out(addresses.size(), 12345);
-  table.lookup_batch(addresses, out);
-  for (size_t i = 0; i < c.probes.size(); ++i) {
-    EXPECT_EQ(out[i], c.probes[i].expected) << c.probes[i].address;
-  }
-  expect_integer_paths(table, c.probes);
+  expect_every_path(table, c.probes);
 }
 
 TEST_P(LpmLookupTest, SameAnswersWithTheLargeTableLayout) {
   const LookupCase& c = GetParam();
   LpmTable table = build_or_die(with_padding(entries_of(c.routes)));
-  std::vector<IpAddress> addresses;
-  for (const Probe& probe : c.probes) {
-    addresses.push_back(addr(probe.address));
-    EXPECT_EQ(table.lookup(addresses.back()), probe.expected) << probe.address;
-  }
-  std::vector<uint32_t> out(addresses.size(), 12345);
-  table.lookup_batch(addresses, out);
-  for (size_t i = 0; i < c.probes.size(); ++i) {
-    EXPECT_EQ(out[i], c.probes[i].expected) << c.probes[i].address;
-  }
-  expect_integer_paths(table, c.probes);
+  expect_every_path(table, c.probes);
 }
 
 // A /18 whose routes all end by /24 is stored as a record: its leaves as 16-bit offsets from
