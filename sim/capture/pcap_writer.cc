@@ -3,9 +3,13 @@
 #include <pcap/pcap.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <mutex>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include "capture/link_types_internal.h"
@@ -19,6 +23,9 @@ constexpr int64_t kNsPerSecond = 1'000'000'000;
 constexpr int kSnaplen = 262144;
 // Passed on to the caller's file a megabyte at a time, which glibc passes to write() whole.
 constexpr size_t kOutBuffer = size_t{1} << 20;
+// Full buffers waiting for the background thread before write() waits for it: enough to ride
+// out one slow write, few enough that the writer's memory stays a few megabytes.
+constexpr size_t kQueuedBuffers = 2;
 
 // Address families in link headers. NULL and LOOP readers (tcpdump, Wireshark, ours) take the
 // BSD AF_INET6 24 wherever the file came from; NFLOG carries Linux's own.
@@ -108,9 +115,87 @@ std::optional<std::string> link_header(uint16_t link_type, uint8_t ip_version, s
 
 }  // namespace
 
+// The thread that passes full buffers on to the file, in the order they were handed over. On
+// 2 cores with tmpfs output the writes were a quarter of the calling thread's time, which
+// decodes and runs the stage of a threaded replay (bench/README.md, "Third round").
+struct PcapWriter::Background {
+  explicit Background(std::FILE* to) : file(to), thread([this] { run(); }) {}
+  ~Background() {
+    {
+      std::lock_guard lock(mutex);
+      stop = true;
+    }
+    changed.notify_all();
+    thread.join();
+  }
+
+  // Takes `buffer` (leaving it empty, with its capacity) for writing; false once a write failed.
+  bool hand_over(std::vector<char>& buffer) {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return queue.size() < kQueuedBuffers || error != 0; });
+    if (error != 0) {
+      return false;
+    }
+    queue.push_back(std::move(buffer));
+    if (!spare.empty()) {
+      buffer = std::move(spare.back());
+      spare.pop_back();
+    } else {
+      buffer = std::vector<char>();
+      buffer.reserve(kOutBuffer + kSnaplen + 16);
+    }
+    lock.unlock();
+    changed.notify_all();
+    return true;
+  }
+  // Waits for every buffer handed over; the errno of the first failed write, or 0.
+  int wait_idle() {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return (queue.empty() && !writing) || error != 0; });
+    return error;
+  }
+
+  void run() {
+    std::unique_lock lock(mutex);
+    for (;;) {
+      changed.wait(lock, [&] { return !queue.empty() || stop; });
+      if (queue.empty()) {
+        return;
+      }
+      std::vector<char> buffer = std::move(queue.front());
+      queue.pop_front();
+      writing = true;
+      lock.unlock();
+      errno = 0;
+      const bool ok = std::fwrite(buffer.data(), 1, buffer.size(), file) == buffer.size();
+      const int why = ok ? 0 : (errno != 0 ? errno : EIO);
+      buffer.clear();
+      lock.lock();
+      writing = false;
+      if (!ok && error == 0) {
+        error = why;
+        queue.clear();
+      }
+      spare.push_back(std::move(buffer));
+      changed.notify_all();
+    }
+  }
+
+  std::FILE* file;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<std::vector<char>> queue;
+  std::vector<std::vector<char>> spare;
+  bool writing = false;
+  bool stop = false;
+  int error = 0;
+  std::thread thread;  // last: started once everything it reads is made
+};
+
 PcapWriter::PcapWriter(std::FILE* file, std::string name) : file_(file), name_(std::move(name)) {}
 
 PcapWriter::~PcapWriter() {
+  background_.reset();  // writes what was handed over, so the caller's file is whole
   if (dead_ != nullptr) {
     pcap_close(dead_);
   }
@@ -124,10 +209,15 @@ bool PcapWriter::fail(std::string message) {
 }
 
 bool PcapWriter::flush_out() {
-  if (!out_.empty() && std::fwrite(out_.data(), 1, out_.size(), file_) != out_.size()) {
-    return fail(std::string("cannot write: ") + std::strerror(errno != 0 ? errno : EIO));
+  if (out_.empty()) {
+    return true;
   }
-  out_.clear();
+  if (!background_) {
+    background_ = std::make_unique<Background>(file_);
+  }
+  if (!background_->hand_over(out_)) {
+    return fail(std::string("cannot write: ") + std::strerror(background_->wait_idle()));
+  }
   return true;
 }
 
@@ -245,8 +335,12 @@ bool PcapWriter::write(const RawPacket& packet, std::span<const uint8_t> bytes, 
 Result<uint64_t> PcapWriter::finish(uint16_t empty_link_type) {
   if (!error_ && !finished_) {
     finished_ = true;
-    if ((started_ || start(empty_link_type)) && flush_out() && std::fflush(file_) != 0) {
-      fail(std::string("cannot write: ") + std::strerror(errno));
+    if ((started_ || start(empty_link_type)) && flush_out()) {
+      if (const int why = background_ ? background_->wait_idle() : 0; why != 0) {
+        fail(std::string("cannot write: ") + std::strerror(why));
+      } else if (std::fflush(file_) != 0) {
+        fail(std::string("cannot write: ") + std::strerror(errno));
+      }
     }
   }
   if (error_) {

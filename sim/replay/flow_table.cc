@@ -114,7 +114,7 @@ void FlowTimers::all_due_at(int64_t at) {
     heap_[i] = keyed(static_cast<int64_t>(flows_[flow].id), flow);
   }
   all_due_ = at;
-  for (size_t i = heap_.size() / 2; i-- > 0;) {
+  for (size_t i = heap_.size() / kArity + 1; i-- > 0;) {
     sift_down(i);
   }
 }
@@ -122,7 +122,7 @@ void FlowTimers::all_due_at(int64_t at) {
 void FlowTimers::sift_up(size_t i) noexcept {
   const Entry e = heap_[i];
   while (i > 0) {
-    const size_t parent = (i - 1) / 2;
+    const size_t parent = (i - 1) / kArity;
     if (!before(e, heap_[parent])) {
       break;
     }
@@ -133,15 +133,22 @@ void FlowTimers::sift_up(size_t i) noexcept {
 }
 
 void FlowTimers::sift_down(size_t i) noexcept {
-  const Entry e = heap_[i];
   const size_t n = heap_.size();
+  if (i >= n) {
+    return;
+  }
+  const Entry e = heap_[i];
   while (true) {
-    size_t child = 2 * i + 1;
-    if (child >= n) {
+    const size_t first = kArity * i + 1;
+    if (first >= n) {
       break;
     }
-    if (child + 1 < n && before(heap_[child + 1], heap_[child])) {
-      ++child;
+    size_t child = first;
+    const size_t end = std::min(first + kArity, n);
+    for (size_t c = first + 1; c < end; ++c) {
+      if (before(heap_[c], heap_[child])) {
+        child = c;
+      }
     }
     if (!before(heap_[child], e)) {
       break;

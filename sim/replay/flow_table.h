@@ -180,8 +180,10 @@ class FlowTable {
   size_t count_ = 0;
 };
 
-/// One timer per live flow, in a binary heap ordered by time and then by the flow's id (its
-/// creation order), so runs repeat exactly. Each flow knows its place (LiveFlow::timer), so a
+/// One timer per live flow, in a 4-ary heap ordered by time and then by the flow's id (its
+/// creation order), so runs repeat exactly. Four children a node, not two: half the levels,
+/// and each level's move writes the moved flow's LiveFlow::timer, a cache miss of its own at
+/// 100k flows (bench/README.md, "Third round"). Each flow knows its place (LiveFlow::timer), so a
 /// flow's timer moves in place: no stale entries pile up behind flows that were rescheduled,
 /// lingered or ended. 12 bytes a flow.
 class FlowTimers {
@@ -231,6 +233,8 @@ class FlowTimers {
   void replace(size_t i, const Entry& e) noexcept;
   void sift_up(size_t i) noexcept;
   void sift_down(size_t i) noexcept;
+
+  static constexpr size_t kArity = 4;
 
   FlowTable& flows_;
   ChunkedVector<Entry> heap_;

@@ -29,6 +29,10 @@ namespace egress {
 /// Errors (`code` "pcap-write", `where.file` the name given): libpcap refusing the link type,
 /// a timestamp pcap cannot hold (before 1970, after 2038-01-19T03:14:07Z), a failed write. After
 /// the first error nothing more is written and write() returns false; finish() returns it.
+///
+/// Records are passed on to the file a megabyte at a time by a thread of the writer's own, so
+/// that the caller goes on while the kernel copies (and, on tmpfs, first allocates) the pages.
+/// A failed write shows at a later write() or at finish(). Not thread-safe: one caller.
 class PcapWriter {
  public:
   /// `name` stands for the file in messages (`o.pcap`, `<stdout>`). Nothing is written until
@@ -63,13 +67,16 @@ class PcapWriter {
  private:
   bool start(uint16_t link_type);
   bool fail(std::string message);
-  // Passes the buffer on to file_; false (and error()) when that fails.
+  // Hands the buffer to the background thread; false (and error()) once a write failed.
   bool flush_out();
   void append_record(int64_t seconds, int64_t fraction, uint32_t caplen, uint32_t len,
                      const void* data);
 
+  struct Background;
+
   std::FILE* file_;
   std::string name_;
+  std::unique_ptr<Background> background_;  // started by the first full buffer
   pcap* dead_ = nullptr;   // libpcap's view of the link type, for the file header
   std::vector<char> out_;  // records not yet passed on to file_
   uint16_t link_type_ = 0;
