@@ -14,15 +14,14 @@ uint64_t endpoint_hash(const IpAddress& ip, uint16_t port) {
 
 }  // namespace
 
-// Symmetric in the two endpoints, so a reply hashes where its flow is.
 uint64_t FlowTable::hash(const FlowKey& k) noexcept {
   uint64_t a = endpoint_hash(k.src, k.sport);
   uint64_t b = endpoint_hash(k.dst, k.dport);
   return mix64((a + b) ^ (a * b) ^ static_cast<uint64_t>(k.proto));
 }
 
-uint32_t FlowTable::find(const FlowKey& key, bool* reverse) const noexcept {
-  return index_.find(hash(key), [&](uint32_t flow) {
+uint32_t FlowTable::find(const FlowKey& key, uint64_t h, bool* reverse) const noexcept {
+  return index_.find(h, [&](uint32_t flow) {
     const FlowKey k = (*this)[flow].key;
     if (k == key) {
       *reverse = false;

@@ -142,8 +142,22 @@ class FlowTable {
  public:
   FlowTable() = default;
 
-  /// The flow `key` belongs to, in either direction (`*reverse` says which), or kNoFlow.
-  uint32_t find(const FlowKey& key, bool* reverse) const noexcept;
+  /// The flow's hash, symmetric in the endpoints, so a reply hashes where its flow is.
+  static uint64_t hash(const FlowKey& key) noexcept;
+  /// The flow `key` belongs to, in either direction (`*reverse` says which), or kNoFlow. `h`
+  /// is hash(key).
+  uint32_t find(const FlowKey& key, uint64_t h, bool* reverse) const noexcept;
+  uint32_t find(const FlowKey& key, bool* reverse) const noexcept {
+    return find(key, hash(key), reverse);
+  }
+  /// For a find(hash `h`) a few packets later: its index slot, then (once that is in cache)
+  /// the flow the slot names. A threaded replay's worker has the hashes of a whole batch.
+  void prefetch_slot(uint64_t h) const noexcept { index_.prefetch(h); }
+  void prefetch_flow(uint64_t h) const noexcept {
+    if (const uint32_t id = index_.first(h); id != SlotIndex::kNone) {
+      __builtin_prefetch(&(*this)[id]);
+    }
+  }
   uint32_t add(const LiveFlow& flow);
   void remove(uint32_t index);
 
@@ -164,8 +178,7 @@ class FlowTable {
   size_t memory_bytes() const;
 
  private:
-  // The flow's index by its hash, symmetric in the endpoints: 4 bytes a slot (SlotIndex).
-  static uint64_t hash(const FlowKey& key) noexcept;
+  // The flow's index by its hash: 4 bytes a slot (SlotIndex).
   uint64_t hash_of(uint32_t index) const noexcept { return hash((*this)[index].key); }
 
   // Flows in chunks of 4,096, never moved: a vector's doubling would hold the old and the new

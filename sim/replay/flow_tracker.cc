@@ -112,6 +112,10 @@ uint64_t endpoint_mix(const IpAddress& ip, uint16_t port) {
 
 }  // namespace
 
+uint64_t flow_hash(const FlowKey& key) noexcept {
+  return FlowTable::hash(key);
+}
+
 uint32_t tracker_of(const FlowKey& k, uint32_t trackers) noexcept {
   if (trackers <= 1) {
     return 0;
@@ -435,7 +439,7 @@ struct FlowTracker::Impl {
     expire(now);
     key = EventKey{now, EventKey::kPacket, tp.index, 0};
     bool reverse = false;
-    uint32_t index = flows.find(d.key, &reverse);
+    uint32_t index = flows.find(d.key, tp.flow_hash, &reverse);
     if (d.icmp_error) {
       // The error travels against the packet it quotes.
       if (index == kNoFlow) {
@@ -528,8 +532,11 @@ FlowTracker::FlowTracker(const Engine& engine, const ReplayOptions& options, Tra
     : impl_(std::make_unique<Impl>(engine, options, out)) {}
 FlowTracker::~FlowTracker() = default;
 
-void FlowTracker::set_output(TrackerOutput& out) {
-  impl_->out = &out;
+void FlowTracker::prefetch_slot(uint64_t flow_hash) const noexcept {
+  impl_->flows.prefetch_slot(flow_hash);
+}
+void FlowTracker::prefetch_flow(uint64_t flow_hash) const noexcept {
+  impl_->flows.prefetch_flow(flow_hash);
 }
 void FlowTracker::push(const TrackedPacket& p) {
   impl_->push(p);

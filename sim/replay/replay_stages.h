@@ -98,6 +98,7 @@ struct TrackedPacket {
   const DecodedPacket* decoded = nullptr;
   uint64_t index = 0;
   int64_t now = 0;
+  uint64_t flow_hash = 0;  // flow_hash(decoded->key)
 };
 
 /// Whether the engine's answer `r` leaves through a SNAT point that holds ports (a NAT gateway,
@@ -111,6 +112,8 @@ inline bool holds_port(const FlowResult& r) {
 
 /// The tracker a flow belongs to among `trackers`: the same for both directions.
 uint32_t tracker_of(const FlowKey& key, uint32_t trackers) noexcept;
+/// The hash a tracker finds a packet's flow by, the same in both directions.
+uint64_t flow_hash(const FlowKey& key) noexcept;
 
 class FlowTracker {
  public:
@@ -119,10 +122,12 @@ class FlowTracker {
   FlowTracker(const FlowTracker&) = delete;
   FlowTracker& operator=(const FlowTracker&) = delete;
 
-  /// Where the events go from now on (a worker gives each batch its own log).
-  void set_output(TrackerOutput& out);
   /// One IP packet (decoded kind kIp) of this tracker's flows.
   void push(const TrackedPacket& p);
+  /// Readies the memory of a push() a few packets later of a flow with hash `flow_hash`: its
+  /// place in the flow table (some 8 packets ahead), then its flow (some 4 ahead).
+  void prefetch_slot(uint64_t flow_hash) const noexcept;
+  void prefetch_flow(uint64_t flow_hash) const noexcept;
   /// Runs the timers due by `now` (the last packet's clock): a batch's end.
   void expire(int64_t now);
   /// Ends the live flows created before packet `below_id` (all by default), as at the end of

@@ -42,6 +42,14 @@ class SlotIndex {
     }
   }
 
+  /// Asks for the cache line of hash `h`'s first slot, for a find() a few packets later.
+  void prefetch(uint64_t h) const noexcept { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
+  /// The id in hash `h`'s first slot if its tag matches (most likely the one find() returns:
+  /// worth prefetching its key), or kNone.
+  uint32_t first(uint64_t h) const noexcept {
+    const uint32_t word = slots_[h & (slots_.size() - 1)];
+    return word != kEmpty && tag_matches(word, h) ? id_in(word) : kNone;
+  }
   /// Adds `id` (not in the index) with hash `h`; `hash_of(id)` gives any id's hash when the
   /// table grows. Ids should be dense: the table grows to twice the largest.
   template <class HashOf>
