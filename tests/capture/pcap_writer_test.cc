@@ -309,5 +309,54 @@ TEST(PcapWriter, AFailedWriteIsAnError) {
   std::fclose(full);
 }
 
+// Past the first megabyte the writer's own thread writes the buffers: every packet comes back
+// in the order written, however many buffers it took.
+TEST(PcapWriter, ManyBuffersComeBackInOrder) {
+  constexpr uint32_t kPackets = 30000;  // about 7 MB: several buffers, some waiting
+  MemoryFile file;
+  PcapWriter writer(file.get(), "out.pcap");
+  for (uint32_t i = 0; i < kPackets; ++i) {
+    Bytes frame = test::link_frame(kLinkEthernet, udp4(static_cast<uint16_t>(i)));
+    frame.resize(200 + i % 64, static_cast<uint8_t>(i));
+    ASSERT_TRUE(writer.write(packet_of(kLinkEthernet, frame, 1700000000'000000000 + i, 0, i + 1)));
+  }
+  Result<uint64_t> done = writer.finish();
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  EXPECT_EQ(*done, kPackets);
+  std::vector<Bytes> storage;
+  const std::vector<RawPacket> out = read_all(file.bytes(), storage);
+  ASSERT_EQ(out.size(), kPackets);
+  for (uint32_t i = 0; i < kPackets; ++i) {
+    ASSERT_EQ(out[i].ts_ns, 1700000000'000000000 + i) << i;
+    ASSERT_EQ(out[i].data.size(), 200 + i % 64) << i;
+    ASSERT_EQ(out[i].data.back(), static_cast<uint8_t>(i)) << i;
+  }
+}
+
+// A write that fails in the background shows at a later write() or at finish(), with the same
+// message, and nothing more is taken.
+TEST(PcapWriter, AFailedBackgroundWriteIsAnError) {
+  std::FILE* full = std::fopen("/dev/full", "wb");
+  if (full == nullptr) {
+    GTEST_SKIP() << "no /dev/full";
+  }
+  {
+    PcapWriter writer(full, "full.pcap");
+    Bytes frame = test::link_frame(kLinkEthernet, udp4(1));
+    frame.resize(1000);
+    bool refused = false;
+    for (int i = 0; i < 20000 && !refused; ++i) {  // 20 MB at most
+      refused = !writer.write(packet_of(kLinkEthernet, frame, 1));
+    }
+    EXPECT_TRUE(refused);
+    EXPECT_FALSE(writer.write(packet_of(kLinkEthernet, frame, 1)));
+    Result<uint64_t> done = writer.finish();
+    ASSERT_FALSE(done.ok());
+    EXPECT_EQ(format_diagnostic(done.error(), "error"),
+              "full.pcap: error: cannot write: No space left on device");
+  }
+  std::fclose(full);
+}
+
 }  // namespace
 }  // namespace egress

@@ -57,6 +57,10 @@ TEST(SlotIndex, AgreesWithAMapUnderInsertsErasesAndLookups) {
         const uint32_t want = it->first;
         ASSERT_EQ(index.find(it->second, [&](uint32_t id) { return id == want; }), want)
             << c.name << " step " << step;
+        // first(), the prefetch hint, names only ids that are there.
+        if (const uint32_t hint = index.first(it->second); hint != SlotIndex::kNone) {
+          ASSERT_TRUE(present[hint]) << c.name << " step " << step;
+        }
         const uint32_t gone = static_cast<uint32_t>(rng() % hash_of.size());
         if (!present[gone]) {
           ASSERT_EQ(index.find(hash_of[gone], [&](uint32_t id) { return id == gone; }),
@@ -83,6 +87,31 @@ TEST(SlotIndex, GrowsForALargeId) {
   EXPECT_EQ(index.find(hash(3), [](uint32_t id) { return id == 3; }), 3U);
   EXPECT_EQ(index.find(hash(4), [](uint32_t id) { return id == 4; }), SlotIndex::kNone);
   EXPECT_GE(index.memory_bytes(), 2 * 5001 * sizeof(uint32_t));
+}
+
+// first() reads the home slot only: its id when the tag matches, else kNone.
+TEST(SlotIndex, FirstIsTheHomeSlotsIdWhenItsTagMatches) {
+  // 64 slots at the start: the home is the low 6 bits, the tag the top 32 shifted by 6.
+  const uint64_t one = 0x0000'0001'0000'0005ULL;    // home 5, tag 1
+  const uint64_t other = 0x0000'0003'0000'0005ULL;  // home 5, tag 3: probes on to slot 6
+  std::map<uint32_t, uint64_t> hashes{{1, one}, {2, other}};
+  auto hash = [&](uint32_t id) { return hashes.at(id); };
+  SlotIndex index;
+  EXPECT_EQ(index.first(one), SlotIndex::kNone);
+  index.insert(1, one, hash);
+  index.insert(2, other, hash);
+  struct Probe {
+    uint64_t h;
+    uint32_t want;
+  };
+  for (const Probe& p : {Probe{one, 1}, Probe{other, SlotIndex::kNone},
+                         Probe{0x0000'0001'0000'0006ULL, SlotIndex::kNone},
+                         Probe{0x0000'0003'0000'0006ULL, 2},
+                         Probe{0x0000'0001'0000'0007ULL, SlotIndex::kNone}}) {
+    EXPECT_EQ(index.first(p.h), p.want) << std::hex << p.h;
+  }
+  index.erase(1, one, hash);  // backward shift: id 2 moves home
+  EXPECT_EQ(index.first(other), 2U);
 }
 
 }  // namespace
