@@ -115,9 +115,10 @@ std::optional<std::string> link_header(uint16_t link_type, uint8_t ip_version, s
 
 }  // namespace
 
-// The thread that passes full buffers on to the file, in the order they were handed over. On
-// 2 cores with tmpfs output the writes were a quarter of the calling thread's time, which
-// decodes and runs the stage of a threaded replay (bench/README.md, "Third round").
+// The thread that passes full buffers on to the file, in the order they were handed over: the
+// kernel's copy into the page cache (on tmpfs, its first allocation of those pages too) was
+// otherwise the calling thread's, which reads, decodes and runs the stage of a threaded replay
+// (bench/README.md, "Third round").
 struct PcapWriter::Background {
   explicit Background(std::FILE* to) : file(to), thread([this] { run(); }) {}
   ~Background() {

@@ -319,7 +319,9 @@ struct WorkerLinks {
 // events reuse a few chunks' memory instead of growing one log by all of them.
 class EventLog final : public TrackerOutput {
  public:
-  // Measured on 2 cores (bench/README.md, "Third round").
+  // Half a batch of packet events (--pcap-out logs one per packet): an ordinary batch goes in
+  // one to three chunks, and the tail of the default bench capture, 16k flows expiring in one
+  // batch, in six (bench/README.md, "Third round").
   static constexpr size_t kChunkEvents = 8192;
 
   explicit EventLog(WorkerLinks& links) : links_(links) {}
