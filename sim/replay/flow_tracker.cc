@@ -558,8 +558,7 @@ uint64_t FlowTracker::unmatched_icmp_errors() const {
 size_t FlowTracker::memory_bytes() const {
   const Impl& m = *impl_;
   size_t paths = m.paths.capacity() * sizeof(Path) + m.free_paths.capacity() * sizeof(uint32_t) +
-                 m.path_index.memory_bytes() +
-                 m.snat_points.size() * sizeof(SnatEntry);
+                 m.path_index.memory_bytes() + m.snat_points.size() * sizeof(SnatEntry);
   size_t pending = m.pending.size() * (sizeof(PendingFlow) + sizeof(uint32_t) + 3 * sizeof(void*));
   for (const auto& [index, p] : m.pending) {
     pending += p.stream.capacity() + p.held.capacity() * sizeof(HeldPacket);

@@ -127,7 +127,7 @@ struct Batch {
   std::vector<DecodedPacket> decoded;
   std::vector<uint64_t> index;
   std::vector<int64_t> now;
-  std::vector<uint64_t> hash;  // flow_hash() of each packet's key
+  std::vector<uint64_t> hash;   // flow_hash() of each packet's key
   std::vector<size_t> offsets;  // into bytes; the packets' spans are set by seal()
   std::vector<uint8_t> bytes;
   std::vector<std::vector<uint32_t>> mine;  // per worker: positions of its packets
@@ -404,8 +404,8 @@ void merge_batch(std::vector<WorkerLinks>& links, OrderedOutput& stage) {
   for (;;) {
     size_t best = n;
     for (size_t w = 0; w < n; ++w) {
-      if (ready(w) && (best == n || chunk[w]->events()[at[w]].key <
-                                        chunk[best]->events()[at[best]].key)) {
+      if (ready(w) &&
+          (best == n || chunk[w]->events()[at[w]].key < chunk[best]->events()[at[best]].key)) {
         best = w;
       }
     }
@@ -461,8 +461,8 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
             tracker.prefetch_flow(b->hash[mine[i + kFlowAhead]]);
           }
           const uint32_t pos = mine[i];
-          tracker.push(TrackedPacket{&b->packets[pos], &b->decoded[pos], b->index[pos],
-                                     b->now[pos], b->hash[pos]});
+          tracker.push(TrackedPacket{&b->packets[pos], &b->decoded[pos], b->index[pos], b->now[pos],
+                                     b->hash[pos]});
         }
         trackers[w]->expire(b->end_now);
         if (b->finish_below != 0) {
@@ -602,8 +602,8 @@ struct Replayer::Impl {
       sink.on_progress(reader.progress(stage.flows(), stage.live_flows()));
     }
     if (ip && (filter == nullptr || filter->keep(decoded.key))) {
-      tracker.push(TrackedPacket{&packet, &decoded, reader.index(), reader.now(),
-                                 flow_hash(decoded.key)});
+      tracker.push(
+          TrackedPacket{&packet, &decoded, reader.index(), reader.now(), flow_hash(decoded.key)});
     }
   }
 
@@ -636,8 +636,8 @@ Result<ReaderCounts> run_trackers(const Engine& engine, PacketSource& source,
       progress.on_progress(reader.progress(out.flows(), out.live_flows()));
     }
     if (ip && (filter == nullptr || filter->keep(decoded.key))) {
-      tracker.push(TrackedPacket{&packet, &decoded, reader.index(), reader.now(),
-                                 flow_hash(decoded.key)});
+      tracker.push(
+          TrackedPacket{&packet, &decoded, reader.index(), reader.now(), flow_hash(decoded.key)});
     }
   });
   if (!read.ok()) {

@@ -104,10 +104,10 @@ TEST(SlotIndex, FirstIsTheHomeSlotsIdWhenItsTagMatches) {
     uint64_t h;
     uint32_t want;
   };
-  for (const Probe& p : {Probe{one, 1}, Probe{other, SlotIndex::kNone},
-                         Probe{0x0000'0001'0000'0006ULL, SlotIndex::kNone},
-                         Probe{0x0000'0003'0000'0006ULL, 2},
-                         Probe{0x0000'0001'0000'0007ULL, SlotIndex::kNone}}) {
+  for (const Probe& p :
+       {Probe{one, 1}, Probe{other, SlotIndex::kNone},
+        Probe{0x0000'0001'0000'0006ULL, SlotIndex::kNone}, Probe{0x0000'0003'0000'0006ULL, 2},
+        Probe{0x0000'0001'0000'0007ULL, SlotIndex::kNone}}) {
     EXPECT_EQ(index.first(p.h), p.want) << std::hex << p.h;
   }
   index.erase(1, one, hash);  // backward shift: id 2 moves home

@@ -77,8 +77,8 @@ class PcapWriter {
   std::FILE* file_;
   std::string name_;
   std::unique_ptr<Background> background_;  // started by the first full buffer
-  pcap* dead_ = nullptr;   // libpcap's view of the link type, for the file header
-  std::vector<char> out_;  // records not yet passed on to file_
+  pcap* dead_ = nullptr;                    // libpcap's view of the link type, for the file header
+  std::vector<char> out_;                   // records not yet passed on to file_
   uint16_t link_type_ = 0;
   bool started_ = false;
   bool finished_ = false;
