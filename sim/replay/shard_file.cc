@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "egress/replay/shard.h"
+#include "flow_event_check.h"
 #include "replay_hash.h"
 #include "replay_stages.h"
 
@@ -625,6 +626,22 @@ Result<bool> next_event(ShardCursor& c) {
   }
 }
 
+// The check's name for a flow event record.
+FlowEventCheck::Event check_event(Record kind) {
+  switch (kind) {
+    case Record::kCreated:
+      return FlowEventCheck::Event::kCreated;
+    case Record::kAcquire:
+      return FlowEventCheck::Event::kAcquire;
+    case Record::kRelease:
+      return FlowEventCheck::Event::kRelease;
+    case Record::kPacket:
+      return FlowEventCheck::Event::kPacket;
+    default:
+      return FlowEventCheck::Event::kEnded;
+  }
+}
+
 }  // namespace
 
 Result<ShardSpec> parse_shard_spec(std::string_view text) {
@@ -828,6 +845,8 @@ Result<ReplaySummary> ShardSet::merge(const Engine& engine, ReplayOptions option
   // damaged file can make the stage allocate.
   std::map<std::pair<size_t, uint32_t>, uint32_t> trackers;
   std::vector<uint32_t> slots;  // per stage tracker: slots taken so far
+  std::vector<size_t> shard_of;  // per stage tracker
+  FlowEventCheck check;
   std::vector<bool> live(shards.size(), false);
   for (size_t i = 0; i < shards.size(); ++i) {
     Result<bool> more = next_event(shards[i]);
@@ -851,6 +870,7 @@ Result<ReplaySummary> ShardSet::merge(const Engine& engine, ReplayOptions option
                                             static_cast<uint32_t>(trackers.size()));
     if (fresh) {
       slots.push_back(0);
+      shard_of.push_back(best);
     }
     uint32_t& taken = slots[it->second];
     if (c.flow > taken || (c.flow == taken && c.kind != Record::kCreated)) {
@@ -860,6 +880,14 @@ Result<ReplaySummary> ShardSet::merge(const Engine& engine, ReplayOptions option
     taken = std::max(taken, c.flow + 1);
     stage.set_tracker(it->second);
     const SnatEntry* snat = c.snat == kNoSnatId ? nullptr : c.snats[c.snat].get();
+    if (snat == nullptr && (c.kind == Record::kAcquire || c.kind == Record::kRelease)) {
+      return shard_error(c.path, "damaged: flow slot " + std::to_string(c.flow) +
+                                     ": a port without a SNAT point");
+    }
+    if (std::optional<std::string> why =
+            check.take(it->second, c.flow, check_event(c.kind), c.snat, c.flow_key)) {
+      return shard_error(c.path, "damaged: " + *why);
+    }
     switch (c.kind) {
       case Record::kCreated:
         stage.on_created(c.key, c.flow);
@@ -891,6 +919,10 @@ Result<ReplaySummary> ShardSet::merge(const Engine& engine, ReplayOptions option
       return more.error();
     }
     live[best] = *more;
+  }
+  if (std::optional<FlowEventCheck::Live> open = check.finish()) {
+    return shard_error(shards[shard_of[open->tracker]].path,
+                       "damaged: flow slot " + std::to_string(open->slot) + " never ended");
   }
   ReaderCounts counts = shards.front().trailer.reader;
   uint64_t unmatched = 0;
