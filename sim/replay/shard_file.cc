@@ -844,7 +844,7 @@ Result<ReplaySummary> ShardSet::merge(const Engine& engine, ReplayOptions option
   // takes its slots in order (a new flow reuses one or takes the next), which bounds what a
   // damaged file can make the stage allocate.
   std::map<std::pair<size_t, uint32_t>, uint32_t> trackers;
-  std::vector<uint32_t> slots;  // per stage tracker: slots taken so far
+  std::vector<uint32_t> slots;   // per stage tracker: slots taken so far
   std::vector<size_t> shard_of;  // per stage tracker
   FlowEventCheck check;
   std::vector<bool> live(shards.size(), false);
@@ -881,8 +881,8 @@ Result<ReplaySummary> ShardSet::merge(const Engine& engine, ReplayOptions option
     stage.set_tracker(it->second);
     const SnatEntry* snat = c.snat == kNoSnatId ? nullptr : c.snats[c.snat].get();
     if (snat == nullptr && (c.kind == Record::kAcquire || c.kind == Record::kRelease)) {
-      return shard_error(c.path, "damaged: flow slot " + std::to_string(c.flow) +
-                                     ": a port without a SNAT point");
+      return shard_error(
+          c.path, "damaged: flow slot " + std::to_string(c.flow) + ": a port without a SNAT point");
     }
     if (std::optional<std::string> why =
             check.take(it->second, c.flow, check_event(c.kind), c.snat, c.flow_key)) {
