@@ -840,11 +840,11 @@ Result<ReplaySummary> ShardSet::merge(const Engine& engine, ReplayOptions option
   options.groups = nullptr;
   EgressStage stage(options, sink);
   stage.set_first_ns(shards.front().trailer.reader.counts.first_ns);
-  // The stage keeps a port per (tracker, slot): number every shard's trackers apart. A tracker
-  // takes its slots in order (a new flow reuses one or takes the next), which bounds what a
-  // damaged file can make the stage allocate.
+  // The stage keeps a port per (tracker, slot): number every shard's trackers apart. The check
+  // takes a tracker's slots only in order (a new flow reuses one or takes the next), which
+  // bounds what a damaged file can make the stage allocate, and each slot's events only in the
+  // order a tracker writes them.
   std::map<std::pair<size_t, uint32_t>, uint32_t> trackers;
-  std::vector<uint32_t> slots;   // per stage tracker: slots taken so far
   std::vector<size_t> shard_of;  // per stage tracker
   FlowEventCheck check;
   std::vector<bool> live(shards.size(), false);
@@ -869,25 +869,18 @@ Result<ReplaySummary> ShardSet::merge(const Engine& engine, ReplayOptions option
     auto [it, fresh] = trackers.try_emplace(std::make_pair(best, c.tracker),
                                             static_cast<uint32_t>(trackers.size()));
     if (fresh) {
-      slots.push_back(0);
       shard_of.push_back(best);
-    }
-    uint32_t& taken = slots[it->second];
-    if (c.flow > taken || (c.flow == taken && c.kind != Record::kCreated)) {
-      return shard_error(
-          c.path, "damaged: flow slot " + std::to_string(c.flow) + " before its flow was created");
-    }
-    taken = std::max(taken, c.flow + 1);
-    stage.set_tracker(it->second);
-    const SnatEntry* snat = c.snat == kNoSnatId ? nullptr : c.snats[c.snat].get();
-    if (snat == nullptr && (c.kind == Record::kAcquire || c.kind == Record::kRelease)) {
-      return shard_error(
-          c.path, "damaged: flow slot " + std::to_string(c.flow) + ": a port without a SNAT point");
     }
     if (std::optional<std::string> why =
             check.take(it->second, c.flow, check_event(c.kind), c.snat, c.flow_key)) {
       return shard_error(c.path, "damaged: " + *why);
     }
+    const SnatEntry* snat = c.snat == kNoSnatId ? nullptr : c.snats[c.snat].get();
+    if (snat == nullptr && (c.kind == Record::kAcquire || c.kind == Record::kRelease)) {
+      return shard_error(
+          c.path, "damaged: flow slot " + std::to_string(c.flow) + ": a port without a SNAT point");
+    }
+    stage.set_tracker(it->second);
     switch (c.kind) {
       case Record::kCreated:
         stage.on_created(c.key, c.flow);
