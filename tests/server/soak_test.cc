@@ -48,6 +48,9 @@ class ServerProcess {
     dir_ = mkdtemp(dir_template);
     err_ = dir_ + "/stderr";
     const std::string sim = EGRESS_SIM_BINARY;
+    // --max-replays 12: each client may have three streamed requests counted at once, its good
+    // replay and its previous round's 422 and half body, which count until their threads wind
+    // down after the client has gone on (with 8, one CI run refused a good replay).
     std::vector<std::string> args = {sim,
                                      "serve",
                                      topology_path("aks-udr-firewall"),
@@ -57,7 +60,7 @@ class ServerProcess {
                                      "--threads",
                                      "2",
                                      "--max-replays",
-                                     "8",
+                                     "12",
                                      "--request-timeout",
                                      "2",
                                      "--idle-timeout",
