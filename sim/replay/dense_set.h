@@ -31,6 +31,10 @@ class ChunkedVector {
     (*this)[size_++] = value;
   }
   void pop_back() noexcept { --size_; }
+  void clear() noexcept {
+    chunks_.clear();
+    size_ = 0;
+  }
   size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
   size_t memory_bytes() const noexcept {

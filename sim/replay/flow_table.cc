@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "replay_hash.h"
 
@@ -56,6 +57,15 @@ uint32_t FlowTable::add(const LiveFlow& flow) {
   return index;
 }
 
+void FlowTable::clear() {
+  chunks_.clear();
+  allocated_ = 0;
+  free_.clear();
+  used_.clear();
+  index_ = SlotIndex();
+  count_ = 0;
+}
+
 void FlowTable::remove(uint32_t index) {
   index_.erase(index, hash_of(index), [this](uint32_t i) { return hash_of(i); });
   used_[index] = false;
@@ -83,7 +93,7 @@ void FlowTimers::set(uint32_t flow, int64_t at) {
 
 void FlowTimers::erase(uint32_t flow) {
   const uint32_t i = flows_[flow].timer;
-  if (i == kNoTimer) {
+  if (i == kNoTimer || all_due_) {
     return;
   }
   flows_[flow].timer = kNoTimer;
@@ -106,16 +116,24 @@ void FlowTimers::replace(size_t i, const Entry& e) noexcept {
 }
 
 void FlowTimers::all_due_at(int64_t at) {
-  // One pass reads each flow's id, against one per comparison of a heap whose times are all
-  // equal: at the end of a capture with 100k live flows that was 5% of a replay.
+  // One pass reads each flow's id; then the sort reads only the entries. The end of input
+  // walks them in this order without a heap pop each: with 100k flows open, popping was a
+  // sixth of a capture's tail (bench/README.md, "Third round").
+  std::vector<Entry> sorted(heap_.size());
   for (size_t i = 0; i < heap_.size(); ++i) {
     const uint32_t flow = heap_[i].flow;
-    heap_[i] = keyed(static_cast<int64_t>(flows_[flow].id), flow);
+    sorted[i] = keyed(static_cast<int64_t>(flows_[flow].id), flow);
+  }
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Entry& a, const Entry& b) { return a.at() < b.at(); });
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    heap_[i] = sorted[i];
   }
   all_due_ = at;
-  for (size_t i = heap_.size() / kArity + 1; i-- > 0;) {
-    sift_down(i);
-  }
+}
+
+void FlowTimers::clear() noexcept {
+  heap_.clear();
 }
 
 void FlowTimers::sift_up(size_t i) noexcept {

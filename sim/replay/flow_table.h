@@ -160,6 +160,8 @@ class FlowTable {
   }
   uint32_t add(const LiveFlow& flow);
   void remove(uint32_t index);
+  /// Forgets every flow at once: the end of input, after the last one ended.
+  void clear();
 
   LiveFlow& operator[](uint32_t index) { return chunks_[index >> kChunkBits][index & kChunkMask]; }
   const LiveFlow& operator[](uint32_t index) const {
@@ -211,11 +213,17 @@ class FlowTimers {
   void set(uint32_t flow, int64_t at);
   /// Removes `flow`'s timer, if it has one.
   void erase(uint32_t flow);
-  /// The end of input: every live flow's timer falls due at `at`, so that they come out in
-  /// creation order. Each entry is keyed by its flow's id from now on (ids are unique), so
-  /// that ordering them reads no flow; the heap is rebuilt in place in linear time. Only
-  /// erase() and the getters may follow.
+  /// The end of input: every live flow's timer falls due at `at`, and the timers are sorted
+  /// by their flows' ids (creation order; ids are unique), to be read in that order by
+  /// due_flow() and due_id(). Each entry is keyed by its flow's id from then on, so that
+  /// sorting reads no flow. A sorted array is a heap too, so the getters still hold; set() may
+  /// not follow, and erase() does nothing (the flows' places are not kept).
   void all_due_at(int64_t at);
+  /// After all_due_at(): the `i`-th flow by id, and its id.
+  uint32_t due_flow(size_t i) const noexcept { return heap_[i].flow; }
+  uint64_t due_id(size_t i) const noexcept { return static_cast<uint64_t>(heap_[i].at()); }
+  /// Drops every timer (the flows are gone too, or going).
+  void clear() noexcept;
   size_t size() const noexcept { return heap_.size(); }
   size_t memory_bytes() const noexcept { return heap_.memory_bytes(); }
 

@@ -375,7 +375,9 @@ struct FlowTracker::Impl {
     }
   }
 
-  void finalize(uint32_t index) {
+  // `forget`: take the flow out of the tables. The end of input does not: it forgets all of
+  // them at once after the last (finish()).
+  void finalize(uint32_t index, bool forget = true) {
     LiveFlow& f = flows[index];
     const Path& path = paths[f.path];
     EndedFlow e;
@@ -397,6 +399,9 @@ struct FlowTracker::Impl {
           std::make_unique<FlowResult>(engine.trace(f.key, options.seed, host_of(path, f.path)));
     }
     out->on_ended(next(), index, std::move(e));
+    if (!forget) {
+      return;
+    }
     drop_path(f.path);
     timers.erase(index);
     flows.remove(index);
@@ -502,9 +507,11 @@ struct FlowTracker::Impl {
   }
 
   // Ends the live flows whose id is below `below`, in creation order: every timer moved to
-  // the end of input, where only the flows' ids order them, so the heap gives that order
-  // without a sorted copy of every live flow's index at the peak. Called with rising bounds,
-  // so that a worker's log of the end holds a share of the flows, not all of them.
+  // the end of input, where only the flows' ids order them; all_due_at() sorts them so, without
+  // a sorted copy of every live flow's index at the peak. Called with rising bounds, so that a
+  // worker's events of the end come a share at a time. The flows stay in the tables until the
+  // last has ended, then all go at once: taking each out (its path, its timer, its slot) was
+  // half of a capture's tail, for tables about to be dropped (bench/README.md, "Third round").
   void finish(int64_t at, uint64_t below) {
     if (!finishing) {
       finishing = true;
@@ -513,8 +520,8 @@ struct FlowTracker::Impl {
       // Every live flow has a timer (set at its creation, moved, never dropped while it lives).
       timers.all_due_at(kEndOfInputNs);
     }
-    while (!timers.empty() && flows[timers.next_flow()].id < below) {
-      const uint32_t index = timers.next_flow();
+    for (; ending < timers.size() && timers.due_id(ending) < below; ++ending) {
+      const uint32_t index = timers.due_flow(ending);
       key = EventKey{kEndOfInputNs, EventKey::kTimers, flows[index].id, 0};
       if (flows[index].pending) {
         decide(index, {}, now);
@@ -522,10 +529,23 @@ struct FlowTracker::Impl {
       if (!flows[index].ended) {
         end_flow(index, FlowEnd::kEndOfInput, now);
       }
-      finalize(index);
+      finalize(index, false);
+    }
+    if (ending == timers.size() && flows.size() != 0) {
+      // snat_points and egress_sets stay: the events point into them.
+      timers.clear();
+      flows.clear();
+      paths = {};
+      free_paths = {};
+      path_index = SlotIndex();
+      host_path_index = {};
+      path_hosts = {};
+      pending = {};
+      ending = 0;
     }
   }
   bool finishing = false;
+  size_t ending = 0;  // finish(): the timers (in id order) of the flows ended so far
 };
 
 FlowTracker::FlowTracker(const Engine& engine, const ReplayOptions& options, TrackerOutput& out)

@@ -115,6 +115,14 @@ class Channel {
   std::deque<T> items_;
 };
 
+// The worker that tracks the flow of hash `h` (flow_hash(), the same both ways) among
+// `workers`. Its top bits: the flow table's home slot takes the low bits and its tag bits 32 to
+// 45 or so, so each worker's table still sees all of its own hash space. One hash a packet for
+// both; which worker a flow goes to changes no output.
+uint32_t worker_of(uint64_t h, uint32_t workers) noexcept {
+  return static_cast<uint32_t>((h >> 48) % workers);
+}
+
 // Packets read and decoded, handed to every worker at once; each takes its own flows' ones.
 struct Batch {
   // Measured on 2 cores (bench/README.md, "Second round"): 16,384 packets ran a 1M-packet replay
@@ -146,14 +154,15 @@ struct Batch {
   bool full() const { return packets.size() >= kPackets || bytes.size() >= kBytes; }
   /// `with_bytes`: the workers read the packet's bytes (to rewrite it or find a host name);
   /// otherwise its headers, decoded, are all they need.
-  void add(const RawPacket& p, const DecodedPacket& d, uint64_t i, int64_t clock, uint32_t w,
+  void add(const RawPacket& p, const DecodedPacket& d, uint64_t i, int64_t clock, uint64_t h,
            bool with_bytes) {
-    mine[w].push_back(static_cast<uint32_t>(packets.size()));
+    mine[worker_of(h, static_cast<uint32_t>(mine.size()))].push_back(
+        static_cast<uint32_t>(packets.size()));
     packets.push_back(p);
     decoded.push_back(d);
     index.push_back(i);
     now.push_back(clock);
-    hash.push_back(flow_hash(d.key));
+    hash.push_back(h);
     offsets.push_back(bytes.size());
     if (with_bytes) {
       bytes.insert(bytes.end(), p.data.begin(), p.data.end());
@@ -418,7 +427,7 @@ void merge_batch(std::vector<WorkerLinks>& links, OrderedOutput& stage) {
 }
 
 // replay() on `threads` workers: the calling thread reads, decodes and runs the stage; the
-// workers track flows, each its share by tracker_of(). The stage's work (the ports, the
+// workers track flows, each its share by worker_of(). The stage's work (the ports, the
 // summary, the records' output) is about as much as the trackers' on one core, so one worker
 // beside the calling thread already uses two cores.
 Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
@@ -531,7 +540,7 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
     }
     if (ip && (filter == nullptr || filter->keep(d.key))) {
       bool with_bytes = options.rewrite || (any_application_rules && d.payload_length != 0);
-      batch->add(p, d, reader.index(), reader.now(), tracker_of(d.key, threads), with_bytes);
+      batch->add(p, d, reader.index(), reader.now(), flow_hash(d.key), with_bytes);
       if (batch->full()) {
         dispatch(std::exchange(batch, fresh_batch()));
       }

@@ -110,7 +110,9 @@ inline bool holds_port(const FlowResult& r) {
                                            via == Via::kAppliance || via == Via::kInstancePublicIp);
 }
 
-/// The tracker a flow belongs to among `trackers`: the same for both directions.
+/// The share a flow belongs to among `trackers`, the same for both directions: --shard's
+/// choice for a flow without an egress resource (shard files depend on it; a threaded run picks
+/// its workers by flow_hash()).
 uint32_t tracker_of(const FlowKey& key, uint32_t trackers) noexcept;
 /// The hash a tracker finds a packet's flow by, the same in both directions.
 uint64_t flow_hash(const FlowKey& key) noexcept;
