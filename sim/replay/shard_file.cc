@@ -1,5 +1,7 @@
 // replay --shard and merge (egress/replay/shard.h): the shard filter, the shard file's writer
 // and reader, and the merge, which runs the one EgressStage over every shard's events.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -271,7 +273,10 @@ class ShardFilter final : public PacketFilter {
 
 class Reader {
  public:
-  Reader(std::FILE* f, std::string path) : f_(f), path_(std::move(path)) {}
+  // `left`: the bytes the file holds from where the reader starts, so that a damaged length
+  // is refused before anything that large is allocated.
+  Reader(std::FILE* f, std::string path, uint64_t left)
+      : f_(f), path_(std::move(path)), left_(left) {}
   bool ok() const { return ok_; }
   const std::string& path() const { return path_; }
   uint64_t offset() const { return offset_; }
@@ -287,16 +292,18 @@ class Reader {
       std::memset(p, 0, n);
       return;
     }
-    if (std::fread(p, 1, n, f_) != n) {
+    if (n > left_ || std::fread(p, 1, n, f_) != n) {
       ok_ = false;
       std::memset(p, 0, n);
+      return;
     }
     offset_ += n;
+    left_ -= n;
   }
   std::vector<uint8_t> bytes() {
     auto n = num<uint32_t>();
     std::vector<uint8_t> b;
-    if (ok_ && n <= (uint32_t{1} << 30)) {
+    if (ok_ && n <= left_) {
       b.resize(n);
       get(b.data(), n);
     } else {
@@ -337,6 +344,7 @@ class Reader {
   std::FILE* f_;
   std::string path_;
   uint64_t offset_ = 0;
+  uint64_t left_;
   bool ok_ = true;
 };
 
@@ -724,6 +732,11 @@ Result<ShardSet> ShardSet::open(const std::vector<std::string>& paths) {
       return Error{"io", path + ": cannot open: " + std::strerror(errno), {}};
     }
     std::setvbuf(c.file.get(), nullptr, _IOFBF, kBufferBytes);
+    struct stat st {};
+    if (fstat(fileno(c.file.get()), &st) != 0) {
+      return Error{"io", path + ": cannot read: " + std::strerror(errno), {}};
+    }
+    const auto size = static_cast<uint64_t>(st.st_size);
     // The trailer first: a shard whose run did not finish has none.
     char magic[8];
     uint64_t at = 0;
@@ -732,7 +745,7 @@ Result<ShardSet> ShardSet::open(const std::vector<std::string>& paths) {
         std::fread(magic, 1, sizeof magic, c.file.get()) != sizeof magic ||
         std::memcmp(magic, kEndMagic, sizeof magic) != 0 ||
         std::fseek(c.file.get(), 0, SEEK_SET) != 0) {
-      Reader probe(c.file.get(), path);
+      Reader probe(c.file.get(), path, size);
       std::fseek(c.file.get(), 0, SEEK_SET);
       Header h;
       if (std::optional<Error> e = read_header(probe, h)) {
@@ -740,7 +753,7 @@ Result<ShardSet> ShardSet::open(const std::vector<std::string>& paths) {
       }
       return shard_error(path, "incomplete: the shard run that wrote it did not finish");
     }
-    c.in = std::make_unique<Reader>(c.file.get(), path);
+    c.in = std::make_unique<Reader>(c.file.get(), path, size);
     if (std::optional<Error> e = read_header(*c.in, c.header)) {
       return *e;
     }
@@ -748,7 +761,7 @@ Result<ShardSet> ShardSet::open(const std::vector<std::string>& paths) {
     if (std::fseek(c.file.get(), static_cast<long>(at), SEEK_SET) != 0) {
       return shard_error(path, "damaged: its trailer is outside the file");
     }
-    Reader tail(c.file.get(), path);
+    Reader tail(c.file.get(), path, at <= size ? size - at : 0);
     if (static_cast<Record>(tail.num<uint8_t>()) != Record::kEnd) {
       return shard_error(path, "damaged: no end record where its trailer says");
     }
@@ -765,7 +778,8 @@ Result<ShardSet> ShardSet::open(const std::vector<std::string>& paths) {
   }
   const ShardCursor& first = opened.front();
   const uint32_t n = first.header.count;
-  std::vector<int> by_index(n, -1);
+  // By shard index; a map, as a damaged header may claim any number of shards.
+  std::map<uint32_t, size_t> by_index;
   for (size_t i = 0; i < opened.size(); ++i) {
     const ShardCursor& c = opened[i];
     const Header& h = c.header;
@@ -778,11 +792,11 @@ Result<ShardSet> ShardSet::open(const std::vector<std::string>& paths) {
                                      " shards, but " + first.path + " is one of " +
                                      std::to_string(n));
     }
-    if (by_index[h.index] >= 0) {
+    if (auto twice = by_index.find(h.index); twice != by_index.end()) {
       return shard_error(c.path, "shard " + std::to_string(h.index) + "/" + std::to_string(n) +
-                                     " given twice (also " + opened[by_index[h.index]].path + ")");
+                                     " given twice (also " + opened[twice->second].path + ")");
     }
-    by_index[h.index] = static_cast<int>(i);
+    by_index[h.index] = i;
     if (h.run.topology_text != first.header.run.topology_text) {
       return other("a replay of another topology");
     }
@@ -804,16 +818,18 @@ Result<ShardSet> ShardSet::open(const std::vector<std::string>& paths) {
                    " packets, not " + std::to_string(b.counts.packets) + ")");
     }
   }
-  for (uint32_t i = 0; i < n; ++i) {
-    if (by_index[i] < 0) {
+  // Every index is below n and none twice: one is missing while there are fewer than n, and
+  // the first missing one is at most the number given.
+  for (uint32_t i = 0; by_index.size() < n; ++i) {
+    if (by_index.count(i) == 0) {
       return Error{"bad-shard",
                    "shard " + std::to_string(i) + "/" + std::to_string(n) +
                        " is missing: merge needs all " + std::to_string(n) + " shards of the run",
                    {}};
     }
   }
-  for (uint32_t i = 0; i < n; ++i) {
-    set.impl_->shards.push_back(std::move(opened[by_index[i]]));
+  for (const auto& [index, at] : by_index) {
+    set.impl_->shards.push_back(std::move(opened[at]));
   }
   return set;
 }
