@@ -37,7 +37,7 @@ uint32_t FlowTable::find(const FlowKey& key, uint64_t h, bool* reverse) const no
   });
 }
 
-uint32_t FlowTable::add(const LiveFlow& flow) {
+uint32_t FlowTable::add(const LiveFlow& flow, uint64_t h) {
   uint32_t index;
   if (!free_.empty()) {
     index = free_.back();
@@ -52,7 +52,7 @@ uint32_t FlowTable::add(const LiveFlow& flow) {
     (*this)[index] = flow;
     used_.push_back(true);
   }
-  index_.insert(index, hash(flow.key), [this](uint32_t i) { return hash_of(i); });
+  index_.insert(index, h, [this](uint32_t i) { return hash_of(i); });
   ++count_;
   return index;
 }

@@ -158,7 +158,9 @@ class FlowTable {
       __builtin_prefetch(&(*this)[id]);
     }
   }
-  uint32_t add(const LiveFlow& flow);
+  /// Adds `flow`, whose key's hash(), the same both ways, is `h`.
+  uint32_t add(const LiveFlow& flow, uint64_t h);
+  uint32_t add(const LiveFlow& flow) { return add(flow, hash(flow.key)); }
   void remove(uint32_t index);
   /// Forgets every flow at once: the end of input, after the last one ended.
   void clear();

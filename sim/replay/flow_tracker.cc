@@ -250,7 +250,8 @@ struct FlowTracker::Impl {
     }
   }
 
-  uint32_t create(const FlowKey& k, bool may_flip, bool* reverse, uint64_t id) {
+  // `h`: the flow's hash (flow_hash()), the same for `k` and its reverse.
+  uint32_t create(const FlowKey& k, uint64_t h, bool may_flip, bool* reverse, uint64_t id) {
     FlowKey oriented = k;
     bool flipped = false;
     uint32_t path = path_for(k);
@@ -278,7 +279,7 @@ struct FlowTracker::Impl {
     // decided at its first client payload; until then it holds no port.
     f.pending = paths[path].by_host && oriented.proto == Protocol::kTcp;
     f.waited = f.pending;
-    uint32_t index = flows.add(f);
+    uint32_t index = flows.add(f, h);
     out->on_created(next(), index);
     if (f.pending) {
       pending[index] = PendingFlow{};
@@ -464,7 +465,8 @@ struct FlowTracker::Impl {
       // A SYN names its initiator; any other first packet may be a reply (model
       // flow-direction).
       bool syn = (d.tcp_flags & (kTcpSyn | kTcpAck)) == kTcpSyn;
-      index = create(d.key, !(d.key.proto == Protocol::kTcp && syn), &reverse, tp.index);
+      index =
+          create(d.key, tp.flow_hash, !(d.key.proto == Protocol::kTcp && syn), &reverse, tp.index);
     }
     account(index, packet, reverse);
     if (flows[index].pending) [[unlikely]] {

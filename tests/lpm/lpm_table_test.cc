@@ -457,17 +457,7 @@ void expect_probes_in_both_layouts(const std::vector<Route>& routes,
     LpmTable table = build_or_die(layout == 0   ? entries
                                   : layout == 1 ? with_chunk_overflow(entries)
                                                 : with_padding(entries));
-    std::vector<IpAddress> addresses;
-    for (const Probe& probe : probes) {
-      addresses.push_back(addr(probe.address));
-      EXPECT_EQ(table.lookup(addresses.back()), probe.expected) << probe.address;
-    }
-    std::vector<uint32_t> out(addresses.size(), 12345);
-    table.lookup_batch(addresses, out);
-    for (size_t i = 0; i < probes.size(); ++i) {
-      EXPECT_EQ(out[i], probes[i].expected) << probes[i].address;
-    }
-    expect_integer_paths(table, probes);
+    expect_every_path(table, probes);
   }
 }
 
