@@ -18,8 +18,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "server/api.h"
 
@@ -154,7 +156,20 @@ struct Server::Impl {
   std::condition_variable changed;
   bool stopping = false;
   bool stopped = false;
-  unsigned workers = 0;  // streamed requests running
+  unsigned workers = 0;   // streamed requests' threads alive: stop() waits for them
+  unsigned admitted = 0;  // of those, the ones still held against --max-replays
+
+  // A streamed request's hold on --max-replays ends as its last bytes go out, before its
+  // thread closes the connection: a client that sends its next request as soon as it has the
+  // answer must find the slot free.
+  void release_admission(bool& held) {
+    if (!held) {
+      return;
+    }
+    held = false;
+    std::lock_guard<std::mutex> lock(mutex);
+    --admitted;
+  }
   std::atomic<bool> cancel{false};
   std::atomic<bool> accepting{true};
 
@@ -399,12 +414,16 @@ std::string head(unsigned status, const std::string& content_type,
 // The head of a chunked answer goes out with its first chunk, each chunk in one system call.
 class RawWriter final : public ResponseWriter {
  public:
-  RawWriter(RawConnection& io, const ServerOptions& options) : io_(io), options_(options) {}
+  /// `before_last_write` runs once, just before the answer's last bytes are written.
+  RawWriter(RawConnection& io, const ServerOptions& options,
+            std::function<void()> before_last_write)
+      : io_(io), options_(options), before_last_write_(std::move(before_last_write)) {}
   bool answer(const Answer& a) override {
     status_ = a.status;
     Answer copy = a;
     add_common_headers(options_, copy);
     const std::string h = head(a.status, a.content_type, copy.headers, a.body.size());
+    last_write();
     return io_.write({h, a.body});
   }
   bool begin(unsigned status, const std::string& content_type) override {
@@ -426,6 +445,7 @@ class RawWriter final : public ResponseWriter {
     return ok;
   }
   bool finish() override {
+    last_write();
     const bool ok = io_.write({head_, "0\r\n\r\n"});
     head_.clear();
     return ok;
@@ -433,8 +453,15 @@ class RawWriter final : public ResponseWriter {
   unsigned status() const { return status_; }
 
  private:
+  void last_write() {
+    if (before_last_write_) {
+      std::exchange(before_last_write_, nullptr)();
+    }
+  }
+
   RawConnection& io_;
   const ServerOptions& options_;
+  std::function<void()> before_last_write_;
   unsigned status_ = 0;
   std::string head_;  // begun, not yet sent
 };
@@ -660,19 +687,22 @@ class Session : public std::enable_shared_from_this<Session> {
         respond(problem(503, "stopping", "the server is shutting down"), dispatch_.label, false);
         return;
       }
-      if (server.workers >= server.options.max_replays) {
+      if (server.admitted >= server.options.max_replays) {
         respond(problem(429, "too-many-replays",
-                        "already " + std::to_string(server.workers) +
+                        "already " + std::to_string(server.admitted) +
                             " replays, syntheses, diffs or migrations running (--max-replays); "
                             "try again later"),
                 dispatch_.label, false);
         return;
       }
       ++server.workers;
+      ++server.admitted;
     }
     stream_.expires_never();
     std::thread([self = shared_from_this(), &server]() mutable {
-      self->run_worker();
+      bool held = true;
+      self->run_worker(held);
+      server.release_admission(held);  // no answer went out (the client left, say)
       // The session (its socket and timer belong to an io_context) goes before the count that
       // lets stop() destroy the contexts.
       self.reset();
@@ -682,7 +712,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }).detach();
   }
 
-  void run_worker() {
+  /// `held`: the request's hold on --max-replays, given up as its answer's last bytes go out.
+  void run_worker(bool& held) {
     Server::Impl& server = server_;
     {
       const bool expect = beast::iequals(header_->get()[http::field::expect], "100-continue");
@@ -695,7 +726,7 @@ class Session : public std::enable_shared_from_this<Session> {
         io.write("HTTP/1.1 100 Continue\r\n\r\n");
       }
       ParsedBody body(parser, buffer_, io);
-      RawWriter writer(io, server.options);
+      RawWriter writer(io, server.options, [&server, &held] { server.release_admission(held); });
       stream(server.context(), dispatch_, body, writer, server.cancel);
       server.metrics.record(dispatch_.label, writer.status() == 0 ? 499 : writer.status(),
                             std::chrono::duration<double>(Clock::now() - started_).count());

@@ -358,6 +358,20 @@ TEST(ServerLimits, TooManyReplaysIs429) {
   EXPECT_EQ(first.read().status, 200u);
 }
 
+// A replay's slot is free once its answer is: a client that waits for each answer before
+// sending the next request is never refused, even while the last one's thread still closes
+// its connection.
+TEST(ServerLimits, OneAfterAnotherIsNeverRefused) {
+  ServerOptions o;
+  o.max_replays = 1;
+  auto server = start_server(o);
+  const std::string capture = capture_bytes();
+  for (int i = 0; i < 200; ++i) {
+    Reply r = post(server->port(), "/v1/topologies/aks-udr-firewall/replay", capture);
+    ASSERT_EQ(r.status, 200u) << "request " << i << ": " << r.body;
+  }
+}
+
 TEST(ServerLimits, DisconnectMidReplayFreesIt) {
   auto server = start_server();
   const std::string capture = capture_bytes();

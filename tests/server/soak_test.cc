@@ -48,9 +48,10 @@ class ServerProcess {
     dir_ = mkdtemp(dir_template);
     err_ = dir_ + "/stderr";
     const std::string sim = EGRESS_SIM_BINARY;
-    // --max-replays 12: each client may have three streamed requests counted at once, its good
-    // replay and its previous round's 422 and half body, which count until their threads wind
-    // down after the client has gone on (with 8, one CI run refused a good replay).
+    // --max-replays 12: each client may have two streamed requests counted at once, its good
+    // replay and its previous round's half body, which counts until its thread finds the client
+    // gone. (A 422 stops counting as its answer goes out: ServerLimits.OneAfterAnotherIsNever-
+    // Refused. Before that, with 8, one CI run refused a good replay.)
     std::vector<std::string> args = {sim,
                                      "serve",
                                      topology_path("aks-udr-firewall"),
