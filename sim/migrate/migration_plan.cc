@@ -48,7 +48,9 @@ class Placeholders {
   Index add(Topology& t, const std::string& resource, uint32_t n) {
     IpAddress ip = IpAddress::v4(0xf0000000U + static_cast<uint32_t>(plan_.unknown.size()) + 1);
     std::string name = resource + "-managed-ip-" + std::to_string(n);
-    t.public_ips.push_back(PublicIp{name, ip, Pos{}});
+    PublicIp& pip = t.public_ips.emplace_back();
+    pip.name = std::move(name);
+    pip.address = ip;
     plan_.unknown[ip] = "unknown:" + resource + "#" + std::to_string(n);
     return static_cast<Index>(t.public_ips.size() - 1);
   }
@@ -61,7 +63,7 @@ void to_load_balancer(Topology& t, const MigrationOptions& o, MigrationPlan& pla
                       Placeholders& ips) {
   Cluster& c = *t.cluster;
   if (c.load_balancer == kNoIndex) {
-    t.load_balancers.push_back(LoadBalancer{"kubernetes", {}, {}, {}, Pos{}});
+    t.load_balancers.emplace_back().name = "kubernetes";
     c.load_balancer = static_cast<Index>(t.load_balancers.size() - 1);
     plan.creates.push_back("Standard load balancer kubernetes");
   }
@@ -69,7 +71,8 @@ void to_load_balancer(Topology& t, const MigrationOptions& o, MigrationPlan& pla
   if (!lb.outbound_rules.empty()) {
     return;
   }
-  BackendPool pool{"aksOutboundBackendPool", {}, Pos{}};
+  BackendPool pool;
+  pool.name = "aksOutboundBackendPool";
   for (Index i = 0; i < c.node_pools.size(); ++i) {
     pool.members.push_back(PoolMember{PoolMember::Kind::kNodePool, i});
   }
@@ -80,8 +83,9 @@ void to_load_balancer(Topology& t, const MigrationOptions& o, MigrationPlan& pla
   rule.idle_timeout_minutes = kAksOutboundIdleMinutes;
   for (uint32_t n = 1; n <= o.managed_outbound_ips; ++n) {
     Index ip = ips.add(t, lb.name, n);
-    t.load_balancers[c.load_balancer].frontends.push_back(
-        Frontend{"aks-outbound-" + std::to_string(n), ip, Pos{}});
+    Frontend& frontend = t.load_balancers[c.load_balancer].frontends.emplace_back();
+    frontend.name = "aks-outbound-" + std::to_string(n);
+    frontend.public_ip = ip;
     rule.frontends.push_back(
         static_cast<Index>(t.load_balancers[c.load_balancer].frontends.size() - 1));
   }
