@@ -299,7 +299,7 @@ class Reader {
     get(&v, sizeof v);
     return v;
   }
-  // Fields come a few bytes at a time: taken from a buffer read a chunk at once. One fread() a
+  // Fields come a few bytes at a time: taken from a buffer read 256 KiB at once. One fread() a
   // field, each taking the stream's lock, was half of a merge's time (bench/README.md, "Fourth
   // round").
   void get(void* p, size_t n) {
@@ -353,7 +353,9 @@ class Reader {
   }
 
  private:
-  static constexpr size_t kChunk = size_t{1} << 20;
+  // Its own buffer, so the stream keeps its small default one: a merge of many shards holds
+  // one of each.
+  static constexpr size_t kChunk = size_t{256} << 10;
 
   void get_slow(void* p, size_t n) {
     if (!ok_ || n > left_) {
@@ -781,7 +783,6 @@ Result<ShardSet> ShardSet::open(const std::vector<std::string>& paths) {
     if (!c.file) {
       return Error{"io", path + ": cannot open: " + std::strerror(errno), {}};
     }
-    std::setvbuf(c.file.get(), nullptr, _IOFBF, kBufferBytes);
     struct stat st {};
     if (fstat(fileno(c.file.get()), &st) != 0) {
       return Error{"io", path + ": cannot read: " + std::strerror(errno), {}};
