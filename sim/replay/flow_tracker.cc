@@ -174,7 +174,6 @@ struct FlowTracker::Impl {
       return found;
     }
     uint32_t index = new_path(k, {});
-    paths[index].by_host = engine.decides_by_host(k);
     path_index.insert(index, h, [&](uint32_t i) { return path_hash(i); });
     return index;
   }
@@ -210,7 +209,10 @@ struct FlowTracker::Impl {
     }
     Path& p = paths[index];
     FlowResult r = engine.trace(k, options.seed, host);
-    p.by_host = false;
+    // Traced without a host, the answer says whether a host name could change it: what
+    // Engine::decides_by_host() tells by a second trace, for any seed. That second trace was
+    // a fifth of a replay's instructions (bench/README.md, "Fourth round").
+    p.by_host = host.empty() && r.host_dependent;
     p.has_host = false;
     p.key = pk;
     p.users = 1;

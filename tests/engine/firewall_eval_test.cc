@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -176,6 +177,43 @@ TEST(Firewall, DecidesByHostOnlyWhereAnFqdnRuleCouldMatch) {
              "      - {name: any-https, collection: early, priority: 200, action: allow, "
              "protocols: [tcp], ports: [443]}\n      - {name: allow-ssh,"}}));
   EXPECT_FALSE(by_address.decides_by_host(flow(kVm, "20.1.1.1", 443)));
+}
+
+// Replay reads whether a flow waits for its host name off the trace it makes anyway, with its
+// own seed, instead of calling decides_by_host() (a second trace, with seed 0). The two must
+// agree for every seed; with two public IPs on the firewall the seeds do pick differently.
+TEST(Firewall, DecidesByHostIsTheTracesOwnAnswerForEverySeed) {
+  Engine engine = build_engine(with({{"  - {name: fw-pip, address: 20.83.201.36}\n",
+                                      "  - {name: fw-pip, address: 20.83.201.36}\n"
+                                      "  - {name: fw-pip2, address: 20.83.201.37}\n"},
+                                     {"publicIps: [fw-pip]", "publicIps: [fw-pip, fw-pip2]"}}));
+  int dependent = 0;
+  int independent = 0;
+  int picked_differently = 0;
+  for (const char* to : {"20.1.1.1", "91.189.91.157", "20.42.1.1", "20.9.9.9", "10.42.3.5",
+                         "198.51.100.5", "8.8.8.8", "20.83.201.36"}) {
+    for (uint16_t port : {22, 80, 123, 443, 5432, 7000, 8080, 8443, 9000}) {
+      for (Protocol proto : {Protocol::kTcp, Protocol::kUdp}) {
+        for (uint16_t sport : {40000, 40001, 51515}) {
+          FlowKey f = flow(kVm, to, port, proto);
+          f.sport = sport;
+          const bool by_host = engine.decides_by_host(f);
+          std::vector<std::string> ips;
+          for (uint64_t seed : {0, 1, 7, 12345}) {
+            const FlowResult r = engine.trace(f, seed);
+            EXPECT_EQ(r.host_dependent, by_host) << to << ":" << port << " seed " << seed;
+            ips.push_back(snat_ip_text(r));
+          }
+          (by_host ? dependent : independent) += 1;
+          picked_differently +=
+              std::adjacent_find(ips.begin(), ips.end(), std::not_equal_to<>()) != ips.end();
+        }
+      }
+    }
+  }
+  EXPECT_GT(dependent, 0);
+  EXPECT_GT(independent, 0);
+  EXPECT_GT(picked_differently, 0);
 }
 
 // B2: where the firewall SNATs, by privateRanges and by where the destination is routed.

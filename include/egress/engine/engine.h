@@ -33,7 +33,9 @@ class Engine {
   /// True when the flow's verdict can depend on its host name: it reaches an Azure Firewall
   /// whose DNAT and network rules leave it to the application rules, and an application rule
   /// could match its protocol and port. Replay waits for the first payload (SNI or Host) of
-  /// such a flow before calling trace(); for any other flow the host changes nothing.
+  /// such a flow before calling trace(); for any other flow the host changes nothing. The same
+  /// as trace(flow, seed).host_dependent for every seed: the seed only picks among a resource's
+  /// public IPs, after the firewalls have decided.
   bool decides_by_host(const FlowKey& flow) const;
 
   /// The subnet's effective routes, as compute_effective_routes gives them.
