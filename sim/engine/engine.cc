@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <tuple>
+#include <utility>
 
 #include "egress/engine/models.h"
 #include "egress/lpm/lpm_table.h"
@@ -492,7 +493,7 @@ FlowResult Engine::Impl::trace(const FlowKey& f, uint64_t seed, std::string_view
         drop(res, Reason::kRouteNone, hop);
         return res;
       case NextHopType::kInternet:
-        internet(f, seed, w, hop, res);
+        internet(f, seed, w, std::move(hop), res);
         if (res.verdict == Verdict::kEgress) {
           check_api_server(f, origin, res);
         }
@@ -591,7 +592,7 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
   }
   if (!nat_family_ips.empty()) {
     const NatGateway& g = t().nat_gateways[sn.nat_gateway];
-    res.hops.push_back(hop);
+    res.hops.push_back(std::move(hop));
     if (f.proto == Protocol::kIcmp) {
       // azure-egress-facts 3b: NAT gateway translates TCP and UDP only.
       drop(res, Reason::kNoOutboundConnectivity,
@@ -652,16 +653,16 @@ void Engine::Impl::internet(const FlowKey& f, uint64_t seed, Walk& w, Hop hop,
                            kDefaultIdleTimeoutS,
                            ips};
       if (hop.at != appliance->name) {
-        res.hops.push_back(hop);
+        res.hops.push_back(std::move(hop));
         hop = Hop{appliance->name, {}, "", HopAction::kNone, {}, ""};
       }
       hop.action = HopAction::kSnat;
       hop.ip = res.snat_ip;
-      res.hops.push_back(hop);
+      res.hops.push_back(std::move(hop));
       return;
     }
   }
-  res.hops.push_back(hop);
+  res.hops.push_back(std::move(hop));
 
   if (w.sender.kind == Sender::Kind::kHost && t().hosts[w.sender.index].public_ip != kNoIndex &&
       t().public_ips[t().hosts[w.sender.index].public_ip].address.family() == family) {
