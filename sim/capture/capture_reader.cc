@@ -531,6 +531,16 @@ SourcePosition CaptureReader::position() const {
   return SourcePosition{impl_->done ? impl_->size : impl_->position, impl_->size};
 }
 
+// Only a classic pcap that our parser reads from a file or stream: libpcap's and the pcapng
+// reader's buffers are theirs to reuse.
+bool CaptureReader::keep_packets() {
+  return impl_->classic && impl_->classic->keep_bytes();
+}
+
+std::shared_ptr<const void> CaptureReader::pinned() {
+  return impl_->classic ? impl_->classic->pin() : nullptr;
+}
+
 const std::vector<Diagnostic>& CaptureReader::warnings() const {
   return impl_->warnings;
 }

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <mutex>
 #include <utility>
 
 #include "egress/capture/raw_packet.h"
@@ -132,6 +133,9 @@ ClassicPcapReader::ClassicPcapReader(ClassicPcapReader&& other) noexcept
       fd_(std::exchange(other.fd_, -1)),
       file_(other.file_),
       buffer_(std::move(other.buffer_)),
+      shared_(std::move(other.shared_)),
+      retired_(std::move(other.retired_)),
+      pool_(std::move(other.pool_)),
       eof_(other.eof_),
       read_errno_(other.read_errno_),
       done_(other.done_),
@@ -143,22 +147,90 @@ ClassicPcapReader::~ClassicPcapReader() {
   }
 }
 
+// Spare buffers for keep_bytes(), handed back by the last handle on each. Handles may be let
+// go on any thread.
+struct ClassicPcapReader::BufferPool {
+  std::mutex mutex;
+  std::vector<std::unique_ptr<std::vector<uint8_t>>> spare;
+
+  static std::shared_ptr<std::vector<uint8_t>> take(const std::shared_ptr<BufferPool>& pool,
+                                                    size_t size) {
+    std::unique_ptr<std::vector<uint8_t>> b;
+    {
+      std::lock_guard lock(pool->mutex);
+      if (!pool->spare.empty()) {
+        b = std::move(pool->spare.back());
+        pool->spare.pop_back();
+      }
+    }
+    if (!b) {
+      b = std::make_unique<std::vector<uint8_t>>();
+    }
+    if (b->size() < size) {
+      b->resize(size);
+    }
+    return {b.release(), [pool](std::vector<uint8_t>* v) {
+              std::lock_guard lock(pool->mutex);
+              pool->spare.emplace_back(v);
+            }};
+  }
+};
+
+bool ClassicPcapReader::keep_bytes() {
+  if (file_ == nullptr && fd_ < 0) {
+    return false;
+  }
+  if (!pool_) {
+    pool_ = std::make_shared<BufferPool>();
+    shared_ = BufferPool::take(pool_, std::max(buffer_.size(), kStreamChunk));
+    std::memcpy(shared_->data(), buffer_.data() + begin_, end_ - begin_);
+    base_ += begin_;
+    end_ -= begin_;
+    begin_ = 0;
+    data_ = shared_->data();
+    buffer_ = {};
+  }
+  return true;
+}
+
+std::shared_ptr<const void> ClassicPcapReader::pin() {
+  if (!shared_) {
+    return nullptr;
+  }
+  retired_.push_back(shared_);
+  auto held =
+      std::make_shared<std::vector<std::shared_ptr<std::vector<uint8_t>>>>(std::move(retired_));
+  retired_.clear();
+  return held;
+}
+
 size_t ClassicPcapReader::available(size_t need) {
   if (end_ - begin_ >= need || (file_ == nullptr && fd_ < 0) || eof_) {
     return std::min(need, end_ - begin_);
   }
-  // Only now is the previous record's data no longer in use.
-  std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+  if (shared_) {
+    // keep_bytes(): the records read so far stay where they are; the unread tail starts a
+    // fresh buffer.
+    std::shared_ptr<std::vector<uint8_t>> fresh =
+        BufferPool::take(pool_, std::max(need, kStreamChunk));
+    std::memcpy(fresh->data(), data_ + begin_, end_ - begin_);
+    retired_.push_back(std::exchange(shared_, std::move(fresh)));
+    data_ = shared_->data();
+  } else {
+    // Only now is the previous record's data no longer in use.
+    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+  }
   base_ += begin_;
   end_ -= begin_;
   begin_ = 0;
-  if (buffer_.size() < need) {
-    buffer_.resize(need);
-    data_ = buffer_.data();
+  std::vector<uint8_t>& buffer = storage();
+  if (buffer.size() < need) {
+    buffer.resize(need);
+    data_ = buffer.data();
   }
-  while (end_ < buffer_.size()) {
-    const size_t want = buffer_.size() - end_;
-    const size_t got = fd_ >= 0 ? read_at(want) : std::fread(buffer_.data() + end_, 1, want, file_);
+  while (end_ < buffer.size()) {
+    const size_t want = buffer.size() - end_;
+    const size_t got = fd_ >= 0 ? read_at(want) : std::fread(buffer.data() + end_, 1, want, file_);
     end_ += got;
     if (got < want) {
       if (fd_ < 0 && std::ferror(file_) != 0) {
@@ -174,7 +246,7 @@ size_t ClassicPcapReader::available(size_t need) {
 size_t ClassicPcapReader::read_at(size_t want) {
   size_t got = 0;
   while (got < want) {
-    const ssize_t n = ::pread(fd_, buffer_.data() + end_ + got, want - got,
+    const ssize_t n = ::pread(fd_, storage().data() + end_ + got, want - got,
                               static_cast<off_t>(base_ + end_ + got));
     if (n > 0) {
       got += static_cast<size_t>(n);

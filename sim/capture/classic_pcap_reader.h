@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -70,6 +71,14 @@ class ClassicPcapReader {
   /// Offset of the next record.
   uint64_t offset() const { return base_ + begin_; }
 
+  /// From now on the records' bytes stay where they were read until pin()'s handles let go:
+  /// each refill goes to a fresh buffer (from a pool of the reader's) instead of moving the
+  /// unread tail to the front of the one buffer. Only for a file or stream, before the first
+  /// next(); false otherwise (a capture in memory is the caller's already).
+  bool keep_bytes();
+  /// After keep_bytes(): a handle on the buffers of every record read since the last call.
+  std::shared_ptr<const void> pin();
+
  private:
   ClassicPcapReader() = default;
   // Makes up to `need` bytes past the cursor readable and returns how many are.
@@ -77,6 +86,10 @@ class ClassicPcapReader {
   Status stop(Status status, std::string error);
   // pread()s up to `want` bytes to the buffer's end; fewer at the file's end or an error.
   size_t read_at(size_t want);
+
+  struct BufferPool;
+  // The buffer reads go to: buffer_, or with keep_bytes() the shared one.
+  std::vector<uint8_t>& storage() { return shared_ ? *shared_ : buffer_; }
 
   ClassicPcapHeader header_;
   const uint8_t* data_ = nullptr;  // the window: data_[begin_, end_) is readable
@@ -86,6 +99,11 @@ class ClassicPcapReader {
   int fd_ = -1;                // a regular file's descriptor, our own; else
   std::FILE* file_ = nullptr;  // a stream (both read into buffer_)
   std::vector<uint8_t> buffer_;
+  // keep_bytes(): the buffer being read, those left since the last pin(), and where spare ones
+  // come from (shared with the handles, which give theirs back).
+  std::shared_ptr<std::vector<uint8_t>> shared_;
+  std::vector<std::shared_ptr<std::vector<uint8_t>>> retired_;
+  std::shared_ptr<BufferPool> pool_;
   bool eof_ = false;
   int read_errno_ = 0;
   bool done_ = false;

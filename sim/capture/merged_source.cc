@@ -97,6 +97,15 @@ Result<bool> MergedSource::next(RawPacket& out) {
   return true;
 }
 
+// One input hands its packets out as they are; several are copied (each holds one packet).
+bool MergedSource::keep_packets() {
+  return impl_->inputs.size() == 1 && impl_->inputs[0].source->keep_packets();
+}
+
+std::shared_ptr<const void> MergedSource::pinned() {
+  return impl_->inputs.size() == 1 ? impl_->inputs[0].source->pinned() : nullptr;
+}
+
 SourcePosition MergedSource::position() const {
   SourcePosition sum;
   for (const auto& in : impl_->inputs) {

@@ -139,8 +139,12 @@ struct Batch {
   std::vector<size_t> offsets;  // into bytes; the packets' spans are set by seal()
   std::vector<uint8_t> bytes;
   std::vector<std::vector<uint32_t>> mine;  // per worker: positions of its packets
-  size_t limit = kPackets;                  // packets it takes (the first batches take fewer)
-  int64_t end_now = 0;                      // the clock after the batch's last packet
+  // Set when the source keeps its packets' bytes (PacketSource::keep_packets): the packets
+  // point into the source's buffers, which `pin` holds, instead of into `bytes`.
+  bool pinned = false;
+  std::shared_ptr<const void> pin;
+  size_t limit = kPackets;    // packets it takes (the first batches take fewer)
+  int64_t end_now = 0;        // the clock after the batch's last packet
   uint64_t finish_below = 0;  // a round of the end of input: end the flows older than this
   bool last = false;          // the last round: every flow has ended
 
@@ -165,10 +169,10 @@ struct Batch {
     now.push_back(clock);
     hash.push_back(h);
     offsets.push_back(bytes.size());
-    if (with_bytes) {
-      bytes.insert(bytes.end(), p.data.begin(), p.data.end());
-    } else {
+    if (!with_bytes) {
       packets.back().data = {};
+    } else if (!pinned) {
+      bytes.insert(bytes.end(), p.data.begin(), p.data.end());
     }
   }
   void clear() {
@@ -182,10 +186,14 @@ struct Batch {
     for (std::vector<uint32_t>& m : mine) {
       m.clear();
     }
+    pin.reset();
     finish_below = 0;
     last = false;
   }
   void seal() {
+    if (pinned) {
+      return;
+    }
     for (size_t i = 0; i < packets.size(); ++i) {
       if (!packets[i].data.empty()) {
         packets[i].data =
@@ -488,6 +496,9 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
     });
   }
 
+  // --pcap-out rewrites every packet: a source that keeps its packets' bytes saves copying them
+  // all into the batches, and the batches' share of the peak (bench/README.md, "Fourth round").
+  const bool pinned = options.rewrite && source.keep_packets();
   std::deque<std::shared_ptr<Batch>> in_flight;
   auto drain_one = [&] {
     merge_batch(links, stage);
@@ -508,6 +519,7 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
       spare_batches.pop_back();
     }
     b->limit = batch_limit;
+    b->pinned = pinned;
     batch_limit = std::min(2 * batch_limit, Batch::kPackets);
     return b;
   };
@@ -518,6 +530,9 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
     any_application_rules = any_application_rules || !a.application_rules.empty();
   }
   auto dispatch = [&](std::shared_ptr<Batch> b) {
+    if (pinned) {
+      b->pin = source.pinned();
+    }
     b->seal();
     b->end_now = reader.now();
     in_flight.push_back(b);

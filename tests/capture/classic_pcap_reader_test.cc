@@ -274,5 +274,59 @@ TEST(ClassicPcapReader, StreamsLongerThanTheBufferReadWhole) {
   EXPECT_EQ(reader.next(record), ClassicPcapReader::Status::kEnd);
 }
 
+// keep_bytes(): every record read stays readable, at the address it was handed out at, for as
+// long as a pin() taken after it lives, across the refills of a capture three buffers long; a
+// file read by pread() and a stream alike. In memory there is nothing to keep.
+TEST(ClassicPcapReader, KeptBytesOutliveTheRefillsWhileAPinHoldsThem) {
+  std::vector<Record> records;
+  for (uint32_t i = 0; i < 3000; ++i) {
+    records.push_back({i, i, eth_udp(static_cast<uint16_t>(i), i % 1400)});
+  }
+  const Bytes file = test::pcap_file(1, records);
+  ASSERT_GT(file.size(), size_t{2} << 20);
+  const auto header = ClassicPcapHeader::parse(file);
+  ASSERT_TRUE(header.has_value());
+  const fs::path path = fs::path(::testing::TempDir()) / "kept_bytes.pcap";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(file.data()),
+              static_cast<std::streamsize>(file.size()));
+  }
+  std::unique_ptr<FILE, int (*)(FILE*)> on_disk(std::fopen(path.c_str(), "rb"), std::fclose);
+  std::unique_ptr<FILE, int (*)(FILE*)> stream(
+      fmemopen(const_cast<uint8_t*>(file.data()), file.size(), "rb"), std::fclose);
+  ASSERT_NE(on_disk, nullptr);
+  ASSERT_NE(stream, nullptr);
+  ASSERT_EQ(std::fseek(stream.get(), ClassicPcapHeader::kSize, SEEK_SET), 0);
+  std::optional<ClassicPcapReader> from_file =
+      ClassicPcapReader::read_file(*header, fileno(on_disk.get()), file.size());
+  ASSERT_TRUE(from_file.has_value());
+  ClassicPcapReader from_stream(*header, stream.get());
+  for (ClassicPcapReader* reader : {&*from_file, &from_stream}) {
+    ASSERT_TRUE(reader->keep_bytes());
+    std::vector<std::shared_ptr<const void>> pins;
+    std::vector<std::span<const uint8_t>> seen;
+    ClassicPcapRecord record;
+    for (size_t i = 0; i < records.size(); ++i) {
+      ASSERT_EQ(reader->next(record), ClassicPcapReader::Status::kPacket);
+      seen.push_back(record.data);
+      if (i % 700 == 699) {
+        pins.push_back(reader->pin());
+      }
+    }
+    pins.push_back(reader->pin());
+    EXPECT_EQ(reader->next(record), ClassicPcapReader::Status::kEnd);
+    for (size_t i = 0; i < records.size(); ++i) {
+      ASSERT_EQ(seen[i].size(), records[i].data.size()) << i;
+      EXPECT_TRUE(std::equal(records[i].data.begin(), records[i].data.end(), seen[i].begin()))
+          << "record " << i << " changed after it was read";
+    }
+  }
+  ClassicPcapReader in_memory(*header, std::span<const uint8_t>(file.data(), file.size()));
+  EXPECT_FALSE(in_memory.keep_bytes());
+  EXPECT_EQ(in_memory.pin(), nullptr);
+  fs::remove(path);
+}
+
 }  // namespace
 }  // namespace egress

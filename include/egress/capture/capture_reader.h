@@ -54,6 +54,8 @@ class CaptureReader final : public PacketSource {
   Result<bool> next(RawPacket& out) override;
   const std::vector<Diagnostic>& warnings() const override;
   SourcePosition position() const override;
+  bool keep_packets() override;
+  std::shared_ptr<const void> pinned() override;
   const std::string& path() const;
   /// LinkType of the file's (first) interface: LINKTYPE_ numbers, DLT_RAW mapped to kLinkRaw.
   uint16_t link_type() const;
@@ -75,6 +77,8 @@ class MergedSource final : public PacketSource {
   Result<bool> next(RawPacket& out) override;
   const std::vector<Diagnostic>& warnings() const override;
   SourcePosition position() const override;
+  bool keep_packets() override;
+  std::shared_ptr<const void> pinned() override;
 
  private:
   struct Impl;

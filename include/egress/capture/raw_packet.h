@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -57,6 +58,15 @@ class PacketSource {
 
   /// How far reading has got; unknown by default.
   virtual SourcePosition position() const { return {}; }
+
+  /// Asks the source to keep the bytes of the packets it hands out readable past its later
+  /// calls, for pinned() to hand out: a threaded replay's batches then point into them instead
+  /// of copying every packet. False (the default) when it cannot; a packet's bytes then live
+  /// only until the next call. Call before the first next().
+  virtual bool keep_packets() { return false; }
+  /// After keep_packets() said true: the bytes of every packet handed out since the last call
+  /// (or the start) stay readable while the handle lives.
+  virtual std::shared_ptr<const void> pinned() { return nullptr; }
 };
 
 /// Calls `f` on every packet of `source` in order; false at the end, or the source's error.
