@@ -243,13 +243,19 @@ INSTANTIATE_TEST_SUITE_P(ClassicPcapReader, CraftedFiles, testing::ValuesIn(kCra
                            return std::string(p.param.name);
                          });
 
-// The parser alone, where CaptureReader cannot show it: a stream's buffer grows for records,
-// offsets keep counting across refills, and a stream longer than one buffer reads whole.
-TEST(ClassicPcapReader, StreamsLongerThanTheBufferReadWhole) {
+// 3,000 UDP packets of up to 1,400 bytes: a capture more than two of the reader's buffers long.
+std::vector<Record> records_past_two_buffers() {
   std::vector<Record> records;
   for (uint32_t i = 0; i < 3000; ++i) {
     records.push_back({i, i, eth_udp(static_cast<uint16_t>(i), i % 1400)});
   }
+  return records;
+}
+
+// The parser alone, where CaptureReader cannot show it: a stream's buffer grows for records,
+// offsets keep counting across refills, and a stream longer than one buffer reads whole.
+TEST(ClassicPcapReader, StreamsLongerThanTheBufferReadWhole) {
+  const std::vector<Record> records = records_past_two_buffers();
   const Bytes file = test::pcap_file(1, records);
   ASSERT_GT(file.size(), size_t{2} << 20);
   std::unique_ptr<FILE, int (*)(FILE*)> stream(
@@ -278,10 +284,7 @@ TEST(ClassicPcapReader, StreamsLongerThanTheBufferReadWhole) {
 // long as a pin() taken after it lives, across the refills of a capture three buffers long; a
 // file read by pread() and a stream alike. In memory there is nothing to keep.
 TEST(ClassicPcapReader, KeptBytesOutliveTheRefillsWhileAPinHoldsThem) {
-  std::vector<Record> records;
-  for (uint32_t i = 0; i < 3000; ++i) {
-    records.push_back({i, i, eth_udp(static_cast<uint16_t>(i), i % 1400)});
-  }
+  const std::vector<Record> records = records_past_two_buffers();
   const Bytes file = test::pcap_file(1, records);
   ASSERT_GT(file.size(), size_t{2} << 20);
   const auto header = ClassicPcapHeader::parse(file);
