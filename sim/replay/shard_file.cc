@@ -303,6 +303,9 @@ class Reader {
   // field, each taking the stream's lock, was half of a merge's time (bench/README.md, "Fourth
   // round").
   void get(void* p, size_t n) {
+    if (n == 0) {
+      return;  // an empty string's bytes: `p` may be null, and so may the buffer
+    }
     if (ok_ && n <= left_ && n <= end_ - at_) {
       std::memcpy(p, buffer_.data() + at_, n);
       at_ += n;
@@ -365,7 +368,9 @@ class Reader {
     }
     auto* to = static_cast<uint8_t*>(p);
     const size_t have = end_ - at_;
-    std::memcpy(to, buffer_.data() + at_, have);
+    if (have != 0) {
+      std::memcpy(to, buffer_.data() + at_, have);
+    }
     at_ = end_ = 0;
     size_t got = have;
     // What is left of the field, then as much of the file after it as fits (never past what
