@@ -432,10 +432,14 @@ class CliSink final : public SimulationSink {
       paths_->add(record.result);
     }
     for (const RecordStream& stream : records_) {
-      const std::string line = stream.format == OutputFormat::kJsonl
-                                   ? flow_record_to_json(record) + "\n"
-                                   : delimited_line(flow_record_cells(record), stream.format);
-      std::fwrite(line.data(), 1, line.size(), stream.file);
+      if (stream.format == OutputFormat::kJsonl) {
+        line_.clear();
+        append_flow_record_json(record, line_);
+        line_ += '\n';
+      } else {
+        line_ = delimited_line(flow_record_cells(record), stream.format);
+      }
+      std::fwrite(line_.data(), 1, line_.size(), stream.file);
     }
   }
   void on_egress_packet(const RawPacket& packet, const DecodedPacket& decoded,
@@ -457,6 +461,7 @@ class CliSink final : public SimulationSink {
   ProgressLine* progress_;
   PathKindCollector* paths_;  // --report: the kinds of path the flows took
   const PacketSource* source_ = nullptr;
+  std::string line_;  // a record's line, reused
 };
 
 bool ends_with(const std::string& s, const char* suffix) {

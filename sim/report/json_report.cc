@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.h"
+
 namespace egress {
 namespace {
 
@@ -18,44 +20,8 @@ Json string_or_null(const std::string& s) {
   return s.empty() ? Json(nullptr) : Json(s);
 }
 
-Json string_or_null(const char* s) {
-  return *s == '\0' ? Json(nullptr) : Json(s);
-}
-
 Json address_or_null(const std::optional<IpAddress>& ip) {
   return ip ? Json(ip->to_string()) : Json(nullptr);
-}
-
-Json route_to_json(const RouteRef& route) {
-  Json j = Json::object();
-  j["table"] = string_or_null(route.table);
-  j["name"] = string_or_null(route.name);
-  j["prefix"] = route.prefix.to_string();
-  j["source"] = to_string(route.source);
-  j["nextHopType"] = to_string(route.next_hop_type);
-  j["nextHopIp"] = address_or_null(route.next_hop_ip);
-  return j;
-}
-
-Json hop_to_json(const Hop& hop) {
-  Json j = Json::object();
-  j["at"] = hop.at;
-  if (hop.route) {
-    j["route"] = route_to_json(*hop.route);
-  }
-  if (!hop.rule.empty()) {
-    j["rule"] = hop.rule;
-  }
-  if (hop.action != HopAction::kNone) {
-    j["action"] = to_string(hop.action);
-  }
-  if (!hop.ip.empty()) {
-    j["ip"] = ip_text(hop);
-  }
-  if (!hop.note.empty()) {
-    j["note"] = hop.note;
-  }
-  return j;
 }
 
 // `j` may hold keys that come first (-o jsonl's subnet).
@@ -82,57 +48,150 @@ Json diagnostic_to_json(const Diagnostic& d, Json j = Json::object()) {
 
 namespace {
 
-// The documented keys of a flow result, in cli.md's order, up to and including hops.
-Json flow_json(const FlowResult& result) {
-  Json j = Json::object();
-  j["proto"] = to_string(result.flow.proto);
-  j["src"] = result.flow.src.to_string();
-  j["sport"] = result.flow.sport;
-  j["dst"] = result.flow.dst.to_string();
-  j["dport"] = result.flow.dport;
+void route_text(JsonText& j, const RouteRef& route) {
+  j.begin_object();
+  j.key("table");
+  j.string_or_null(route.table);
+  j.key("name");
+  j.string_or_null(route.name);
+  j.key("prefix");
+  j.string(route.prefix.to_string());
+  j.key("source");
+  j.string(to_string(route.source));
+  j.key("nextHopType");
+  j.string(to_string(route.next_hop_type));
+  j.key("nextHopIp");
+  if (route.next_hop_ip) {
+    j.string(route.next_hop_ip->to_string());
+  } else {
+    j.null();
+  }
+  j.end_object();
+}
+
+void hop_text(JsonText& j, const Hop& hop) {
+  j.begin_object();
+  j.key("at");
+  j.string(hop.at);
+  if (hop.route) {
+    j.key("route");
+    route_text(j, *hop.route);
+  }
+  if (!hop.rule.empty()) {
+    j.key("rule");
+    j.string(hop.rule);
+  }
+  if (hop.action != HopAction::kNone) {
+    j.key("action");
+    j.string(to_string(hop.action));
+  }
+  if (!hop.ip.empty()) {
+    j.key("ip");
+    j.string(ip_text(hop));
+  }
+  if (!hop.note.empty()) {
+    j.key("note");
+    j.string(hop.note);
+  }
+  j.end_object();
+}
+
+// The documented keys of a flow result, in cli.md's order, up to and including hops; the
+// object is left open for the keys that follow.
+void flow_text(JsonText& j, const FlowResult& result) {
+  j.begin_object();
+  j.key("proto");
+  j.string(to_string(result.flow.proto));
+  j.key("src");
+  j.string(result.flow.src.to_string());
+  j.key("sport");
+  j.number(uint64_t{result.flow.sport});
+  j.key("dst");
+  j.string(result.flow.dst.to_string());
+  j.key("dport");
+  j.number(uint64_t{result.flow.dport});
   if (!result.host.empty()) {
     // Only when known, so records of flows without one stay as they were.
-    j["host"] = result.host;
+    j.key("host");
+    j.string(result.host);
   }
-  j["verdict"] = to_string(result.verdict);
-  j["reason"] = string_or_null(to_string(result.reason));
-  j["via"] = string_or_null(to_string(result.via));
-  j["resource"] = string_or_null(result.resource);
-  j["snatIp"] = string_or_null(snat_ip_text(result));
-  j["snatPort"] = result.snat_port ? Json(*result.snat_port) : Json(nullptr);
-  j["egressIps"] = egress_ip_texts(result);
-  Json hops = Json::array();
+  j.key("verdict");
+  j.string(to_string(result.verdict));
+  j.key("reason");
+  j.string_or_null(to_string(result.reason));
+  j.key("via");
+  j.string_or_null(to_string(result.via));
+  j.key("resource");
+  j.string_or_null(result.resource);
+  j.key("snatIp");
+  j.string_or_null(snat_ip_text(result));
+  j.key("snatPort");
+  if (result.snat_port) {
+    j.number(uint64_t{*result.snat_port});
+  } else {
+    j.null();
+  }
+  j.key("egressIps");
+  j.begin_array();
+  for (const ResultAddress& ip : result.egress_ips) {
+    j.string(to_string(ip, result.resource));
+  }
+  j.end_array();
+  j.key("hops");
+  j.begin_array();
   for (const Hop& hop : result.hops) {
-    hops.push_back(hop_to_json(hop));
+    hop_text(j, hop);
   }
-  j["hops"] = std::move(hops);
-  return j;
+  j.end_array();
+}
+
+// Not in cli.md's example: which modelled rules decided the flow (models.h). Kept last so the
+// documented keys keep their positions.
+void models_text(JsonText& j, const ModelSet& models) {
+  j.key("models");
+  j.begin_array();
+  for (std::string_view id : models.ids()) {
+    j.string(id);
+  }
+  j.end_array();
 }
 
 // Capture time in seconds to the microsecond, as cli.md's example writes it: a double holds
 // a 2020s timestamp to about 0.2 us, so finer digits would be noise.
-Json seconds(int64_t ns) {
-  return Json(static_cast<double>(ns / 1000) / 1e6);
+double seconds(int64_t ns) {
+  return static_cast<double>(ns / 1000) / 1e6;
 }
 
 }  // namespace
 
 std::string flow_to_json(const FlowResult& result) {
-  Json j = flow_json(result);
-  // Not in cli.md's example: which modelled rules decided the flow (models.h). Kept last so
-  // the documented keys keep their positions.
-  j["models"] = result.models.id_strings();
-  return dump(j);
+  std::string out;
+  JsonText j(out);
+  flow_text(j, result);
+  models_text(j, result.models);
+  j.end_object();
+  return out;
+}
+
+void append_flow_record_json(const FlowRecord& record, std::string& out) {
+  JsonText j(out);
+  flow_text(j, record.result);
+  j.key("first");
+  j.number(seconds(record.stats.first_ns));
+  j.key("last");
+  j.number(seconds(record.stats.last_ns));
+  j.key("packets");
+  j.number(uint64_t{record.stats.packets});
+  j.key("bytes");
+  j.number(uint64_t{record.stats.bytes});
+  models_text(j, record.result.models);
+  j.end_object();
 }
 
 std::string flow_record_to_json(const FlowRecord& record) {
-  Json j = flow_json(record.result);
-  j["first"] = seconds(record.stats.first_ns);
-  j["last"] = seconds(record.stats.last_ns);
-  j["packets"] = record.stats.packets;
-  j["bytes"] = record.stats.bytes;
-  j["models"] = record.result.models.id_strings();
-  return dump(j);
+  std::string out;
+  append_flow_record_json(record, out);
+  return out;
 }
 
 std::string routes_to_json(const Topology& topology, Index subnet,

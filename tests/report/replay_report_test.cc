@@ -58,7 +58,7 @@ ReplaySummary summary() {
   s.verdicts = {{"egress", 1}};
   s.reasons = {{"snat-exhausted", 2}};
   s.unusable = {{"arp", 3}};
-  UsageRow ip{"20.1.0.1", "natGateway", "nat", 1, 12, 5120, 7, 64512, 2};
+  UsageRow ip{"20.1.0.1", "natGateway", "nat", 1, 12, 5120, 7, 64512, 2, {}};
   s.egress_ips = {ip};
   UsageRow res = ip;
   res.name = "nat";

@@ -18,6 +18,9 @@ std::string flow_to_json(const FlowResult& result);
 
 /// One line of `replay --flows` JSONL: the flow result with first, last, packets and bytes.
 std::string flow_record_to_json(const FlowRecord& record);
+/// The same line appended to `out`, for writers of many records: no allocation of its own
+/// once `out` has grown to a record's size.
+void append_flow_record_json(const FlowRecord& record, std::string& out);
 
 /// `routes --json`: {"subnet":"VNET/SUBNET","routes":[...]}.
 std::string routes_to_json(const Topology& topology, Index subnet,
