@@ -384,9 +384,9 @@ Node Importer::map_subnet(const Child& c, const std::string& vnet_name) {
       endpoint.service = std::string(known->service);
       endpoint.locations = e.strings("locations");
       for (const std::string& tag : service_endpoint_tags(endpoint)) {
-        for (const auto& [name, prefixes] : service_tags_) {
-          if (lower(name) == lower(tag)) {
-            used_service_tags_.push_back(name);
+        for (const auto& known_tag : service_tags_) {
+          if (lower(known_tag.first) == lower(tag)) {
+            used_service_tags_.push_back(known_tag.first);
           }
         }
       }

@@ -136,7 +136,7 @@ struct Batch {
   std::vector<uint64_t> index;
   std::vector<int64_t> now;
   std::vector<uint64_t> hash;   // flow_hash() of each packet's key
-  std::vector<size_t> offsets;  // into bytes; the packets' spans are set by seal()
+  std::vector<size_t> offsets;  // into bytes, of the packets with bytes; seal() sets their spans
   std::vector<uint8_t> bytes;
   std::vector<std::vector<uint32_t>> mine;  // per worker: positions of its packets
   // Set when the source keeps its packets' bytes (PacketSource::keep_packets): the packets
@@ -168,10 +168,10 @@ struct Batch {
     index.push_back(i);
     now.push_back(clock);
     hash.push_back(h);
-    offsets.push_back(bytes.size());
     if (!with_bytes) {
       packets.back().data = {};
-    } else if (!pinned) {
+    } else if (!pinned && !p.data.empty()) {
+      offsets.push_back(bytes.size());
       bytes.insert(bytes.end(), p.data.begin(), p.data.end());
     }
   }
@@ -194,10 +194,11 @@ struct Batch {
     if (pinned) {
       return;
     }
-    for (size_t i = 0; i < packets.size(); ++i) {
-      if (!packets[i].data.empty()) {
-        packets[i].data =
-            std::span<const uint8_t>(bytes.data() + offsets[i], packets[i].data.size());
+    // Only the packets with bytes have an offset, in order.
+    size_t next = 0;
+    for (RawPacket& p : packets) {
+      if (!p.data.empty()) {
+        p.data = std::span<const uint8_t>(bytes.data() + offsets[next++], p.data.size());
       }
     }
   }

@@ -87,7 +87,7 @@ const BadJson kBad[] = {
 };
 
 INSTANTIATE_TEST_SUITE_P(ServiceTags, BadServiceTags, ::testing::ValuesIn(kBad),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& test) { return std::string(test.param.name); });
 
 }  // namespace
 }  // namespace egress

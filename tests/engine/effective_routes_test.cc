@@ -363,7 +363,7 @@ const EndpointRouteCase kEndpointRouteCases[] = {
 
 INSTANTIATE_TEST_SUITE_P(EffectiveRoutesTest, EndpointRoutes,
                          ::testing::ValuesIn(kEndpointRouteCases),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& test) { return std::string(test.param.name); });
 
 TEST(EffectiveRoutesTest, ServiceEndpointRoutesNameTheServiceAndTheirModel) {
   auto t = load_yaml(endpoints_yaml("", "Disabled"));
