@@ -105,6 +105,7 @@ struct Args {
   uint32_t threads = 0;             // replay and synth --threads; 0: the CPUs this process may use
   std::string shard;                // replay and synth --shard I/N
   std::string shard_out;            // --shard-out FILE
+  bool shard_no_packets = false;    // --shard-no-packets
   std::vector<std::string> shards;  // merge SHARD...
   // synth
   uint64_t synth_flows = 0;
@@ -660,6 +661,9 @@ std::optional<std::string> shard_usage_error(const Args& args) {
                                           : "--shard I/N needs --shard-out FILE");
   }
   if (args.shard.empty()) {
+    if (args.shard_no_packets) {
+      return std::string("--shard-no-packets needs --shard I/N");
+    }
     return std::nullopt;
   }
   const std::pair<const std::string*, std::string> outputs[] = {
@@ -724,12 +728,13 @@ int add_shard_out(const Args& args, const std::optional<ShardSpec>& spec,
                   SimulationOutputs& files) {
   return spec ? files.set.add("--shard-out", args.shard_out) : -1;
 }
-void use_shard_out(const std::optional<ShardSpec>& spec, int shard_out, SimulationOutputs& files,
-                   SimulationOptions& options) {
+void use_shard_out(const Args& args, const std::optional<ShardSpec>& spec, int shard_out,
+                   SimulationOutputs& files, SimulationOptions& options) {
   if (spec) {
     options.shard = spec;
     options.shard_out = files.set.file(shard_out);
     options.shard_out_name = files.set.path(shard_out);
+    options.shard_packets = !args.shard_no_packets;
   }
 }
 
@@ -751,7 +756,7 @@ Outcome run_replay(const Args& args) {
   ReplayRequest request{TopologyInput::file(args.topology), capture_input(args),
                         simulation_options(args, files)};
   if (*spec) {
-    use_shard_out(*spec, shard_out, files, request.options);
+    use_shard_out(args, *spec, shard_out, files, request.options);
     return finish_shard(files, shard_out, **spec,
                         egress::run_replay(std::move(request), make_context()));
   }
@@ -794,7 +799,7 @@ Outcome run_synth(const Args& args, const CLI::App& cmd) {
   s.payload = args.payload;
   request.options = simulation_options(args, files);
   if (*spec) {
-    use_shard_out(*spec, shard_out, files, request.options);
+    use_shard_out(args, *spec, shard_out, files, request.options);
     return finish_shard(files, shard_out, **spec,
                         egress::run_synth(std::move(request), make_context()));
   }
@@ -1035,6 +1040,9 @@ void add_scale_options(CLI::App& cmd, Args& args) {
                  "'merge'; needs --shard-out");
   cmd.add_option("--shard-out", args.shard_out,
                  "With --shard: write the shard file here (and no other output)");
+  cmd.add_flag("--shard-no-packets", args.shard_no_packets,
+               "With --shard: leave the packets out of the shard file (a few events a flow "
+               "instead of every packet; merge is then faster but cannot write --pcap-out)");
 }
 
 int run(int argc, char** argv) {

@@ -539,6 +539,7 @@ AppResult<ReplayAnswer> run_replay(ReplayRequest request, const Context& context
       return fail(run.error(), std::move(loaded->findings));
     }
     shard_run = std::move(run).value();
+    shard_run.packets = request.options.shard_packets;
   }
   Result<std::unique_ptr<PacketSource>> source = open_selected_captures(request.captures);
   if (!source) {
@@ -652,6 +653,7 @@ AppResult<ReplayAnswer> run_synth(SynthRequest request, const Context& context) 
       return fail(run.error(), std::move(loaded->findings));
     }
     shard_run = std::move(run).value();
+    shard_run.packets = request.options.shard_packets;
   }
   AppResult<ReplayAnswer> answer =
       simulate(**engine, **source, request.options, std::move(loaded->findings), &shard_run);

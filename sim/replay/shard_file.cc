@@ -23,7 +23,8 @@ namespace {
 
 constexpr char kMagic[8] = {'E', 'G', 'S', 'H', 'A', 'R', 'D', '\n'};
 constexpr char kEndMagic[8] = {'E', 'G', 'S', 'H', 'A', 'R', 'D', '\x04'};
-constexpr uint32_t kVersion = 1;
+// 2: the header says whether the packets are there (--shard-no-packets).
+constexpr uint32_t kVersion = 2;
 constexpr uint32_t kNoSnatId = UINT32_MAX;
 constexpr size_t kBufferBytes = size_t{1} << 20;
 // The shard's stage events and the definitions they point to.
@@ -532,6 +533,11 @@ std::optional<Error> read_header(Reader& r, Header& h) {
   for (uint32_t i = 0; i < captures && r.ok() && i < 1'000'000; ++i) {
     h.run.captures.push_back(r.str());
   }
+  const auto packets = r.num<uint8_t>();
+  h.run.packets = packets == 1;
+  if (r.ok() && packets > 1) {
+    return shard_error(r.path(), "damaged header: packets flag " + std::to_string(packets));
+  }
   if (!r.ok()) {
     return shard_error(r.path(), "truncated in its header");
   }
@@ -736,7 +742,9 @@ Result<ShardOutcome> replay_shard(const Engine& engine, PacketSource& source,
                                   ReplaySink& progress) {
   ReplayOptions o = options;
   o.records = false;  // merge traces the records it writes
-  o.rewrite = true;   // the shard cannot know whether merge will be asked for --pcap-out
+  // Only merge --pcap-out reads the packets, and they are most of a shard file: the run that
+  // writes it says whether merge will be asked for that.
+  o.rewrite = run.packets;
   o.groups = nullptr;
   ShardWriter writer(out);
   Writer& w = writer.writer();
@@ -755,6 +763,7 @@ Result<ShardOutcome> replay_shard(const Engine& engine, PacketSource& source,
   for (const std::string& c : run.captures) {
     w.str(c);
   }
+  w.num<uint8_t>(run.packets ? 1 : 0);
   ShardFilter filter(engine, o.seed, spec);
   Result<ReaderCounts> counts =
       run_trackers(engine, source, o, writer, spec.count > 1 ? &filter : nullptr, progress);
@@ -905,9 +914,23 @@ double ShardSet::speedup() const {
   return impl_->shards.front().header.speedup;
 }
 
+bool ShardSet::packets() const {
+  return std::all_of(impl_->shards.begin(), impl_->shards.end(),
+                     [](const ShardCursor& c) { return c.header.run.packets; });
+}
+
 Result<ReplaySummary> ShardSet::merge(const Engine& engine, ReplayOptions options,
                                       ReplaySink& sink) {
   std::vector<ShardCursor>& shards = impl_->shards;
+  for (const ShardCursor& c : shards) {
+    if (options.rewrite && !c.header.run.packets) {
+      return Error{"bad-value",
+                   "--pcap-out: " + c.path +
+                       " was written with --shard-no-packets and holds no packets; run its "
+                       "shard again without it, or merge without --pcap-out",
+                   {}};
+    }
+  }
   options.seed = seed();
   options.scale = scale();
   options.speedup = speedup();

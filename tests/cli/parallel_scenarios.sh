@@ -150,6 +150,72 @@ case "$scenario" in
     run_pcap_into "$work/merged" "$sim" merge "$work/s2.shard" "$work/s0.shard" "$work/s1.shard"
     same_outputs "$work/one" "$work/merged" "synth merge of 3 shards"
     ;;
+  shards-no-packets)
+    # --shard-no-packets: the shard files keep no packets, and merge writes the same summary,
+    # flows and report as one run; --pcap-out it refuses, naming the shard, and writes nothing.
+    make_cases
+    for c in "${cases[@]}"; do
+      IFS='|' read -r name topology capture_list <<<"$c"
+      read -r -a caps <<<"$capture_list"
+      run_into "$work/$name-one" "$sim" replay --quiet "$topology" "${caps[@]}"
+      shards=()
+      for i in 0 1 2; do
+        "$sim" replay --quiet "$topology" "${caps[@]}" --threads $((i + 1)) --shard $i/3 \
+          --shard-out "$work/$name-$i.shard" --shard-no-packets >/dev/null 2>&1 ||
+          fail "$name shard $i/3 --shard-no-packets"
+        "$sim" replay --quiet "$topology" "${caps[@]}" --shard $i/3 \
+          --shard-out "$work/$name-$i-full.shard" >/dev/null 2>&1 || fail "$name shard $i/3"
+        [ "$(stat -c %s "$work/$name-$i.shard")" -le "$(stat -c %s "$work/$name-$i-full.shard")" ] ||
+          fail "$name shard $i/3: larger without its packets"
+        shards+=("$work/$name-$i.shard")
+      done
+      run_into "$work/$name-merged" "$sim" merge "${shards[@]}"
+      same_outputs "$work/$name-one" "$work/$name-merged" "$name merge of 3 packetless shards"
+      # Packetless and full shards of one run mix, for every output but --pcap-out.
+      run_into "$work/$name-mixed" "$sim" merge "${shards[0]}" "$work/$name-1-full.shard" \
+        "${shards[2]}"
+      same_outputs "$work/$name-one" "$work/$name-mixed" "$name merge of mixed shards"
+    done
+    # The NAT gateway's shard holds nearly every packet; without them it is a fraction.
+    big=0
+    for i in 1 2; do
+      [ "$(stat -c %s "$work/natgw-$i-full.shard")" -gt "$(stat -c %s "$work/natgw-$big-full.shard")" ] &&
+        big=$i
+    done
+    full=$(stat -c %s "$work/natgw-$big-full.shard")
+    none=$(stat -c %s "$work/natgw-$big.shard")
+    [ $((none * 4)) -lt "$full" ] ||
+      fail "natgw shard $big/3: $none bytes without packets, $full with"
+    others=()
+    for i in 0 1 2; do
+      [ $i = "$big" ] && others+=("$work/natgw-$i.shard") || others+=("$work/natgw-$i-full.shard")
+    done
+    "$sim" merge "${others[@]}" --pcap-out "$work/m.pcap" --flows "$work/m.jsonl" >"$work/out" \
+      2>"$work/err"
+    rc=$?
+    [ $rc = 2 ] || fail "merge --pcap-out of a packetless shard: exit $rc, expected 2"
+    grep -q "^error: --pcap-out: .*natgw-$big.shard was written with --shard-no-packets and holds no packets; run its shard again without it, or merge without --pcap-out$" "$work/err" ||
+      { fail "merge --pcap-out: message"; cat "$work/err"; }
+    [ -e "$work/m.pcap" ] && fail "merge --pcap-out: left m.pcap behind"
+    [ -e "$work/m.jsonl" ] && fail "merge --pcap-out: left m.jsonl behind"
+    "$sim" replay --quiet "$topologies/aks-udr-firewall.yaml" \
+      "$topologies/captures/aks-udr-firewall-nodes.pcap" --shard-no-packets >/dev/null 2>"$work/err"
+    rc=$?
+    [ $rc = 2 ] || fail "--shard-no-packets without --shard: exit $rc, expected 2"
+    grep -q "^error: --shard-no-packets needs --shard I/N$" "$work/err" ||
+      { fail "--shard-no-packets without --shard: message"; cat "$work/err"; }
+    # synth shards the same way.
+    t=$topologies/aks-managed-nat-gateway.yaml
+    flows_option=--flows-out
+    run_into "$work/synth-one" "$sim" synth --quiet "$t" --flows 2000 --seed 2
+    for i in 0 1; do
+      "$sim" synth --quiet "$t" --flows 2000 --seed 2 --shard $i/2 --shard-no-packets \
+        --shard-out "$work/synth$i.shard" >/dev/null || fail "synth shard $i/2"
+    done
+    flows_option=--flows
+    run_into "$work/synth-merged" "$sim" merge "$work/synth1.shard" "$work/synth0.shard"
+    same_outputs "$work/synth-one" "$work/synth-merged" "synth merge of 2 packetless shards"
+    ;;
   merge-refuses)
     t=$topologies/aks-udr-firewall.yaml
     cap=$topologies/captures/aks-udr-firewall-nodes.pcap

@@ -159,6 +159,8 @@ struct SimulationOptions {
   std::optional<ShardSpec> shard;
   std::FILE* shard_out = nullptr;
   std::string shard_out_name;
+  /// --shard-no-packets: false leaves the packets out of the shard file (ShardRun::packets).
+  bool shard_packets = true;
 };
 
 // --- Commands -----------------------------------------------------------------------------

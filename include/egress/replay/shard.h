@@ -11,7 +11,8 @@
 // Shard file (little-endian, written by this build and read only by the same format version):
 //   header:  "EGSHARD\n", u32 version, u32 index, u32 count, u64 seed, u32 scale,
 //            f64 speedup, u64 layout (sizes of the structures copied as bytes),
-//            string topology name, string topology text
+//            string topology name, string topology text, string command, u32 count and
+//            strings of the captures, u8 packets (1: the packet events are there)
 //   events:  u8 kind, then the kind's fields (see shard_file.cc), in key order
 //   trailer: u8 kEnd, the reader's counts, the capture digest, the source's warnings,
 //            u64 offset of the trailer, "EGSHARD\x04"
@@ -44,6 +45,10 @@ struct ShardRun {
   std::string topology_text;          // its YAML, so merge needs no copy of its own
   std::string command;                // replay or synth, for the report's title
   std::vector<std::string> captures;  // as the shard run named them (replay)
+  /// The shard file carries its flows' packets, which only merge --pcap-out reads. Without
+  /// them (--shard-no-packets) it holds a few events a flow, and merge takes time in
+  /// proportion to the flows instead of the packets.
+  bool packets = true;
 };
 
 /// What one shard run kept.
@@ -72,13 +77,16 @@ class ShardSet {
   static Result<ShardSet> open(const std::vector<std::string>& paths);
 
   const ShardRun& run() const;
+  /// Every shard carries its packets: merge can write --pcap-out.
+  bool packets() const;
   uint64_t seed() const;
   uint32_t scale() const;
   double speedup() const;
 
   /// The ordered stage over every shard's events: the summary and the sink's records and
   /// packets, as replay gives them with `options` (seed, scale and speedup are the shards').
-  /// `engine` is the shards' topology's, to trace the records.
+  /// `engine` is the shards' topology's, to trace the records. options.rewrite needs
+  /// packets(); without them it is an error naming the first shard that has none.
   Result<ReplaySummary> merge(const Engine& engine, ReplayOptions options, ReplaySink& sink);
 
  private:
