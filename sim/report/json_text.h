@@ -1,10 +1,10 @@
 // JSON written straight into a string, value by value, for the outputs that write one record
-// per flow (`replay --flows`, `merge --flows`, the server's streamed lines). Building an
-// nlohmann document per record and dumping it was most of a replay with --flows: 100k
-// records took 0.8 s, in allocations, frees and dump_escaped (bench/README.md, "Fifth
-// round"). The bytes are nlohmann's, the rest of the project's JSON writer: strings that need
-// nothing escaped (the usual names and addresses) are copied as they are, and the rest, and
-// every double, are written by nlohmann itself, so the two can never disagree.
+// per flow (`replay --flows`, `merge --flows`, the server's streamed lines). An nlohmann
+// document built and dumped per record was nearly half the calling thread's time in a replay
+// with --flows; without it, 100k records' replay took 0.72 s instead of 1.07 (bench/README.md,
+// "Fifth round"). The bytes are nlohmann's, the rest of the project's JSON writer: strings
+// that need nothing escaped (the usual names and addresses) are copied as they are, and the
+// rest, and every double, are written by nlohmann itself, so the two cannot disagree.
 #pragma once
 
 #include <cstdint>
