@@ -256,6 +256,8 @@ case "$scenario" in
     expect "cut2.shard: incomplete: the shard run that wrote it did not finish" \
       "$work/a0.shard" "$work/a1.shard" "$work/cut2.shard"
     expect "junk.shard: not an egress-sim shard file" "$work/junk.shard"
+    expect "damaged_packets_flag.shard: damaged header: packets flag 2$" \
+      "$repo/tests/fuzz/regressions/shard_file/damaged_packets_flag.shard"
     # Shard files of the same captures under other names: the data decides, not the names.
     cp "$cap" "$work/renamed.pcap"
     shard "$t" "$work/renamed.pcap" --shard 2/3 --shard-out "$work/renamed2.shard"
