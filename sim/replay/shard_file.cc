@@ -914,22 +914,30 @@ double ShardSet::speedup() const {
   return impl_->shards.front().header.speedup;
 }
 
+namespace {
+
+// The first shard written with --shard-no-packets; null when every one has its packets.
+const ShardCursor* first_without_packets(const std::vector<ShardCursor>& shards) {
+  auto it = std::find_if(shards.begin(), shards.end(),
+                         [](const ShardCursor& c) { return !c.header.run.packets; });
+  return it == shards.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
 bool ShardSet::packets() const {
-  return std::all_of(impl_->shards.begin(), impl_->shards.end(),
-                     [](const ShardCursor& c) { return c.header.run.packets; });
+  return first_without_packets(impl_->shards) == nullptr;
 }
 
 Result<ReplaySummary> ShardSet::merge(const Engine& engine, ReplayOptions options,
                                       ReplaySink& sink) {
   std::vector<ShardCursor>& shards = impl_->shards;
-  for (const ShardCursor& c : shards) {
-    if (options.rewrite && !c.header.run.packets) {
-      return Error{"bad-value",
-                   "--pcap-out: " + c.path +
-                       " was written with --shard-no-packets and holds no packets; run its "
-                       "shard again without it, or merge without --pcap-out",
-                   {}};
-    }
+  if (const ShardCursor* bare = first_without_packets(shards); options.rewrite && bare) {
+    return Error{"bad-value",
+                 "--pcap-out: " + bare->path +
+                     " was written with --shard-no-packets and holds no packets; run its shard "
+                     "again without it, or merge without --pcap-out",
+                 {}};
   }
   options.seed = seed();
   options.scale = scale();
