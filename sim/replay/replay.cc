@@ -20,6 +20,34 @@
 namespace egress {
 namespace {
 
+// The packets of each kind that no flow can use.
+class KindCounts {
+ public:
+  /// Counts `d` unless it is an IP packet a flow can use; whether it is.
+  bool usable(const DecodedPacket& d) {
+    if (d.kind != PacketKind::kIp) {
+      ++kinds_[static_cast<size_t>(d.kind)];
+      return false;
+    }
+    return true;
+  }
+  void add(const KindCounts& other) {
+    for (size_t k = 0; k < kinds_.size(); ++k) {
+      kinds_[k] += other.kinds_[k];
+    }
+  }
+  void into(ReplaySummary& counts) const {
+    for (size_t k = 0; k < kinds_.size(); ++k) {
+      if (kinds_[k] != 0) {
+        counts.unusable[to_string(static_cast<PacketKind>(k))] = kinds_[k];
+      }
+    }
+  }
+
+ private:
+  std::array<uint64_t, kPacketKindCount> kinds_{};
+};
+
 // What the replay counts of every packet, before any flow: the clock, sizes and the packets
 // it cannot use. Decoding happens here, once and in capture order, because the decoder
 // remembers first fragments.
@@ -29,6 +57,12 @@ class PacketReader {
 
   /// Counts `packet` and decodes it; false when it is not an IP packet a flow can use.
   bool take(const RawPacket& packet, DecodedPacket& d) {
+    count(packet);
+    d = decoder_.decode(packet);
+    return kinds_.usable(d);
+  }
+  /// Counts `packet` without decoding it.
+  void count(const RawPacket& packet) {
     if (counts_.packets == 0) {
       counts_.first_ns = packet.ts_ns;
     }
@@ -38,13 +72,14 @@ class PacketReader {
     counts_.last_ns = now_;
     digest_ = mix64(digest_ ^ static_cast<uint64_t>(packet.ts_ns)) +
               (uint64_t{packet.orig_len} << 32 | packet.data.size());
-    d = decoder_.decode(packet);
-    if (d.kind != PacketKind::kIp) {
-      ++kinds_[static_cast<size_t>(d.kind)];
-      return false;
-    }
-    return true;
   }
+  /// Decodes a packet count() took. Only a fragment's result depends on what else this
+  /// decoder saw (PacketDecoder): the decoder that sees every fragment in order decodes it.
+  DecodedPacket decode(const RawPacket& packet) { return decoder_.decode(packet); }
+  /// Counts `d` unless it is an IP packet a flow can use; whether it is.
+  bool usable(const DecodedPacket& d) { return kinds_.usable(d); }
+  /// The unusable packets a worker decoded.
+  void add_kinds(const KindCounts& k) { kinds_.add(k); }
   bool progress_due() const {
     return options_.progress_every != 0 && counts_.packets % options_.progress_every == 0;
   }
@@ -62,11 +97,7 @@ class PacketReader {
     r.counts.seed = options_.seed;
     r.counts.scale = options_.scale;
     r.counts.speedup = options_.speedup;
-    for (int k = 0; k < kPacketKindCount; ++k) {
-      if (kinds_[k] != 0) {
-        r.counts.unusable[to_string(static_cast<PacketKind>(k))] = kinds_[k];
-      }
-    }
+    kinds_.into(r.counts);
     r.digest = digest_;
     r.unmatched = unmatched_icmp_errors;
     return r;
@@ -76,7 +107,7 @@ class PacketReader {
   const ReplayOptions& options_;
   PacketDecoder decoder_;
   ReplaySummary counts_;
-  std::array<uint64_t, kPacketKindCount> kinds_{};
+  KindCounts kinds_;
   int64_t now_ = std::numeric_limits<int64_t>::min();
   uint64_t digest_ = 0;
 };
@@ -123,7 +154,9 @@ uint32_t worker_of(uint64_t h, uint32_t workers) noexcept {
   return static_cast<uint32_t>((h >> 48) % workers);
 }
 
-// Packets read and decoded, handed to every worker at once; each takes its own flows' ones.
+// Packets read, handed to every worker at once; each takes its own flows' ones. The reader
+// decoded them all, or, in a raw batch, some: each worker decodes the rest, every one of them
+// (so that its decoder sees every fragment in order), and keeps its own.
 struct Batch {
   // Measured on 2 cores (bench/README.md, "Second round"): 16,384 packets ran a 1M-packet replay
   // 8% faster than 4,096 (medians of 15 alternated runs), for 16 MB more at the peak; 65,536
@@ -132,13 +165,16 @@ struct Batch {
   static constexpr size_t kBytes = size_t{16} << 20;
 
   std::vector<RawPacket> packets;
-  std::vector<DecodedPacket> decoded;
   std::vector<uint64_t> index;
   std::vector<int64_t> now;
+  // The next three are sized once, kPackets each: in a raw batch each worker writes the places
+  // of its own packets, which no other worker touches.
+  std::vector<DecodedPacket> decoded;
   std::vector<uint64_t> hash;   // flow_hash() of each packet's key
+  std::vector<uint8_t> ready;   // raw: 1 where the reader decoded the packet, 0 where workers do
   std::vector<size_t> offsets;  // into bytes, of the packets with bytes; seal() sets their spans
   std::vector<uint8_t> bytes;
-  std::vector<std::vector<uint32_t>> mine;  // per worker: positions of its packets
+  bool raw = false;
   // Set when the source keeps its packets' bytes (PacketSource::keep_packets): the packets
   // point into the source's buffers, which `pin` holds, instead of into `bytes`.
   bool pinned = false;
@@ -148,26 +184,18 @@ struct Batch {
   uint64_t finish_below = 0;  // a round of the end of input: end the flows older than this
   bool last = false;          // the last round: every flow has ended
 
-  explicit Batch(uint32_t workers) : mine(workers) {
+  Batch() : decoded(kPackets), hash(kPackets), ready(kPackets) {
     packets.reserve(kPackets);
-    decoded.reserve(kPackets);
     index.reserve(kPackets);
     now.reserve(kPackets);
-    hash.reserve(kPackets);
     offsets.reserve(kPackets);
   }
   bool full() const { return packets.size() >= limit || bytes.size() >= kBytes; }
-  /// `with_bytes`: the workers read the packet's bytes (to rewrite it or find a host name);
-  /// otherwise its headers, decoded, are all they need.
+  /// A packet the reader decoded. `with_bytes`: the workers read the packet's bytes (to rewrite
+  /// it or find a host name); otherwise its headers, decoded, are all they need.
   void add(const RawPacket& p, const DecodedPacket& d, uint64_t i, int64_t clock, uint64_t h,
            bool with_bytes) {
-    mine[worker_of(h, static_cast<uint32_t>(mine.size()))].push_back(
-        static_cast<uint32_t>(packets.size()));
-    packets.push_back(p);
-    decoded.push_back(d);
-    index.push_back(i);
-    now.push_back(clock);
-    hash.push_back(h);
+    append(p, &d, h, i, clock);
     if (!with_bytes) {
       packets.back().data = {};
     } else if (!pinned && !p.data.empty()) {
@@ -175,17 +203,25 @@ struct Batch {
       bytes.insert(bytes.end(), p.data.begin(), p.data.end());
     }
   }
+  /// A packet decoded (`d`, of hash `h`), or in a raw batch, whose bytes are pinned, one for
+  /// the workers to decode (`d` null).
+  void append(const RawPacket& p, const DecodedPacket* d, uint64_t h, uint64_t i, int64_t clock) {
+    const size_t at = packets.size();
+    ready[at] = d != nullptr;
+    if (d != nullptr) {
+      decoded[at] = *d;
+      hash[at] = h;
+    }
+    packets.push_back(p);
+    index.push_back(i);
+    now.push_back(clock);
+  }
   void clear() {
     packets.clear();
-    decoded.clear();
     index.clear();
     now.clear();
-    hash.clear();
     offsets.clear();
     bytes.clear();
-    for (std::vector<uint32_t>& m : mine) {
-      m.clear();
-    }
     pin.reset();
     finish_below = 0;
     last = false;
@@ -449,16 +485,21 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
   constexpr size_t kFirstBatch = 1024;
   constexpr size_t kSlotAhead = 8;
   constexpr size_t kFlowAhead = 4;
+  constexpr size_t kBytesAhead = 8;
   PacketReader reader(options);
   std::vector<std::unique_ptr<FlowTracker>> trackers;
   std::vector<WorkerLinks> links(threads);
   std::vector<std::shared_ptr<Batch>> spare_batches;
   std::vector<std::thread> workers;
   std::vector<uint64_t> unmatched(threads, 0);
+  KindCounts raw_kinds;  // the raw batches' unusable packets, which worker 0 counts
   trackers.resize(threads);
   for (uint32_t w = 0; w < threads; ++w) {
     workers.emplace_back([&, w] {
       EventLog log(links[w]);
+      PacketDecoder decoder;
+      std::vector<uint32_t> mine;  // positions of its own packets in the batch
+      mine.reserve(Batch::kPackets);
       for (;;) {
         std::shared_ptr<Batch> b = links[w].inbox.pop();
         if (!b) {
@@ -468,10 +509,35 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
         if (!trackers[w]) {
           trackers[w] = std::make_unique<FlowTracker>(engine, options, log);
         }
+        mine.clear();
+        const size_t n = b->packets.size();
+        for (size_t pos = 0; pos < n; ++pos) {
+          if (b->raw && b->ready[pos] == 0) {
+            // The reader wrote these bytes a batch or more ago, out of this core's cache.
+            if (pos + kBytesAhead < n) {
+              __builtin_prefetch(b->packets[pos + kBytesAhead].data.data());
+            }
+            const DecodedPacket d = decoder.decode(b->packets[pos]);
+            // Every worker decodes the packet; one counts it.
+            if (d.kind != PacketKind::kIp) {
+              if (w == 0) {
+                raw_kinds.usable(d);
+              }
+              continue;
+            }
+            const uint64_t h = flow_hash(d.key);
+            if (worker_of(h, threads) == w) {
+              b->decoded[pos] = d;
+              b->hash[pos] = h;
+              mine.push_back(static_cast<uint32_t>(pos));
+            }
+          } else if (worker_of(b->hash[pos], threads) == w) {
+            mine.push_back(static_cast<uint32_t>(pos));
+          }
+        }
         // The flow table is far bigger than the cache at 100k flows: each packet's slot is
         // asked for 8 packets ahead and its flow 4 ahead, while the packets between are
         // tracked (bench/README.md, "Third round").
-        const std::vector<uint32_t>& mine = b->mine[w];
         FlowTracker& tracker = *trackers[w];
         for (size_t i = 0; i < mine.size(); ++i) {
           if (i + kSlotAhead < mine.size()) {
@@ -500,6 +566,11 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
   // --pcap-out rewrites every packet: a source that keeps its packets' bytes saves copying them
   // all into the batches, and the batches' share of the peak (bench/README.md, "Fourth round").
   const bool pinned = options.rewrite && source.keep_packets();
+  // With the bytes pinned anyway, the reader decodes every other packet and the workers the
+  // rest: the reader then also runs the rewrite, and had most of the work (bench/README.md,
+  // "Sixth round"). Without them, copying every packet's bytes for the workers costs more
+  // than decoding. A filter is one thread's: its reader decodes all.
+  const bool raw = pinned && filter == nullptr;
   std::deque<std::shared_ptr<Batch>> in_flight;
   auto drain_one = [&] {
     merge_batch(links, stage);
@@ -514,12 +585,13 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
   auto fresh_batch = [&] {
     std::shared_ptr<Batch> b;
     if (spare_batches.empty()) {
-      b = std::make_shared<Batch>(threads);
+      b = std::make_shared<Batch>();
     } else {
       b = std::move(spare_batches.back());
       spare_batches.pop_back();
     }
     b->limit = batch_limit;
+    b->raw = raw;
     b->pinned = pinned;
     batch_limit = std::min(2 * batch_limit, Batch::kPackets);
     return b;
@@ -556,20 +628,32 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
   std::shared_ptr<Batch> batch = fresh_batch();
   DecodedPacket d;
   Result<bool> read = for_each_packet(source, [&](const RawPacket& p) {
-    bool first = !reader.started();
-    bool ip = reader.take(p, d);
-    if (first) {
+    if (!reader.started()) {
       stage.set_first_ns(p.ts_ns);
+    }
+    bool take = true;
+    if (raw) {
+      reader.count(p);
+      if (reader.index() % 2 == 0 && !(d = reader.decode(p)).fragment) {
+        take = reader.usable(d);
+        if (take) {
+          batch->append(p, &d, flow_hash(d.key), reader.index(), reader.now());
+        }
+      } else {
+        batch->append(p, nullptr, 0, reader.index(), reader.now());
+      }
+    } else {
+      take = reader.take(p, d) && (filter == nullptr || filter->keep(d.key));
+      if (take) {
+        bool with_bytes = options.rewrite || (any_application_rules && d.payload_length != 0);
+        batch->add(p, d, reader.index(), reader.now(), flow_hash(d.key), with_bytes);
+      }
     }
     if (reader.progress_due()) {
       sink.on_progress(reader.progress(stage.flows(), stage.live_flows()));
     }
-    if (ip && (filter == nullptr || filter->keep(d.key))) {
-      bool with_bytes = options.rewrite || (any_application_rules && d.payload_length != 0);
-      batch->add(p, d, reader.index(), reader.now(), flow_hash(d.key), with_bytes);
-      if (batch->full()) {
-        dispatch(std::exchange(batch, fresh_batch()));
-      }
+    if (take && batch->full()) {
+      dispatch(std::exchange(batch, fresh_batch()));
     }
   });
   if (!read.ok()) {
@@ -599,6 +683,7 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
   for (uint64_t u : unmatched) {
     unmatched_total += u;
   }
+  reader.add_kinds(raw_kinds);
   return reader.counts(unmatched_total);
 }
 

@@ -45,6 +45,20 @@ make_cases() {
   "$sim" synth --quiet "$topologies/outbound-precedence.yaml" --flows 2000 --seed 6 \
     --sources host:vm-natgw,host:vm-ilpip,host:vm-lb,host:vm-default,host:vm-private,host:vm-udr \
     --pcap-out "$work/precedence.pcap" >/dev/null || fail "synth precedence"
+  # The Ethernet ones (microseconds, little-endian) as one file, five times over: a classic pcap
+  # of one input is read into buffers the batches pin, and then the reader decodes every other
+  # packet and the workers the rest, fragments always in the workers. Several batches, with
+  # fragments in each.
+  local f r
+  {
+    head -c 24 "$captures/wikipedia.pcap"
+    for r in 1 2 3 4 5; do
+      for f in "${lab_captures[@]}"; do
+        case $(basename "$f") in LINKTYPE_RAW_* | udp-multiple-source-ports.pcap) continue ;; esac
+        tail -c +25 "$f"
+      done
+    done
+  } >"$work/lab-one.pcap"
   cases=(
     "udr|$topologies/aks-udr-firewall.yaml|$topologies/captures/aks-udr-firewall-nodes.pcap"
     "natgw|$topologies/aks-managed-nat-gateway.yaml|$work/natgw.pcap"
@@ -52,6 +66,7 @@ make_cases() {
     "hub|$topologies/hub-spoke-vpn.yaml|$work/hub.pcap"
     "precedence|$topologies/outbound-precedence.yaml|$work/precedence.pcap"
     "lab|$lab|${lab_captures[*]}"
+    "lab-one-file|$lab|$work/lab-one.pcap"
   )
 }
 
