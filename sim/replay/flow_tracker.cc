@@ -275,6 +275,7 @@ struct FlowTracker::Impl {
     f.key = oriented;
     f.id = id;
     f.path = path;
+    f.translated = paths[path].snat != kNoSnat;
     f.first_ns = now;
     f.flipped = flipped;
     // azure-behaviour B, "Host names of flows": a TCP flow an application rule may match is
@@ -312,6 +313,7 @@ struct FlowTracker::Impl {
       uint32_t path = host_path_for(f.key, host);
       drop_path(f.path);
       f.path = path;
+      f.translated = paths[path].snat != kNoSnat;
     }
     acquire(index, at);
     for (HeldPacket& h : held) {
@@ -435,7 +437,7 @@ struct FlowTracker::Impl {
   }
 
   void emit(uint32_t index, const RawPacket& packet, const DecodedPacket& d, bool outbound) {
-    if (options.rewrite && paths[flows[index].path].snat != kNoSnat) {
+    if (options.rewrite && flows[index].translated) {
       out->on_packet(next(), index, packet, d, outbound);
     }
   }
