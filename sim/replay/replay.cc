@@ -167,8 +167,8 @@ struct Batch {
   std::vector<RawPacket> packets;
   std::vector<uint64_t> index;
   std::vector<int64_t> now;
-  // The next three are sized once, kPackets each: in a raw batch each worker writes the places
-  // of its own packets, which no other worker touches.
+  // The next three are sized before the batch fills (take()), never shrunk: in a raw batch
+  // each worker writes the places of its own packets, which no other worker touches.
   std::vector<DecodedPacket> decoded;
   std::vector<uint64_t> hash;   // flow_hash() of each packet's key
   std::vector<uint8_t> ready;   // raw: 1 where the reader decoded the packet, 0 where workers do
@@ -179,16 +179,26 @@ struct Batch {
   // point into the source's buffers, which `pin` holds, instead of into `bytes`.
   bool pinned = false;
   std::shared_ptr<const void> pin;
-  size_t limit = kPackets;    // packets it takes (the first batches take fewer)
+  size_t limit = 0;           // packets it takes (the first batches take fewer)
   int64_t end_now = 0;        // the clock after the batch's last packet
   uint64_t finish_below = 0;  // a round of the end of input: end the flows older than this
   bool last = false;          // the last round: every flow has ended
 
-  Batch() : decoded(kPackets), hash(kPackets), ready(kPackets) {
+  Batch() {
     packets.reserve(kPackets);
     index.reserve(kPackets);
     now.reserve(kPackets);
     offsets.reserve(kPackets);
+  }
+  /// Makes room for `count` packets; a batch of the end of input takes none (its memory
+  /// is fresh, and a page's first touch costs: bench/README.md, "Second round").
+  void take(size_t count) {
+    limit = count;
+    if (decoded.size() < count) {
+      decoded.resize(count);
+      hash.resize(count);
+      ready.resize(count);
+    }
   }
   bool full() const { return packets.size() >= limit || bytes.size() >= kBytes; }
   /// A packet the reader decoded. `with_bytes`: the workers read the packet's bytes (to rewrite
@@ -582,7 +592,8 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
   // the workers start within a millisecond instead of waiting for 16k packets to be read and
   // decoded (bench/README.md, "Third round").
   size_t batch_limit = kFirstBatch;
-  auto fresh_batch = [&] {
+  // `for_packets`: a batch to fill, else a round of the end of input.
+  auto fresh_batch = [&](bool for_packets) {
     std::shared_ptr<Batch> b;
     if (spare_batches.empty()) {
       b = std::make_shared<Batch>();
@@ -590,10 +601,14 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
       b = std::move(spare_batches.back());
       spare_batches.pop_back();
     }
-    b->limit = batch_limit;
     b->raw = raw;
     b->pinned = pinned;
-    batch_limit = std::min(2 * batch_limit, Batch::kPackets);
+    if (for_packets) {
+      b->take(batch_limit);
+      batch_limit = std::min(2 * batch_limit, Batch::kPackets);
+    } else {
+      b->take(0);
+    }
     return b;
   };
   // Bytes matter to the workers only to rewrite packets or to read host names, which only
@@ -625,7 +640,7 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
     }
   };
 
-  std::shared_ptr<Batch> batch = fresh_batch();
+  std::shared_ptr<Batch> batch = fresh_batch(true);
   DecodedPacket d;
   Result<bool> read = for_each_packet(source, [&](const RawPacket& p) {
     if (!reader.started()) {
@@ -653,7 +668,7 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
       sink.on_progress(reader.progress(stage.flows(), stage.live_flows()));
     }
     if (take && batch->full()) {
-      dispatch(std::exchange(batch, fresh_batch()));
+      dispatch(std::exchange(batch, fresh_batch(true)));
     }
   });
   if (!read.ok()) {
@@ -667,11 +682,11 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
   constexpr uint64_t kEndRoundIds = 4096;
   for (uint64_t below = kEndRoundIds; reader.started() && below <= reader.index();
        below += kEndRoundIds) {
-    std::shared_ptr<Batch> round = fresh_batch();
+    std::shared_ptr<Batch> round = fresh_batch(false);
     round->finish_below = below;
     dispatch(std::move(round));
   }
-  std::shared_ptr<Batch> end = fresh_batch();
+  std::shared_ptr<Batch> end = fresh_batch(false);
   end->finish_below = UINT64_MAX;
   end->last = true;
   dispatch(std::move(end));
