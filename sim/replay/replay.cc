@@ -490,13 +490,8 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
                                   const ReplayOptions& options, OrderedOutput& stage,
                                   PacketFilter* filter, ReplaySink& sink, uint32_t threads) {
   // Batches in flight before the reader waits for the oldest: enough to keep every worker
-  // busy while the stage catches up, few enough to bound memory. The calling thread and the
-  // worker take turns at being the slower (a capture's new flows cost the worker most, its
-  // ended ones the stage): 8 batches of headers absorb that, 10% faster than 4 for 20 MB more
-  // at the peak; batches with their bytes pinned, 4 MB each, were no faster with 8 or 16
-  // (bench/README.md, "Sixth round").
-  constexpr size_t kDepth = 8;
-  constexpr size_t kPinnedDepth = 4;
+  // busy while the stage catches up, few enough to bound memory.
+  constexpr size_t kDepth = 4;
   constexpr size_t kFirstBatch = 1024;
   constexpr size_t kSlotAhead = 8;
   constexpr size_t kFlowAhead = 4;
@@ -632,7 +627,7 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
     for (uint32_t w = 0; w < threads; ++w) {
       links[w].inbox.push(b);
     }
-    while (in_flight.size() > (pinned ? kPinnedDepth : kDepth)) {
+    while (in_flight.size() > kDepth) {
       drain_one();
     }
   };
