@@ -577,9 +577,9 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
   // all into the batches, and the batches' share of the peak (bench/README.md, "Fourth round").
   const bool pinned = options.rewrite && source.keep_packets();
   // With the bytes pinned anyway, the reader decodes every other packet and the workers the
-  // rest: the reader then also runs the rewrite, and had most of the work (bench/README.md,
-  // "Sixth round"). Without them, copying every packet's bytes for the workers costs more
-  // than decoding. A filter is one thread's: its reader decodes all.
+  // rest: the reader then also runs the rewrite, and had most of the work. Without
+  // --pcap-out, pinning the bytes for the workers to decode cost more than it saved
+  // (bench/README.md, "Sixth round"). A filter is one thread's: its reader decodes all.
   const bool raw = pinned && filter == nullptr;
   std::deque<std::shared_ptr<Batch>> in_flight;
   auto drain_one = [&] {
