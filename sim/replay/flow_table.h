@@ -122,8 +122,8 @@ struct LiveFlow {
   bool pending : 1 = false;
   bool waited : 1 = false;  // it was pending once (model host-name-wait)
   FlowEnd end : 3 = FlowEnd::kIdle;
-  /// Its path translates (holds a SNAT port): what --pcap-out asks of every packet, here
-  /// rather than in the path, which is one cache miss more a packet with a path a flow.
+  /// Whether its path translates (holds a SNAT port), which --pcap-out asks of every packet:
+  /// kept here, since reading the path costs a cache miss when each flow has a path of its own.
   bool translated : 1 = false;
 
   /// One more packet of `length` bytes at `now`.

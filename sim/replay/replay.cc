@@ -50,7 +50,8 @@ class KindCounts {
 
 // What the replay counts of every packet, before any flow: the clock, sizes and the packets
 // it cannot use. Decoding happens here, once and in capture order, because the decoder
-// remembers first fragments.
+// remembers first fragments; a threaded replay's raw batches leave some of it, and every
+// fragment, to the workers (Batch).
 class PacketReader {
  public:
   explicit PacketReader(const ReplayOptions& options) : options_(options) {}
