@@ -168,7 +168,7 @@ struct Batch {
   std::vector<RawPacket> packets;
   std::vector<uint64_t> index;
   std::vector<int64_t> now;
-  // The next three are sized before the batch fills (take()), never shrunk: in a raw batch
+  // The next three are sized before the batch fills (room_for()), never shrunk: in a raw batch
   // each worker writes the places of its own packets, which no other worker touches.
   std::vector<DecodedPacket> decoded;
   std::vector<uint64_t> hash;   // flow_hash() of each packet's key
@@ -193,7 +193,7 @@ struct Batch {
   }
   /// Makes room for `count` packets; a batch of the end of input takes none (its memory
   /// is fresh, and a page's first touch costs: bench/README.md, "Second round").
-  void take(size_t count) {
+  void room_for(size_t count) {
     limit = count;
     if (decoded.size() < count) {
       decoded.resize(count);
@@ -605,10 +605,10 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
     b->raw = raw;
     b->pinned = pinned;
     if (for_packets) {
-      b->take(batch_limit);
+      b->room_for(batch_limit);
       batch_limit = std::min(2 * batch_limit, Batch::kPackets);
     } else {
-      b->take(0);
+      b->room_for(0);
     }
     return b;
   };
@@ -647,20 +647,20 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
     if (!reader.started()) {
       stage.set_first_ns(p.ts_ns);
     }
-    bool take = true;
+    bool kept = true;
     if (raw) {
       reader.count(p);
       if (reader.index() % 2 == 0 && !(d = reader.decode(p)).fragment) {
-        take = reader.usable(d);
-        if (take) {
+        kept = reader.usable(d);
+        if (kept) {
           batch->append(p, &d, flow_hash(d.key), reader.index(), reader.now());
         }
       } else {
         batch->append(p, nullptr, 0, reader.index(), reader.now());
       }
     } else {
-      take = reader.take(p, d) && (filter == nullptr || filter->keep(d.key));
-      if (take) {
+      kept = reader.take(p, d) && (filter == nullptr || filter->keep(d.key));
+      if (kept) {
         bool with_bytes = options.rewrite || (any_application_rules && d.payload_length != 0);
         batch->add(p, d, reader.index(), reader.now(), flow_hash(d.key), with_bytes);
       }
@@ -668,7 +668,7 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
     if (reader.progress_due()) {
       sink.on_progress(reader.progress(stage.flows(), stage.live_flows()));
     }
-    if (take && batch->full()) {
+    if (kept && batch->full()) {
       dispatch(std::exchange(batch, fresh_batch(true)));
     }
   });
