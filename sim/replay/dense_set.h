@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/prefetch.h"
+
 namespace egress {
 
 /// A vector in chunks of 2^Bits elements that never move: growing neither holds the old and
@@ -72,6 +74,20 @@ class DenseSet {
   /// The entry at `slot`, or nullptr when the slot is empty.
   Entry* at(size_t slot) noexcept {
     return index_[slot] == kEmpty ? nullptr : &entries_[position(index_[slot])];
+  }
+
+  /// Hints for a find, insert or erase of `key` a little later, in two steps a few calls
+  /// apart: its home slot of the index, then (once that is in cache) the entry the slot
+  /// names if its tag matches. They change nothing.
+  void prefetch_slot(const Entry& key) const noexcept {
+    prefetch(&index_[Hash{}(key) & (index_.size() - 1)]);
+  }
+  void prefetch_entry(const Entry& key) const noexcept {
+    const size_t h = Hash{}(key);
+    const uint32_t v = index_[h & (index_.size() - 1)];
+    if (v != kEmpty && tag(v) == tag_of_hash(h)) {
+      prefetch(&entries_[position(v)]);
+    }
   }
 
   /// The entry with `entry`'s key, and whether it was added (false: one was there).

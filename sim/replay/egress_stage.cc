@@ -13,6 +13,7 @@
 #include "egress/groups/destination_groups.h"
 #include "egress/replay/packet_rewrite.h"
 #include "replay_stages.h"
+#include "util/prefetch.h"
 
 namespace egress {
 namespace {
@@ -135,6 +136,11 @@ class SlotPorts {
       chunks_.push_back(std::make_unique<FlowPort[]>(size_t{1} << kChunkBits));
     }
     return chunks_[chunk][slot & ((1U << kChunkBits) - 1)];
+  }
+  /// The slot's port if its chunk is made yet, else nullptr: for hints, which add nothing.
+  const FlowPort* find(uint32_t slot) const noexcept {
+    const uint32_t chunk = slot >> kChunkBits;
+    return chunk < chunks_.size() ? &chunks_[chunk][slot & ((1U << kChunkBits) - 1)] : nullptr;
   }
   size_t memory_bytes() const {
     return chunks_.size() * (size_t{1} << kChunkBits) * sizeof(FlowPort) +
@@ -465,6 +471,32 @@ void EgressStage::on_packet(const EventKey&, uint32_t flow, const RawPacket& pac
 void EgressStage::on_ended(const EventKey&, uint32_t flow, EndedFlow&& ended) {
   impl_->ended(impl_->port(tracker_, flow), ended);
   --live_;
+}
+
+void EgressStage::prefetch_flow(uint32_t tracker, uint32_t flow) const noexcept {
+  if (tracker < impl_->ports.size()) {
+    if (const FlowPort* fp = impl_->ports[tracker].find(flow)) {
+      prefetch_for_write(fp);
+    }
+  }
+}
+
+void EgressStage::prefetch_acquire(const SnatEntry& snat, const FlowKey& flow_key, uint32_t ahead,
+                                   SnatPools::Step step) const noexcept {
+  impl_->pools.prefetch_acquire(snat.point, flow_key, ahead, step);
+}
+
+void EgressStage::prefetch_release(uint32_t tracker, uint32_t flow, const SnatEntry& snat,
+                                   const FlowKey& flow_key, FlowEnd end,
+                                   SnatPools::Step step) const noexcept {
+  if (tracker >= impl_->ports.size()) {
+    return;
+  }
+  // Read some events early, so its acquire may not have filled it yet: then the hint is wrong.
+  const FlowPort* fp = impl_->ports[tracker].find(flow);
+  if (fp != nullptr && fp->leased) {
+    impl_->pools.prefetch_release(fp->lease(), snat.point, flow_key, end, step);
+  }
 }
 
 uint64_t EgressStage::flows() const {

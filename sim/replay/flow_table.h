@@ -14,6 +14,7 @@
 #include "egress/replay/replay.h"
 #include "egress/replay/snat_pools.h"
 #include "slot_index.h"
+#include "util/prefetch.h"
 
 namespace egress {
 
@@ -158,7 +159,7 @@ class FlowTable {
   void prefetch_slot(uint64_t h) const noexcept { index_.prefetch(h); }
   void prefetch_flow(uint64_t h) const noexcept {
     if (const uint32_t id = index_.first(h); id != SlotIndex::kNone) {
-      __builtin_prefetch(&(*this)[id]);
+      prefetch(&(*this)[id]);
     }
   }
   /// Adds `flow`, whose key's hash(), the same both ways, is `h`.

@@ -16,6 +16,7 @@
 
 #include "replay_hash.h"
 #include "replay_stages.h"
+#include "util/prefetch.h"
 
 namespace egress {
 namespace {
@@ -269,7 +270,14 @@ class LogChunk {
     const SnatEntry* snat = nullptr;
     int64_t at = 0;
     FlowKey flow_key;
+    uint32_t acquires_before = 0;  // the chunk's acquires before this event
   };
+  // How far ahead of the event delivered merge_batch hints at an event's memory: its slot's
+  // port first, then the pools' index slots, then their entries, so that each load finds the
+  // one before it in cache.
+  static constexpr size_t kFlowAhead = 24;
+  static constexpr size_t kSlotsAhead = 16;
+  static constexpr size_t kEntriesAhead = 8;
 
   /// The batch being tracked, which outlives the chunk's delivery: its packets are not copied,
   /// only their place in it.
@@ -283,7 +291,8 @@ class LogChunk {
   }
   void port(const EventKey& key, Kind kind, uint32_t flow, const SnatEntry& snat,
             const FlowKey& flow_key, FlowEnd end, int64_t at) {
-    ports_.push_back(PortEvent{&snat, at, flow_key});
+    ports_.push_back(PortEvent{&snat, at, flow_key, acquires_});
+    acquires_ += kind == Kind::kAcquire ? 1 : 0;
     events_.push_back(Event{key, kind, false, end, flow, last(ports_)});
   }
   void packet(const EventKey& key, uint32_t flow, const RawPacket& packet,
@@ -318,6 +327,7 @@ class LogChunk {
     offsets_.clear();
     bytes_.clear();
     ended_.clear();
+    acquires_ = 0;
     more_ = false;
   }
   void seal(bool more) {
@@ -328,6 +338,28 @@ class LogChunk {
     }
   }
   const std::vector<Event>& events() const { return events_; }
+  /// Hints at the memory of the events after event `i`, which is delivered next, to `to`
+  /// (for `tracker`); `acquires_done` of this chunk's acquires are delivered.
+  void prefetch_after(size_t i, uint32_t tracker, uint32_t acquires_done,
+                      const OrderedOutput& to) const {
+    if (i + kFlowAhead < events_.size()) {
+      to.prefetch_flow(tracker, events_[i + kFlowAhead].flow);
+    }
+    for (const auto& [ahead, step] : {std::pair{kSlotsAhead, SnatPools::Step::kSlots},
+                                      std::pair{kEntriesAhead, SnatPools::Step::kEntries}}) {
+      if (i + ahead >= events_.size()) {
+        continue;
+      }
+      const Event& e = events_[i + ahead];
+      if (e.kind == Kind::kAcquire) {
+        const PortEvent& p = ports_[e.item];
+        to.prefetch_acquire(*p.snat, p.flow_key, p.acquires_before - acquires_done, step);
+      } else if (e.kind == Kind::kRelease) {
+        const PortEvent& p = ports_[e.item];
+        to.prefetch_release(tracker, e.flow, *p.snat, p.flow_key, e.end, step);
+      }
+    }
+  }
   void deliver(const Event& e, TrackerOutput& to) {
     switch (e.kind) {
       case Kind::kCreated:
@@ -363,6 +395,7 @@ class LogChunk {
 
   const Batch* batch_ = nullptr;
   bool more_ = false;
+  uint32_t acquires_ = 0;
   std::vector<Event> events_;
   std::vector<PortEvent> ports_;
   std::vector<RawPacket> packets_;
@@ -451,6 +484,7 @@ void merge_batch(std::vector<WorkerLinks>& links, OrderedOutput& stage) {
   const size_t n = links.size();
   std::vector<std::unique_ptr<LogChunk>> chunk(n);
   std::vector<size_t> at(n, 0);
+  std::vector<uint32_t> acquired(n, 0);  // acquires delivered of worker w's chunk
   // Whether worker w has an event left: its chunk's, or its next chunk's.
   auto ready = [&](size_t w) {
     while (chunk[w] && at[w] == chunk[w]->size()) {
@@ -460,6 +494,7 @@ void merge_batch(std::vector<WorkerLinks>& links, OrderedOutput& stage) {
       if (more) {
         chunk[w] = links[w].outbox.pop();
         at[w] = 0;
+        acquired[w] = 0;
       }
     }
     return chunk[w] != nullptr;
@@ -478,8 +513,14 @@ void merge_batch(std::vector<WorkerLinks>& links, OrderedOutput& stage) {
     if (best == n) {
       return;
     }
-    stage.set_tracker(static_cast<uint32_t>(best));
-    chunk[best]->deliver(chunk[best]->events()[at[best]++], stage);
+    const auto tracker = static_cast<uint32_t>(best);
+    LogChunk& c = *chunk[best];
+    const LogChunk::Event& e = c.events()[at[best]];
+    c.prefetch_after(at[best], tracker, acquired[best], stage);
+    acquired[best] += e.kind == LogChunk::Kind::kAcquire ? 1 : 0;
+    ++at[best];
+    stage.set_tracker(tracker);
+    c.deliver(e, stage);
   }
 }
 
@@ -526,7 +567,7 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
           if (b->raw && b->ready[pos] == 0) {
             // The reader wrote these bytes a batch or more ago, out of this core's cache.
             if (pos + kBytesAhead < n) {
-              __builtin_prefetch(b->packets[pos + kBytesAhead].data.data());
+              prefetch(b->packets[pos + kBytesAhead].data.data());
             }
             const DecodedPacket d = decoder.decode(b->packets[pos]);
             // Every worker decodes the packet; one counts it.

@@ -155,6 +155,18 @@ class OrderedOutput : public TrackerOutput {
   virtual uint64_t flows() const = 0;
   virtual uint64_t live_flows() const = 0;
 
+  /// Hints from a caller that sees the events coming (a threaded replay's merge): ready the
+  /// memory of tracker `tracker`'s event for slot `flow` some events later. They change
+  /// nothing; a wrong guess costs a wasted load. The slot's own state first, then, for a
+  /// port's acquire (`ahead`: acquisitions before it) or release, the pools' memory in two
+  /// steps (SnatPools::Step).
+  virtual void prefetch_flow(uint32_t /*tracker*/, uint32_t /*flow*/) const noexcept {}
+  virtual void prefetch_acquire(const SnatEntry& /*snat*/, const FlowKey& /*flow_key*/,
+                                uint32_t /*ahead*/, SnatPools::Step /*step*/) const noexcept {}
+  virtual void prefetch_release(uint32_t /*tracker*/, uint32_t /*flow*/, const SnatEntry& /*snat*/,
+                                const FlowKey& /*flow_key*/, FlowEnd /*end*/,
+                                SnatPools::Step /*step*/) const noexcept {}
+
  protected:
   uint32_t tracker_ = 0;
 };
@@ -199,6 +211,13 @@ class EgressStage final : public OrderedOutput {
   void on_packet(const EventKey& key, uint32_t flow, const RawPacket& packet,
                  const DecodedPacket& decoded, bool outbound) override;
   void on_ended(const EventKey& key, uint32_t flow, EndedFlow&& ended) override;
+
+  void prefetch_flow(uint32_t tracker, uint32_t flow) const noexcept override;
+  void prefetch_acquire(const SnatEntry& snat, const FlowKey& flow_key, uint32_t ahead,
+                        SnatPools::Step step) const noexcept override;
+  void prefetch_release(uint32_t tracker, uint32_t flow, const SnatEntry& snat,
+                        const FlowKey& flow_key, FlowEnd end,
+                        SnatPools::Step step) const noexcept override;
 
   size_t memory_bytes() const;
   /// The summary, from the reader's counts and the trackers'.

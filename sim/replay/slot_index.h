@@ -19,6 +19,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "util/prefetch.h"
+
 namespace egress {
 
 class SlotIndex {
@@ -43,7 +45,7 @@ class SlotIndex {
   }
 
   /// Asks for the cache line of hash `h`'s first slot, for a find() a few packets later.
-  void prefetch(uint64_t h) const noexcept { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
+  void prefetch(uint64_t h) const noexcept { egress::prefetch(&slots_[h & (slots_.size() - 1)]); }
   /// The id in hash `h`'s first slot if its tag matches (most likely the one find() returns:
   /// worth prefetching its key), or kNone.
   uint32_t first(uint64_t h) const noexcept {

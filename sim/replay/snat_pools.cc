@@ -12,6 +12,7 @@
 
 #include "dense_set.h"
 #include "replay_hash.h"
+#include "util/prefetch.h"
 
 namespace egress {
 namespace {
@@ -134,8 +135,23 @@ class HeldCounts {
     }
   }
   size_t memory_bytes() const { return v4_.memory_bytes() + v6_.memory_bytes(); }
+  void prefetch(const ScopeKey& k, SnatPools::Step step) const noexcept {
+    if (k.dst.is_v4()) {
+      prefetch(v4_, v4(k), step);
+    } else {
+      prefetch(v6_, v6(k), step);
+    }
+  }
 
  private:
+  template <class Set, class E>
+  static void prefetch(const Set& set, const E& key, SnatPools::Step step) noexcept {
+    if (step == SnatPools::Step::kSlots) {
+      set.prefetch_slot(key);
+    } else {
+      set.prefetch_entry(key);
+    }
+  }
   static HeldV4 v4(const ScopeKey& k) { return {k.dst.v4_bits(), k.scope, k.dport, k.proto, 0}; }
   static HeldV6 v6(const ScopeKey& k) {
     return {k.dst.hi(), k.dst.lo(), k.scope, k.dport, k.proto, 0};
@@ -244,8 +260,24 @@ class BusyPorts {
     return erase(v6_, BusyV6{k.dst.hi(), k.dst.lo(), k.slot, k.port, k.dport, proto});
   }
   size_t memory_bytes() const { return v4_.memory_bytes() + v6_.memory_bytes(); }
+  void prefetch(const BusyKey& k, SnatPools::Step step) const noexcept {
+    const uint32_t proto = k.proto;
+    if (k.dst.is_v4()) {
+      prefetch(v4_, BusyV4{k.dst.v4_bits(), k.slot, k.port, k.dport, proto}, step);
+    } else {
+      prefetch(v6_, BusyV6{k.dst.hi(), k.dst.lo(), k.slot, k.port, k.dport, proto}, step);
+    }
+  }
 
  private:
+  template <class Set, class E>
+  static void prefetch(const Set& set, const E& key, SnatPools::Step step) noexcept {
+    if (step == SnatPools::Step::kSlots) {
+      set.prefetch_slot(key);
+    } else {
+      set.prefetch_entry(key);
+    }
+  }
   template <class Set, class E>
   static std::optional<uint32_t> erase(Set& set, const E& key) {
     E gone;
@@ -278,6 +310,11 @@ struct Rng {
     return z ^ (z >> 31);
   }
   uint32_t below(uint32_t n) noexcept { return static_cast<uint32_t>(next() % n); }
+  /// What below(n) will give after `skip` more draws, without drawing.
+  uint32_t below_after(uint64_t skip, uint32_t n) const noexcept {
+    Rng ahead{state + skip * 0x9e3779b97f4a7c15ULL};
+    return ahead.below(n);
+  }
 };
 
 }  // namespace
@@ -317,6 +354,10 @@ struct SnatPools::Impl {
     return it->second;
   }
 
+  static uint64_t base_scope(const SnatPoint& p) {
+    return uint64_t{static_cast<uint8_t>(p.via)} << 56 | uint64_t{p.resource & 0xffffffU} << 32 |
+           uint64_t{p.rule & 0xffffU} << 16;
+  }
   static BusyKey busy_key(uint32_t slot, uint16_t port, const SnatPoint& p, const FlowKey& f) {
     bool cone = p.via == Via::kLoadBalancer && f.proto == Protocol::kUdp;
     return BusyKey{slot, port, cone ? uint16_t{0} : f.dport, static_cast<uint8_t>(f.proto), f.dst};
@@ -417,9 +458,7 @@ std::optional<SnatLease> SnatPools::acquire(const SnatPoint& p, const std::strin
   if (p.via == Via::kNone || p.via == Via::kDefaultOutbound) {
     return std::nullopt;
   }
-  const uint64_t base_scope = uint64_t{static_cast<uint8_t>(p.via)} << 56 |
-                              uint64_t{p.resource & 0xffffffU} << 32 |
-                              uint64_t{p.rule & 0xffffU} << 16;
+  const uint64_t base_scope = Impl::base_scope(p);
   const PointIps& point_ips = m.slots_of(p, resource, f.src.family(), base_scope);
   const std::vector<uint32_t>& slots = point_ips.slots;
   Rng& rng = *point_ips.rng;
@@ -548,6 +587,57 @@ void SnatPools::advance(int64_t now_ns) {
     BusyKey k = m.cooling.top().key;
     m.cooling.pop();
     m.unhold(k);
+  }
+}
+
+// The hints follow acquire() and release() without changing anything: finds, not inserts.
+void SnatPools::prefetch_acquire(const SnatPoint& p, const FlowKey& f, uint32_t ahead,
+                                 Step step) const noexcept {
+  const Impl& m = *impl_;
+  if ((p.via != Via::kNatGateway && p.via != Via::kAppliance) || f.proto == Protocol::kIcmp) {
+    return;
+  }
+  const uint64_t base_scope = Impl::base_scope(p);
+  const auto scope = m.scope_ids.find(base_scope);
+  const auto point_ips = m.slot_lists.find(base_scope | (f.src.family() == Family::kV6 ? 1 : 0));
+  if (scope == m.scope_ids.end() || point_ips == m.slot_lists.end() ||
+      point_ips->second.slots.empty()) {
+    return;
+  }
+  m.held.prefetch(Impl::scope_key(scope->second, p, f), step);
+  if (step == Step::kEntries) {
+    return;  // a new port's busy entry is made, not read
+  }
+  // acquire()'s first try: an IP, then a port, two draws an acquisition.
+  const std::vector<uint32_t>& slots = point_ips->second.slots;
+  const Rng& rng = *point_ips->second.rng;
+  const uint32_t slot =
+      slots[rng.below_after(2 * uint64_t{ahead}, static_cast<uint32_t>(slots.size()))];
+  const auto port =
+      static_cast<uint16_t>(kFirstPort + rng.below_after(2 * uint64_t{ahead} + 1, p.ports));
+  m.busy.prefetch(Impl::busy_key(slot, port, p, f), step);
+  prefetch_for_write(&m.port_refs[slot][port]);
+}
+
+void SnatPools::prefetch_release(const SnatLease& lease, const SnatPoint& p, const FlowKey& f,
+                                 FlowEnd end, Step step) const noexcept {
+  const Impl& m = *impl_;
+  // Only a port given back at once is looked up now; a cooling one is queued.
+  if (f.proto == Protocol::kIcmp ||
+      (p.via == Via::kNatGateway && nat_gateway_cooldown_ns(f, end) != 0) ||
+      lease.ip_slot >= m.port_refs.size()) {
+    return;
+  }
+  m.busy.prefetch(Impl::busy_key(lease.ip_slot, lease.port, p, f), step);
+  if (p.via != Via::kLoadBalancer) {
+    // A load balancer's flows hold ports in a scope per frontend, which only the busy entry
+    // says.
+    if (const auto scope = m.scope_ids.find(Impl::base_scope(p)); scope != m.scope_ids.end()) {
+      m.held.prefetch(Impl::scope_key(scope->second, p, f), step);
+    }
+  }
+  if (step == Step::kSlots) {
+    prefetch_for_write(&m.port_refs[lease.ip_slot][lease.port]);
   }
 }
 

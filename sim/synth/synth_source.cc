@@ -17,6 +17,7 @@
 #include "egress/synth/synth.h"
 #include "engine/sources.h"
 #include "synth/synth_random_internal.h"
+#include "util/prefetch.h"
 
 namespace egress {
 namespace {
@@ -461,7 +462,7 @@ class SynthPacketSource final : public PacketSource {
         // round"). The caller decodes and tracks this packet meanwhile.
         const auto* next = reinterpret_cast<const char*>(&flows_[heap_.front().slot]);
         for (size_t line = 0; line < sizeof(Flow); line += 64) {
-          __builtin_prefetch(next + line);
+          prefetch(next + line);
         }
       }
       return true;

@@ -448,5 +448,93 @@ TEST(SnatPools, AgreesWithAModelUnderRandomAcquiresAndReleases) {
   EXPECT_GT(refused, 100U);
 }
 
+// The hints a threaded replay's stage gives (prefetch_acquire, prefetch_release) read and
+// never write: the same calls with and without them, right or wrong ones (any `ahead`, leases
+// of other flows, slots never made), give the same ports, refusals and counts.
+TEST(SnatPools, HintsChangeNothing) {
+  std::mt19937_64 rng(31);
+  SnatPools plain(5);
+  SnatPools hinted(5);
+  const std::vector<SnatPoint> points = {
+      nat_point({ip("20.0.0.1"), ip("20.0.0.2")}),
+      SnatPoint{Via::kNatGateway, 1, kNoIndex, 0, 8, 240, {ip("2001:db8::1")}},
+      lb_point(1, 6, {ip("20.9.0.1"), ip("20.9.0.2")}),
+      SnatPoint{Via::kAppliance, 2, kNoIndex, 0, 7, 240, {ip("20.5.0.1")}},
+      SnatPoint{Via::kInstancePublicIp, 3, kNoIndex, 0, 0, 240, {ip("20.6.0.1")}},
+  };
+  struct Live {
+    SnatLease lease;
+    size_t point;
+    FlowKey flow;
+  };
+  std::vector<Live> live;
+  int64_t now = 0;
+  uint16_t sport = 1;
+  size_t hints = 0;
+  auto hint = [&](const FlowKey& f) {
+    const SnatPoint& p = points[rng() % points.size()];
+    const auto step = rng() % 2 == 0 ? SnatPools::Step::kSlots : SnatPools::Step::kEntries;
+    if (rng() % 2 == 0) {
+      hinted.prefetch_acquire(p, f, static_cast<uint32_t>(rng() % 20), step);
+    } else {
+      const SnatLease lease{static_cast<uint32_t>(rng() % 12), static_cast<uint16_t>(rng())};
+      hinted.prefetch_release(lease, p, f, static_cast<FlowEnd>(rng() % 5), step);
+    }
+    ++hints;
+  };
+  for (int step = 0; step < 20'000; ++step) {
+    now += static_cast<int64_t>(rng() % 3) * kS;
+    if (rng() % 2 == 0 || live.empty()) {
+      const size_t which = rng() % points.size();
+      const SnatPoint& p = points[which];
+      const bool v6 = p.ips[0].family() == Family::kV6;
+      const Protocol proto = rng() % 8 == 0   ? Protocol::kIcmp
+                             : rng() % 2 == 0 ? Protocol::kTcp
+                                              : Protocol::kUdp;
+      const FlowKey f{proto, ip(v6 ? "2001:db8:9::4" : "10.0.0.4"), sport++,
+                      ip(v6 ? "2001:db8:1::1" : (rng() % 2 == 0 ? "1.1.1.1" : "8.8.8.8")),
+                      static_cast<uint16_t>(rng() % 2 == 0 ? 443 : 80)};
+      for (int i = 0; i < 3; ++i) {
+        hint(f);
+      }
+      const auto a = plain.acquire(p, "r" + std::to_string(which), f, now);
+      const auto b = hinted.acquire(p, "r" + std::to_string(which), f, now);
+      ASSERT_EQ(a.has_value(), b.has_value()) << "step " << step;
+      ASSERT_EQ(plain.exhausted(), hinted.exhausted()) << "step " << step;
+      if (a) {
+        ASSERT_EQ(a->ip_slot, b->ip_slot) << "step " << step;
+        ASSERT_EQ(a->port, b->port) << "step " << step;
+        live.push_back(Live{*a, which, f});
+      }
+    } else {
+      const size_t i = rng() % live.size();
+      const Live l = live[i];
+      live[i] = live.back();
+      live.pop_back();
+      const auto end = static_cast<FlowEnd>(rng() % 5);
+      hint(l.flow);
+      hinted.prefetch_release(l.lease, points[l.point], l.flow, end, SnatPools::Step::kSlots);
+      hinted.prefetch_release(l.lease, points[l.point], l.flow, end, SnatPools::Step::kEntries);
+      plain.release(l.lease, points[l.point], l.flow, end, now);
+      hinted.release(l.lease, points[l.point], l.flow, end, now);
+    }
+    plain.advance(now);
+    hinted.advance(now);
+  }
+  ASSERT_EQ(plain.ip_use().size(), hinted.ip_use().size());
+  uint64_t exhausted = 0;
+  for (size_t i = 0; i < plain.ip_use().size(); ++i) {
+    const SnatIpUse& a = plain.ip_use()[i];
+    const SnatIpUse& b = hinted.ip_use()[i];
+    EXPECT_EQ(a.ip, b.ip);
+    EXPECT_EQ(a.in_use, b.in_use) << a.ip.to_string();
+    EXPECT_EQ(a.peak_in_use, b.peak_in_use) << a.ip.to_string();
+    EXPECT_EQ(a.exhausted, b.exhausted) << a.ip.to_string();
+    exhausted += a.exhausted;
+  }
+  EXPECT_GT(exhausted, 100U);  // the pools were full often, so the hints met every case
+  EXPECT_GT(hints, 40'000U);
+}
+
 }  // namespace
 }  // namespace egress

@@ -63,6 +63,19 @@ class SnatPools {
   /// Ends the cool-downs that are over by `now_ns`.
   void advance(int64_t now_ns);
 
+  /// Hints that ready the memory of an acquire() or release() some calls later, for a caller
+  /// that sees its calls coming (a threaded replay's stage). They change nothing: a wrong guess
+  /// costs a wasted load. Two steps, some calls apart: kSlots the sets' index slots, then
+  /// kEntries the entries those slots name.
+  enum class Step : uint8_t { kSlots, kEntries };
+  /// For an acquire() that `ahead` other acquisitions come before: a NAT gateway's or an
+  /// appliance's first try (IP and port) is guessed from its resource's random stream, as if
+  /// each of those took a port at its first try.
+  void prefetch_acquire(const SnatPoint& point, const FlowKey& flow, uint32_t ahead,
+                        Step step) const noexcept;
+  void prefetch_release(const SnatLease& lease, const SnatPoint& point, const FlowKey& flow,
+                        FlowEnd end, Step step) const noexcept;
+
   const IpAddress& ip(uint32_t slot) const;
   /// Every public IP met so far, in order of first use.
   const std::vector<SnatIpUse>& ip_use() const;
