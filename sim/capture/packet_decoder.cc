@@ -74,9 +74,21 @@ uint16_t ethertype_of_family(uint32_t family) {
 }
 
 // An IP header and the extension headers after it, as far as decoding needs them.
+// The addresses are kept as words, not IpAddress: copying an IpAddress made a moment before
+// reads it back as a 16-byte word over a byte store and an 8-byte one, which the store buffer
+// cannot forward (a stall of some 15 cycles, the largest part of decode()'s time).
 struct IpInfo {
-  IpAddress src;
-  IpAddress dst;
+  bool v6 = false;
+  uint64_t src_hi = 0;
+  uint64_t src_lo = 0;
+  uint64_t dst_hi = 0;
+  uint64_t dst_lo = 0;
+  IpAddress src() const {
+    return v6 ? IpAddress::v6(src_hi, src_lo) : IpAddress::v4(static_cast<uint32_t>(src_lo));
+  }
+  IpAddress dst() const {
+    return v6 ? IpAddress::v6(dst_hi, dst_lo) : IpAddress::v4(static_cast<uint32_t>(dst_lo));
+  }
   uint8_t proto = 0;      // upper-layer protocol; for a later fragment, the fragment's
   size_t l4_offset = 0;   // first byte after the IP headers
   size_t stated_end = 0;  // end of the datagram as its length field says
@@ -99,8 +111,9 @@ struct Bounds {
 // Parses the IP header at `off`. `quoted` is for the packet inside an ICMP error, whose
 // length fields describe the original packet, not the few bytes quoted: it is bounded by
 // `outer` only. Returns kIp or why the packet cannot be used.
-PacketKind parse_ip(std::span<const uint8_t> data, size_t off, uint8_t version, bool quoted,
-                    Bounds outer, IpInfo& ip, Bounds& bounds) {
+[[gnu::always_inline]] inline PacketKind parse_ip(std::span<const uint8_t> data, size_t off,
+                                                  uint8_t version, bool quoted, Bounds outer,
+                                                  IpInfo& ip, Bounds& bounds) {
   const uint8_t* d = data.data();
   bounds = outer;
   if (version == 4) {
@@ -127,8 +140,9 @@ PacketKind parse_ip(std::span<const uint8_t> data, size_t off, uint8_t version, 
     if (off + header > bounds.limit) {
       return bounds.short_kind();
     }
-    ip.src = IpAddress::v4(be32(d + off + 12));
-    ip.dst = IpAddress::v4(be32(d + off + 16));
+    ip.v6 = false;
+    ip.src_lo = be32(d + off + 12);
+    ip.dst_lo = be32(d + off + 16);
     ip.proto = d[off + 9];
     ip.l4_offset = off + header;
     const uint16_t frag = be16(d + off + 6);
@@ -157,8 +171,11 @@ PacketKind parse_ip(std::span<const uint8_t> data, size_t off, uint8_t version, 
   } else {
     ip.stated_end = outer.limit;
   }
-  ip.src = IpAddress::v6(be64(d + off + 8), be64(d + off + 16));
-  ip.dst = IpAddress::v6(be64(d + off + 24), be64(d + off + 32));
+  ip.v6 = true;
+  ip.src_hi = be64(d + off + 8);
+  ip.src_lo = be64(d + off + 16);
+  ip.dst_hi = be64(d + off + 24);
+  ip.dst_lo = be64(d + off + 32);
   uint8_t next = d[off + 6];
   size_t p = off + 40;
   // Each extension header is at least 8 bytes long and must be readable, so this ends.
@@ -236,8 +253,8 @@ PacketKind quoted_flow(std::span<const uint8_t> data, size_t off, uint8_t versio
   }
   const uint8_t* d = data.data();
   const size_t l4 = ip.l4_offset;
-  key.src = ip.src;
-  key.dst = ip.dst;
+  key.src = ip.src();
+  key.dst = ip.dst();
   if (ip.proto == kProtoTcp || ip.proto == kProtoUdp) {
     if (l4 + 4 > bounds.limit) {
       return short_kind;
@@ -303,26 +320,26 @@ struct PacketDecoder::Impl {
   std::vector<FragmentSlot> slots;
   size_t used = 0;
 
-  static size_t window(const IpAddress& src, const IpAddress& dst, uint8_t proto, uint32_t id) {
-    uint64_t h = src.lo() * 0x9E3779B97F4A7C15ULL;
-    h ^= src.hi() + 0x632BE59BD9B4E019ULL + (h << 6) + (h >> 2);
-    h ^= dst.lo() * 0xC2B2AE3D27D4EB4FULL;
-    h ^= dst.hi() + (h << 6) + (h >> 2);
-    h ^= (uint64_t{id} << 8 | proto) * 0x165667B19E3779F9ULL;
+  static size_t window(const IpInfo& ip) {
+    uint64_t h = ip.src_lo * 0x9E3779B97F4A7C15ULL;
+    h ^= ip.src_hi + 0x632BE59BD9B4E019ULL + (h << 6) + (h >> 2);
+    h ^= ip.dst_lo * 0xC2B2AE3D27D4EB4FULL;
+    h ^= ip.dst_hi + (h << 6) + (h >> 2);
+    h ^= (uint64_t{ip.fragment_id} << 8 | ip.fragment_proto) * 0x165667B19E3779F9ULL;
     h ^= h >> 29;
     return static_cast<size_t>(h % (kFragmentTableSize / kFragmentProbe)) * kFragmentProbe;
   }
 
   static bool matches(const FragmentSlot& s, const IpInfo& ip) {
-    return s.used && s.id == ip.fragment_id && s.proto == ip.fragment_proto && s.src == ip.src &&
-           s.dst == ip.dst;
+    return s.used && s.id == ip.fragment_id && s.proto == ip.fragment_proto && s.src == ip.src() &&
+           s.dst == ip.dst();
   }
 
   void remember(const IpInfo& ip, int64_t ts_ns, const FlowKey& key, bool icmp_error) {
     if (slots.empty()) {
       slots.resize(kFragmentTableSize);
     }
-    const size_t base = window(ip.src, ip.dst, ip.fragment_proto, ip.fragment_id);
+    const size_t base = window(ip);
     FragmentSlot* target = nullptr;
     for (size_t i = 0; i < kFragmentProbe; ++i) {
       FragmentSlot& s = slots[base + i];
@@ -344,8 +361,8 @@ struct PacketDecoder::Impl {
     target->used = true;
     target->proto = ip.fragment_proto;
     target->id = ip.fragment_id;
-    target->src = ip.src;
-    target->dst = ip.dst;
+    target->src = ip.src();
+    target->dst = ip.dst();
     target->ts_ns = ts_ns;
     target->key = key;
     target->icmp_error = icmp_error;
@@ -355,7 +372,7 @@ struct PacketDecoder::Impl {
     if (slots.empty()) {
       return nullptr;
     }
-    const size_t base = window(ip.src, ip.dst, ip.fragment_proto, ip.fragment_id);
+    const size_t base = window(ip);
     for (size_t i = 0; i < kFragmentProbe; ++i) {
       const FragmentSlot& s = slots[base + i];
       if (matches(s, ip)) {
@@ -383,38 +400,42 @@ DecodedPacket PacketDecoder::decode(const RawPacket& packet) {
   // Running out of captured bytes is truncation when the capture kept less than the wire
   // carried, and a malformed packet when the packet itself was that short.
   const Bounds whole{size, size < packet.orig_len};
-  auto short_packet = [&]() {
-    out.kind = whole.short_kind();
-    return out;
-  };
+  // Every return names `out`, so that it is built in the caller's place (NRVO): a copy out
+  // of a local read it back as 16-byte words over the byte stores that had just made it, a
+  // store-forwarding stall each.
+  auto short_packet = [&]() { out.kind = whole.short_kind(); };
 
   uint16_t ethertype = kEthertypeNone;
   size_t off = 0;
   switch (packet.link_type) {
     case kLinkEthernet:
       if (size < 14) {
-        return short_packet();
+        short_packet();
+        return out;
       }
       ethertype = be16(d + 12);
       off = 14;
       break;
     case kLinkLinuxSll:
       if (size < 16) {
-        return short_packet();
+        short_packet();
+        return out;
       }
       ethertype = be16(d + 14);
       off = 16;
       break;
     case kLinkLinuxSll2:
       if (size < 20) {
-        return short_packet();
+        short_packet();
+        return out;
       }
       ethertype = be16(d);
       off = 20;
       break;
     case kLinkNull: {
       if (size < 4) {
-        return short_packet();
+        short_packet();
+        return out;
       }
       // Written in the host byte order of the capturing machine: families are small
       // numbers, so a value above 0xFFFF is the other byte order.
@@ -428,7 +449,8 @@ DecodedPacket PacketDecoder::decode(const RawPacket& packet) {
     }
     case kLinkLoop:
       if (size < 4) {
-        return short_packet();
+        short_packet();
+        return out;
       }
       ethertype = ethertype_of_family(be32(d));
       off = 4;
@@ -437,7 +459,8 @@ DecodedPacket PacketDecoder::decode(const RawPacket& packet) {
     case kLinkIpv4:
     case kLinkIpv6: {
       if (size < 1) {
-        return short_packet();
+        short_packet();
+        return out;
       }
       const uint8_t version = d[0] >> 4;
       if ((version != 4 && version != 6) || (packet.link_type == kLinkIpv4 && version != 4) ||
@@ -452,7 +475,8 @@ DecodedPacket PacketDecoder::decode(const RawPacket& packet) {
       // Header: family (u8), version (u8), resource id (u16 BE). Then TLVs whose length
       // (which counts the 4-byte TLV header) and type are in host byte order, padded to 4.
       if (size < 4) {
-        return short_packet();
+        short_packet();
+        return out;
       }
       size_t p = 4;
       bool found = false;
@@ -471,7 +495,8 @@ DecodedPacket PacketDecoder::decode(const RawPacket& packet) {
         p += (length + 3) & ~size_t{3};
       }
       if (!found || off >= size) {
-        return short_packet();
+        short_packet();
+        return out;
       }
       const uint8_t version = d[off] >> 4;
       ethertype = version == 4 ? kEthertypeIpv4 : version == 6 ? kEthertypeIpv6 : kEthertypeNone;
@@ -493,7 +518,8 @@ DecodedPacket PacketDecoder::decode(const RawPacket& packet) {
     while (ethertype == kEthertypeVlan || ethertype == kEthertypeQinq ||
            ethertype == kEthertypeQinqOld) {
       if (off + 4 > size) {
-        return short_packet();
+        short_packet();
+        return out;
       }
       ethertype = be16(d + off + 2);
       off += 4;
@@ -551,13 +577,18 @@ DecodedPacket PacketDecoder::decode(const RawPacket& packet) {
   }
 
   const size_t l4 = ip.l4_offset;
-  // Filled in a local, so packets that turn out unusable leave out.key empty.
-  FlowKey key;
-  key.src = ip.src;
-  key.dst = ip.dst;
+  // Written in place, for the same reason as `out`; a packet that turns out unusable leaves
+  // out.key empty.
+  FlowKey& key = out.key;
+  auto unusable = [&](PacketKind kind) {
+    out.kind = kind;
+    key = FlowKey{};
+  };
+  key.src = ip.src();
+  key.dst = ip.dst();
   if (ip.proto == kProtoTcp) {
     if (l4 + kTcpHeader > bounds.limit) {
-      out.kind = bounds.short_kind();
+      unusable(bounds.short_kind());
       return out;
     }
     key.proto = Protocol::kTcp;
@@ -571,7 +602,7 @@ DecodedPacket PacketDecoder::decode(const RawPacket& packet) {
     }
   } else if (ip.proto == kProtoUdp) {
     if (l4 + kUdpHeader > bounds.limit) {
-      out.kind = bounds.short_kind();
+      unusable(bounds.short_kind());
       return out;
     }
     key.proto = Protocol::kUdp;
@@ -581,7 +612,7 @@ DecodedPacket PacketDecoder::decode(const RawPacket& packet) {
     out.payload_length = static_cast<uint32_t>(bounds.limit - l4 - kUdpHeader);
   } else if (ip.proto == icmp_proto) {
     if (l4 + kIcmpHeader > bounds.limit) {
-      out.kind = bounds.short_kind();
+      unusable(bounds.short_kind());
       return out;
     }
     const uint8_t type = d[l4];
@@ -589,21 +620,21 @@ DecodedPacket PacketDecoder::decode(const RawPacket& packet) {
     if (is_icmp_echo(version, type)) {
       key.sport = key.dport = be16(d + l4 + 4);
     } else if (is_icmp_error(version, type)) {
-      out.kind = quoted_flow(data, l4 + kIcmpHeader, version, bounds, key);
-      if (out.kind != PacketKind::kIp) {
+      const PacketKind quoted = quoted_flow(data, l4 + kIcmpHeader, version, bounds, key);
+      if (quoted != PacketKind::kIp) {
+        unusable(quoted);
         return out;
       }
       out.icmp_error = true;
       out.inner_l3_offset = static_cast<uint32_t>(l4 + kIcmpHeader);
     } else {
-      out.kind = PacketKind::kIcmpOther;
+      unusable(PacketKind::kIcmpOther);
       return out;
     }
   } else {
-    out.kind = PacketKind::kOtherProtocol;
+    unusable(PacketKind::kOtherProtocol);
     return out;
   }
-  out.key = key;
   out.l4_offset = static_cast<uint32_t>(l4);
   out.l4_length = l4_length;
   if (ip.first_fragment) {
