@@ -8,9 +8,11 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <span>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -57,11 +59,10 @@ class PacketReader {
  public:
   explicit PacketReader(const ReplayOptions& options) : options_(options) {}
 
-  /// Counts `packet` and decodes it; false when it is not an IP packet a flow can use.
+  /// Counts `packet` and decodes it into `d`; false when it is not an IP packet a flow can use.
   bool take(const RawPacket& packet, DecodedPacket& d) {
     count(packet);
-    d = decoder_.decode(packet);
-    return kinds_.usable(d);
+    return kinds_.usable(decode_into(packet, d));
   }
   /// Counts `packet` without decoding it.
   void count(const RawPacket& packet) {
@@ -75,9 +76,15 @@ class PacketReader {
     digest_ = mix64(digest_ ^ static_cast<uint64_t>(packet.ts_ns)) +
               (uint64_t{packet.orig_len} << 32 | packet.data.size());
   }
-  /// Decodes a packet count() took. Only a fragment's result depends on what else this
-  /// decoder saw (PacketDecoder): the decoder that sees every fragment in order decodes it.
-  DecodedPacket decode(const RawPacket& packet) { return decoder_.decode(packet); }
+  /// Decodes a packet count() took into `d`. Only a fragment's result depends on what else
+  /// this decoder saw (PacketDecoder): the decoder that sees every fragment in order decodes it.
+  const DecodedPacket& decode_into(const RawPacket& packet, DecodedPacket& d) {
+    // Made in `d`'s place, not assigned from a temporary: a copy of a DecodedPacket just
+    // written reads it back over its own narrower stores, a store-forwarding stall
+    // (PacketDecoder::decode says more).
+    static_assert(std::is_trivially_destructible_v<DecodedPacket>);
+    return *::new (static_cast<void*>(&d)) DecodedPacket(decoder_.decode(packet));
+  }
   /// Counts `d` unless it is an IP packet a flow can use; whether it is.
   bool usable(const DecodedPacket& d) { return kinds_.usable(d); }
   /// The unusable packets a worker decoded.
@@ -203,11 +210,13 @@ struct Batch {
     }
   }
   bool full() const { return packets.size() >= limit || bytes.size() >= kBytes; }
-  /// A packet the reader decoded. `with_bytes`: the workers read the packet's bytes (to rewrite
-  /// it or find a host name); otherwise its headers, decoded, are all they need.
-  void add(const RawPacket& p, const DecodedPacket& d, uint64_t i, int64_t clock, uint64_t h,
-           bool with_bytes) {
-    append(p, &d, h, i, clock);
+  /// Where the next packet's decoding goes: the reader decodes into its place.
+  DecodedPacket& next_decoded() { return decoded[packets.size()]; }
+  /// A packet the reader decoded into next_decoded(). `with_bytes`: the workers read the
+  /// packet's bytes (to rewrite it or find a host name); otherwise its headers, decoded, are
+  /// all they need.
+  void add(const RawPacket& p, uint64_t i, int64_t clock, uint64_t h, bool with_bytes) {
+    append(p, true, h, i, clock);
     if (!with_bytes) {
       packets.back().data = {};
     } else if (!pinned && !p.data.empty()) {
@@ -215,13 +224,12 @@ struct Batch {
       bytes.insert(bytes.end(), p.data.begin(), p.data.end());
     }
   }
-  /// A packet decoded (`d`, of hash `h`), or in a raw batch, whose bytes are pinned, one for
-  /// the workers to decode (`d` null).
-  void append(const RawPacket& p, const DecodedPacket* d, uint64_t h, uint64_t i, int64_t clock) {
+  /// A packet decoded into next_decoded() (`decoded`, of hash `h`), or in a raw batch, whose
+  /// bytes are pinned, one for the workers to decode.
+  void append(const RawPacket& p, bool is_decoded, uint64_t h, uint64_t i, int64_t clock) {
     const size_t at = packets.size();
-    ready[at] = d != nullptr;
-    if (d != nullptr) {
-      decoded[at] = *d;
+    ready[at] = is_decoded;
+    if (is_decoded) {
       hash[at] = h;
     }
     packets.push_back(p);
@@ -683,27 +691,27 @@ Result<ReaderCounts> run_threaded(const Engine& engine, PacketSource& source,
   };
 
   std::shared_ptr<Batch> batch = fresh_batch(true);
-  DecodedPacket d;
   Result<bool> read = for_each_packet(source, [&](const RawPacket& p) {
     if (!reader.started()) {
       stage.set_first_ns(p.ts_ns);
     }
     bool kept = true;
+    DecodedPacket& d = batch->next_decoded();
     if (raw) {
       reader.count(p);
-      if (reader.index() % 2 == 0 && !(d = reader.decode(p)).fragment) {
+      if (reader.index() % 2 == 0 && !reader.decode_into(p, d).fragment) {
         kept = reader.usable(d);
         if (kept) {
-          batch->append(p, &d, flow_hash(d.key), reader.index(), reader.now());
+          batch->append(p, true, flow_hash(d.key), reader.index(), reader.now());
         }
       } else {
-        batch->append(p, nullptr, 0, reader.index(), reader.now());
+        batch->append(p, false, 0, reader.index(), reader.now());
       }
     } else {
       kept = reader.take(p, d) && (filter == nullptr || filter->keep(d.key));
       if (kept) {
         bool with_bytes = options.rewrite || (any_application_rules && d.payload_length != 0);
-        batch->add(p, d, reader.index(), reader.now(), flow_hash(d.key), with_bytes);
+        batch->add(p, reader.index(), reader.now(), flow_hash(d.key), with_bytes);
       }
     }
     if (reader.progress_due()) {
