@@ -150,11 +150,9 @@ struct FlowTracker::Impl {
   int64_t now = std::numeric_limits<int64_t>::min();
   EventKey key;  // the cause of the events emitted now; next() numbers them
 
-  EventKey next() {
-    EventKey k = key;
-    ++key.sub;
-    return k;
-  }
+  // Field by field: `key` was just written a field at a time, and a copy of the whole read it
+  // back as 16-byte words, which the store buffer cannot forward (a stall per event).
+  EventKey next() { return EventKey{key.at, key.phase, key.order, key.sub++}; }
 
   void group_path(Path& p, const FlowKey& flow_key, const FlowResult& r) {
     size_t g = options.groups->match(flow_key, r.host);

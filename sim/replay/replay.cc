@@ -295,13 +295,13 @@ class LogChunk {
   size_t size() const { return events_.size(); }
 
   void created(const EventKey& key, uint32_t flow) {
-    events_.push_back(Event{key, Kind::kCreated, false, FlowEnd::kIdle, flow, 0});
+    events_.emplace_back(key, Kind::kCreated, false, FlowEnd::kIdle, flow, 0);
   }
   void port(const EventKey& key, Kind kind, uint32_t flow, const SnatEntry& snat,
             const FlowKey& flow_key, FlowEnd end, int64_t at) {
-    ports_.push_back(PortEvent{&snat, at, flow_key, acquires_});
+    ports_.emplace_back(&snat, at, flow_key, acquires_);
     acquires_ += kind == Kind::kAcquire ? 1 : 0;
-    events_.push_back(Event{key, kind, false, end, flow, last(ports_)});
+    events_.emplace_back(key, kind, false, end, flow, last(ports_));
   }
   void packet(const EventKey& key, uint32_t flow, const RawPacket& packet,
               const DecodedPacket& decoded, bool outbound) {
@@ -312,7 +312,7 @@ class LogChunk {
       // The batch's own packet, its bytes in the batch too (the worker is handed those with
       // --pcap-out): 4 bytes here instead of a copy of both structures.
       const auto pos = static_cast<uint32_t>(&packet - first);
-      events_.push_back(Event{key, Kind::kBatchPacket, outbound, FlowEnd::kIdle, flow, pos});
+      events_.emplace_back(key, Kind::kBatchPacket, outbound, FlowEnd::kIdle, flow, pos);
       return;
     }
     // Held packets of a flow that waited for its host name live only during the call: copy.
@@ -320,11 +320,11 @@ class LogChunk {
     bytes_.insert(bytes_.end(), packet.data.begin(), packet.data.end());
     packets_.push_back(packet);
     decoded_.push_back(decoded);
-    events_.push_back(Event{key, Kind::kPacket, outbound, FlowEnd::kIdle, flow, last(packets_)});
+    events_.emplace_back(key, Kind::kPacket, outbound, FlowEnd::kIdle, flow, last(packets_));
   }
   void ended(const EventKey& key, uint32_t flow, EndedFlow&& ended) {
     ended_.push_back(std::move(ended));
-    events_.push_back(Event{key, Kind::kEnded, false, FlowEnd::kIdle, flow, last(ended_)});
+    events_.emplace_back(key, Kind::kEnded, false, FlowEnd::kIdle, flow, last(ended_));
   }
 
   void clear() {
