@@ -278,7 +278,6 @@ class LogChunk {
     const SnatEntry* snat = nullptr;
     int64_t at = 0;
     FlowKey flow_key;
-    uint32_t acquires_before = 0;  // the chunk's acquires before this event
   };
   // How far ahead of the event delivered merge_batch hints at an event's memory: its slot's
   // port first, then the pools' index slots, then their entries, so that each load finds the
@@ -299,8 +298,7 @@ class LogChunk {
   }
   void port(const EventKey& key, Kind kind, uint32_t flow, const SnatEntry& snat,
             const FlowKey& flow_key, FlowEnd end, int64_t at) {
-    ports_.emplace_back(&snat, at, flow_key, acquires_);
-    acquires_ += kind == Kind::kAcquire ? 1 : 0;
+    ports_.emplace_back(&snat, at, flow_key);
     events_.emplace_back(key, kind, false, end, flow, last(ports_));
   }
   void packet(const EventKey& key, uint32_t flow, const RawPacket& packet,
@@ -335,7 +333,6 @@ class LogChunk {
     offsets_.clear();
     bytes_.clear();
     ended_.clear();
-    acquires_ = 0;
     more_ = false;
   }
   void seal(bool more) {
@@ -346,9 +343,18 @@ class LogChunk {
     }
   }
   const std::vector<Event>& events() const { return events_; }
+  /// The acquires among the first kSlotsAhead events: where prefetch_after()'s count starts.
+  uint32_t acquires_ahead_of_start() const {
+    uint32_t n = 0;
+    for (size_t j = 0; j < kSlotsAhead; ++j) {
+      n += acquire_at(j);
+    }
+    return n;
+  }
   /// Hints at the memory of the events after event `i`, which is delivered next, to `to`
-  /// (for `tracker`); `acquires_done` of this chunk's acquires are delivered.
-  void prefetch_after(size_t i, uint32_t tracker, uint32_t acquires_done,
+  /// (for `tracker`). `acquires_ahead` counts the acquires among events [i, i + kSlotsAhead),
+  /// and is moved on to i + 1 here.
+  void prefetch_after(size_t i, uint32_t tracker, uint32_t& acquires_ahead,
                       const OrderedOutput& to) const {
     if (i + kFlowAhead < events_.size()) {
       to.prefetch_flow(tracker, events_[i + kFlowAhead].flow);
@@ -360,13 +366,15 @@ class LogChunk {
       }
       const Event& e = events_[i + ahead];
       if (e.kind == Kind::kAcquire) {
+        // Only the first step guesses the port, from the acquisitions before this one.
         const PortEvent& p = ports_[e.item];
-        to.prefetch_acquire(*p.snat, p.flow_key, p.acquires_before - acquires_done, step);
+        to.prefetch_acquire(*p.snat, p.flow_key, acquires_ahead, step);
       } else if (e.kind == Kind::kRelease) {
         const PortEvent& p = ports_[e.item];
         to.prefetch_release(tracker, e.flow, *p.snat, p.flow_key, e.end, step);
       }
     }
+    acquires_ahead = acquires_ahead + acquire_at(i + kSlotsAhead) - acquire_at(i);
   }
   void deliver(const Event& e, TrackerOutput& to) {
     switch (e.kind) {
@@ -396,6 +404,9 @@ class LogChunk {
   }
 
  private:
+  uint32_t acquire_at(size_t j) const {
+    return j < events_.size() && events_[j].kind == Kind::kAcquire ? 1 : 0;
+  }
   template <class V>
   static uint32_t last(const V& v) {
     return static_cast<uint32_t>(v.size() - 1);
@@ -403,7 +414,6 @@ class LogChunk {
 
   const Batch* batch_ = nullptr;
   bool more_ = false;
-  uint32_t acquires_ = 0;
   std::vector<Event> events_;
   std::vector<PortEvent> ports_;
   std::vector<RawPacket> packets_;
@@ -492,7 +502,8 @@ void merge_batch(std::vector<WorkerLinks>& links, OrderedOutput& stage) {
   const size_t n = links.size();
   std::vector<std::unique_ptr<LogChunk>> chunk(n);
   std::vector<size_t> at(n, 0);
-  std::vector<uint32_t> acquired(n, 0);  // acquires delivered of worker w's chunk
+  // The acquires among worker w's next kSlotsAhead events (LogChunk::prefetch_after).
+  std::vector<uint32_t> acquires_ahead(n, 0);
   // Whether worker w has an event left: its chunk's, or its next chunk's.
   auto ready = [&](size_t w) {
     while (chunk[w] && at[w] == chunk[w]->size()) {
@@ -502,13 +513,14 @@ void merge_batch(std::vector<WorkerLinks>& links, OrderedOutput& stage) {
       if (more) {
         chunk[w] = links[w].outbox.pop();
         at[w] = 0;
-        acquired[w] = 0;
+        acquires_ahead[w] = chunk[w] ? chunk[w]->acquires_ahead_of_start() : 0;
       }
     }
     return chunk[w] != nullptr;
   };
   for (size_t w = 0; w < n; ++w) {
     chunk[w] = links[w].outbox.pop();
+    acquires_ahead[w] = chunk[w] ? chunk[w]->acquires_ahead_of_start() : 0;
   }
   for (;;) {
     size_t best = n;
@@ -524,8 +536,7 @@ void merge_batch(std::vector<WorkerLinks>& links, OrderedOutput& stage) {
     const auto tracker = static_cast<uint32_t>(best);
     LogChunk& c = *chunk[best];
     const LogChunk::Event& e = c.events()[at[best]];
-    c.prefetch_after(at[best], tracker, acquired[best], stage);
-    acquired[best] += e.kind == LogChunk::Kind::kAcquire ? 1 : 0;
+    c.prefetch_after(at[best], tracker, acquires_ahead[best], stage);
     ++at[best];
     stage.set_tracker(tracker);
     c.deliver(e, stage);
