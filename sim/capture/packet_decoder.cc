@@ -110,7 +110,8 @@ struct Bounds {
 
 // Parses the IP header at `off`. `quoted` is for the packet inside an ICMP error, whose
 // length fields describe the original packet, not the few bytes quoted: it is bounded by
-// `outer` only. Returns kIp or why the packet cannot be used.
+// `outer` only. Returns kIp or why the packet cannot be used. Always inlined: its IpInfo then
+// stays in registers, not written to the stack and read back.
 [[gnu::always_inline]] inline PacketKind parse_ip(std::span<const uint8_t> data, size_t off,
                                                   uint8_t version, bool quoted, Bounds outer,
                                                   IpInfo& ip, Bounds& bounds) {

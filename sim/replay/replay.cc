@@ -282,9 +282,9 @@ class LogChunk {
   // How far ahead of the event delivered merge_batch hints at an event's memory: its slot's
   // port first, then the pools' index slots, then their entries, so that each load finds the
   // one before it in cache.
-  static constexpr size_t kFlowAhead = 24;
-  static constexpr size_t kSlotsAhead = 16;
-  static constexpr size_t kEntriesAhead = 8;
+  static constexpr size_t kFlowPortAhead = 24;
+  static constexpr size_t kPoolSlotsAhead = 16;
+  static constexpr size_t kPoolEntriesAhead = 8;
 
   /// The batch being tracked, which outlives the chunk's delivery: its packets are not copied,
   /// only their place in it.
@@ -343,24 +343,24 @@ class LogChunk {
     }
   }
   const std::vector<Event>& events() const { return events_; }
-  /// The acquires among the first kSlotsAhead events: where prefetch_after()'s count starts.
+  /// The acquires among the first kPoolSlotsAhead events: where prefetch_after()'s count starts.
   uint32_t acquires_ahead_of_start() const {
     uint32_t n = 0;
-    for (size_t j = 0; j < kSlotsAhead; ++j) {
+    for (size_t j = 0; j < kPoolSlotsAhead; ++j) {
       n += acquire_at(j);
     }
     return n;
   }
   /// Hints at the memory of the events after event `i`, which is delivered next, to `to`
-  /// (for `tracker`). `acquires_ahead` counts the acquires among events [i, i + kSlotsAhead),
+  /// (for `tracker`). `acquires_ahead` counts the acquires among events [i, i + kPoolSlotsAhead),
   /// and is moved on to i + 1 here.
   void prefetch_after(size_t i, uint32_t tracker, uint32_t& acquires_ahead,
                       const OrderedOutput& to) const {
-    if (i + kFlowAhead < events_.size()) {
-      to.prefetch_flow(tracker, events_[i + kFlowAhead].flow);
+    if (i + kFlowPortAhead < events_.size()) {
+      to.prefetch_flow(tracker, events_[i + kFlowPortAhead].flow);
     }
-    for (const auto& [ahead, step] : {std::pair{kSlotsAhead, SnatPools::Step::kSlots},
-                                      std::pair{kEntriesAhead, SnatPools::Step::kEntries}}) {
+    for (const auto& [ahead, step] : {std::pair{kPoolSlotsAhead, SnatPools::Step::kSlots},
+                                      std::pair{kPoolEntriesAhead, SnatPools::Step::kEntries}}) {
       if (i + ahead >= events_.size()) {
         continue;
       }
@@ -374,7 +374,7 @@ class LogChunk {
         to.prefetch_release(tracker, e.flow, *p.snat, p.flow_key, e.end, step);
       }
     }
-    acquires_ahead = acquires_ahead + acquire_at(i + kSlotsAhead) - acquire_at(i);
+    acquires_ahead = acquires_ahead + acquire_at(i + kPoolSlotsAhead) - acquire_at(i);
   }
   void deliver(const Event& e, TrackerOutput& to) {
     switch (e.kind) {
@@ -502,7 +502,7 @@ void merge_batch(std::vector<WorkerLinks>& links, OrderedOutput& stage) {
   const size_t n = links.size();
   std::vector<std::unique_ptr<LogChunk>> chunk(n);
   std::vector<size_t> at(n, 0);
-  // The acquires among worker w's next kSlotsAhead events (LogChunk::prefetch_after).
+  // The acquires among worker w's next kPoolSlotsAhead events (LogChunk::prefetch_after).
   std::vector<uint32_t> acquires_ahead(n, 0);
   // Whether worker w has an event left: its chunk's, or its next chunk's.
   auto ready = [&](size_t w) {

@@ -104,6 +104,16 @@ struct HeldV6Equal {
   }
 };
 
+// A SnatPools hint's step on one DenseSet (SnatPools::prefetch_acquire).
+template <class Set, class E>
+void prefetch_in(const Set& set, const E& key, SnatPools::Step step) noexcept {
+  if (step == SnatPools::Step::kSlots) {
+    set.prefetch_slot(key);
+  } else {
+    set.prefetch_entry(key);
+  }
+}
+
 class HeldCounts {
  public:
   /// A destination's count for an acquire: read once, then stored back by `put` (zero is
@@ -137,21 +147,13 @@ class HeldCounts {
   size_t memory_bytes() const { return v4_.memory_bytes() + v6_.memory_bytes(); }
   void prefetch(const ScopeKey& k, SnatPools::Step step) const noexcept {
     if (k.dst.is_v4()) {
-      prefetch(v4_, v4(k), step);
+      prefetch_in(v4_, v4(k), step);
     } else {
-      prefetch(v6_, v6(k), step);
+      prefetch_in(v6_, v6(k), step);
     }
   }
 
  private:
-  template <class Set, class E>
-  static void prefetch(const Set& set, const E& key, SnatPools::Step step) noexcept {
-    if (step == SnatPools::Step::kSlots) {
-      set.prefetch_slot(key);
-    } else {
-      set.prefetch_entry(key);
-    }
-  }
   static HeldV4 v4(const ScopeKey& k) { return {k.dst.v4_bits(), k.scope, k.dport, k.proto, 0}; }
   static HeldV6 v6(const ScopeKey& k) {
     return {k.dst.hi(), k.dst.lo(), k.scope, k.dport, k.proto, 0};
@@ -263,21 +265,13 @@ class BusyPorts {
   void prefetch(const BusyKey& k, SnatPools::Step step) const noexcept {
     const uint32_t proto = k.proto;
     if (k.dst.is_v4()) {
-      prefetch(v4_, BusyV4{k.dst.v4_bits(), k.slot, k.port, k.dport, proto}, step);
+      prefetch_in(v4_, BusyV4{k.dst.v4_bits(), k.slot, k.port, k.dport, proto}, step);
     } else {
-      prefetch(v6_, BusyV6{k.dst.hi(), k.dst.lo(), k.slot, k.port, k.dport, proto}, step);
+      prefetch_in(v6_, BusyV6{k.dst.hi(), k.dst.lo(), k.slot, k.port, k.dport, proto}, step);
     }
   }
 
  private:
-  template <class Set, class E>
-  static void prefetch(const Set& set, const E& key, SnatPools::Step step) noexcept {
-    if (step == SnatPools::Step::kSlots) {
-      set.prefetch_slot(key);
-    } else {
-      set.prefetch_entry(key);
-    }
-  }
   template <class Set, class E>
   static std::optional<uint32_t> erase(Set& set, const E& key) {
     E gone;
