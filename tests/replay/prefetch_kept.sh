@@ -2,7 +2,7 @@
 # The replay's prefetch hints are in the binary the build made: GCC 12 deleted every call to
 # a function that did nothing but __builtin_prefetch (sim/util/prefetch.h says why), and no
 # output changes when a hint is missing, so only the machine code can tell. A hint function
-# passes when its instructions, or those of the functions it calls (three calls deep: a
+# passes when its instructions, or those of the functions it calls (four calls deep: a
 # sanitizer build inlines less), hold a prefetch.
 #
 #   prefetch_kept.sh EGRESS_SIM
