@@ -593,14 +593,16 @@ void SnatPools::prefetch_acquire(const SnatPoint& p, const FlowKey& f, uint32_t 
   }
   const uint64_t base_scope = Impl::base_scope(p);
   const auto scope = m.scope_ids.find(base_scope);
-  const auto point_ips = m.slot_lists.find(base_scope | (f.src.family() == Family::kV6 ? 1 : 0));
-  if (scope == m.scope_ids.end() || point_ips == m.slot_lists.end() ||
-      point_ips->second.slots.empty()) {
+  if (scope == m.scope_ids.end()) {
     return;
   }
   m.held.prefetch(Impl::scope_key(scope->second, p, f), step);
   if (step == Step::kEntries) {
-    return;  // a new port's busy entry is made, not read
+    return;  // a new port's busy entry is made, not read: the IPs are not looked up
+  }
+  const auto point_ips = m.slot_lists.find(base_scope | (f.src.family() == Family::kV6 ? 1 : 0));
+  if (point_ips == m.slot_lists.end() || point_ips->second.slots.empty()) {
+    return;
   }
   // acquire()'s first try: an IP, then a port, two draws an acquisition.
   const std::vector<uint32_t>& slots = point_ips->second.slots;
